@@ -356,7 +356,7 @@ mod tests {
     fn rejects_malformed_text_with_a_reason() {
         for bad in [
             "not-a-uuid:1",
-            &format!("{A}"),
+            A,
             &format!("{A}:0"),
             &format!("{A}:5-3"),
             &format!("{A}:1-"),
