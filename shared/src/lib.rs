@@ -1,8 +1,14 @@
 //! grkeeper keeps multi-primary MySQL Group Replication clusters on Amazon RDS for MySQL healthy.
 //!
 //! # Layout
+//! - [`model`]: what one observation saw (instances, members, views).
 //! - [`gtid`]: GTID sets (parse, print, set arithmetic).
+//! - [`snapshot`]: the versioned snapshot document the planner reads.
+//! - [`plan`]: the pure decision engine: snapshot -> plan.
 //! - [`trigger`]: EventBridge input -> what a tick was asked for.
 
 pub mod gtid;
+pub mod model;
+pub mod plan;
+pub mod snapshot;
 pub mod trigger;

@@ -1,0 +1,363 @@
+//! What one observation of a cluster saw, and nothing else: per RDS instance its control-plane
+//! record and what its MySQL server reported (or why it could not be read).
+//!
+//! These types are the snapshot format (`docs/snapshot.md`): they serialize to the JSON that a
+//! tick saves and that `grkeeper plan --snapshot` replays.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::gtid::GtidSet;
+
+/// What was seen of one inventory instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Instance {
+    /// RDS DB instance identifier (`DBInstanceIdentifier`).
+    pub id: String,
+    /// `DescribeDBInstances` for this instance.
+    pub rds: Observed<RdsInstance, String>,
+    /// The data plane: what the member's MySQL server reported about itself and its group.
+    pub mysql: Observed<MemberReport, ProbeError>,
+}
+
+/// A reading that either succeeded or failed with a reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Observed<T, E> {
+    /// The reading succeeded.
+    Seen(T),
+    /// The reading failed; the error says why.
+    Failed(E),
+}
+
+impl<T, E> Observed<T, E> {
+    /// The reading, if it succeeded.
+    pub fn seen(&self) -> Option<&T> {
+        match self {
+            Observed::Seen(value) => Some(value),
+            Observed::Failed(_) => None,
+        }
+    }
+
+    /// The error, if the reading failed.
+    pub fn failed(&self) -> Option<&E> {
+        match self {
+            Observed::Seen(_) => None,
+            Observed::Failed(error) => Some(error),
+        }
+    }
+}
+
+/// The RDS control plane's record of an instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RdsInstance {
+    /// `DBInstanceStatus`.
+    pub status: InstanceStatus,
+    /// `Endpoint.Address`, absent while the instance is being created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// `Endpoint.Port`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// `EngineVersion`, e.g. `8.0.36`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine_version: Option<String>,
+    /// `DBParameterGroups[].ParameterApplyStatus`: `in-sync`, `pending-reboot`, `applying`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameter_apply_status: Option<String>,
+    /// `TagList` as a map.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// `DBInstanceStatus` as RDS spells it (`available`, `rebooting`, `stopped`, ...). Kept as text:
+/// RDS adds statuses over time and an unknown one must not break a tick.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct InstanceStatus(pub String);
+
+impl InstanceStatus {
+    /// Serving connections and accepting API actions.
+    pub fn is_available(&self) -> bool {
+        self.0 == "available"
+    }
+
+    /// Confirmed not running: MySQL on it cannot be part of any group.
+    pub fn is_stopped(&self) -> bool {
+        self.0 == "stopped"
+    }
+
+    /// RDS is already changing the instance (reboot, start, stop, maintenance, upgrade...): an
+    /// action now would race it.
+    pub fn is_changing(&self) -> bool {
+        matches!(
+            self.0.as_str(),
+            "rebooting"
+                | "starting"
+                | "stopping"
+                | "modifying"
+                | "upgrading"
+                | "maintenance"
+                | "configuring-enhanced-monitoring"
+                | "configuring-log-exports"
+                | "renaming"
+                | "resetting-master-credentials"
+                | "backing-up"
+                | "creating"
+                | "deleting"
+                | "moving-to-vpc"
+                | "converting-to-vpc"
+        )
+    }
+}
+
+impl fmt::Display for InstanceStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Why a member's MySQL server could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ProbeError {
+    /// The server answered with a MySQL error (3032 offline mode, 1045 access denied, ...).
+    Mysql {
+        /// MySQL error number.
+        code: u16,
+        /// The server's message.
+        message: String,
+    },
+    /// No answer within the connect or query timeout (blackholed, overloaded, network).
+    Timeout {
+        /// What timed out: `connect` or the query.
+        during: String,
+    },
+    /// The TCP connection was refused or reset: nothing listens (instance down or rebooting).
+    Refused {
+        /// The OS error text.
+        message: String,
+    },
+    /// Anything else (DNS, TLS, protocol), with the client's message.
+    Other {
+        /// The client's message.
+        message: String,
+    },
+}
+
+/// MySQL error `ER_SERVER_OFFLINE_MODE`: the member is in offline mode.
+pub const ER_SERVER_OFFLINE_MODE: u16 = 3032;
+/// MySQL error `ER_ACCESS_DENIED_ERROR`: wrong user or password.
+pub const ER_ACCESS_DENIED: u16 = 1045;
+
+impl ProbeError {
+    /// The member refused us because it is in offline mode (its GR exit action ran).
+    pub fn is_offline_mode(&self) -> bool {
+        matches!(self, ProbeError::Mysql { code, .. } if *code == ER_SERVER_OFFLINE_MODE)
+    }
+
+    /// Our credentials were rejected: a configuration problem, not a member problem.
+    pub fn is_access_denied(&self) -> bool {
+        matches!(self, ProbeError::Mysql { code, .. } if *code == ER_ACCESS_DENIED)
+    }
+}
+
+impl fmt::Display for ProbeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProbeError::Mysql { code, message } => write!(f, "MySQL error {code}: {message}"),
+            ProbeError::Timeout { during } => write!(f, "timed out during {during}"),
+            ProbeError::Refused { message } => write!(f, "connection refused: {message}"),
+            ProbeError::Other { message } => f.write_str(message),
+        }
+    }
+}
+
+/// What one member's MySQL server reported about itself and about its group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberReport {
+    /// `@@server_uuid`: the member id in every `replication_group_members` view.
+    pub server_uuid: String,
+    /// `@@hostname` (RDS: an internal name such as `ip-10-0-1-11`, not the endpoint).
+    pub hostname: String,
+    /// `@@version`, e.g. `8.0.36`.
+    pub version: String,
+    /// `@@read_only`.
+    pub read_only: bool,
+    /// `@@super_read_only`.
+    pub super_read_only: bool,
+    /// `@@offline_mode`.
+    pub offline_mode: bool,
+    /// `@@gtid_executed`.
+    pub gtid_executed: GtidSet,
+    /// `@@gtid_purged`: what this member can no longer send to a joiner.
+    pub gtid_purged: GtidSet,
+    /// Group Replication settings this member runs with.
+    pub settings: GrSettings,
+    /// This member's own `performance_schema.replication_group_members`.
+    pub view: Vec<ViewMember>,
+    /// `performance_schema.replication_group_member_stats` as this member sees it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stats: Vec<MemberStats>,
+    /// `replication_connection_status` of the GR applier and recovery channels.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<ChannelStatus>,
+    /// Recent `Repl` lines of `performance_schema.error_log`, newest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ErrorLogEntry>,
+}
+
+impl MemberReport {
+    /// This member's own row in its own view: its GR state as it sees it.
+    pub fn own_row(&self) -> Option<&ViewMember> {
+        self.view.iter().find(|m| m.member_id == self.server_uuid)
+    }
+
+    /// This member's GR state as it reports it (`OFFLINE` when GR never started and no row).
+    pub fn own_state(&self) -> MemberState {
+        self.own_row().map_or(MemberState::Offline, |m| m.state)
+    }
+}
+
+/// The `group_replication_*` settings (and RDS binlog retention) a member runs with.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrSettings {
+    /// `@@group_replication_group_name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+    /// `@@group_replication_group_seeds`, split on commas.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub group_seeds: Vec<String>,
+    /// `@@group_replication_exit_state_action`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_state_action: Option<String>,
+    /// `@@group_replication_autorejoin_tries`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autorejoin_tries: Option<u32>,
+    /// `@@group_replication_member_expel_timeout` (seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_expel_timeout: Option<u32>,
+    /// `@@group_replication_unreachable_majority_timeout` (seconds; 0 = wait forever).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreachable_majority_timeout: Option<u32>,
+    /// `binlog retention hours` from `mysql.rds_configuration` (NULL on RDS means "purge ASAP").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binlog_retention_hours: Option<u32>,
+}
+
+/// GR member states (`MEMBER_STATE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MemberState {
+    /// Fully synchronised, participating member.
+    Online,
+    /// Joined, doing distributed recovery.
+    Recovering,
+    /// Not in any group (stopped, never started, or about to join).
+    Offline,
+    /// Failed, not participating (also shown while auto-rejoining or after the exit action).
+    Error,
+    /// The viewer's failure detector suspects this member.
+    Unreachable,
+}
+
+impl MemberState {
+    /// States that mean "this row belongs to a live group".
+    pub fn is_live(self) -> bool {
+        matches!(self, MemberState::Online | MemberState::Recovering)
+    }
+}
+
+impl fmt::Display for MemberState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            MemberState::Online => "ONLINE",
+            MemberState::Recovering => "RECOVERING",
+            MemberState::Offline => "OFFLINE",
+            MemberState::Error => "ERROR",
+            MemberState::Unreachable => "UNREACHABLE",
+        })
+    }
+}
+
+/// One row of a member's `replication_group_members`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewMember {
+    /// `MEMBER_ID`: the member's `server_uuid`.
+    pub member_id: String,
+    /// `MEMBER_HOST`.
+    #[serde(default)]
+    pub host: String,
+    /// `MEMBER_PORT`.
+    #[serde(default)]
+    pub port: u16,
+    /// `MEMBER_STATE`.
+    pub state: MemberState,
+    /// `MEMBER_ROLE` (`PRIMARY`, `SECONDARY`, or empty).
+    #[serde(default)]
+    pub role: String,
+    /// `MEMBER_VERSION`.
+    #[serde(default)]
+    pub version: String,
+}
+
+/// One row of `replication_group_member_stats`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberStats {
+    /// `MEMBER_ID`.
+    pub member_id: String,
+    /// `VIEW_ID`: changes on every membership change.
+    #[serde(default)]
+    pub view_id: String,
+    /// `COUNT_TRANSACTIONS_IN_QUEUE`: waiting for certification.
+    #[serde(default)]
+    pub transactions_in_queue: u64,
+    /// `COUNT_CONFLICTS_DETECTED`.
+    #[serde(default)]
+    pub conflicts_detected: u64,
+    /// `COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE`: received, not yet applied (the lag).
+    #[serde(default)]
+    pub remote_in_applier_queue: u64,
+    /// `COUNT_TRANSACTIONS_REMOTE_APPLIED`.
+    #[serde(default)]
+    pub remote_applied: u64,
+    /// `COUNT_TRANSACTIONS_LOCAL_PROPOSED`.
+    #[serde(default)]
+    pub local_proposed: u64,
+    /// `COUNT_TRANSACTIONS_LOCAL_ROLLBACK`.
+    #[serde(default)]
+    pub local_rollback: u64,
+}
+
+/// One row of `replication_connection_status` for a GR channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelStatus {
+    /// `group_replication_applier` or `group_replication_recovery`.
+    pub channel: String,
+    /// `SERVICE_STATE`: `ON`, `OFF`, `CONNECTING`.
+    pub service_state: String,
+    /// `LAST_ERROR_NUMBER` (0 = none).
+    #[serde(default)]
+    pub last_error_number: u32,
+    /// `LAST_ERROR_MESSAGE`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub last_error_message: String,
+    /// `LAST_ERROR_TIMESTAMP` as MySQL prints it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub last_error_timestamp: String,
+}
+
+/// One `Repl` line of `performance_schema.error_log`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorLogEntry {
+    /// `LOGGED` as MySQL prints it.
+    pub logged: String,
+    /// `PRIO`: `System`, `Error`, `Warning`, `Note`.
+    pub prio: String,
+    /// `ERROR_CODE`, e.g. `MY-011526`.
+    pub error_code: String,
+    /// `DATA`: the message.
+    pub data: String,
+}

@@ -1,0 +1,260 @@
+//! The pure decision engine: [`Snapshot`] (observation + policy + history + time) -> [`Plan`].
+//!
+//! No I/O, no clock, no async: the same snapshot always gives the same plan, so any tick can be
+//! replayed offline (`grkeeper plan --snapshot`). A plan holds at most one action; the keeper
+//! acts, observes again and plans again, so every step is re-diagnosed on fresh facts.
+
+mod history;
+mod policy;
+
+use serde::{Deserialize, Serialize};
+
+pub use history::{Approval, Condition, History, Outcome, PastAction, Pause};
+pub use policy::{BootstrapPolicy, Mode, Policy};
+
+use crate::snapshot::Snapshot;
+
+/// What to do now, what was noticed, and what was not done and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The cluster planned for.
+    pub cluster: String,
+    /// The cluster's health as observed.
+    pub health: Health,
+    /// At most one action.
+    pub actions: Vec<Action>,
+    /// Everything worth telling a person, with a severity.
+    pub findings: Vec<Finding>,
+    /// Actions the situation called for that a guard stopped, each with the reason.
+    pub refused: Vec<Refusal>,
+}
+
+/// Cluster health in MySQL Shell's terms, computed from the authoritative view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// Overall status.
+    pub status: ClusterStatus,
+    /// Instances in the inventory.
+    pub members: u32,
+    /// `ONLINE` members of the group that holds quorum (0 without one).
+    pub online: u32,
+    /// Failures the group can tolerate: `(online - 1) / 2`.
+    pub tolerance: u32,
+}
+
+/// Overall cluster status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClusterStatus {
+    /// Every member ONLINE, tolerates at least one failure.
+    Ok,
+    /// A quorum group exists, some members are not in it, it tolerates a failure.
+    OkPartial,
+    /// Every member ONLINE but no failure can be tolerated (1 or 2 members).
+    OkNoTolerance,
+    /// A quorum group exists, some members missing, no failure can be tolerated.
+    OkNoTolerancePartial,
+    /// Members report a live group but none has a majority: writes hang.
+    NoQuorum,
+    /// No member reports a live group.
+    CompleteOutage,
+    /// Two live groups exist.
+    SplitBrain,
+}
+
+/// One thing to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Action {
+    /// What.
+    pub kind: ActionKind,
+    /// On which instance.
+    pub instance: String,
+    /// Why, in words a person on call understands.
+    pub reason: String,
+}
+
+/// The four repairs grkeeper knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// `CALL mysql.rds_group_replication_start(0)`.
+    Rejoin,
+    /// `RebootDBInstance`.
+    Reboot,
+    /// `CALL mysql.rds_group_replication_stop()`.
+    Expel,
+    /// `CALL mysql.rds_group_replication_start(1)`.
+    Bootstrap,
+}
+
+impl ActionKind {
+    /// Disruptive actions take from the cluster budget; a rejoin only adds a member.
+    pub fn is_disruptive(self) -> bool {
+        !matches!(self, ActionKind::Rejoin)
+    }
+}
+
+/// Something worth telling a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable kind, for incidents and filters.
+    pub kind: FindingKind,
+    /// How urgent.
+    pub severity: Severity,
+    /// The instance it is about, if one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    /// What was seen and what a person should do.
+    pub message: String,
+}
+
+/// How urgent a finding is; `critical` pages a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// For the record.
+    Info,
+    /// Needs attention in working hours.
+    Warning,
+    /// Needs a person now.
+    Critical,
+}
+
+/// Stable finding kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    /// Member reachable, GR `OFFLINE`, not in the group.
+    MemberOffline,
+    /// Member in `ERROR`.
+    MemberError,
+    /// Member refuses connections with 3032 (its exit action ran).
+    OfflineMode,
+    /// Member's MySQL cannot be reached (timeout, refused, other error).
+    MemberUnreachable,
+    /// Instance stopped through RDS.
+    MemberStopped,
+    /// RDS is changing the instance (rebooting, upgrading, ...): waiting.
+    InstanceChanging,
+    /// Member `RECOVERING` past the deadline.
+    StuckRecovering,
+    /// Member's applier queue above the limit past the deadline.
+    ApplierLag,
+    /// Member `ONLINE` in a view without a majority.
+    MinorityPartition,
+    /// Live group without a majority.
+    NoQuorum,
+    /// No live group anywhere.
+    CompleteOutage,
+    /// Two live groups.
+    SplitBrain,
+    /// Member holds transactions the group does not.
+    ErrantGtids,
+    /// Member lacks transactions every donor has purged: rebuild needed.
+    PurgedTransactions,
+    /// Complete outage and no member holds every other's transactions.
+    NoGtidSuperset,
+    /// A member whose state is unknown blocks a decision.
+    UnobservedMember,
+    /// Member read-only because it runs a newer version than the group's lowest.
+    VersionSkew,
+    /// Member older than the group's lowest version cannot join.
+    LowerVersion,
+    /// `group_replication_group_seeds` misses a member.
+    SeedsDrift,
+    /// Parameter group changes wait for a reboot.
+    ParameterPendingReboot,
+    /// Binlog retention below the policy: a dropped member may become unrecoverable.
+    BinlogRetention,
+    /// `exit_state_action` differs between members or from the policy.
+    ExitStateActionDrift,
+    /// `group_name` differs between members.
+    GroupNameMismatch,
+    /// A view lists a member that is not in the inventory.
+    UnknownMember,
+    /// grkeeper's database credentials are rejected.
+    AccessDenied,
+    /// `DescribeDBInstances` failed for an instance.
+    ControlPlaneError,
+    /// The cluster or a member is paused.
+    Paused,
+    /// The member fell into `ERROR` again after a reboot: rebuild needed.
+    RebuildNeeded,
+    /// The group tolerates fewer failures than the policy floor.
+    FaultToleranceLow,
+}
+
+/// An action the situation called for that a guard stopped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    /// The action that was not taken.
+    pub action: ActionKind,
+    /// On which instance.
+    pub instance: String,
+    /// The guard that stopped it.
+    pub guard: Guard,
+    /// Why, and what would unblock it.
+    pub reason: String,
+}
+
+/// The guards that can stop an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Guard {
+    /// Policy mode is `observe`.
+    ObserveMode,
+    /// The policy switches this action off.
+    Disabled,
+    /// Cluster or member paused.
+    Paused,
+    /// The member was acted on too recently.
+    Cooldown,
+    /// The cluster used its disruptive-action budget.
+    ClusterBudget,
+    /// The member was rebooted too often.
+    RebootBudget,
+    /// An earlier action has no recorded outcome yet.
+    PendingAction,
+    /// The RDS instance is not `available`.
+    InstanceNotAvailable,
+    /// Member has errant GTIDs.
+    ErrantGtids,
+    /// Every donor purged what the member lacks.
+    PurgedTransactions,
+    /// Version rules forbid the join.
+    Version,
+    /// Group names differ.
+    GroupName,
+    /// No group with quorum to join.
+    NoQuorumGroup,
+    /// The action would leave fewer ONLINE members than a majority.
+    Majority,
+    /// The action would drop fault tolerance below the policy floor.
+    ToleranceFloor,
+    /// A member reports a live group: no bootstrap.
+    LiveGroup,
+    /// A member's state is unknown.
+    UnobservedMember,
+    /// No member holds a GTID superset.
+    NoGtidSuperset,
+    /// The policy requires an approval and none is recorded.
+    ApprovalRequired,
+    /// Rebooting already failed to bring it back.
+    RebuildNeeded,
+}
+
+/// Plans the next step for the cluster in `snapshot`.
+pub fn plan(snapshot: &Snapshot) -> Plan {
+    Plan {
+        cluster: snapshot.cluster.clone(),
+        health: Health {
+            status: ClusterStatus::CompleteOutage,
+            members: 0,
+            online: 0,
+            tolerance: 0,
+        },
+        actions: Vec::new(),
+        findings: Vec::new(),
+        refused: Vec::new(),
+    }
+}

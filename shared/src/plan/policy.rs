@@ -1,0 +1,86 @@
+//! What the operator allows grkeeper to do for one cluster: [`Policy`].
+
+use serde::{Deserialize, Serialize};
+
+/// The rules one cluster is kept by. Every field has a safe default (`docs/configuration.md`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Policy {
+    /// `act`, or `observe`: plan and alert, never act.
+    pub mode: Mode,
+    /// Rejoin OFFLINE members with `rds_group_replication_start(0)`.
+    pub rejoin: bool,
+    /// Reboot members in offline mode or `ERROR` through `RebootDBInstance`.
+    pub reboot: bool,
+    /// Stop GR on members that harm the group. Off unless enabled per cluster.
+    pub expel: bool,
+    /// Re-bootstrap after a complete outage.
+    pub bootstrap: BootstrapPolicy,
+    /// No action may leave the group tolerating fewer failures than this.
+    pub fault_tolerance_floor: u32,
+    /// Minimum seconds between two actions on the same member.
+    pub member_cooldown_secs: u64,
+    /// At most this many disruptive actions per cluster per `budget_window_secs`.
+    pub cluster_budget: u32,
+    /// Window of the cluster budget, in seconds.
+    pub budget_window_secs: u64,
+    /// At most this many reboots of one member per `reboot_window_secs`.
+    pub reboot_budget: u32,
+    /// Window of the reboot budget, in seconds.
+    pub reboot_window_secs: u64,
+    /// A member `RECOVERING` longer than this is stuck.
+    pub recovering_deadline_secs: u64,
+    /// An applier queue above this, for longer than `lag_deadline_secs`, harms the group.
+    pub applier_queue_limit: u64,
+    /// See `applier_queue_limit`.
+    pub lag_deadline_secs: u64,
+    /// Alert when a member keeps binlogs for fewer hours than this.
+    pub min_binlog_retention_hours: u32,
+    /// The expected `group_replication_exit_state_action`; `None`: members must only agree.
+    pub exit_state_action: Option<String>,
+}
+
+/// Whether grkeeper may act at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Plan and act.
+    Act,
+    /// Plan, journal and alert; refuse every action with the reason "observe mode".
+    Observe,
+}
+
+/// When a complete outage may be repaired by re-bootstrapping the group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BootstrapPolicy {
+    /// Bootstrap as soon as every guard holds.
+    Auto,
+    /// Bootstrap only with an unexpired approval recorded (`grkeeper approve`).
+    Approval,
+    /// Never bootstrap; alert only.
+    Off,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            mode: Mode::Act,
+            rejoin: true,
+            reboot: true,
+            expel: false,
+            bootstrap: BootstrapPolicy::Auto,
+            fault_tolerance_floor: 0,
+            member_cooldown_secs: 600,
+            cluster_budget: 3,
+            budget_window_secs: 3600,
+            reboot_budget: 2,
+            reboot_window_secs: 3600,
+            recovering_deadline_secs: 1800,
+            applier_queue_limit: 25_000,
+            lag_deadline_secs: 600,
+            min_binlog_retention_hours: 168,
+            exit_state_action: None,
+        }
+    }
+}
