@@ -188,10 +188,8 @@ impl Moto {
 
     fn spawn(python: &Path, script: &Path) -> Result<Self, MotoError> {
         let port = free_port().map_err(MotoError::Spawn)?;
-        let log = std::env::temp_dir().join(format!(
-            "grkeeper-moto-{}-{port}.log",
-            std::process::id()
-        ));
+        let log =
+            std::env::temp_dir().join(format!("grkeeper-moto-{}-{port}.log", std::process::id()));
         let out = File::create(&log).map_err(MotoError::Spawn)?;
         let err = out.try_clone().map_err(MotoError::Spawn)?;
         let mut child = Command::new(python)

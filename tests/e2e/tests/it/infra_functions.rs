@@ -24,28 +24,45 @@ const ALL_OPTIONAL: &[(&str, &str)] = &[
 fn environment(stack: &Resolved) -> BTreeMap<String, String> {
     let envs: Vec<BTreeMap<String, String>> = stack
         .of_type("AWS::Lambda::Function")
-        .map(|(_, f)| serde_json::from_value(f["Properties"]["Environment"]["Variables"].clone()).unwrap())
+        .map(|(_, f)| {
+            serde_json::from_value(f["Properties"]["Environment"]["Variables"].clone()).unwrap()
+        })
         .collect();
     assert_eq!(envs.len(), 2, "two functions");
-    assert_eq!(envs[0], envs[1], "both functions read the same configuration");
+    assert_eq!(
+        envs[0], envs[1],
+        "both functions read the same configuration"
+    );
     envs[0].clone()
 }
 
 /// docs/configuration.md: variable -> documented default (`None`: unset unless configured), and
 /// which are required. Defaults are the backquoted value of a table's Default column.
 fn documented() -> (BTreeMap<String, Option<String>>, BTreeSet<String>) {
-    let doc = std::fs::read_to_string(tools::workspace_root().join("docs/configuration.md")).unwrap();
+    let doc =
+        std::fs::read_to_string(tools::workspace_root().join("docs/configuration.md")).unwrap();
     let mut defaults = BTreeMap::new();
     let mut required = BTreeSet::new();
     let mut header: Vec<String> = Vec::new();
     for line in doc.lines().filter(|l| l.starts_with('|')) {
-        let cells: Vec<String> = line.trim_matches('|').split('|').map(|c| c.trim().to_owned()).collect();
+        let cells: Vec<String> = line
+            .trim_matches('|')
+            .split('|')
+            .map(|c| c.trim().to_owned())
+            .collect();
         if cells[0] == "Variable" {
             header = cells;
             continue;
         }
-        let Some(name) = cells[0].strip_prefix('`').and_then(|c| c.strip_suffix('`')) else { continue };
-        let column = |title: &str| header.iter().position(|h| h == title).map(|i| cells[i].as_str());
+        let Some(name) = cells[0].strip_prefix('`').and_then(|c| c.strip_suffix('`')) else {
+            continue;
+        };
+        let column = |title: &str| {
+            header
+                .iter()
+                .position(|h| h == title)
+                .map(|i| cells[i].as_str())
+        };
         let default = column("Default")
             .and_then(|d| d.strip_prefix('`')?.strip_suffix('`'))
             .map(str::to_owned);
@@ -61,7 +78,10 @@ fn documented() -> (BTreeMap<String, Option<String>>, BTreeSet<String>) {
         }
     }
     defaults.insert("RUST_LOG".to_owned(), Some("info".to_owned()));
-    assert!(defaults.len() > 25, "docs/configuration.md parsed badly: {defaults:?}");
+    assert!(
+        defaults.len() > 25,
+        "docs/configuration.md parsed badly: {defaults:?}"
+    );
     (defaults, required)
 }
 
@@ -78,7 +98,10 @@ fn template_sets_every_documented_variable_with_its_documented_default() {
         }
     }
     let undocumented: Vec<_> = env.keys().filter(|k| !defaults.contains_key(*k)).collect();
-    assert!(undocumented.is_empty(), "set but not in docs/configuration.md: {undocumented:?}");
+    assert!(
+        undocumented.is_empty(),
+        "set but not in docs/configuration.md: {undocumented:?}"
+    );
 }
 
 #[test]
@@ -106,9 +129,15 @@ fn functions_are_arm64_on_provided_al2023_and_never_throttled_to_zero() {
         assert_eq!(p["Handler"], "bootstrap", "{id}");
         // Zero reserved concurrency throttles every invocation (AWS guidance sample's mistake).
         if let Some(reserved) = p.get("ReservedConcurrentExecutions") {
-            assert!(reserved.as_u64().unwrap() > 0, "{id}: reserved concurrency {reserved}");
+            assert!(
+                reserved.as_u64().unwrap() > 0,
+                "{id}: reserved concurrency {reserved}"
+            );
         }
-        assert!(!p["VpcConfig"]["SubnetIds"].as_array().unwrap().is_empty(), "{id} runs in the VPC");
+        assert!(
+            !p["VpcConfig"]["SubnetIds"].as_array().unwrap().is_empty(),
+            "{id} runs in the VPC"
+        );
     }
 }
 
@@ -116,13 +145,20 @@ fn functions_are_arm64_on_provided_al2023_and_never_throttled_to_zero() {
 fn function_timeout_fits_inside_the_lease_and_an_action_fits_inside_the_timeout() {
     let translated = template::translated();
     let stack = Resolved::new(&translated, template::REQUIRED);
-    let parameter = |name: &str, field: &str| translated["Parameters"][name][field].as_u64().unwrap();
+    let parameter =
+        |name: &str, field: &str| translated["Parameters"][name][field].as_u64().unwrap();
     for (id, function) in stack.of_type("AWS::Lambda::Function") {
         let timeout = function["Properties"]["Timeout"].as_u64().unwrap();
         // A timed-out tick must have lost the lease before another tick can take it over.
-        assert!(timeout < parameter("LeaseSecs", "MinValue"), "{id}: timeout {timeout}");
+        assert!(
+            timeout < parameter("LeaseSecs", "MinValue"),
+            "{id}: timeout {timeout}"
+        );
         // Observe, act, wait for verification, observe again: one action must fit.
-        assert!(parameter("VerifyTimeoutSecs", "MaxValue") + 80 <= timeout, "{id}: timeout {timeout}");
+        assert!(
+            parameter("VerifyTimeoutSecs", "MaxValue") + 80 <= timeout,
+            "{id}: timeout {timeout}"
+        );
     }
 }
 
@@ -131,10 +167,20 @@ fn failed_invocations_and_undeliverable_events_land_in_the_dead_letter_queue() {
     let stack = template::resolved(&[]);
     let dlq = "arn:aws:sqs:us-east-1:123456789012:DeadLetterQueue";
     let configs: Vec<_> = stack.of_type("AWS::Lambda::EventInvokeConfig").collect();
-    assert_eq!(configs.len(), 2, "one asynchronous invocation config per function");
+    assert_eq!(
+        configs.len(),
+        2,
+        "one asynchronous invocation config per function"
+    );
     for (id, config) in configs {
-        assert_eq!(config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"], dlq, "{id}");
-        assert!(config["Properties"]["MaximumRetryAttempts"].is_u64(), "{id}");
+        assert_eq!(
+            config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"], dlq,
+            "{id}"
+        );
+        assert!(
+            config["Properties"]["MaximumRetryAttempts"].is_u64(),
+            "{id}"
+        );
     }
     let mut rule_arns = Vec::new();
     for (id, rule) in stack.of_type("AWS::Events::Rule") {
@@ -143,15 +189,23 @@ fn failed_invocations_and_undeliverable_events_land_in_the_dead_letter_queue() {
             assert_eq!(target["DeadLetterConfig"]["Arn"], dlq, "{id}");
             let function = target["Arn"].as_str().unwrap().rsplit(':').next().unwrap();
             let invokable = stack.of_type("AWS::Lambda::Permission").any(|(_, p)| {
-                p["Properties"]["FunctionName"] == function && p["Properties"]["SourceArn"] == rule_arn.as_str()
+                p["Properties"]["FunctionName"] == function
+                    && p["Properties"]["SourceArn"] == rule_arn.as_str()
             });
             assert!(invokable, "{id} has no permission to invoke {function}");
         }
         rule_arns.push(rule_arn);
     }
-    let policy = &stack.resource("DeadLetterQueuePolicy")["Properties"]["PolicyDocument"]["Statement"][0];
-    assert_eq!(policy["Principal"], json!({"Service": "events.amazonaws.com"}));
-    assert_eq!(policy["Condition"]["ArnEquals"]["aws:SourceArn"], json!(rule_arns));
+    let policy =
+        &stack.resource("DeadLetterQueuePolicy")["Properties"]["PolicyDocument"]["Statement"][0];
+    assert_eq!(
+        policy["Principal"],
+        json!({"Service": "events.amazonaws.com"})
+    );
+    assert_eq!(
+        policy["Condition"]["ArnEquals"]["aws:SourceArn"],
+        json!(rule_arns)
+    );
 }
 
 #[test]
@@ -160,7 +214,10 @@ fn sweep_runs_every_minute_on_the_scheduled_event_envelope() {
     let rule = &stack.resource("SweepScheduleRule")["Properties"];
     assert_eq!(rule["ScheduleExpression"], "rate(1 minute)");
     let target = &rule["Targets"][0];
-    assert_eq!(target["Arn"], "arn:aws:lambda:us-east-1:123456789012:function:SweepFunction");
+    assert_eq!(
+        target["Arn"],
+        "arn:aws:lambda:us-east-1:123456789012:function:SweepFunction"
+    );
     // A constant Input would replace the envelope the function parses (domain reference §3.4).
     for key in ["Input", "InputPath", "InputTransformer"] {
         assert!(target.get(key).is_none(), "sweep target has {key}");
@@ -180,14 +237,24 @@ fn table_has_the_journal_keys_ttl_on_demand_billing_and_point_in_time_recovery()
         table["AttributeDefinitions"],
         json!([{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}])
     );
-    assert_eq!(table["TimeToLiveSpecification"], json!({"AttributeName": "expires_at", "Enabled": true}));
-    assert_eq!(table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"], true);
+    assert_eq!(
+        table["TimeToLiveSpecification"],
+        json!({"AttributeName": "expires_at", "Enabled": true})
+    );
+    assert_eq!(
+        table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
+        true
+    );
 }
 
 #[test]
 fn paging_gets_critical_alerts_only_and_e_mail_gets_everything() {
     let none = template::resolved(&[]);
-    assert_eq!(none.of_type("AWS::SNS::Subscription").count(), 0, "no subscriber unless asked");
+    assert_eq!(
+        none.of_type("AWS::SNS::Subscription").count(),
+        0,
+        "no subscriber unless asked"
+    );
 
     let stack = template::resolved(&[
         ("AlertEmail", "dba@example.com"),
@@ -201,23 +268,54 @@ fn paging_gets_critical_alerts_only_and_e_mail_gets_everything() {
     assert_eq!(email["Protocol"], "email");
     assert!(email.get("FilterPolicy").is_none());
     // Alarm notifications carry no severity attribute: paging takes them all, unfiltered.
-    assert!(stack.resource("AlarmPagingSubscription")["Properties"].get("FilterPolicy").is_none());
+    assert!(
+        stack.resource("AlarmPagingSubscription")["Properties"]
+            .get("FilterPolicy")
+            .is_none()
+    );
 }
 
 #[test]
 fn alarms_dashboard_and_deploy_doc_use_the_metrics_the_functions_emit() {
-    const METRICS: [&str; 6] = ["MembersOnline", "FaultTolerance", "TickDuration", "Actions", "Refusals", "Ticks"];
+    const METRICS: [&str; 6] = [
+        "MembersOnline",
+        "FaultTolerance",
+        "TickDuration",
+        "Actions",
+        "Refusals",
+        "Ticks",
+    ];
     let stack = template::resolved(&[]);
-    let query = |alarm: &str| stack.resource(alarm)["Properties"]["Metrics"][0]["Expression"].clone();
-    assert_eq!(query("FaultToleranceAlarm"), r#"SELECT MIN(FaultTolerance) FROM SCHEMA("grkeeper", Cluster)"#);
-    assert_eq!(query("TicksAlarm"), r#"SELECT SUM(Ticks) FROM SCHEMA("grkeeper", Cluster)"#);
-    assert_eq!(stack.resource("TicksAlarm")["Properties"]["TreatMissingData"], "breaching");
+    let query =
+        |alarm: &str| stack.resource(alarm)["Properties"]["Metrics"][0]["Expression"].clone();
+    assert_eq!(
+        query("FaultToleranceAlarm"),
+        r#"SELECT MIN(FaultTolerance) FROM SCHEMA("grkeeper", Cluster)"#
+    );
+    assert_eq!(
+        query("TicksAlarm"),
+        r#"SELECT SUM(Ticks) FROM SCHEMA("grkeeper", Cluster)"#
+    );
+    assert_eq!(
+        stack.resource("TicksAlarm")["Properties"]["TreatMissingData"],
+        "breaching"
+    );
 
-    let body = stack.resource("Dashboard")["Properties"]["DashboardBody"].as_str().unwrap().to_owned();
-    let _: Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("dashboard JSON: {e}\n{body}"));
+    let body = stack.resource("Dashboard")["Properties"]["DashboardBody"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let _: Value =
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("dashboard JSON: {e}\n{body}"));
     let deploy = std::fs::read_to_string(tools::workspace_root().join("docs/deploy.md")).unwrap();
     for metric in METRICS {
-        assert!(body.contains(&format!(r#"MetricName=\"{metric}\""#)), "dashboard: {metric}");
-        assert!(deploy.contains(&format!("`{metric}`")), "docs/deploy.md: {metric}");
+        assert!(
+            body.contains(&format!(r#"MetricName=\"{metric}\""#)),
+            "dashboard: {metric}"
+        );
+        assert!(
+            deploy.contains(&format!("`{metric}`")),
+            "docs/deploy.md: {metric}"
+        );
     }
 }

@@ -13,9 +13,18 @@ const SCENARIOS: &[&[(&str, &str)]] = &[&[], EVERYTHING_SET];
 const EVERYTHING_SET: &[(&str, &str)] = &[
     ("Clusters", "orders,billing"),
     ("ClusterTagKey", "team:gr-cluster"),
-    ("DatabaseSecretArn", "arn:aws:secretsmanager:us-east-1:123456789012:secret:gr-AbCdEf"),
-    ("DatabaseSecretKmsKeyArn", "arn:aws:kms:us-east-1:123456789012:key/1111-2222"),
-    ("TopicKmsKeyArn", "arn:aws:kms:us-east-1:123456789012:key/3333-4444"),
+    (
+        "DatabaseSecretArn",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:gr-AbCdEf",
+    ),
+    (
+        "DatabaseSecretKmsKeyArn",
+        "arn:aws:kms:us-east-1:123456789012:key/1111-2222",
+    ),
+    (
+        "TopicKmsKeyArn",
+        "arn:aws:kms:us-east-1:123456789012:key/3333-4444",
+    ),
     ("EventBusName", "ops-topology"),
     ("AlertEmail", "dba@example.com"),
     ("PagingHttpsEndpoint", "https://pager.example.com/hook"),
@@ -30,9 +39,17 @@ fn no_policy_allows_a_wildcard_action() {
     for scenario in SCENARIOS {
         let stack = template::resolved(scenario);
         for s in statements(&stack) {
-            assert!(s.not_action.is_none(), "{}: NotAction grants everything else", s.origin);
+            assert!(
+                s.not_action.is_none(),
+                "{}: NotAction grants everything else",
+                s.origin
+            );
             for action in &s.actions {
-                assert!(!action.contains('*'), "{}: wildcard action {action}", s.origin);
+                assert!(
+                    !action.contains('*'),
+                    "{}: wildcard action {action}",
+                    s.origin
+                );
             }
         }
     }
@@ -45,7 +62,8 @@ fn every_permission_is_scoped_to_a_resource_of_this_stack_account_and_region() {
         for s in statements(&stack).iter().filter(|s| s.identity) {
             for resource in &s.resources {
                 if resource == "*" {
-                    let only_unscopable = s.actions.iter().all(|a| UNSCOPABLE.contains(&a.as_str()));
+                    let only_unscopable =
+                        s.actions.iter().all(|a| UNSCOPABLE.contains(&a.as_str()));
                     assert!(only_unscopable, "{}: {:?} on \"*\"", s.origin, s.actions);
                     continue;
                 }
@@ -53,10 +71,23 @@ fn every_permission_is_scoped_to_a_resource_of_this_stack_account_and_region() {
                 let [arn, partition, service, region, account, rest] = parts[..] else {
                     panic!("{}: {resource} is not an ARN", s.origin)
                 };
-                assert_eq!((arn, partition, region, account), ("arn", "aws", REGION, ACCOUNT_ID), "{}: {resource}", s.origin);
-                assert!(!rest.is_empty() && rest != "*", "{}: {resource} names no resource", s.origin);
+                assert_eq!(
+                    (arn, partition, region, account),
+                    ("arn", "aws", REGION, ACCOUNT_ID),
+                    "{}: {resource}",
+                    s.origin
+                );
+                assert!(
+                    !rest.is_empty() && rest != "*",
+                    "{}: {resource} names no resource",
+                    s.origin
+                );
                 for action in &s.actions {
-                    assert!(action.starts_with(&format!("{service}:")), "{}: {action} on {resource}", s.origin);
+                    assert!(
+                        action.starts_with(&format!("{service}:")),
+                        "{}: {action} on {resource}",
+                        s.origin
+                    );
                 }
             }
         }
@@ -68,7 +99,8 @@ fn each_action_reaches_only_its_own_resources() {
     for scenario in SCENARIOS {
         let stack = template::resolved(scenario);
         let p = |name: &str| stack.params[name].clone();
-        let arn = |service: &str, rest: &str| format!("arn:aws:{service}:{REGION}:{ACCOUNT_ID}:{rest}");
+        let arn =
+            |service: &str, rest: &str| format!("arn:aws:{service}:{REGION}:{ACCOUNT_ID}:{rest}");
         let secret = if p("DatabaseSecretArn").is_empty() {
             arn("secretsmanager", "secret:DatabaseSecret-AbCdEf")
         } else {
@@ -79,28 +111,42 @@ fn each_action_reaches_only_its_own_resources() {
             ("dynamodb:GetItem", vec![arn("dynamodb", "table/Table")]),
             ("dynamodb:Query", vec![arn("dynamodb", "table/Table")]),
             ("secretsmanager:GetSecretValue", vec![secret]),
-            ("events:PutEvents", vec![arn("events", &format!("event-bus/{}", p("EventBusName")))]),
+            (
+                "events:PutEvents",
+                vec![arn("events", &format!("event-bus/{}", p("EventBusName")))],
+            ),
             ("sqs:SendMessage", vec![arn("sqs", "DeadLetterQueue")]),
             ("rds:DescribeDBInstances", vec![arn("rds", "db:*")]),
             ("rds:RebootDBInstance", vec![arn("rds", "db:*")]),
             (
                 "logs:PutLogEvents",
                 vec![
-                    arn("logs", &format!("log-group:/aws/lambda/{}/rds-event:*", template::STACK)),
-                    arn("logs", &format!("log-group:/aws/lambda/{}/sweep:*", template::STACK)),
+                    arn(
+                        "logs",
+                        &format!("log-group:/aws/lambda/{}/rds-event:*", template::STACK),
+                    ),
+                    arn(
+                        "logs",
+                        &format!("log-group:/aws/lambda/{}/sweep:*", template::STACK),
+                    ),
                 ],
             ),
         ];
         if !p("TopicKmsKeyArn").is_empty() {
             expected.push(("kms:GenerateDataKey", vec![p("TopicKmsKeyArn")]));
         }
+        let all = statements(&stack);
         for (action, resources) in expected {
-            let granted: BTreeSet<&String> = statements(&stack)
+            let granted: BTreeSet<&String> = all
                 .iter()
                 .filter(|s| s.identity && s.actions.iter().any(|a| a == action))
                 .flat_map(|s| &s.resources)
                 .collect();
-            assert_eq!(granted, resources.iter().collect(), "{action} with {scenario:?}");
+            assert_eq!(
+                granted,
+                resources.iter().collect(),
+                "{action} with {scenario:?}"
+            );
         }
     }
 }
@@ -128,7 +174,10 @@ fn the_role_grants_exactly_the_actions_grkeeper_uses() {
         "events:PutEvents",
         "sqs:SendMessage",
     ];
-    for (scenario, kms) in [(&[][..], &[][..]), (EVERYTHING_SET, &["kms:Decrypt", "kms:GenerateDataKey"][..])] {
+    for (scenario, kms) in [
+        (&[][..], &[][..]),
+        (EVERYTHING_SET, &["kms:Decrypt", "kms:GenerateDataKey"][..]),
+    ] {
         let stack = template::resolved(scenario);
         let granted: BTreeSet<String> = statements(&stack)
             .into_iter()
@@ -144,7 +193,12 @@ fn the_role_grants_exactly_the_actions_grkeeper_uses() {
 fn reboot_is_allowed_only_on_instances_carrying_the_cluster_tag() {
     let cases = [
         (&[][..], "StringLike", "grkeeper:cluster", json!("?*")),
-        (EVERYTHING_SET, "StringEquals", "team:gr-cluster", json!(["orders", "billing"])),
+        (
+            EVERYTHING_SET,
+            "StringEquals",
+            "team:gr-cluster",
+            json!(["orders", "billing"]),
+        ),
     ];
     for (scenario, operator, tag_key, values) in cases {
         let stack = template::resolved(scenario);
@@ -152,8 +206,14 @@ fn reboot_is_allowed_only_on_instances_carrying_the_cluster_tag() {
             .into_iter()
             .filter(|s| s.actions.iter().any(|a| a == "rds:RebootDBInstance"))
             .collect();
-        let [reboot] = &reboots[..] else { panic!("one statement allows the reboot, not {reboots:?}") };
-        assert_eq!(reboot.actions, ["rds:RebootDBInstance"], "the tag condition must not cover other actions");
+        let [reboot] = &reboots[..] else {
+            panic!("one statement allows the reboot, not {reboots:?}")
+        };
+        assert_eq!(
+            reboot.actions,
+            ["rds:RebootDBInstance"],
+            "the tag condition must not cover other actions"
+        );
         assert_eq!(
             reboot.condition,
             Some(json!({ operator: { format!("aws:ResourceTag/{tag_key}"): values } })),
@@ -173,7 +233,10 @@ fn functions_run_as_the_keeper_role_and_it_has_no_managed_policies() {
     }
     // A managed policy's statements are not in the template, so none may be attached.
     for (id, role) in stack.of_type("AWS::IAM::Role") {
-        assert!(role["Properties"].get("ManagedPolicyArns").is_none(), "{id}");
+        assert!(
+            role["Properties"].get("ManagedPolicyArns").is_none(),
+            "{id}"
+        );
     }
     assert_eq!(stack.of_type("AWS::IAM::ManagedPolicy").count(), 0);
 }
@@ -210,7 +273,8 @@ fn statements(stack: &Resolved) -> Vec<Statement> {
                 documents.push((id.clone(), false, props["PolicyDocument"].clone()));
             }
             "AWS::Lambda::Permission" => {
-                let statement = json!({"Action": props["Action"], "Resource": props["FunctionName"]});
+                let statement =
+                    json!({"Action": props["Action"], "Resource": props["FunctionName"]});
                 documents.push((id.clone(), false, json!({"Statement": [statement]})));
             }
             _ => {}
@@ -228,7 +292,10 @@ fn statements(stack: &Resolved) -> Vec<Statement> {
             one => vec![one.clone()],
         };
         for s in listed {
-            assert_ne!(s["Effect"], "Deny", "{origin}: unexpected Deny (update this test)");
+            assert_ne!(
+                s["Effect"], "Deny",
+                "{origin}: unexpected Deny (update this test)"
+            );
             out.push(Statement {
                 origin: origin.clone(),
                 identity,

@@ -26,10 +26,22 @@ fn pattern(rule: &str) -> Value {
 #[test]
 fn instance_rule_lists_exactly_the_event_ids_grkeeper_handles() {
     let listed = pattern("InstanceEventRule")["detail"]["EventID"].clone();
-    let listed: Vec<&str> = listed.as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let listed: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
     let unique: BTreeSet<&str> = listed.iter().copied().collect();
-    assert_eq!(unique.len(), listed.len(), "an EventID is listed twice: {listed:?}");
-    assert_eq!(unique, HANDLED_EVENT_IDS.iter().copied().collect::<BTreeSet<_>>());
+    assert_eq!(
+        unique.len(),
+        listed.len(),
+        "an EventID is listed twice: {listed:?}"
+    );
+    assert_eq!(
+        unique,
+        HANDLED_EVENT_IDS.iter().copied().collect::<BTreeSet<_>>()
+    );
     assert_eq!(
         pattern("ParameterGroupEventRule")["detail"]["EventID"],
         json!([PARAMETER_GROUP_EVENT_ID])
@@ -89,7 +101,11 @@ async fn unhandled_event_ids_do_not_match() {
     let bus = Bus::with_rule(&pattern("InstanceEventRule")).await;
     let control = instance_event("orders-3", "RDS-EVENT-0088", true);
     let mut without_event_id = instance_event("orders-3", "RDS-EVENT-0006", false);
-    without_event_id.detail.as_object_mut().unwrap().remove("EventID");
+    without_event_id
+        .detail
+        .as_object_mut()
+        .unwrap()
+        .remove("EventID");
     without_event_id.label = "orders-3 without EventID".to_owned();
     let events = [
         control.clone(),
@@ -242,7 +258,11 @@ impl Bus {
             .send()
             .await
             .unwrap_or_else(|e| panic!("EventBridge refused the pattern {pattern}: {e:?}"));
-        let target = Target::builder().id("queue").arn(queue_arn).build().unwrap();
+        let target = Target::builder()
+            .id("queue")
+            .arn(queue_arn)
+            .build()
+            .unwrap();
         let put = events
             .put_targets()
             .rule("under-test")
@@ -275,7 +295,13 @@ impl Bus {
                         .build()
                 })
                 .collect();
-            let put = self.events.put_events().set_entries(Some(entries)).send().await.unwrap();
+            let put = self
+                .events
+                .put_events()
+                .set_entries(Some(entries))
+                .send()
+                .await
+                .unwrap();
             assert_eq!(put.failed_entry_count, 0, "{put:?}");
             for (event, entry) in batch.iter().zip(put.entries()) {
                 label_of_id.insert(entry.event_id().unwrap().to_owned(), event.label.clone());
@@ -299,7 +325,9 @@ impl Bus {
             for message in received.messages() {
                 let envelope: Value = serde_json::from_str(message.body().unwrap()).unwrap();
                 let id = envelope["id"].as_str().unwrap();
-                let label = label_of_id.get(id).unwrap_or_else(|| panic!("unknown event {envelope}"));
+                let label = label_of_id
+                    .get(id)
+                    .unwrap_or_else(|| panic!("unknown event {envelope}"));
                 assert!(reached.insert(label.clone()), "{label} arrived twice");
             }
         }

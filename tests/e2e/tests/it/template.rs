@@ -97,7 +97,10 @@ struct Context<'t> {
 
 impl<'t> Context<'t> {
     fn new(template: &'t Value, values: &[(&str, &str)]) -> Self {
-        let declared = template.get("Parameters").cloned().unwrap_or_else(|| json!({}));
+        let declared = template
+            .get("Parameters")
+            .cloned()
+            .unwrap_or_else(|| json!({}));
         let mut params: BTreeMap<String, String> = obj(&declared)
             .iter()
             .filter_map(|(name, p)| Some((name.clone(), scalar(p.get("Default")?))))
@@ -142,7 +145,8 @@ impl<'t> Context<'t> {
 
     /// The plain value of `node`; `None` for `AWS::NoValue` (the key or item disappears).
     fn resolve(&self, node: &Value) -> Option<Value> {
-        if let Some((f, args)) = single(node).filter(|(f, _)| *f == "Ref" || f.starts_with("Fn::")) {
+        if let Some((f, args)) = single(node).filter(|(f, _)| *f == "Ref" || f.starts_with("Fn::"))
+        {
             return self.intrinsic(f, args);
         }
         Some(match node {
@@ -151,7 +155,9 @@ impl<'t> Context<'t> {
                     .filter_map(|(k, v)| Some((k.clone(), self.resolve(v)?)))
                     .collect(),
             ),
-            Value::Array(items) => Value::Array(items.iter().filter_map(|v| self.resolve(v)).collect()),
+            Value::Array(items) => {
+                Value::Array(items.iter().filter_map(|v| self.resolve(v)).collect())
+            }
             other => other.clone(),
         })
     }
@@ -164,7 +170,10 @@ impl<'t> Context<'t> {
                     Value::String(s) => s.split_once('.').expect("Fn::GetAtt Id.Attr"),
                     _ => {
                         let [id, attr] = pair(args);
-                        (id.as_str().expect("GetAtt id"), attr.as_str().expect("GetAtt attribute"))
+                        (
+                            id.as_str().expect("GetAtt id"),
+                            attr.as_str().expect("GetAtt attribute"),
+                        )
                     }
                 };
                 Value::String(self.attribute(id, attr))
@@ -174,7 +183,9 @@ impl<'t> Context<'t> {
                 let [delimiter, items] = pair(args);
                 let items = self.resolve(items).expect("Fn::Join list");
                 let parts: Vec<String> = arr(&items).iter().map(scalar).collect();
-                Value::String(parts.join(delimiter.as_str().expect("Fn::Join delimiter is a string")))
+                Value::String(
+                    parts.join(delimiter.as_str().expect("Fn::Join delimiter is a string")),
+                )
             }
             "Fn::Split" => {
                 let [delimiter, text] = pair(args);
@@ -184,14 +195,20 @@ impl<'t> Context<'t> {
             }
             "Fn::Select" => {
                 let [index, items] = pair(args);
-                let index: usize = scalar(&self.resolve(index)?).parse().expect("Fn::Select index");
+                let index: usize = scalar(&self.resolve(index)?)
+                    .parse()
+                    .expect("Fn::Select index");
                 arr(&self.resolve(items)?)[index].clone()
             }
             "Fn::If" => {
                 let [name, yes, no] = arr(args).as_slice() else {
                     panic!("Fn::If takes [condition, then, else]: {args}")
                 };
-                let chosen = if self.condition(name.as_str().expect("condition name")) { yes } else { no };
+                let chosen = if self.condition(name.as_str().expect("condition name")) {
+                    yes
+                } else {
+                    no
+                };
                 return self.resolve(chosen);
             }
             other => panic!("unsupported intrinsic {other}: extend template.rs"),
@@ -202,7 +219,9 @@ impl<'t> Context<'t> {
     /// `Ref`: a parameter (lists become arrays), a pseudo parameter, or a resource.
     fn reference(&self, name: &str) -> Option<Value> {
         if let Some(value) = self.params.get(name) {
-            let ty = self.template["Parameters"][name]["Type"].as_str().unwrap_or("String");
+            let ty = self.template["Parameters"][name]["Type"]
+                .as_str()
+                .unwrap_or("String");
             return Some(if ty.starts_with("List<") || ty == "CommaDelimitedList" {
                 json!(value.split(',').collect::<Vec<_>>())
             } else {
@@ -224,7 +243,9 @@ impl<'t> Context<'t> {
     fn resource_ref(&self, id: &str) -> String {
         match self.resource_type(id) {
             "AWS::SNS::Topic" => self.arn("sns", id),
-            "AWS::SecretsManager::Secret" => self.arn("secretsmanager", &format!("secret:{id}-AbCdEf")),
+            "AWS::SecretsManager::Secret" => {
+                self.arn("secretsmanager", &format!("secret:{id}-AbCdEf"))
+            }
             "AWS::SQS::Queue" => format!("https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{id}"),
             "AWS::Logs::LogGroup" => self.log_group_name(id),
             _ => id.to_owned(),
@@ -255,13 +276,16 @@ impl<'t> Context<'t> {
 
     fn log_group_name(&self, id: &str) -> String {
         let name = &self.template["Resources"][id]["Properties"]["LogGroupName"];
-        self.resolve(name).map_or_else(|| id.to_owned(), |v| scalar(&v))
+        self.resolve(name)
+            .map_or_else(|| id.to_owned(), |v| scalar(&v))
     }
 
     fn resource_type(&self, id: &str) -> &str {
         self.template["Resources"][id]["Type"]
             .as_str()
-            .unwrap_or_else(|| panic!("Ref/GetAtt to {id}, which is neither parameter nor resource"))
+            .unwrap_or_else(|| {
+                panic!("Ref/GetAtt to {id}, which is neither parameter nor resource")
+            })
     }
 
     /// `Fn::Sub`: `"text ${Name} ${Id.Attr} ${!Literal}"`, or `[text, {Name: value}]`.
@@ -304,11 +328,13 @@ fn single(node: &Value) -> Option<(&str, &Value)> {
 }
 
 fn obj(node: &Value) -> &Map<String, Value> {
-    node.as_object().unwrap_or_else(|| panic!("expected an object: {node}"))
+    node.as_object()
+        .unwrap_or_else(|| panic!("expected an object: {node}"))
 }
 
 fn arr(node: &Value) -> &Vec<Value> {
-    node.as_array().unwrap_or_else(|| panic!("expected a list: {node}"))
+    node.as_array()
+        .unwrap_or_else(|| panic!("expected a list: {node}"))
 }
 
 fn pair(node: &Value) -> [&Value; 2] {
@@ -372,5 +398,8 @@ fn lists_split_and_join_like_cloudformation() {
         ]}}}}
     });
     let r = Resolved::new(&template, &[]);
-    assert_eq!(r.resource("Out")["Properties"]["V"], json!(["a", "b", "x:a", "x:b"]));
+    assert_eq!(
+        r.resource("Out")["Properties"]["V"],
+        json!(["a", "b", "x:a", "x:b"])
+    );
 }
