@@ -2,18 +2,19 @@
 
 use std::path::PathBuf;
 
-use crate::Failure;
+use crate::{Failure, print_json, read_input};
 
 /// Arguments of `grkeeper parse-event`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Event JSON file, or - for stdin.
+    /// Event JSON file (samples in events/), or - for stdin.
     file: PathBuf,
 }
 
+/// Prints the trigger as JSON; an input the functions would reject is bad input (exit 2).
 pub fn run(args: &Args) -> Result<(), Failure> {
-    Err(Failure::BadInput(format!(
-        "{}: event parsing is not implemented yet",
-        args.file.display()
-    )))
+    let text = read_input(&args.file)?;
+    let trigger = grkeeper::trigger::parse(text.as_bytes())
+        .map_err(|e| Failure::BadInput(format!("{}: {e}", args.file.display())))?;
+    print_json(&trigger)
 }
