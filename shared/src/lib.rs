@@ -6,7 +6,9 @@
 //! - [`snapshot`]: the versioned snapshot document the planner reads.
 //! - [`plan`]: the pure decision engine: snapshot -> plan.
 //! - [`trigger`]: EventBridge input -> what a tick was asked for.
+//! - [`aws`]: SDK client timeouts and retries; AWS failures classified (kind, retryable).
 
+pub mod aws;
 pub mod gtid;
 pub mod model;
 pub mod plan;

@@ -1,0 +1,294 @@
+//! How grkeeper talks to AWS: the timeouts and retries every SDK client uses, and one
+//! classification of SDK failures into an [`AwsError`] with a stable kind and a retry verdict.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+
+/// Timeouts for every AWS call: a tick runs inside a Lambda timeout, so no call may hang.
+/// The SDK default is only a 3.1 s connect timeout, with nothing bounding a stalled reply.
+pub fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(2))
+        .read_timeout(Duration::from_secs(5))
+        .operation_attempt_timeout(Duration::from_secs(5))
+        .operation_timeout(Duration::from_secs(15))
+        .build()
+}
+
+/// Retries for every AWS call: a few quick attempts (throttling and transient failures), then a
+/// typed error; the next scheduled tick is the real retry.
+pub fn retries() -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(3)
+        .with_initial_backoff(Duration::from_millis(200))
+        .with_max_backoff(Duration::from_secs(2))
+}
+
+/// The one `SdkConfig` a cold start builds every client from (region, credentials and
+/// `AWS_ENDPOINT_URL` from the environment, with [`timeouts`] and [`retries`]).
+pub async fn sdk_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(timeouts())
+        .retry_config(retries())
+        .load()
+        .await
+}
+
+/// Why an AWS call failed, as far as a caller must decide anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureClass {
+    /// No connection could be made (refused, DNS, TLS): the endpoint is unreachable.
+    Unreachable,
+    /// The call did not complete in time.
+    Timeout,
+    /// AWS throttled the call.
+    Throttled,
+    /// AWS failed on its side (5xx, or a reply that could not be read).
+    ServerError,
+    /// The credentials lack the permission, or were rejected.
+    Denied,
+    /// AWS rejected the request itself (validation, unknown resource, ...).
+    Rejected,
+    /// The request could not be built (missing region or credentials, bad input).
+    Misconfigured,
+}
+
+impl FailureClass {
+    /// Stable name for logs and metric dimensions.
+    pub fn kind(self) -> &'static str {
+        match self {
+            FailureClass::Unreachable => "aws_unreachable",
+            FailureClass::Timeout => "aws_timeout",
+            FailureClass::Throttled => "aws_throttled",
+            FailureClass::ServerError => "aws_server_error",
+            FailureClass::Denied => "aws_denied",
+            FailureClass::Rejected => "aws_rejected",
+            FailureClass::Misconfigured => "aws_misconfigured",
+        }
+    }
+
+    /// Whether the same call may succeed if tried again later.
+    pub fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            FailureClass::Unreachable
+                | FailureClass::Timeout
+                | FailureClass::Throttled
+                | FailureClass::ServerError
+        )
+    }
+}
+
+impl fmt::Display for FailureClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FailureClass::Unreachable => "endpoint unreachable",
+            FailureClass::Timeout => "timed out",
+            FailureClass::Throttled => "throttled",
+            FailureClass::ServerError => "AWS-side failure",
+            FailureClass::Denied => "access denied",
+            FailureClass::Rejected => "request rejected",
+            FailureClass::Misconfigured => "request could not be built",
+        })
+    }
+}
+
+/// A failed AWS call: which operation, how it failed, and the service's own words.
+#[derive(Debug, thiserror::Error)]
+#[error("{operation}: {class}: {detail}")]
+pub struct AwsError {
+    /// The operation, e.g. `DynamoDB.TransactWriteItems`.
+    pub operation: &'static str,
+    /// How it failed.
+    pub class: FailureClass,
+    /// The service's error code, when it answered with one.
+    pub code: Option<String>,
+    /// The service's message, or the SDK's description of the failure.
+    pub detail: String,
+    #[source]
+    source: Option<Box<dyn StdError + Send + Sync>>,
+}
+
+impl AwsError {
+    /// Classifies an SDK failure of `operation`.
+    pub fn from_sdk<E>(operation: &'static str, error: SdkError<E, HttpResponse>) -> AwsError
+    where
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    {
+        let class = match &error {
+            SdkError::ConstructionFailure(_) => FailureClass::Misconfigured,
+            SdkError::TimeoutError(_) => FailureClass::Timeout,
+            SdkError::DispatchFailure(failure) if failure.is_timeout() => FailureClass::Timeout,
+            SdkError::DispatchFailure(failure) if failure.is_user() => FailureClass::Misconfigured,
+            SdkError::DispatchFailure(_) => FailureClass::Unreachable,
+            SdkError::ResponseError(_) => FailureClass::ServerError,
+            SdkError::ServiceError(service) => {
+                classify_service(error.code(), Some(service.raw().status().as_u16()))
+            }
+            _ => FailureClass::ServerError,
+        };
+        let code = error.code().map(str::to_owned);
+        let detail = match error.message() {
+            Some(message) => message.to_owned(),
+            None => DisplayErrorContext(&error).to_string(),
+        };
+        AwsError {
+            operation,
+            class,
+            code,
+            detail,
+            source: Some(Box::new(error)),
+        }
+    }
+
+    /// A request that could not be built (an SDK builder refused it).
+    pub fn misconfigured(
+        operation: &'static str,
+        error: impl StdError + Send + Sync + 'static,
+    ) -> Self {
+        AwsError {
+            operation,
+            class: FailureClass::Misconfigured,
+            code: None,
+            detail: error.to_string(),
+            source: Some(Box::new(error)),
+        }
+    }
+
+    /// An error answered per entry inside a successful reply (e.g. a failed `PutEvents` entry).
+    pub fn entry_failure(operation: &'static str, code: Option<&str>, detail: String) -> Self {
+        AwsError {
+            operation,
+            class: classify_service(code, None),
+            code: code.map(str::to_owned),
+            detail,
+            source: None,
+        }
+    }
+
+    /// Stable name for logs and metric dimensions.
+    pub fn kind(&self) -> &'static str {
+        self.class.kind()
+    }
+
+    /// Whether the same call may succeed if tried again later.
+    pub fn is_retryable(&self) -> bool {
+        self.class.is_retryable()
+    }
+}
+
+/// Error codes AWS services use for throttling (the SDK's own retry classifier list, plus SNS's
+/// `Throttled`).
+const THROTTLING: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "Throttled",
+    "ThrottledException",
+    "RequestThrottledException",
+    "RequestThrottled",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "LimitExceededException",
+    "KMSThrottlingException",
+    "SlowDown",
+    "PriorRequestNotComplete",
+];
+
+/// Error codes that mean "these credentials may not do this" (or are not valid at all).
+const DENIED: &[&str] = &[
+    "AccessDenied",
+    "AccessDeniedException",
+    "AuthorizationError",
+    "NotAuthorized",
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "InvalidSignatureException",
+    "SignatureDoesNotMatch",
+    "MissingAuthenticationToken",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "KMSAccessDeniedException",
+];
+
+/// Error codes for failures on AWS's side that another attempt may not meet.
+const TRANSIENT: &[&str] = &[
+    "InternalFailure",
+    "InternalServerError",
+    "InternalError",
+    "InternalException",
+    "ServiceUnavailable",
+    "RequestTimeout",
+    "RequestTimeoutException",
+];
+
+/// Classifies a service's error answer by its code, then by its HTTP status.
+fn classify_service(code: Option<&str>, status: Option<u16>) -> FailureClass {
+    let code = code.unwrap_or_default();
+    if THROTTLING.contains(&code) || status == Some(429) {
+        FailureClass::Throttled
+    } else if DENIED.contains(&code) || matches!(status, Some(401 | 403)) {
+        FailureClass::Denied
+    } else if TRANSIENT.contains(&code) || status.is_some_and(|s| s >= 500) {
+        FailureClass::ServerError
+    } else {
+        FailureClass::Rejected
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttling_codes_of_every_service_grkeeper_calls_are_retryable() {
+        for code in [
+            "ProvisionedThroughputExceededException",
+            "ThrottlingException",
+            "Throttled",
+            "Throttling",
+        ] {
+            let class = classify_service(Some(code), Some(400));
+            assert_eq!(class, FailureClass::Throttled, "{code}");
+            assert!(class.is_retryable());
+        }
+    }
+
+    #[test]
+    fn access_denied_is_not_retryable() {
+        for (code, status) in [("AccessDeniedException", 400), ("AuthorizationError", 403)] {
+            let class = classify_service(Some(code), Some(status));
+            assert_eq!(class, FailureClass::Denied, "{code}");
+            assert!(!class.is_retryable());
+        }
+        assert_eq!(classify_service(None, Some(403)), FailureClass::Denied);
+    }
+
+    #[test]
+    fn server_errors_are_retryable_and_client_errors_are_not() {
+        assert_eq!(classify_service(None, Some(503)), FailureClass::ServerError);
+        assert_eq!(
+            classify_service(Some("InternalFailure"), None),
+            FailureClass::ServerError
+        );
+        let rejected = classify_service(Some("ResourceNotFoundException"), Some(400));
+        assert_eq!(rejected, FailureClass::Rejected);
+        assert!(!rejected.is_retryable());
+    }
+
+    #[test]
+    fn production_timeouts_bound_every_call() {
+        let timeouts = timeouts();
+        assert!(timeouts.connect_timeout().is_some());
+        assert!(timeouts.operation_timeout().is_some());
+        assert!(timeouts.operation_attempt_timeout() <= timeouts.operation_timeout());
+    }
+}
