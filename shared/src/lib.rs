@@ -7,7 +7,9 @@
 //! - [`plan`]: the pure decision engine: snapshot -> plan.
 //! - [`trigger`]: EventBridge input -> what a tick was asked for.
 //! - [`aws`]: SDK client timeouts and retries; AWS failures classified (kind, retryable).
+//! - [`alert`]: incidents (opened, updated, resolved) -> messages -> SNS or stdout.
 
+pub mod alert;
 pub mod aws;
 pub mod gtid;
 pub mod model;
