@@ -200,7 +200,7 @@ fn source_name<T: PartialEq>(
         let field = detail.path_of("SourceArn");
         let (kind, name) = rds_arn(arn).map_err(|reason| invalid_arn(arn, &field, reason))?;
         if kind != source.arn_type {
-            let reason = format!("names a {kind:?} resource, not a {}", source.what);
+            let reason = format!("names a {:?} resource, not a {}", clip(kind), source.what);
             return Err(invalid_arn(arn, &field, reason));
         }
         namings.push(naming(field.clone(), arn, parse(name, &field)?));
