@@ -6,13 +6,19 @@
 //! - [`snapshot`]: the versioned snapshot document the planner reads.
 //! - [`plan`]: the pure decision engine: snapshot -> plan.
 //! - [`trigger`]: EventBridge input -> what a tick was asked for.
+//! - [`config`]: environment -> validated configuration.
+//! - [`observe`]: RDS and member probes -> the instances of a snapshot.
+//! - [`act`]: one planned action, executed once and verified by observing again.
 //! - [`aws`]: SDK client timeouts and retries; AWS failures classified (kind, retryable).
 //! - [`alert`]: incidents (opened, updated, resolved) -> messages -> SNS or stdout.
 
 pub mod alert;
 pub mod aws;
+pub mod act;
+pub mod config;
 pub mod gtid;
 pub mod model;
+pub mod observe;
 pub mod plan;
 pub mod snapshot;
 pub mod trigger;

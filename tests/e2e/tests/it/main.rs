@@ -5,4 +5,5 @@
 mod infra_functions;
 mod infra_iam;
 mod infra_rules;
+mod observe_rds;
 mod template;

@@ -1,0 +1,218 @@
+//! Executes one planned [`Action`] and verifies it by observing again, with its own deadline.
+//!
+//! The statements are constants ([`Procedure`]); the action's instance id only picks a member
+//! from the last observation, so nothing from an event reaches SQL. An action is attempted at
+//! most once: retries belong to the keeper and its journal. Procedure messages are advisory;
+//! the verification decides the [`Verdict`].
+
+mod verify;
+
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use tracing::{info, instrument, warn};
+
+use crate::aws::FailureClass;
+use crate::model::{ErrorLogEntry, Instance, MemberState};
+use crate::observe::{
+    CallError, EndpointOverrides, MemberControl, MemberProbe, Procedure, RdsControl, RdsError,
+};
+use crate::plan::{Action, ActionKind};
+
+use verify::Check;
+
+/// How a verification waits for the expected state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verification {
+    /// Give up (verdict [`Verdict::Unverified`]) after this long.
+    pub timeout: Duration,
+    /// Observe again this often.
+    pub interval: Duration,
+}
+
+impl Verification {
+    /// `timeout` (`GRKEEPER_VERIFY_TIMEOUT_SECS`), observing every 2 seconds: a rejoin or
+    /// restart takes seconds to minutes, and each observation is a few cheap queries.
+    pub fn new(timeout: Duration) -> Self {
+        Verification {
+            timeout,
+            interval: Duration::from_secs(2),
+        }
+    }
+}
+
+/// What an action runs against: the cluster's last observation, how to reach its members, and
+/// the adapters.
+#[derive(Debug)]
+pub struct Context<'a, M, R> {
+    /// Member probe and procedure calls.
+    pub members: &'a M,
+    /// The RDS API.
+    pub rds: &'a R,
+    /// The observation the action was planned on: the only instances it may touch.
+    pub observed: &'a [Instance],
+    /// Local addresses replacing RDS endpoints.
+    pub overrides: &'a EndpointOverrides,
+    /// Deadline and polling of the verification.
+    pub verification: Verification,
+}
+
+/// How an action ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The expected state was observed.
+    Verified,
+    /// The action was refused, or the member went to a bad state (`ERROR`, `OFFLINE` again).
+    Failed,
+    /// The deadline passed before the expected state was seen; it may still come.
+    Unverified,
+    /// Nothing was done (unknown instance, no connection, API refused): safe to try again.
+    NotAttempted,
+}
+
+/// The result of one action, with the evidence a journal entry and an alert need.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// The action.
+    pub action: Action,
+    /// How it ended.
+    pub verdict: Verdict,
+    /// One line for a person: what happened and what was last seen.
+    pub summary: String,
+    /// The procedure's message row (advisory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub procedure_message: Option<String>,
+    /// The MySQL error the procedure answered with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<u16>,
+    /// The error of the call or API, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The member's own GR state at the last observation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_state: Option<MemberState>,
+    /// The RDS status at the last observation (reboots).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rds_status: Option<String>,
+    /// The member's recent `Repl` error-log lines at the last observation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<ErrorLogEntry>,
+    /// Time from the call to the verdict, in milliseconds.
+    pub elapsed_ms: u64,
+}
+
+impl Outcome {
+    fn new(action: &Action, verdict: Verdict, summary: String) -> Self {
+        Outcome {
+            action: action.clone(),
+            verdict,
+            summary,
+            procedure_message: None,
+            error_code: None,
+            error: None,
+            member_state: None,
+            rds_status: None,
+            evidence: Vec::new(),
+            elapsed_ms: 0,
+        }
+    }
+}
+
+/// Executes `action` once and verifies it.
+#[instrument(skip(context), fields(kind = ?action.kind, instance = %action.instance))]
+pub async fn act<M, R>(action: &Action, context: &Context<'_, M, R>) -> Outcome
+where
+    M: MemberProbe + MemberControl,
+    R: RdsControl,
+{
+    let started = Instant::now();
+    let Some(instance) = context.observed.iter().find(|i| i.id == action.instance) else {
+        return Outcome::new(
+            action,
+            Verdict::NotAttempted,
+            format!("{} is not in the observed inventory", action.instance),
+        );
+    };
+    let Some(endpoint) = context.overrides.resolve(&instance.id, instance.rds.seen()) else {
+        return Outcome::new(
+            action,
+            Verdict::NotAttempted,
+            format!("{} has no known endpoint", action.instance),
+        );
+    };
+    let check = Check::new(action.kind, instance, endpoint, context);
+    let mut outcome = match action.kind {
+        ActionKind::Rejoin => call(action, &check, Procedure::StartJoin).await,
+        ActionKind::Bootstrap => call(action, &check, Procedure::StartBootstrap).await,
+        ActionKind::Expel => call(action, &check, Procedure::Stop).await,
+        ActionKind::Reboot => reboot(action, &check).await,
+    };
+    outcome.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    info!(verdict = ?outcome.verdict, summary = %outcome.summary, "action done");
+    outcome
+}
+
+async fn call<M, R>(action: &Action, check: &Check<'_, M, R>, procedure: Procedure) -> Outcome
+where
+    M: MemberProbe + MemberControl,
+    R: RdsControl,
+{
+    let mut outcome = Outcome::new(action, Verdict::Unverified, String::new());
+    match check.members().call(check.endpoint(), procedure).await {
+        Ok(reply) => outcome.procedure_message = reply.message,
+        Err(CallError::NotSent(e)) => {
+            outcome.verdict = Verdict::NotAttempted;
+            outcome.summary = format!("{procedure} not sent to {}: {e}", action.instance);
+            outcome.error = Some(e.to_string());
+            return outcome;
+        }
+        Err(CallError::Rejected(e)) => {
+            warn!(error = %e, "procedure rejected");
+            outcome.error_code = match &e {
+                crate::model::ProbeError::Mysql { code, .. } => Some(*code),
+                _ => None,
+            };
+            outcome.error = Some(e.to_string());
+            // One look at the member, for the error-log lines that explain the refusal.
+            check.evidence(&mut outcome).await;
+            outcome.verdict = Verdict::Failed;
+            outcome.summary = format!("{procedure} on {} failed: {e}", action.instance);
+            return outcome;
+        }
+        // It may have run: the verification tells.
+        Err(CallError::Unanswered(e)) => {
+            warn!(error = %e, "procedure unanswered; verifying");
+            outcome.error = Some(e.to_string());
+        }
+    }
+    check.wait(&mut outcome).await;
+    outcome
+}
+
+async fn reboot<M, R>(action: &Action, check: &Check<'_, M, R>) -> Outcome
+where
+    M: MemberProbe + MemberControl,
+    R: RdsControl,
+{
+    let mut outcome = Outcome::new(action, Verdict::Unverified, String::new());
+    if let Err(e) = check.rds().reboot(&action.instance).await {
+        outcome.error = Some(e.to_string());
+        if !may_have_run(&e) {
+            outcome.verdict = Verdict::NotAttempted;
+            outcome.summary = format!("RebootDBInstance {} refused: {e}", action.instance);
+            return outcome;
+        }
+        warn!(error = %e, "RebootDBInstance unanswered; verifying");
+    }
+    check.wait(&mut outcome).await;
+    outcome
+}
+
+/// A reboot request that timed out may have been accepted; any other failure means not.
+fn may_have_run(error: &RdsError) -> bool {
+    matches!(error, RdsError::Aws(e) if e.class == FailureClass::Timeout)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,350 @@
+//! Each action against in-memory members and RDS: what is called, and how the verification
+//! decides (verified, failed, unverified, not attempted).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::*;
+use crate::gtid::GtidSet;
+use crate::model::{
+    ErrorLogEntry, GrSettings, InstanceStatus, MemberReport, Observed, ProbeError, RdsInstance,
+    ViewMember,
+};
+use crate::observe::{Endpoint, MemoryMembers, MemoryRds, ProcedureReply};
+
+const IDS: [&str; 3] = ["db1", "db2", "db3"];
+
+fn uuid(id: &str) -> String {
+    format!("uuid-{id}")
+}
+
+fn endpoint(id: &str) -> Endpoint {
+    Endpoint::new(format!("{id}.rds"), 3306)
+}
+
+fn rds_record(id: &str) -> RdsInstance {
+    RdsInstance {
+        status: InstanceStatus("available".into()),
+        endpoint: Some(format!("{id}.rds")),
+        port: Some(3306),
+        engine_version: Some("8.0.36".into()),
+        parameter_apply_status: None,
+        tags: BTreeMap::new(),
+    }
+}
+
+/// `id`'s report with `view` as (member, state) rows.
+fn report(id: &str, view: &[(&str, MemberState)]) -> MemberReport {
+    MemberReport {
+        server_uuid: uuid(id),
+        hostname: format!("ip-{id}"),
+        version: "8.0.36".into(),
+        read_only: false,
+        super_read_only: false,
+        offline_mode: false,
+        gtid_executed: GtidSet::new(),
+        gtid_purged: GtidSet::new(),
+        settings: GrSettings::default(),
+        view: view
+            .iter()
+            .map(|(member, state)| ViewMember {
+                member_id: uuid(member),
+                host: format!("ip-{member}"),
+                port: 3306,
+                state: *state,
+                role: "PRIMARY".into(),
+                version: "8.0.36".into(),
+            })
+            .collect(),
+        stats: Vec::new(),
+        channels: Vec::new(),
+        errors: Vec::new(),
+    }
+}
+
+use MemberState::{Error, Offline, Online, Recovering};
+
+/// db1 and db3 ONLINE together, db2 OFFLINE on its own.
+fn world() -> (MemoryMembers, MemoryRds, Vec<Instance>) {
+    let members = MemoryMembers::new();
+    let rds = MemoryRds::new();
+    let group = [("db1", Online), ("db3", Online)];
+    members.set(&endpoint("db1"), Ok(report("db1", &group)));
+    members.set(&endpoint("db3"), Ok(report("db3", &group)));
+    members.set(&endpoint("db2"), Ok(report("db2", &[("db2", Offline)])));
+    let instances = IDS
+        .iter()
+        .map(|id| {
+            rds.insert(*id, rds_record(id));
+            Instance {
+                id: id.to_string(),
+                rds: Observed::Seen(rds_record(id)),
+                mysql: Observed::Failed(ProbeError::Other {
+                    message: "not needed".into(),
+                }),
+            }
+        })
+        .collect();
+    (members, rds, instances)
+}
+
+fn action(kind: ActionKind, instance: &str) -> Action {
+    Action {
+        kind,
+        instance: instance.into(),
+        reason: "test".into(),
+    }
+}
+
+async fn run(
+    kind: ActionKind,
+    instance: &str,
+    world: &(MemoryMembers, MemoryRds, Vec<Instance>),
+) -> Outcome {
+    let overrides = EndpointOverrides::default();
+    let context = Context {
+        members: &world.0,
+        rds: &world.1,
+        observed: &world.2,
+        overrides: &overrides,
+        verification: Verification {
+            timeout: Duration::from_millis(300),
+            interval: Duration::from_millis(10),
+        },
+    };
+    act(&action(kind, instance), &context).await
+}
+
+fn all_online() -> [(&'static str, MemberState); 3] {
+    [("db1", Online), ("db2", Online), ("db3", Online)]
+}
+
+#[tokio::test]
+async fn a_rejoin_is_verified_when_the_member_is_online_with_quorum() {
+    let world = world();
+    world.0.on_call(|members, endpoint, _| {
+        members.set(endpoint, Ok(report("db2", &all_online())));
+        Ok(ProcedureReply {
+            message: Some("Group Replication was started successfully".into()),
+        })
+    });
+    let outcome = run(ActionKind::Rejoin, "db2", &world).await;
+    assert_eq!(outcome.verdict, Verdict::Verified, "{outcome:?}");
+    assert_eq!(world.0.calls(), [(endpoint("db2"), Procedure::StartJoin)]);
+    assert_eq!(
+        outcome.procedure_message.as_deref(),
+        Some("Group Replication was started successfully")
+    );
+    assert_eq!(outcome.member_state, Some(Online));
+}
+
+#[tokio::test]
+async fn recovering_is_progress_until_the_member_is_online() {
+    let world = world();
+    world.0.on_call(|members, endpoint, _| {
+        members.set(
+            endpoint,
+            Ok(report(
+                "db2",
+                &[("db1", Online), ("db2", Recovering), ("db3", Online)],
+            )),
+        );
+        let members = members.clone();
+        let endpoint = endpoint.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(60)).await;
+            members.set(&endpoint, Ok(report("db2", &all_online())));
+        });
+        Ok(ProcedureReply::default())
+    });
+    let outcome = run(ActionKind::Rejoin, "db2", &world).await;
+    assert_eq!(outcome.verdict, Verdict::Verified, "{outcome:?}");
+}
+
+#[tokio::test]
+async fn a_member_stuck_recovering_is_unverified_at_the_deadline() {
+    let world = world();
+    world.0.on_call(|members, endpoint, _| {
+        members.set(
+            endpoint,
+            Ok(report(
+                "db2",
+                &[("db1", Online), ("db2", Recovering), ("db3", Online)],
+            )),
+        );
+        Ok(ProcedureReply::default())
+    });
+    let outcome = run(ActionKind::Rejoin, "db2", &world).await;
+    assert_eq!(outcome.verdict, Verdict::Unverified, "{outcome:?}");
+    assert!(
+        outcome.summary.ends_with("RECOVERING"),
+        "{}",
+        outcome.summary
+    );
+    assert!(outcome.elapsed_ms >= 250, "{}", outcome.elapsed_ms);
+}
+
+#[tokio::test]
+async fn a_rejected_start_fails_with_its_code_and_the_error_log_as_evidence() {
+    let world = world();
+    let mut offline = report("db2", &[("db2", Offline)]);
+    offline.errors = vec![ErrorLogEntry {
+        logged: "2026-11-30 10:00:00".into(),
+        prio: "Error".into(),
+        error_code: "MY-011526".into(),
+        data: "This member has more executed transactions than those present in the group.".into(),
+    }];
+    world.0.set(&endpoint("db2"), Ok(offline));
+    world.0.on_call(|_, _, _| {
+        Err(CallError::Rejected(ProbeError::Mysql {
+            code: 3092,
+            message: "The server is not configured properly to be an active member of the group."
+                .into(),
+        }))
+    });
+    let outcome = run(ActionKind::Rejoin, "db2", &world).await;
+    assert_eq!(outcome.verdict, Verdict::Failed);
+    assert_eq!(outcome.error_code, Some(3092));
+    assert_eq!(outcome.evidence[0].error_code, "MY-011526");
+    assert_eq!(outcome.member_state, Some(Offline));
+}
+
+#[tokio::test]
+async fn a_member_offline_again_after_the_start_fails_the_rejoin() {
+    let world = world();
+    let outcome = run(ActionKind::Rejoin, "db2", &world).await;
+    assert_eq!(outcome.verdict, Verdict::Failed, "{outcome:?}");
+    assert!(outcome.summary.ends_with("OFFLINE"), "{}", outcome.summary);
+}
+
+#[tokio::test]
+async fn an_instance_outside_the_observation_is_never_touched() {
+    let world = world();
+    let outcome = run(ActionKind::Rejoin, "db9", &world).await;
+    assert_eq!(outcome.verdict, Verdict::NotAttempted);
+    assert!(world.0.calls().is_empty());
+    let outcome = run(ActionKind::Reboot, "db9", &world).await;
+    assert_eq!(outcome.verdict, Verdict::NotAttempted);
+    assert!(world.1.reboots().is_empty());
+}
+
+#[tokio::test]
+async fn a_call_that_could_not_be_sent_is_not_attempted() {
+    let world = world();
+    world.0.on_call(|_, _, _| {
+        Err(CallError::NotSent(ProbeError::Timeout {
+            during: "connect".into(),
+        }))
+    });
+    let outcome = run(ActionKind::Expel, "db1", &world).await;
+    assert_eq!(outcome.verdict, Verdict::NotAttempted);
+    assert_eq!(outcome.error.as_deref(), Some("timed out during connect"));
+}
+
+#[tokio::test]
+async fn an_expel_is_verified_when_the_member_is_offline_and_gone_from_the_others_views() {
+    let world = world();
+    world.0.on_call(|members, endpoint, _| {
+        members.set(endpoint, Ok(report("db1", &[("db1", Offline)])));
+        members.set(
+            &self::endpoint("db3"),
+            Ok(report("db3", &[("db3", Online)])),
+        );
+        Ok(ProcedureReply::default())
+    });
+    let outcome = run(ActionKind::Expel, "db1", &world).await;
+    assert_eq!(outcome.verdict, Verdict::Verified, "{outcome:?}");
+    assert_eq!(world.0.calls(), [(endpoint("db1"), Procedure::Stop)]);
+}
+
+#[tokio::test]
+async fn an_expel_is_unverified_while_another_member_still_lists_it() {
+    let world = world();
+    world.0.on_call(|members, endpoint, _| {
+        members.set(endpoint, Ok(report("db1", &[("db1", Offline)])));
+        Ok(ProcedureReply::default())
+    });
+    let outcome = run(ActionKind::Expel, "db1", &world).await;
+    assert_eq!(outcome.verdict, Verdict::Unverified, "{outcome:?}");
+    assert!(
+        outcome.summary.contains("still listed by 1"),
+        "{}",
+        outcome.summary
+    );
+}
+
+#[tokio::test]
+async fn a_bootstrap_is_verified_when_the_member_is_online_in_its_own_group() {
+    let world = world();
+    world.0.on_call(|members, endpoint, _| {
+        members.set(endpoint, Ok(report("db2", &[("db2", Online)])));
+        Ok(ProcedureReply::default())
+    });
+    let outcome = run(ActionKind::Bootstrap, "db2", &world).await;
+    assert_eq!(outcome.verdict, Verdict::Verified, "{outcome:?}");
+    assert_eq!(
+        world.0.calls(),
+        [(endpoint("db2"), Procedure::StartBootstrap)]
+    );
+}
+
+/// On reboot: after a moment the member is back (with `state`) and RDS `available`.
+fn restart_on_reboot(world: &(MemoryMembers, MemoryRds, Vec<Instance>), state: MemberState) {
+    let members = world.0.clone();
+    world.1.on_reboot(move |rds, id| {
+        let (members, rds, id) = (members.clone(), rds.clone(), id.to_owned());
+        members.set(
+            &endpoint(&id),
+            Err(ProbeError::Refused {
+                message: "connection refused".into(),
+            }),
+        );
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            members.set(&endpoint(&id), Ok(report(&id, &[(id.as_str(), state)])));
+            rds.set_status(&id, "available");
+        });
+    });
+}
+
+#[tokio::test]
+async fn a_reboot_is_verified_when_rds_restarts_the_instance_and_the_member_answers() {
+    let world = world();
+    restart_on_reboot(&world, Offline);
+    let outcome = run(ActionKind::Reboot, "db2", &world).await;
+    assert_eq!(outcome.verdict, Verdict::Verified, "{outcome:?}");
+    assert_eq!(world.1.reboots(), ["db2"]);
+    assert_eq!(outcome.rds_status.as_deref(), Some("available"));
+    assert_eq!(outcome.member_state, Some(Offline));
+}
+
+#[tokio::test]
+async fn a_member_back_in_error_after_a_reboot_fails_it() {
+    let world = world();
+    restart_on_reboot(&world, Error);
+    let outcome = run(ActionKind::Reboot, "db2", &world).await;
+    assert_eq!(outcome.verdict, Verdict::Failed, "{outcome:?}");
+    assert!(outcome.summary.contains("ERROR"));
+}
+
+#[tokio::test]
+async fn a_reboot_rds_refuses_is_not_attempted() {
+    let world = world();
+    world.1.set_status("db2", "backing-up");
+    let outcome = run(ActionKind::Reboot, "db2", &world).await;
+    assert_eq!(outcome.verdict, Verdict::NotAttempted, "{outcome:?}");
+    assert!(outcome.error.unwrap().contains("cannot do that now"));
+}
+
+#[tokio::test]
+async fn a_reboot_rds_never_shows_is_unverified() {
+    let world = world();
+    world.1.on_reboot(|rds, id| rds.set_status(id, "available"));
+    let outcome = run(ActionKind::Reboot, "db2", &world).await;
+    assert_eq!(outcome.verdict, Verdict::Unverified, "{outcome:?}");
+    assert!(
+        outcome
+            .summary
+            .contains("RDS has not shown the instance restarting")
+    );
+}

@@ -1,0 +1,255 @@
+//! The verification observations: what each action must lead to, polled until it is seen, the
+//! member turns bad, or the deadline passes.
+//!
+//! - rejoin, bootstrap: the member `ONLINE` in a view with quorum (`RECOVERING` is progress);
+//! - expel: the member `OFFLINE` and absent from every other answering member's view;
+//! - reboot: RDS leaves `available` and comes back, and the member answers (not in `ERROR`).
+//!
+//! A bad state (`ERROR`/`OFFLINE`, offline mode) must be seen twice in a row to fail the action:
+//! a joining member passes through `OFFLINE` or `ERROR` briefly during its checks.
+
+use std::time::Instant;
+
+use futures_util::future::join_all;
+
+use super::{Context, Outcome, Verdict};
+use crate::model::{Instance, MemberReport, MemberState, ProbeError};
+use crate::observe::{Endpoint, MemberControl, MemberProbe, RdsControl};
+use crate::plan::ActionKind;
+
+/// What one observation says about the action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Progress {
+    Done(String),
+    Waiting(String),
+    Bad(String),
+}
+
+/// The action's target and how to look at it.
+pub(super) struct Check<'c, M, R> {
+    kind: ActionKind,
+    instance: &'c Instance,
+    endpoint: Endpoint,
+    context: &'c Context<'c, M, R>,
+}
+
+impl<'c, M, R> Check<'c, M, R>
+where
+    M: MemberProbe + MemberControl,
+    R: RdsControl,
+{
+    pub(super) fn new(
+        kind: ActionKind,
+        instance: &'c Instance,
+        endpoint: Endpoint,
+        context: &'c Context<'c, M, R>,
+    ) -> Self {
+        Check {
+            kind,
+            instance,
+            endpoint,
+            context,
+        }
+    }
+
+    pub(super) fn members(&self) -> &'c M {
+        self.context.members
+    }
+
+    pub(super) fn rds(&self) -> &'c R {
+        self.context.rds
+    }
+
+    pub(super) fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// Probes the member once and records its state and error-log lines.
+    pub(super) async fn evidence(&self, outcome: &mut Outcome) {
+        if let Ok(report) = self.members().probe(&self.endpoint).await {
+            record(outcome, &report);
+        }
+    }
+
+    /// Observes until the expected state, two bad observations in a row, or the deadline.
+    pub(super) async fn wait(&self, outcome: &mut Outcome) {
+        let verification = self.context.verification;
+        let deadline = Instant::now() + verification.timeout;
+        let mut saw_restart = false;
+        let mut bad_before = false;
+        loop {
+            let progress = self.look(outcome, &mut saw_restart).await;
+            let bad = matches!(progress, Progress::Bad(_));
+            match progress {
+                Progress::Done(what) => {
+                    outcome.verdict = Verdict::Verified;
+                    outcome.summary = format!(
+                        "{} of {} verified: {what}",
+                        verb(self.kind),
+                        self.instance.id
+                    );
+                    return;
+                }
+                Progress::Bad(what) if bad_before => {
+                    outcome.verdict = Verdict::Failed;
+                    outcome.summary =
+                        format!("{} of {} failed: {what}", verb(self.kind), self.instance.id);
+                    return;
+                }
+                Progress::Bad(what) | Progress::Waiting(what) => {
+                    bad_before = bad;
+                    if Instant::now() + verification.interval > deadline {
+                        outcome.verdict = Verdict::Unverified;
+                        outcome.summary = format!(
+                            "{} of {} not verified within {}s: {what}",
+                            verb(self.kind),
+                            self.instance.id,
+                            verification.timeout.as_secs()
+                        );
+                        return;
+                    }
+                }
+            }
+            tokio::time::sleep(verification.interval).await;
+        }
+    }
+
+    async fn look(&self, outcome: &mut Outcome, saw_restart: &mut bool) -> Progress {
+        match self.kind {
+            ActionKind::Rejoin | ActionKind::Bootstrap => self.look_joined(outcome).await,
+            ActionKind::Expel => self.look_expelled(outcome).await,
+            ActionKind::Reboot => self.look_rebooted(outcome, saw_restart).await,
+        }
+    }
+
+    async fn look_joined(&self, outcome: &mut Outcome) -> Progress {
+        let report = match self.members().probe(&self.endpoint).await {
+            Ok(report) => report,
+            Err(e) => return unanswered(&e),
+        };
+        record(outcome, &report);
+        match report.own_state() {
+            MemberState::Online if has_quorum(&report) => Progress::Done(format!(
+                "ONLINE in a group of {} with quorum",
+                report.view.len()
+            )),
+            MemberState::Online => Progress::Waiting("ONLINE in a view without quorum".to_owned()),
+            MemberState::Recovering => Progress::Waiting("RECOVERING".to_owned()),
+            state => Progress::Bad(format!("{state}")),
+        }
+    }
+
+    async fn look_expelled(&self, outcome: &mut Outcome) -> Progress {
+        let report = match self.members().probe(&self.endpoint).await {
+            Ok(report) => report,
+            Err(e) => return Progress::Waiting(format!("member not read: {e}")),
+        };
+        record(outcome, &report);
+        if report.own_state() != MemberState::Offline {
+            return Progress::Waiting(format!("still {}", report.own_state()));
+        }
+        let others = self
+            .context
+            .observed
+            .iter()
+            .filter(|i| i.id != self.instance.id)
+            .filter_map(|i| self.context.overrides.resolve(&i.id, i.rds.seen()));
+        let views =
+            join_all(others.map(|endpoint| async move { self.members().probe(&endpoint).await }))
+                .await;
+        let answered: Vec<&MemberReport> = views.iter().filter_map(|v| v.as_ref().ok()).collect();
+        if answered.is_empty() && views.is_empty() {
+            return Progress::Done("OFFLINE (no other member to ask)".to_owned());
+        }
+        if answered.is_empty() {
+            return Progress::Waiting("OFFLINE, but no other member answers".to_owned());
+        }
+        let listing = answered
+            .iter()
+            .filter(|r| r.view.iter().any(|m| m.member_id == report.server_uuid))
+            .count();
+        if listing == 0 {
+            Progress::Done(format!(
+                "OFFLINE and gone from {} other view(s)",
+                answered.len()
+            ))
+        } else {
+            Progress::Waiting(format!(
+                "OFFLINE, still listed by {listing} other member(s)"
+            ))
+        }
+    }
+
+    async fn look_rebooted(&self, outcome: &mut Outcome, saw_restart: &mut bool) -> Progress {
+        let status = match self
+            .rds()
+            .describe(std::slice::from_ref(&self.instance.id))
+            .await
+        {
+            Ok(described) => described
+                .into_iter()
+                .next()
+                .and_then(|(_, rds)| rds.seen().map(|r| r.status.clone())),
+            Err(e) => return Progress::Waiting(format!("DescribeDBInstances failed: {e}")),
+        };
+        let Some(status) = status else {
+            return Progress::Waiting("DescribeDBInstances does not show the instance".to_owned());
+        };
+        outcome.rds_status = Some(status.0.clone());
+        if !status.is_available() {
+            *saw_restart = true;
+            return Progress::Waiting(format!("RDS status {status}"));
+        }
+        if !*saw_restart {
+            return Progress::Waiting("RDS has not shown the instance restarting yet".to_owned());
+        }
+        let report = match self.members().probe(&self.endpoint).await {
+            Ok(report) => report,
+            Err(e) => return unanswered(&e),
+        };
+        record(outcome, &report);
+        match report.own_state() {
+            MemberState::Error => Progress::Bad("back, but in ERROR".to_owned()),
+            state => Progress::Done(format!("available again, member answers ({state})")),
+        }
+    }
+}
+
+/// A failed probe while waiting: offline mode is the member exiting again; anything else may be
+/// the member still starting.
+fn unanswered(error: &ProbeError) -> Progress {
+    if error.is_offline_mode() {
+        Progress::Bad(format!("offline mode: {error}"))
+    } else {
+        Progress::Waiting(format!("member not read: {error}"))
+    }
+}
+
+fn record(outcome: &mut Outcome, report: &MemberReport) {
+    outcome.member_state = Some(report.own_state());
+    outcome.evidence = report.errors.clone();
+}
+
+/// MySQL Shell's quorum test on one member's view: it is `ONLINE` and the members it can reach
+/// (`ERROR` rows other than itself excluded) are a majority of the listed ones.
+fn has_quorum(report: &MemberReport) -> bool {
+    let listed: Vec<_> = report
+        .view
+        .iter()
+        .filter(|m| m.member_id == report.server_uuid || m.state != MemberState::Error)
+        .collect();
+    let unreachable = listed
+        .iter()
+        .filter(|m| m.state == MemberState::Unreachable)
+        .count();
+    report.own_state() == MemberState::Online && (listed.len() - unreachable) * 2 > listed.len()
+}
+
+fn verb(kind: ActionKind) -> &'static str {
+    match kind {
+        ActionKind::Rejoin => "rejoin",
+        ActionKind::Reboot => "reboot",
+        ActionKind::Expel => "expel",
+        ActionKind::Bootstrap => "bootstrap",
+    }
+}

@@ -1,0 +1,246 @@
+//! Environment -> [`Config`], validated once at start-up (`docs/configuration.md`).
+//!
+//! Variables are read through a lookup function, not `std::env`, so tests need no process
+//! environment. Every bad value is reported with the variable's name and what was expected, and
+//! all problems are collected before failing, so one deploy fixes them all.
+
+mod policy;
+mod reader;
+mod tls;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use crate::observe::{Endpoint, EndpointOverrides};
+use crate::plan::Policy;
+
+pub use reader::{ConfigError, Problem};
+pub use tls::{CaBundle, CaSource, Tls};
+
+use reader::Reader;
+
+/// Everything the functions and the CLI are configured with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Which instances make up which cluster.
+    pub inventory: Inventory,
+    /// Secrets Manager secret with the members' `{"username", "password"}`.
+    pub secret_arn: String,
+    /// DynamoDB table for lease, journal and incidents.
+    pub table: String,
+    /// SNS topic for alerts.
+    pub topic_arn: String,
+    /// EventBridge bus for topology events.
+    pub event_bus: String,
+    /// Instance id -> local address (local runs only).
+    pub endpoint_overrides: EndpointOverrides,
+    /// TCP + handshake bound per member.
+    pub connect_timeout: Duration,
+    /// Bound for each probe query and each stored-procedure call.
+    pub query_timeout: Duration,
+    /// How long an action's verification may wait for the expected state.
+    pub verify_timeout: Duration,
+    /// TLS to the members.
+    pub tls: Tls,
+    /// Cluster lease length.
+    pub lease: Duration,
+    /// Actions one tick may take.
+    pub max_steps: u32,
+    policy: Policy,
+    cluster_policies: BTreeMap<String, Policy>,
+}
+
+/// Where the clusters and their instances come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inventory {
+    /// DB instances carrying `tag_key`; the tag value is the cluster name.
+    Tagged {
+        /// The RDS tag key (`grkeeper:cluster` by default).
+        tag_key: String,
+        /// Keep only these clusters (`GRKEEPER_CLUSTERS`); `None`: every cluster found.
+        clusters: Option<BTreeSet<String>>,
+    },
+    /// `GRKEEPER_INSTANCES`: cluster -> instance ids, in the order given.
+    Listed(BTreeMap<String, Vec<String>>),
+}
+
+const CLUSTER_TAG: &str = "GRKEEPER_CLUSTER_TAG";
+const CLUSTERS: &str = "GRKEEPER_CLUSTERS";
+const INSTANCES: &str = "GRKEEPER_INSTANCES";
+const ENDPOINT_OVERRIDES: &str = "GRKEEPER_ENDPOINT_OVERRIDES";
+const VERIFY_TIMEOUT_SECS: &str = "GRKEEPER_VERIFY_TIMEOUT_SECS";
+const LEASE_SECS: &str = "GRKEEPER_LEASE_SECS";
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads variables through `lookup` (a map in tests). An empty value counts as unset, so a
+    /// template can pass empty stack parameters through.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let mut env = Reader::new(&lookup);
+        let inventory = inventory(&mut env);
+        let secret_arn = env.required("GRKEEPER_SECRET_ARN");
+        let table = env.required("GRKEEPER_TABLE");
+        let topic_arn = env.required("GRKEEPER_TOPIC_ARN");
+        let event_bus = env
+            .get("GRKEEPER_EVENT_BUS")
+            .unwrap_or_else(|| "default".to_owned());
+        let endpoint_overrides = endpoint_overrides(&mut env);
+        let connect_timeout = env.millis("GRKEEPER_CONNECT_TIMEOUT_MS", 2000);
+        let query_timeout = env.millis("GRKEEPER_QUERY_TIMEOUT_MS", 5000);
+        let verify_timeout = env.secs(VERIFY_TIMEOUT_SECS, 120);
+        let tls = tls::read(&mut env);
+        let lease = env.secs(LEASE_SECS, 300);
+        let max_steps = env.number("GRKEEPER_MAX_STEPS", 10u32, "a whole number of at least 1");
+        if max_steps == 0 {
+            env.problem(
+                "GRKEEPER_MAX_STEPS",
+                "expected a whole number of at least 1, got \"0\"",
+            );
+        }
+        // A verification that outlives the lease would let another tick act meanwhile.
+        if !lease.is_zero() && !verify_timeout.is_zero() && lease <= verify_timeout {
+            env.problem(
+                LEASE_SECS,
+                format!(
+                    "must exceed {VERIFY_TIMEOUT_SECS} ({}), got {}",
+                    verify_timeout.as_secs(),
+                    lease.as_secs()
+                ),
+            );
+        }
+        let (policy, cluster_policies) = policy::read(&mut env, &inventory);
+        env.finish()?;
+        Ok(Config {
+            inventory: inventory.unwrap_or(Inventory::Listed(BTreeMap::new())),
+            secret_arn: secret_arn.unwrap_or_default(),
+            table: table.unwrap_or_default(),
+            topic_arn: topic_arn.unwrap_or_default(),
+            event_bus,
+            endpoint_overrides,
+            connect_timeout,
+            query_timeout,
+            verify_timeout,
+            tls: tls.unwrap_or(Tls::Disabled),
+            lease,
+            max_steps,
+            policy,
+            cluster_policies,
+        })
+    }
+
+    /// The policy `cluster` is kept by: the `GRKEEPER_*` policy variables, overridden by the
+    /// cluster's entry in `GRKEEPER_POLICY`.
+    pub fn policy_for(&self, cluster: &str) -> Policy {
+        self.cluster_policies
+            .get(cluster)
+            .unwrap_or(&self.policy)
+            .clone()
+    }
+}
+
+fn inventory(env: &mut Reader<'_>) -> Option<Inventory> {
+    let tag_key = env
+        .get(CLUSTER_TAG)
+        .unwrap_or_else(|| "grkeeper:cluster".to_owned());
+    let clusters = env.get(CLUSTERS).map(|text| {
+        text.split(',')
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned)
+            .collect::<BTreeSet<_>>()
+    });
+    let Some(listed) = env.get(INSTANCES) else {
+        return Some(Inventory::Tagged { tag_key, clusters });
+    };
+    if clusters.is_some() {
+        env.problem(
+            CLUSTERS,
+            format!(
+                "only applies to the tag inventory; with {INSTANCES} set, list the clusters there"
+            ),
+        );
+    }
+    match parse_instances(&listed) {
+        Ok(map) => Some(Inventory::Listed(map)),
+        Err(why) => {
+            env.problem(
+                INSTANCES,
+                format!("expected cluster=id,id;cluster=id,... ({why}), got {listed:?}"),
+            );
+            None
+        }
+    }
+}
+
+fn parse_instances(text: &str) -> Result<BTreeMap<String, Vec<String>>, String> {
+    let mut clusters = BTreeMap::new();
+    let mut seen = BTreeSet::new();
+    for entry in text.split(';').map(str::trim).filter(|e| !e.is_empty()) {
+        let (cluster, ids) = entry
+            .split_once('=')
+            .ok_or_else(|| format!("{entry:?} has no '='"))?;
+        let cluster = cluster.trim();
+        if cluster.is_empty() {
+            return Err(format!("{entry:?} has no cluster name"));
+        }
+        let ids: Vec<String> = ids
+            .split(',')
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if ids.is_empty() {
+            return Err(format!("cluster {cluster:?} lists no instance"));
+        }
+        for id in &ids {
+            if !is_instance_id(id) {
+                return Err(format!("{id:?} is not a DB instance identifier"));
+            }
+            if !seen.insert(id.clone()) {
+                return Err(format!("instance {id:?} is listed twice"));
+            }
+        }
+        if clusters.insert(cluster.to_owned(), ids).is_some() {
+            return Err(format!("cluster {cluster:?} is listed twice"));
+        }
+    }
+    if clusters.is_empty() {
+        return Err("no cluster".to_owned());
+    }
+    Ok(clusters)
+}
+
+/// RDS DB instance identifiers: 1 to 63 letters, digits or hyphens.
+pub(crate) fn is_instance_id(id: &str) -> bool {
+    (1..=63).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+fn endpoint_overrides(env: &mut Reader<'_>) -> EndpointOverrides {
+    let Some(text) = env.get(ENDPOINT_OVERRIDES) else {
+        return EndpointOverrides::default();
+    };
+    let mut map = BTreeMap::new();
+    for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let parsed = entry.split_once('=').and_then(|(id, address)| {
+            let id = id.trim();
+            Some((id, Endpoint::parse(address)?)).filter(|_| is_instance_id(id))
+        });
+        match parsed {
+            Some((id, endpoint)) => {
+                map.insert(id.to_owned(), endpoint);
+            }
+            None => env.problem(
+                ENDPOINT_OVERRIDES,
+                format!("expected instance=host:port,... , got {entry:?}"),
+            ),
+        }
+    }
+    EndpointOverrides::new(map)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,196 @@
+//! The probe's exact statements and the parsing of their text-protocol rows into the model.
+//! Pure: rows come in as columns of `Option<String>` (NULL = `None`).
+
+use crate::gtid::GtidSet;
+use crate::model::{
+    ChannelStatus, ErrorLogEntry, GrSettings, MemberState, MemberStats, ViewMember,
+};
+
+/// Identity, read-only flags, GTID sets and Group Replication settings.
+pub const IDENTITY: &str = "SELECT @@server_uuid, @@hostname, @@port, @@version, @@read_only, @@super_read_only, @@offline_mode, @@gtid_executed, @@gtid_purged, @@group_replication_group_name, @@group_replication_group_seeds, @@group_replication_exit_state_action, @@group_replication_autorejoin_tries, @@group_replication_member_expel_timeout, @@group_replication_unreachable_majority_timeout";
+/// [`IDENTITY`] without the `group_replication_*` variables, for a server without the plugin
+/// (where `IDENTITY` fails with 1193, unknown system variable).
+pub const IDENTITY_WITHOUT_GR: &str = "SELECT @@server_uuid, @@hostname, @@port, @@version, @@read_only, @@super_read_only, @@offline_mode, @@gtid_executed, @@gtid_purged";
+/// The member's own view of the group.
+pub const MEMBERS: &str = "SELECT MEMBER_ID, MEMBER_HOST, MEMBER_PORT, MEMBER_STATE, MEMBER_ROLE, MEMBER_VERSION FROM performance_schema.replication_group_members";
+/// Certification and applier queues.
+pub const STATS: &str = "SELECT MEMBER_ID, VIEW_ID, COUNT_TRANSACTIONS_IN_QUEUE, COUNT_CONFLICTS_DETECTED, COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE, COUNT_TRANSACTIONS_REMOTE_APPLIED, COUNT_TRANSACTIONS_LOCAL_PROPOSED, COUNT_TRANSACTIONS_LOCAL_ROLLBACK FROM performance_schema.replication_group_member_stats";
+/// The GR channels' connection state and last error.
+pub const CHANNELS: &str = "SELECT CHANNEL_NAME, SERVICE_STATE, LAST_ERROR_NUMBER, LAST_ERROR_MESSAGE, LAST_ERROR_TIMESTAMP FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME IN ('group_replication_applier', 'group_replication_recovery')";
+/// Recent replication lines of the error log (MySQL 8.0.22+).
+pub const ERROR_LOG: &str = "SELECT LOGGED, PRIO, ERROR_CODE, DATA FROM performance_schema.error_log WHERE SUBSYSTEM = 'Repl' ORDER BY LOGGED DESC LIMIT 20";
+/// RDS binlog retention.
+pub const BINLOG_RETENTION: &str =
+    "SELECT value FROM mysql.rds_configuration WHERE name = 'binlog retention hours'";
+
+/// One text-protocol row.
+pub type Row = Vec<Option<String>>;
+
+/// What [`IDENTITY`] (or [`IDENTITY_WITHOUT_GR`]) reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Identity {
+    pub server_uuid: String,
+    pub hostname: String,
+    pub version: String,
+    pub read_only: bool,
+    pub super_read_only: bool,
+    pub offline_mode: bool,
+    pub gtid_executed: GtidSet,
+    pub gtid_purged: GtidSet,
+    /// Empty when the server has no Group Replication variables.
+    pub settings: GrSettings,
+}
+
+fn text(row: &Row, index: usize) -> Option<&str> {
+    row.get(index)?.as_deref()
+}
+
+fn required<'r>(row: &'r Row, index: usize, column: &str) -> Result<&'r str, String> {
+    text(row, index).ok_or_else(|| format!("{column} is NULL or missing"))
+}
+
+fn number<T: std::str::FromStr>(row: &Row, index: usize, column: &str) -> Result<T, String> {
+    match text(row, index) {
+        None => Err(format!("{column} is NULL or missing")),
+        Some(value) => value
+            .trim()
+            .parse()
+            .map_err(|_| format!("{column} is not a number: {value:?}")),
+    }
+}
+
+/// A number column that may be NULL.
+fn optional_number<T: std::str::FromStr>(
+    row: &Row,
+    index: usize,
+    column: &str,
+) -> Result<Option<T>, String> {
+    text(row, index)
+        .map(|_| number(row, index, column))
+        .transpose()
+}
+
+fn flag(row: &Row, index: usize, column: &str) -> Result<bool, String> {
+    Ok(number::<u8>(row, index, column)? != 0)
+}
+
+fn gtid_set(row: &Row, index: usize, column: &str) -> Result<GtidSet, String> {
+    text(row, index)
+        .unwrap_or("")
+        .parse()
+        .map_err(|e| format!("{column}: {e}"))
+}
+
+/// Parses the row of [`IDENTITY`] (15 columns) or [`IDENTITY_WITHOUT_GR`] (9 columns).
+pub fn identity(row: &Row) -> Result<Identity, String> {
+    let settings = if row.len() > 9 {
+        GrSettings {
+            group_name: text(row, 9).filter(|s| !s.is_empty()).map(str::to_owned),
+            group_seeds: text(row, 10)
+                .unwrap_or("")
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            exit_state_action: text(row, 11).filter(|s| !s.is_empty()).map(str::to_owned),
+            autorejoin_tries: optional_number(row, 12, "@@group_replication_autorejoin_tries")?,
+            member_expel_timeout: optional_number(
+                row,
+                13,
+                "@@group_replication_member_expel_timeout",
+            )?,
+            unreachable_majority_timeout: optional_number(
+                row,
+                14,
+                "@@group_replication_unreachable_majority_timeout",
+            )?,
+            binlog_retention_hours: None,
+        }
+    } else {
+        GrSettings::default()
+    };
+    Ok(Identity {
+        server_uuid: required(row, 0, "@@server_uuid")?.to_owned(),
+        hostname: text(row, 1).unwrap_or("").to_owned(),
+        version: text(row, 3).unwrap_or("").to_owned(),
+        read_only: flag(row, 4, "@@read_only")?,
+        super_read_only: flag(row, 5, "@@super_read_only")?,
+        offline_mode: flag(row, 6, "@@offline_mode")?,
+        gtid_executed: gtid_set(row, 7, "@@gtid_executed")?,
+        gtid_purged: gtid_set(row, 8, "@@gtid_purged")?,
+        settings,
+    })
+}
+
+/// Parses one row of [`MEMBERS`]. An unknown `MEMBER_STATE` is an error, never a guess.
+pub fn view_member(row: &Row) -> Result<ViewMember, String> {
+    let state = match required(row, 3, "MEMBER_STATE")? {
+        "ONLINE" => MemberState::Online,
+        "RECOVERING" => MemberState::Recovering,
+        "OFFLINE" => MemberState::Offline,
+        "ERROR" => MemberState::Error,
+        "UNREACHABLE" => MemberState::Unreachable,
+        other => return Err(format!("unknown MEMBER_STATE {other:?}")),
+    };
+    Ok(ViewMember {
+        member_id: text(row, 0).unwrap_or("").to_owned(),
+        host: text(row, 1).unwrap_or("").to_owned(),
+        port: optional_number(row, 2, "MEMBER_PORT")?.unwrap_or(0),
+        state,
+        role: text(row, 4).unwrap_or("").to_owned(),
+        version: text(row, 5).unwrap_or("").to_owned(),
+    })
+}
+
+/// Parses one row of [`STATS`]; NULL counters (an OFFLINE member's own row) read as 0.
+pub fn member_stats(row: &Row) -> Result<MemberStats, String> {
+    let count =
+        |index, column| optional_number::<u64>(row, index, column).map(Option::unwrap_or_default);
+    Ok(MemberStats {
+        member_id: text(row, 0).unwrap_or("").to_owned(),
+        view_id: text(row, 1).unwrap_or("").to_owned(),
+        transactions_in_queue: count(2, "COUNT_TRANSACTIONS_IN_QUEUE")?,
+        conflicts_detected: count(3, "COUNT_CONFLICTS_DETECTED")?,
+        remote_in_applier_queue: count(4, "COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE")?,
+        remote_applied: count(5, "COUNT_TRANSACTIONS_REMOTE_APPLIED")?,
+        local_proposed: count(6, "COUNT_TRANSACTIONS_LOCAL_PROPOSED")?,
+        local_rollback: count(7, "COUNT_TRANSACTIONS_LOCAL_ROLLBACK")?,
+    })
+}
+
+/// Parses one row of [`CHANNELS`].
+pub fn channel(row: &Row) -> Result<ChannelStatus, String> {
+    Ok(ChannelStatus {
+        channel: required(row, 0, "CHANNEL_NAME")?.to_owned(),
+        service_state: text(row, 1).unwrap_or("").to_owned(),
+        last_error_number: optional_number(row, 2, "LAST_ERROR_NUMBER")?.unwrap_or(0),
+        last_error_message: text(row, 3).unwrap_or("").to_owned(),
+        // MySQL prints "0000-00-00 00:00:00.000000" when there was no error.
+        last_error_timestamp: text(row, 4)
+            .filter(|t| !t.starts_with("0000-00-00"))
+            .unwrap_or("")
+            .to_owned(),
+    })
+}
+
+/// Parses one row of [`ERROR_LOG`].
+pub fn error_log_entry(row: &Row) -> Result<ErrorLogEntry, String> {
+    Ok(ErrorLogEntry {
+        logged: required(row, 0, "LOGGED")?.to_owned(),
+        prio: text(row, 1).unwrap_or("").to_owned(),
+        error_code: text(row, 2).unwrap_or("").to_owned(),
+        data: text(row, 3).unwrap_or("").to_owned(),
+    })
+}
+
+/// Parses [`BINLOG_RETENTION`]: no row or NULL means RDS's "purge as soon as possible".
+pub fn binlog_retention(rows: &[Row]) -> Result<Option<u32>, String> {
+    match rows.first() {
+        None => Ok(None),
+        Some(row) => optional_number(row, 0, "binlog retention hours"),
+    }
+}
+
+#[cfg(test)]
+mod tests;
