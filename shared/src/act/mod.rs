@@ -120,7 +120,7 @@ impl Outcome {
 }
 
 /// Executes `action` once and verifies it.
-#[instrument(skip(context), fields(kind = ?action.kind, instance = %action.instance))]
+#[instrument(skip(action, context), fields(kind = ?action.kind, instance = %action.instance))]
 pub async fn act<M, R>(action: &Action, context: &Context<'_, M, R>) -> Outcome
 where
     M: MemberProbe + MemberControl,

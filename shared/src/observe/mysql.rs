@@ -283,7 +283,7 @@ impl MysqlMembers {
 }
 
 impl MemberProbe for MysqlMembers {
-    #[instrument(skip(self), fields(%endpoint))]
+    #[instrument(skip(self, endpoint), fields(%endpoint))]
     async fn probe(&self, endpoint: &Endpoint) -> Result<MemberReport, ProbeError> {
         let mut conn = self.checkout(endpoint).await?;
         match self.read(&mut conn, endpoint).await {
@@ -301,7 +301,7 @@ impl MemberProbe for MysqlMembers {
 }
 
 impl MemberControl for MysqlMembers {
-    #[instrument(skip(self), fields(%endpoint))]
+    #[instrument(skip(self, endpoint), fields(%endpoint))]
     async fn call(
         &self,
         endpoint: &Endpoint,
