@@ -201,7 +201,9 @@ fn parse_uuid(text: &str) -> Result<String, GtidParseError> {
 fn parse_tag(text: &str) -> Result<String, GtidParseError> {
     let lower = text.to_ascii_lowercase();
     let mut chars = lower.chars();
-    let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_');
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_');
     let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if first_ok && rest_ok && lower.len() <= 32 {
         Ok(lower)
@@ -298,6 +300,21 @@ impl Serialize for GtidSet {
     }
 }
 
+impl schemars::JsonSchema for GtidSet {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "GtidSet".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A GTID set in MySQL's text form (uuid:1-5:7,uuid2[:tag]:1-3); \
+                            empty for the empty set.",
+            "examples": ["3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5:7"]
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for GtidSet {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
@@ -335,7 +352,10 @@ mod tests {
 
     #[test]
     fn merges_adjacent_and_overlapping_intervals() {
-        assert_eq!(set(&format!("{A}:1-3:4-6:5-9:11")).to_string(), format!("{A}:1-9:11"));
+        assert_eq!(
+            set(&format!("{A}:1-3:4-6:5-9:11")).to_string(),
+            format!("{A}:1-9:11")
+        );
         assert_eq!(set(&format!("{A}:1,{A}:2")).to_string(), format!("{A}:1-2"));
     }
 
@@ -381,7 +401,9 @@ mod tests {
         assert!(!errant.is_subset(&executed));
         assert_eq!(errant.difference(&executed).to_string(), format!("{B}:7"));
         assert_eq!(
-            executed.intersection(&set(&format!("{A}:8-20"))).to_string(),
+            executed
+                .intersection(&set(&format!("{A}:8-20")))
+                .to_string(),
             format!("{A}:8-10")
         );
     }

@@ -5,6 +5,7 @@
 //! - [`gtid`]: GTID sets (parse, print, set arithmetic).
 //! - [`snapshot`]: the versioned snapshot document the planner reads.
 //! - [`plan`]: the pure decision engine: snapshot -> plan.
+//! - `fixtures` (tests and feature `fixtures`): chainable snapshot builders.
 //! - [`trigger`]: EventBridge input -> what a tick was asked for.
 //! - [`config`]: environment -> validated configuration.
 //! - [`observe`]: RDS and member probes -> the instances of a snapshot.
@@ -12,10 +13,12 @@
 //! - [`aws`]: SDK client timeouts and retries; AWS failures classified (kind, retryable).
 //! - [`alert`]: incidents (opened, updated, resolved) -> messages -> SNS or stdout.
 
+pub mod act;
 pub mod alert;
 pub mod aws;
-pub mod act;
 pub mod config;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 pub mod gtid;
 pub mod model;
 pub mod observe;

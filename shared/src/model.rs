@@ -7,12 +7,13 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::gtid::GtidSet;
 
 /// What was seen of one inventory instance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Instance {
     /// RDS DB instance identifier (`DBInstanceIdentifier`).
     pub id: String,
@@ -23,7 +24,7 @@ pub struct Instance {
 }
 
 /// A reading that either succeeded or failed with a reason.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Observed<T, E> {
     /// The reading succeeded.
@@ -51,7 +52,7 @@ impl<T, E> Observed<T, E> {
 }
 
 /// The RDS control plane's record of an instance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RdsInstance {
     /// `DBInstanceStatus`.
     pub status: InstanceStatus,
@@ -74,7 +75,7 @@ pub struct RdsInstance {
 
 /// `DBInstanceStatus` as RDS spells it (`available`, `rebooting`, `stopped`, ...). Kept as text:
 /// RDS adds statuses over time and an unknown one must not break a tick.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(transparent)]
 pub struct InstanceStatus(pub String);
 
@@ -120,7 +121,7 @@ impl fmt::Display for InstanceStatus {
 }
 
 /// Why a member's MySQL server could not be read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ProbeError {
     /// The server answered with a MySQL error (3032 offline mode, 1045 access denied, ...).
@@ -176,7 +177,7 @@ impl fmt::Display for ProbeError {
 }
 
 /// What one member's MySQL server reported about itself and about its group.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct MemberReport {
     /// `@@server_uuid`: the member id in every `replication_group_members` view.
     pub server_uuid: String,
@@ -222,7 +223,7 @@ impl MemberReport {
 }
 
 /// The `group_replication_*` settings (and RDS binlog retention) a member runs with.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct GrSettings {
     /// `@@group_replication_group_name`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -248,7 +249,9 @@ pub struct GrSettings {
 }
 
 /// GR member states (`MEMBER_STATE`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum MemberState {
     /// Fully synchronised, participating member.
@@ -283,7 +286,7 @@ impl fmt::Display for MemberState {
 }
 
 /// One row of a member's `replication_group_members`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ViewMember {
     /// `MEMBER_ID`: the member's `server_uuid`.
     pub member_id: String,
@@ -304,7 +307,7 @@ pub struct ViewMember {
 }
 
 /// One row of `replication_group_member_stats`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct MemberStats {
     /// `MEMBER_ID`.
     pub member_id: String,
@@ -332,7 +335,7 @@ pub struct MemberStats {
 }
 
 /// One row of `replication_connection_status` for a GR channel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ChannelStatus {
     /// `group_replication_applier` or `group_replication_recovery`.
     pub channel: String,
@@ -350,7 +353,7 @@ pub struct ChannelStatus {
 }
 
 /// One `Repl` line of `performance_schema.error_log`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ErrorLogEntry {
     /// `LOGGED` as MySQL prints it.
     pub logged: String,

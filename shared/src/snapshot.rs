@@ -2,6 +2,7 @@
 //! offline. Format and JSON Schema: `docs/snapshot.md`, `docs/snapshot.schema.json`.
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::model::Instance;
@@ -11,7 +12,7 @@ use crate::plan::{History, Policy};
 pub const FORMAT: u32 = 1;
 
 /// One observation of one cluster, with the policy and history it was planned under.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Snapshot {
     /// Always [`FORMAT`].

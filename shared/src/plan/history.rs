@@ -4,12 +4,13 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::ActionKind;
 
 /// The past, as far as the planner needs it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct History {
     /// Recent actions on this cluster, oldest first.
@@ -30,7 +31,7 @@ pub struct History {
 }
 
 /// An action grkeeper took (or started: `outcome` pending) on a member.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PastAction {
     /// What was done.
     pub kind: ActionKind,
@@ -43,7 +44,7 @@ pub struct PastAction {
 }
 
 /// How an action ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Intent journaled, no outcome yet (the tick may have died mid-action).
@@ -56,7 +57,7 @@ pub enum Outcome {
 
 /// A condition label for a member (e.g. `RECOVERING`, `lagging`) and when it was first seen.
 /// The keeper updates these after every observation; the planner uses them for deadlines.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Condition {
     /// The label.
     pub state: String,
@@ -65,7 +66,7 @@ pub struct Condition {
 }
 
 /// A pause: observe and alert only, until `until`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Pause {
     /// When the pause expires by itself.
     pub until: DateTime<Utc>,
@@ -78,7 +79,7 @@ pub struct Pause {
 }
 
 /// An operator's approval of an action that the policy does not allow automatically.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Approval {
     /// The approved action kind.
     pub action: ActionKind,

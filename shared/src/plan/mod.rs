@@ -4,9 +4,20 @@
 //! replayed offline (`grkeeper plan --snapshot`). A plan holds at most one action; the keeper
 //! acts, observes again and plans again, so every step is re-diagnosed on fresh facts.
 
+pub mod conditions;
+mod draft;
+mod drift;
+mod guards;
 mod history;
+mod members;
+mod picture;
+mod playbook;
 mod policy;
+#[cfg(test)]
+mod tests;
+mod version;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use history::{Approval, Condition, History, Outcome, PastAction, Pause};
@@ -15,7 +26,7 @@ pub use policy::{BootstrapPolicy, Mode, Policy};
 use crate::snapshot::Snapshot;
 
 /// What to do now, what was noticed, and what was not done and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Plan {
     /// The cluster planned for.
     pub cluster: String,
@@ -30,7 +41,7 @@ pub struct Plan {
 }
 
 /// Cluster health in MySQL Shell's terms, computed from the authoritative view.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Health {
     /// Overall status.
     pub status: ClusterStatus,
@@ -43,7 +54,7 @@ pub struct Health {
 }
 
 /// Overall cluster status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ClusterStatus {
     /// Every member ONLINE, tolerates at least one failure.
@@ -63,7 +74,7 @@ pub enum ClusterStatus {
 }
 
 /// One thing to do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Action {
     /// What.
     pub kind: ActionKind,
@@ -74,7 +85,9 @@ pub struct Action {
 }
 
 /// The four repairs grkeeper knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionKind {
     /// `CALL mysql.rds_group_replication_start(0)`.
@@ -95,7 +108,7 @@ impl ActionKind {
 }
 
 /// Something worth telling a person.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Finding {
     /// Stable kind, for incidents and filters.
     pub kind: FindingKind,
@@ -109,7 +122,9 @@ pub struct Finding {
 }
 
 /// How urgent a finding is; `critical` pages a person.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// For the record.
@@ -121,7 +136,9 @@ pub enum Severity {
 }
 
 /// Stable finding kinds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingKind {
     /// Member reachable, GR `OFFLINE`, not in the group.
@@ -185,7 +202,7 @@ pub enum FindingKind {
 }
 
 /// An action the situation called for that a guard stopped.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Refusal {
     /// The action that was not taken.
     pub action: ActionKind,
@@ -198,7 +215,9 @@ pub struct Refusal {
 }
 
 /// The guards that can stop an action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Guard {
     /// Policy mode is `observe`.
@@ -245,16 +264,29 @@ pub enum Guard {
 
 /// Plans the next step for the cluster in `snapshot`.
 pub fn plan(snapshot: &Snapshot) -> Plan {
-    Plan {
-        cluster: snapshot.cluster.clone(),
-        health: Health {
-            status: ClusterStatus::CompleteOutage,
-            members: 0,
-            online: 0,
-            tolerance: 0,
-        },
-        actions: Vec::new(),
-        findings: Vec::new(),
-        refused: Vec::new(),
+    let ctx = draft::Ctx {
+        snapshot,
+        picture: picture::Picture::new(&snapshot.instances),
+        conditions: conditions::next(
+            &snapshot.history.conditions,
+            &snapshot.instances,
+            snapshot.policy.applier_queue_limit,
+            snapshot.observed_at,
+        ),
+    };
+    let mut draft = draft::Draft::default();
+    members::note(&ctx, &mut draft);
+    match ctx.picture.health.status {
+        ClusterStatus::SplitBrain => playbook::outage::split_brain(&ctx, &mut draft),
+        ClusterStatus::CompleteOutage => playbook::outage::complete(&ctx, &mut draft),
+        ClusterStatus::NoQuorum => playbook::outage::no_quorum(&ctx, &mut draft),
+        // A group with quorum exists: cheapest repair first (a rejoin only adds a member).
+        _ => {
+            playbook::rejoin::consider(&ctx, &mut draft);
+            playbook::reboot::consider(&ctx, &mut draft);
+            playbook::expel::consider(&ctx, &mut draft);
+        }
     }
+    drift::note(&ctx, &mut draft);
+    draft.finish(&ctx)
 }

@@ -1,9 +1,10 @@
 //! What the operator allows grkeeper to do for one cluster: [`Policy`].
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The rules one cluster is kept by. Every field has a safe default (`docs/configuration.md`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Policy {
     /// `act`, or `observe`: plan and alert, never act.
@@ -41,7 +42,7 @@ pub struct Policy {
 }
 
 /// Whether grkeeper may act at all.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// Plan and act.
@@ -51,7 +52,7 @@ pub enum Mode {
 }
 
 /// When a complete outage may be repaired by re-bootstrapping the group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BootstrapPolicy {
     /// Bootstrap as soon as every guard holds.

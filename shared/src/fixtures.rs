@@ -1,0 +1,364 @@
+//! Chainable builders for planner tests and the documented examples:
+//! `ClusterBuilder::healthy(3).gr_stopped("orders-2").build()`.
+//!
+//! The builder keeps a small model of each member (its GR state, which side of a partition it
+//! is on, whether peers still list it) and derives every member's own view from it, so a
+//! scenario stays consistent however many verbs it chains.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::gtid::GtidSet;
+use crate::model::{
+    GrSettings, Instance, InstanceStatus, MemberReport, MemberState, MemberStats, Observed,
+    ProbeError, RdsInstance, ViewMember,
+};
+use crate::plan::{Condition, History, Policy};
+use crate::snapshot::{FORMAT, Snapshot};
+
+/// The group name every example member is configured with.
+pub const GROUP: &str = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
+
+#[derive(Debug, Clone)]
+struct Member {
+    id: String,
+    uuid: String,
+    state: MemberState,
+    probe_error: Option<ProbeError>,
+    /// Partition side; members on different sides list each other UNREACHABLE.
+    side: u8,
+    /// Peers still list it UNREACHABLE (crashed, not yet expelled).
+    listed_unreachable: bool,
+    rds: Observed<RdsInstance, String>,
+    report: MemberReport,
+}
+
+/// Builds a snapshot of a cluster named `orders` with instances `orders-1..n`.
+#[derive(Debug, Clone)]
+pub struct ClusterBuilder {
+    members: Vec<Member>,
+    /// Sides bootstrapped apart (split brain) never list each other at all.
+    split: bool,
+    observed_at: DateTime<Utc>,
+    policy: Policy,
+    history: History,
+}
+
+impl ClusterBuilder {
+    /// `n` members, all ONLINE in one group, each with the group's 100 transactions.
+    pub fn healthy(n: usize) -> Self {
+        let endpoints: Vec<String> = (1..=n).map(endpoint).collect();
+        let members = (1..=n)
+            .map(|i| {
+                let id = format!("orders-{i}");
+                let uuid = server_uuid(i);
+                Member {
+                    rds: Observed::Seen(RdsInstance {
+                        status: InstanceStatus("available".into()),
+                        endpoint: Some(format!("{id}.abcdefghijkl.us-east-1.rds.amazonaws.com")),
+                        port: Some(3306),
+                        engine_version: Some("8.0.36".into()),
+                        parameter_apply_status: Some("in-sync".into()),
+                        tags: BTreeMap::from([("grkeeper:cluster".into(), "orders".into())]),
+                    }),
+                    report: MemberReport {
+                        server_uuid: uuid.clone(),
+                        hostname: format!("ip-10-0-1-{}", 10 + i),
+                        version: "8.0.36".into(),
+                        read_only: false,
+                        super_read_only: false,
+                        offline_mode: false,
+                        gtid_executed: gtids(&format!("{GROUP}:1-100")),
+                        gtid_purged: GtidSet::new(),
+                        settings: GrSettings {
+                            group_name: Some(GROUP.into()),
+                            group_seeds: endpoints.clone(),
+                            exit_state_action: Some("OFFLINE_MODE".into()),
+                            autorejoin_tries: Some(3),
+                            member_expel_timeout: Some(5),
+                            unreachable_majority_timeout: Some(0),
+                            binlog_retention_hours: Some(168),
+                        },
+                        view: Vec::new(),
+                        stats: Vec::new(),
+                        channels: Vec::new(),
+                        errors: Vec::new(),
+                    },
+                    id,
+                    uuid,
+                    state: MemberState::Online,
+                    probe_error: None,
+                    side: 0,
+                    listed_unreachable: false,
+                }
+            })
+            .collect();
+        ClusterBuilder {
+            members,
+            split: false,
+            observed_at: at("2026-11-30T12:00:00Z"),
+            policy: Policy::default(),
+            history: History::default(),
+        }
+    }
+
+    /// Sets the observation time ("now").
+    pub fn at(mut self, time: &str) -> Self {
+        self.observed_at = at(time);
+        self
+    }
+
+    /// GR stopped on the member (OFFLINE, super-read-only); peers no longer list it.
+    pub fn gr_stopped(self, id: &str) -> Self {
+        self.with(id, |m| {
+            m.state = MemberState::Offline;
+            m.report.super_read_only = true;
+        })
+    }
+
+    /// The member is in ERROR (exit action READ_ONLY or auto-rejoin running).
+    pub fn error_state(self, id: &str) -> Self {
+        self.with(id, |m| {
+            m.state = MemberState::Error;
+            m.report.super_read_only = true;
+        })
+    }
+
+    /// The member's exit action put it in offline mode: connections get error 3032.
+    pub fn offline_mode(self, id: &str) -> Self {
+        self.with(id, |m| {
+            m.state = MemberState::Error;
+            m.probe_error = Some(ProbeError::Mysql {
+                code: 3032,
+                message: "The server is currently in offline mode".into(),
+            });
+        })
+    }
+
+    /// The member cannot be read (`error`); `listed` keeps it UNREACHABLE in its peers' views.
+    pub fn unreadable(self, id: &str, error: ProbeError, listed: bool) -> Self {
+        self.with(id, |m| {
+            m.probe_error = Some(error);
+            m.listed_unreachable = listed;
+        })
+    }
+
+    /// The member crashed: connections refused; its peers still list it UNREACHABLE.
+    pub fn crashed(self, id: &str) -> Self {
+        let refused = ProbeError::Refused {
+            message: "Connection refused (os error 111)".into(),
+        };
+        self.unreadable(id, refused, true)
+    }
+
+    /// The member crashed and came back OFFLINE before its peers expelled the old incarnation,
+    /// which they still list UNREACHABLE.
+    pub fn restarted_before_expel(self, id: &str) -> Self {
+        self.gr_stopped(id)
+            .with(id, |m| m.listed_unreachable = true)
+    }
+
+    /// RDS status of the instance.
+    pub fn rds_status(self, id: &str, status: &str) -> Self {
+        self.with(id, |m| {
+            if let Observed::Seen(rds) = &mut m.rds {
+                rds.status = InstanceStatus(status.into());
+            }
+        })
+    }
+
+    /// The member is RECOVERING in every view.
+    pub fn recovering(self, id: &str) -> Self {
+        self.with(id, |m| m.state = MemberState::Recovering)
+    }
+
+    /// Sets the member's `gtid_executed`.
+    pub fn executed(self, id: &str, set: &str) -> Self {
+        self.with(id, |m| m.report.gtid_executed = gtids(set))
+    }
+
+    /// Sets the member's `gtid_purged`.
+    pub fn purged(self, id: &str, set: &str) -> Self {
+        self.with(id, |m| m.report.gtid_purged = gtids(set))
+    }
+
+    /// Sets the member's server version (and RDS engine version).
+    pub fn version(self, id: &str, version: &str) -> Self {
+        self.with(id, |m| {
+            m.report.version = version.into();
+            if let Observed::Seen(rds) = &mut m.rds {
+                rds.engine_version = Some(version.into());
+            }
+        })
+    }
+
+    /// Sets `super_read_only`.
+    pub fn super_read_only(self, id: &str, on: bool) -> Self {
+        self.with(id, |m| m.report.super_read_only = on)
+    }
+
+    /// Sets the member's applier queue as its own stats row reports it.
+    pub fn applier_queue(self, id: &str, queue: u64) -> Self {
+        self.with(id, |m| {
+            m.report.stats = vec![MemberStats {
+                member_id: m.uuid.clone(),
+                view_id: "17300000000000000:7".into(),
+                remote_in_applier_queue: queue,
+                ..MemberStats::default()
+            }];
+        })
+    }
+
+    /// Edits anything else of the member's report.
+    pub fn report(self, id: &str, edit: impl FnOnce(&mut MemberReport)) -> Self {
+        self.with(id, |m| edit(&mut m.report))
+    }
+
+    /// Edits the member's RDS record (no effect when RDS could not be read).
+    pub fn rds(self, id: &str, edit: impl FnOnce(&mut RdsInstance)) -> Self {
+        self.with(id, |m| {
+            if let Observed::Seen(rds) = &mut m.rds {
+                edit(rds);
+            }
+        })
+    }
+
+    /// `DescribeDBInstances` failed for the instance.
+    pub fn rds_failed(self, id: &str, error: &str) -> Self {
+        self.with(id, |m| m.rds = Observed::Failed(error.into()))
+    }
+
+    /// A network partition: `minority` members stay ONLINE among themselves and see everyone
+    /// else UNREACHABLE; the others see them UNREACHABLE.
+    pub fn partition(mut self, minority: &[&str]) -> Self {
+        for m in &mut self.members {
+            if minority.contains(&m.id.as_str()) {
+                m.side = 1;
+            }
+        }
+        self
+    }
+
+    /// `members` bootstrapped a second group: the two groups never list each other.
+    pub fn split_brain(mut self, members: &[&str]) -> Self {
+        self.split = true;
+        self.partition(members)
+    }
+
+    /// Every member's GR stopped: the state after all members restarted at once.
+    pub fn complete_outage(mut self) -> Self {
+        for m in &mut self.members {
+            m.state = MemberState::Offline;
+            m.report.super_read_only = true;
+        }
+        self
+    }
+
+    /// Edits the policy.
+    pub fn policy(mut self, edit: impl FnOnce(&mut Policy)) -> Self {
+        edit(&mut self.policy);
+        self
+    }
+
+    /// Edits the history.
+    pub fn history(mut self, edit: impl FnOnce(&mut History)) -> Self {
+        edit(&mut self.history);
+        self
+    }
+
+    /// Records that the member has carried `state` since `time`.
+    pub fn condition_since(self, id: &str, state: &str, time: &str) -> Self {
+        let (id, state, since) = (id.to_string(), state.to_string(), at(time));
+        self.history(|h| {
+            h.conditions.insert(id, Condition { state, since });
+        })
+    }
+
+    /// The snapshot, with every member's view derived from the model.
+    pub fn build(self) -> Snapshot {
+        let instances = self
+            .members
+            .iter()
+            .map(|m| Instance {
+                id: m.id.clone(),
+                rds: m.rds.clone(),
+                mysql: match &m.probe_error {
+                    Some(error) => Observed::Failed(error.clone()),
+                    None => Observed::Seen(MemberReport {
+                        view: self.view_of(m),
+                        ..m.report.clone()
+                    }),
+                },
+            })
+            .collect();
+        Snapshot {
+            format: FORMAT,
+            cluster: "orders".into(),
+            observed_at: self.observed_at,
+            instances,
+            policy: self.policy,
+            history: self.history,
+        }
+    }
+
+    fn view_of(&self, viewer: &Member) -> Vec<ViewMember> {
+        if !viewer.state.is_live() {
+            return vec![self.row(viewer, viewer.state)];
+        }
+        self.members
+            .iter()
+            .filter_map(|m| {
+                let other_side = m.side != viewer.side;
+                if other_side && self.split {
+                    return None;
+                }
+                if other_side || m.listed_unreachable {
+                    return Some(self.row(m, MemberState::Unreachable));
+                }
+                (m.probe_error.is_none() && m.state.is_live()).then(|| self.row(m, m.state))
+            })
+            .collect()
+    }
+
+    fn row(&self, m: &Member, state: MemberState) -> ViewMember {
+        ViewMember {
+            member_id: m.uuid.clone(),
+            host: m.report.hostname.clone(),
+            port: 3306,
+            state,
+            role: if state == MemberState::Online {
+                "PRIMARY".into()
+            } else {
+                String::new()
+            },
+            version: m.report.version.clone(),
+        }
+    }
+
+    fn with(mut self, id: &str, edit: impl FnOnce(&mut Member)) -> Self {
+        if let Some(m) = self.members.iter_mut().find(|m| m.id == id) {
+            edit(m);
+        }
+        self
+    }
+}
+
+/// `server_uuid` of the i-th example member.
+pub fn server_uuid(i: usize) -> String {
+    format!("{i:08x}-1111-4222-8333-444444444444")
+}
+
+fn endpoint(i: usize) -> String {
+    format!("orders-{i}.abcdefghijkl.us-east-1.rds.amazonaws.com:3306")
+}
+
+/// Parses a time for fixtures; an invalid literal is a bug in the fixture, so it falls back to
+/// the epoch and the test using it fails visibly.
+pub fn at(time: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(time).map_or(DateTime::UNIX_EPOCH, |t| t.with_timezone(&Utc))
+}
+
+fn gtids(set: &str) -> GtidSet {
+    set.parse().unwrap_or_default()
+}

@@ -1,0 +1,291 @@
+//! Configuration drift and slow dangers, reported and never acted on: seeds missing a member,
+//! parameter changes waiting for a reboot, binlog retention too short to rejoin, exit actions
+//! and group names that differ, version skew after an upgrade, members no inventory knows,
+//! fault tolerance under the policy floor, and pauses.
+
+use std::collections::BTreeSet;
+
+use crate::model::MemberState;
+
+use super::draft::{Ctx, Draft};
+use super::guards::stamp;
+use super::playbook::join::lowest_group_version;
+use super::version::Version;
+use super::{FindingKind, Severity};
+
+pub(crate) fn note(ctx: &Ctx<'_>, draft: &mut Draft) {
+    seeds(ctx, draft);
+    parameters(ctx, draft);
+    retention(ctx, draft);
+    exit_state_action(ctx, draft);
+    group_names(ctx, draft);
+    version_skew(ctx, draft);
+    unknown_members(ctx, draft);
+    tolerance(ctx, draft);
+    paused(ctx, draft);
+}
+
+fn seeds(ctx: &Ctx<'_>, draft: &mut Draft) {
+    let endpoints: Vec<(&str, String)> = ctx
+        .picture
+        .nodes
+        .iter()
+        .filter_map(|n| {
+            let rds = n.rds?;
+            let address = rds.endpoint.as_deref()?;
+            Some((
+                n.id,
+                format!("{}:{}", address, rds.port.unwrap_or(3306)).to_ascii_lowercase(),
+            ))
+        })
+        .collect();
+    for node in &ctx.picture.nodes {
+        let Some(report) = node.report else { continue };
+        let seeds: BTreeSet<String> = report
+            .settings
+            .group_seeds
+            .iter()
+            .map(|s| s.trim().to_ascii_lowercase())
+            .collect();
+        let missing: Vec<String> = endpoints
+            .iter()
+            .filter(|(_, endpoint)| !seeds.contains(endpoint))
+            .map(|(id, endpoint)| format!("{id} ({endpoint})"))
+            .collect();
+        if !missing.is_empty() {
+            draft.note(
+                FindingKind::SeedsDrift,
+                Severity::Warning,
+                Some(node.id),
+                format!(
+                    "{}'s group_replication_group_seeds lacks {}: after a restart it may not find \
+                     the group. Add every member's endpoint:3306 to the seeds in its DB parameter \
+                     group (dynamic, no reboot).",
+                    node.id,
+                    missing.join(", ")
+                ),
+            );
+        }
+    }
+}
+
+fn parameters(ctx: &Ctx<'_>, draft: &mut Draft) {
+    for node in &ctx.picture.nodes {
+        let pending = node
+            .rds
+            .and_then(|r| r.parameter_apply_status.as_deref())
+            .is_some_and(|s| s == "pending-reboot");
+        if pending {
+            draft.note(
+                FindingKind::ParameterPendingReboot,
+                Severity::Warning,
+                Some(node.id),
+                format!(
+                    "{}'s DB parameter group has changes waiting for a reboot. Reboot members one \
+                     at a time, in a quiet period, each after the previous one is ONLINE again.",
+                    node.id
+                ),
+            );
+        }
+    }
+}
+
+fn retention(ctx: &Ctx<'_>, draft: &mut Draft) {
+    let min = ctx.snapshot.policy.min_binlog_retention_hours;
+    for node in &ctx.picture.nodes {
+        let Some(hours) = node.report.and_then(|r| r.settings.binlog_retention_hours) else {
+            continue;
+        };
+        if hours < min {
+            draft.note(
+                FindingKind::BinlogRetention,
+                Severity::Warning,
+                Some(node.id),
+                format!(
+                    "{} keeps binary logs for {hours} hours (policy: at least {min}). A member \
+                     that stays out longer cannot rejoin without a rebuild. Run CALL \
+                     mysql.rds_set_configuration('binlog retention hours', {min}) on it.",
+                    node.id
+                ),
+            );
+        }
+    }
+}
+
+fn exit_state_action(ctx: &Ctx<'_>, draft: &mut Draft) {
+    let actions: Vec<(&str, &str)> = ctx
+        .picture
+        .nodes
+        .iter()
+        .filter_map(|n| Some((n.id, n.report?.settings.exit_state_action.as_deref()?)))
+        .collect();
+    let expected = ctx.snapshot.policy.exit_state_action.as_deref();
+    let distinct: BTreeSet<&str> = actions.iter().map(|(_, a)| *a).collect();
+    for (id, action) in &actions {
+        let drifted = match expected {
+            Some(want) => !want.eq_ignore_ascii_case(action),
+            None => distinct.len() > 1,
+        };
+        if drifted {
+            let want = expected.map_or_else(
+                || format!("the members disagree ({})", joined(&distinct)),
+                |w| format!("the policy expects {w}"),
+            );
+            draft.note(
+                FindingKind::ExitStateActionDrift,
+                Severity::Warning,
+                Some(id),
+                format!(
+                    "{id} runs group_replication_exit_state_action = {action} but {want}. Set it \
+                     in the member's DB parameter group."
+                ),
+            );
+        }
+    }
+}
+
+fn group_names(ctx: &Ctx<'_>, draft: &mut Draft) {
+    let names: BTreeSet<String> = ctx
+        .picture
+        .nodes
+        .iter()
+        .filter_map(|n| n.report?.settings.group_name.as_deref())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    if names.len() > 1 {
+        let names: BTreeSet<&str> = names.iter().map(String::as_str).collect();
+        draft.note(
+            FindingKind::GroupNameMismatch,
+            Severity::Critical,
+            None,
+            format!(
+                "Members are configured for different groups ({}). Every member's parameter group \
+                 must carry the same group_replication_group_name.",
+                joined(&names)
+            ),
+        );
+    }
+}
+
+fn version_skew(ctx: &Ctx<'_>, draft: &mut Draft) {
+    let Some(lowest) = lowest_group_version(ctx) else {
+        return;
+    };
+    let lower: Vec<&str> = ctx
+        .picture
+        .nodes
+        .iter()
+        .filter(|n| {
+            n.report
+                .and_then(|r| Version::parse(&r.version))
+                .is_some_and(|v| v == lowest)
+        })
+        .map(|n| n.id)
+        .collect();
+    for node in &ctx.picture.nodes {
+        let Some(report) = node.report else { continue };
+        let Some(version) = Version::parse(&report.version) else {
+            continue;
+        };
+        let online = ctx.picture.state_in_quorum_group(node) == Some(MemberState::Online);
+        if online && version > lowest && report.super_read_only {
+            draft.note(
+                FindingKind::VersionSkew,
+                Severity::Warning,
+                Some(node.id),
+                format!(
+                    "{} runs {version}, newer than the group's lowest version {lowest}, so Group \
+                     Replication keeps it read-only. Finish the upgrade: upgrade {} (lower \
+                     versions first), and consider turning off auto minor version upgrade.",
+                    node.id,
+                    lower.join(", ")
+                ),
+            );
+        }
+    }
+}
+
+fn unknown_members(ctx: &Ctx<'_>, draft: &mut Draft) {
+    // With a member unread, its uuid is unknown and cannot be told apart from a stranger.
+    if ctx.picture.nodes.iter().any(|n| n.report.is_none()) {
+        return;
+    }
+    let strangers: BTreeSet<String> = ctx
+        .picture
+        .nodes
+        .iter()
+        .filter_map(|n| n.report)
+        .flat_map(|r| &r.view)
+        .filter(|row| ctx.picture.node_of(&row.member_id).is_none())
+        .map(|row| format!("{} ({}:{})", row.member_id, row.host, row.port))
+        .collect();
+    if !strangers.is_empty() {
+        let strangers: BTreeSet<&str> = strangers.iter().map(String::as_str).collect();
+        draft.note(
+            FindingKind::UnknownMember,
+            Severity::Warning,
+            None,
+            format!(
+                "The group lists members that are not in the inventory: {}. Tag their instances \
+                 with the cluster tag, or remove them from the group.",
+                joined(&strangers)
+            ),
+        );
+    }
+}
+
+fn tolerance(ctx: &Ctx<'_>, draft: &mut Draft) {
+    let floor = ctx.snapshot.policy.fault_tolerance_floor;
+    let health = &ctx.picture.health;
+    if ctx.picture.quorum_group().is_some() && health.tolerance < floor {
+        draft.note(
+            FindingKind::FaultToleranceLow,
+            Severity::Warning,
+            None,
+            format!(
+                "The group tolerates {} failures with {} of {} members ONLINE; the policy floor is \
+                 {floor}.",
+                health.tolerance, health.online, health.members
+            ),
+        );
+    }
+}
+
+fn paused(ctx: &Ctx<'_>, draft: &mut Draft) {
+    let history = &ctx.snapshot.history;
+    let now = ctx.snapshot.observed_at;
+    if let Some(pause) = history.paused.as_ref().filter(|p| p.until > now) {
+        draft.note(
+            FindingKind::Paused,
+            Severity::Info,
+            None,
+            format!(
+                "The cluster is paused until {} by {} ({}): grkeeper observes and alerts only.",
+                stamp(pause.until),
+                pause.by,
+                pause.reason
+            ),
+        );
+    }
+    for (instance, pause) in history
+        .paused_instances
+        .iter()
+        .filter(|(_, p)| p.until > now)
+    {
+        draft.note(
+            FindingKind::Paused,
+            Severity::Info,
+            Some(instance),
+            format!(
+                "{instance} is paused until {} by {} ({}).",
+                stamp(pause.until),
+                pause.by,
+                pause.reason
+            ),
+        );
+    }
+}
+
+fn joined(items: &BTreeSet<&str>) -> String {
+    items.iter().copied().collect::<Vec<_>>().join(", ")
+}

@@ -1,0 +1,8 @@
+//! The playbooks, one per situation (design.md "Classification and playbooks"). Each adds
+//! findings and proposes candidate actions; the draft keeps the first that passes every guard.
+
+pub(crate) mod expel;
+pub(crate) mod join;
+pub(crate) mod outage;
+pub(crate) mod reboot;
+pub(crate) mod rejoin;
