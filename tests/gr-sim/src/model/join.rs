@@ -1,0 +1,471 @@
+//! Entering and leaving a group: START/STOP GROUP_REPLICATION, the joiner's checks (seeds,
+//! errant GTIDs, versions, purged binlogs, credentials), distributed recovery, involuntary
+//! leaves with the exit state action, auto-rejoin and the start-at-boot join attempts.
+
+use crate::errors::SqlError;
+use crate::gtid::GtidSet;
+use crate::model::World;
+use crate::model::errlog;
+use crate::model::member::{
+    Active, ChannelError, ErrorState, Gr, Phase, RecoveryFailure, Retry, View,
+};
+
+/// Why a member leaves its group without being asked to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Leave {
+    /// The majority removed it while it could not be reached.
+    Expelled,
+    /// It stayed in a minority longer than `unreachable_majority_timeout`.
+    MajorityTimeout,
+    /// Distributed recovery could not complete.
+    RecoveryFailed(RecoveryFailure),
+    /// The applier hit an error (a fault injected by the test).
+    ApplierError,
+}
+
+/// Why a join attempt did not make the member a group member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JoinError {
+    /// No group name configured.
+    NotConfigured,
+    /// Refused by the compatibility checks (errant GTIDs, lower version): not retried.
+    Incompatible,
+    /// No seed answered as an ONLINE member of a group that can admit members.
+    NoGroup,
+    /// The group still lists this member's previous incarnation.
+    OldIncarnation,
+}
+
+impl JoinError {
+    /// The error START GROUP_REPLICATION returns.
+    pub fn sql(self) -> SqlError {
+        match self {
+            JoinError::NotConfigured | JoinError::Incompatible => SqlError::gr_configuration(),
+            JoinError::NoGroup | JoinError::OldIncarnation => SqlError::gr_join_failed(),
+        }
+    }
+
+    /// Worth trying again later (the group may become reachable).
+    fn transient(self) -> bool {
+        matches!(self, JoinError::NoGroup | JoinError::OldIncarnation)
+    }
+}
+
+impl World {
+    /// START GROUP_REPLICATION, with `group_replication_bootstrap_group` = `bootstrap`.
+    pub fn start_gr(&mut self, m: usize, bootstrap: bool) -> Result<(), SqlError> {
+        if !self.members[m].cfg.gr_enabled {
+            return Err(SqlError::signal(
+                1524,
+                "HY000",
+                "Plugin 'group_replication' is not loaded",
+            ));
+        }
+        if !matches!(self.members[m].gr, Gr::Offline) {
+            return Err(SqlError::gr_running());
+        }
+        self.members[m].boot_join = None;
+        self.members[m].log(self.now, errlog::plugin_starting());
+        let result = if bootstrap {
+            self.bootstrap(m)
+        } else {
+            self.join(m)
+        };
+        self.touch();
+        result.map_err(|e| {
+            self.log_join_failure(m, e);
+            e.sql()
+        })
+    }
+
+    /// Creates a new group with `m` alone in it, whatever else exists (split brain if misused).
+    fn bootstrap(&mut self, m: usize) -> Result<(), JoinError> {
+        if self.members[m].cfg.group_name.is_empty() {
+            return Err(JoinError::NotConfigured);
+        }
+        let incarnation = self.next_incarnation;
+        self.next_incarnation += 1;
+        self.next_membership += 1;
+        let tag = u64::try_from(self.wall_micros(self.now) / 100).unwrap_or(0) + incarnation;
+        let view = View {
+            tag,
+            number: 1,
+            members: vec![m],
+        };
+        let line = errlog::view_changed(&self.address(m), &view.id());
+        let member = &mut self.members[m];
+        member.gr = Gr::Active(Active {
+            incarnation,
+            membership: self.next_membership,
+            view,
+            phase: Phase::Online,
+            majority_lost_at: None,
+            majority_loss_logged: false,
+        });
+        member.log(self.now, line);
+        member.log(self.now, errlog::declared_online_self());
+        self.apply_version_rule(&[m]);
+        Ok(())
+    }
+
+    /// Joins the group found through the seeds; the member is RECOVERING on success.
+    fn join(&mut self, m: usize) -> Result<(), JoinError> {
+        if self.members[m].cfg.group_name.is_empty() {
+            return Err(JoinError::NotConfigured);
+        }
+        let comp = self.find_group(m)?;
+        let view = self.view_of(&comp).cloned().ok_or(JoinError::NoGroup)?;
+        if view.members.contains(&m) {
+            return Err(JoinError::OldIncarnation);
+        }
+        // A group reconfigures only with a majority and no member under suspicion.
+        if !self.has_majority(&comp) || view.members.iter().any(|t| !comp.contains(t)) {
+            return Err(JoinError::NoGroup);
+        }
+        let lowest = view.members.iter().map(|&t| self.members[t].version).min();
+        if lowest.is_some_and(|low| self.members[m].version < low) {
+            self.members[m].log(self.now, errlog::version_incompatible());
+            return Err(JoinError::Incompatible);
+        }
+        let donors: Vec<usize> = comp
+            .iter()
+            .copied()
+            .filter(|&d| self.members[d].is_online())
+            .collect();
+        let mut group = GtidSet::new();
+        for &d in &donors {
+            group.union_with(&self.members[d].executed);
+        }
+        let local = self.members[m].executed.clone();
+        if !local.is_subset_of(&group) {
+            let line = errlog::errant_transactions(&local.to_string(), &group.to_string());
+            self.members[m].log(self.now, line);
+            self.members[m].log(self.now, errlog::errant_exit());
+            return Err(JoinError::Incompatible);
+        }
+        let missing = group.subtract(&local);
+        let failure = self.recovery_failure(m, &donors, &missing);
+        let until = self.now
+            + self.timing.recovery_base
+            + match failure {
+                Some(_) => std::time::Duration::ZERO,
+                None => self.timing.recovery_per_transaction * missing_count(&missing),
+            };
+        let incarnation = self.members[comp[0]]
+            .active()
+            .map(|a| a.incarnation)
+            .ok_or(JoinError::NoGroup)?;
+        self.next_membership += 1;
+        self.members[m].gr = Gr::Active(Active {
+            incarnation,
+            membership: self.next_membership,
+            view: view.clone(),
+            phase: Phase::Recovering { until, failure },
+            majority_lost_at: None,
+            majority_loss_logged: false,
+        });
+        self.members[m].recovery_error = None;
+        let joined = errlog::members_joined(&self.address(m));
+        for &t in &comp {
+            self.members[t].log(self.now, joined.clone());
+        }
+        let mut members = view.members;
+        members.push(m);
+        let mut with_joiner = comp;
+        with_joiner.push(m);
+        self.install_view(&with_joiner, members);
+        self.members[m].log(self.now, errlog::recovery_from_donor());
+        Ok(())
+    }
+
+    /// The component of the first seed that is an ONLINE member of a group with our name.
+    fn find_group(&self, m: usize) -> Result<Vec<usize>, JoinError> {
+        let name = &self.members[m].cfg.group_name;
+        let seeds = self.members[m].cfg.seeds.split(',').filter_map(|seed| {
+            let host = seed.trim().split(':').next().unwrap_or("");
+            self.members.iter().position(|x| x.endpoint == host)
+        });
+        for s in seeds {
+            if s != m
+                && self.net_link(m, s)
+                && self.members[s].is_online()
+                && self.members[s].cfg.group_name == *name
+            {
+                return Ok(self.component(s));
+            }
+        }
+        Err(JoinError::NoGroup)
+    }
+
+    /// Decided at join time, seen when recovery ends: purged binlogs or wrong credentials.
+    fn recovery_failure(
+        &self,
+        m: usize,
+        donors: &[usize],
+        missing: &GtidSet,
+    ) -> Option<RecoveryFailure> {
+        let channel = self.members[m].recovery_channel.as_ref();
+        let can_log_in = donors
+            .iter()
+            .any(|&d| channel.is_some() && self.members[d].repl_user.as_ref() == channel);
+        if !can_log_in {
+            return Some(RecoveryFailure::Credentials);
+        }
+        let every_donor_purged = donors
+            .iter()
+            .all(|&d| missing.intersects(&self.members[d].purged));
+        (!missing.is_empty() && every_donor_purged).then_some(RecoveryFailure::Purged)
+    }
+
+    fn log_join_failure(&mut self, m: usize, error: JoinError) {
+        let lines = match error {
+            JoinError::NoGroup => vec![errlog::join_failed_no_peers(), errlog::join_view_timeout()],
+            JoinError::OldIncarnation => {
+                let endpoint = self.members[m].endpoint.clone();
+                vec![
+                    errlog::old_incarnation(&endpoint),
+                    errlog::join_view_timeout(),
+                ]
+            }
+            JoinError::NotConfigured | JoinError::Incompatible => Vec::new(),
+        };
+        for line in lines {
+            self.members[m].log(self.now, line);
+        }
+    }
+
+    /// STOP GROUP_REPLICATION: a voluntary leave; the member stays super-read-only.
+    pub fn stop_gr(&mut self, m: usize) {
+        if matches!(self.members[m].gr, Gr::Offline) {
+            return;
+        }
+        self.members[m].log(self.now, errlog::plugin_stopping());
+        self.leave_view(m);
+        let now = self.now;
+        let member = &mut self.members[m];
+        member.gr = Gr::Offline;
+        member.boot_join = None;
+        member.log(now, errlog::left_group());
+        if !member.super_read_only {
+            member.set_super_read_only(true);
+            member.log(now, errlog::super_read_only(true));
+        }
+        member.log(now, errlog::plugin_stopped());
+        self.touch();
+    }
+
+    /// A member leaving by message: the rest of its component install a view without it.
+    fn leave_view(&mut self, m: usize) {
+        let comp = self.component(m);
+        if comp.len() < 2 || !self.has_majority(&comp) {
+            return;
+        }
+        let Some(view) = self.view_of(&comp).cloned() else {
+            return;
+        };
+        let others: Vec<usize> = comp.iter().copied().filter(|&t| t != m).collect();
+        let removed = errlog::members_removed(&self.address(m));
+        for &t in &others {
+            self.members[t].log(self.now, removed.clone());
+        }
+        let kept = view.members.into_iter().filter(|&t| t != m).collect();
+        self.install_view(&others, kept);
+    }
+
+    /// The member leaves its group on its own: ERROR, super-read-only, then auto-rejoin or the
+    /// exit state action.
+    pub(crate) fn leave_involuntarily(&mut self, m: usize, why: Leave) {
+        if !matches!(self.members[m].gr, Gr::Active(_)) {
+            return;
+        }
+        let now = self.now;
+        let lines = match why {
+            Leave::Expelled => vec![errlog::expelled()],
+            Leave::MajorityTimeout => Vec::new(),
+            Leave::RecoveryFailed(RecoveryFailure::Purged) => {
+                self.members[m].recovery_error = Some(purged_channel_error(now));
+                vec![errlog::no_donor_has_data(), errlog::recovery_fatal()]
+            }
+            Leave::RecoveryFailed(RecoveryFailure::Credentials) => {
+                let host = self.members[m].hostname.clone();
+                self.members[m].recovery_error = Some(credentials_channel_error(&host, now));
+                vec![
+                    errlog::donor_connection_error(),
+                    errlog::donor_retries_exhausted(),
+                    errlog::recovery_fatal(),
+                ]
+            }
+            Leave::ApplierError => vec![errlog::applier_aborted()],
+        };
+        if matches!(why, Leave::RecoveryFailed(_) | Leave::ApplierError) {
+            self.leave_view(m);
+        }
+        let tries = self.members[m].cfg.autorejoin_tries;
+        let rejoin = matches!(why, Leave::Expelled | Leave::MajorityTimeout) && tries > 0;
+        let member = &mut self.members[m];
+        for line in lines {
+            member.log(now, line);
+        }
+        member.gr = Gr::Error(ErrorState {
+            rejoin: rejoin.then_some(Retry {
+                attempt: 1,
+                next_at: now,
+            }),
+        });
+        member.log(now, errlog::read_only_after_error());
+        if !member.super_read_only {
+            member.set_super_read_only(true);
+            member.log(now, errlog::super_read_only(true));
+        }
+        member.log(now, errlog::left_group());
+        if !rejoin {
+            self.apply_exit_action(m);
+        }
+        self.touch();
+    }
+
+    /// `group_replication_exit_state_action`, once no rejoin is left to try.
+    fn apply_exit_action(&mut self, m: usize) {
+        use crate::config::ExitStateAction::*;
+        match self.members[m].cfg.exit_state_action {
+            ReadOnly => {}
+            OfflineMode => {
+                let member = &mut self.members[m];
+                member.offline_mode = true;
+                member.log(self.now, errlog::offline_after_error());
+            }
+            AbortServer => {
+                self.members[m].log(self.now, errlog::abort_server());
+                self.crash(m);
+            }
+        }
+        self.touch();
+    }
+
+    /// Ends distributed recovery whose time has come: ONLINE, or ERROR when it was doomed.
+    pub(crate) fn finish_recoveries(&mut self) {
+        for m in 0..self.members.len() {
+            let due = match self.members[m].active().map(|a| &a.phase) {
+                Some(Phase::Recovering { until, failure }) if *until <= self.now => Some(*failure),
+                _ => None,
+            };
+            match due {
+                Some(Some(failure)) => self.leave_involuntarily(m, Leave::RecoveryFailed(failure)),
+                Some(None) => self.finish_recovery(m),
+                None => {}
+            }
+        }
+    }
+
+    /// The joiner has applied what the group had: ONLINE, writable unless its version is newer.
+    pub fn finish_recovery(&mut self, m: usize) {
+        let comp = self.component(m);
+        let mut group = GtidSet::new();
+        for &d in comp.iter().filter(|&&d| self.members[d].is_online()) {
+            group.union_with(&self.members[d].executed);
+        }
+        let addr = self.address(m);
+        let now = self.now;
+        let member = &mut self.members[m];
+        let Some(active) = member.active_mut() else {
+            return;
+        };
+        active.phase = Phase::Online;
+        let view = active.view.members.clone();
+        member.remote_applied += group.subtract(&member.executed).count();
+        member.executed.union_with(&group);
+        member.log(now, errlog::declared_online_self());
+        for &t in comp.iter().filter(|&&t| t != m) {
+            self.members[t].log(now, errlog::declared_online(&addr));
+        }
+        self.apply_version_rule(&view);
+        self.touch();
+    }
+
+    /// Auto-rejoin attempts of expelled members and GR start attempts of booting members.
+    pub(crate) fn run_rejoins(&mut self) {
+        for m in 0..self.members.len() {
+            let member = &self.members[m];
+            if !member.up {
+                continue;
+            }
+            if let Gr::Error(ErrorState {
+                rejoin: Some(retry),
+            }) = member.gr
+                && retry.next_at <= self.now
+            {
+                self.auto_rejoin(m, retry);
+            } else if let Some(retry) = member.boot_join
+                && retry.next_at <= self.now
+                && matches!(member.gr, Gr::Offline)
+            {
+                self.boot_join(m, retry);
+            }
+        }
+    }
+
+    fn auto_rejoin(&mut self, m: usize, retry: Retry) {
+        let tries = self.members[m].cfg.autorejoin_tries;
+        let line = errlog::autorejoin_attempt(retry.attempt, tries);
+        self.members[m].log(self.now, line);
+        self.touch();
+        match self.join(m) {
+            Ok(()) => {}
+            Err(error) => {
+                self.log_join_failure(m, error);
+                let next = (retry.attempt < tries).then(|| Retry {
+                    attempt: retry.attempt + 1,
+                    next_at: self.now + self.timing.autorejoin_interval,
+                });
+                self.members[m].gr = Gr::Error(ErrorState { rejoin: next });
+                if next.is_none() {
+                    self.apply_exit_action(m);
+                }
+            }
+        }
+    }
+
+    fn boot_join(&mut self, m: usize, retry: Retry) {
+        self.members[m].boot_join = None;
+        if retry.attempt == 1 {
+            self.members[m].log(self.now, errlog::plugin_starting());
+        }
+        self.touch();
+        if let Err(error) = self.join(m) {
+            self.log_join_failure(m, error);
+            if error.transient() && retry.attempt < self.timing.join_attempts {
+                self.members[m].boot_join = Some(Retry {
+                    attempt: retry.attempt + 1,
+                    next_at: self.now + self.timing.join_retry_interval,
+                });
+            }
+        }
+    }
+}
+
+fn missing_count(missing: &GtidSet) -> u32 {
+    u32::try_from(missing.count()).unwrap_or(u32::MAX)
+}
+
+fn purged_channel_error(at: std::time::Duration) -> ChannelError {
+    ChannelError {
+        number: 13114,
+        message: "Got fatal error 1236 from source when reading data from binary log: 'Cannot \
+                  replicate because the source purged required binary logs. Replicate the missing \
+                  transactions from elsewhere, or provision a new replica from backup. Consider \
+                  increasing the source's binary log expiration period.'"
+            .to_string(),
+        at,
+    }
+}
+
+fn credentials_channel_error(host: &str, at: std::time::Duration) -> ChannelError {
+    ChannelError {
+        number: 1045,
+        message: format!(
+            "error connecting to source 'rdsgrprepladmin@{host}:3306' - retry-time: 60 retries: \
+             10 message: Access denied for user 'rdsgrprepladmin'@'{host}' (using password: YES)"
+        ),
+        at,
+    }
+}

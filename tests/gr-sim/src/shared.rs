@@ -1,0 +1,86 @@
+//! The state every task shares: the group model behind one lock, the clock, the credentials,
+//! and a revision channel that wakes whoever waits for the model to change.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+use tokio::sync::watch;
+
+use crate::clock::Clock;
+use crate::config::Auth;
+use crate::model::World;
+
+#[derive(Debug)]
+pub(crate) struct Shared {
+    world: Mutex<World>,
+    pub clock: Clock,
+    changed: watch::Sender<u64>,
+    pub user: String,
+    pub password: String,
+    pub auth: Auth,
+    /// Listening address of each member, by index.
+    pub addrs: Vec<SocketAddr>,
+    next_connection: AtomicU32,
+}
+
+impl Shared {
+    pub fn new(
+        world: World,
+        clock: Clock,
+        user: String,
+        password: String,
+        auth: Auth,
+        addrs: Vec<SocketAddr>,
+    ) -> Self {
+        let (changed, _) = watch::channel(world.revision);
+        Shared {
+            world: Mutex::new(world),
+            clock,
+            changed,
+            user,
+            password,
+            auth,
+            addrs,
+            next_connection: AtomicU32::new(8),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, World> {
+        // A panic while holding the lock leaves a usable model; keep serving it.
+        self.world
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `f` on the model at the current time, settles the rules, and wakes waiters when
+    /// anything changed.
+    pub fn with<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
+        let mut world = self.lock();
+        let before = world.revision;
+        if let Some(now) = self.clock.elapsed() {
+            world.advance_to(now);
+        }
+        let mark = world.revision;
+        let result = f(&mut world);
+        if world.revision != mark {
+            world.step();
+        }
+        let after = world.revision;
+        drop(world);
+        if after != before {
+            self.changed.send_replace(after);
+        }
+        result
+    }
+
+    /// A receiver that fires after the model changes.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changed.subscribe()
+    }
+
+    /// Connection ids as the handshake and CONNECTION_ID() show them.
+    pub fn next_connection_id(&self) -> u32 {
+        self.next_connection.fetch_add(1, Ordering::Relaxed)
+    }
+}

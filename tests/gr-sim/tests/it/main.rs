@@ -1,0 +1,16 @@
+//! Integration tests of the GR simulator, driven through real MySQL clients (mysql_async and
+//! Oracle's mysql-connector-python) and the control API. One binary keeps link time down.
+
+// Test harness code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod control;
+mod failures;
+mod joins;
+mod oracle;
+mod procs;
+mod queries;
+mod rds_side;
+mod realtime;
+mod support;
+mod wire;

@@ -1,0 +1,164 @@
+//! A client nobody on the project wrote: Oracle's mysql-connector-python (pure Python, so the
+//! EOF-packet protocol path: it does not set CLIENT_DEPRECATE_EOF), installed pinned by
+//! `scripts/setup` into `.tools/py`.
+
+use std::path::PathBuf;
+
+use gr_sim::{Cluster, Fault};
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+fn python() -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let python = root.join(".tools/py/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/setup to install mysql-connector-python",
+        python.display()
+    );
+    python
+}
+
+/// Runs `statements` on member `name` through the Python client and returns its JSON answer.
+async fn oracle(sim: &Cluster, name: &str, password: &str, statements: &[&str]) -> Value {
+    let addr = sim.addr(name).unwrap();
+    let plan = json!({
+        "host": addr.ip().to_string(), "port": addr.port(), "user": sim.user(),
+        "password": password, "statements": statements,
+    });
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/it/oracle_client.py");
+    let python = python();
+    let output = bounded(tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut child = std::process::Command::new(python)
+            .arg(script)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(plan.to_string().as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }))
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "python failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oracle_connector_runs_the_probe_statements() {
+    let sim = cluster(3).await;
+    let answer = oracle(
+        &sim,
+        "db1",
+        "secret",
+        &[
+            PROBE_VARIABLES,
+            PROBE_MEMBERS,
+            PROBE_STATS,
+            PROBE_CHANNELS,
+            PROBE_ERROR_LOG,
+            PROBE_RETENTION,
+        ],
+    )
+    .await;
+    let results = &answer["results"];
+    let vars = &results[0]["sets"][0];
+    assert_eq!(vars["columns"][0], "@@server_uuid");
+    let me = sim.truth().member("db1").cloned().unwrap();
+    assert_eq!(vars["rows"][0][0], me.server_uuid.as_str());
+    assert_eq!(vars["rows"][0][2], 3306, "integers arrive as integers");
+    assert_eq!(vars["rows"][0][4], 0);
+    assert_eq!(vars["rows"][0][7], me.gtid_executed.as_str());
+    let members = &results[1]["sets"][0]["rows"];
+    assert_eq!(members.as_array().unwrap().len(), 3);
+    assert_eq!(members[0][3], "ONLINE");
+    assert_eq!(results[2]["sets"][0]["rows"].as_array().unwrap().len(), 3);
+    assert_eq!(results[3]["sets"][0]["rows"][0][1], "ON");
+    let log = &results[4]["sets"][0];
+    assert_eq!(
+        log["columns"],
+        json!(["LOGGED", "PRIO", "ERROR_CODE", "DATA"])
+    );
+    assert!(
+        log["rows"][0][0]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-01-01 00:00:00")
+    );
+    assert_eq!(results[5]["sets"][0]["rows"], json!([[null]]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oracle_connector_calls_the_stored_procedures_and_gets_their_errors() {
+    let sim = cluster(3).await;
+    let answer = oracle(
+        &sim,
+        "db2",
+        "secret",
+        &[
+            "CALL mysql.rds_group_replication_stop()",
+            "SELECT MEMBER_STATE FROM performance_schema.replication_group_members",
+            "CALL mysql.rds_group_replication_start(0)",
+            "CALL mysql.rds_group_replication_start(0)",
+            "CALL mysql.rds_group_replication_create_user('pw')",
+            "CALL mysql.rds_set_configuration('binlog retention hours', 168)",
+            "INSERT INTO test.t VALUES (1)",
+        ],
+    )
+    .await;
+    let results = &answer["results"];
+    assert_eq!(results[0]["sets"][0]["columns"], json!(["MESSAGE"]));
+    assert_eq!(
+        results[0]["sets"][0]["rows"],
+        json!([["Group replication stopped successfully."]])
+    );
+    assert_eq!(results[1]["sets"][0]["rows"], json!([["OFFLINE"]]));
+    let started = results[2]["sets"][0]["rows"][0][0].as_str().unwrap();
+    assert!(
+        started.starts_with("Group replication started"),
+        "{started}"
+    );
+    assert_eq!(results[3]["error"]["errno"], 3093);
+    assert_eq!(results[3]["error"]["sqlstate"], "HY000");
+    assert!(
+        results[4]["sets"][0]["rows"][0][0]
+            .as_str()
+            .unwrap()
+            .starts_with("Warning: Group replication user already exists")
+    );
+    assert!(results[5]["error"].is_null());
+    assert_eq!(
+        results[6]["error"]["errno"], 1290,
+        "still RECOVERING: super-read-only"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oracle_connector_sees_access_denied_and_offline_mode_errors() {
+    let sim = cluster(2).await;
+    let denied = oracle(&sim, "db1", "wrong", &[]).await;
+    assert_eq!(denied["connect_error"]["errno"], 1045);
+    assert_eq!(
+        denied["connect_error"]["msg"],
+        "Access denied for user 'admin'@'127.0.0.1' (using password: YES)"
+    );
+    sim.inject(Fault::OfflineMode {
+        member: "db2".to_string(),
+        on: true,
+    })
+    .unwrap();
+    let offline = oracle(&sim, "db2", "secret", &[]).await;
+    assert_eq!(offline["connect_error"]["errno"], 3032);
+}

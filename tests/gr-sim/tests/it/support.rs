@@ -1,0 +1,126 @@
+//! Helpers shared by the integration tests: starting clusters, connecting mysql_async with a
+//! bound on every wait, and the exact statements grkeeper's probe sends.
+
+use std::time::Duration;
+
+use gr_sim::{Cluster, SimConfig};
+use mysql_async::prelude::*;
+use mysql_async::{Conn, Opts, OptsBuilder, Row};
+
+/// Longest any single client operation may take in a test before it counts as hung.
+pub const BOUND: Duration = Duration::from_secs(10);
+
+pub const PROBE_VARIABLES: &str = "SELECT @@server_uuid, @@hostname, @@port, @@version, @@read_only, @@super_read_only, @@offline_mode, @@gtid_executed, @@gtid_purged, @@group_replication_group_name, @@group_replication_group_seeds, @@group_replication_exit_state_action, @@group_replication_autorejoin_tries, @@group_replication_member_expel_timeout, @@group_replication_unreachable_majority_timeout";
+pub const PROBE_MEMBERS: &str = "SELECT MEMBER_ID, MEMBER_HOST, MEMBER_PORT, MEMBER_STATE, MEMBER_ROLE, MEMBER_VERSION FROM performance_schema.replication_group_members";
+pub const PROBE_STATS: &str = "SELECT MEMBER_ID, VIEW_ID, COUNT_TRANSACTIONS_IN_QUEUE, COUNT_CONFLICTS_DETECTED, COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE, COUNT_TRANSACTIONS_REMOTE_APPLIED, COUNT_TRANSACTIONS_LOCAL_PROPOSED, COUNT_TRANSACTIONS_LOCAL_ROLLBACK FROM performance_schema.replication_group_member_stats";
+pub const PROBE_CHANNELS: &str = "SELECT CHANNEL_NAME, SERVICE_STATE, LAST_ERROR_NUMBER, LAST_ERROR_MESSAGE, LAST_ERROR_TIMESTAMP FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME IN ('group_replication_applier', 'group_replication_recovery')";
+pub const PROBE_ERROR_LOG: &str = "SELECT LOGGED, PRIO, ERROR_CODE, DATA FROM performance_schema.error_log WHERE SUBSYSTEM = 'Repl' ORDER BY LOGGED DESC LIMIT 20";
+pub const PROBE_RETENTION: &str =
+    "SELECT value FROM mysql.rds_configuration WHERE name = 'binlog retention hours'";
+
+/// A manual-clock cluster of `db1` … `dbN`, all ONLINE.
+pub async fn cluster(n: usize) -> Cluster {
+    Cluster::start(SimConfig::with_members(n)).await.unwrap()
+}
+
+/// mysql_async options for a member, with the client's defaults (it sends its connect query).
+pub fn opts(sim: &Cluster, name: &str) -> Opts {
+    Opts::from_url(&sim.url(name).unwrap()).unwrap()
+}
+
+/// Options as grkeeper's probe sets them: no connect query, no socket.
+pub fn probe_opts(sim: &Cluster, name: &str) -> Opts {
+    OptsBuilder::from_opts(opts(sim, name))
+        .prefer_socket(false)
+        .max_allowed_packet(Some(16 * 1024 * 1024))
+        .wait_timeout(Some(28_800))
+        .into()
+}
+
+/// Connects to `name`, failing the test instead of hanging.
+pub async fn connect(sim: &Cluster, name: &str) -> Conn {
+    bounded(Conn::new(opts(sim, name))).await.unwrap()
+}
+
+/// The connect error of `name` (the test fails if the connection succeeds).
+pub async fn connect_error(sim: &Cluster, name: &str) -> mysql_async::Error {
+    match bounded(Conn::new(opts(sim, name))).await {
+        Ok(_) => panic!("connecting to {name} should fail"),
+        Err(e) => e,
+    }
+}
+
+/// Waits at most `BOUND` for `f`.
+pub async fn bounded<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(BOUND, f)
+        .await
+        .expect("client operation hung")
+}
+
+/// Runs a query and returns its rows.
+pub async fn rows(conn: &mut Conn, sql: &str) -> Vec<Row> {
+    bounded(conn.query::<Row, _>(sql)).await.unwrap()
+}
+
+/// Runs a query returning one text column and returns it.
+pub async fn column(conn: &mut Conn, sql: &str) -> Vec<String> {
+    bounded(conn.query::<String, _>(sql)).await.unwrap()
+}
+
+/// The server error code of a failed query.
+pub async fn error_code(conn: &mut Conn, sql: &str) -> u16 {
+    match bounded(conn.query_drop(sql)).await {
+        Err(mysql_async::Error::Server(e)) => e.code,
+        other => panic!("{sql} should fail with a server error, got {other:?}"),
+    }
+}
+
+/// Server error code of any mysql_async error (0 when it is not a server error).
+pub fn code(e: &mysql_async::Error) -> u16 {
+    match e {
+        mysql_async::Error::Server(e) => e.code,
+        _ => 0,
+    }
+}
+
+/// MEMBER_STATE per MEMBER_HOST as `name` reports them, in table order.
+pub async fn states(sim: &Cluster, name: &str) -> Vec<(String, String)> {
+    let mut conn = connect(sim, name).await;
+    let out = bounded(conn.query::<(String, String), _>(
+        "SELECT MEMBER_ID, MEMBER_STATE FROM performance_schema.replication_group_members",
+    ))
+    .await
+    .unwrap();
+    let truth = sim.truth();
+    out.into_iter()
+        .map(|(id, state)| {
+            let member = truth
+                .members
+                .iter()
+                .find(|m| m.server_uuid == id)
+                .map(|m| m.name.clone())
+                .unwrap_or(id);
+            (member, state)
+        })
+        .collect()
+}
+
+/// `(name, state)` pairs from string slices.
+pub fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+/// Calls a stored procedure and returns its message row, draining every result set.
+pub async fn call(conn: &mut Conn, sql: &str) -> Result<Option<String>, mysql_async::Error> {
+    let mut result = bounded(conn.query_iter(sql)).await?;
+    let mut message = None;
+    while !result.is_empty() {
+        let rows: Vec<String> = bounded(result.collect()).await?;
+        if message.is_none() {
+            message = rows.into_iter().next();
+        }
+    }
+    Ok(message)
+}
