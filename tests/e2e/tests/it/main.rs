@@ -2,8 +2,11 @@
 // Test helpers may panic with a message: that is how a test fails.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod act_actions;
 mod infra_functions;
 mod infra_iam;
 mod infra_rules;
+mod observe_probe;
 mod observe_rds;
+mod sim_members;
 mod template;

@@ -1,0 +1,130 @@
+//! Each action executed by `grkeeper::act` on the simulator over TCP, its verification, and the
+//! simulator's ground truth afterwards.
+
+use std::time::Duration;
+
+use gr_sim::{Fault, SimConfig, StartState, Timing};
+use grkeeper::act::{Verdict, act};
+use grkeeper::plan::{Action, ActionKind};
+
+use crate::sim_members::Sim;
+
+const CONNECT: Duration = Duration::from_secs(2);
+
+fn action(kind: ActionKind, instance: &str) -> Action {
+    Action {
+        kind,
+        instance: instance.into(),
+        reason: "integration test".into(),
+    }
+}
+
+async fn fast(config: SimConfig) -> Sim {
+    Sim::start(config.real_time(Timing::fast()), CONNECT).await
+}
+
+/// Runs `action` on a fresh observation of the cluster.
+async fn run(sim: &Sim, kind: ActionKind, instance: &str) -> grkeeper::act::Outcome {
+    let observed = sim.observe().await;
+    act(&action(kind, instance), &sim.context(&observed)).await
+}
+
+fn state_of(sim: &Sim, name: &str) -> String {
+    sim.cluster.truth().state(name).to_owned()
+}
+
+#[tokio::test]
+async fn an_expel_stops_the_member_and_a_rejoin_brings_it_back_online() {
+    let sim = fast(SimConfig::with_members(3)).await;
+
+    let expel = run(&sim, ActionKind::Expel, "db2").await;
+    assert_eq!(expel.verdict, Verdict::Verified, "{expel:?}");
+    let truth = sim.cluster.truth();
+    assert_eq!(truth.state("db2"), "OFFLINE");
+    assert!(
+        truth.majority_groups()[0].online.iter().all(|m| m != "db2"),
+        "{truth:?}"
+    );
+
+    let rejoin = run(&sim, ActionKind::Rejoin, "db2").await;
+    assert_eq!(rejoin.verdict, Verdict::Verified, "{rejoin:?}");
+    assert!(rejoin.procedure_message.is_some(), "{rejoin:?}");
+    let truth = sim.cluster.truth();
+    assert_eq!(truth.state("db2"), "ONLINE");
+    assert_eq!(truth.majority_groups()[0].online.len(), 3, "{truth:?}");
+    assert!(!truth.split_brain());
+}
+
+#[tokio::test]
+async fn a_bootstrap_after_a_complete_stop_forms_a_group_of_one_that_others_can_join() {
+    let sim = fast(SimConfig::with_members(3).start_state(StartState::Stopped)).await;
+    let bootstrap = run(&sim, ActionKind::Bootstrap, "db1").await;
+    assert_eq!(bootstrap.verdict, Verdict::Verified, "{bootstrap:?}");
+    let truth = sim.cluster.truth();
+    assert_eq!(truth.state("db1"), "ONLINE");
+    assert_eq!(truth.majority_groups().len(), 1);
+
+    let rejoin = run(&sim, ActionKind::Rejoin, "db2").await;
+    assert_eq!(rejoin.verdict, Verdict::Verified, "{rejoin:?}");
+    assert!(!sim.cluster.truth().split_brain());
+}
+
+#[tokio::test]
+async fn a_reboot_brings_a_member_in_offline_mode_back() {
+    let sim = fast(SimConfig::with_members(3)).await;
+    sim.cluster
+        .inject(Fault::ApplierError {
+            member: "db3".into(),
+        })
+        .unwrap();
+    sim.cluster
+        .wait_for(Duration::from_secs(10), |t| {
+            t.member("db3").is_some_and(|m| m.offline_mode)
+        })
+        .await
+        .unwrap();
+
+    let reboot = run(&sim, ActionKind::Reboot, "db3").await;
+    assert_eq!(reboot.verdict, Verdict::Verified, "{reboot:?}");
+    assert_eq!(reboot.rds_status.as_deref(), Some("available"));
+    let truth = sim
+        .cluster
+        .wait_for(Duration::from_secs(10), |t| t.state("db3") == "ONLINE")
+        .await
+        .unwrap();
+    assert!(!truth.member("db3").unwrap().offline_mode);
+}
+
+#[tokio::test]
+async fn a_reboot_of_an_instance_that_is_not_available_is_not_attempted() {
+    let sim = fast(SimConfig::with_members(3)).await;
+    let observed = sim.observe().await;
+    sim.cluster.rds().stop("db3").unwrap();
+    let outcome = act(&action(ActionKind::Reboot, "db3"), &sim.context(&observed)).await;
+    assert_eq!(outcome.verdict, Verdict::NotAttempted, "{outcome:?}");
+    assert!(outcome.error.unwrap().contains("cannot do that now"));
+}
+
+#[tokio::test]
+async fn a_rejoin_with_errant_transactions_fails_with_the_error_log_as_evidence() {
+    let sim = fast(SimConfig::with_members(3)).await;
+    assert_eq!(
+        run(&sim, ActionKind::Expel, "db2").await.verdict,
+        Verdict::Verified
+    );
+    sim.cluster
+        .inject(Fault::ErrantTransaction {
+            member: "db2".into(),
+            count: 2,
+        })
+        .unwrap();
+
+    let rejoin = run(&sim, ActionKind::Rejoin, "db2").await;
+    assert_eq!(rejoin.verdict, Verdict::Failed, "{rejoin:?}");
+    assert!(
+        rejoin.evidence.iter().any(|e| e.error_code == "MY-011526"),
+        "{rejoin:?}"
+    );
+    assert_ne!(state_of(&sim, "db2"), "ONLINE");
+    assert!(!sim.cluster.truth().split_brain());
+}
