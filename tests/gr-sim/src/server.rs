@@ -226,6 +226,12 @@ impl Conn {
             let Ok((seq, payload)) = packet::read(&mut self.reader).await else {
                 return;
             };
+            let Some((&command, body)) = payload.split_first() else {
+                return;
+            };
+            if command == 0x01 {
+                return;
+            }
             let (blackhole, offline) = self
                 .shared
                 .with(|w| (w.members[m].blackhole, w.members[m].offline_mode));
@@ -239,11 +245,7 @@ impl Conn {
                 let _ = self.send(out).await;
                 return;
             }
-            let Some((&command, body)) = payload.split_first() else {
-                return;
-            };
             match command {
-                0x01 => return,
                 0x02 => {
                     self.session.db = Some(String::from_utf8_lossy(body).into_owned());
                     self.encoder.ok(&mut out, 0, self.status());

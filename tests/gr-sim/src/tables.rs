@@ -4,8 +4,10 @@
 
 use std::time::Duration;
 
+use crate::gtid::GtidSet;
 use crate::model::World;
 use crate::model::member::{Gr, Phase};
+use crate::sql::value::Kind::{Int, Str, Timestamp};
 use crate::sql::value::{Kind, Value};
 
 /// A table's name and columns.
@@ -15,8 +17,6 @@ pub(crate) struct Table {
     pub name: &'static str,
     pub columns: &'static [(&'static str, Kind)],
 }
-
-use Kind::{Int, Str, Timestamp};
 
 const TABLES: &[Table] = &[
     Table {
@@ -200,9 +200,11 @@ fn member_stats(world: &World, m: usize) -> Vec<Vec<Value>> {
         return vec![stats_row(&member.uuid, "", 0, 0, 0, "")];
     };
     let comp = world.component(m);
-    let mut committed: Option<crate::gtid::GtidSet> = None;
+    let mut committed: Option<GtidSet> = None;
+    let mut group = GtidSet::new();
     for &t in comp.iter().filter(|&&t| world.members[t].is_online()) {
         let executed = &world.members[t].executed;
+        group.union_with(executed);
         committed = Some(match committed {
             None => executed.clone(),
             Some(all) => all.intersection(executed),
@@ -215,8 +217,9 @@ fn member_stats(world: &World, m: usize) -> Vec<Vec<Value>> {
         .iter()
         .map(|&t| {
             let peer = &world.members[t];
+            // A recovering member queues what the group committed and it has not applied yet.
             let queue = match peer.active().map(|a| &a.phase) {
-                Some(Phase::Recovering { .. }) => 1,
+                Some(Phase::Recovering { .. }) => group.subtract(&peer.executed).count(),
                 _ => 0,
             };
             stats_row(
@@ -234,7 +237,7 @@ fn member_stats(world: &World, m: usize) -> Vec<Vec<Value>> {
 fn stats_row(
     uuid: &str,
     view_id: &str,
-    queue: i64,
+    queue: u64,
     applied: u64,
     proposed: u64,
     committed: &str,
@@ -250,7 +253,7 @@ fn stats_row(
         Value::Int(0),
         Value::str(committed),
         Value::str(""),
-        Value::Int(queue),
+        count(queue),
         count(applied),
         count(proposed),
         Value::Int(0),
@@ -266,7 +269,7 @@ fn connection_status(world: &World, m: usize) -> Vec<Vec<Value>> {
     );
     let on_off = |on: bool| Value::str(if on { "ON" } else { "OFF" });
     let group = &member.cfg.group_name;
-    let mut received = crate::gtid::GtidSet::new();
+    let mut received = GtidSet::new();
     received.add_range(group, 1, member.executed.last_gno(group));
     let mut rows = vec![vec![
         Value::str("group_replication_applier"),

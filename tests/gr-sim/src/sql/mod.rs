@@ -111,6 +111,10 @@ async fn execute(
         }
         Statement::Set(set) => {
             shared.with(|w| set_statement(w, session, set))?;
+            // Turning autocommit back on commits the open transaction.
+            if session.autocommit && !session.in_transaction {
+                commit_now(shared, session).await?;
+            }
             Ok(vec![Reply::ok(0)])
         }
         Statement::Use(Use::Object(name) | Use::Database(name) | Use::Schema(name)) => {

@@ -198,6 +198,17 @@ async fn recovery_time_grows_with_the_transactions_the_joiner_lacks() {
     sim.advance(Duration::from_millis(1900)).unwrap();
     assert_eq!(sim.truth().state("db2"), "RECOVERING");
     assert_eq!(column(&mut db2, "SELECT @@super_read_only").await, ["1"]);
+    let mut db1 = connect(&sim, "db1").await;
+    let uuid = sim.truth().member("db2").unwrap().server_uuid.clone();
+    let queue = column(
+        &mut db1,
+        &format!(
+            "SELECT COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE FROM \
+             performance_schema.replication_group_member_stats WHERE MEMBER_ID = '{uuid}'"
+        ),
+    )
+    .await;
+    assert_eq!(queue, ["1000"]);
     sim.advance(Duration::from_millis(200)).unwrap();
     assert_eq!(sim.truth().state("db2"), "ONLINE");
 }

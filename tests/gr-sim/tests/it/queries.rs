@@ -264,3 +264,33 @@ async fn gtid_sets_of_several_uuids_print_separated_by_comma_newline() {
     .await;
     assert_eq!(subset, ["1"]);
 }
+
+#[tokio::test]
+async fn with_autocommit_off_writes_commit_at_commit_or_when_autocommit_returns() {
+    let sim = cluster(2).await;
+    let mut conn = connect(&sim, "db1").await;
+    let group = "9f0bd6a2-5d7f-11ee-b8ec-0ec88c43c251";
+    bounded(conn.query_drop("SET autocommit = 0"))
+        .await
+        .unwrap();
+    bounded(conn.query_drop("INSERT INTO test.t VALUES (1)"))
+        .await
+        .unwrap();
+    bounded(conn.query_drop("INSERT INTO test.t VALUES (2)"))
+        .await
+        .unwrap();
+    assert_eq!(sim.truth().groups[0].gtid_executed, format!("{group}:1-3"));
+    bounded(conn.query_drop("COMMIT")).await.unwrap();
+    assert_eq!(sim.truth().groups[0].gtid_executed, format!("{group}:1-4"));
+    bounded(conn.query_drop("INSERT INTO test.t VALUES (3)"))
+        .await
+        .unwrap();
+    bounded(conn.query_drop("ROLLBACK")).await.unwrap();
+    bounded(conn.query_drop("INSERT INTO test.t VALUES (4)"))
+        .await
+        .unwrap();
+    bounded(conn.query_drop("SET autocommit = 1"))
+        .await
+        .unwrap();
+    assert_eq!(sim.truth().groups[0].gtid_executed, format!("{group}:1-5"));
+}

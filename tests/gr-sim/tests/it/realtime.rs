@@ -86,11 +86,11 @@ async fn in_real_time_a_crashed_member_is_expelled_and_a_reboot_brings_it_back()
 
 #[tokio::test]
 async fn in_real_time_the_procedures_sleep_and_a_blocked_write_resumes_when_quorum_returns() {
-    // A long expel timeout (60 × 10 ms) so the heal surely comes before the expulsion.
+    // A long expel timeout (300 × 10 ms) so the heal surely comes before the expulsion.
     let sim = Cluster::start(
         SimConfig::with_members(3)
             .real_time(Timing::fast())
-            .all_members(|m| m.member_expel_timeout = 60),
+            .all_members(|m| m.member_expel_timeout = 300),
     )
     .await
     .unwrap();
