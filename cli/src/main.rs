@@ -3,6 +3,7 @@
 
 mod parse_event;
 mod plan;
+mod schema;
 
 use std::process::ExitCode;
 
@@ -22,6 +23,8 @@ enum Command {
     Plan(plan::Args),
     /// Parse a Lambda input event (file, or - for stdin) and print the trigger as JSON.
     ParseEvent(parse_event::Args),
+    /// Print the JSON Schema of the snapshot document.
+    Schema,
 }
 
 /// A failure the CLI reports on one line of stderr.
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Plan(args) => plan::run(&args),
         Command::ParseEvent(args) => parse_event::run(&args),
+        Command::Schema => schema::run(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -15,7 +15,8 @@ pub const FORMAT: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Snapshot {
-    /// Always [`FORMAT`].
+    /// Always 1: the only format this version reads and writes.
+    #[schemars(range(min = 1, max = 1))]
     pub format: u32,
     /// Cluster name (the inventory tag value).
     pub cluster: String,

@@ -3,4 +3,5 @@
 // Test helpers may panic with a message: that is how a test fails.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod examples;
 mod parse_event;

@@ -73,11 +73,12 @@ pub(crate) fn no_quorum(ctx: &Ctx<'_>, draft: &mut Draft) {
         None,
         format!(
             "The group lost quorum: {} {} ONLINE but no view has a majority ({}). Writes on \
-             them hang. Bring the missing members back (start or reboot them through RDS); if \
+             {} hang. Bring the missing members back (start or reboot them through RDS); if \
              they cannot come back, the group must be re-bootstrapped.",
             names(&live),
             if live.len() == 1 { "is" } else { "are" },
-            states(ctx)
+            states(ctx),
+            if live.len() == 1 { "it" } else { "them" }
         ),
     );
     reboot_offline_mode(ctx, draft);

@@ -1,0 +1,629 @@
+//! The documented scenarios in `docs/examples/`: each snapshot is built here with the fixture
+//! builder, saved as `<name>.snapshot.json`, run through `grkeeper plan --snapshot`, and the
+//! printed plan must equal `<name>.plan.json` and meet the scenario's own expectations.
+//!
+//! After a deliberate change, rewrite the files with `GRKEEPER_BLESS=1 cargo nextest run -p
+//! grkeeper-cli examples` and review the diff: the expectations below still have to hold.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use grkeeper::fixtures::{ClusterBuilder, GROUP, at, server_uuid};
+use grkeeper::model::ProbeError;
+use grkeeper::plan::{
+    ActionKind, Approval, BootstrapPolicy, ClusterStatus, FindingKind, Guard, Mode, Outcome,
+    PastAction, Pause, Plan, Severity,
+};
+
+struct Scenario {
+    name: &'static str,
+    build: fn() -> ClusterBuilder,
+    expect: fn(&Plan),
+}
+
+fn action(plan: &Plan) -> Option<(ActionKind, &str)> {
+    assert!(plan.actions.len() <= 1, "{plan:#?}");
+    plan.actions.first().map(|a| (a.kind, a.instance.as_str()))
+}
+
+fn refused(plan: &Plan) -> Vec<(ActionKind, &str, Guard)> {
+    plan.refused
+        .iter()
+        .map(|r| (r.action, r.instance.as_str(), r.guard))
+        .collect()
+}
+
+fn has(plan: &Plan, kind: FindingKind, severity: Severity) -> bool {
+    plan.findings
+        .iter()
+        .any(|f| f.kind == kind && f.severity == severity)
+}
+
+fn recent(kind: ActionKind, instance: &str, time: &str, outcome: Outcome) -> PastAction {
+    PastAction {
+        kind,
+        instance: instance.into(),
+        at: at(time),
+        outcome,
+    }
+}
+
+const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "healthy",
+        build: || ClusterBuilder::healthy(3),
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert!(p.findings.is_empty() && p.refused.is_empty());
+            assert_eq!(p.health.status, ClusterStatus::Ok);
+        },
+    },
+    Scenario {
+        name: "member-offline-rejoin",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .gr_stopped("orders-2")
+                .executed("orders-2", &format!("{GROUP}:1-90"))
+        },
+        expect: |p| {
+            assert_eq!(action(p), Some((ActionKind::Rejoin, "orders-2")));
+            assert_eq!(p.health.status, ClusterStatus::OkNoTolerancePartial);
+        },
+    },
+    Scenario {
+        name: "errant-gtids-refused",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .gr_stopped("orders-2")
+                .executed("orders-2", &format!("{GROUP}:1-100,{}:1-2", server_uuid(2)))
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Rejoin, "orders-2", Guard::ErrantGtids)]
+            );
+            let errant = format!("{}:1-2", server_uuid(2));
+            assert!(p.findings.iter().any(|f| f.kind == FindingKind::ErrantGtids
+                && f.severity == Severity::Critical
+                && f.message.contains(&errant)));
+        },
+    },
+    Scenario {
+        name: "purged-transactions-refused",
+        build: || {
+            let purged = format!("{GROUP}:1-95");
+            ClusterBuilder::healthy(3)
+                .gr_stopped("orders-2")
+                .executed("orders-2", &format!("{GROUP}:1-80"))
+                .purged("orders-1", &purged)
+                .purged("orders-3", &purged)
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Rejoin, "orders-2", Guard::PurgedTransactions)]
+            );
+            assert!(has(p, FindingKind::PurgedTransactions, Severity::Critical));
+        },
+    },
+    Scenario {
+        name: "purged-on-one-donor-only-rejoins",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .gr_stopped("orders-2")
+                .executed("orders-2", &format!("{GROUP}:1-80"))
+                .purged("orders-1", &format!("{GROUP}:1-95"))
+        },
+        expect: |p| assert_eq!(action(p), Some((ActionKind::Rejoin, "orders-2"))),
+    },
+    Scenario {
+        name: "offline-mode-reboot",
+        build: || ClusterBuilder::healthy(3).offline_mode("orders-3"),
+        expect: |p| {
+            assert_eq!(action(p), Some((ActionKind::Reboot, "orders-3")));
+            assert!(has(p, FindingKind::OfflineMode, Severity::Warning));
+        },
+    },
+    Scenario {
+        name: "error-state-reboot",
+        build: || ClusterBuilder::healthy(3).error_state("orders-3"),
+        expect: |p| assert_eq!(action(p), Some((ActionKind::Reboot, "orders-3"))),
+    },
+    Scenario {
+        name: "already-rebooting",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .crashed("orders-3")
+                .rds_status("orders-3", "rebooting")
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert!(p.refused.is_empty());
+            assert!(has(p, FindingKind::InstanceChanging, Severity::Info));
+        },
+    },
+    Scenario {
+        name: "rebuild-needed-after-reboot",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .offline_mode("orders-3")
+                .history(|h| {
+                    h.actions.push(recent(
+                        ActionKind::Reboot,
+                        "orders-3",
+                        "2026-11-30T11:40:00Z",
+                        Outcome::Succeeded,
+                    ));
+                })
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Reboot, "orders-3", Guard::RebuildNeeded)]
+            );
+            assert!(has(p, FindingKind::RebuildNeeded, Severity::Critical));
+        },
+    },
+    Scenario {
+        name: "stuck-recovering-expel",
+        build: || {
+            ClusterBuilder::healthy(5)
+                .recovering("orders-5")
+                .condition_since("orders-5", "RECOVERING", "2026-11-30T10:00:00Z")
+                .policy(|p| p.expel = true)
+        },
+        expect: |p| {
+            assert_eq!(action(p), Some((ActionKind::Expel, "orders-5")));
+            assert!(has(p, FindingKind::StuckRecovering, Severity::Warning));
+        },
+    },
+    Scenario {
+        name: "stuck-recovering-expel-disabled",
+        build: || {
+            ClusterBuilder::healthy(5)
+                .recovering("orders-5")
+                .condition_since("orders-5", "RECOVERING", "2026-11-30T10:00:00Z")
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Expel, "orders-5", Guard::Disabled)]
+            );
+        },
+    },
+    Scenario {
+        name: "recovering-within-deadline",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .recovering("orders-3")
+                .condition_since("orders-3", "RECOVERING", "2026-11-30T11:50:00Z")
+                .policy(|p| p.expel = true)
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert!(p.refused.is_empty());
+        },
+    },
+    Scenario {
+        name: "expel-would-break-majority",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .gr_stopped("orders-3")
+                .rds_status("orders-3", "stopped")
+                .unreadable(
+                    "orders-3",
+                    ProbeError::Refused {
+                        message: "Connection refused (os error 111)".into(),
+                    },
+                    false,
+                )
+                .applier_queue("orders-2", 90_000)
+                .condition_since("orders-2", "ONLINE/LAGGING", "2026-11-30T11:00:00Z")
+                .policy(|p| p.expel = true)
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Expel, "orders-2", Guard::Majority)]
+            );
+            assert!(has(p, FindingKind::ApplierLag, Severity::Warning));
+        },
+    },
+    Scenario {
+        name: "minority-partition-fenced",
+        build: || {
+            ClusterBuilder::healthy(5)
+                .partition(&["orders-5"])
+                .policy(|p| p.expel = true)
+        },
+        expect: |p| {
+            assert_eq!(action(p), Some((ActionKind::Expel, "orders-5")));
+            assert!(has(p, FindingKind::MinorityPartition, Severity::Critical));
+        },
+    },
+    Scenario {
+        name: "complete-outage-bootstrap",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .complete_outage()
+                .executed("orders-1", &format!("{GROUP}:1-97"))
+                .executed("orders-3", &format!("{GROUP}:1-99"))
+        },
+        expect: |p| {
+            assert_eq!(action(p), Some((ActionKind::Bootstrap, "orders-2")));
+            assert_eq!(p.health.status, ClusterStatus::CompleteOutage);
+            assert!(has(p, FindingKind::CompleteOutage, Severity::Critical));
+        },
+    },
+    Scenario {
+        name: "complete-outage-no-superset",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .complete_outage()
+                .executed("orders-1", &format!("{GROUP}:1-100,{}:1", server_uuid(1)))
+                .executed("orders-2", &format!("{GROUP}:1-100,{}:1", server_uuid(2)))
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(refused(p).len(), 1);
+            assert_eq!(refused(p)[0].2, Guard::NoGtidSuperset);
+            assert!(p.findings.iter().any(|f| {
+                f.kind == FindingKind::NoGtidSuperset
+                    && f.message
+                        .contains(&format!("orders-1 alone has {}:1", server_uuid(1)))
+            }));
+        },
+    },
+    Scenario {
+        name: "complete-outage-unobserved-member",
+        build: || {
+            ClusterBuilder::healthy(3).complete_outage().unreadable(
+                "orders-3",
+                ProbeError::Timeout {
+                    during: "connect".into(),
+                },
+                false,
+            )
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Bootstrap, "orders-1", Guard::UnobservedMember)]
+            );
+            assert!(has(p, FindingKind::UnobservedMember, Severity::Critical));
+        },
+    },
+    Scenario {
+        name: "complete-outage-stopped-member",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .complete_outage()
+                .rds_status("orders-3", "stopped")
+                .unreadable(
+                    "orders-3",
+                    ProbeError::Refused {
+                        message: "Connection refused (os error 111)".into(),
+                    },
+                    false,
+                )
+        },
+        expect: |p| assert_eq!(action(p), Some((ActionKind::Bootstrap, "orders-1"))),
+    },
+    Scenario {
+        name: "outage-but-one-member-online",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .gr_stopped("orders-2")
+                .gr_stopped("orders-3")
+        },
+        expect: |p| {
+            assert_eq!(action(p), Some((ActionKind::Rejoin, "orders-2")));
+            assert!(p.refused.iter().all(|r| r.action != ActionKind::Bootstrap));
+        },
+    },
+    Scenario {
+        name: "quorum-lost-minority-fenced",
+        build: || {
+            // orders-2 and orders-3 restarted and are OFFLINE; orders-1 still sees them
+            // UNREACHABLE and hangs without quorum.
+            ClusterBuilder::healthy(3)
+                .restarted_before_expel("orders-2")
+                .restarted_before_expel("orders-3")
+        },
+        expect: |p| {
+            assert_eq!(action(p), Some((ActionKind::Expel, "orders-1")));
+            assert_eq!(p.health.status, ClusterStatus::NoQuorum);
+            assert!(has(p, FindingKind::NoQuorum, Severity::Critical));
+        },
+    },
+    Scenario {
+        name: "quorum-lost-member-unreadable",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .restarted_before_expel("orders-2")
+                .crashed("orders-3")
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Expel, "orders-1", Guard::UnobservedMember)]
+            );
+        },
+    },
+    Scenario {
+        name: "split-brain",
+        build: || ClusterBuilder::healthy(3).split_brain(&["orders-1"]),
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(p.health.status, ClusterStatus::SplitBrain);
+            assert!(has(p, FindingKind::SplitBrain, Severity::Critical));
+        },
+    },
+    Scenario {
+        name: "version-skew-read-only",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .version("orders-3", "8.0.37")
+                .super_read_only("orders-3", true)
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert!(p.refused.is_empty());
+            assert!(has(p, FindingKind::VersionSkew, Severity::Warning));
+        },
+    },
+    Scenario {
+        name: "cooldown-active",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .gr_stopped("orders-2")
+                .history(|h| {
+                    h.actions.push(recent(
+                        ActionKind::Rejoin,
+                        "orders-2",
+                        "2026-11-30T11:55:00Z",
+                        Outcome::Failed,
+                    ));
+                })
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Rejoin, "orders-2", Guard::Cooldown)]
+            );
+        },
+    },
+    Scenario {
+        name: "paused-cluster",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .gr_stopped("orders-2")
+                .history(|h| {
+                    h.paused = Some(Pause {
+                        until: at("2026-11-30T14:00:00Z"),
+                        reason: "storage migration".into(),
+                        by: "alice".into(),
+                    });
+                })
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Rejoin, "orders-2", Guard::Paused)]
+            );
+            assert!(has(p, FindingKind::Paused, Severity::Info));
+            assert!(has(p, FindingKind::MemberOffline, Severity::Warning));
+        },
+    },
+    Scenario {
+        name: "observe-mode",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .offline_mode("orders-2")
+                .policy(|p| p.mode = Mode::Observe)
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Reboot, "orders-2", Guard::ObserveMode)]
+            );
+        },
+    },
+    Scenario {
+        name: "bootstrap-approval-required",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .complete_outage()
+                .policy(|p| p.bootstrap = BootstrapPolicy::Approval)
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Bootstrap, "orders-1", Guard::ApprovalRequired)]
+            );
+        },
+    },
+    Scenario {
+        name: "bootstrap-approved",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .complete_outage()
+                .policy(|p| p.bootstrap = BootstrapPolicy::Approval)
+                .history(|h| {
+                    h.approvals.push(Approval {
+                        action: ActionKind::Bootstrap,
+                        instance: Some("orders-1".into()),
+                        expires: at("2026-11-30T12:30:00Z"),
+                        by: "alice".into(),
+                    });
+                })
+        },
+        expect: |p| assert_eq!(action(p), Some((ActionKind::Bootstrap, "orders-1"))),
+    },
+    Scenario {
+        name: "seeds-and-parameter-drift",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .report("orders-1", |r| r.settings.group_seeds.truncate(2))
+                .rds("orders-2", |r| {
+                    r.parameter_apply_status = Some("pending-reboot".into());
+                })
+                .report("orders-3", |r| {
+                    r.settings.binlog_retention_hours = Some(24);
+                    r.settings.exit_state_action = Some("READ_ONLY".into());
+                })
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            for kind in [
+                FindingKind::SeedsDrift,
+                FindingKind::ParameterPendingReboot,
+                FindingKind::BinlogRetention,
+                FindingKind::ExitStateActionDrift,
+            ] {
+                assert!(has(p, kind, Severity::Warning), "{kind:?}: {p:#?}");
+            }
+            let seeds = p
+                .findings
+                .iter()
+                .find(|f| f.kind == FindingKind::SeedsDrift)
+                .unwrap();
+            assert_eq!(seeds.instance.as_deref(), Some("orders-1"));
+            assert!(seeds.message.contains("orders-3"));
+        },
+    },
+    Scenario {
+        name: "wrong-credentials",
+        build: || {
+            ClusterBuilder::healthy(3).unreadable(
+                "orders-2",
+                ProbeError::Mysql {
+                    code: 1045,
+                    message: "Access denied for user 'grkeeper'@'10.0.0.9' (using password: YES)"
+                        .into(),
+                },
+                false,
+            )
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert!(has(p, FindingKind::AccessDenied, Severity::Critical));
+        },
+    },
+];
+
+fn examples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples")
+}
+
+fn bless() -> bool {
+    std::env::var_os("GRKEEPER_BLESS").is_some()
+}
+
+/// Compares `text` with the file (or writes it in bless mode).
+fn check_file(path: &Path, text: &str) {
+    if bless() {
+        std::fs::write(path, text).unwrap();
+        return;
+    }
+    let on_disk = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run with GRKEEPER_BLESS=1)", path.display()));
+    assert_eq!(
+        on_disk,
+        text,
+        "{} is stale; rerun with GRKEEPER_BLESS=1 and review the diff",
+        path.display()
+    );
+}
+
+#[test]
+fn every_documented_scenario_plans_as_expected_through_the_cli() {
+    let dir = examples_dir();
+    let mut failures = Vec::new();
+    for scenario in SCENARIOS {
+        let snapshot = (scenario.build)().build();
+        let snapshot_path = dir.join(format!("{}.snapshot.json", scenario.name));
+        check_file(
+            &snapshot_path,
+            &(serde_json::to_string_pretty(&snapshot).unwrap() + "\n"),
+        );
+        let output = Command::new(env!("CARGO_BIN_EXE_grkeeper"))
+            .arg("plan")
+            .arg("--snapshot")
+            .arg(&snapshot_path)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}: {}",
+            scenario.name,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let printed = String::from_utf8(output.stdout).unwrap();
+        check_file(&dir.join(format!("{}.plan.json", scenario.name)), &printed);
+        let plan: Plan = serde_json::from_str(&printed).unwrap();
+        let checked = std::panic::catch_unwind(|| (scenario.expect)(&plan));
+        if checked.is_err() {
+            failures.push(scenario.name);
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "scenarios failing their expectations: {failures:?}"
+    );
+    assert!(SCENARIOS.len() >= 15);
+}
+
+#[test]
+fn every_example_file_belongs_to_a_scenario() {
+    let names: Vec<&str> = SCENARIOS.iter().map(|s| s.name).collect();
+    for entry in std::fs::read_dir(examples_dir()).unwrap() {
+        let file = entry.unwrap().file_name().into_string().unwrap();
+        let name = file
+            .strip_suffix(".snapshot.json")
+            .or_else(|| file.strip_suffix(".plan.json"));
+        if let Some(name) = name {
+            assert!(names.contains(&name), "{file} has no scenario");
+        }
+    }
+}
+
+#[test]
+fn the_published_schema_is_the_one_the_cli_prints() {
+    let output = Command::new(env!("CARGO_BIN_EXE_grkeeper"))
+        .arg("schema")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let printed = String::from_utf8(output.stdout).unwrap();
+    check_file(&examples_dir().join("../snapshot.schema.json"), &printed);
+}
+
+#[test]
+fn a_snapshot_of_another_format_is_rejected_with_exit_code_2() {
+    let dir = std::env::temp_dir().join(format!("grkeeper-format-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("future.json");
+    std::fs::write(&path, r#"{"format": 2, "cluster": "orders"}"#).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_grkeeper"))
+        .args(["plan", "--snapshot"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr.contains("format 2 is not supported"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
