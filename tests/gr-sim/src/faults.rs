@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::errors::SimError;
 use crate::gtid::GtidSet;
 use crate::model::World;
-use crate::model::join::Leave;
+use crate::model::leave::Leave;
 use crate::rds::InstanceStatus;
 use crate::version::Version;
 

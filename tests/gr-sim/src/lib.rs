@@ -28,6 +28,11 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Members report `@@port` and `MEMBER_PORT` 3306 and an internal `@@hostname` as RDS does;
+//! clients reach them at `Cluster::addr`. `SimConfig::with_members(n)` names them `db1`…`dbN`;
+//! `MemberSpec` (through `SimConfig::member`/`all_members`) sets version, exit action,
+//! auto-rejoin tries, expel and majority timeouts, start on boot, seeds, plugin enabled.
+//!
 //! Start states: `StartState::Online` (the default: bootstrapped by the first member, all
 //! ONLINE), `StartState::Stopped` (GR stopped everywhere after having run), and
 //! `StartState::Unconfigured` (fresh instances). Faults are `Fault` values (also accepted as
@@ -37,9 +42,9 @@
 //!
 //! - `config`: `SimConfig`, `MemberSpec`, `Timing` (every duration), clock mode, auth plugin
 //! - `model/`: the group model, sans-IO: `member` (one instance), `group` (views, reachability,
-//!   quorum, expulsion), `join` (START/STOP, joiner checks, recovery, exit action, rejoin),
-//!   `lifecycle` (crash, boot, RDS transitions), `writes` (read-only, blocking, GTIDs),
-//!   `errlog` (error-log lines)
+//!   quorum, expulsion), `join` (START/STOP, joiner checks, recovery), `leave` (ERROR, exit
+//!   action, auto-rejoin, start at boot), `lifecycle` (crash, boot, RDS transitions), `writes`
+//!   (read-only, blocking, GTIDs), `errlog` (error-log lines)
 //! - `clock`: manual or real-time clock and the real-time driver task
 //! - `shared`: the model behind its lock, with a change notification
 //! - `wire/`: packet framing, handshake and authentication, response encoding

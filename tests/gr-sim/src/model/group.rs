@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use crate::model::World;
 use crate::model::errlog;
-use crate::model::join::Leave;
+use crate::model::leave::Leave;
 use crate::model::member::{Gr, Phase, View};
 
 impl World {

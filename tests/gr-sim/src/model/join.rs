@@ -1,27 +1,12 @@
-//! Entering and leaving a group: START/STOP GROUP_REPLICATION, the joiner's checks (seeds,
-//! errant GTIDs, versions, purged binlogs, credentials), distributed recovery, involuntary
-//! leaves with the exit state action, auto-rejoin and the start-at-boot join attempts.
+//! Entering a group and leaving it on purpose: START/STOP GROUP_REPLICATION, the joiner's checks
+//! (seeds, errant GTIDs, versions, purged binlogs, credentials) and distributed recovery.
 
 use crate::errors::SqlError;
 use crate::gtid::GtidSet;
 use crate::model::World;
 use crate::model::errlog;
-use crate::model::member::{
-    Active, ChannelError, ErrorState, Gr, Phase, RecoveryFailure, Retry, View,
-};
-
-/// Why a member leaves its group without being asked to.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Leave {
-    /// The majority removed it while it could not be reached.
-    Expelled,
-    /// It stayed in a minority longer than `unreachable_majority_timeout`.
-    MajorityTimeout,
-    /// Distributed recovery could not complete.
-    RecoveryFailed(RecoveryFailure),
-    /// The applier hit an error (a fault injected by the test).
-    ApplierError,
-}
+use crate::model::leave::Leave;
+use crate::model::member::{Active, Gr, Phase, RecoveryFailure, View};
 
 /// Why a join attempt did not make the member a group member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +31,7 @@ impl JoinError {
     }
 
     /// Worth trying again later (the group may become reachable).
-    fn transient(self) -> bool {
+    pub(crate) fn transient(self) -> bool {
         matches!(self, JoinError::NoGroup | JoinError::OldIncarnation)
     }
 }
@@ -109,7 +94,7 @@ impl World {
     }
 
     /// Joins the group found through the seeds; the member is RECOVERING on success.
-    fn join(&mut self, m: usize) -> Result<(), JoinError> {
+    pub(crate) fn join(&mut self, m: usize) -> Result<(), JoinError> {
         if self.members[m].cfg.group_name.is_empty() {
             return Err(JoinError::NotConfigured);
         }
@@ -217,7 +202,7 @@ impl World {
         (!missing.is_empty() && every_donor_purged).then_some(RecoveryFailure::Purged)
     }
 
-    fn log_join_failure(&mut self, m: usize, error: JoinError) {
+    pub(crate) fn log_join_failure(&mut self, m: usize, error: JoinError) {
         let lines = match error {
             JoinError::NoGroup => vec![errlog::join_failed_no_peers(), errlog::join_view_timeout()],
             JoinError::OldIncarnation => {
@@ -255,7 +240,7 @@ impl World {
     }
 
     /// A member leaving by message: the rest of its component install a view without it.
-    fn leave_view(&mut self, m: usize) {
+    pub(crate) fn leave_view(&mut self, m: usize) {
         let comp = self.component(m);
         if comp.len() < 2 || !self.has_majority(&comp) {
             return;
@@ -270,76 +255,6 @@ impl World {
         }
         let kept = view.members.into_iter().filter(|&t| t != m).collect();
         self.install_view(&others, kept);
-    }
-
-    /// The member leaves its group on its own: ERROR, super-read-only, then auto-rejoin or the
-    /// exit state action.
-    pub(crate) fn leave_involuntarily(&mut self, m: usize, why: Leave) {
-        if !matches!(self.members[m].gr, Gr::Active(_)) {
-            return;
-        }
-        let now = self.now;
-        let lines = match why {
-            Leave::Expelled => vec![errlog::expelled()],
-            Leave::MajorityTimeout => Vec::new(),
-            Leave::RecoveryFailed(RecoveryFailure::Purged) => {
-                self.members[m].recovery_error = Some(purged_channel_error(now));
-                vec![errlog::no_donor_has_data(), errlog::recovery_fatal()]
-            }
-            Leave::RecoveryFailed(RecoveryFailure::Credentials) => {
-                let host = self.members[m].hostname.clone();
-                self.members[m].recovery_error = Some(credentials_channel_error(&host, now));
-                vec![
-                    errlog::donor_connection_error(),
-                    errlog::donor_retries_exhausted(),
-                    errlog::recovery_fatal(),
-                ]
-            }
-            Leave::ApplierError => vec![errlog::applier_aborted()],
-        };
-        if matches!(why, Leave::RecoveryFailed(_) | Leave::ApplierError) {
-            self.leave_view(m);
-        }
-        let tries = self.members[m].cfg.autorejoin_tries;
-        let rejoin = matches!(why, Leave::Expelled | Leave::MajorityTimeout) && tries > 0;
-        let member = &mut self.members[m];
-        for line in lines {
-            member.log(now, line);
-        }
-        member.gr = Gr::Error(ErrorState {
-            rejoin: rejoin.then_some(Retry {
-                attempt: 1,
-                next_at: now,
-            }),
-        });
-        member.log(now, errlog::read_only_after_error());
-        if !member.super_read_only {
-            member.set_super_read_only(true);
-            member.log(now, errlog::super_read_only(true));
-        }
-        member.log(now, errlog::left_group());
-        if !rejoin {
-            self.apply_exit_action(m);
-        }
-        self.touch();
-    }
-
-    /// `group_replication_exit_state_action`, once no rejoin is left to try.
-    fn apply_exit_action(&mut self, m: usize) {
-        use crate::config::ExitStateAction::*;
-        match self.members[m].cfg.exit_state_action {
-            ReadOnly => {}
-            OfflineMode => {
-                let member = &mut self.members[m];
-                member.offline_mode = true;
-                member.log(self.now, errlog::offline_after_error());
-            }
-            AbortServer => {
-                self.members[m].log(self.now, errlog::abort_server());
-                self.crash(m);
-            }
-        }
-        self.touch();
     }
 
     /// Ends distributed recovery whose time has come: ONLINE, or ERROR when it was doomed.
@@ -381,91 +296,8 @@ impl World {
         self.apply_version_rule(&view);
         self.touch();
     }
-
-    /// Auto-rejoin attempts of expelled members and GR start attempts of booting members.
-    pub(crate) fn run_rejoins(&mut self) {
-        for m in 0..self.members.len() {
-            let member = &self.members[m];
-            if !member.up {
-                continue;
-            }
-            if let Gr::Error(ErrorState {
-                rejoin: Some(retry),
-            }) = member.gr
-                && retry.next_at <= self.now
-            {
-                self.auto_rejoin(m, retry);
-            } else if let Some(retry) = member.boot_join
-                && retry.next_at <= self.now
-                && matches!(member.gr, Gr::Offline)
-            {
-                self.boot_join(m, retry);
-            }
-        }
-    }
-
-    fn auto_rejoin(&mut self, m: usize, retry: Retry) {
-        let tries = self.members[m].cfg.autorejoin_tries;
-        let line = errlog::autorejoin_attempt(retry.attempt, tries);
-        self.members[m].log(self.now, line);
-        self.touch();
-        match self.join(m) {
-            Ok(()) => {}
-            Err(error) => {
-                self.log_join_failure(m, error);
-                let next = (retry.attempt < tries).then(|| Retry {
-                    attempt: retry.attempt + 1,
-                    next_at: self.now + self.timing.autorejoin_interval,
-                });
-                self.members[m].gr = Gr::Error(ErrorState { rejoin: next });
-                if next.is_none() {
-                    self.apply_exit_action(m);
-                }
-            }
-        }
-    }
-
-    fn boot_join(&mut self, m: usize, retry: Retry) {
-        self.members[m].boot_join = None;
-        if retry.attempt == 1 {
-            self.members[m].log(self.now, errlog::plugin_starting());
-        }
-        self.touch();
-        if let Err(error) = self.join(m) {
-            self.log_join_failure(m, error);
-            if error.transient() && retry.attempt < self.timing.join_attempts {
-                self.members[m].boot_join = Some(Retry {
-                    attempt: retry.attempt + 1,
-                    next_at: self.now + self.timing.join_retry_interval,
-                });
-            }
-        }
-    }
 }
 
 fn missing_count(missing: &GtidSet) -> u32 {
     u32::try_from(missing.count()).unwrap_or(u32::MAX)
-}
-
-fn purged_channel_error(at: std::time::Duration) -> ChannelError {
-    ChannelError {
-        number: 13114,
-        message: "Got fatal error 1236 from source when reading data from binary log: 'Cannot \
-                  replicate because the source purged required binary logs. Replicate the missing \
-                  transactions from elsewhere, or provision a new replica from backup. Consider \
-                  increasing the source's binary log expiration period.'"
-            .to_string(),
-        at,
-    }
-}
-
-fn credentials_channel_error(host: &str, at: std::time::Duration) -> ChannelError {
-    ChannelError {
-        number: 1045,
-        message: format!(
-            "error connecting to source 'rdsgrprepladmin@{host}:3306' - retry-time: 60 retries: \
-             10 message: Access denied for user 'rdsgrprepladmin'@'{host}' (using password: YES)"
-        ),
-        at,
-    }
 }

@@ -7,6 +7,7 @@
 pub(crate) mod errlog;
 pub(crate) mod group;
 pub(crate) mod join;
+pub(crate) mod leave;
 pub(crate) mod lifecycle;
 pub(crate) mod member;
 pub(crate) mod writes;
