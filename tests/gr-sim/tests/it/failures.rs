@@ -50,6 +50,34 @@ async fn crashed_member_is_unreachable_after_detection_then_expelled_after_the_e
 }
 
 #[tokio::test]
+async fn a_survivor_of_two_crashes_keeps_them_unreachable_blocks_writes_and_cannot_readmit_them() {
+    let sim = cluster(3).await;
+    sim.crash("db2").unwrap();
+    sim.crash("db3").unwrap();
+    sim.advance(60 * SECOND).unwrap();
+    let stuck = pairs(&[
+        ("db1", "ONLINE"),
+        ("db2", "UNREACHABLE"),
+        ("db3", "UNREACHABLE"),
+    ]);
+    assert_eq!(states(&sim, "db1").await, stuck);
+    assert!(!sim.truth().groups[0].has_majority);
+    assert!(matches!(
+        sim.commit("db1", 1),
+        Err(gr_sim::SimError::NoQuorum(_))
+    ));
+    let mut conn = connect(&sim, "db1").await;
+    let write = tokio::spawn(async move { conn.query_drop("INSERT INTO test.t VALUES (1)").await });
+    // A restarted member cannot rejoin a group that still lists its old incarnation and has
+    // no majority to change its view: it gives up after its join attempts and stays OFFLINE.
+    sim.restart("db2").unwrap();
+    sim.advance(60 * SECOND).unwrap();
+    assert_eq!(sim.truth().state("db2"), "OFFLINE");
+    assert_eq!(states(&sim, "db1").await, stuck);
+    assert!(!write.is_finished());
+}
+
+#[tokio::test]
 async fn minority_partition_shows_the_majority_unreachable_and_blocks_writes_until_healed() {
     let sim = cluster(3).await;
     sim.partition(&[&["db1"], &["db2", "db3"]]).unwrap();
