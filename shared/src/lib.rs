@@ -12,6 +12,9 @@
 //! - [`act`]: one planned action, executed once and verified by observing again.
 //! - [`aws`]: SDK client timeouts and retries; AWS failures classified (kind, retryable).
 //! - [`alert`]: incidents (opened, updated, resolved) -> messages -> SNS or stdout.
+//! - [`journal`]: lease, action journal, conditions, incidents, pauses (DynamoDB or memory).
+//! - [`metrics`]: one tick's CloudWatch metrics as embedded metric format log lines.
+//! - [`topology`]: member state changes, actions, incidents -> EventBridge events.
 
 pub mod act;
 pub mod alert;
@@ -20,8 +23,11 @@ pub mod config;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 pub mod gtid;
+pub mod journal;
+pub mod metrics;
 pub mod model;
 pub mod observe;
 pub mod plan;
 pub mod snapshot;
+pub mod topology;
 pub mod trigger;
