@@ -220,6 +220,22 @@ impl MemberReport {
     pub fn own_state(&self) -> MemberState {
         self.own_row().map_or(MemberState::Offline, |m| m.state)
     }
+
+    /// MySQL Shell's quorum test on this member's own view (domain.md §2.2): it is `ONLINE`, and
+    /// the members it can reach are a strict majority of the listed ones, `ERROR` rows other than
+    /// its own left out.
+    pub fn has_quorum(&self) -> bool {
+        let listed: Vec<&ViewMember> = self
+            .view
+            .iter()
+            .filter(|m| m.member_id == self.server_uuid || m.state != MemberState::Error)
+            .collect();
+        let unreachable = listed
+            .iter()
+            .filter(|m| m.state == MemberState::Unreachable)
+            .count();
+        self.own_state() == MemberState::Online && (listed.len() - unreachable) * 2 > listed.len()
+    }
 }
 
 /// The `group_replication_*` settings (and RDS binlog retention) a member runs with.

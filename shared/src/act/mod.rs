@@ -127,21 +127,10 @@ where
     R: RdsControl,
 {
     let started = Instant::now();
-    let Some(instance) = context.observed.iter().find(|i| i.id == action.instance) else {
-        return Outcome::new(
-            action,
-            Verdict::NotAttempted,
-            format!("{} is not in the observed inventory", action.instance),
-        );
+    let check = match target(action, context) {
+        Ok(check) => check,
+        Err(why) => return Outcome::new(action, Verdict::NotAttempted, why),
     };
-    let Some(endpoint) = context.overrides.resolve(&instance.id, instance.rds.seen()) else {
-        return Outcome::new(
-            action,
-            Verdict::NotAttempted,
-            format!("{} has no known endpoint", action.instance),
-        );
-    };
-    let check = Check::new(action.kind, instance, endpoint, context);
     let mut outcome = match action.kind {
         ActionKind::Rejoin => call(action, &check, Procedure::StartJoin).await,
         ActionKind::Bootstrap => call(action, &check, Procedure::StartBootstrap).await,
@@ -151,6 +140,50 @@ where
     outcome.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     info!(verdict = ?outcome.verdict, summary = %outcome.summary, "action done");
     outcome
+}
+
+/// Verifies an action an earlier tick started but never recorded an outcome for (it died or
+/// timed out mid-action): observes until the expected state, without calling anything again.
+#[instrument(skip(action, context), fields(kind = ?action.kind, instance = %action.instance))]
+pub async fn resume<M, R>(action: &Action, context: &Context<'_, M, R>) -> Outcome
+where
+    M: MemberProbe + MemberControl,
+    R: RdsControl,
+{
+    let started = Instant::now();
+    let check = match target(action, context) {
+        Ok(check) => check,
+        Err(why) => return Outcome::new(action, Verdict::NotAttempted, why),
+    };
+    let mut outcome = Outcome::new(action, Verdict::Unverified, String::new());
+    // A reboot requested by the earlier tick has happened or is happening: do not wait to see
+    // RDS leave `available`, which may be over.
+    check.wait(&mut outcome, true).await;
+    outcome.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    info!(verdict = ?outcome.verdict, summary = %outcome.summary, "resumed action verified");
+    outcome
+}
+
+/// The action's instance in the observation and its endpoint, or why there is none (then
+/// nothing was attempted).
+fn target<'c, M, R>(
+    action: &Action,
+    context: &'c Context<'c, M, R>,
+) -> Result<Check<'c, M, R>, String>
+where
+    M: MemberProbe + MemberControl,
+    R: RdsControl,
+{
+    let Some(instance) = context.observed.iter().find(|i| i.id == action.instance) else {
+        return Err(format!(
+            "{} is not in the observed inventory",
+            action.instance
+        ));
+    };
+    let Some(endpoint) = context.overrides.resolve(&instance.id, instance.rds.seen()) else {
+        return Err(format!("{} has no known endpoint", action.instance));
+    };
+    Ok(Check::new(action.kind, instance, endpoint, context))
 }
 
 async fn call<M, R>(action: &Action, check: &Check<'_, M, R>, procedure: Procedure) -> Outcome
@@ -186,7 +219,7 @@ where
             outcome.error = Some(e.to_string());
         }
     }
-    check.wait(&mut outcome).await;
+    check.wait(&mut outcome, false).await;
     outcome
 }
 
@@ -205,7 +238,7 @@ where
         }
         warn!(error = %e, "RebootDBInstance unanswered; verifying");
     }
-    check.wait(&mut outcome).await;
+    check.wait(&mut outcome, false).await;
     outcome
 }
 

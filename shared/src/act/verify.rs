@@ -72,10 +72,11 @@ where
     }
 
     /// Observes until the expected state, two bad observations in a row, or the deadline.
-    pub(super) async fn wait(&self, outcome: &mut Outcome) {
+    /// `restarted`: a reboot's restart was already seen (by an earlier tick that resumed it).
+    pub(super) async fn wait(&self, outcome: &mut Outcome, restarted: bool) {
         let verification = self.context.verification;
         let deadline = Instant::now() + verification.timeout;
-        let mut saw_restart = false;
+        let mut saw_restart = restarted;
         let mut bad_before = false;
         loop {
             let progress = self.look(outcome, &mut saw_restart).await;
@@ -83,17 +84,14 @@ where
             match progress {
                 Progress::Done(what) => {
                     outcome.verdict = Verdict::Verified;
-                    outcome.summary = format!(
-                        "{} of {} verified: {what}",
-                        verb(self.kind),
-                        self.instance.id
-                    );
+                    outcome.summary =
+                        format!("{} of {} verified: {what}", self.kind, self.instance.id);
                     return;
                 }
                 Progress::Bad(what) if bad_before => {
                     outcome.verdict = Verdict::Failed;
                     outcome.summary =
-                        format!("{} of {} failed: {what}", verb(self.kind), self.instance.id);
+                        format!("{} of {} failed: {what}", self.kind, self.instance.id);
                     return;
                 }
                 Progress::Bad(what) | Progress::Waiting(what) => {
@@ -102,7 +100,7 @@ where
                         outcome.verdict = Verdict::Unverified;
                         outcome.summary = format!(
                             "{} of {} not verified within {}s: {what}",
-                            verb(self.kind),
+                            self.kind,
                             self.instance.id,
                             verification.timeout.as_secs()
                         );
@@ -129,7 +127,7 @@ where
         };
         record(outcome, &report);
         match report.own_state() {
-            MemberState::Online if has_quorum(&report) => Progress::Done(format!(
+            MemberState::Online if report.has_quorum() => Progress::Done(format!(
                 "ONLINE in a group of {} with quorum",
                 report.view.len()
             )),
@@ -228,28 +226,4 @@ fn unanswered(error: &ProbeError) -> Progress {
 fn record(outcome: &mut Outcome, report: &MemberReport) {
     outcome.member_state = Some(report.own_state());
     outcome.evidence = report.errors.clone();
-}
-
-/// MySQL Shell's quorum test on one member's view: it is `ONLINE` and the members it can reach
-/// (`ERROR` rows other than itself excluded) are a majority of the listed ones.
-fn has_quorum(report: &MemberReport) -> bool {
-    let listed: Vec<_> = report
-        .view
-        .iter()
-        .filter(|m| m.member_id == report.server_uuid || m.state != MemberState::Error)
-        .collect();
-    let unreachable = listed
-        .iter()
-        .filter(|m| m.state == MemberState::Unreachable)
-        .count();
-    report.own_state() == MemberState::Online && (listed.len() - unreachable) * 2 > listed.len()
-}
-
-fn verb(kind: ActionKind) -> &'static str {
-    match kind {
-        ActionKind::Rejoin => "rejoin",
-        ActionKind::Reboot => "reboot",
-        ActionKind::Expel => "expel",
-        ActionKind::Bootstrap => "bootstrap",
-    }
 }

@@ -76,7 +76,7 @@ pub(crate) fn policy(
             Guard::PendingAction,
             format!(
                 "the {} of {} started at {} has no recorded outcome; it must be verified first",
-                kind_name(pending.kind),
+                pending.kind,
                 pending.instance,
                 stamp(pending.at)
             ),
@@ -91,7 +91,7 @@ pub(crate) fn policy(
             Guard::Cooldown,
             format!(
                 "{} of {instance} at {} ({}); next action allowed after {}",
-                kind_name(last.kind),
+                last.kind,
                 stamp(last.at),
                 outcome_name(last.outcome),
                 last.at
@@ -255,15 +255,6 @@ pub(crate) fn window(secs: u64) -> Duration {
 /// RFC 3339 to the second, for messages.
 pub(crate) fn stamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
-pub(crate) fn kind_name(kind: ActionKind) -> &'static str {
-    match kind {
-        ActionKind::Rejoin => "rejoin",
-        ActionKind::Reboot => "reboot",
-        ActionKind::Expel => "expel",
-        ActionKind::Bootstrap => "bootstrap",
-    }
 }
 
 fn outcome_name(outcome: Outcome) -> &'static str {

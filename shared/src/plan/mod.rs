@@ -17,6 +17,8 @@ mod policy;
 mod tests;
 mod version;
 
+use std::fmt;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -98,6 +100,17 @@ pub enum ActionKind {
     Expel,
     /// `CALL mysql.rds_group_replication_start(1)`.
     Bootstrap,
+}
+
+impl fmt::Display for ActionKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ActionKind::Rejoin => "rejoin",
+            ActionKind::Reboot => "reboot",
+            ActionKind::Expel => "expel",
+            ActionKind::Bootstrap => "bootstrap",
+        })
+    }
 }
 
 impl ActionKind {

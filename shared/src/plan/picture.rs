@@ -199,24 +199,6 @@ impl Node<'_> {
     }
 }
 
-/// MySQL Shell's quorum test on one member's own view: ERROR rows are left out (except its own),
-/// and the reachable rows must be a strict majority of the rest.
-pub(crate) fn view_has_quorum(report: &MemberReport) -> bool {
-    if report.own_state() != MemberState::Online {
-        return false;
-    }
-    let rows: Vec<&ViewMember> = report
-        .view
-        .iter()
-        .filter(|m| m.member_id == report.server_uuid || m.state != MemberState::Error)
-        .collect();
-    let unreachable = rows
-        .iter()
-        .filter(|m| m.state == MemberState::Unreachable)
-        .count();
-    (rows.len() - unreachable) * 2 > rows.len()
-}
-
 /// Groups the live observed members: two are in one group when either lists the other as
 /// ONLINE or RECOVERING. A partition's sides list each other UNREACHABLE, so they stay apart;
 /// two bootstrapped groups never list each other at all.
@@ -260,7 +242,7 @@ fn live_groups(nodes: &[Node<'_>]) -> Vec<Group> {
         .map(|viewers| {
             let quorum_viewer = viewers
                 .iter()
-                .find(|n| n.report.is_some_and(view_has_quorum))
+                .find(|n| n.report.is_some_and(MemberReport::has_quorum))
                 .or(viewers.first());
             let rows: Vec<ViewMember> = quorum_viewer
                 .and_then(|n| n.report)
@@ -270,7 +252,7 @@ fn live_groups(nodes: &[Node<'_>]) -> Vec<Group> {
                 viewers: viewers.iter().map(|n| n.index).collect(),
                 has_quorum: viewers
                     .iter()
-                    .any(|n| n.report.is_some_and(view_has_quorum)),
+                    .any(|n| n.report.is_some_and(MemberReport::has_quorum)),
                 view: rows
                     .iter()
                     .map(|row| (row.member_id.to_ascii_lowercase(), row.state))

@@ -80,6 +80,19 @@ pub enum Trigger {
     Manual(Manual),
 }
 
+impl Trigger {
+    /// The trigger's kind as `parse-event` prints it (`rds_instance_event`, `schedule`, ...).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Trigger::RdsInstanceEvent(_) => "rds_instance_event",
+            Trigger::RdsClusterEvent(_) => "rds_cluster_event",
+            Trigger::ParameterGroupEvent(_) => "parameter_group_event",
+            Trigger::Schedule(_) => "schedule",
+            Trigger::Manual(_) => "manual",
+        }
+    }
+}
+
 /// A scheduled sweep.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Schedule {

@@ -433,3 +433,17 @@ fn error_messages_quote_hostile_values_on_one_line_and_clip_them() {
         "{message}"
     );
 }
+
+#[test]
+fn kind_is_the_json_kind_tag_for_every_sample_event() {
+    let dir = format!("{}/../events", env!("CARGO_MANIFEST_DIR"));
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+            let trigger = from_value(&sample(&name)).unwrap();
+            let json = serde_json::to_value(&trigger).unwrap();
+            assert_eq!(json["kind"], trigger.kind(), "{name}");
+        }
+    }
+}
