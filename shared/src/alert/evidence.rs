@@ -26,7 +26,19 @@ pub struct MatrixRow {
     /// The observing instance.
     pub observer: String,
     /// Its view, or why it could not be read.
-    pub cells: Result<Vec<Option<MemberState>>, String>,
+    pub cells: Result<Vec<Cell>, String>,
+}
+
+/// What one observer's view says of one member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cell {
+    /// Listed in this state.
+    State(MemberState),
+    /// Not listed.
+    Absent,
+    /// The column's instance could not be read, so its member id (and its row in any view) is
+    /// unknown: it may be one of the member-id columns.
+    Unknown,
 }
 
 impl ViewMatrix {
@@ -55,7 +67,10 @@ impl ViewMatrix {
                     Observed::Failed(error) => Err(error.to_string()),
                     Observed::Seen(report) => Ok(column_ids
                         .iter()
-                        .map(|id| id.as_deref().and_then(|id| state_seen_by(report, id)))
+                        .map(|id| match id {
+                            None => Cell::Unknown,
+                            Some(id) => state_seen_by(report, id).map_or(Cell::Absent, Cell::State),
+                        })
                         .collect()),
                 },
             })
@@ -63,7 +78,8 @@ impl ViewMatrix {
         ViewMatrix { columns, rows }
     }
 
-    /// A table in aligned columns; `-` where the observer's view does not list the member.
+    /// A table in aligned columns: `-` where the observer's view does not list the member, `?`
+    /// where the member's id is unknown.
     pub fn render(&self) -> String {
         const GAP: usize = 2;
         let state_width = MemberState::Unreachable.to_string().len();
@@ -87,7 +103,11 @@ impl ViewMatrix {
                 }
                 Ok(cells) => {
                     for (cell, w) in cells.iter().zip(&widths) {
-                        let text = cell.map_or_else(|| "-".to_owned(), |s| s.to_string());
+                        let text = match cell {
+                            Cell::State(state) => state.to_string(),
+                            Cell::Absent => "-".to_owned(),
+                            Cell::Unknown => "?".to_owned(),
+                        };
                         let _ = write!(out, "{text:w$}");
                     }
                 }
@@ -185,87 +205,103 @@ fn one_line(set: &GtidSet) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alert::fixtures::{report, seen, unreadable, uuid};
+    use crate::fixtures::{ClusterBuilder, GROUP, server_uuid};
     use crate::model::{ErrorLogEntry, ProbeError};
-    use MemberState::{Offline, Online, Unreachable};
-
-    const A: &str = "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa";
 
     #[test]
     fn the_matrix_shows_each_observer_s_view_of_each_member() {
-        let instances = vec![
-            seen("db1", report(1, "", &[(1, Online), (2, Unreachable)])),
-            seen("db2", report(2, "", &[(2, Offline)])),
-            unreadable(
-                "db3",
-                ProbeError::Timeout {
-                    during: "connect".into(),
-                },
-            ),
-        ];
-        let text = ViewMatrix::new(&instances).render();
+        let timeout = ProbeError::Timeout {
+            during: "connect".into(),
+        };
+        let s = ClusterBuilder::healthy(3)
+            .gr_stopped("orders-2")
+            .unreadable("orders-3", timeout, true)
+            .build();
         let expected = [
-            "             db1          db2          db3",
-            "db1          ONLINE       UNREACHABLE  -",
-            "db2          -            OFFLINE      -",
-            "db3          (not read: timed out during connect)",
+            "             orders-1     orders-2     orders-3     00000003-1111-4222-8333-444444444444",
+            "orders-1     ONLINE       -            ?            UNREACHABLE",
+            "orders-2     -            OFFLINE      ?            -",
+            "orders-3     (not read: timed out during connect)",
         ]
         .join("\n");
-        assert_eq!(text, expected);
+        assert_eq!(ViewMatrix::new(&s.instances).render(), expected);
     }
 
     #[test]
-    fn a_member_no_instance_reported_gets_its_own_column() {
-        let instances = vec![seen("db1", report(1, "", &[(1, Online), (9, Online)]))];
-        let matrix = ViewMatrix::new(&instances);
-        assert_eq!(matrix.columns, vec!["db1".to_owned(), uuid(9)]);
-        assert_eq!(matrix.rows[0].cells, Ok(vec![Some(Online), Some(Online)]));
+    fn a_member_id_no_instance_reported_gets_its_own_column() {
+        let s = ClusterBuilder::healthy(2).crashed("orders-2").build();
+        let matrix = ViewMatrix::new(&s.instances);
+        assert_eq!(
+            matrix.columns,
+            vec!["orders-1".to_owned(), "orders-2".to_owned(), server_uuid(2)]
+        );
+        assert_eq!(
+            matrix.rows[0].cells,
+            Ok(vec![
+                Cell::State(MemberState::Online),
+                Cell::Unknown,
+                Cell::State(MemberState::Unreachable)
+            ])
+        );
     }
 
     #[test]
     fn gtid_lines_name_errant_missing_and_purged_transactions() {
-        let mut donor = report(1, &format!("{A}:1-100"), &[(1, Online)]);
-        donor.gtid_purged = format!("{A}:1-50").parse().unwrap();
-        let joiner = report(2, &format!("{A}:1-10,{}:1-3", uuid(2)), &[(2, Offline)]);
-        let instances = vec![seen("db1", donor), seen("db2", joiner)];
-        let lines = gtid_lines(&instances, &[&instances[1]]);
+        let s = ClusterBuilder::healthy(3)
+            .purged("orders-1", &format!("{GROUP}:1-50"))
+            .purged("orders-3", &format!("{GROUP}:1-60"))
+            .gr_stopped("orders-2")
+            .executed("orders-2", &format!("{GROUP}:1-10,{}:1-3", server_uuid(2)))
+            .build();
+        let lines = gtid_lines(&s.instances, &[&s.instances[1]]);
         assert_eq!(
             lines,
             vec![
-                format!("db2 errant (the group does not have them): {}:1-3", uuid(2)),
-                format!("db2 missing: {A}:11-100"),
-                format!("db2 missing and purged on every ONLINE donor: {A}:11-50"),
+                format!(
+                    "orders-2 errant (the group does not have them): {}:1-3",
+                    server_uuid(2)
+                ),
+                format!("orders-2 missing: {GROUP}:11-100"),
+                format!("orders-2 missing and purged on every ONLINE donor: {GROUP}:11-50"),
             ]
         );
     }
 
     #[test]
     fn without_an_online_member_gtid_lines_say_who_lacks_what() {
-        let instances = vec![
-            seen("db1", report(1, &format!("{A}:1-100"), &[(1, Offline)])),
-            seen("db2", report(2, &format!("{A}:1-90"), &[(2, Offline)])),
-        ];
-        let concerned: Vec<&Instance> = instances.iter().collect();
+        let s = ClusterBuilder::healthy(2)
+            .complete_outage()
+            .executed("orders-2", &format!("{GROUP}:1-90"))
+            .build();
+        let concerned: Vec<&Instance> = s.instances.iter().collect();
         assert_eq!(
-            gtid_lines(&instances, &concerned),
-            vec![format!("db2 lacks what other members hold: {A}:91-100")]
+            gtid_lines(&s.instances, &concerned),
+            vec![format!(
+                "orders-2 lacks what other members hold: {GROUP}:91-100"
+            )]
         );
     }
 
     #[test]
     fn error_lines_quote_the_newest_lines_of_the_concerned_members() {
-        let mut r = report(2, "", &[(2, Offline)]);
-        r.errors = (0..8)
-            .map(|n| ErrorLogEntry {
-                logged: format!("2026-11-30 00:00:0{n}"),
-                prio: "Error".into(),
-                error_code: "MY-011526".into(),
-                data: format!("line {n}"),
+        let s = ClusterBuilder::healthy(3)
+            .gr_stopped("orders-2")
+            .report("orders-2", |r| {
+                r.errors = (0..8)
+                    .map(|n| ErrorLogEntry {
+                        logged: format!("2026-11-30 00:00:0{n}"),
+                        prio: "Error".into(),
+                        error_code: "MY-011526".into(),
+                        data: format!("line {n}"),
+                    })
+                    .collect();
             })
-            .collect();
-        let instances = [seen("db2", r)];
-        let lines = error_lines(&[&instances[0]]);
+            .build();
+        let lines = error_lines(&[&s.instances[1]]);
         assert_eq!(lines.len(), ERROR_LINES);
-        assert_eq!(lines[0], "db2 2026-11-30 00:00:00 Error MY-011526: line 0");
+        assert_eq!(
+            lines[0],
+            "orders-2 2026-11-30 00:00:00 Error MY-011526: line 0"
+        );
     }
 }

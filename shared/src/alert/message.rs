@@ -207,12 +207,15 @@ fn clip(text: &str, max: usize) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alert::fixtures::{action, at, finding, plan, refusal, report, seen, snapshot};
+    use crate::alert::fixtures::{action, at, finding, plan, refusal};
     use crate::alert::{Incident, RefusalKey, reconcile};
-    use crate::model::{ErrorLogEntry, MemberState::*};
+    use crate::fixtures::{ClusterBuilder, GROUP};
+    use crate::model::ErrorLogEntry;
     use crate::plan::{ActionKind, FindingKind, Guard, Severity};
 
-    const A: &str = "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa";
+    fn healthy() -> Snapshot {
+        ClusterBuilder::healthy(3).build()
+    }
 
     fn opened(p: &Plan) -> Transition {
         reconcile(&[], p, at(0)).0.remove(0)
@@ -224,13 +227,13 @@ mod tests {
             vec![finding(
                 FindingKind::MemberOffline,
                 Severity::Warning,
-                Some("db2"),
+                Some("orders-2"),
             )],
             vec![],
             vec![],
         );
         p.cluster = format!("bestellungen-é-\n{}", "ü".repeat(120));
-        let message = alert_message(&opened(&p), &p, &snapshot(vec![]));
+        let message = alert_message(&opened(&p), &p, &healthy());
         assert!(message.subject.len() < 100, "{}", message.subject.len());
         assert!(message.subject.chars().all(|c| (' '..='~').contains(&c)));
         assert!(message.subject.starts_with("WARNING bestellungen-?- ???"));
@@ -257,13 +260,13 @@ mod tests {
             vec![finding(
                 FindingKind::MemberOffline,
                 Severity::Critical,
-                Some("db2"),
+                Some("orders-2"),
             )],
-            vec![action(ActionKind::Rejoin, "db2")],
+            vec![action(ActionKind::Rejoin, "orders-2")],
             vec![],
         );
         let t = opened(&p);
-        let message = alert_message(&t, &p, &snapshot(vec![]));
+        let message = alert_message(&t, &p, &healthy());
         let expected: BTreeMap<String, String> = [
             ("severity", "critical"),
             ("cluster", "orders"),
@@ -275,40 +278,34 @@ mod tests {
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
         assert_eq!(message.attributes, expected);
-        assert_eq!(message.subject, "CRITICAL orders/db2: member offline");
+        assert_eq!(message.subject, "CRITICAL orders/orders-2: member offline");
     }
 
     #[test]
     fn the_body_carries_views_gtid_differences_log_lines_refusals_and_the_next_step() {
-        let mut joiner = report(2, &format!("{A}:1-10"), &[(2, Offline)]);
-        joiner.errors.push(ErrorLogEntry {
-            logged: "2026-11-30 00:00:00".into(),
-            prio: "Error".into(),
-            error_code: "MY-011526".into(),
-            data: "Plugin group_replication reported: 'This member has more executed transactions'"
-                .into(),
-        });
-        let s = snapshot(vec![
-            seen(
-                "db1",
-                report(1, &format!("{A}:1-20"), &[(1, Online), (3, Online)]),
-            ),
-            seen("db2", joiner),
-            seen(
-                "db3",
-                report(3, &format!("{A}:1-20"), &[(1, Online), (3, Online)]),
-            ),
-        ]);
+        let s = ClusterBuilder::healthy(3)
+            .gr_stopped("orders-2")
+            .executed("orders-2", &format!("{GROUP}:1-90"))
+            .report("orders-2", |r| {
+                r.errors.push(ErrorLogEntry {
+                    logged: "2026-11-30 00:00:00".into(),
+                    prio: "Error".into(),
+                    error_code: "MY-011526".into(),
+                    data: "Plugin group_replication reported: 'Error on opening a connection'"
+                        .into(),
+                });
+            })
+            .build();
         let p = plan(
             vec![finding(
                 FindingKind::MemberOffline,
                 Severity::Warning,
-                Some("db2"),
+                Some("orders-2"),
             )],
             vec![],
             vec![refusal(
                 ActionKind::Rejoin,
-                "db2",
+                "orders-2",
                 Guard::Cooldown,
                 "rejoined 2 min ago",
             )],
@@ -316,11 +313,11 @@ mod tests {
         let body = alert_message(&opened(&p), &p, &s).body;
         for expected in [
             "Finding: MemberOffline seen",
-            "Not done: rejoin db2, blocked by cooldown: rejoined 2 min ago",
+            "Not done: rejoin orders-2, blocked by cooldown: rejoined 2 min ago",
             "Next step: grkeeper rejoins it",
-            "db2          -            OFFLINE      -",
-            &format!("db2 missing: {A}:11-20"),
-            "db2 2026-11-30 00:00:00 Error MY-011526: Plugin group_replication",
+            "orders-2     -            OFFLINE      -",
+            &format!("orders-2 missing: {GROUP}:91-100"),
+            "orders-2 2026-11-30 00:00:00 Error MY-011526: Plugin group_replication",
         ] {
             assert!(body.contains(expected), "missing {expected:?} in:\n{body}");
         }
@@ -332,7 +329,7 @@ mod tests {
             vec![finding(
                 FindingKind::MemberOffline,
                 Severity::Warning,
-                Some("db2"),
+                Some("orders-2"),
             )],
             vec![],
             vec![],
@@ -346,23 +343,25 @@ mod tests {
             ..opened(&p).incident
         };
         let mut acting = p.clone();
-        acting.actions.push(action(ActionKind::Rejoin, "db2"));
+        acting.actions.push(action(ActionKind::Rejoin, "orders-2"));
         let (updates, _) = reconcile(std::slice::from_ref(&before), &acting, at(60));
-        let update = alert_message(&updates[0], &acting, &snapshot(vec![]));
+        let update = alert_message(&updates[0], &acting, &healthy());
         assert_eq!(
             update.subject,
-            "WARNING orders/db2: member offline (updated)"
+            "WARNING orders/orders-2: member offline (updated)"
         );
         assert!(
-            update.body.contains("Changed: action taken: rejoin db2"),
+            update
+                .body
+                .contains("Changed: action taken: rejoin orders-2"),
             "{}",
             update.body
         );
 
-        let healthy = plan(vec![], vec![], vec![]);
-        let (resolutions, _) = reconcile(&[before], &healthy, at(120));
-        let resolved = alert_message(&resolutions[0], &healthy, &snapshot(vec![]));
-        assert_eq!(resolved.subject, "RESOLVED orders/db2: member offline");
+        let nothing = plan(vec![], vec![], vec![]);
+        let (resolutions, _) = reconcile(&[before], &nothing, at(120));
+        let resolved = alert_message(&resolutions[0], &nothing, &healthy());
+        assert_eq!(resolved.subject, "RESOLVED orders/orders-2: member offline");
         assert_eq!(resolved.attributes["transition"], "resolved");
         assert!(
             resolved

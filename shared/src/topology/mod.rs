@@ -240,9 +240,9 @@ impl TopologyError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alert::fixtures::{action, at, finding, plan, refusal, report, seen, snapshot};
+    use crate::alert::fixtures::{action, at, finding, plan, refusal};
     use crate::alert::reconcile;
-    use crate::model::MemberState::Online;
+    use crate::fixtures::{ClusterBuilder, server_uuid};
 
     fn condition(state: &str, since: i64) -> Condition {
         Condition {
@@ -254,15 +254,15 @@ mod tests {
     #[test]
     fn a_changed_or_new_label_is_a_state_change_and_an_unchanged_one_is_not() {
         let previous = BTreeMap::from([
-            ("db1".to_owned(), condition("ONLINE", -600)),
-            ("db2".to_owned(), condition("ONLINE", -600)),
+            ("orders-1".to_owned(), condition("ONLINE", -600)),
+            ("orders-2".to_owned(), condition("ONLINE", -600)),
         ]);
         let next = BTreeMap::from([
-            ("db1".to_owned(), condition("ONLINE", -600)),
-            ("db2".to_owned(), condition("OFFLINE", 0)),
-            ("db3".to_owned(), condition("RECOVERING", 0)),
+            ("orders-1".to_owned(), condition("ONLINE", -600)),
+            ("orders-2".to_owned(), condition("OFFLINE", 0)),
+            ("orders-3".to_owned(), condition("RECOVERING", 0)),
         ]);
-        let s = snapshot(vec![seen("db2", report(2, "", &[(2, Online)]))]);
+        let s = ClusterBuilder::healthy(3).crashed("orders-3").build();
         let events = member_changes(&previous, &next, &s);
         let summary: Vec<(String, Option<String>, String, Option<String>)> = events
             .iter()
@@ -280,12 +280,12 @@ mod tests {
             summary,
             vec![
                 (
-                    "db2".into(),
+                    "orders-2".into(),
                     Some("ONLINE".into()),
                     "OFFLINE".into(),
-                    Some(crate::alert::fixtures::uuid(2))
+                    Some(server_uuid(2))
                 ),
-                ("db3".into(), None, "RECOVERING".into(), None),
+                ("orders-3".into(), None, "RECOVERING".into(), None),
             ]
         );
     }
