@@ -7,14 +7,16 @@
 //! - [`plan`]: the pure decision engine: snapshot -> plan.
 //! - `fixtures` (tests and feature `fixtures`): chainable snapshot builders.
 //! - [`trigger`]: EventBridge input -> what a tick was asked for.
-//! - [`config`]: environment -> validated configuration.
-//! - [`observe`]: RDS and member probes -> the instances of a snapshot.
-//! - [`act`]: one planned action, executed once and verified by observing again.
 //! - [`aws`]: SDK client timeouts and retries; AWS failures classified (kind, retryable).
 //! - [`alert`]: incidents (opened, updated, resolved) -> messages -> SNS or stdout.
 //! - [`journal`]: lease, action journal, conditions, incidents, pauses (DynamoDB or memory).
-//! - [`metrics`]: one tick's CloudWatch metrics as embedded metric format log lines.
 //! - [`topology`]: member state changes, actions, incidents -> EventBridge events.
+//! - [`metrics`]: one tick's CloudWatch metrics as embedded metric format log lines.
+//! - [`config`]: environment -> validated configuration.
+//! - [`observe`]: RDS and member probes -> the instances of a snapshot.
+//! - [`act`]: one planned action, executed once and verified by observing again.
+//! - [`keeper`]: one tick: lease -> observe -> plan -> act -> journal -> alert.
+//! - [`lambda`]: cold start (config, clients, credentials) and one invocation.
 
 pub mod act;
 pub mod alert;
@@ -24,6 +26,8 @@ pub mod config;
 pub mod fixtures;
 pub mod gtid;
 pub mod journal;
+pub mod keeper;
+pub mod lambda;
 pub mod metrics;
 pub mod model;
 pub mod observe;

@@ -1,1 +1,13 @@
-fn main() {}
+//! The `rds-event` Lambda: EventBridge RDS instance (and parameter group) events -> one tick of
+//! the cluster the instance belongs to. Everything but the wiring lives in `grkeeper::lambda`.
+
+use grkeeper::lambda::{Deps, Function, handle, init_tracing};
+use lambda_runtime::{Error, run, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    init_tracing();
+    // Built once per cold start; a bad GRKEEPER_* variable fails here, naming it.
+    let deps = Deps::from_env(Function::RdsEvent).await?;
+    run(service_fn(|event| handle(&deps, event))).await
+}

@@ -1,0 +1,471 @@
+//! One cluster's tick. The order matters for safety:
+//! 1. take the lease (another tick holds it: stop, nothing done);
+//! 2. read the history and verify any action an earlier tick left `pending` (never repeat it);
+//! 3. observe, plan; for the planned action: journal the intent, act, verify, journal the
+//!    outcome, renew the lease, observe and plan again — until nothing is left to do, an action
+//!    fails, the step budget or the invocation deadline is reached;
+//! 4. save conditions, publish incident transitions (then save the incidents, so an alert that
+//!    could not be sent is sent again next tick), put topology events, emit metrics;
+//! 5. release the lease.
+//!
+//! Any journal error stops acting at once: without the journal, an action could be repeated.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use tracing::{error, info, warn};
+
+use crate::act::{self, Verdict, Verification};
+use crate::alert::{self, AlertMessage, Notifier, Transition};
+use crate::journal::{ActionId, Journal, JournalError, Lease, LeaseGrant, LeaseStore, lookback};
+use crate::metrics::{TickHealth, TickMetrics};
+use crate::model::Instance;
+use crate::observe::{ClusterInventory, MemberControl, MemberProbe, RdsControl, observe_cluster};
+use crate::plan::{self, Action, Condition, History, Outcome, PastAction, Plan, Policy};
+use crate::snapshot::{FORMAT, Snapshot};
+use crate::topology::{self, TopologyBus};
+
+use super::{ActionReport, AlertReport, Clock, ClusterOutcome, ClusterReport, Keeper, TickOptions};
+
+/// Time kept free before the invocation deadline besides one verification: publishing alerts,
+/// saving the journal and releasing the lease.
+const WRAP_UP: Duration = Duration::from_secs(15);
+
+pub(super) async fn tick<R, M, J, N, B, C>(
+    keeper: &Keeper<R, M, J, N, B, C>,
+    cluster: &ClusterInventory,
+    options: &TickOptions,
+) -> ClusterReport
+where
+    R: RdsControl,
+    M: MemberProbe + MemberControl,
+    J: LeaseStore + Journal,
+    N: Notifier,
+    B: TopologyBus,
+    C: Clock,
+{
+    let started = Instant::now();
+    let name = cluster.cluster.as_str();
+    let lease = if options.dry_run {
+        None
+    } else {
+        match keeper
+            .journal
+            .acquire_lease(
+                name,
+                &options.owner,
+                keeper.clock.now(),
+                keeper.config.lease,
+            )
+            .await
+        {
+            Ok(LeaseGrant::Acquired(lease)) => Some(lease),
+            Ok(LeaseGrant::Held { owner, until }) => {
+                info!(cluster = name, %owner, %until, "skipped: lease held");
+                let mut report = ClusterReport::new(name, ClusterOutcome::SkippedLeaseHeld);
+                report
+                    .notes
+                    .push(format!("lease held by {owner} until {until}"));
+                emit(
+                    keeper,
+                    options,
+                    TickMetrics::unplanned(name, started.elapsed()),
+                );
+                return report;
+            }
+            Err(e) => {
+                emit(
+                    keeper,
+                    options,
+                    TickMetrics::unplanned(name, started.elapsed()),
+                );
+                return failed(name, &e);
+            }
+        }
+    };
+    let mut run = Run {
+        keeper,
+        cluster,
+        options,
+        policy: keeper.config.policy_for(name),
+        lease,
+        report: ClusterReport::new(
+            name,
+            if options.dry_run {
+                ClusterOutcome::DryRun
+            } else {
+                ClusterOutcome::Ticked
+            },
+        ),
+    };
+    let result = run.reconcile().await;
+    let Run {
+        lease, mut report, ..
+    } = run;
+    let metrics = match result {
+        Ok(()) => report.plan.as_ref().map(|plan| TickMetrics {
+            cluster: name.to_owned(),
+            duration: started.elapsed(),
+            health: Some(TickHealth {
+                members_online: plan.health.online,
+                fault_tolerance: plan.health.tolerance,
+                actions: count(report.actions.len()),
+                refusals: count(plan.refused.len()),
+            }),
+        }),
+        Err(e) => {
+            error!(cluster = name, error = %e, kind = e.kind(), "tick failed");
+            report.outcome = ClusterOutcome::Failed;
+            report.error_kind = Some(e.kind());
+            report.error = Some(e.to_string());
+            None
+        }
+    };
+    emit(
+        keeper,
+        options,
+        metrics.unwrap_or_else(|| TickMetrics::unplanned(name, started.elapsed())),
+    );
+    if let Some(lease) = lease
+        && let Err(e) = keeper
+            .journal
+            .release_lease(&lease, keeper.clock.now())
+            .await
+    {
+        // It expires by itself; the next tick waits at most the lease length.
+        warn!(cluster = name, error = %e, "lease not released");
+        report.notes.push(format!("lease not released: {e}"));
+    }
+    report
+}
+
+/// Why a cluster's tick stopped.
+#[derive(Debug, thiserror::Error)]
+enum TickError {
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error("alert not delivered: {0}")]
+    Alert(#[from] alert::AlertError),
+}
+
+impl TickError {
+    fn kind(&self) -> &'static str {
+        match self {
+            TickError::Journal(e) => e.kind(),
+            TickError::Alert(e) => e.kind(),
+        }
+    }
+}
+
+/// One cluster's tick in progress.
+struct Run<'k, R, M, J, N, B, C> {
+    keeper: &'k Keeper<R, M, J, N, B, C>,
+    cluster: &'k ClusterInventory,
+    options: &'k TickOptions,
+    policy: Policy,
+    lease: Option<Lease>,
+    report: ClusterReport,
+}
+
+impl<R, M, J, N, B, C> Run<'_, R, M, J, N, B, C>
+where
+    R: RdsControl,
+    M: MemberProbe + MemberControl,
+    J: LeaseStore + Journal,
+    N: Notifier,
+    B: TopologyBus,
+    C: Clock,
+{
+    async fn reconcile(&mut self) -> Result<(), TickError> {
+        let keeper = self.keeper;
+        let name = self.cluster.cluster.as_str();
+        let mut history = keeper
+            .journal
+            .history(name, keeper.clock.now(), lookback(&self.policy))
+            .await?;
+        let before = history.conditions.clone();
+        let mut instances = self.observe().await;
+        if self.lease.is_some() {
+            instances = self.resume_pending(&mut history, instances).await?;
+        }
+        let steps = self.act_until_done(&mut history, instances).await?;
+        let Some((last_snapshot, last_plan)) = steps.last() else {
+            return Ok(());
+        };
+        let conditions = plan::conditions::next(
+            &before,
+            &last_snapshot.instances,
+            self.policy.applier_queue_limit,
+            last_snapshot.observed_at,
+        );
+        let transitions = self.alert(&steps).await?;
+        if let Some(lease) = &self.lease {
+            keeper.journal.save_conditions(lease, &conditions).await?;
+            self.put_events(&before, &conditions, last_snapshot, last_plan, &transitions)
+                .await;
+        }
+        self.report.plan = Some(last_plan.clone());
+        self.report.snapshot = Some(last_snapshot.clone());
+        Ok(())
+    }
+
+    async fn observe(&self) -> Vec<Instance> {
+        let keeper = self.keeper;
+        observe_cluster(
+            &keeper.rds,
+            &keeper.members,
+            self.cluster,
+            &keeper.config.endpoint_overrides,
+        )
+        .await
+    }
+
+    /// Verifies every action an earlier tick journaled but never finished, and records how it
+    /// ended; returns a fresh observation if anything was verified.
+    async fn resume_pending(
+        &mut self,
+        history: &mut History,
+        mut instances: Vec<Instance>,
+    ) -> Result<Vec<Instance>, TickError> {
+        let keeper = self.keeper;
+        let Some(lease) = self.lease.clone() else {
+            return Ok(instances);
+        };
+        for past in history
+            .actions
+            .iter_mut()
+            .filter(|a| a.outcome == Outcome::Pending)
+        {
+            let action = Action {
+                kind: past.kind,
+                instance: past.instance.clone(),
+                reason: "journaled by an earlier tick that did not record its outcome".into(),
+            };
+            warn!(kind = %past.kind, instance = %past.instance, "verifying a pending action");
+            let outcome = act::resume(&action, &self.context(&instances)).await;
+            past.outcome = journal_outcome(outcome.verdict);
+            keeper
+                .journal
+                .record_outcome(
+                    &lease,
+                    &ActionId::of(past),
+                    past.outcome,
+                    &outcome.summary,
+                    keeper.clock.now(),
+                )
+                .await?;
+            self.report.actions.push(ActionReport {
+                kind: action.kind,
+                instance: action.instance,
+                verdict: outcome.verdict,
+                summary: outcome.summary,
+                resumed: true,
+            });
+            instances = self.observe().await;
+        }
+        Ok(instances)
+    }
+
+    /// Plans, and acts on each plan's action, until there is nothing to do or acting must
+    /// stop; returns every step's snapshot and plan (the last one shows the final state).
+    async fn act_until_done(
+        &mut self,
+        history: &mut History,
+        mut instances: Vec<Instance>,
+    ) -> Result<Vec<(Snapshot, Plan)>, TickError> {
+        let keeper = self.keeper;
+        let mut steps = Vec::new();
+        let mut stop = false;
+        loop {
+            let snapshot = Snapshot {
+                format: FORMAT,
+                cluster: self.cluster.cluster.clone(),
+                observed_at: keeper.clock.now(),
+                instances,
+                policy: self.policy.clone(),
+                history: history.clone(),
+            };
+            let plan = plan::plan(&snapshot);
+            let action = plan.actions.first().cloned();
+            steps.push((snapshot, plan));
+            let (Some(action), Some(lease)) = (action, self.lease.clone()) else {
+                break;
+            };
+            if stop {
+                break;
+            }
+            if let Some(why) = self.must_stop() {
+                self.report.notes.push(format!(
+                    "{why}; {} {} left for the next tick",
+                    action.kind, action.instance
+                ));
+                break;
+            }
+            let at = keeper.clock.now();
+            let id = keeper.journal.record_intent(&lease, &action, at).await?;
+            history.actions.push(PastAction {
+                kind: action.kind,
+                instance: action.instance.clone(),
+                at,
+                outcome: Outcome::Pending,
+            });
+            let observed = steps
+                .last()
+                .map(|(s, _)| s.instances.as_slice())
+                .unwrap_or_default();
+            let outcome = act::act(&action, &self.context(observed)).await;
+            let recorded = journal_outcome(outcome.verdict);
+            keeper
+                .journal
+                .record_outcome(&lease, &id, recorded, &outcome.summary, keeper.clock.now())
+                .await?;
+            if let Some(past) = history.actions.last_mut() {
+                past.outcome = recorded;
+            }
+            self.lease = Some(
+                keeper
+                    .journal
+                    .renew_lease(&lease, keeper.clock.now(), keeper.config.lease)
+                    .await?,
+            );
+            // After a failure, plan once more for the alert, but act no further this tick.
+            stop = outcome.verdict != Verdict::Verified;
+            self.report.actions.push(ActionReport {
+                kind: action.kind,
+                instance: action.instance,
+                verdict: outcome.verdict,
+                summary: outcome.summary,
+                resumed: false,
+            });
+            instances = self.observe().await;
+        }
+        Ok(steps)
+    }
+
+    /// Why no further action may start now, if one may not.
+    fn must_stop(&self) -> Option<String> {
+        let taken = self.report.actions.iter().filter(|a| !a.resumed).count();
+        if taken >= usize::try_from(self.keeper.config.max_steps).unwrap_or(usize::MAX) {
+            return Some(format!(
+                "step budget reached ({} actions, GRKEEPER_MAX_STEPS)",
+                self.keeper.config.max_steps
+            ));
+        }
+        let deadline = self.options.deadline?;
+        let needed = self.keeper.config.verify_timeout + WRAP_UP;
+        (deadline.saturating_duration_since(Instant::now()) < needed)
+            .then(|| "the invocation deadline is too close for another verified action".into())
+    }
+
+    /// Reconciles incidents step by step, publishes every transition (unless a dry run), then
+    /// saves the incidents still open. Returns the transitions.
+    async fn alert(&mut self, steps: &[(Snapshot, Plan)]) -> Result<Vec<Transition>, TickError> {
+        let keeper = self.keeper;
+        let mut open = keeper.journal.incidents(&self.cluster.cluster).await?;
+        let mut transitions = Vec::new();
+        let mut messages: Vec<(Transition, AlertMessage)> = Vec::new();
+        for (snapshot, plan) in steps {
+            let (changed, next) = alert::reconcile(&open, plan, snapshot.observed_at);
+            for transition in changed {
+                let message = alert::alert_message(&transition, plan, snapshot);
+                messages.push((transition.clone(), message));
+                transitions.push(transition);
+            }
+            open = next;
+        }
+        for (transition, message) in &messages {
+            if self.lease.is_some() {
+                keeper.notifier.publish(message).await?;
+            }
+            self.report.alerts.push(AlertReport {
+                change: transition.change,
+                incident: transition.incident.id.clone(),
+                subject: message.subject.clone(),
+            });
+        }
+        if let Some(lease) = &self.lease {
+            keeper.journal.save_incidents(lease, &open).await?;
+        }
+        Ok(transitions)
+    }
+
+    /// Topology events are for other automation to follow; failing to put them is reported,
+    /// not fatal (the next change puts fresh ones).
+    async fn put_events(
+        &mut self,
+        before: &BTreeMap<String, Condition>,
+        after: &BTreeMap<String, Condition>,
+        snapshot: &Snapshot,
+        plan: &Plan,
+        transitions: &[Transition],
+    ) {
+        let taken: Vec<(Action, Outcome)> = self
+            .report
+            .actions
+            .iter()
+            .map(|a| {
+                let action = Action {
+                    kind: a.kind,
+                    instance: a.instance.clone(),
+                    reason: a.summary.clone(),
+                };
+                (action, journal_outcome(a.verdict))
+            })
+            .collect();
+        let mut events = topology::member_changes(before, after, snapshot);
+        events.extend(topology::action_events(plan, &taken));
+        events.extend(topology::incident_events(&snapshot.cluster, transitions));
+        if events.is_empty() {
+            return;
+        }
+        if let Err(e) = self.keeper.bus.put(&events).await {
+            warn!(error = %e, kind = e.kind(), "topology events not delivered");
+            self.report
+                .notes
+                .push(format!("topology events not delivered: {e}"));
+        }
+    }
+
+    fn context<'a>(&'a self, observed: &'a [Instance]) -> act::Context<'a, M, R> {
+        let keeper = self.keeper;
+        act::Context {
+            members: &keeper.members,
+            rds: &keeper.rds,
+            observed,
+            overrides: &keeper.config.endpoint_overrides,
+            verification: Verification::new(keeper.config.verify_timeout),
+        }
+    }
+}
+
+/// The journal keeps three outcomes: only a verified action succeeded; anything else counts as
+/// failed (with the summary saying whether it was not attempted or not yet verified), so the
+/// cooldown and the budgets still count it.
+fn journal_outcome(verdict: Verdict) -> Outcome {
+    match verdict {
+        Verdict::Verified => Outcome::Succeeded,
+        Verdict::Failed | Verdict::Unverified | Verdict::NotAttempted => Outcome::Failed,
+    }
+}
+
+fn failed(cluster: &str, error: &JournalError) -> ClusterReport {
+    error!(cluster, error = %error, kind = error.kind(), "tick failed");
+    let mut report = ClusterReport::new(cluster, ClusterOutcome::Failed);
+    report.error = Some(error.to_string());
+    report.error_kind = Some(error.kind());
+    report
+}
+
+fn emit<R, M, J, N, B, C: Clock>(
+    keeper: &Keeper<R, M, J, N, B, C>,
+    options: &TickOptions,
+    metrics: TickMetrics,
+) {
+    if options.emit_metrics {
+        metrics.emit(keeper.clock.now());
+    }
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}

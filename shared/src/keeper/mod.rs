@@ -1,0 +1,202 @@
+//! One tick: for every cluster the trigger concerns, lease -> observe -> plan -> act -> verify
+//! -> journal -> alert -> topology events -> metrics (design.md "One tick").
+//!
+//! A tick is an idempotent reconcile of the whole cluster, whatever the trigger said: events are
+//! late, duplicated and out of order, so an RDS event only chooses which cluster to look at.
+//! Running a tick twice is safe: the lease lets one tick act at a time, every action is
+//! journaled before it is taken, a later tick verifies an action left `pending` instead of
+//! repeating it, and the planner re-diagnoses fresh observations with cooldowns and budgets.
+//! Clusters are ticked concurrently; one slow or broken cluster never delays the others.
+
+mod cluster;
+mod report;
+
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use futures_util::future::join_all;
+use tracing::{info, instrument};
+
+use crate::alert::Notifier;
+use crate::config::Config;
+use crate::journal::{Journal, LeaseStore};
+use crate::observe::{self, ClusterInventory, MemberControl, MemberProbe, RdsControl, RdsError};
+use crate::topology::TopologyBus;
+use crate::trigger::Trigger;
+
+pub use report::{ActionReport, AlertReport, ClusterOutcome, ClusterReport, TickSummary};
+
+/// Where "now" comes from: the system clock in production; the demo moves its own forward.
+pub trait Clock: Send + Sync {
+    /// The current time.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// The configuration and the adapters a tick runs with, built once per cold start.
+#[derive(Debug)]
+pub struct Keeper<R, M, J, N, B, C = SystemClock> {
+    /// Validated configuration.
+    pub config: Config,
+    /// The RDS API.
+    pub rds: R,
+    /// Member probes and procedure calls.
+    pub members: M,
+    /// Lease, action journal, conditions, incidents.
+    pub journal: J,
+    /// Alert delivery.
+    pub notifier: N,
+    /// Topology events.
+    pub bus: B,
+    /// Time.
+    pub clock: C,
+}
+
+/// How one tick runs.
+#[derive(Debug, Clone)]
+pub struct TickOptions {
+    /// Who takes the lease (the Lambda request id, or the CLI's host and process).
+    pub owner: String,
+    /// Observe and plan only: no lease, no action, no journal write, nothing published.
+    pub dry_run: bool,
+    /// Stop taking new actions when this instant is closer than one verification away.
+    pub deadline: Option<Instant>,
+    /// Print the tick's metrics as embedded metric format lines (Lambda) or not (CLI).
+    pub emit_metrics: bool,
+}
+
+/// Why a tick could not even start.
+#[derive(Debug, thiserror::Error)]
+pub enum KeeperError {
+    /// The inventory (DescribeDBInstances) could not be read.
+    #[error("cannot read the inventory: {0}")]
+    Inventory(#[from] RdsError),
+    /// The trigger names an instance no kept cluster has.
+    #[error("instance {0:?} is not in any cluster grkeeper keeps")]
+    UnknownInstance(String),
+    /// The trigger names a cluster grkeeper does not keep.
+    #[error("cluster {0:?} is not kept by this deployment")]
+    UnknownCluster(String),
+}
+
+impl KeeperError {
+    /// Stable name for logs and the Lambda error type.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            KeeperError::Inventory(e) => e.kind(),
+            KeeperError::UnknownInstance(_) => "unknown_instance",
+            KeeperError::UnknownCluster(_) => "unknown_cluster",
+        }
+    }
+
+    /// Whether the same trigger may succeed later.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, KeeperError::Inventory(e) if e.is_retryable())
+    }
+}
+
+impl<R, M, J, N, B, C> Keeper<R, M, J, N, B, C>
+where
+    R: RdsControl,
+    M: MemberProbe + MemberControl,
+    J: LeaseStore + Journal,
+    N: Notifier,
+    B: TopologyBus,
+    C: Clock,
+{
+    /// Runs one tick for the clusters `trigger` concerns.
+    #[instrument(skip_all, fields(owner = %options.owner, dry_run = options.dry_run))]
+    pub async fn tick(
+        &self,
+        trigger: &Trigger,
+        options: &TickOptions,
+    ) -> Result<TickSummary, KeeperError> {
+        let inventory = observe::inventory(&self.rds, &self.config.inventory).await?;
+        let (clusters, note) = select(trigger, inventory)?;
+        if let Some(note) = &note {
+            info!(%note, "nothing to tick");
+        }
+        let reports = join_all(
+            clusters
+                .iter()
+                .map(|cluster| cluster::tick(self, cluster, options)),
+        )
+        .await;
+        Ok(TickSummary {
+            trigger: trigger.kind().to_owned(),
+            note,
+            clusters: reports,
+        })
+    }
+}
+
+/// The clusters a trigger concerns, or a note saying why none.
+fn select(
+    trigger: &Trigger,
+    inventory: Vec<ClusterInventory>,
+) -> Result<(Vec<ClusterInventory>, Option<String>), KeeperError> {
+    let named = |name: &str| -> Result<Vec<ClusterInventory>, KeeperError> {
+        inventory
+            .iter()
+            .find(|c| c.cluster == name)
+            .map(|c| vec![c.clone()])
+            .ok_or_else(|| KeeperError::UnknownCluster(name.to_owned()))
+    };
+    let of_instance = |id: &str| -> Result<Vec<ClusterInventory>, KeeperError> {
+        inventory
+            .iter()
+            .find(|c| c.instances.iter().any(|i| i == id))
+            .map(|c| vec![c.clone()])
+            .ok_or_else(|| KeeperError::UnknownInstance(id.to_owned()))
+    };
+    match trigger {
+        Trigger::RdsInstanceEvent(event) => match of_instance(event.instance.as_str()) {
+            Ok(clusters) => Ok((clusters, None)),
+            // Any DB instance of the account may raise events; most are not ours.
+            Err(e) => Ok((Vec::new(), Some(e.to_string()))),
+        },
+        Trigger::RdsClusterEvent(event) => Ok((
+            Vec::new(),
+            Some(format!(
+                "ignored: DB cluster {} is an Aurora or Multi-AZ DB cluster; RDS Group \
+                 Replication members are DB instances and raise instance events",
+                event.db_cluster
+            )),
+        )),
+        // A parameter group may serve any member: reconcile every cluster.
+        Trigger::ParameterGroupEvent(_) => Ok((inventory, None)),
+        Trigger::Schedule(schedule) => match &schedule.cluster {
+            Some(name) => Ok((named(name.as_str())?, None)),
+            None => Ok((inventory, None)),
+        },
+        Trigger::Manual(manual) => {
+            let clusters = match (&manual.cluster, &manual.instance) {
+                (Some(name), Some(id)) => {
+                    let clusters = named(name.as_str())?;
+                    if !clusters[0].instances.iter().any(|i| i == id.as_str()) {
+                        return Err(KeeperError::UnknownInstance(format!(
+                            "{id} (in cluster {name})"
+                        )));
+                    }
+                    clusters
+                }
+                (Some(name), None) => named(name.as_str())?,
+                (None, Some(id)) => of_instance(id.as_str())?,
+                (None, None) => inventory,
+            };
+            Ok((clusters, None))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

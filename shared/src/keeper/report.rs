@@ -1,0 +1,117 @@
+//! What a tick reports: the Lambda's JSON output and the CLI's `tick` output.
+
+use serde::Serialize;
+
+use crate::act::Verdict;
+use crate::alert::Change;
+use crate::plan::{ActionKind, Plan};
+use crate::snapshot::Snapshot;
+
+/// The result of one tick over the clusters its trigger concerns.
+#[derive(Debug, Clone, Serialize)]
+pub struct TickSummary {
+    /// The trigger's kind (`rds_instance_event`, `schedule`, ...).
+    pub trigger: String,
+    /// Why no cluster was ticked, when none was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// One report per cluster.
+    pub clusters: Vec<ClusterReport>,
+}
+
+impl TickSummary {
+    /// True when some cluster's tick failed (the Lambda then reports an error, so the
+    /// asynchronous invocation is retried and finally lands in the dead-letter queue).
+    pub fn failed(&self) -> bool {
+        self.clusters
+            .iter()
+            .any(|c| c.outcome == ClusterOutcome::Failed)
+    }
+}
+
+/// How one cluster's tick went.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterReport {
+    /// The cluster.
+    pub cluster: String,
+    /// Ticked, skipped or failed.
+    pub outcome: ClusterOutcome,
+    /// The last plan: the cluster as the tick left it, with findings and refusals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<Plan>,
+    /// Actions taken or resumed, with their verified outcome.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<ActionReport>,
+    /// Alerts published (or, in a dry run, that would be).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<AlertReport>,
+    /// Why the tick stopped short, or what went wrong on the way.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// The error that failed the tick.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Stable kind of that error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_kind: Option<&'static str>,
+    /// The last snapshot (not in the JSON output: the CLI saves it on request).
+    #[serde(skip)]
+    pub snapshot: Option<Snapshot>,
+}
+
+impl ClusterReport {
+    pub(super) fn new(cluster: &str, outcome: ClusterOutcome) -> Self {
+        ClusterReport {
+            cluster: cluster.to_owned(),
+            outcome,
+            plan: None,
+            actions: Vec::new(),
+            alerts: Vec::new(),
+            notes: Vec::new(),
+            error: None,
+            error_kind: None,
+            snapshot: None,
+        }
+    }
+}
+
+/// How one cluster's tick ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClusterOutcome {
+    /// Observed, planned and (unless a dry run) acted, journaled and alerted.
+    Ticked,
+    /// Observed and planned only.
+    DryRun,
+    /// Another tick holds the lease: nothing done.
+    SkippedLeaseHeld,
+    /// Stopped by an error; no action was taken after it.
+    Failed,
+}
+
+/// An action this tick took (or verified for an earlier tick).
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionReport {
+    /// What.
+    pub kind: ActionKind,
+    /// On which instance.
+    pub instance: String,
+    /// How the verification ended.
+    pub verdict: Verdict,
+    /// One line for a person.
+    pub summary: String,
+    /// True when an earlier tick took it and this one only verified it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub resumed: bool,
+}
+
+/// An alert this tick published.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertReport {
+    /// Opened, updated or resolved.
+    pub change: Change,
+    /// The incident.
+    pub incident: String,
+    /// The message subject.
+    pub subject: String,
+}

@@ -1,0 +1,252 @@
+//! The tick over in-memory adapters: the order of journal writes, idempotency (a tick run twice,
+//! ten ticks at once, a pending action from a dead tick) and dry runs. The same code runs over
+//! the real adapters against the simulator and moto in the `tests/e2e` crate.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::*;
+use crate::alert::MemoryNotifier;
+use crate::fixtures::ClusterBuilder;
+use crate::journal::{Journal, MemoryJournal};
+use crate::model::{Instance, MemberReport, Observed, ProbeError};
+use crate::observe::{Endpoint, MemoryMembers, MemoryRds, Procedure, ProcedureReply};
+use crate::plan::{Action, ActionKind, Outcome};
+use crate::topology::MemoryBus;
+use crate::trigger::Trigger;
+
+type TestKeeper = Keeper<MemoryRds, MemoryMembers, MemoryJournal, MemoryNotifier, MemoryBus>;
+
+fn endpoint(instance: &Instance) -> Endpoint {
+    let rds = instance
+        .rds
+        .seen()
+        .expect("fixture instances have RDS records");
+    Endpoint::new(
+        rds.endpoint.clone().unwrap_or_default(),
+        rds.port.unwrap_or(3306),
+    )
+}
+
+fn reading(instance: &Instance) -> Result<MemberReport, ProbeError> {
+    match &instance.mysql {
+        Observed::Seen(report) => Ok(report.clone()),
+        Observed::Failed(error) => Err(error.clone()),
+    }
+}
+
+/// Loads a fixture cluster into memory adapters, and makes a rejoin of any member turn it into
+/// what `healed` shows for it.
+fn keeper(broken: ClusterBuilder, healed: ClusterBuilder) -> TestKeeper {
+    let rds = MemoryRds::new();
+    let members = MemoryMembers::new();
+    let snapshot = broken.build();
+    for instance in &snapshot.instances {
+        if let Observed::Seen(r) = &instance.rds {
+            rds.insert(instance.id.clone(), r.clone());
+        }
+        members.set(&endpoint(instance), reading(instance));
+    }
+    let healed: BTreeMap<Endpoint, Instance> = healed
+        .build()
+        .instances
+        .into_iter()
+        .map(|i| (endpoint(&i), i))
+        .collect();
+    let healed = Arc::new(healed);
+    members.on_call(move |members, _endpoint, _procedure| {
+        // Every member answers as in `healed` once any procedure ran.
+        for (endpoint, instance) in healed.iter() {
+            members.set(endpoint, reading(instance));
+        }
+        Ok(ProcedureReply {
+            message: Some("Group Replication started successfully".into()),
+        })
+    });
+    let env: BTreeMap<&str, &str> = BTreeMap::from([
+        ("GRKEEPER_INSTANCES", "orders=orders-1,orders-2,orders-3"),
+        (
+            "GRKEEPER_SECRET_ARN",
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:db",
+        ),
+        ("GRKEEPER_TABLE", "grkeeper"),
+        (
+            "GRKEEPER_TOPIC_ARN",
+            "arn:aws:sns:us-east-1:123456789012:grkeeper",
+        ),
+        ("GRKEEPER_TLS", "disabled"),
+        ("GRKEEPER_VERIFY_TIMEOUT_SECS", "5"),
+    ]);
+    let config = crate::config::Config::from_lookup(|name| env.get(name).map(|v| v.to_string()))
+        .expect("test configuration is valid");
+    Keeper {
+        config,
+        rds,
+        members,
+        journal: MemoryJournal::new(),
+        notifier: MemoryNotifier::new(),
+        bus: MemoryBus::new(),
+        clock: SystemClock,
+    }
+}
+
+fn options(owner: &str) -> TickOptions {
+    TickOptions {
+        owner: owner.into(),
+        dry_run: false,
+        deadline: None,
+        emit_metrics: false,
+    }
+}
+
+fn sweep() -> Trigger {
+    crate::trigger::parse(br#"{"action": "sweep", "cluster": "orders"}"#).unwrap()
+}
+
+fn offline_orders_2() -> TestKeeper {
+    keeper(
+        ClusterBuilder::healthy(3).gr_stopped("orders-2"),
+        ClusterBuilder::healthy(3),
+    )
+}
+
+async fn history(keeper: &TestKeeper) -> crate::plan::History {
+    keeper
+        .journal
+        .history("orders", Utc::now(), std::time::Duration::from_secs(3600))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_tick_journals_the_intent_acts_verifies_and_alerts() {
+    let keeper = offline_orders_2();
+    let summary = keeper.tick(&sweep(), &options("t1")).await.unwrap();
+    let report = &summary.clusters[0];
+    assert_eq!(report.outcome, ClusterOutcome::Ticked, "{report:#?}");
+    assert_eq!(report.actions.len(), 1);
+    assert_eq!(report.actions[0].kind, ActionKind::Rejoin);
+    assert_eq!(report.actions[0].verdict, crate::act::Verdict::Verified);
+    assert_eq!(keeper.members.calls().len(), 1);
+    assert_eq!(keeper.members.calls()[0].1, Procedure::StartJoin);
+    let past = history(&keeper).await.actions;
+    assert_eq!(past.len(), 1);
+    assert_eq!(past[0].outcome, Outcome::Succeeded);
+    // Opened (orders-2 offline) and resolved within the tick.
+    let subjects: Vec<String> = keeper
+        .notifier
+        .sent()
+        .iter()
+        .map(|m| m.subject.clone())
+        .collect();
+    assert_eq!(subjects.len(), 2, "{subjects:?}");
+    assert!(report.plan.as_ref().unwrap().findings.is_empty());
+    assert!(!keeper.bus.events().is_empty());
+}
+
+#[tokio::test]
+async fn running_the_same_tick_twice_acts_once() {
+    let keeper = offline_orders_2();
+    keeper.tick(&sweep(), &options("t1")).await.unwrap();
+    let second = keeper.tick(&sweep(), &options("t2")).await.unwrap();
+    assert!(second.clusters[0].actions.is_empty());
+    assert_eq!(keeper.members.calls().len(), 1);
+    assert_eq!(
+        keeper.notifier.sent().len(),
+        2,
+        "a healthy cluster publishes nothing new"
+    );
+}
+
+#[tokio::test]
+async fn ten_ticks_at_once_take_exactly_one_action() {
+    let keeper = Arc::new(offline_orders_2());
+    let ticks = (0..10).map(|i| {
+        let keeper = Arc::clone(&keeper);
+        tokio::spawn(async move { keeper.tick(&sweep(), &options(&format!("t{i}"))).await })
+    });
+    let mut outcomes = Vec::new();
+    for tick in ticks {
+        outcomes.push(tick.await.unwrap().unwrap().clusters[0].outcome);
+    }
+    assert_eq!(keeper.members.calls().len(), 1, "{outcomes:?}");
+    assert!(outcomes.contains(&ClusterOutcome::Ticked));
+}
+
+#[tokio::test]
+async fn a_pending_action_left_by_a_dead_tick_is_verified_not_repeated() {
+    let keeper = keeper(
+        // The dead tick's rejoin worked: orders-2 is ONLINE now.
+        ClusterBuilder::healthy(3),
+        ClusterBuilder::healthy(3),
+    );
+    let now: DateTime<Utc> = Utc::now();
+    let lease = match keeper
+        .journal
+        .acquire_lease("orders", "dead", now, std::time::Duration::from_secs(1))
+        .await
+        .unwrap()
+    {
+        crate::journal::LeaseGrant::Acquired(lease) => lease,
+        held => panic!("{held:?}"),
+    };
+    let action = Action {
+        kind: ActionKind::Rejoin,
+        instance: "orders-2".into(),
+        reason: "test".into(),
+    };
+    keeper
+        .journal
+        .record_intent(&lease, &action, now)
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+
+    let summary = keeper.tick(&sweep(), &options("next")).await.unwrap();
+    let report = &summary.clusters[0];
+    assert_eq!(report.actions.len(), 1, "{report:#?}");
+    assert!(report.actions[0].resumed);
+    assert!(keeper.members.calls().is_empty(), "nothing is called again");
+    assert_eq!(
+        history(&keeper).await.actions[0].outcome,
+        Outcome::Succeeded
+    );
+}
+
+#[tokio::test]
+async fn a_dry_run_plans_but_takes_no_lease_writes_nothing_and_sends_nothing() {
+    let keeper = offline_orders_2();
+    let mut dry = options("cli");
+    dry.dry_run = true;
+    let summary = keeper.tick(&sweep(), &dry).await.unwrap();
+    let report = &summary.clusters[0];
+    assert_eq!(report.outcome, ClusterOutcome::DryRun);
+    let plan = report.plan.as_ref().unwrap();
+    assert_eq!(plan.actions[0].kind, ActionKind::Rejoin);
+    assert!(keeper.members.calls().is_empty());
+    assert!(keeper.notifier.sent().is_empty());
+    assert!(
+        !report.alerts.is_empty(),
+        "the alerts it would send are reported"
+    );
+    assert!(history(&keeper).await.actions.is_empty());
+}
+
+#[tokio::test]
+async fn an_event_for_an_instance_of_no_kept_cluster_ticks_nothing() {
+    let keeper = offline_orders_2();
+    let event = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../events/rds-instance-restarted.json"
+    ))
+    .unwrap();
+    let trigger = crate::trigger::parse(&event).unwrap();
+    // The sample event is about orders-2: it ticks the cluster.
+    let summary = keeper.tick(&trigger, &options("e")).await.unwrap();
+    assert_eq!(summary.clusters.len(), 1);
+    let other = crate::trigger::parse(br#"{"action": "sweep", "instance": "billing-1"}"#).unwrap();
+    let error = keeper.tick(&other, &options("e")).await.unwrap_err();
+    assert_eq!(error.kind(), "unknown_instance");
+}

@@ -1,0 +1,266 @@
+//! The Lambda side of grkeeper, shared by both functions: everything is built once per cold
+//! start ([`Deps::from_env`]: configuration, AWS clients, database credentials, kept member
+//! connections), then each invocation parses its trigger and runs one tick ([`handle`]).
+//!
+//! A bad trigger, a trigger meant for the other function, or a failed cluster tick is returned
+//! as an error with a stable `error_type`: the asynchronous invocation is then retried and in
+//! the end lands in the on-failure destination, so no event is silently lost.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use lambda_runtime::{Diagnostic, LambdaEvent};
+use serde_json::Value;
+use tracing::{info, warn};
+
+use crate::alert::SnsNotifier;
+use crate::aws;
+use crate::config::{Config, ConfigError};
+use crate::journal::DynamoJournal;
+use crate::keeper::{Keeper, KeeperError, SystemClock, TickOptions, TickSummary};
+use crate::observe::{
+    AwsRds, ConnectSettings, MysqlMembers, SecretError, SecretSource, SecretsManagerSource,
+};
+use crate::plan::FindingKind;
+use crate::topology::EventBridgeBus;
+use crate::trigger::{self, Trigger, TriggerError};
+
+/// The keeper over the real AWS and MySQL adapters.
+pub type LambdaKeeper =
+    Keeper<AwsRds, MysqlMembers, DynamoJournal, SnsNotifier, EventBridgeBus, SystemClock>;
+
+/// Which function this is: each accepts its own triggers, and manual ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    /// `rds-event`: EventBridge RDS events.
+    RdsEvent,
+    /// `sweep`: the schedule.
+    Sweep,
+}
+
+impl Function {
+    fn accepts(self, trigger: &Trigger) -> bool {
+        match trigger {
+            Trigger::Manual(_) => true,
+            Trigger::Schedule(_) => self == Function::Sweep,
+            Trigger::RdsInstanceEvent(_)
+            | Trigger::RdsClusterEvent(_)
+            | Trigger::ParameterGroupEvent(_) => self == Function::RdsEvent,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Function::RdsEvent => "rds-event",
+            Function::Sweep => "sweep",
+        }
+    }
+}
+
+/// What a cold start builds.
+#[derive(Debug)]
+pub struct Deps {
+    /// The keeper and its adapters.
+    pub keeper: LambdaKeeper,
+    secrets: SecretsManagerSource,
+    function: Function,
+}
+
+/// Why a cold start failed; the message names what to fix.
+#[derive(thiserror::Error)]
+pub enum InitError {
+    /// A `GRKEEPER_*` variable is missing or wrong (every problem is listed).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The database secret could not be read.
+    #[error("database credentials: {0}")]
+    Secret(#[from] SecretError),
+}
+
+/// A failed `main` prints its error with `Debug`: make that the message, not a struct dump.
+impl std::fmt::Debug for InitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+impl Deps {
+    /// Reads the configuration, builds every client from one SDK configuration, and reads the
+    /// database credentials.
+    pub async fn from_env(function: Function) -> Result<Deps, InitError> {
+        let config = Config::from_env()?;
+        let sdk = aws::sdk_config().await;
+        let secrets = SecretsManagerSource::new(
+            aws_sdk_secretsmanager::Client::new(&sdk),
+            config.secret_arn.clone(),
+        );
+        let credentials = secrets.credentials().await?;
+        let keeper = Keeper {
+            rds: AwsRds::new(aws_sdk_rds::Client::new(&sdk)),
+            members: MysqlMembers::new(ConnectSettings::from_config(&config), credentials),
+            journal: DynamoJournal::new(aws_sdk_dynamodb::Client::new(&sdk), config.table.clone()),
+            notifier: SnsNotifier::new(aws_sdk_sns::Client::new(&sdk), config.topic_arn.clone()),
+            bus: EventBridgeBus::new(
+                aws_sdk_eventbridge::Client::new(&sdk),
+                config.event_bus.clone(),
+            ),
+            clock: SystemClock,
+            config,
+        };
+        Ok(Deps {
+            keeper,
+            secrets,
+            function,
+        })
+    }
+}
+
+/// Why an invocation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    /// The input is not a trigger grkeeper understands.
+    #[error(transparent)]
+    Trigger(#[from] TriggerError),
+    /// The trigger belongs to the other function (a rule wired to the wrong target).
+    #[error("the {function} function does not handle {trigger} triggers")]
+    WrongFunction {
+        /// This function.
+        function: &'static str,
+        /// The trigger's kind.
+        trigger: &'static str,
+    },
+    /// The tick could not start.
+    #[error(transparent)]
+    Keeper(#[from] KeeperError),
+    /// At least one cluster's tick failed; the summary says which and why.
+    #[error("tick failed: {0}")]
+    Tick(String),
+}
+
+impl From<HandlerError> for Diagnostic {
+    fn from(error: HandlerError) -> Diagnostic {
+        let error_type = match &error {
+            HandlerError::Trigger(e) => format!("InvalidTrigger.{}", e.kind()),
+            HandlerError::WrongFunction { .. } => "WrongFunction".to_owned(),
+            HandlerError::Keeper(e) => format!("Keeper.{}", e.kind()),
+            HandlerError::Tick(_) => "TickFailed".to_owned(),
+        };
+        Diagnostic {
+            error_type,
+            error_message: error.to_string(),
+        }
+    }
+}
+
+/// One invocation: parse the trigger, run one tick, return its summary as JSON.
+pub async fn handle(deps: &Deps, event: LambdaEvent<Value>) -> Result<Value, HandlerError> {
+    let trigger = trigger::from_value(&event.payload)?;
+    let summary = tick(
+        deps,
+        &trigger,
+        &event.context.request_id,
+        event.context.deadline,
+    )
+    .await?;
+    let output = serde_json::to_value(&summary).map_err(|e| HandlerError::Tick(e.to_string()))?;
+    if summary.failed() {
+        return Err(HandlerError::Tick(output.to_string()));
+    }
+    Ok(output)
+}
+
+async fn tick(
+    deps: &Deps,
+    trigger: &Trigger,
+    request_id: &str,
+    deadline_ms: u64,
+) -> Result<TickSummary, HandlerError> {
+    if !deps.function.accepts(trigger) {
+        return Err(HandlerError::WrongFunction {
+            function: deps.function.name(),
+            trigger: trigger.kind(),
+        });
+    }
+    let options = TickOptions {
+        owner: request_id.to_owned(),
+        dry_run: false,
+        deadline: Some(deadline(deadline_ms)),
+        emit_metrics: true,
+    };
+    let summary = deps.keeper.tick(trigger, &options).await?;
+    info!(summary = %serde_json::to_string(&summary).unwrap_or_default(), "tick done");
+    refresh_credentials_if_rejected(deps, &summary).await;
+    Ok(summary)
+}
+
+/// A member that rejected the credentials may mean the secret was rotated: read it again for
+/// the next invocation (the connections are renewed only if it changed).
+async fn refresh_credentials_if_rejected(deps: &Deps, summary: &TickSummary) {
+    let rejected = summary
+        .clusters
+        .iter()
+        .filter_map(|c| c.plan.as_ref())
+        .any(|plan| {
+            plan.findings
+                .iter()
+                .any(|f| f.kind == FindingKind::AccessDenied)
+        });
+    if !rejected {
+        return;
+    }
+    match deps.secrets.credentials().await {
+        Ok(credentials) => deps.keeper.members.set_credentials(credentials),
+        Err(e) => warn!(error = %e, "credentials could not be read again"),
+    }
+}
+
+/// The invocation's deadline (milliseconds since the epoch) as an `Instant`.
+fn deadline(deadline_ms: u64) -> Instant {
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    Instant::now() + Duration::from_millis(deadline_ms.saturating_sub(now_ms))
+}
+
+/// JSON log lines on stderr (CloudWatch Logs keeps them), filtered by `RUST_LOG` (default
+/// `info`); stdout is left to the embedded-metric-format lines.
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_current_span(false)
+        .init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trigger(json: &str) -> Trigger {
+        trigger::parse(json.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn each_function_takes_its_own_triggers_and_manual_ones() {
+        let schedule = trigger(r#"{"grkeeper": "schedule"}"#);
+        let manual = trigger(r#"{"action": "sweep"}"#);
+        assert!(Function::Sweep.accepts(&schedule));
+        assert!(!Function::RdsEvent.accepts(&schedule));
+        assert!(Function::RdsEvent.accepts(&manual) && Function::Sweep.accepts(&manual));
+    }
+
+    #[test]
+    fn errors_become_diagnostics_with_a_stable_type() {
+        let error = trigger::parse(b"{}").unwrap_err();
+        let diagnostic = Diagnostic::from(HandlerError::from(error));
+        assert!(diagnostic.error_type.starts_with("InvalidTrigger."));
+        assert!(!diagnostic.error_message.is_empty());
+    }
+
+    #[test]
+    fn a_deadline_in_the_past_is_now() {
+        assert!(deadline(0) <= Instant::now());
+    }
+}
