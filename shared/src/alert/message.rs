@@ -36,7 +36,7 @@ pub fn alert_message(transition: &Transition, plan: &Plan, snapshot: &Snapshot) 
     let incident = &transition.incident;
     let (actions, refusals) = related(plan, incident.instance.as_deref());
     let action = match (actions.first(), refusals.is_empty()) {
-        (Some(taken), _) => wire_name(&taken.kind),
+        (Some(taken), _) => taken.kind.to_string(),
         (None, false) => "refused".to_owned(),
         (None, true) => "none".to_owned(),
     };
@@ -94,16 +94,14 @@ pub fn alert_message(transition: &Transition, plan: &Plan, snapshot: &Snapshot) 
                 let _ = writeln!(
                     body,
                     "Action taken: {} {}: {}",
-                    wire_name(&a.kind),
-                    a.instance,
-                    a.reason
+                    a.kind, a.instance, a.reason
                 );
             }
             for r in &refusals {
                 let _ = writeln!(
                     body,
                     "Not done: {} {}, blocked by {}: {}",
-                    wire_name(&r.action),
+                    r.action,
                     r.instance,
                     wire_name(&r.guard),
                     r.reason
@@ -149,13 +147,11 @@ fn describe(why: &Why) -> String {
     match why {
         Why::Severity { from, to } => format!("severity {} -> {}", wire_name(from), wire_name(to)),
         Why::ActionTaken { action, instance } => {
-            format!("action taken: {} {instance}", wire_name(action))
+            format!("action taken: {action} {instance}")
         }
-        Why::NewRefusal(key) => format!(
-            "{} refused by guard {}",
-            wire_name(&key.action),
-            wire_name(&key.guard)
-        ),
+        Why::NewRefusal(key) => {
+            format!("{} refused by guard {}", key.action, wire_name(&key.guard))
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::alert::{Incident, wire_name};
+use crate::alert::Incident;
 use crate::plan::{Action, ActionKind, Approval, Condition, History, Outcome, PastAction, Pause};
 
 use super::{ActionId, Lease};
@@ -45,11 +45,7 @@ pub(crate) fn pause_key(instance: Option<&str>) -> String {
 }
 
 pub(crate) fn approval_key(action: ActionKind, instance: Option<&str>) -> String {
-    format!(
-        "{APPROVAL}{}#{}",
-        wire_name(&action),
-        instance.unwrap_or("*")
-    )
+    format!("{APPROVAL}{action}#{}", instance.unwrap_or("*"))
 }
 
 /// Epoch seconds: the unit of DynamoDB TTL and of lease expiry.

@@ -22,7 +22,7 @@ use std::time::Duration;
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::alert::{Incident, wire_name};
+use crate::alert::Incident;
 use crate::aws::AwsError;
 use crate::plan::{
     Action, ActionKind, Approval, Condition, History, Outcome, PastAction, Pause, Policy,
@@ -68,7 +68,7 @@ pub struct ActionId(String);
 impl ActionId {
     /// The id of an action whose intent is recorded at `at`.
     pub fn new(at: DateTime<Utc>, kind: ActionKind, instance: &str) -> ActionId {
-        ActionId(format!("{}#{}#{instance}", timestamp(at), wire_name(&kind)))
+        ActionId(format!("{}#{kind}#{instance}", timestamp(at)))
     }
 
     /// The id of an action read back from the journal.
