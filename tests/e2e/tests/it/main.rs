@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod act_actions;
+mod bridge;
 mod infra_functions;
 mod infra_iam;
 mod infra_rules;

@@ -1,0 +1,278 @@
+//! The bridge: an HTTP proxy on 127.0.0.1 in front of moto that makes the AWS side of a test act
+//! on the simulator, and that can make AWS fail on purpose.
+//!
+//! moto's `RebootDBInstance` changes nothing, never shows `rebooting`, and accepts a reboot of a
+//! stopped instance (`notes/aws-local.md`). Pointed at the bridge (`AWS_ENDPOINT_URL`), grkeeper's
+//! RDS calls on the simulator's instances reach the simulated members instead:
+//! - `RebootDBInstance`, `StopDBInstance`, `StartDBInstance` run on the simulator's RDS control
+//!   plane (a reboot restarts the member); a transition the simulator refuses is answered with
+//!   RDS's own error (`InvalidDBInstanceState`, HTTP 400, RDS's XML error shape), and an accepted
+//!   one is passed on to moto so its record follows;
+//! - the `DBInstanceStatus` of simulated instances in every RDS answer (moto's own XML, so the
+//!   SDK parses what it parses from moto) is the simulator's (`rebooting`, `stopped`...).
+//!
+//! Every other request, of any service, goes to moto unchanged. Every request is recorded
+//! ([`Bridge::calls`]) so a test can tell which AWS calls grkeeper made, and a test can make the
+//! calls of a service, or one operation, fail ([`Bridge::fail`]): answered with throttling, or
+//! the connection dropped without an answer.
+//!
+//! ```no_run
+//! # async fn example(moto: &grkeeper_e2e::moto::Moto, sim: std::sync::Arc<gr_sim::Cluster>)
+//! # -> std::io::Result<()> {
+//! use grkeeper_e2e::bridge::{Bridge, Failure};
+//! let bridge = Bridge::start(moto, sim).await?;
+//! let endpoint = bridge.endpoint_url(); // AWS_ENDPOINT_URL for the code under test
+//! bridge.fail("rds", Some("DescribeDBInstances"), Failure::Throttle);
+//! bridge.fail("sns", None, Failure::Drop); // every SNS call
+//! bridge.heal();
+//! # Ok(()) }
+//! ```
+
+mod call;
+mod rds;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use bytes::Bytes;
+use gr_sim::Cluster;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::http::request::Parts;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::{JoinHandle, JoinSet};
+
+use crate::moto::Moto;
+
+pub use call::Call;
+
+/// Bound for one request forwarded to moto (moto answers in milliseconds).
+const FORWARD_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How a matched request fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// Answered with the service's throttling error (HTTP 400): `Throttling` in the XML error
+    /// shape of the query protocol (RDS, SNS), `ThrottlingException` in the JSON protocols.
+    Throttle,
+    /// The connection is closed without an answer.
+    Drop,
+}
+
+/// Which requests fail, and how.
+#[derive(Debug, Clone)]
+struct Rule {
+    service: String,
+    operation: Option<String>,
+    failure: Failure,
+}
+
+/// A running bridge. Dropping it closes the listener and every open connection.
+#[derive(Debug)]
+pub struct Bridge {
+    addr: SocketAddr,
+    state: Arc<State>,
+    task: JoinHandle<()>,
+}
+
+#[derive(Debug)]
+struct State {
+    moto: SocketAddr,
+    sim: Arc<Cluster>,
+    rules: Mutex<Vec<Rule>>,
+    calls: Mutex<Vec<Call>>,
+}
+
+/// The handler's error: hyper closes the connection without an answer.
+#[derive(Debug, thiserror::Error)]
+#[error("connection dropped on purpose by a bridge fault")]
+struct Dropped;
+
+impl Bridge {
+    /// Listens on a free port of 127.0.0.1, forwarding to `moto` and acting on `sim`.
+    pub async fn start(moto: &Moto, sim: Arc<Cluster>) -> std::io::Result<Bridge> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(State {
+            moto: SocketAddr::from((Ipv4Addr::LOCALHOST, moto.port())),
+            sim,
+            rules: Mutex::new(Vec::new()),
+            calls: Mutex::new(Vec::new()),
+        });
+        let task = tokio::spawn(serve(listener, Arc::clone(&state)));
+        Ok(Bridge { addr, state, task })
+    }
+
+    /// `http://127.0.0.1:PORT`: the AWS endpoint for the code under test.
+    pub fn endpoint_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// From now on, requests to `service` (the SigV4 signing name: `rds`, `sns`, `dynamodb`,
+    /// `secretsmanager`, `events`, `sqs`) fail as `failure`: all of them, or only `operation`
+    /// (`DescribeDBInstances`, `Publish`, `PutItem`...).
+    pub fn fail(&self, service: &str, operation: Option<&str>, failure: Failure) {
+        lock(&self.state.rules).push(Rule {
+            service: service.to_owned(),
+            operation: operation.map(str::to_owned),
+            failure,
+        });
+    }
+
+    /// Ends every failure set with [`Bridge::fail`].
+    pub fn heal(&self) {
+        lock(&self.state.rules).clear();
+    }
+
+    /// Every request received so far, oldest first (failed ones included).
+    pub fn calls(&self) -> Vec<Call> {
+        lock(&self.state.calls).clone()
+    }
+
+    /// How many requests for `operation` of `service` were received.
+    pub fn count(&self, service: &str, operation: &str) -> usize {
+        lock(&self.state.calls)
+            .iter()
+            .filter(|c| c.service == service && c.operation == operation)
+            .count()
+    }
+}
+
+impl Drop for Bridge {
+    fn drop(&mut self) {
+        // The connections live in the task's JoinSet: aborting the task aborts them too.
+        self.task.abort();
+    }
+}
+
+impl State {
+    fn failure_for(&self, call: &Call) -> Option<Failure> {
+        lock(&self.rules)
+            .iter()
+            .find(|r| {
+                r.service == call.service
+                    && r.operation.as_ref().is_none_or(|op| *op == call.operation)
+            })
+            .map(|r| r.failure)
+    }
+}
+
+/// A poisoned lock only means a test thread panicked while holding it; the data is still fine.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+async fn serve(listener: TcpListener, state: Arc<State>) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    let state = Arc::clone(&state);
+                    connections.spawn(async move {
+                        let service = service_fn(move |req| handle(Arc::clone(&state), req));
+                        // A dropped or broken connection is the client's business.
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    });
+                }
+                // Out of file descriptors or similar: wait instead of spinning.
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            },
+            Some(_) = connections.join_next() => {}
+        }
+    }
+}
+
+type Answer = Response<Full<Bytes>>;
+
+async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Answer, Dropped> {
+    let (parts, body) = request.into_parts();
+    let body = match body.collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => return Err(Dropped),
+    };
+    let call = Call::of(&parts.headers, &body);
+    lock(&state.calls).push(call.clone());
+    match state.failure_for(&call) {
+        Some(Failure::Drop) => return Err(Dropped),
+        Some(Failure::Throttle) => return Ok(call::throttled(&call, &parts.headers)),
+        None => {}
+    }
+    if call.service == "rds" {
+        Ok(rds::handle(&state, &call, &parts, body).await)
+    } else {
+        Ok(forward(&state, &parts, body).await)
+    }
+}
+
+/// Sends the request to moto as it came and returns moto's answer; a failure to reach moto is
+/// a 502, which the SDK retries and then reports as a server error.
+async fn forward(state: &State, parts: &Parts, body: Bytes) -> Answer {
+    let exchange = async {
+        let stream = TcpStream::connect(state.moto).await?;
+        let (mut sender, connection) =
+            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+        // Drives the connection; it ends once the answer is read and `sender` is dropped.
+        let driver = tokio::spawn(connection);
+        let mut request = Request::builder()
+            .method(parts.method.clone())
+            .uri(parts.uri.clone())
+            .body(Full::new(body))?;
+        copy_end_to_end(&parts.headers, request.headers_mut());
+        let response = sender.send_request(request).await?;
+        let (head, incoming) = response.into_parts();
+        let bytes = incoming.collect().await?.to_bytes();
+        drop(sender);
+        driver.abort();
+        let mut answer = Response::new(Full::new(bytes));
+        *answer.status_mut() = head.status;
+        copy_end_to_end(&head.headers, answer.headers_mut());
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(answer)
+    };
+    match tokio::time::timeout(FORWARD_TIMEOUT, exchange).await {
+        Ok(Ok(answer)) => answer,
+        Ok(Err(error)) => bad_gateway(&error.to_string()),
+        Err(_) => bad_gateway(&format!("moto did not answer within {FORWARD_TIMEOUT:?}")),
+    }
+}
+
+/// Copies the headers that describe the message itself, not the connection; the length is
+/// recomputed from the (possibly rewritten) body.
+fn copy_end_to_end(from: &HeaderMap, to: &mut HeaderMap) {
+    const HOP_BY_HOP: [header::HeaderName; 4] = [
+        header::CONNECTION,
+        header::TRANSFER_ENCODING,
+        header::CONTENT_LENGTH,
+        header::UPGRADE,
+    ];
+    for (name, value) in from {
+        if !HOP_BY_HOP.contains(name) && name.as_str() != "keep-alive" {
+            to.append(name.clone(), value.clone());
+        }
+    }
+}
+
+fn bad_gateway(reason: &str) -> Answer {
+    answer(
+        StatusCode::BAD_GATEWAY,
+        "text/plain",
+        format!("bridge: cannot reach moto: {reason}"),
+    )
+}
+
+/// A complete answer with a body.
+fn answer(status: StatusCode, content_type: &'static str, body: String) -> Answer {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}

@@ -1,0 +1,383 @@
+//! Everything a keeper tick runs against, started by one call: a simulated 3-member GR cluster
+//! `orders` (instances `orders-1`..`orders-3`, as in `events/`), moto with the resources the
+//! template declares, and the bridge in front of moto; the environment that points grkeeper at
+//! them; and readers for what grkeeper left behind (alerts, journal items, topology events).
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), grkeeper_e2e::harness::HarnessError> {
+//! use grkeeper_e2e::harness::{Harness, event};
+//! let h = Harness::start().await?;
+//! let env = h.env(); // GRKEEPER_*, AWS_ENDPOINT_URL (the bridge), region, dummy keys
+//! h.sim.crash("orders-2")?; // faults and ground truth: gr_sim::Cluster
+//! let input = event("rds-instance-restarted.json")?; // what a function receives
+//! let alerts = h.alerts().await?; // SNS envelopes read back from an SQS subscription
+//! let journal = h.journal().await?; // every item of the DynamoDB table
+//! # drop((env, input, alerts, journal)); Ok(()) }
+//! ```
+//!
+//! The simulator runs in real time with `Timing::fast()` (tens of milliseconds), and the
+//! environment sets grkeeper's timeouts to match: one second to connect, a few to verify.
+//! Everything stops when the [`Harness`] is dropped. The readers talk to moto directly, never
+//! through the bridge, so a fault set on the bridge never hides what grkeeper did.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use aws_config::SdkConfig;
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_sqs::error::DisplayErrorContext;
+use gr_sim::{Cluster, SimConfig, SimError, Timing};
+use serde_json::Value;
+
+use crate::bridge::Bridge;
+use crate::moto::{Moto, MotoError};
+use crate::queue::Queue;
+use crate::resources::{self, CLUSTER_TAG};
+use crate::tools;
+
+/// The cluster's name (its instances' `grkeeper:cluster` tag).
+pub const CLUSTER: &str = "orders";
+/// Its instances, as the files in `events/` name them.
+pub const MEMBERS: [&str; 3] = ["orders-1", "orders-2", "orders-3"];
+/// The journal table.
+pub const TABLE: &str = "grkeeper";
+/// The topology bus.
+pub const BUS: &str = "grkeeper-topology";
+const TOPIC: &str = "grkeeper-alerts";
+const SECRET: &str = "grkeeper/members";
+const DB_USER: &str = "grkeeper";
+const DB_PASSWORD: &str = "e2e-members-password";
+
+/// Why the harness could not start or read something back.
+#[derive(Debug, thiserror::Error)]
+pub enum HarnessError {
+    /// moto did not start.
+    #[error(transparent)]
+    Moto(#[from] MotoError),
+    /// The simulator refused a configuration or a fault.
+    #[error("simulator: {0}")]
+    Sim(#[from] SimError),
+    /// A port on 127.0.0.1 could not be bound (the bridge's, or one left closed).
+    #[error("cannot listen on 127.0.0.1: {0}")]
+    Listen(#[source] std::io::Error),
+    /// An AWS call to moto failed.
+    #[error("{call} failed: {message}")]
+    Aws {
+        /// Service and operation.
+        call: &'static str,
+        /// The SDK error with its causes.
+        message: String,
+    },
+    /// A resource could not be described to the SDK.
+    #[error("setting up: {0}")]
+    Setup(String),
+    /// A queue did not receive what was expected in time.
+    #[error("expected {expected} messages in {queue}, got {}: {got:#?}", got.len())]
+    Delivery {
+        /// The queue URL.
+        queue: String,
+        /// How many were expected.
+        expected: usize,
+        /// What did arrive.
+        got: Vec<Value>,
+    },
+    /// A message or file is not the JSON it should be.
+    #[error("{what} is not the JSON expected: {reason}")]
+    Json {
+        /// What was read.
+        what: String,
+        /// Why it does not fit.
+        reason: String,
+    },
+    /// A file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl HarnessError {
+    /// An SDK failure of `call`, with every cause (the service's code and message included).
+    pub fn aws(call: &'static str, error: impl std::error::Error) -> Self {
+        HarnessError::Aws {
+            call,
+            message: DisplayErrorContext(error).to_string(),
+        }
+    }
+}
+
+/// One alert as a subscriber gets it: the SNS envelope's subject, message and attributes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    /// `Subject`.
+    pub subject: String,
+    /// `Message`: the body.
+    pub message: String,
+    /// `MessageAttributes`, name -> value.
+    pub attributes: BTreeMap<String, String>,
+}
+
+impl Alert {
+    /// Reads an SNS envelope as an SQS subscription receives it.
+    pub fn from_envelope(envelope: &Value) -> Result<Alert, HarnessError> {
+        let text = |name: &str| {
+            envelope[name]
+                .as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| HarnessError::Json {
+                    what: "an SNS envelope".into(),
+                    reason: format!("no string {name:?} in {envelope}"),
+                })
+        };
+        let attributes = envelope["MessageAttributes"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(name, attribute)| {
+                let value = attribute["Value"].as_str().unwrap_or_default().to_owned();
+                (name.clone(), value)
+            })
+            .collect();
+        Ok(Alert {
+            subject: text("Subject")?,
+            message: text("Message")?,
+            attributes,
+        })
+    }
+
+    /// The value of MessageAttribute `name` (empty when absent).
+    pub fn attribute(&self, name: &str) -> &str {
+        self.attributes.get(name).map_or("", String::as_str)
+    }
+}
+
+/// A running simulator, moto and bridge, with grkeeper's resources in place.
+#[derive(Debug)]
+pub struct Harness {
+    /// The simulated cluster: faults, ground truth, RDS control plane.
+    pub sim: Arc<Cluster>,
+    /// The proxy grkeeper's AWS calls go through: faults, and which calls were made.
+    pub bridge: Bridge,
+    /// The AWS stand-in behind the bridge.
+    pub moto: Moto,
+    aws: SdkConfig,
+    alerts: Queue,
+    topology: Queue,
+    topic_arn: String,
+    secret_arn: String,
+}
+
+impl Harness {
+    /// The cluster `orders` with every member ONLINE.
+    pub async fn start() -> Result<Harness, HarnessError> {
+        Harness::start_with(|config| config).await
+    }
+
+    /// The same after `change` adjusted the simulator's configuration (members' settings,
+    /// start state, credentials); the members keep their names.
+    pub async fn start_with(
+        change: impl FnOnce(SimConfig) -> SimConfig,
+    ) -> Result<Harness, HarnessError> {
+        let config = SimConfig::new(MEMBERS)
+            .user(DB_USER, DB_PASSWORD)
+            .real_time(Timing::fast());
+        let sim = Arc::new(Cluster::start(change(config)).await?);
+        let moto = Moto::start().await?;
+        let bridge = Bridge::start(&moto, Arc::clone(&sim))
+            .await
+            .map_err(HarnessError::Listen)?;
+        let aws = moto.sdk_config().await;
+        let rds = aws_sdk_rds::Client::new(&aws);
+        for member in sim.truth().members {
+            let tags = [(CLUSTER_TAG, CLUSTER)];
+            resources::db_instance(&rds, &member.name, "mysql", Some(&member.version), &tags)
+                .await?;
+        }
+        resources::journal_table(&aws_sdk_dynamodb::Client::new(&aws), TABLE).await?;
+        let (topic_arn, alerts) = resources::topic_with_queue(&aws, TOPIC).await?;
+        let topology = resources::bus_with_queue(&aws, BUS).await?;
+        let secrets = aws_sdk_secretsmanager::Client::new(&aws);
+        let secret_arn =
+            resources::member_secret(&secrets, SECRET, sim.user(), sim.password()).await?;
+        Ok(Harness {
+            sim,
+            bridge,
+            moto,
+            aws,
+            alerts,
+            topology,
+            topic_arn,
+            secret_arn,
+        })
+    }
+
+    /// grkeeper's environment: every `GRKEEPER_*` variable that matters here, and the AWS
+    /// variables that send its SDK clients through the bridge with dummy credentials.
+    pub fn env(&self) -> BTreeMap<String, String> {
+        let overrides = self
+            .sim
+            .names()
+            .iter()
+            .filter_map(|name| Some(format!("{name}={}", self.sim.addr(name).ok()?)))
+            .collect::<Vec<_>>()
+            .join(",");
+        let grkeeper = [
+            ("GRKEEPER_CLUSTER_TAG", CLUSTER_TAG.to_owned()),
+            ("GRKEEPER_SECRET_ARN", self.secret_arn.clone()),
+            ("GRKEEPER_TABLE", TABLE.to_owned()),
+            ("GRKEEPER_TOPIC_ARN", self.topic_arn.clone()),
+            ("GRKEEPER_EVENT_BUS", BUS.to_owned()),
+            ("GRKEEPER_ENDPOINT_OVERRIDES", overrides),
+            ("GRKEEPER_TLS", "disabled".to_owned()),
+            // The simulator answers in microseconds; a blackholed member costs one second.
+            ("GRKEEPER_CONNECT_TIMEOUT_MS", "1000".to_owned()),
+            ("GRKEEPER_QUERY_TIMEOUT_MS", "2000".to_owned()),
+            // Fast timings settle well under a second; a few seconds absorb a busy machine.
+            ("GRKEEPER_VERIFY_TIMEOUT_SECS", "5".to_owned()),
+            ("GRKEEPER_LEASE_SECS", "30".to_owned()),
+        ];
+        let mut env: BTreeMap<String, String> = self
+            .moto
+            .env()
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect();
+        env.insert("AWS_ENDPOINT_URL".into(), self.bridge.endpoint_url());
+        env.extend(grkeeper.map(|(name, value)| (name.to_owned(), value)));
+        env
+    }
+
+    /// The SDK configuration for moto itself (not through the bridge), for checks and setup.
+    pub fn aws(&self) -> &SdkConfig {
+        &self.aws
+    }
+
+    /// The SDK configuration grkeeper builds, aimed at the bridge: its timeouts and retries,
+    /// so a fault set on the bridge meets the same retries as in a tick.
+    pub async fn bridged_aws(&self) -> SdkConfig {
+        self.moto
+            .config_loader()
+            .endpoint_url(self.bridge.endpoint_url())
+            .timeout_config(grkeeper::aws::timeouts())
+            .retry_config(grkeeper::aws::retries())
+            .load()
+            .await
+    }
+
+    /// Every alert published so far and not yet read, oldest first (waits until none has
+    /// arrived for a couple of seconds).
+    pub async fn alerts(&self) -> Result<Vec<Alert>, HarnessError> {
+        let envelopes = self.alerts.drain().await?;
+        envelopes.iter().map(Alert::from_envelope).collect()
+    }
+
+    /// Every topology event put so far and not yet read (EventBridge events as JSON).
+    pub async fn topology_events(&self) -> Result<Vec<Value>, HarnessError> {
+        self.topology.drain().await
+    }
+
+    /// Every item of the journal table, DynamoDB types turned into JSON (strings, numbers,
+    /// maps, lists), sorted by `pk` then `sk`.
+    pub async fn journal(&self) -> Result<Vec<Value>, HarnessError> {
+        let dynamodb = aws_sdk_dynamodb::Client::new(&self.aws);
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = dynamodb
+                .scan()
+                .table_name(TABLE)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| HarnessError::aws("DynamoDB.Scan", e))?;
+            items.extend(page.items().iter().map(item_json));
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        let key = |item: &Value| (item["pk"].to_string(), item["sk"].to_string());
+        items.sort_by_key(key);
+        Ok(items)
+    }
+
+    /// The journal's action items (`sk` = `action#...`), oldest first.
+    pub async fn actions(&self) -> Result<Vec<Value>, HarnessError> {
+        let mut journal = self.journal().await?;
+        journal.retain(|item| {
+            item["sk"]
+                .as_str()
+                .is_some_and(|sk| sk.starts_with("action#"))
+        });
+        Ok(journal)
+    }
+
+    /// Replaces the members' secret, as a credential rotation would.
+    pub async fn put_secret(&self, username: &str, password: &str) -> Result<(), HarnessError> {
+        aws_sdk_secretsmanager::Client::new(&self.aws)
+            .put_secret_value()
+            .secret_id(&self.secret_arn)
+            .secret_string(resources::secret_json(username, password))
+            .send()
+            .await
+            .map_err(|e| HarnessError::aws("SecretsManager.PutSecretValue", e))?;
+        Ok(())
+    }
+}
+
+/// A Lambda input from the project's `events/` directory (e.g. `rds-instance-restarted.json`).
+pub fn event(file: &str) -> Result<Value, HarnessError> {
+    let path = tools::workspace_root().join("events").join(file);
+    let text = std::fs::read_to_string(&path).map_err(|source| HarnessError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|e| HarnessError::Json {
+        what: path.display().to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// `http://127.0.0.1:PORT` where nothing listens: an AWS endpoint that refuses connections.
+pub fn closed_endpoint() -> Result<String, HarnessError> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(HarnessError::Listen)?;
+    let port = listener.local_addr().map_err(HarnessError::Listen)?.port();
+    Ok(format!("http://127.0.0.1:{port}"))
+}
+
+/// One DynamoDB item as JSON.
+fn item_json(item: &HashMap<String, AttributeValue>) -> Value {
+    Value::Object(
+        item.iter()
+            .map(|(name, value)| (name.clone(), attribute_json(value)))
+            .collect(),
+    )
+}
+
+fn attribute_json(value: &AttributeValue) -> Value {
+    match value {
+        AttributeValue::S(text) => Value::String(text.clone()),
+        AttributeValue::N(number) => number_json(number),
+        AttributeValue::Bool(flag) => Value::Bool(*flag),
+        AttributeValue::Null(_) => Value::Null,
+        AttributeValue::M(map) => item_json(map),
+        AttributeValue::L(list) => Value::Array(list.iter().map(attribute_json).collect()),
+        AttributeValue::Ss(texts) => texts.iter().cloned().map(Value::String).collect(),
+        AttributeValue::Ns(numbers) => numbers.iter().map(|n| number_json(n)).collect(),
+        // Binary values: grkeeper writes none; show them rather than hide them.
+        other => Value::String(format!("{other:?}")),
+    }
+}
+
+fn number_json(number: &str) -> Value {
+    number
+        .parse::<i64>()
+        .map(Value::from)
+        .or_else(|_| number.parse::<f64>().map(Value::from))
+        .unwrap_or_else(|_| Value::String(number.to_owned()))
+}

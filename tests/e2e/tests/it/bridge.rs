@@ -1,0 +1,160 @@
+//! The bridge in front of moto, through grkeeper's own RDS adapter and the SDK: reboots, stops
+//! and starts reach the simulated members, RDS answers show the simulator's statuses, refused
+//! transitions are RDS's errors, every other service passes through, and faults fail calls.
+
+use std::time::Duration;
+
+use gr_sim::{GtidSet, Timing};
+use grkeeper::alert::{AlertMessage, Notifier, SnsNotifier};
+use grkeeper::observe::{AwsRds, RdsControl, RdsError};
+use grkeeper_e2e::bridge::Failure;
+use grkeeper_e2e::harness::{Harness, MEMBERS};
+
+/// Settle bound for the fast simulator (it needs well under a second).
+const SETTLE: Duration = Duration::from_secs(10);
+
+/// A reboot that lasts long enough to be seen `rebooting` on a busy machine.
+async fn slow_reboots() -> Harness {
+    Harness::start_with(|config| {
+        config.real_time(Timing {
+            reboot: Duration::from_secs(2),
+            start: Duration::from_secs(2),
+            ..Timing::fast()
+        })
+    })
+    .await
+    .unwrap()
+}
+
+async fn status(rds: &AwsRds, id: &str) -> String {
+    let described = rds.describe(&[id.to_owned()]).await.unwrap();
+    described[0].1.seen().unwrap().status.0.clone()
+}
+
+#[tokio::test]
+async fn a_reboot_through_the_rds_api_restarts_the_member_which_is_seen_rebooting() {
+    let h = slow_reboots().await;
+    h.sim.commit("orders-1", 3).unwrap();
+    let committed = h.sim.truth().all_executed();
+    let rds = AwsRds::new(aws_sdk_rds::Client::new(&h.bridged_aws().await));
+
+    rds.reboot("orders-2").await.unwrap();
+    assert_eq!(status(&rds, "orders-2").await, "rebooting");
+    assert_eq!(status(&rds, "orders-1").await, "available");
+    assert!(!h.sim.truth().member("orders-2").unwrap().up);
+
+    let truth = h
+        .sim
+        .wait_for(SETTLE, |t| t.state("orders-2") == "ONLINE")
+        .await
+        .unwrap();
+    assert_eq!(status(&rds, "orders-2").await, "available");
+    assert!(!truth.split_brain());
+    let executed: GtidSet = truth
+        .member("orders-2")
+        .unwrap()
+        .gtid_executed
+        .parse()
+        .unwrap();
+    assert!(committed.is_subset_of(&executed), "{truth:?}");
+    assert_eq!(h.bridge.count("rds", "RebootDBInstance"), 1);
+}
+
+#[tokio::test]
+async fn a_stopped_instance_cannot_be_rebooted_and_comes_back_when_started() {
+    let h = slow_reboots().await;
+    let sdk = aws_sdk_rds::Client::new(&h.bridged_aws().await);
+    let rds = AwsRds::new(sdk.clone());
+    let stopped = sdk
+        .stop_db_instance()
+        .db_instance_identifier("orders-3")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        stopped.db_instance().unwrap().db_instance_status(),
+        Some("stopping")
+    );
+    h.sim
+        .wait_for(SETTLE, |t| {
+            t.member("orders-3").unwrap().instance_status == gr_sim::InstanceStatus::Stopped
+        })
+        .await
+        .unwrap();
+    assert_eq!(status(&rds, "orders-3").await, "stopped");
+
+    let refused = rds.reboot("orders-3").await.unwrap_err();
+    let RdsError::InvalidState { instance, message } = &refused else {
+        panic!("expected InvalidDBInstanceState, got {refused:?}");
+    };
+    assert_eq!(instance, "orders-3");
+    assert!(message.contains("available"), "{message}");
+    assert!(!h.sim.truth().member("orders-3").unwrap().up);
+
+    sdk.start_db_instance()
+        .db_instance_identifier("orders-3")
+        .send()
+        .await
+        .unwrap();
+    h.sim
+        .wait_for(SETTLE, |t| t.state("orders-3") == "ONLINE")
+        .await
+        .unwrap();
+    assert_eq!(status(&rds, "orders-3").await, "available");
+}
+
+#[tokio::test]
+async fn instances_the_simulator_does_not_know_are_moto_s_alone() {
+    let h = Harness::start().await.unwrap();
+    let rds = AwsRds::new(aws_sdk_rds::Client::new(&h.bridged_aws().await));
+    let missing = rds.reboot("orders-9").await.unwrap_err();
+    assert!(matches!(missing, RdsError::NotFound { .. }), "{missing:?}");
+    let inventory = rds.clusters_by_tag("grkeeper:cluster").await.unwrap();
+    assert_eq!(inventory[0].cluster, "orders");
+    assert_eq!(inventory[0].instances, MEMBERS);
+}
+
+#[tokio::test]
+async fn a_throttled_operation_fails_as_throttling_after_the_sdk_retries_and_others_pass() {
+    let h = Harness::start().await.unwrap();
+    let rds = AwsRds::new(aws_sdk_rds::Client::new(&h.bridged_aws().await));
+    h.bridge
+        .fail("rds", Some("DescribeDBInstances"), Failure::Throttle);
+
+    let error = rds.describe(&["orders-1".to_owned()]).await.unwrap_err();
+    assert!(error.is_throttled(), "{error:?}");
+    assert!(error.is_retryable());
+    // grkeeper's retry policy: three attempts.
+    assert_eq!(h.bridge.count("rds", "DescribeDBInstances"), 3);
+    rds.reboot("orders-1").await.unwrap();
+
+    h.bridge.heal();
+    assert_eq!(status(&rds, "orders-2").await, "available");
+}
+
+#[tokio::test]
+async fn a_dropped_connection_fails_a_service_as_unreachable_and_leaves_the_others() {
+    let h = Harness::start().await.unwrap();
+    let aws = h.bridged_aws().await;
+    let topic_arn = h.env()["GRKEEPER_TOPIC_ARN"].clone();
+    let notifier = SnsNotifier::new(aws_sdk_sns::Client::new(&aws), topic_arn);
+    let message = AlertMessage {
+        subject: "bridge test".into(),
+        body: "through the bridge".into(),
+        attributes: [("severity".to_owned(), "warning".to_owned())].into(),
+    };
+    h.bridge.fail("sns", None, Failure::Drop);
+
+    let error = notifier.publish(&message).await.unwrap_err();
+    assert_eq!(error.kind(), "aws_unreachable", "{error}");
+    assert!(h.alerts().await.unwrap().is_empty());
+    let rds = AwsRds::new(aws_sdk_rds::Client::new(&aws));
+    assert_eq!(status(&rds, "orders-1").await, "available");
+
+    h.bridge.heal();
+    notifier.publish(&message).await.unwrap();
+    let alerts = h.alerts().await.unwrap();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0].subject, "bridge test");
+    assert_eq!(alerts[0].attribute("severity"), "warning");
+}
