@@ -3,11 +3,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod act_actions;
+mod alert_sns;
+mod aws_unreachable;
 mod bridge;
 mod infra_functions;
 mod infra_iam;
 mod infra_rules;
+mod journal_dynamo;
 mod observe_probe;
 mod observe_rds;
 mod sim_members;
 mod template;
+mod topology_eventbridge;
