@@ -184,8 +184,8 @@ impl AwsError {
     }
 }
 
-/// Error codes AWS services use for throttling (the SDK's own retry classifier list, plus SNS's
-/// `Throttled`).
+/// Error codes AWS services use for throttling or contention (the SDK's own retry classifier
+/// list, plus SNS's `Throttled` and DynamoDB's transaction cancellation reasons).
 const THROTTLING: &[&str] = &[
     "Throttling",
     "ThrottlingException",
@@ -196,6 +196,10 @@ const THROTTLING: &[&str] = &[
     "TooManyRequestsException",
     "ProvisionedThroughputExceededException",
     "TransactionInProgressException",
+    // DynamoDB transaction cancellation reasons.
+    "ProvisionedThroughputExceeded",
+    "ThrottlingError",
+    "TransactionConflict",
     "RequestLimitExceeded",
     "LimitExceededException",
     "KMSThrottlingException",
@@ -260,6 +264,18 @@ mod tests {
             assert_eq!(class, FailureClass::Throttled, "{code}");
             assert!(class.is_retryable());
         }
+    }
+
+    #[test]
+    fn a_transaction_cancelled_by_a_conflict_or_throttling_is_retryable() {
+        for code in [
+            "TransactionConflict",
+            "ThrottlingError",
+            "ProvisionedThroughputExceeded",
+        ] {
+            assert!(classify_service(Some(code), None).is_retryable(), "{code}");
+        }
+        assert!(!classify_service(Some("ValidationError"), None).is_retryable());
     }
 
     #[test]

@@ -107,6 +107,19 @@ impl DynamoJournal {
             if failed(1) {
                 return Ok(Fenced::ItemConditionFailed);
             }
+            // Cancelled for another reason (a conflicting transaction, throttling): classify
+            // by that reason's code, not by the umbrella exception's.
+            if let Some(reason) = cancelled
+                .cancellation_reasons()
+                .iter()
+                .find(|r| r.code().is_some_and(|c| c != "None"))
+            {
+                let detail = reason
+                    .message()
+                    .unwrap_or("transaction cancelled")
+                    .to_owned();
+                return Err(AwsError::entry_failure(TRANSACT, reason.code(), detail).into());
+            }
         }
         Err(AwsError::from_sdk(TRANSACT, error).into())
     }
