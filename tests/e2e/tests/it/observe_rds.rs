@@ -1,33 +1,23 @@
 //! The RDS and Secrets Manager adapters against moto: inventory by tag, DescribeDBInstances
 //! records, reboot refusals, and credentials from a secret.
 
-use aws_sdk_rds::types::Tag;
 use grkeeper::config::Inventory;
 use grkeeper::observe::{
     AwsRds, ClusterInventory, RdsControl, RdsError, SecretError, SecretSource,
     SecretsManagerSource, inventory,
 };
 use grkeeper_e2e::moto::Moto;
+use grkeeper_e2e::resources;
 
-const TAG: &str = "grkeeper:cluster";
+const TAG: &str = resources::CLUSTER_TAG;
 
 async fn create(rds: &aws_sdk_rds::Client, id: &str, engine: &str, cluster: Option<&str>) {
-    let mut request = rds
-        .create_db_instance()
-        .db_instance_identifier(id)
-        .db_instance_class("db.t3.micro")
-        .engine(engine)
-        .allocated_storage(20)
-        .master_username("admin")
-        .master_user_password("not-a-real-password")
-        .tags(Tag::builder().key("team").value("data").build());
-    if engine == "mysql" {
-        request = request.engine_version("8.0.36");
-    }
-    if let Some(cluster) = cluster {
-        request = request.tags(Tag::builder().key(TAG).value(cluster).build());
-    }
-    request.send().await.unwrap();
+    let version = (engine == "mysql").then_some("8.0.36");
+    let mut tags = vec![("team", "data")];
+    tags.extend(cluster.map(|cluster| (TAG, cluster)));
+    resources::db_instance(rds, id, engine, version, &tags)
+        .await
+        .unwrap();
 }
 
 /// moto with orders = db2, db1 (MySQL), billing = b1, an untagged MySQL instance and a tagged
