@@ -170,6 +170,7 @@ fn the_role_grants_exactly_the_actions_grkeeper_uses() {
         "dynamodb:UpdateItem",
         "dynamodb:DeleteItem",
         "dynamodb:Query",
+        "dynamodb:ConditionCheckItem",
         "secretsmanager:GetSecretValue",
         "events:PutEvents",
         "sqs:SendMessage",
