@@ -8,6 +8,7 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use aws_config::SdkConfig;
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 use tracing::{info, warn};
@@ -88,19 +89,28 @@ impl Deps {
     /// database credentials.
     pub async fn from_env(function: Function) -> Result<Deps, InitError> {
         let config = Config::from_env()?;
-        let sdk = aws::sdk_config().await;
+        Deps::new(function, config, &aws::sdk_config().await).await
+    }
+
+    /// The same from a configuration and an SDK configuration already read (the end-to-end
+    /// tests read them from a harness's environment map instead of the process environment).
+    pub async fn new(
+        function: Function,
+        config: Config,
+        sdk: &SdkConfig,
+    ) -> Result<Deps, InitError> {
         let secrets = SecretsManagerSource::new(
-            aws_sdk_secretsmanager::Client::new(&sdk),
+            aws_sdk_secretsmanager::Client::new(sdk),
             config.secret_arn.clone(),
         );
         let credentials = secrets.credentials().await?;
         let keeper = Keeper {
-            rds: AwsRds::new(aws_sdk_rds::Client::new(&sdk)),
+            rds: AwsRds::new(aws_sdk_rds::Client::new(sdk)),
             members: MysqlMembers::new(ConnectSettings::from_config(&config), credentials),
-            journal: DynamoJournal::new(aws_sdk_dynamodb::Client::new(&sdk), config.table.clone()),
-            notifier: SnsNotifier::new(aws_sdk_sns::Client::new(&sdk), config.topic_arn.clone()),
+            journal: DynamoJournal::new(aws_sdk_dynamodb::Client::new(sdk), config.table.clone()),
+            notifier: SnsNotifier::new(aws_sdk_sns::Client::new(sdk), config.topic_arn.clone()),
             bus: EventBridgeBus::new(
-                aws_sdk_eventbridge::Client::new(&sdk),
+                aws_sdk_eventbridge::Client::new(sdk),
                 config.event_bus.clone(),
             ),
             clock: SystemClock,
