@@ -126,20 +126,7 @@ where
     M: MemberProbe + MemberControl,
     R: RdsControl,
 {
-    let started = Instant::now();
-    let check = match target(action, context) {
-        Ok(check) => check,
-        Err(why) => return Outcome::new(action, Verdict::NotAttempted, why),
-    };
-    let mut outcome = match action.kind {
-        ActionKind::Rejoin => call(action, &check, Procedure::StartJoin).await,
-        ActionKind::Bootstrap => call(action, &check, Procedure::StartBootstrap).await,
-        ActionKind::Expel => call(action, &check, Procedure::Stop).await,
-        ActionKind::Reboot => reboot(action, &check).await,
-    };
-    outcome.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    info!(verdict = ?outcome.verdict, summary = %outcome.summary, "action done");
-    outcome
+    run(action, context, false).await
 }
 
 /// Verifies an action an earlier tick started but never recorded an outcome for (it died or
@@ -150,17 +137,35 @@ where
     M: MemberProbe + MemberControl,
     R: RdsControl,
 {
+    run(action, context, true).await
+}
+
+async fn run<M, R>(action: &Action, context: &Context<'_, M, R>, resumed: bool) -> Outcome
+where
+    M: MemberProbe + MemberControl,
+    R: RdsControl,
+{
     let started = Instant::now();
     let check = match target(action, context) {
         Ok(check) => check,
         Err(why) => return Outcome::new(action, Verdict::NotAttempted, why),
     };
-    let mut outcome = Outcome::new(action, Verdict::Unverified, String::new());
-    // A reboot requested by the earlier tick has happened or is happening: do not wait to see
-    // RDS leave `available`, which may be over.
-    check.wait(&mut outcome, true).await;
+    let mut outcome = if resumed {
+        let mut outcome = Outcome::new(action, Verdict::Unverified, String::new());
+        // A reboot requested by the earlier tick has happened or is happening: do not wait to
+        // see RDS leave `available`, which may be over.
+        check.wait(&mut outcome, true).await;
+        outcome
+    } else {
+        match action.kind {
+            ActionKind::Rejoin => call(action, &check, Procedure::StartJoin).await,
+            ActionKind::Bootstrap => call(action, &check, Procedure::StartBootstrap).await,
+            ActionKind::Expel => call(action, &check, Procedure::Stop).await,
+            ActionKind::Reboot => reboot(action, &check).await,
+        }
+    };
     outcome.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    info!(verdict = ?outcome.verdict, summary = %outcome.summary, "resumed action verified");
+    info!(verdict = ?outcome.verdict, summary = %outcome.summary, resumed, "action done");
     outcome
 }
 

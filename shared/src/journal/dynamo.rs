@@ -19,9 +19,8 @@ use crate::plan::{Action, Approval, Condition, History, Outcome, Pause};
 
 use super::codec::{PK, SK, decode, encode, to_attribute};
 use super::items::{
-    self, ActionItem, ApprovalItem, ConditionsItem, FENCE_CONDITION, FIRST_TAKE_CONDITION,
-    IncidentsItem, Item, LeaseItem, PauseItem, TAKE_OVER_CONDITION, action_key, approval_key,
-    epoch_secs, partition, pause_key, secs_after,
+    self, ActionItem, ConditionsItem, FENCE_CONDITION, FIRST_TAKE_CONDITION, IncidentsItem, Item,
+    LeaseItem, TAKE_OVER_CONDITION, action_key, epoch_secs, partition, pause_key, secs_after,
 };
 use super::{ActionId, Journal, JournalError, Lease, LeaseGrant, LeaseStore, journal_time};
 
@@ -470,12 +469,8 @@ impl Journal for DynamoJournal {
         instance: Option<&str>,
         pause: &Pause,
     ) -> Result<(), JournalError> {
-        let item = Item::Pause(PauseItem {
-            instance: instance.map(str::to_owned),
-            pause: pause.clone(),
-            expires_at: epoch_secs(pause.until),
-        });
-        self.put_item(cluster, &pause_key(instance), &item).await
+        let (key, item) = Item::pause(instance, pause);
+        self.put_item(cluster, &key, &item).await
     }
 
     #[instrument(skip(self))]
@@ -492,11 +487,7 @@ impl Journal for DynamoJournal {
 
     #[instrument(skip(self))]
     async fn approve(&self, cluster: &str, approval: &Approval) -> Result<(), JournalError> {
-        let item = Item::Approval(ApprovalItem {
-            approval: approval.clone(),
-            expires_at: epoch_secs(approval.expires),
-        });
-        let key = approval_key(approval.action, approval.instance.as_deref());
+        let (key, item) = Item::approval(approval);
         self.put_item(cluster, &key, &item).await
     }
 }

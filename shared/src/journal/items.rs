@@ -70,6 +70,28 @@ pub(crate) enum Item {
 }
 
 impl Item {
+    /// A pause of the cluster (or of one instance) and its sort key; it expires with the pause.
+    pub(crate) fn pause(instance: Option<&str>, pause: &Pause) -> (String, Item) {
+        let item = Item::Pause(PauseItem {
+            instance: instance.map(str::to_owned),
+            pause: pause.clone(),
+            expires_at: epoch_secs(pause.until),
+        });
+        (pause_key(instance), item)
+    }
+
+    /// An approval and its sort key; it expires with the approval.
+    pub(crate) fn approval(approval: &Approval) -> (String, Item) {
+        let item = Item::Approval(ApprovalItem {
+            approval: approval.clone(),
+            expires_at: epoch_secs(approval.expires),
+        });
+        (
+            approval_key(approval.action, approval.instance.as_deref()),
+            item,
+        )
+    }
+
     /// Reads an item's attributes (as JSON) by its sort key.
     pub(crate) fn from_json(sk: &str, value: serde_json::Value) -> Result<Item, String> {
         fn parse<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, String> {

@@ -11,8 +11,8 @@ use crate::alert::Incident;
 use crate::plan::{Action, Approval, Condition, History, Outcome, Pause};
 
 use super::items::{
-    self, ActionItem, ApprovalItem, ConditionsItem, IncidentsItem, Item, LeaseItem, PauseItem,
-    action_key, approval_key, at_secs, epoch_secs, partition, pause_key, secs_after,
+    self, ActionItem, ConditionsItem, IncidentsItem, Item, LeaseItem, action_key, at_secs,
+    epoch_secs, partition, pause_key, secs_after,
 };
 use super::{ActionId, Journal, JournalError, Lease, LeaseGrant, LeaseStore, journal_time};
 
@@ -209,12 +209,8 @@ impl Journal for MemoryJournal {
         instance: Option<&str>,
         pause: &Pause,
     ) -> Result<(), JournalError> {
-        let item = Item::Pause(PauseItem {
-            instance: instance.map(str::to_owned),
-            pause: pause.clone(),
-            expires_at: epoch_secs(pause.until),
-        });
-        self.with_items(cluster, |items| items.insert(pause_key(instance), item));
+        let (key, item) = Item::pause(instance, pause);
+        self.with_items(cluster, |items| items.insert(key, item));
         Ok(())
     }
 
@@ -224,11 +220,7 @@ impl Journal for MemoryJournal {
     }
 
     async fn approve(&self, cluster: &str, approval: &Approval) -> Result<(), JournalError> {
-        let key = approval_key(approval.action, approval.instance.as_deref());
-        let item = Item::Approval(ApprovalItem {
-            approval: approval.clone(),
-            expires_at: epoch_secs(approval.expires),
-        });
+        let (key, item) = Item::approval(approval);
         self.with_items(cluster, |items| items.insert(key, item));
         Ok(())
     }
