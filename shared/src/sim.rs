@@ -1,0 +1,158 @@
+//! grkeeper wired to the simulator (`gr-sim`, feature `sim`): the pieces the demo and the
+//! end-to-end tests both need to run the real adapters against a simulated cluster.
+//!
+//! - [`SimRds`]: an [`RdsControl`] over the simulator's RDS control plane (statuses,
+//!   `RebootDBInstance` restarting the member);
+//! - [`endpoint_overrides`]: each instance's SQL traffic to its member's loopback port, so
+//!   [`MysqlMembers`](crate::observe::MysqlMembers) reaches it over TCP.
+//!
+//! The simulator knows nothing of grkeeper (it is written from the domain reference, so the two
+//! check each other); this module is the only place that knows both.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use gr_sim::Cluster;
+
+use crate::model::{InstanceStatus, Observed, RdsInstance};
+use crate::observe::rds::Described;
+use crate::observe::{ClusterInventory, Endpoint, EndpointOverrides, RdsControl, RdsError};
+
+/// The port RDS reports for every instance (the members listen elsewhere on loopback; the
+/// endpoint overrides send traffic there).
+const RDS_PORT: u16 = 3306;
+
+/// `RdsControl` over the simulator's RDS control plane: every simulated member is one instance
+/// of one cluster, tagged `grkeeper:cluster=<name>`.
+#[derive(Debug, Clone)]
+pub struct SimRds {
+    sim: Arc<Cluster>,
+    cluster: String,
+}
+
+impl SimRds {
+    /// The instances of `sim`, as the cluster named `cluster`.
+    pub fn new(sim: Arc<Cluster>, cluster: impl Into<String>) -> Self {
+        SimRds {
+            sim,
+            cluster: cluster.into(),
+        }
+    }
+
+    /// The cluster's inventory: every simulated member, in configuration order.
+    pub fn inventory(&self) -> ClusterInventory {
+        ClusterInventory {
+            cluster: self.cluster.clone(),
+            instances: self.sim.names().to_vec(),
+        }
+    }
+}
+
+impl RdsControl for SimRds {
+    async fn clusters_by_tag(&self, _tag_key: &str) -> Result<Vec<ClusterInventory>, RdsError> {
+        Ok(vec![self.inventory()])
+    }
+
+    async fn describe(&self, ids: &[String]) -> Result<Described, RdsError> {
+        let described = self.sim.rds().describe();
+        Ok(ids
+            .iter()
+            .map(|id| {
+                let reading = match described.iter().find(|info| &info.id == id) {
+                    Some(info) => Observed::Seen(RdsInstance {
+                        status: InstanceStatus(info.status.as_str().to_owned()),
+                        endpoint: Some(info.endpoint.clone()),
+                        port: Some(RDS_PORT),
+                        engine_version: Some(info.engine_version.clone()),
+                        parameter_apply_status: Some("in-sync".into()),
+                        tags: BTreeMap::from([("grkeeper:cluster".into(), self.cluster.clone())]),
+                    }),
+                    None => Observed::Failed(format!("no instance {id}")),
+                };
+                (id.clone(), reading)
+            })
+            .collect())
+    }
+
+    async fn reboot(&self, id: &str) -> Result<(), RdsError> {
+        self.sim.rds().reboot(id).map_err(|e| match e.code() {
+            "DBInstanceNotFound" => RdsError::NotFound {
+                instance: id.into(),
+            },
+            _ => RdsError::InvalidState {
+                instance: id.into(),
+                message: e.to_string(),
+            },
+        })
+    }
+}
+
+/// Each simulated member's instance id -> the loopback address it listens on.
+pub fn endpoint_overrides(sim: &Cluster) -> EndpointOverrides {
+    EndpointOverrides::new(
+        sim.names()
+            .iter()
+            .filter_map(|name| {
+                let addr = sim.addr(name).ok()?;
+                Some((
+                    name.clone(),
+                    Endpoint::new(addr.ip().to_string(), addr.port()),
+                ))
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use gr_sim::{SimConfig, Timing};
+
+    use super::*;
+
+    async fn sim() -> Arc<Cluster> {
+        let config = SimConfig::new(["orders-1", "orders-2"]).real_time(Timing::fast());
+        Arc::new(Cluster::start(config).await.unwrap())
+    }
+
+    #[tokio::test]
+    async fn every_member_is_an_available_instance_of_the_named_cluster() {
+        let rds = SimRds::new(sim().await, "orders");
+        let clusters = rds.clusters_by_tag("grkeeper:cluster").await.unwrap();
+        assert_eq!(clusters, vec![rds.inventory()]);
+        assert_eq!(clusters[0].instances, ["orders-1", "orders-2"]);
+        let ids = vec!["orders-2".to_owned(), "orders-9".to_owned()];
+        let described = rds.describe(&ids).await.unwrap();
+        let seen = described[0].1.seen().unwrap();
+        assert!(seen.status.is_available());
+        assert_eq!(seen.tags["grkeeper:cluster"], "orders");
+        assert!(described[1].1.failed().is_some());
+    }
+
+    #[tokio::test]
+    async fn a_reboot_goes_through_the_simulator_and_an_unknown_instance_is_not_found() {
+        let sim = sim().await;
+        let rds = SimRds::new(Arc::clone(&sim), "orders");
+        rds.reboot("orders-1").await.unwrap();
+        assert_eq!(sim.rds().describe()[0].status.as_str(), "rebooting");
+        assert!(matches!(
+            rds.reboot("orders-1").await,
+            Err(RdsError::InvalidState { .. })
+        ));
+        assert!(matches!(
+            rds.reboot("orders-9").await,
+            Err(RdsError::NotFound { .. })
+        ));
+    }
+
+    #[tokio::test]
+    async fn the_overrides_point_each_instance_at_its_member_s_loopback_port() {
+        let sim = sim().await;
+        let overrides = endpoint_overrides(&sim);
+        let addr = sim.addr("orders-2").unwrap();
+        assert_eq!(
+            overrides.as_map()["orders-2"],
+            Endpoint::new("127.0.0.1", addr.port())
+        );
+        assert_eq!(overrides.as_map().len(), 2);
+    }
+}
