@@ -1,19 +1,20 @@
 //! A simulated cluster wired to grkeeper's real adapters: [`MysqlMembers`] over TCP to each
 //! simulated member (endpoint overrides to its loopback port), and [`SimRds`], an `RdsControl`
-//! over the simulator's RDS control plane (statuses, RebootDBInstance restarting the member).
+//! over the simulator's RDS control plane (statuses, RebootDBInstance restarting the member),
+//! both from `grkeeper::sim`, which the demo uses too.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use gr_sim::{Cluster, SimConfig};
 use grkeeper::act::{Context, Verification};
 use grkeeper::config::Tls;
-use grkeeper::model::{Instance, InstanceStatus, Observed, RdsInstance};
+use grkeeper::model::Instance;
 use grkeeper::observe::{
     ClusterInventory, ConnectSettings, Credentials, Endpoint, EndpointOverrides, MysqlMembers,
-    RdsControl, RdsError, observe_cluster,
+    observe_cluster,
 };
+use grkeeper::sim::{SimRds, endpoint_overrides};
 
 /// How long a test waits for a verification (the fast simulator settles in well under a second).
 pub const VERIFY: Verification = Verification {
@@ -48,23 +49,10 @@ impl Sim {
             query_timeout: Duration::from_secs(5),
             tls: Tls::Disabled,
         };
-        let overrides = EndpointOverrides::new(
-            cluster
-                .names()
-                .iter()
-                .map(|name| {
-                    let addr = cluster.addr(name).unwrap();
-                    (
-                        name.clone(),
-                        Endpoint::new(addr.ip().to_string(), addr.port()),
-                    )
-                })
-                .collect::<BTreeMap<_, _>>(),
-        );
         Sim {
             members: MysqlMembers::new(settings, credentials),
-            rds: SimRds(Arc::clone(&cluster)),
-            overrides,
+            rds: SimRds::new(Arc::clone(&cluster), "sim"),
+            overrides: endpoint_overrides(&cluster),
             cluster,
         }
     }
@@ -76,10 +64,7 @@ impl Sim {
 
     /// Every member, as the keeper sees the cluster.
     pub fn inventory(&self) -> ClusterInventory {
-        ClusterInventory {
-            cluster: "sim".into(),
-            instances: self.cluster.names().to_vec(),
-        }
+        self.rds.inventory()
     }
 
     /// One observation of the whole cluster.
@@ -106,53 +91,5 @@ impl Sim {
             .unwrap()
             .server_uuid
             .clone()
-    }
-}
-
-/// `RdsControl` over the simulator's RDS control plane.
-pub struct SimRds(Arc<Cluster>);
-
-impl RdsControl for SimRds {
-    async fn clusters_by_tag(&self, _tag_key: &str) -> Result<Vec<ClusterInventory>, RdsError> {
-        Ok(vec![ClusterInventory {
-            cluster: "sim".into(),
-            instances: self.0.names().to_vec(),
-        }])
-    }
-
-    async fn describe(
-        &self,
-        ids: &[String],
-    ) -> Result<Vec<(String, Observed<RdsInstance, String>)>, RdsError> {
-        let described = self.0.rds().describe();
-        Ok(ids
-            .iter()
-            .map(|id| {
-                let reading = match described.iter().find(|info| &info.id == id) {
-                    Some(info) => Observed::Seen(RdsInstance {
-                        status: InstanceStatus(info.status.as_str().to_owned()),
-                        endpoint: Some(info.endpoint.clone()),
-                        port: Some(3306),
-                        engine_version: Some(info.engine_version.clone()),
-                        parameter_apply_status: Some("in-sync".into()),
-                        tags: BTreeMap::from([("grkeeper:cluster".into(), "sim".into())]),
-                    }),
-                    None => Observed::Failed(format!("no instance {id}")),
-                };
-                (id.clone(), reading)
-            })
-            .collect())
-    }
-
-    async fn reboot(&self, id: &str) -> Result<(), RdsError> {
-        self.0.rds().reboot(id).map_err(|e| match e.code() {
-            "DBInstanceNotFound" => RdsError::NotFound {
-                instance: id.into(),
-            },
-            _ => RdsError::InvalidState {
-                instance: id.into(),
-                message: e.to_string(),
-            },
-        })
     }
 }
