@@ -107,7 +107,7 @@ impl Deps {
         let keeper = Keeper {
             rds: AwsRds::new(aws_sdk_rds::Client::new(sdk)),
             members: MysqlMembers::new(ConnectSettings::from_config(&config), credentials),
-            journal: DynamoJournal::new(aws_sdk_dynamodb::Client::new(sdk), config.table.clone()),
+            journal: journal(sdk, &config),
             notifier: SnsNotifier::new(aws_sdk_sns::Client::new(sdk), config.topic_arn.clone()),
             bus: EventBridgeBus::new(
                 aws_sdk_eventbridge::Client::new(sdk),
@@ -122,6 +122,26 @@ impl Deps {
             function,
         })
     }
+}
+
+/// The keeper a cold start builds, outside any function: the operator CLI's `status` and `tick`
+/// run the very tick the functions run, from the same environment.
+pub async fn keeper_from_env() -> Result<LambdaKeeper, InitError> {
+    // Which function does not matter: only `handle` looks at it, and the CLI calls the keeper.
+    Deps::from_env(Function::Sweep)
+        .await
+        .map(|deps| deps.keeper)
+}
+
+/// The journal alone, from the same environment: the CLI's `pause`, `resume` and `approve` write
+/// to it and need neither the database credentials nor the other clients.
+pub async fn journal_from_env() -> Result<DynamoJournal, InitError> {
+    let config = Config::from_env()?;
+    Ok(journal(&aws::sdk_config().await, &config))
+}
+
+fn journal(sdk: &SdkConfig, config: &Config) -> DynamoJournal {
+    DynamoJournal::new(aws_sdk_dynamodb::Client::new(sdk), config.table.clone())
 }
 
 /// Why an invocation failed.
