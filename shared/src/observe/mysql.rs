@@ -227,24 +227,16 @@ impl MysqlMembers {
         let retention = self
             .optional_rows(conn, queries::BINLOG_RETENTION, endpoint)
             .await?;
-        let mut settings = identity.settings;
-        settings.binlog_retention_hours = lenient(endpoint, "binlog retention", || {
+        let mut report = identity;
+        report.settings.binlog_retention_hours = lenient(endpoint, "binlog retention", || {
             queries::binlog_retention(&retention)
         });
         Ok(MemberReport {
-            server_uuid: identity.server_uuid,
-            hostname: identity.hostname,
-            version: identity.version,
-            read_only: identity.read_only,
-            super_read_only: identity.super_read_only,
-            offline_mode: identity.offline_mode,
-            gtid_executed: identity.gtid_executed,
-            gtid_purged: identity.gtid_purged,
-            settings,
             view,
             stats: all_or_none(endpoint, "member stats", &stats, queries::member_stats),
             channels: all_or_none(endpoint, "channels", &channels, queries::channel),
             errors: all_or_none(endpoint, "error log", &errors, queries::error_log_entry),
+            ..report
         })
     }
 

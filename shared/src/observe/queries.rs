@@ -3,7 +3,7 @@
 
 use crate::gtid::GtidSet;
 use crate::model::{
-    ChannelStatus, ErrorLogEntry, GrSettings, MemberState, MemberStats, ViewMember,
+    ChannelStatus, ErrorLogEntry, GrSettings, MemberReport, MemberState, MemberStats, ViewMember,
 };
 
 /// Identity, read-only flags, GTID sets and Group Replication settings.
@@ -25,21 +25,6 @@ pub const BINLOG_RETENTION: &str =
 
 /// One text-protocol row.
 pub type Row = Vec<Option<String>>;
-
-/// What [`IDENTITY`] (or [`IDENTITY_WITHOUT_GR`]) reports.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Identity {
-    pub server_uuid: String,
-    pub hostname: String,
-    pub version: String,
-    pub read_only: bool,
-    pub super_read_only: bool,
-    pub offline_mode: bool,
-    pub gtid_executed: GtidSet,
-    pub gtid_purged: GtidSet,
-    /// Empty when the server has no Group Replication variables.
-    pub settings: GrSettings,
-}
 
 fn text(row: &Row, index: usize) -> Option<&str> {
     row.get(index)?.as_deref()
@@ -81,8 +66,9 @@ fn gtid_set(row: &Row, index: usize, column: &str) -> Result<GtidSet, String> {
         .map_err(|e| format!("{column}: {e}"))
 }
 
-/// Parses the row of [`IDENTITY`] (15 columns) or [`IDENTITY_WITHOUT_GR`] (9 columns).
-pub fn identity(row: &Row) -> Result<Identity, String> {
+/// Parses the row of [`IDENTITY`] (15 columns) or [`IDENTITY_WITHOUT_GR`] (9 columns) into a
+/// report whose group view, stats, channels and log lines the other queries fill in.
+pub fn identity(row: &Row) -> Result<MemberReport, String> {
     let settings = if row.len() > 9 {
         GrSettings {
             group_name: text(row, 9).filter(|s| !s.is_empty()).map(str::to_owned),
@@ -110,7 +96,7 @@ pub fn identity(row: &Row) -> Result<Identity, String> {
     } else {
         GrSettings::default()
     };
-    Ok(Identity {
+    Ok(MemberReport {
         server_uuid: required(row, 0, "@@server_uuid")?.to_owned(),
         hostname: text(row, 1).unwrap_or("").to_owned(),
         version: text(row, 3).unwrap_or("").to_owned(),
@@ -120,6 +106,10 @@ pub fn identity(row: &Row) -> Result<Identity, String> {
         gtid_executed: gtid_set(row, 7, "@@gtid_executed")?,
         gtid_purged: gtid_set(row, 8, "@@gtid_purged")?,
         settings,
+        view: Vec::new(),
+        stats: Vec::new(),
+        channels: Vec::new(),
+        errors: Vec::new(),
     })
 }
 
@@ -188,7 +178,8 @@ pub fn error_log_entry(row: &Row) -> Result<ErrorLogEntry, String> {
 pub fn binlog_retention(rows: &[Row]) -> Result<Option<u32>, String> {
     match rows.first() {
         None => Ok(None),
-        Some(row) => optional_number(row, 0, "binlog retention hours"),
+        // RDS's default is NULL: binary logs are purged as soon as possible, i.e. no retention.
+        Some(row) => Ok(optional_number(row, 0, "binlog retention hours")?.or(Some(0))),
     }
 }
 

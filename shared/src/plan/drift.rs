@@ -102,10 +102,16 @@ fn retention(ctx: &Ctx<'_>, draft: &mut Draft) {
                 Severity::Warning,
                 Some(node.id),
                 format!(
-                    "{} keeps binary logs for {hours} hours (policy: at least {min}). A member \
-                     that stays out longer cannot rejoin without a rebuild. Run CALL \
+                    "{} keeps binary logs for {} (policy: at least {min} hours). A member that \
+                     stays out longer cannot rejoin without a rebuild. Run CALL \
                      mysql.rds_set_configuration('binlog retention hours', {min}) on it.",
-                    node.id
+                    node.id,
+                    if hours == 0 {
+                        "no time at all (retention NULL: RDS purges them as soon as it can)"
+                            .to_owned()
+                    } else {
+                        format!("{hours} hours")
+                    }
                 ),
             );
         }

@@ -165,9 +165,9 @@ fn a_channel_without_error_has_no_error_timestamp() {
 }
 
 #[test]
-fn binlog_retention_is_none_without_a_row_or_with_null() {
+fn binlog_retention_is_unknown_without_a_row_and_zero_when_rds_keeps_null() {
     assert_eq!(binlog_retention(&[]), Ok(None));
-    assert_eq!(binlog_retention(&[row(&[None])]), Ok(None));
+    assert_eq!(binlog_retention(&[row(&[None])]), Ok(Some(0)));
     assert_eq!(binlog_retention(&[row(&[Some("168")])]), Ok(Some(168)));
     assert!(binlog_retention(&[row(&[Some("a week")])]).is_err());
 }
