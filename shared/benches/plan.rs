@@ -1,0 +1,50 @@
+//! Planner speed: every documented scenario (`docs/examples/*.snapshot.json`) planned many
+//! times. A tick plans after every action, so planning must stay negligible next to one
+//! member probe (milliseconds): the ratio printed is the time per plan over a 1 ms budget.
+//!
+//! Run with `cargo bench -p grkeeper --bench plan` (or `--profile dev` for a quick look).
+
+use std::time::{Duration, Instant};
+
+use grkeeper::plan::plan;
+use grkeeper::snapshot::Snapshot;
+
+const BUDGET: Duration = Duration::from_millis(1);
+const ROUNDS: u32 = 2_000;
+
+fn main() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/examples");
+    let mut scenarios: Vec<(String, Snapshot)> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.to_string_lossy().ends_with(".snapshot.json"))
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+            let snapshot = Snapshot::from_json(&text).unwrap_or_else(|e| panic!("{e}"));
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            (name.trim_end_matches(".snapshot.json").to_owned(), snapshot)
+        })
+        .collect();
+    scenarios.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut worst = Duration::ZERO;
+    println!("{:<40} {:>12} {:>10}", "scenario", "per plan", "of 1 ms");
+    for (name, snapshot) in &scenarios {
+        let started = Instant::now();
+        for _ in 0..ROUNDS {
+            std::hint::black_box(plan(std::hint::black_box(snapshot)));
+        }
+        let each = started.elapsed() / ROUNDS;
+        worst = worst.max(each);
+        println!(
+            "{name:<40} {:>10.1}µs {:>10.4}",
+            each.as_secs_f64() * 1e6,
+            each.as_secs_f64() / BUDGET.as_secs_f64()
+        );
+    }
+    println!(
+        "worst: {:.1}µs per plan, {:.4} of the budget",
+        worst.as_secs_f64() * 1e6,
+        worst.as_secs_f64() / BUDGET.as_secs_f64()
+    );
+}
