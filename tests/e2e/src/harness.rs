@@ -23,14 +23,18 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sqs::error::DisplayErrorContext;
-use gr_sim::{Cluster, SimConfig, SimError, Timing};
+use gr_sim::{Cluster, GtidSet, SimConfig, SimError, Timing, Truth};
+use grkeeper::lambda::{Deps, Function, InitError};
+use mysql_async::prelude::Queryable;
 use serde_json::Value;
 
 use crate::bridge::Bridge;
+use crate::invoke;
 use crate::moto::{Moto, MotoError};
 use crate::queue::Queue;
 use crate::resources::{self, CLUSTER_TAG};
@@ -45,6 +49,8 @@ pub const TABLE: &str = "grkeeper";
 /// The topology bus.
 pub const BUS: &str = "grkeeper-topology";
 const TOPIC: &str = "grkeeper-alerts";
+/// Bound for the simulated cluster to settle after an action (it needs well under a second).
+const SETTLE: Duration = Duration::from_secs(15);
 const SECRET: &str = "grkeeper/members";
 const DB_USER: &str = "grkeeper";
 const DB_PASSWORD: &str = "e2e-members-password";
@@ -69,6 +75,14 @@ pub enum HarnessError {
         /// The SDK error with its causes.
         message: String,
     },
+    /// A statement on a simulated member failed.
+    #[error("MySQL on {member}: {reason}")]
+    Mysql {
+        /// The member.
+        member: String,
+        /// The client's error.
+        reason: String,
+    },
     /// A resource could not be described to the SDK.
     #[error("setting up: {0}")]
     Setup(String),
@@ -89,6 +103,14 @@ pub enum HarnessError {
         what: String,
         /// Why it does not fit.
         reason: String,
+    },
+    /// The simulated cluster did not settle as expected in time.
+    #[error("{expected} not reached within {SETTLE:?}; the simulator's truth: {truth:#?}")]
+    NotSettled {
+        /// What was waited for.
+        expected: &'static str,
+        /// The truth when the wait ended.
+        truth: Box<Truth>,
     },
     /// A file could not be read.
     #[error("cannot read {}: {source}", path.display())]
@@ -187,6 +209,7 @@ impl Harness {
             .user(DB_USER, DB_PASSWORD)
             .real_time(Timing::fast());
         let sim = Arc::new(Cluster::start(change(config)).await?);
+        keep_binlogs(&sim).await?;
         let moto = Moto::start().await?;
         let bridge = Bridge::start(&moto, Arc::clone(&sim))
             .await
@@ -306,15 +329,48 @@ impl Harness {
         Ok(items)
     }
 
-    /// The journal's action items (`sk` = `action#...`), oldest first.
-    pub async fn actions(&self) -> Result<Vec<Value>, HarnessError> {
-        let mut journal = self.journal().await?;
-        journal.retain(|item| {
-            item["sk"]
-                .as_str()
-                .is_some_and(|sk| sk.starts_with("action#"))
-        });
-        Ok(journal)
+    /// The journal's actions, oldest first, one line each: `kind instance outcome` (e.g.
+    /// `rejoin orders-1 succeeded`).
+    pub async fn journaled_actions(&self) -> Result<Vec<String>, HarnessError> {
+        let journal = self.journal().await?;
+        Ok(journal
+            .iter()
+            .filter(|item| {
+                item["sk"]
+                    .as_str()
+                    .is_some_and(|sk| sk.starts_with("action#"))
+            })
+            .map(|item| {
+                let field = |name: &str| item[name].as_str().unwrap_or("?").to_owned();
+                format!(
+                    "{} {} {}",
+                    field("kind"),
+                    field("instance"),
+                    field("outcome")
+                )
+            })
+            .collect())
+    }
+
+    /// A cold start of `function` against this harness: [`Harness::env`] and
+    /// [`Harness::bridged_aws`].
+    pub async fn cold_start(&self, function: Function) -> Result<Deps, InitError> {
+        invoke::cold_start(function, &self.env(), &self.bridged_aws().await).await
+    }
+
+    /// Waits until every member is ONLINE in one group that holds every transaction of
+    /// `committed` and no other group can commit: healed, no split brain, nothing lost.
+    pub async fn wait_converged(&self, committed: &GtidSet) -> Result<Truth, HarnessError> {
+        let converged = |t: &Truth| {
+            t.converged() && !t.split_brain() && committed.is_subset_of(&t.all_executed())
+        };
+        self.sim
+            .wait_for(SETTLE, converged)
+            .await
+            .map_err(|_| HarnessError::NotSettled {
+                expected: "every member ONLINE in one group with every committed transaction",
+                truth: Box::new(self.sim.truth()),
+            })
     }
 
     /// Replaces the members' secret, as a credential rotation would.
@@ -328,6 +384,26 @@ impl Harness {
             .map_err(|e| HarnessError::aws("SecretsManager.PutSecretValue", e))?;
         Ok(())
     }
+}
+
+/// Sets binlog retention to the 168 hours AWS's guidance for Group Replication asks for, on every
+/// member, as an operator would: the cluster starts out configured right, and only the faults a
+/// test injects are findings.
+async fn keep_binlogs(sim: &Cluster) -> Result<(), HarnessError> {
+    for name in sim.names() {
+        let mysql = |e: mysql_async::Error| HarnessError::Mysql {
+            member: name.clone(),
+            reason: e.to_string(),
+        };
+        let url = sim.url(name)?;
+        let opts = mysql_async::Opts::from_url(&url).map_err(|e| mysql(e.into()))?;
+        let mut conn = mysql_async::Conn::new(opts).await.map_err(mysql)?;
+        conn.query_drop("CALL mysql.rds_set_configuration('binlog retention hours', 168)")
+            .await
+            .map_err(mysql)?;
+        conn.disconnect().await.map_err(mysql)?;
+    }
+    Ok(())
 }
 
 /// A Lambda input from the project's `events/` directory (e.g. `rds-instance-restarted.json`).

@@ -7,6 +7,7 @@
 //!   simulator, shows its statuses, records every AWS call, and fails calls on demand.
 //! - [`resources`]: grkeeper's AWS resources (tagged instances, table, topic, bus, secret) in moto.
 //! - [`queue`]: an SQS queue to read back what SNS and EventBridge delivered.
+//! - [`invoke`]: grkeeper's Lambda handler run in-process: cold start, then invocations.
 //! - [`harness`]: one call starting the simulated cluster `orders`, moto, the resources and the
 //!   bridge; grkeeper's environment for them; readers for alerts, journal and topology events.
 //!
@@ -14,6 +15,7 @@
 
 pub mod bridge;
 pub mod harness;
+pub mod invoke;
 pub mod moto;
 pub mod queue;
 pub mod resources;

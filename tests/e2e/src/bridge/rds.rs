@@ -1,10 +1,13 @@
 //! RDS requests at the bridge: reboot, stop and start of a simulated instance run on the
-//! simulator first, and every RDS answer shows the simulator's status for its instances.
+//! simulator first, and every RDS answer shows the simulator's record of its instances (status,
+//! endpoint address, engine version) in place of moto's.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::http::request::Parts;
 use hyper::{Response, StatusCode};
+
+use gr_sim::InstanceInfo;
 
 use super::call::{self, Call};
 use super::{Answer, State, answer, forward};
@@ -34,9 +37,8 @@ pub(super) async fn handle(state: &State, call: &Call, parts: &Parts, body: Byte
     let (head, body) = response.into_parts();
     let Ok(collected) = body.collect().await;
     let xml = String::from_utf8_lossy(&collected.to_bytes()).into_owned();
-    let rewritten = rewrite_statuses(&xml, |id| {
-        state.sim.rds().status(id).ok().map(|s| s.as_str())
-    });
+    let described = state.sim.rds().describe();
+    let rewritten = rewrite_instances(&xml, |id| described.iter().find(|info| info.id == id));
     Response::from_parts(head, Full::new(Bytes::from(rewritten)))
 }
 
@@ -57,9 +59,13 @@ fn error(refused: &gr_sim::RdsError) -> Answer {
     answer(status, "text/xml", call::query_error("rds", code, message))
 }
 
-/// Replaces the `<DBInstanceStatus>` of every `<DBInstance>` whose `<DBInstanceIdentifier>`
-/// `status_of` knows, leaving the rest of the document as moto wrote it.
-fn rewrite_statuses(xml: &str, status_of: impl Fn(&str) -> Option<&'static str>) -> String {
+/// Replaces, in every `<DBInstance>` whose `<DBInstanceIdentifier>` `record_of` knows, the
+/// status, the endpoint address and the engine version, leaving the rest of the document as
+/// moto wrote it.
+fn rewrite_instances<'a>(
+    xml: &str,
+    record_of: impl Fn(&str) -> Option<&'a InstanceInfo>,
+) -> String {
     const OPEN: &str = "<DBInstance>";
     const CLOSE: &str = "</DBInstance>";
     let mut out = String::with_capacity(xml.len());
@@ -72,14 +78,31 @@ fn rewrite_statuses(xml: &str, status_of: impl Fn(&str) -> Option<&'static str>)
         let (instance, tail) = after.split_at(length);
         out.push_str(before);
         let id = element(instance, "DBInstanceIdentifier").map(|(_, text)| text);
-        match id.and_then(&status_of) {
-            Some(status) => out.push_str(&replace_element(instance, "DBInstanceStatus", status)),
+        match id.and_then(&record_of) {
+            Some(info) => {
+                let instance = replace_element(instance, "DBInstanceStatus", info.status.as_str());
+                let instance = replace_element(&instance, "EngineVersion", &info.engine_version);
+                out.push_str(&replace_endpoint_address(&instance, &info.endpoint));
+            }
             None => out.push_str(instance),
         }
         rest = tail;
     }
     out.push_str(rest);
     out
+}
+
+/// `<Endpoint><Address>` (other elements of an instance have addresses too).
+fn replace_endpoint_address(instance: &str, address: &str) -> String {
+    match element(instance, "Endpoint") {
+        Some((range, endpoint)) => format!(
+            "{}{}{}",
+            &instance[..range.start],
+            replace_element(endpoint, "Address", address),
+            &instance[range.end..]
+        ),
+        None => instance.to_owned(),
+    }
 }
 
 /// The byte range of the text of the first `<name>` element, and the text.
@@ -99,19 +122,30 @@ fn replace_element(xml: &str, name: &str, text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::rewrite_statuses;
+    use gr_sim::{InstanceInfo, InstanceStatus};
+
+    use super::rewrite_instances;
 
     #[test]
-    fn only_the_status_of_known_instances_is_rewritten() {
+    fn only_the_records_of_simulated_instances_are_rewritten() {
         let xml = "<R><DBInstances>\
-            <DBInstance><DBInstanceIdentifier>a</DBInstanceIdentifier><DBInstanceStatus>available</DBInstanceStatus><Endpoint/></DBInstance>\
-            <DBInstance><DBInstanceIdentifier>b</DBInstanceIdentifier><DBInstanceStatus>available</DBInstanceStatus></DBInstance>\
+            <DBInstance><DBInstanceIdentifier>a</DBInstanceIdentifier><DBInstanceStatus>available</DBInstanceStatus>\
+            <Endpoint><Address>a.moto</Address><Port>3306</Port></Endpoint><EngineVersion>8.0.36</EngineVersion></DBInstance>\
+            <DBInstance><DBInstanceIdentifier>b</DBInstanceIdentifier><DBInstanceStatus>available</DBInstanceStatus>\
+            <Endpoint><Address>b.moto</Address><Port>3306</Port></Endpoint><EngineVersion>8.0.36</EngineVersion></DBInstance>\
             </DBInstances></R>";
-        let rewritten = rewrite_statuses(xml, |id| (id == "a").then_some("rebooting"));
-        assert_eq!(
-            rewritten,
-            xml.replacen(">available<", ">rebooting<", 1),
-            "{rewritten}"
-        );
+        let a = InstanceInfo {
+            id: "a".into(),
+            status: InstanceStatus::Rebooting,
+            endpoint: "a.sim".into(),
+            local_addr: "127.0.0.1:1".into(),
+            engine_version: "8.0.37".into(),
+        };
+        let rewritten = rewrite_instances(xml, |id| (id == "a").then_some(&a));
+        let expected = xml
+            .replacen(">available<", ">rebooting<", 1)
+            .replacen("a.moto", "a.sim", 1)
+            .replacen("8.0.36", "8.0.37", 1);
+        assert_eq!(rewritten, expected);
     }
 }
