@@ -10,6 +10,7 @@ mod infra_functions;
 mod infra_iam;
 mod infra_rules;
 mod journal_dynamo;
+mod keeper_aws_faults;
 mod keeper_delivery;
 mod keeper_playbooks;
 mod keeper_refusals;

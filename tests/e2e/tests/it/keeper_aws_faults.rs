@@ -1,0 +1,215 @@
+//! AWS failing under a tick, through the bridge: SNS, DynamoDB or Secrets Manager unreachable
+//! (connections dropped) and RDS throttling. Each gives an error that says what failed, as the
+//! Lambda runtime reports it, and never an unsafe action: nothing is done without the journal,
+//! and an alert that could not be sent is sent by a later tick.
+
+use gr_sim::Fault;
+use grkeeper::lambda::{Function, HandlerError, InitError};
+use grkeeper_e2e::bridge::Failure;
+use grkeeper_e2e::harness::{Harness, event};
+use grkeeper_e2e::invoke::{invoke, taken};
+use lambda_runtime::Diagnostic;
+use serde_json::Value;
+
+use crate::keeper_playbooks::{FAULT_SHOWS, no_start_on_boot, restarted_offline};
+
+/// The failed tick's summary carried by a `TickFailed` error, and the Lambda error type.
+fn failed_tick(error: HandlerError) -> (String, Value) {
+    let diagnostic = Diagnostic::from(error);
+    let summary = diagnostic
+        .error_message
+        .strip_prefix("tick failed: ")
+        .and_then(|json| serde_json::from_str(json).ok())
+        .unwrap_or_else(|| panic!("not a failed tick: {diagnostic:?}"));
+    (diagnostic.error_type, summary)
+}
+
+/// A cluster whose member orders-2 left into offline mode: it needs a reboot.
+async fn needs_a_reboot() -> Harness {
+    let h = Harness::start().await.unwrap();
+    h.sim
+        .inject(Fault::ApplierError {
+            member: "orders-2".into(),
+        })
+        .unwrap();
+    h.sim
+        .wait_for(FAULT_SHOWS, |t| t.member("orders-2").unwrap().offline_mode)
+        .await
+        .unwrap();
+    h
+}
+
+#[tokio::test]
+async fn with_sns_unreachable_a_safe_rejoin_is_done_and_journaled_and_the_tick_fails_clearly() {
+    let h = no_start_on_boot().await;
+    restarted_offline(&h, "orders-1").await;
+    let committed = h.sim.truth().all_executed();
+    h.bridge.fail("sns", None, Failure::Drop);
+    let deps = h.cold_start(Function::RdsEvent).await.unwrap();
+    let input = event("rds-instance-restarted.json").unwrap();
+
+    let error = invoke(&deps, input.clone()).await.unwrap_err();
+
+    let (error_type, summary) = failed_tick(error);
+    assert_eq!(error_type, "TickFailed");
+    let cluster = &summary["clusters"][0];
+    assert_eq!(cluster["error_kind"], "aws_unreachable", "{summary:#}");
+    assert!(
+        cluster["error"].as_str().unwrap().contains("SNS.Publish"),
+        "{summary:#}"
+    );
+    assert_eq!(taken(&summary), ["rejoin orders-1 verified"]);
+    h.wait_converged(&committed).await.unwrap();
+    assert_eq!(
+        h.journaled_actions().await.unwrap(),
+        ["rejoin orders-1 succeeded"]
+    );
+    assert!(h.alerts().await.unwrap().is_empty());
+
+    h.bridge.heal();
+    let summary = invoke(&deps, input).await.unwrap();
+    assert!(taken(&summary).is_empty(), "{summary:#}");
+    assert_eq!(h.journaled_actions().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn an_alert_sns_could_not_take_is_sent_by_the_next_tick() {
+    let h = no_start_on_boot().await;
+    restarted_offline(&h, "orders-1").await;
+    h.sim
+        .inject(Fault::ErrantTransaction {
+            member: "orders-1".into(),
+            count: 1,
+        })
+        .unwrap();
+    h.bridge.fail("sns", Some("Publish"), Failure::Drop);
+    let deps = h.cold_start(Function::Sweep).await.unwrap();
+    let input = event("schedule-constant-input-one-cluster.json").unwrap();
+
+    let (_, summary) = failed_tick(invoke(&deps, input.clone()).await.unwrap_err());
+    assert_eq!(summary["clusters"][0]["error_kind"], "aws_unreachable");
+    assert!(h.alerts().await.unwrap().is_empty());
+
+    h.bridge.heal();
+    invoke(&deps, input).await.unwrap();
+    let alerts = h.alerts().await.unwrap();
+    assert!(
+        alerts.iter().any(|a| a
+            .attribute("incident")
+            .starts_with("orders/errant_gtids/orders-1/")),
+        "{alerts:#?}"
+    );
+    assert!(h.journaled_actions().await.unwrap().is_empty());
+    assert_eq!(h.sim.truth().state("orders-1"), "OFFLINE");
+}
+
+#[tokio::test]
+async fn with_dynamodb_unreachable_nothing_is_done_and_the_tick_fails_clearly() {
+    let h = no_start_on_boot().await;
+    restarted_offline(&h, "orders-1").await;
+    h.bridge.fail("dynamodb", None, Failure::Drop);
+    let deps = h.cold_start(Function::RdsEvent).await.unwrap();
+
+    let error = invoke(&deps, event("rds-instance-restarted.json").unwrap())
+        .await
+        .unwrap_err();
+
+    let (error_type, summary) = failed_tick(error);
+    assert_eq!(error_type, "TickFailed");
+    let cluster = &summary["clusters"][0];
+    assert_eq!(cluster["error_kind"], "aws_unreachable", "{summary:#}");
+    assert!(
+        cluster["error"].as_str().unwrap().contains("DynamoDB"),
+        "{summary:#}"
+    );
+    assert!(taken(&summary).is_empty());
+    assert_eq!(h.sim.truth().state("orders-1"), "OFFLINE");
+    assert_eq!(h.bridge.count("sns", "Publish"), 0);
+    assert!(h.journal().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn with_secrets_manager_unreachable_the_cold_start_fails_naming_the_credentials() {
+    let h = Harness::start().await.unwrap();
+    h.bridge.fail("secretsmanager", None, Failure::Drop);
+
+    let error = h.cold_start(Function::Sweep).await.unwrap_err();
+
+    assert!(matches!(error, InitError::Secret(_)), "{error:?}");
+    let message = error.to_string();
+    assert!(message.starts_with("database credentials: "), "{message}");
+    assert!(
+        message.contains("SecretsManager.GetSecretValue"),
+        "{message}"
+    );
+    assert!(
+        h.bridge
+            .calls()
+            .iter()
+            .all(|c| c.service == "secretsmanager")
+    );
+}
+
+#[tokio::test]
+async fn with_describe_db_instances_throttled_the_tick_fails_as_throttled_before_any_action() {
+    let h = needs_a_reboot().await;
+    h.bridge
+        .fail("rds", Some("DescribeDBInstances"), Failure::Throttle);
+    let deps = h.cold_start(Function::Sweep).await.unwrap();
+
+    let error = invoke(&deps, event("schedule.json").unwrap())
+        .await
+        .unwrap_err();
+
+    assert!(matches!(error, HandlerError::Keeper(_)), "{error:?}");
+    let diagnostic = Diagnostic::from(error);
+    assert_eq!(diagnostic.error_type, "Keeper.aws_throttled");
+    assert!(
+        diagnostic.error_message.contains("inventory"),
+        "{diagnostic:?}"
+    );
+    assert_eq!(h.bridge.count("rds", "RebootDBInstance"), 0);
+    assert!(h.sim.truth().member("orders-2").unwrap().offline_mode);
+    assert!(h.journal().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_throttled_reboot_is_journaled_as_failed_alerted_and_not_repeated_at_once() {
+    let h = needs_a_reboot().await;
+    h.bridge
+        .fail("rds", Some("RebootDBInstance"), Failure::Throttle);
+    let deps = h.cold_start(Function::Sweep).await.unwrap();
+    let input = event("schedule.json").unwrap();
+
+    let summary = invoke(&deps, input.clone()).await.unwrap();
+
+    assert_eq!(
+        taken(&summary),
+        ["reboot orders-2 not_attempted"],
+        "{summary:#}"
+    );
+    let reported = summary["clusters"][0]["actions"][0]["summary"]
+        .as_str()
+        .unwrap();
+    assert!(reported.contains("throttled"), "{reported}");
+    assert_eq!(
+        h.journaled_actions().await.unwrap(),
+        ["reboot orders-2 failed"]
+    );
+    let truth = h.sim.truth();
+    assert!(truth.member("orders-2").unwrap().offline_mode);
+    assert!(!truth.split_brain());
+    let alerts = h.alerts().await.unwrap();
+    assert!(
+        alerts
+            .iter()
+            .any(|a| a.message.contains("orders-2") && a.attribute("severity") == "critical"),
+        "{alerts:#?}"
+    );
+
+    // The member's cooldown counts the failed attempt: the next tick does not hammer RDS.
+    h.bridge.heal();
+    let summary = invoke(&deps, input).await.unwrap();
+    assert!(taken(&summary).is_empty(), "{summary:#}");
+    assert_eq!(h.journaled_actions().await.unwrap().len(), 1);
+}
