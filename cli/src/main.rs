@@ -1,10 +1,22 @@
 //! `grkeeper`: the operator CLI. Each subcommand lives in its own module; this file only parses
 //! the command line and maps failures to exit codes (2: bad input, 1: the operation failed).
 
+mod approve;
+mod demo;
+mod environment;
+mod expiry;
+mod operator;
 mod parse_event;
+mod pause;
 mod plan;
+mod render;
+mod resume;
 mod schema;
+mod scope;
+mod status;
+mod tick;
 
+use std::future::Future;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -19,6 +31,18 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run a simulated 3-member cluster through three failures and three repairs (no setup).
+    Demo,
+    /// Show each cluster's members, their views of each other and the findings.
+    Status(status::Args),
+    /// Run one tick (observe, plan, act, journal, alert) and print its summary as JSON.
+    Tick(tick::Args),
+    /// Stop grkeeper acting on a cluster or one instance for a while (it still observes and alerts).
+    Pause(pause::Args),
+    /// End a pause early.
+    Resume(resume::Args),
+    /// Allow an action the policy only takes with an operator's approval.
+    Approve(approve::Args),
     /// Run the planner on a recorded snapshot and print the plan as JSON.
     Plan(plan::Args),
     /// Parse a Lambda input event (file, or - for stdin) and print the trigger as JSON.
@@ -32,22 +56,40 @@ enum Command {
 enum Failure {
     /// The input was unusable (exit 2).
     BadInput(String),
+    /// The operation was attempted and failed (exit 1).
+    Failed(String),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo => run_async(demo::run()),
+        Command::Status(args) => run_async(status::run(&args)),
+        Command::Tick(args) => run_async(tick::run(&args)),
+        Command::Pause(args) => run_async(pause::run(&args)),
+        Command::Resume(args) => run_async(resume::run(&args)),
+        Command::Approve(args) => run_async(approve::run(&args)),
         Command::Plan(args) => plan::run(&args),
         Command::ParseEvent(args) => parse_event::run(&args),
         Command::Schema => schema::run(),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::BadInput(message)) => {
-            eprintln!("grkeeper: {message}");
-            ExitCode::from(2)
-        }
-    }
+    let (code, message) = match result {
+        Ok(()) => return ExitCode::SUCCESS,
+        Err(Failure::BadInput(message)) => (2, message),
+        Err(Failure::Failed(message)) => (1, message),
+    };
+    // One line, whatever the cause's text holds: scripts read the first line of stderr.
+    let message: Vec<&str> = message.lines().map(str::trim).collect();
+    eprintln!("grkeeper: {}", message.join(" "));
+    ExitCode::from(code)
+}
+
+/// Runs an async subcommand on a runtime of its own; the synchronous ones need none.
+fn run_async(command: impl Future<Output = Result<(), Failure>>) -> Result<(), Failure> {
+    environment::init_tracing();
+    tokio::runtime::Runtime::new()
+        .map_err(|e| Failure::Failed(format!("cannot start the async runtime: {e}")))?
+        .block_on(command)
 }
 
 /// Reads a file, or stdin for `-`.

@@ -3,5 +3,9 @@
 // Test helpers may panic with a message: that is how a test fails.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod aws_unreachable;
+mod bounded;
+mod demo;
 mod examples;
+mod operator_input;
 mod parse_event;

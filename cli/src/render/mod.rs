@@ -1,0 +1,306 @@
+//! A cluster as a person reads it, laid out like MySQL Shell's `cluster.status()`: the status
+//! and tolerance in Shell's words, a table of members, every member's view of every other (the
+//! N×N matrix alerts carry, [`ViewMatrix`]), the findings by severity and what grkeeper would do.
+//! `status` and the demo print the same thing.
+
+mod health;
+mod table;
+
+use grkeeper::alert::ViewMatrix;
+use grkeeper::model::{Instance, MemberState};
+use grkeeper::observe::EndpointOverrides;
+use grkeeper::plan::Plan;
+use grkeeper::snapshot::Snapshot;
+
+pub use table::wrap;
+
+/// Paragraphs wrap here.
+pub const WIDTH: usize = 100;
+/// A GTID set's short form is cut after this many characters.
+const GTID_WIDTH: usize = 44;
+
+/// Everything about one cluster: header, members, views, findings, plan.
+pub fn cluster(snapshot: &Snapshot, plan: &Plan, overrides: &EndpointOverrides) -> String {
+    [
+        header(plan),
+        members(snapshot, overrides),
+        views(snapshot),
+        findings(plan),
+        decisions(plan),
+    ]
+    .join("\n\n")
+}
+
+/// `Cluster orders: OK (3 of 3 members ONLINE)` and Shell's status text.
+pub fn header(plan: &Plan) -> String {
+    let health = &plan.health;
+    format!(
+        "Cluster {}: {} ({} of {} members ONLINE)\n{}",
+        plan.cluster,
+        health::word(health.status),
+        health.online,
+        health.members,
+        health::text(health)
+    )
+}
+
+/// One row per instance: where it is, what RDS and the member itself say, and why it could not
+/// be read.
+pub fn members(snapshot: &Snapshot, overrides: &EndpointOverrides) -> String {
+    let rows: Vec<Vec<String>> = snapshot
+        .instances
+        .iter()
+        .map(|instance| member_row(instance, overrides))
+        .collect();
+    table::table(
+        &[
+            "INSTANCE",
+            "ENDPOINT",
+            "RDS",
+            "GR STATE",
+            "ROLE",
+            "MODE",
+            "VERSION",
+            "GTIDS",
+            "GTID_EXECUTED",
+            "ERROR",
+        ],
+        &rows,
+    )
+}
+
+fn member_row(instance: &Instance, overrides: &EndpointOverrides) -> Vec<String> {
+    let rds = instance.rds.seen();
+    let report = instance.mysql.seen();
+    let own = report.and_then(|r| r.own_row());
+    let state = report.map(|r| r.own_state());
+    // Shell's mode: R/W only for an ONLINE member that accepts writes.
+    let mode = match (state, report) {
+        (Some(MemberState::Online), Some(r)) if !r.super_read_only && !r.read_only => "R/W",
+        (Some(MemberState::Online), _) => "R/O",
+        _ => "n/a",
+    };
+    let mut errors = Vec::new();
+    if let Some(error) = instance.rds.failed() {
+        errors.push(format!("RDS: {error}"));
+    }
+    if let Some(error) = instance.mysql.failed() {
+        errors.push(error.to_string());
+    }
+    vec![
+        instance.id.clone(),
+        overrides
+            .resolve(&instance.id, rds)
+            .map_or_else(|| "-".to_owned(), |e| e.to_string()),
+        rds.map_or_else(|| "?".to_owned(), |r| r.status.to_string()),
+        state.map_or_else(|| "-".to_owned(), |s| s.to_string()),
+        own.map(|m| m.role.clone())
+            .filter(|role| !role.is_empty())
+            .unwrap_or_else(|| "-".to_owned()),
+        mode.to_owned(),
+        report
+            .map(|r| r.version.clone())
+            .or_else(|| rds.and_then(|r| r.engine_version.clone()))
+            .unwrap_or_else(|| "-".to_owned()),
+        report.map_or_else(|| "-".to_owned(), |r| r.gtid_executed.count().to_string()),
+        report.map_or_else(|| "-".to_owned(), |r| short_gtids(&r.gtid_executed)),
+        errors.join("; "),
+    ]
+}
+
+/// `9f0bd6a2…:1-120,3e11fa47…:1-2`: each source's UUID cut to its first 8 digits.
+fn short_gtids(set: &grkeeper::gtid::GtidSet) -> String {
+    if set.is_empty() {
+        return "(none)".to_owned();
+    }
+    let text: Vec<String> = set
+        .to_string()
+        .split(',')
+        .map(|entry| {
+            let entry = entry.trim();
+            match (entry.get(..8), entry.get(36..)) {
+                (Some(head), Some(rest)) => format!("{head}…{rest}"),
+                _ => entry.to_owned(),
+            }
+        })
+        .collect();
+    let text = text.join(",");
+    if text.chars().count() > GTID_WIDTH {
+        let cut: String = text.chars().take(GTID_WIDTH - 1).collect();
+        format!("{cut}…")
+    } else {
+        text
+    }
+}
+
+/// The N×N matrix of what each member's `replication_group_members` says of each other.
+pub fn views(snapshot: &Snapshot) -> String {
+    let matrix = ViewMatrix::new(&snapshot.instances).render();
+    format!(
+        "Views (row: observer; column: member as that observer sees it):\n{}",
+        indent(&matrix, "  ")
+    )
+}
+
+/// Findings, most severe first.
+pub fn findings(plan: &Plan) -> String {
+    if plan.findings.is_empty() {
+        return "Findings: none.".to_owned();
+    }
+    let mut sorted: Vec<_> = plan.findings.iter().collect();
+    sorted.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.instance.cmp(&b.instance))
+    });
+    let lines: Vec<String> = sorted
+        .iter()
+        .map(|f| {
+            let severity = wire_name(&f.severity).to_ascii_uppercase();
+            let place = f.instance.as_deref().unwrap_or(&plan.cluster);
+            let text = format!(
+                "{severity} {place} {}: {}",
+                wire_name(&f.kind).replace('_', " "),
+                f.message
+            );
+            format!("  {}", wrap(&text, WIDTH - 2, "    "))
+        })
+        .collect();
+    format!("Findings:\n{}", lines.join("\n"))
+}
+
+/// What the plan would do, and what it refused and why.
+pub fn decisions(plan: &Plan) -> String {
+    let mut lines = Vec::new();
+    for action in &plan.actions {
+        let text = format!("do {} {}: {}", action.kind, action.instance, action.reason);
+        lines.push(format!("  {}", wrap(&text, WIDTH - 2, "    ")));
+    }
+    for refusal in &plan.refused {
+        let text = format!(
+            "refused {} {} (guard {}): {}",
+            refusal.action,
+            refusal.instance,
+            wire_name(&refusal.guard),
+            refusal.reason
+        );
+        lines.push(format!("  {}", wrap(&text, WIDTH - 2, "    ")));
+    }
+    if lines.is_empty() {
+        return "Plan: nothing to do.".to_owned();
+    }
+    format!("Plan:\n{}", lines.join("\n"))
+}
+
+/// `text` with every line starting with `prefix`.
+pub fn indent(text: &str, prefix: &str) -> String {
+    text.lines()
+        .map(|line| format!("{prefix}{line}").trim_end().to_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The snake_case name serde gives a unit variant (`member_offline`, `critical`).
+fn wire_name<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => "unknown".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use grkeeper::fixtures::{ClusterBuilder, GROUP, server_uuid};
+    use grkeeper::model::ProbeError;
+    use grkeeper::plan;
+
+    use super::*;
+
+    fn rendered(builder: ClusterBuilder) -> String {
+        let snapshot = builder.build();
+        cluster(
+            &snapshot,
+            &plan::plan(&snapshot),
+            &EndpointOverrides::default(),
+        )
+    }
+
+    #[test]
+    fn a_healthy_cluster_reads_like_mysql_shell_with_every_member_r_w() {
+        let text = rendered(ClusterBuilder::healthy(3));
+        assert!(text.starts_with(
+            "Cluster orders: OK (3 of 3 members ONLINE)\n\
+             Cluster is ONLINE and can tolerate up to ONE failure."
+        ));
+        let row = text.lines().find(|l| l.starts_with("orders-2")).unwrap();
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(
+            cells,
+            [
+                "orders-2",
+                "orders-2.abcdefghijkl.us-east-1.rds.amazonaws.com:3306",
+                "available",
+                "ONLINE",
+                "PRIMARY",
+                "R/W",
+                "8.0.36",
+                "100",
+                "aaaaaaaa…:1-100",
+            ]
+        );
+        assert!(text.contains("Findings: none.") && text.contains("Plan: nothing to do."));
+    }
+
+    #[test]
+    fn a_stopped_member_shows_in_the_table_the_matrix_the_findings_and_the_plan() {
+        let text = rendered(
+            ClusterBuilder::healthy(3)
+                .gr_stopped("orders-2")
+                .executed("orders-2", &format!("{GROUP}:1-90")),
+        );
+        assert!(text.contains("OK_NO_TOLERANCE_PARTIAL (2 of 3 members ONLINE)"));
+        assert!(text.contains("1 member is not active."));
+        let row = text.lines().find(|l| l.starts_with("orders-2")).unwrap();
+        assert!(row.contains(" OFFLINE ") && row.contains(" n/a ") && row.contains(" 90 "));
+        assert!(
+            text.contains("\n  orders-2     -            OFFLINE      -\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n  WARNING orders-2 member offline: orders-2 is reachable"),
+            "{text}"
+        );
+        assert!(text.contains("  do rejoin orders-2: "), "{text}");
+    }
+
+    #[test]
+    fn an_unreadable_member_shows_why_in_the_error_column() {
+        let error = ProbeError::Mysql {
+            code: 3032,
+            message: "The server is currently in offline mode".into(),
+        };
+        let text = rendered(ClusterBuilder::healthy(3).unreadable("orders-3", error, false));
+        let row = text.lines().find(|l| l.starts_with("orders-3")).unwrap();
+        assert!(
+            row.ends_with("MySQL error 3032: The server is currently in offline mode"),
+            "{row}"
+        );
+        assert!(row.contains(" - "), "{row}");
+    }
+
+    #[test]
+    fn gtid_sets_are_shortened_to_the_uuid_prefix_and_cut() {
+        let set = format!("{GROUP}:1-100,{}:1-3", server_uuid(2))
+            .parse()
+            .unwrap();
+        assert_eq!(short_gtids(&set), "00000002…:1-3,aaaaaaaa…:1-100");
+        assert_eq!(short_gtids(&grkeeper::gtid::GtidSet::new()), "(none)");
+        let many = (1..=9)
+            .map(|i| format!("{}:1-5", server_uuid(i)))
+            .collect::<Vec<_>>()
+            .join(",")
+            .parse()
+            .unwrap();
+        assert_eq!(short_gtids(&many).chars().count(), GTID_WIDTH);
+    }
+}

@@ -1,0 +1,91 @@
+//! `grkeeper status [--cluster NAME] [--json]`: each cluster as the keeper sees it now. It is a
+//! dry-run tick (the functions' own observation and planner, no lease, no action, nothing sent)
+//! printed for a person: status and tolerance, members, views, findings, what a tick would do.
+
+use grkeeper::keeper::{ClusterOutcome, ClusterReport, TickOptions};
+use serde_json::json;
+
+use crate::{Failure, environment, operator, print_json, render, scope};
+
+/// Arguments of `grkeeper status`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Only this cluster (default: every cluster the configuration keeps).
+    #[arg(long)]
+    cluster: Option<String>,
+    /// Print each cluster's plan and snapshot as JSON instead of tables.
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn run(args: &Args) -> Result<(), Failure> {
+    let trigger = scope::sweep(args.cluster.as_deref(), None)?;
+    let keeper = environment::keeper().await?;
+    let options = TickOptions {
+        owner: operator::lease_owner(),
+        dry_run: true,
+        deadline: None,
+        emit_metrics: false,
+    };
+    let summary = keeper
+        .tick(&trigger, &options)
+        .await
+        .map_err(environment::keeper_failure)?;
+    if summary.clusters.is_empty() {
+        return Err(Failure::Failed(summary.note.unwrap_or_else(|| {
+            "no cluster to show: the inventory is empty".to_owned()
+        })));
+    }
+    if args.json {
+        let clusters: Vec<_> = summary
+            .clusters
+            .iter()
+            .map(|c| json!({"cluster": c.cluster, "plan": c.plan, "snapshot": c.snapshot, "error": c.error}))
+            .collect();
+        print_json(&clusters)?;
+    } else {
+        let shown: Vec<String> = summary
+            .clusters
+            .iter()
+            .map(|report| show(report, &keeper.config.endpoint_overrides))
+            .collect();
+        println!("{}", shown.join("\n\n"));
+    }
+    let unobserved: Vec<String> = summary.clusters.iter().filter_map(unobserved).collect();
+    if unobserved.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Failed(unobserved.join("; ")))
+    }
+}
+
+fn show(report: &ClusterReport, overrides: &grkeeper::observe::EndpointOverrides) -> String {
+    match (&report.snapshot, &report.plan) {
+        (Some(snapshot), Some(plan)) => render::cluster(snapshot, plan, overrides),
+        _ => format!(
+            "Cluster {}: not observed: {}",
+            report.cluster,
+            report.error.as_deref().unwrap_or("no observation")
+        ),
+    }
+}
+
+/// Why nothing could be observed of a cluster: its tick failed, or not one instance could be
+/// read from RDS or MySQL.
+fn unobserved(report: &ClusterReport) -> Option<String> {
+    if report.outcome == ClusterOutcome::Failed {
+        let error = report.error.as_deref().unwrap_or("failed");
+        return Some(format!("cluster {}: {error}", report.cluster));
+    }
+    let snapshot = report.snapshot.as_ref()?;
+    let read = snapshot
+        .instances
+        .iter()
+        .any(|i| i.rds.seen().is_some() || i.mysql.seen().is_some());
+    (!read).then(|| {
+        format!(
+            "cluster {}: no instance could be read (see the ERROR column)",
+            report.cluster
+        )
+    })
+}

@@ -1,0 +1,87 @@
+//! `pause`, `resume` and `approve` refuse bad input before touching anything: exit 2 and one
+//! line saying what is wrong (no environment is set, so reaching AWS would fail differently).
+
+use std::time::Duration;
+
+use crate::bounded::grkeeper;
+
+const BOUND: Duration = Duration::from_secs(20);
+
+#[test]
+fn a_pause_with_a_bad_duration_exits_2_with_one_line_saying_what_is_expected() {
+    for duration in ["2 hours", "0m", "45d", "m30"] {
+        let run = grkeeper(
+            &[
+                "pause",
+                "--cluster",
+                "orders",
+                "--for",
+                duration,
+                "--reason",
+                "upgrade",
+            ],
+            &[],
+            BOUND,
+        );
+        assert_eq!(run.code(), Some(2), "{duration}: {run:?}");
+        let line = run.one_line_of_stderr();
+        assert!(
+            line.starts_with(&format!("grkeeper: --for {duration:?}: ")),
+            "{line}"
+        );
+        assert!(line.contains("such as 30m, 2h, 1h30m or 1d"), "{line}");
+        assert!(run.stdout.is_empty(), "{run:?}");
+    }
+}
+
+#[test]
+fn an_approval_with_a_bad_duration_or_name_exits_2_with_one_line() {
+    let bad_duration = grkeeper(
+        &[
+            "approve",
+            "bootstrap",
+            "--cluster",
+            "orders",
+            "--for",
+            "soon",
+        ],
+        &[],
+        BOUND,
+    );
+    assert_eq!(bad_duration.code(), Some(2), "{bad_duration:?}");
+    assert!(bad_duration.one_line_of_stderr().contains("--for \"soon\""));
+
+    let bad_instance = grkeeper(
+        &["resume", "--cluster", "orders", "--instance", "orders--2"],
+        &[],
+        BOUND,
+    );
+    assert_eq!(bad_instance.code(), Some(2), "{bad_instance:?}");
+    assert!(bad_instance.one_line_of_stderr().contains("orders--2"));
+}
+
+#[test]
+fn a_valid_pause_without_configuration_names_every_missing_variable_and_exits_2() {
+    let run = grkeeper(
+        &[
+            "pause",
+            "--cluster",
+            "orders",
+            "--for",
+            "2h",
+            "--reason",
+            "upgrade",
+        ],
+        &[],
+        BOUND,
+    );
+    assert_eq!(run.code(), Some(2), "{run:?}");
+    let line = run.one_line_of_stderr();
+    for variable in [
+        "GRKEEPER_SECRET_ARN",
+        "GRKEEPER_TABLE",
+        "GRKEEPER_TOPIC_ARN",
+    ] {
+        assert!(line.contains(variable), "{line}");
+    }
+}
