@@ -20,8 +20,9 @@ use super::clock::DemoClock;
 use super::truth;
 use crate::{Failure, operator, scope};
 
-/// The cluster's name, and its instances (as in `events/` and the end-to-end tests).
+/// The cluster's name (as in `events/` and the end-to-end tests).
 pub const CLUSTER: &str = "orders";
+/// Its instances.
 pub const MEMBERS: [&str; 3] = ["orders-1", "orders-2", "orders-3"];
 
 /// The simulator's durations: GR's own, scaled down about 100 times.
