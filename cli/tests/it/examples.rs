@@ -300,6 +300,32 @@ const SCENARIOS: &[Scenario] = &[
         },
     },
     Scenario {
+        name: "complete-outage-nothing-readable",
+        build: || {
+            let refused = || ProbeError::Refused {
+                message: "Connection refused (os error 111)".into(),
+            };
+            ClusterBuilder::healthy(3)
+                .complete_outage()
+                .unreadable("orders-1", refused(), false)
+                .unreadable("orders-2", refused(), false)
+                .unreadable("orders-3", refused(), false)
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Bootstrap, "orders-1", Guard::UnobservedMember)]
+            );
+            let unobserved = p
+                .findings
+                .iter()
+                .filter(|f| f.kind == FindingKind::UnobservedMember)
+                .count();
+            assert_eq!(unobserved, 3);
+        },
+    },
+    Scenario {
         name: "complete-outage-stopped-member",
         build: || {
             ClusterBuilder::healthy(3)

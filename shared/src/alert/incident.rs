@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
-use crate::plan::{Action, Finding, FindingKind, Plan, Refusal, Severity};
+use crate::plan::{Action, ActionKind, Finding, FindingKind, Plan, Refusal, Severity};
 
 use super::{Change, Incident, RefusalKey, Transition, Why, wire_name};
 
@@ -32,7 +32,7 @@ pub fn reconcile(
     let mut next = Vec::new();
 
     for (key, finding) in alerting_findings(plan) {
-        let (actions, refusals) = related(plan, finding.instance.as_deref());
+        let (actions, refusals) = related(plan, finding.kind, finding.instance.as_deref());
         let refusal_keys: BTreeSet<RefusalKey> = refusals.iter().map(|r| refusal_key(r)).collect();
         let incident = match open.remove(&key) {
             None => {
@@ -116,31 +116,27 @@ fn alerting_findings(plan: &Plan) -> Vec<(Key, Finding)> {
     out
 }
 
-/// The planned actions and refusals an incident about `instance` answers for: a member
-/// incident owns what concerns its member; a cluster incident owns what concerns members that
-/// have no incident of their own, so no action goes unexplained.
+/// The planned actions and refusals an incident of `kind` about `instance` answers for: the
+/// actions that repair that kind of problem, and the refusals of those actions or by a guard
+/// that finding explains; on its member, or anywhere for a cluster incident and for cluster-wide
+/// actions (a bootstrap concerns the whole cluster, whichever member it starts on).
 pub(crate) fn related<'p>(
     plan: &'p Plan,
+    kind: FindingKind,
     instance: Option<&str>,
 ) -> (Vec<&'p Action>, Vec<&'p Refusal>) {
-    let with_own_incident: BTreeSet<&str> = plan
-        .findings
-        .iter()
-        .filter(|f| f.severity >= Severity::Warning)
-        .filter_map(|f| f.instance.as_deref())
-        .collect();
-    let concerns = |target: &str| match instance {
-        Some(own) => own == target,
-        None => !with_own_incident.contains(target),
+    let concerns = |action: ActionKind, target: &str| {
+        action.is_cluster_wide() || instance.is_none_or(|own| own == target)
     };
     (
         plan.actions
             .iter()
-            .filter(|a| concerns(&a.instance))
+            .filter(|a| a.kind.repairs().contains(&kind) && concerns(a.kind, &a.instance))
             .collect(),
         plan.refused
             .iter()
-            .filter(|r| concerns(&r.instance))
+            .filter(|r| r.action.repairs().contains(&kind) || r.guard.finding() == Some(kind))
+            .filter(|r| concerns(r.action, &r.instance))
             .collect(),
     )
 }
@@ -360,7 +356,7 @@ mod tests {
     }
 
     #[test]
-    fn an_action_on_a_member_without_its_own_incident_belongs_to_the_cluster_incident() {
+    fn actions_and_refusals_belong_to_the_incidents_they_repair_or_explain() {
         let p = plan(
             vec![
                 finding(FindingKind::CompleteOutage, Severity::Critical, None),
@@ -374,12 +370,16 @@ mod tests {
                 "errant",
             )],
         );
-        let (cluster_actions, cluster_refusals) = related(&p, None);
+        let (cluster_actions, cluster_refusals) = related(&p, FindingKind::CompleteOutage, None);
         assert_eq!(cluster_actions.len(), 1);
         assert!(cluster_refusals.is_empty());
-        let (member_actions, member_refusals) = related(&p, Some("db3"));
+        let (member_actions, member_refusals) = related(&p, FindingKind::ErrantGtids, Some("db3"));
         assert!(member_actions.is_empty());
         assert_eq!(member_refusals.len(), 1);
+        // A rejoin does not repair a binlog retention problem on the same member.
+        let (drift_actions, drift_refusals) =
+            related(&p, FindingKind::BinlogRetention, Some("db3"));
+        assert!(drift_actions.is_empty() && drift_refusals.is_empty());
     }
 
     #[test]

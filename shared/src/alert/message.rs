@@ -34,7 +34,7 @@ pub struct AlertMessage {
 /// Writes the message for `transition`, with the evidence from the plan and snapshot it came from.
 pub fn alert_message(transition: &Transition, plan: &Plan, snapshot: &Snapshot) -> AlertMessage {
     let incident = &transition.incident;
-    let (actions, refusals) = related(plan, incident.instance.as_deref());
+    let (actions, refusals) = related(plan, incident.kind, incident.instance.as_deref());
     let action = match (actions.first(), refusals.is_empty()) {
         (Some(taken), _) => taken.kind.to_string(),
         (None, false) => "refused".to_owned(),

@@ -257,6 +257,7 @@ where
             self.report.actions.push(ActionReport {
                 kind: action.kind,
                 instance: action.instance,
+                reason: action.reason,
                 verdict: outcome.verdict,
                 summary: outcome.summary,
                 resumed: true,
@@ -333,6 +334,7 @@ where
             self.report.actions.push(ActionReport {
                 kind: action.kind,
                 instance: action.instance,
+                reason: action.reason,
                 verdict: outcome.verdict,
                 summary: outcome.summary,
                 resumed: false,
@@ -407,7 +409,7 @@ where
                 let action = Action {
                     kind: a.kind,
                     instance: a.instance.clone(),
-                    reason: a.summary.clone(),
+                    reason: a.reason.clone(),
                 };
                 (action, journal_outcome(a.verdict))
             })

@@ -96,6 +96,8 @@ pub struct ActionReport {
     pub kind: ActionKind,
     /// On which instance.
     pub instance: String,
+    /// Why the planner chose it.
+    pub reason: String,
     /// How the verification ended.
     pub verdict: Verdict,
     /// One line for a person.

@@ -114,6 +114,27 @@ impl fmt::Display for ActionKind {
 }
 
 impl ActionKind {
+    /// The findings an action of this kind repairs: an incident about one of them tells of the
+    /// action, taken or refused.
+    pub fn repairs(self) -> &'static [FindingKind] {
+        match self {
+            ActionKind::Rejoin => &[FindingKind::MemberOffline],
+            ActionKind::Reboot => &[FindingKind::OfflineMode, FindingKind::MemberError],
+            ActionKind::Expel => &[
+                FindingKind::StuckRecovering,
+                FindingKind::ApplierLag,
+                FindingKind::MinorityPartition,
+                FindingKind::NoQuorum,
+            ],
+            ActionKind::Bootstrap => &[FindingKind::CompleteOutage],
+        }
+    }
+
+    /// A bootstrap is about the whole cluster, whichever member it starts on.
+    pub fn is_cluster_wide(self) -> bool {
+        self == ActionKind::Bootstrap
+    }
+
     /// Disruptive actions take from the cluster budget; a rejoin only adds a member.
     pub fn is_disruptive(self) -> bool {
         !matches!(self, ActionKind::Rejoin)
@@ -273,6 +294,23 @@ pub enum Guard {
     ApprovalRequired,
     /// Rebooting already failed to bring it back.
     RebuildNeeded,
+}
+
+impl Guard {
+    /// The finding that explains this guard, when the planner writes one.
+    pub fn finding(self) -> Option<FindingKind> {
+        Some(match self {
+            Guard::ErrantGtids => FindingKind::ErrantGtids,
+            Guard::PurgedTransactions => FindingKind::PurgedTransactions,
+            Guard::Version => FindingKind::LowerVersion,
+            Guard::GroupName => FindingKind::GroupNameMismatch,
+            Guard::UnobservedMember => FindingKind::UnobservedMember,
+            Guard::NoGtidSuperset => FindingKind::NoGtidSuperset,
+            Guard::RebuildNeeded => FindingKind::RebuildNeeded,
+            Guard::Paused => FindingKind::Paused,
+            _ => return None,
+        })
+    }
 }
 
 /// Plans the next step for the cluster in `snapshot`.

@@ -26,7 +26,22 @@ pub(crate) fn complete(ctx: &Ctx<'_>, draft: &mut Draft) {
     );
     reboot_offline_mode(ctx, draft);
     let (target, superset) = superset(draft, picture.nodes.iter().collect());
-    let Some(target) = target else { return };
+    let Some(target) = target else {
+        // Not one member could be read: say which, and why nothing can be bootstrapped.
+        if let (Err(block), Some(first)) = (
+            confirmed_out(draft, picture.nodes.iter().collect()),
+            picture.nodes.first(),
+        ) {
+            let reason = "complete outage, but no member could be read to find the one holding \
+                          every transaction";
+            draft.consider(
+                ctx.snapshot,
+                Candidate::new(ActionKind::Bootstrap, first.id, reason),
+                Err(block),
+            );
+        }
+        return;
+    };
     let data = if picture.any_live_row {
         Err(block(
             Guard::LiveGroup,
