@@ -6,13 +6,18 @@
 //! ```no_run
 //! # async fn example() -> Result<(), grkeeper_e2e::harness::HarnessError> {
 //! use grkeeper_e2e::harness::{Harness, event};
+//! use grkeeper::lambda::Function;
+//! use grkeeper_e2e::invoke::{invoke, taken};
 //! let h = Harness::start().await?;
 //! let env = h.env(); // GRKEEPER_*, AWS_ENDPOINT_URL (the bridge), region, dummy keys
-//! h.sim.crash("orders-2")?; // faults and ground truth: gr_sim::Cluster
-//! let input = event("rds-instance-restarted.json")?; // what a function receives
+//! let committed = h.leave_into_offline_mode("orders-2").await?.all_executed();
+//! let deps = h.cold_start(Function::Sweep).await.expect("cold start"); // grkeeper's Deps
+//! let summary = invoke(&deps, event("schedule.json")?).await.expect("tick"); // its handler
+//! assert_eq!(taken(&summary), ["reboot orders-2 verified"]);
+//! h.wait_converged(&committed).await?; // ground truth: healed, no split brain, nothing lost
 //! let alerts = h.alerts().await?; // SNS envelopes read back from an SQS subscription
-//! let journal = h.journal().await?; // every item of the DynamoDB table
-//! # drop((env, input, alerts, journal)); Ok(()) }
+//! let journal = h.journaled_actions().await?; // ["reboot orders-2 succeeded"], from DynamoDB
+//! # drop((env, alerts, journal)); Ok(()) }
 //! ```
 //!
 //! The simulator runs in real time with `Timing::fast()` (tens of milliseconds), and the
@@ -28,7 +33,7 @@ use std::time::Duration;
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sqs::error::DisplayErrorContext;
-use gr_sim::{Cluster, GtidSet, SimConfig, SimError, Timing, Truth};
+use gr_sim::{Cluster, Fault, GtidSet, SimConfig, SimError, Timing, Truth};
 use grkeeper::lambda::{Deps, Function, InitError};
 use mysql_async::prelude::Queryable;
 use serde_json::Value;
@@ -49,7 +54,8 @@ pub const TABLE: &str = "grkeeper";
 /// The topology bus.
 pub const BUS: &str = "grkeeper-topology";
 const TOPIC: &str = "grkeeper-alerts";
-/// Bound for the simulated cluster to settle after an action (it needs well under a second).
+/// Bound for the simulated cluster to show a fault or settle after an action (it needs well
+/// under a second).
 const SETTLE: Duration = Duration::from_secs(15);
 const SECRET: &str = "grkeeper/members";
 const DB_USER: &str = "grkeeper";
@@ -239,6 +245,51 @@ impl Harness {
         })
     }
 
+    /// The same, with members that do not start Group Replication by themselves after a
+    /// restart: a restarted member stays OFFLINE until someone rejoins it.
+    pub async fn start_without_gr_on_boot() -> Result<Harness, HarnessError> {
+        Harness::start_with(|config| config.all_members(|m| m.start_on_boot = false)).await
+    }
+
+    /// Waits (bounded) until `done` holds for the simulator's truth; the error shows the truth.
+    pub async fn wait_until(
+        &self,
+        expected: &'static str,
+        done: impl Fn(&Truth) -> bool,
+    ) -> Result<Truth, HarnessError> {
+        self.sim
+            .wait_for(SETTLE, done)
+            .await
+            .map_err(|_| HarnessError::NotSettled {
+                expected,
+                truth: Box::new(self.sim.truth()),
+            })
+    }
+
+    /// Restarts mysqld on `member` and waits until it is up with Group Replication OFFLINE and
+    /// no group lists its previous incarnation any more (as when RDS's restart event arrives).
+    /// For members that do not start GR on boot ([`Harness::start_without_gr_on_boot`]).
+    pub async fn restart_offline(&self, member: &str) -> Result<Truth, HarnessError> {
+        self.sim.restart(member)?;
+        self.wait_until("the restarted member OFFLINE and out of every view", |t| {
+            t.state(member) == "OFFLINE"
+                && t.groups.iter().all(|g| !g.view.iter().any(|m| m == member))
+        })
+        .await
+    }
+
+    /// The applier fails on `member`: it leaves its group in ERROR and takes its exit action,
+    /// offline mode (RDS's default), so it refuses new connections with error 3032.
+    pub async fn leave_into_offline_mode(&self, member: &str) -> Result<Truth, HarnessError> {
+        self.sim.inject(Fault::ApplierError {
+            member: member.to_owned(),
+        })?;
+        self.wait_until("the member in offline mode", |t| {
+            t.member(member).is_some_and(|m| m.offline_mode)
+        })
+        .await
+    }
+
     /// grkeeper's environment: every `GRKEEPER_*` variable that matters here, and the AWS
     /// variables that send its SDK clients through the bridge with dummy credentials.
     pub fn env(&self) -> BTreeMap<String, String> {
@@ -361,16 +412,11 @@ impl Harness {
     /// Waits until every member is ONLINE in one group that holds every transaction of
     /// `committed` and no other group can commit: healed, no split brain, nothing lost.
     pub async fn wait_converged(&self, committed: &GtidSet) -> Result<Truth, HarnessError> {
-        let converged = |t: &Truth| {
-            t.converged() && !t.split_brain() && committed.is_subset_of(&t.all_executed())
-        };
-        self.sim
-            .wait_for(SETTLE, converged)
-            .await
-            .map_err(|_| HarnessError::NotSettled {
-                expected: "every member ONLINE in one group with every committed transaction",
-                truth: Box::new(self.sim.truth()),
-            })
+        self.wait_until(
+            "every member ONLINE in one group with every committed transaction",
+            |t| t.converged() && !t.split_brain() && committed.is_subset_of(&t.all_executed()),
+        )
+        .await
     }
 
     /// Replaces the members' secret, as a credential rotation would.

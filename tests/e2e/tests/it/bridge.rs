@@ -10,9 +10,6 @@ use grkeeper::observe::{AwsRds, RdsControl, RdsError};
 use grkeeper_e2e::bridge::Failure;
 use grkeeper_e2e::harness::{Harness, MEMBERS};
 
-/// Settle bound for the fast simulator (it needs well under a second).
-const SETTLE: Duration = Duration::from_secs(10);
-
 /// A reboot that lasts long enough to be seen `rebooting` on a busy machine.
 async fn slow_reboots() -> Harness {
     Harness::start_with(|config| {
@@ -44,8 +41,7 @@ async fn a_reboot_through_the_rds_api_restarts_the_member_which_is_seen_rebootin
     assert!(!h.sim.truth().member("orders-2").unwrap().up);
 
     let truth = h
-        .sim
-        .wait_for(SETTLE, |t| t.state("orders-2") == "ONLINE")
+        .wait_until("orders-2 ONLINE", |t| t.state("orders-2") == "ONLINE")
         .await
         .unwrap();
     assert_eq!(status(&rds, "orders-2").await, "available");
@@ -75,12 +71,11 @@ async fn a_stopped_instance_cannot_be_rebooted_and_comes_back_when_started() {
         stopped.db_instance().unwrap().db_instance_status(),
         Some("stopping")
     );
-    h.sim
-        .wait_for(SETTLE, |t| {
-            t.member("orders-3").unwrap().instance_status == gr_sim::InstanceStatus::Stopped
-        })
-        .await
-        .unwrap();
+    h.wait_until("orders-3 stopped", |t| {
+        t.member("orders-3").unwrap().instance_status == gr_sim::InstanceStatus::Stopped
+    })
+    .await
+    .unwrap();
     assert_eq!(status(&rds, "orders-3").await, "stopped");
 
     let refused = rds.reboot("orders-3").await.unwrap_err();
@@ -96,8 +91,7 @@ async fn a_stopped_instance_cannot_be_rebooted_and_comes_back_when_started() {
         .send()
         .await
         .unwrap();
-    h.sim
-        .wait_for(SETTLE, |t| t.state("orders-3") == "ONLINE")
+    h.wait_until("orders-3 ONLINE", |t| t.state("orders-3") == "ONLINE")
         .await
         .unwrap();
     assert_eq!(status(&rds, "orders-3").await, "available");

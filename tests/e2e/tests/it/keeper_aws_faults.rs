@@ -11,8 +11,6 @@ use grkeeper_e2e::invoke::{invoke, taken};
 use lambda_runtime::Diagnostic;
 use serde_json::Value;
 
-use crate::keeper_playbooks::{FAULT_SHOWS, no_start_on_boot, restarted_offline};
-
 /// The failed tick's summary carried by a `TickFailed` error, and the Lambda error type.
 fn failed_tick(error: HandlerError) -> (String, Value) {
     let diagnostic = Diagnostic::from(error);
@@ -27,22 +25,14 @@ fn failed_tick(error: HandlerError) -> (String, Value) {
 /// A cluster whose member orders-2 left into offline mode: it needs a reboot.
 async fn needs_a_reboot() -> Harness {
     let h = Harness::start().await.unwrap();
-    h.sim
-        .inject(Fault::ApplierError {
-            member: "orders-2".into(),
-        })
-        .unwrap();
-    h.sim
-        .wait_for(FAULT_SHOWS, |t| t.member("orders-2").unwrap().offline_mode)
-        .await
-        .unwrap();
+    h.leave_into_offline_mode("orders-2").await.unwrap();
     h
 }
 
 #[tokio::test]
 async fn with_sns_unreachable_a_safe_rejoin_is_done_and_journaled_and_the_tick_fails_clearly() {
-    let h = no_start_on_boot().await;
-    restarted_offline(&h, "orders-1").await;
+    let h = Harness::start_without_gr_on_boot().await.unwrap();
+    h.restart_offline("orders-1").await.unwrap();
     let committed = h.sim.truth().all_executed();
     h.bridge.fail("sns", None, Failure::Drop);
     let deps = h.cold_start(Function::RdsEvent).await.unwrap();
@@ -74,8 +64,8 @@ async fn with_sns_unreachable_a_safe_rejoin_is_done_and_journaled_and_the_tick_f
 
 #[tokio::test]
 async fn an_alert_sns_could_not_take_is_sent_by_the_next_tick() {
-    let h = no_start_on_boot().await;
-    restarted_offline(&h, "orders-1").await;
+    let h = Harness::start_without_gr_on_boot().await.unwrap();
+    h.restart_offline("orders-1").await.unwrap();
     h.sim
         .inject(Fault::ErrantTransaction {
             member: "orders-1".into(),
@@ -105,8 +95,8 @@ async fn an_alert_sns_could_not_take_is_sent_by_the_next_tick() {
 
 #[tokio::test]
 async fn with_dynamodb_unreachable_nothing_is_done_and_the_tick_fails_clearly() {
-    let h = no_start_on_boot().await;
-    restarted_offline(&h, "orders-1").await;
+    let h = Harness::start_without_gr_on_boot().await.unwrap();
+    h.restart_offline("orders-1").await.unwrap();
     h.bridge.fail("dynamodb", None, Failure::Drop);
     let deps = h.cold_start(Function::RdsEvent).await.unwrap();
 

@@ -3,17 +3,14 @@
 //! invocations), take the action the fault needs exactly once.
 
 use futures_util::future::join_all;
-use gr_sim::Fault;
 use grkeeper::lambda::Function;
 use grkeeper_e2e::harness::{Harness, event};
 use grkeeper_e2e::invoke::{invoke, outcomes, taken};
 
-use crate::keeper_playbooks::{FAULT_SHOWS, no_start_on_boot, restarted_offline};
-
 #[tokio::test]
 async fn the_same_restart_event_handled_five_times_rejoins_the_member_once() {
-    let h = no_start_on_boot().await;
-    restarted_offline(&h, "orders-1").await;
+    let h = Harness::start_without_gr_on_boot().await.unwrap();
+    h.restart_offline("orders-1").await.unwrap();
     h.sim.commit("orders-2", 5).unwrap();
     let committed = h.sim.truth().all_executed();
     let deps = h.cold_start(Function::RdsEvent).await.unwrap();
@@ -37,15 +34,7 @@ async fn the_same_restart_event_handled_five_times_rejoins_the_member_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_ticks_started_at_once_reboot_the_member_once() {
     let h = Harness::start().await.unwrap();
-    h.sim
-        .inject(Fault::ApplierError {
-            member: "orders-2".into(),
-        })
-        .unwrap();
-    h.sim
-        .wait_for(FAULT_SHOWS, |t| t.member("orders-2").unwrap().offline_mode)
-        .await
-        .unwrap();
+    h.leave_into_offline_mode("orders-2").await.unwrap();
     let committed = h.sim.truth().all_executed();
     let instances = join_all((0..10).map(|_| h.cold_start(Function::Sweep))).await;
     let instances: Vec<_> = instances.into_iter().map(Result::unwrap).collect();

@@ -11,32 +11,8 @@ use grkeeper_e2e::harness::{Alert, Harness, event};
 use grkeeper_e2e::invoke::{cold_start, invoke, outcomes, taken};
 use serde_json::Value;
 
-/// Bound for the simulated cluster to show a fault (it needs milliseconds).
-pub const FAULT_SHOWS: Duration = Duration::from_secs(10);
-
-/// A harness whose members do not start Group Replication by themselves after a restart, so
-/// a restarted member stays OFFLINE until someone rejoins it.
-pub async fn no_start_on_boot() -> Harness {
-    Harness::start_with(|config| config.all_members(|m| m.start_on_boot = false))
-        .await
-        .unwrap()
-}
-
-/// Restarts `member` and waits until it is up with Group Replication OFFLINE and no group lists
-/// its previous incarnation any more (as when RDS's restart event arrives).
-pub async fn restarted_offline(h: &Harness, member: &str) {
-    h.sim.restart(member).unwrap();
-    h.sim
-        .wait_for(FAULT_SHOWS, |t| {
-            t.state(member) == "OFFLINE"
-                && t.groups.iter().all(|g| !g.view.iter().any(|m| m == member))
-        })
-        .await
-        .unwrap();
-}
-
 /// The alerts whose subject names `instance` of cluster `orders`.
-pub fn about<'a>(alerts: &'a [Alert], instance: &str) -> Vec<&'a Alert> {
+fn about<'a>(alerts: &'a [Alert], instance: &str) -> Vec<&'a Alert> {
     alerts
         .iter()
         .filter(|a| a.subject.contains(&format!("orders/{instance}:")))
@@ -57,9 +33,9 @@ fn online(truth: &Truth) -> Vec<String> {
 
 #[tokio::test]
 async fn a_member_restarted_without_group_replication_is_rejoined_on_the_restart_event() {
-    let h = no_start_on_boot().await;
+    let h = Harness::start_without_gr_on_boot().await.unwrap();
     h.sim.commit("orders-2", 5).unwrap();
-    restarted_offline(&h, "orders-1").await;
+    h.restart_offline("orders-1").await.unwrap();
     // Written while it is out: distributed recovery must bring these to it.
     h.sim.commit("orders-3", 5).unwrap();
     let committed = h.sim.truth().all_executed();
@@ -94,15 +70,7 @@ async fn a_member_restarted_without_group_replication_is_rejoined_on_the_restart
 #[tokio::test]
 async fn a_member_that_left_into_offline_mode_is_rebooted_through_rds_on_the_schedule() {
     let h = Harness::start().await.unwrap();
-    h.sim
-        .inject(Fault::ApplierError {
-            member: "orders-2".into(),
-        })
-        .unwrap();
-    h.sim
-        .wait_for(FAULT_SHOWS, |t| t.member("orders-2").unwrap().offline_mode)
-        .await
-        .unwrap();
+    h.leave_into_offline_mode("orders-2").await.unwrap();
     h.sim.commit("orders-1", 5).unwrap();
     let committed = h.sim.truth().all_executed();
 
@@ -132,14 +100,16 @@ async fn a_member_that_left_into_offline_mode_is_rebooted_through_rds_on_the_sch
 async fn an_online_member_cut_off_in_a_minority_is_expelled_then_rejoined_once_the_network_heals() {
     let h = Harness::start().await.unwrap();
     h.sim.partition(&[&["orders-3"]]).unwrap();
-    h.sim
-        .wait_for(FAULT_SHOWS, |t| {
+    h.wait_until(
+        "orders-3 ONLINE in a minority, orders-1 and orders-2 a majority",
+        |t| {
             t.majority_groups().len() == 1
                 && online(t) == ["orders-1", "orders-2"]
                 && t.state("orders-3") == "ONLINE"
-        })
-        .await
-        .unwrap();
+        },
+    )
+    .await
+    .unwrap();
     let mut env = h.env();
     env.insert("GRKEEPER_EXPEL".into(), "on".into());
     env.insert("GRKEEPER_MEMBER_COOLDOWN_SECS".into(), "1".into());
@@ -183,22 +153,21 @@ async fn an_online_member_cut_off_in_a_minority_is_expelled_then_rejoined_once_t
 #[tokio::test]
 async fn after_a_complete_outage_the_group_is_bootstrapped_from_the_member_holding_every_transaction()
  {
-    let h = no_start_on_boot().await;
+    let h = Harness::start_without_gr_on_boot().await.unwrap();
     h.sim.crash("orders-3").unwrap();
-    h.sim
-        .wait_for(FAULT_SHOWS, |t| {
-            t.majority_groups()
-                .first()
-                .is_some_and(|g| g.view.len() == 2)
-        })
-        .await
-        .unwrap();
+    h.wait_until("orders-3 expelled", |t| {
+        t.majority_groups()
+            .first()
+            .is_some_and(|g| g.view.len() == 2)
+    })
+    .await
+    .unwrap();
     // orders-3 never gets these: it must not be the one the group restarts from.
     h.sim.commit("orders-1", 5).unwrap();
     let committed = h.sim.truth().all_executed();
     h.sim.inject(Fault::CompleteOutage).unwrap();
     for member in ["orders-1", "orders-2", "orders-3"] {
-        restarted_offline(&h, member).await;
+        h.restart_offline(member).await.unwrap();
     }
     assert!(h.sim.truth().groups.is_empty());
 

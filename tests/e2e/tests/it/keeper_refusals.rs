@@ -10,8 +10,6 @@ use grkeeper::lambda::Function;
 use grkeeper_e2e::harness::{Alert, Harness, event};
 use grkeeper_e2e::invoke::{cold_start, invoke, refused, taken};
 
-use crate::keeper_playbooks::{FAULT_SHOWS, no_start_on_boot, restarted_offline};
-
 /// The alert that opened the incident of `kind` about `instance`; the action it names must be
 /// the refused one.
 fn refusal_alert<'a>(alerts: &'a [Alert], kind: &str, instance: &str) -> &'a Alert {
@@ -27,8 +25,8 @@ fn refusal_alert<'a>(alerts: &'a [Alert], kind: &str, instance: &str) -> &'a Ale
 
 #[tokio::test]
 async fn a_member_with_errant_transactions_is_not_rejoined_and_a_person_is_told_why() {
-    let h = no_start_on_boot().await;
-    restarted_offline(&h, "orders-1").await;
+    let h = Harness::start_without_gr_on_boot().await.unwrap();
+    h.restart_offline("orders-1").await.unwrap();
     let errant = h
         .sim
         .inject(Fault::ErrantTransaction {
@@ -57,12 +55,13 @@ async fn a_member_with_errant_transactions_is_not_rejoined_and_a_person_is_told_
 
 #[tokio::test]
 async fn a_member_whose_missing_transactions_every_donor_purged_is_not_rejoined() {
-    let h = no_start_on_boot().await;
+    let h = Harness::start_without_gr_on_boot().await.unwrap();
     h.sim.crash("orders-2").unwrap();
-    h.sim
-        .wait_for(FAULT_SHOWS, |t| t.majority_groups()[0].view.len() == 2)
-        .await
-        .unwrap();
+    h.wait_until("orders-2 expelled", |t| {
+        t.majority_groups()[0].view.len() == 2
+    })
+    .await
+    .unwrap();
     h.sim.commit("orders-1", 20).unwrap();
     for donor in ["orders-1", "orders-3"] {
         h.sim
@@ -72,7 +71,7 @@ async fn a_member_whose_missing_transactions_every_donor_purged_is_not_rejoined(
             })
             .unwrap();
     }
-    restarted_offline(&h, "orders-2").await;
+    h.restart_offline("orders-2").await.unwrap();
 
     let deps = h.cold_start(Function::Sweep).await.unwrap();
     let summary = invoke(&deps, event("manual-sweep-instance.json").unwrap())
@@ -100,21 +99,21 @@ async fn a_stuck_recovering_member_is_not_expelled_when_that_would_break_the_maj
     .await
     .unwrap();
     h.sim.restart("orders-2").unwrap();
-    h.sim
-        .wait_for(FAULT_SHOWS, |t| t.state("orders-2") == "RECOVERING")
-        .await
-        .unwrap();
+    h.wait_until("orders-2 RECOVERING", |t| {
+        t.state("orders-2") == "RECOVERING"
+    })
+    .await
+    .unwrap();
     // A clean stop leaves the group {orders-1, orders-2} with only orders-1 ONLINE.
     h.sim.rds().stop("orders-3").unwrap();
-    h.sim
-        .wait_for(FAULT_SHOWS, |t| {
-            t.member("orders-3").unwrap().instance_status == gr_sim::InstanceStatus::Stopped
-                && t.majority_groups()
-                    .first()
-                    .is_some_and(|g| g.view == ["orders-1", "orders-2"])
-        })
-        .await
-        .unwrap();
+    h.wait_until("orders-3 stopped, orders-1 and orders-2 the group", |t| {
+        t.member("orders-3").unwrap().instance_status == gr_sim::InstanceStatus::Stopped
+            && t.majority_groups()
+                .first()
+                .is_some_and(|g| g.view == ["orders-1", "orders-2"])
+    })
+    .await
+    .unwrap();
     let mut env = h.env();
     env.insert("GRKEEPER_EXPEL".into(), "on".into());
     env.insert("GRKEEPER_RECOVERING_DEADLINE_SECS".into(), "1".into());
@@ -142,10 +141,10 @@ async fn a_stuck_recovering_member_is_not_expelled_when_that_would_break_the_maj
 
 #[tokio::test]
 async fn after_a_complete_outage_no_group_is_bootstrapped_while_a_member_cannot_be_read() {
-    let h = no_start_on_boot().await;
+    let h = Harness::start_without_gr_on_boot().await.unwrap();
     h.sim.inject(Fault::CompleteOutage).unwrap();
     for member in ["orders-1", "orders-2", "orders-3"] {
-        restarted_offline(&h, member).await;
+        h.restart_offline(member).await.unwrap();
     }
     // Up and "available" in RDS, but it never answers: it could be in a live group.
     h.sim
@@ -181,8 +180,8 @@ async fn after_a_complete_outage_no_group_is_bootstrapped_while_a_member_cannot_
 
 #[tokio::test]
 async fn a_wrong_database_password_is_a_clear_alert_and_nothing_is_done() {
-    let h = no_start_on_boot().await;
-    restarted_offline(&h, "orders-1").await;
+    let h = Harness::start_without_gr_on_boot().await.unwrap();
+    h.restart_offline("orders-1").await.unwrap();
     h.put_secret("grkeeper", "not-the-password").await.unwrap();
 
     let deps = h.cold_start(Function::RdsEvent).await.unwrap();
