@@ -14,6 +14,7 @@ mod keeper_aws_faults;
 mod keeper_delivery;
 mod keeper_playbooks;
 mod keeper_refusals;
+mod lambda_watch;
 mod observe_probe;
 mod observe_rds;
 mod sim_members;
