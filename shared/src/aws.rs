@@ -9,7 +9,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_dynamodb::config::http::HttpResponse;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 
 /// Timeouts for every AWS call: a tick runs inside a Lambda timeout, so no call may hang.
 /// The SDK default is only a 3.1 s connect timeout, with nothing bounding a stalled reply.
@@ -100,6 +100,21 @@ impl fmt::Display for FailureClass {
     }
 }
 
+/// An error and its causes as one line (`dispatch failure: io error: ... Connection refused`),
+/// without the SDK's debug dump; a cause that repeats its parent is left out.
+fn causes(error: &(dyn StdError + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(error);
+    while let Some(current) = next {
+        let text = current.to_string();
+        if !text.is_empty() && !parts.last().is_some_and(|last| last.contains(&text)) {
+            parts.push(text);
+        }
+        next = current.source();
+    }
+    parts.join(": ")
+}
+
 /// A failed AWS call: which operation, how it failed, and the service's own words.
 #[derive(Debug, thiserror::Error)]
 #[error("{operation}: {class}: {detail}")]
@@ -137,7 +152,7 @@ impl AwsError {
         let code = error.code().map(str::to_owned);
         let detail = match error.message() {
             Some(message) => message.to_owned(),
-            None => DisplayErrorContext(&error).to_string(),
+            None => causes(&error),
         };
         AwsError {
             operation,
