@@ -54,12 +54,12 @@ pub const TABLE: &str = "grkeeper";
 /// The topology bus.
 pub const BUS: &str = "grkeeper-topology";
 const TOPIC: &str = "grkeeper-alerts";
-/// Bound for the simulated cluster to show a fault or settle after an action (it needs well
-/// under a second).
-const SETTLE: Duration = Duration::from_secs(15);
 const SECRET: &str = "grkeeper/members";
 const DB_USER: &str = "grkeeper";
 const DB_PASSWORD: &str = "e2e-members-password";
+/// Bound for the simulated cluster to show a fault or settle after an action (it needs well
+/// under a second).
+const SETTLE: Duration = Duration::from_secs(15);
 
 /// Why the harness could not start or read something back.
 #[derive(Debug, thiserror::Error)]
