@@ -10,7 +10,6 @@
 //!
 //! Any journal error stops acting at once: without the journal, an action could be repeated.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use tracing::{error, info, warn};
@@ -21,7 +20,7 @@ use crate::journal::{ActionId, Journal, JournalError, Lease, LeaseGrant, LeaseSt
 use crate::metrics::{TickHealth, TickMetrics};
 use crate::model::Instance;
 use crate::observe::{ClusterInventory, MemberControl, MemberProbe, RdsControl, observe_cluster};
-use crate::plan::{self, Action, Condition, History, Outcome, PastAction, Plan, Policy};
+use crate::plan::{self, Action, History, Outcome, PastAction, Plan, Policy};
 use crate::snapshot::{FORMAT, Snapshot};
 use crate::topology::{self, TopologyBus};
 
@@ -192,16 +191,24 @@ where
         let Some((last_snapshot, last_plan)) = steps.last() else {
             return Ok(());
         };
-        let conditions = plan::conditions::next(
-            &before,
-            &last_snapshot.instances,
-            self.policy.applier_queue_limit,
-            last_snapshot.observed_at,
-        );
+        // Conditions step by step, so a member seen in offline mode and then back ONLINE within
+        // one tick shows both changes to whoever follows the topology events.
+        let mut conditions = before;
+        let mut changes = Vec::new();
+        for (snapshot, _) in &steps {
+            let next = plan::conditions::next(
+                &conditions,
+                &snapshot.instances,
+                self.policy.applier_queue_limit,
+                snapshot.observed_at,
+            );
+            changes.extend(topology::member_changes(&conditions, &next, snapshot));
+            conditions = next;
+        }
         let transitions = self.alert(&steps).await?;
         if let Some(lease) = &self.lease {
             keeper.journal.save_conditions(lease, &conditions).await?;
-            self.put_events(&before, &conditions, last_snapshot, last_plan, &transitions)
+            self.put_events(changes, last_snapshot, last_plan, &transitions)
                 .await;
         }
         self.report.plan = Some(last_plan.clone());
@@ -391,12 +398,12 @@ where
         Ok(transitions)
     }
 
-    /// Topology events are for other automation to follow; failing to put them is reported,
-    /// not fatal (the next change puts fresh ones).
+    /// Puts the member changes, the actions and the incident transitions. Topology events are
+    /// for other automation to follow; failing to put them is reported, not fatal (the next
+    /// change puts fresh ones).
     async fn put_events(
         &mut self,
-        before: &BTreeMap<String, Condition>,
-        after: &BTreeMap<String, Condition>,
+        mut events: Vec<topology::TopologyEvent>,
         snapshot: &Snapshot,
         plan: &Plan,
         transitions: &[Transition],
@@ -414,7 +421,6 @@ where
                 (action, journal_outcome(a.verdict))
             })
             .collect();
-        let mut events = topology::member_changes(before, after, snapshot);
         events.extend(topology::action_events(plan, &taken));
         events.extend(topology::incident_events(&snapshot.cluster, transitions));
         if events.is_empty() {
