@@ -213,7 +213,7 @@ async fn tick(
     let options = TickOptions {
         owner: request_id.to_owned(),
         dry_run: false,
-        deadline: Some(deadline(deadline_ms)),
+        deadline: deadline(deadline_ms),
         emit_metrics: true,
     };
     let summary = deps.keeper.tick(trigger, &options).await?;
@@ -243,12 +243,16 @@ async fn refresh_credentials_if_rejected(deps: &Deps, summary: &TickSummary) {
     }
 }
 
-/// The invocation's deadline (milliseconds since the epoch) as an `Instant`.
-fn deadline(deadline_ms: u64) -> Instant {
+/// The invocation's deadline (milliseconds since the epoch) as an `Instant`. Lambda always
+/// sends one in the future; a deadline already past is an emulator's constant (`cargo lambda
+/// watch` sends 600000, a time in 1970), which says nothing: then the function timeout alone
+/// bounds the tick, and a tick cut short leaves its action pending for the next one to verify.
+fn deadline(deadline_ms: u64) -> Option<Instant> {
     let now_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-    Instant::now() + Duration::from_millis(deadline_ms.saturating_sub(now_ms))
+    let left = deadline_ms.checked_sub(now_ms).filter(|left| *left > 0)?;
+    Some(Instant::now() + Duration::from_millis(left))
 }
 
 /// JSON log lines on stderr (CloudWatch Logs keeps them), filtered by `RUST_LOG` (default
@@ -290,7 +294,14 @@ mod tests {
     }
 
     #[test]
-    fn a_deadline_in_the_past_is_now() {
-        assert!(deadline(0) <= Instant::now());
+    fn a_deadline_already_past_is_no_deadline_and_a_future_one_is_kept() {
+        assert_eq!(deadline(600_000), None, "cargo lambda's constant");
+        let in_a_minute = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis()
+            + 60_000;
+        let at = deadline(u64::try_from(in_a_minute).unwrap()).unwrap();
+        assert!(at > Instant::now() + Duration::from_secs(50));
     }
 }
