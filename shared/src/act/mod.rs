@@ -238,7 +238,7 @@ where
         outcome.error = Some(e.to_string());
         if !may_have_run(&e) {
             outcome.verdict = Verdict::NotAttempted;
-            outcome.summary = format!("RebootDBInstance {} refused: {e}", action.instance);
+            outcome.summary = format!("RebootDBInstance {} not accepted: {e}", action.instance);
             return outcome;
         }
         warn!(error = %e, "RebootDBInstance unanswered; verifying");
