@@ -278,6 +278,17 @@ impl Harness {
         .await
     }
 
+    /// An operator stops Group Replication on `member` over SQL, as before maintenance: it goes
+    /// OFFLINE and the others drop it from their views.
+    pub async fn stop_group_replication(&self, member: &str) -> Result<Truth, HarnessError> {
+        run_sql(&self.sim, member, "CALL mysql.rds_group_replication_stop()").await?;
+        self.wait_until("the member OFFLINE and out of every view", |t| {
+            t.state(member) == "OFFLINE"
+                && t.groups.iter().all(|g| !g.view.iter().any(|m| m == member))
+        })
+        .await
+    }
+
     /// The applier fails on `member`: it leaves its group in ERROR and takes its exit action,
     /// offline mode (RDS's default), so it refuses new connections with error 3032.
     pub async fn leave_into_offline_mode(&self, member: &str) -> Result<Truth, HarnessError> {
@@ -437,19 +448,27 @@ impl Harness {
 /// test injects are findings.
 async fn keep_binlogs(sim: &Cluster) -> Result<(), HarnessError> {
     for name in sim.names() {
-        let mysql = |e: mysql_async::Error| HarnessError::Mysql {
-            member: name.clone(),
-            reason: e.to_string(),
-        };
-        let url = sim.url(name)?;
-        let opts = mysql_async::Opts::from_url(&url).map_err(|e| mysql(e.into()))?;
-        let mut conn = mysql_async::Conn::new(opts).await.map_err(mysql)?;
-        conn.query_drop("CALL mysql.rds_set_configuration('binlog retention hours', 168)")
-            .await
-            .map_err(mysql)?;
-        conn.disconnect().await.map_err(mysql)?;
+        run_sql(
+            sim,
+            name,
+            "CALL mysql.rds_set_configuration('binlog retention hours', 168)",
+        )
+        .await?;
     }
     Ok(())
+}
+
+/// Runs one statement on `member` as its master user, draining its results.
+async fn run_sql(sim: &Cluster, member: &str, statement: &str) -> Result<(), HarnessError> {
+    let mysql = |e: mysql_async::Error| HarnessError::Mysql {
+        member: member.to_owned(),
+        reason: e.to_string(),
+    };
+    let url = sim.url(member)?;
+    let opts = mysql_async::Opts::from_url(&url).map_err(|e| mysql(e.into()))?;
+    let mut conn = mysql_async::Conn::new(opts).await.map_err(mysql)?;
+    conn.query_drop(statement).await.map_err(mysql)?;
+    conn.disconnect().await.map_err(mysql)
 }
 
 /// A Lambda input from the project's `events/` directory (e.g. `rds-instance-restarted.json`).
