@@ -183,11 +183,27 @@ fn subject_line(text: &str) -> String {
 }
 
 fn bounded_body(body: String) -> String {
+    bounded(body, BODY_MAX)
+}
+
+/// `body` cut to at most `max` bytes on a character boundary, marked when cut.
+fn bounded(body: String, max: usize) -> String {
     const MARK: &str = "\n[truncated]";
-    if body.len() <= BODY_MAX {
+    if body.len() <= max {
         body
     } else {
-        format!("{}{MARK}", clip(&body, BODY_MAX - MARK.len()))
+        format!("{}{MARK}", clip(&body, max.saturating_sub(MARK.len())))
+    }
+}
+
+impl AlertMessage {
+    /// The same message with its body cut to `max` bytes (the evidence at the end goes first),
+    /// small enough to wait in the journal for a later delivery.
+    pub fn clipped(&self, max: usize) -> AlertMessage {
+        AlertMessage {
+            body: bounded(self.body.clone(), max),
+            ..self.clone()
+        }
     }
 }
 

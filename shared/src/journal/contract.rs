@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
-use crate::alert::Incident;
+use crate::alert::{AlertMessage, Incident};
 use crate::plan::{
     Action, ActionKind, Approval, Condition, FindingKind, History, Outcome, Pause, Severity,
 };
 
-use super::{ActionId, Journal, JournalError, Lease, LeaseGrant, LeaseStore};
+use super::{ActionId, Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore};
 
 const TTL: Duration = Duration::from_secs(300);
 
@@ -186,7 +186,10 @@ where
         journal.save_conditions(&stale, &BTreeMap::new()).await,
         "conditions",
     );
-    lost(journal.save_incidents(&stale, &[]).await, "incidents");
+    lost(
+        journal.save_alerting(&stale, &Alerting::default()).await,
+        "incidents",
+    );
     lost(
         journal.renew_lease(&stale, secs(401), TTL).await.map(drop),
         "renew",
@@ -399,15 +402,17 @@ pub async fn pauses_and_approvals_count_until_they_expire(journal: &impl Journal
     );
 }
 
-/// Condition labels and open incidents read back exactly as saved; saving replaces.
+/// Condition labels, open incidents and undelivered alerts read back exactly as saved; saving
+/// replaces.
 pub async fn conditions_and_incidents_read_back_as_saved<J>(journal: &J)
 where
     J: LeaseStore + Journal,
 {
     let cluster = "contract-state";
     let lease = take(journal, cluster, "tick-a", t0()).await;
-    assert!(
-        ok(journal.incidents(cluster).await, "incidents").is_empty(),
+    assert_eq!(
+        ok(journal.alerting(cluster).await, "alerting"),
+        Alerting::default(),
         "{cluster}"
     );
     let conditions = BTreeMap::from([
@@ -446,20 +451,27 @@ where
         updated: secs(60),
         refusals: Default::default(),
     };
-    ok(
-        journal
-            .save_incidents(&lease, std::slice::from_ref(&incident))
-            .await,
-        "incidents",
-    );
+    let alerting = Alerting {
+        incidents: vec![incident],
+        undelivered: vec![AlertMessage {
+            subject: "WARNING orders/db2: member offline".into(),
+            body: "db2 is OFFLINE".into(),
+            attributes: BTreeMap::from([("severity".into(), "warning".into())]),
+        }],
+    };
+    ok(journal.save_alerting(&lease, &alerting).await, "alerting");
     assert_eq!(
-        ok(journal.incidents(cluster).await, "incidents"),
-        vec![incident],
+        ok(journal.alerting(cluster).await, "alerting"),
+        alerting,
         "{cluster}"
     );
-    ok(journal.save_incidents(&lease, &[]).await, "no incidents");
-    assert!(
-        ok(journal.incidents(cluster).await, "incidents").is_empty(),
+    ok(
+        journal.save_alerting(&lease, &Alerting::default()).await,
+        "nothing open",
+    );
+    assert_eq!(
+        ok(journal.alerting(cluster).await, "alerting"),
+        Alerting::default(),
         "{cluster}"
     );
 }

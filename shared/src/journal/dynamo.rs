@@ -13,7 +13,6 @@ use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWrite
 use chrono::{DateTime, Utc};
 use tracing::instrument;
 
-use crate::alert::Incident;
 use crate::aws::AwsError;
 use crate::plan::{Action, Approval, Condition, History, Outcome, Pause};
 
@@ -22,7 +21,9 @@ use super::items::{
     self, ActionItem, ConditionsItem, FENCE_CONDITION, FIRST_TAKE_CONDITION, IncidentsItem, Item,
     LeaseItem, TAKE_OVER_CONDITION, action_key, epoch_secs, partition, pause_key, secs_after,
 };
-use super::{ActionId, Journal, JournalError, Lease, LeaseGrant, LeaseStore, journal_time};
+use super::{
+    ActionId, Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore, journal_time,
+};
 
 /// Reads and conditional puts one acquisition may try before it reports the lease held.
 const TAKE_ATTEMPTS: usize = 3;
@@ -441,22 +442,18 @@ impl Journal for DynamoJournal {
     }
 
     #[instrument(skip(self))]
-    async fn incidents(&self, cluster: &str) -> Result<Vec<Incident>, JournalError> {
+    async fn alerting(&self, cluster: &str) -> Result<Alerting, JournalError> {
         match self.get(cluster, items::INCIDENTS).await? {
-            None => Ok(Vec::new()),
-            Some(Item::Incidents(stored)) => Ok(stored.incidents),
+            None => Ok(Alerting::default()),
+            Some(Item::Incidents(stored)) => Ok(stored.alerting),
             Some(_) => Err(unexpected(cluster, items::INCIDENTS)),
         }
     }
 
-    #[instrument(skip(self, incidents), fields(open = incidents.len()))]
-    async fn save_incidents(
-        &self,
-        lease: &Lease,
-        incidents: &[Incident],
-    ) -> Result<(), JournalError> {
+    #[instrument(skip(self, alerting), fields(open = alerting.incidents.len(), undelivered = alerting.undelivered.len()))]
+    async fn save_alerting(&self, lease: &Lease, alerting: &Alerting) -> Result<(), JournalError> {
         let item = Item::Incidents(IncidentsItem {
-            incidents: incidents.to_vec(),
+            alerting: alerting.clone(),
         });
         let write = self.put(&lease.cluster, items::INCIDENTS, &item, None)?;
         self.fenced(lease, write).await.map(drop)

@@ -9,10 +9,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::alert::Incident;
 use crate::plan::{Action, ActionKind, Approval, Condition, History, Outcome, PastAction, Pause};
 
-use super::{ActionId, Lease};
+use super::{ActionId, Alerting, Lease};
 
 /// Sort key of the lease item.
 pub(crate) const LEASE: &str = "lease";
@@ -208,9 +207,11 @@ pub(crate) struct ConditionsItem {
     pub conditions: BTreeMap<String, Condition>,
 }
 
+/// Older items hold only `incidents`; `undelivered` reads as empty then.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct IncidentsItem {
-    pub incidents: Vec<Incident>,
+    #[serde(flatten)]
+    pub alerting: Alerting,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,14 +7,15 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::alert::Incident;
 use crate::plan::{Action, Approval, Condition, History, Outcome, Pause};
 
 use super::items::{
     self, ActionItem, ConditionsItem, IncidentsItem, Item, LeaseItem, action_key, at_secs,
     epoch_secs, partition, pause_key, secs_after,
 };
-use super::{ActionId, Journal, JournalError, Lease, LeaseGrant, LeaseStore, journal_time};
+use super::{
+    ActionId, Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore, journal_time,
+};
 
 /// Partition key -> sort key -> item: the DynamoDB table's shape.
 type Table = BTreeMap<String, BTreeMap<String, Item>>;
@@ -180,23 +181,19 @@ impl Journal for MemoryJournal {
         })
     }
 
-    async fn incidents(&self, cluster: &str) -> Result<Vec<Incident>, JournalError> {
+    async fn alerting(&self, cluster: &str) -> Result<Alerting, JournalError> {
         Ok(
             self.with_items(cluster, |items| match items.get(items::INCIDENTS) {
-                Some(Item::Incidents(stored)) => stored.incidents.clone(),
-                _ => Vec::new(),
+                Some(Item::Incidents(stored)) => stored.alerting.clone(),
+                _ => Alerting::default(),
             }),
         )
     }
 
-    async fn save_incidents(
-        &self,
-        lease: &Lease,
-        incidents: &[Incident],
-    ) -> Result<(), JournalError> {
+    async fn save_alerting(&self, lease: &Lease, alerting: &Alerting) -> Result<(), JournalError> {
         self.fenced(lease, |items| {
             let item = Item::Incidents(IncidentsItem {
-                incidents: incidents.to_vec(),
+                alerting: alerting.clone(),
             });
             items.insert(items::INCIDENTS.to_owned(), item);
             Ok(())

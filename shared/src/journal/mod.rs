@@ -22,7 +22,7 @@ use std::time::Duration;
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::alert::Incident;
+use crate::alert::{AlertMessage, Incident};
 use crate::aws::AwsError;
 use crate::plan::{
     Action, ActionKind, Approval, Condition, History, Outcome, PastAction, Pause, Policy,
@@ -86,6 +86,19 @@ impl fmt::Display for ActionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// The alerting side of the journal: the open incidents, and the alerts a tick decided on but
+/// could not deliver (SNS unreachable), which the next tick sends first. Incidents and the
+/// queue are saved together, so a transition is never lost between "decided" and "delivered".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Alerting {
+    /// Open incidents.
+    #[serde(default)]
+    pub incidents: Vec<Incident>,
+    /// Alerts not delivered yet, oldest first (bodies clipped to keep the item small).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub undelivered: Vec<AlertMessage>,
 }
 
 /// Who may act on a cluster: one tick at a time.
@@ -154,17 +167,18 @@ pub trait Journal: Send + Sync {
         conditions: &BTreeMap<String, Condition>,
     ) -> impl Future<Output = Result<(), JournalError>> + Send;
 
-    /// The open incidents, as last saved.
-    fn incidents(
+    /// The open incidents and the undelivered alerts, as last saved.
+    fn alerting(
         &self,
         cluster: &str,
-    ) -> impl Future<Output = Result<Vec<Incident>, JournalError>> + Send;
+    ) -> impl Future<Output = Result<Alerting, JournalError>> + Send;
 
-    /// Replaces the open incidents (resolved ones are simply left out).
-    fn save_incidents(
+    /// Replaces the open incidents (resolved ones are simply left out) and the undelivered
+    /// alerts, in one write.
+    fn save_alerting(
         &self,
         lease: &Lease,
-        incidents: &[Incident],
+        alerting: &Alerting,
     ) -> impl Future<Output = Result<(), JournalError>> + Send;
 
     /// Pauses the cluster, or one instance of it, until `pause.until` (an operator command: no

@@ -16,7 +16,9 @@ use tracing::{error, info, warn};
 
 use crate::act::{self, Verdict, Verification};
 use crate::alert::{self, AlertMessage, Notifier, Transition};
-use crate::journal::{ActionId, Journal, JournalError, Lease, LeaseGrant, LeaseStore, lookback};
+use crate::journal::{
+    ActionId, Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore, lookback,
+};
 use crate::metrics::{TickHealth, TickMetrics};
 use crate::model::Instance;
 use crate::observe::{ClusterInventory, MemberControl, MemberProbe, RdsControl, observe_cluster};
@@ -25,6 +27,11 @@ use crate::snapshot::{FORMAT, Snapshot};
 use crate::topology::{self, TopologyBus};
 
 use super::{ActionReport, AlertReport, Clock, ClusterOutcome, ClusterReport, Keeper, TickOptions};
+
+/// Undelivered alerts wait in one journal item (DynamoDB items hold 400 KB): at most this many,
+/// each body cut to this size (the summary and the next step come first; evidence is last).
+const UNDELIVERED_MAX: usize = 20;
+const UNDELIVERED_BODY_MAX: usize = 16 * 1024;
 
 /// Time kept free before the invocation deadline besides one verification: publishing alerts,
 /// saving the journal and releasing the lease.
@@ -366,36 +373,70 @@ where
             .then(|| "the invocation deadline is too close for another verified action".into())
     }
 
-    /// Reconciles incidents step by step, publishes every transition (unless a dry run), then
-    /// saves the incidents still open. Returns the transitions.
+    /// Reconciles incidents step by step and delivers the alerts: first those an earlier tick
+    /// could not deliver, then this tick's, in order. What cannot be delivered now is saved with
+    /// the incidents and sent first by the next tick, and this tick fails so the outage is
+    /// seen; no transition is lost between "decided" and "delivered". A dry run delivers and
+    /// saves nothing. Returns this tick's transitions.
     async fn alert(&mut self, steps: &[(Snapshot, Plan)]) -> Result<Vec<Transition>, TickError> {
         let keeper = self.keeper;
-        let mut open = keeper.journal.incidents(&self.cluster.cluster).await?;
+        let saved = keeper.journal.alerting(&self.cluster.cluster).await?;
+        let mut open = saved.incidents;
+        let mut queue = saved.undelivered;
         let mut transitions = Vec::new();
-        let mut messages: Vec<(Transition, AlertMessage)> = Vec::new();
         for (snapshot, plan) in steps {
             let (changed, next) = alert::reconcile(&open, plan, snapshot.observed_at);
             for transition in changed {
                 let message = alert::alert_message(&transition, plan, snapshot);
-                messages.push((transition.clone(), message));
+                self.report.alerts.push(AlertReport {
+                    change: transition.change,
+                    incident: transition.incident.id.clone(),
+                    subject: message.subject.clone(),
+                });
+                queue.push(message);
                 transitions.push(transition);
             }
             open = next;
         }
-        for (transition, message) in &messages {
-            if self.lease.is_some() {
-                keeper.notifier.publish(message).await?;
+        let Some(lease) = self.lease.clone() else {
+            return Ok(transitions);
+        };
+        let mut failure = None;
+        let mut delivered = 0;
+        for message in &queue {
+            if let Err(e) = keeper.notifier.publish(message).await {
+                failure = Some(e);
+                break;
             }
-            self.report.alerts.push(AlertReport {
-                change: transition.change,
-                incident: transition.incident.id.clone(),
-                subject: message.subject.clone(),
-            });
+            delivered += 1;
         }
-        if let Some(lease) = &self.lease {
-            keeper.journal.save_incidents(lease, &open).await?;
+        let mut undelivered: Vec<AlertMessage> = queue[delivered..]
+            .iter()
+            .map(|m| m.clipped(UNDELIVERED_BODY_MAX))
+            .collect();
+        // A long SNS outage must not outgrow the journal item: keep the newest.
+        let dropped = undelivered.len().saturating_sub(UNDELIVERED_MAX);
+        undelivered.drain(..dropped);
+        let alerting = Alerting {
+            incidents: open,
+            undelivered,
+        };
+        keeper.journal.save_alerting(&lease, &alerting).await?;
+        match failure {
+            None => Ok(transitions),
+            Some(e) => {
+                self.report.notes.push(format!(
+                    "{} alert(s) kept for the next tick{}",
+                    alerting.undelivered.len(),
+                    if dropped > 0 {
+                        format!(" ({dropped} older ones dropped)")
+                    } else {
+                        String::new()
+                    }
+                ));
+                Err(e.into())
+            }
         }
-        Ok(transitions)
     }
 
     /// Puts the member changes, the actions and the incident transitions. Topology events are

@@ -40,6 +40,14 @@ fn reading(instance: &Instance) -> Result<MemberReport, ProbeError> {
 /// Loads a fixture cluster into memory adapters, and makes a rejoin of any member turn it into
 /// what `healed` shows for it.
 fn keeper(broken: ClusterBuilder, healed: ClusterBuilder) -> TestKeeper {
+    keeper_with(broken, healed, MemoryNotifier::new())
+}
+
+fn keeper_with<N>(
+    broken: ClusterBuilder,
+    healed: ClusterBuilder,
+    notifier: N,
+) -> Keeper<MemoryRds, MemoryMembers, MemoryJournal, N, MemoryBus> {
     let rds = MemoryRds::new();
     let members = MemoryMembers::new();
     let snapshot = broken.build();
@@ -86,7 +94,7 @@ fn keeper(broken: ClusterBuilder, healed: ClusterBuilder) -> TestKeeper {
         rds,
         members,
         journal: MemoryJournal::new(),
-        notifier: MemoryNotifier::new(),
+        notifier,
         bus: MemoryBus::new(),
         clock: SystemClock,
     }
@@ -249,4 +257,70 @@ async fn an_event_for_an_instance_of_no_kept_cluster_ticks_nothing() {
     let other = crate::trigger::parse(br#"{"action": "sweep", "instance": "billing-1"}"#).unwrap();
     let error = keeper.tick(&other, &options("e")).await.unwrap_err();
     assert_eq!(error.kind(), "unknown_instance");
+}
+
+/// Delivers like [`MemoryNotifier`], or fails while `down` (SNS unreachable).
+struct FlakyNotifier {
+    delivered: MemoryNotifier,
+    down: std::sync::atomic::AtomicBool,
+}
+
+impl crate::alert::Notifier for FlakyNotifier {
+    async fn publish(
+        &self,
+        message: &crate::alert::AlertMessage,
+    ) -> Result<(), crate::alert::AlertError> {
+        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            let unreachable = crate::aws::AwsError::entry_failure(
+                "SNS.Publish",
+                Some("InternalError"),
+                "SNS is down".into(),
+            );
+            return Err(unreachable.into());
+        }
+        self.delivered.publish(message).await
+    }
+}
+
+#[tokio::test]
+async fn alerts_sns_could_not_take_are_delivered_by_the_next_tick_even_once_the_problem_is_gone() {
+    let notifier = FlakyNotifier {
+        delivered: MemoryNotifier::new(),
+        down: true.into(),
+    };
+    let keeper = keeper_with(
+        ClusterBuilder::healthy(3).gr_stopped("orders-2"),
+        ClusterBuilder::healthy(3),
+        notifier,
+    );
+    let first = keeper.tick(&sweep(), &options("t1")).await.unwrap();
+    let report = &first.clusters[0];
+    assert_eq!(report.outcome, ClusterOutcome::Failed, "{report:#?}");
+    assert_eq!(report.actions.len(), 1, "the safe repair was still made");
+    assert!(keeper.notifier.delivered.sent().is_empty());
+
+    keeper
+        .notifier
+        .down
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    let second = keeper.tick(&sweep(), &options("t2")).await.unwrap();
+    assert_eq!(second.clusters[0].outcome, ClusterOutcome::Ticked);
+    assert!(second.clusters[0].actions.is_empty());
+    let subjects: Vec<String> = keeper
+        .notifier
+        .delivered
+        .sent()
+        .iter()
+        .map(|m| m.subject.clone())
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            "WARNING orders/orders-2: member offline",
+            "RESOLVED orders/orders-2: member offline"
+        ]
+    );
+    let third = keeper.tick(&sweep(), &options("t3")).await.unwrap();
+    assert!(third.clusters[0].alerts.is_empty());
+    assert_eq!(keeper.notifier.delivered.sent().len(), 2, "delivered once");
 }

@@ -7,7 +7,9 @@ use std::time::Duration;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{TimeZone, Utc};
-use grkeeper::journal::{DynamoJournal, Journal, JournalError, LeaseGrant, LeaseStore, contract};
+use grkeeper::journal::{
+    Alerting, DynamoJournal, Journal, JournalError, LeaseGrant, LeaseStore, contract,
+};
 use grkeeper::plan::{Action, ActionKind, Approval, Condition, Outcome, Pause};
 use grkeeper_e2e::harness::TABLE;
 use grkeeper_e2e::moto::Moto;
@@ -57,7 +59,10 @@ async fn journal_items_have_the_documented_layout() {
         },
     )]);
     journal.save_conditions(&lease, &conditions).await.unwrap();
-    journal.save_incidents(&lease, &[]).await.unwrap();
+    journal
+        .save_alerting(&lease, &Alerting::default())
+        .await
+        .unwrap();
     let until = now + chrono::Duration::hours(1);
     let pause = Pause {
         until,
