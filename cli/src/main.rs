@@ -11,6 +11,7 @@ mod pause;
 mod plan;
 mod render;
 mod resume;
+mod runbook;
 mod schema;
 mod scope;
 mod status;
@@ -49,6 +50,8 @@ enum Command {
     ParseEvent(parse_event::Args),
     /// Print the JSON Schema of the snapshot document.
     Schema,
+    /// Print every finding kind, what it means and what to do (Markdown).
+    Runbook,
 }
 
 /// A failure the CLI reports on one line of stderr.
@@ -72,6 +75,7 @@ fn main() -> ExitCode {
         Command::Plan(args) => plan::run(&args),
         Command::ParseEvent(args) => parse_event::run(&args),
         Command::Schema => schema::run(),
+        Command::Runbook => runbook::run(),
     };
     let (code, message) = match result {
         Ok(()) => return ExitCode::SUCCESS,

@@ -637,6 +637,18 @@ fn the_published_schema_is_the_one_the_cli_prints() {
 }
 
 #[test]
+fn the_published_runbook_is_the_one_the_cli_prints() {
+    let output = Command::new(env!("CARGO_BIN_EXE_grkeeper"))
+        .arg("runbook")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let printed = String::from_utf8(output.stdout).unwrap();
+    assert!(printed.contains("## `complete_outage`") && printed.contains("| `cooldown` |"));
+    check_file(&examples_dir().join("../runbook.md"), &printed);
+}
+
+#[test]
 fn a_snapshot_of_another_format_is_rejected_with_exit_code_2() {
     let dir = std::env::temp_dir().join(format!("grkeeper-format-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -11,7 +11,7 @@ pub(crate) mod fixtures;
 mod incident;
 mod memory;
 mod message;
-mod runbook;
+pub mod runbook;
 mod sns;
 mod stdout;
 

@@ -4,7 +4,7 @@
 use crate::plan::FindingKind;
 
 /// The next step for a person facing a finding of `kind`.
-pub(crate) fn next_step(kind: FindingKind) -> &'static str {
+pub fn next_step(kind: FindingKind) -> &'static str {
     use FindingKind::*;
     match kind {
         MemberOffline => {

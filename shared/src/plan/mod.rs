@@ -278,8 +278,6 @@ pub enum Guard {
     Version,
     /// Group names differ.
     GroupName,
-    /// No group with quorum to join.
-    NoQuorumGroup,
     /// The action would leave fewer ONLINE members than a majority.
     Majority,
     /// The action would drop fault tolerance below the policy floor.
