@@ -301,6 +301,15 @@ where
                 history: history.clone(),
             };
             let plan = plan::plan(&snapshot);
+            if !plan.actions.is_empty() || !plan.refused.is_empty() {
+                // A decision worth explaining later: keep what it was made on, replayable with
+                // `grkeeper plan --snapshot`.
+                info!(
+                    cluster = %snapshot.cluster,
+                    snapshot = %serde_json::to_string(&snapshot).unwrap_or_default(),
+                    "planned on this snapshot"
+                );
+            }
             let action = plan.actions.first().cloned();
             steps.push((snapshot, plan));
             let (Some(action), Some(lease)) = (action, self.lease.clone()) else {
