@@ -15,10 +15,8 @@ use std::time::{Duration, Instant};
 use tracing::{error, info, warn};
 
 use crate::act::{self, Verdict, Verification};
-use crate::alert::{self, AlertMessage, Notifier, Transition};
-use crate::journal::{
-    ActionId, Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore, lookback,
-};
+use crate::alert::{self, Notifier};
+use crate::journal::{ActionId, Journal, JournalError, Lease, LeaseGrant, LeaseStore, lookback};
 use crate::metrics::{TickHealth, TickMetrics};
 use crate::model::Instance;
 use crate::observe::{ClusterInventory, MemberControl, MemberProbe, RdsControl, observe_cluster};
@@ -26,12 +24,7 @@ use crate::plan::{self, Action, History, Outcome, PastAction, Plan, Policy};
 use crate::snapshot::{FORMAT, Snapshot};
 use crate::topology::{self, TopologyBus};
 
-use super::{ActionReport, AlertReport, Clock, ClusterOutcome, ClusterReport, Keeper, TickOptions};
-
-/// Undelivered alerts wait in one journal item (DynamoDB items hold 400 KB): at most this many,
-/// each body cut to this size (the summary and the next step come first; evidence is last).
-const UNDELIVERED_MAX: usize = 20;
-const UNDELIVERED_BODY_MAX: usize = 16 * 1024;
+use super::{ActionReport, Clock, ClusterOutcome, ClusterReport, Keeper, TickOptions};
 
 /// Time kept free before the invocation deadline besides one verification: publishing alerts,
 /// saving the journal and releasing the lease.
@@ -147,7 +140,7 @@ where
 
 /// Why a cluster's tick stopped.
 #[derive(Debug, thiserror::Error)]
-enum TickError {
+pub(super) enum TickError {
     #[error(transparent)]
     Journal(#[from] JournalError),
     #[error("alert not delivered: {0}")]
@@ -164,13 +157,13 @@ impl TickError {
 }
 
 /// One cluster's tick in progress.
-struct Run<'k, R, M, J, N, B, C> {
-    keeper: &'k Keeper<R, M, J, N, B, C>,
-    cluster: &'k ClusterInventory,
+pub(super) struct Run<'k, R, M, J, N, B, C> {
+    pub(super) keeper: &'k Keeper<R, M, J, N, B, C>,
+    pub(super) cluster: &'k ClusterInventory,
     options: &'k TickOptions,
     policy: Policy,
-    lease: Option<Lease>,
-    report: ClusterReport,
+    pub(super) lease: Option<Lease>,
+    pub(super) report: ClusterReport,
 }
 
 impl<R, M, J, N, B, C> Run<'_, R, M, J, N, B, C>
@@ -382,108 +375,6 @@ where
             .then(|| "the invocation deadline is too close for another verified action".into())
     }
 
-    /// Reconciles incidents step by step and delivers the alerts: first those an earlier tick
-    /// could not deliver, then this tick's, in order. What cannot be delivered now is saved with
-    /// the incidents and sent first by the next tick, and this tick fails so the outage is
-    /// seen; no transition is lost between "decided" and "delivered". A dry run delivers and
-    /// saves nothing. Returns this tick's transitions.
-    async fn alert(&mut self, steps: &[(Snapshot, Plan)]) -> Result<Vec<Transition>, TickError> {
-        let keeper = self.keeper;
-        let saved = keeper.journal.alerting(&self.cluster.cluster).await?;
-        let mut open = saved.incidents;
-        let mut queue = saved.undelivered;
-        let mut transitions = Vec::new();
-        for (snapshot, plan) in steps {
-            let (changed, next) = alert::reconcile(&open, plan, snapshot.observed_at);
-            for transition in changed {
-                let message = alert::alert_message(&transition, plan, snapshot);
-                self.report.alerts.push(AlertReport {
-                    change: transition.change,
-                    incident: transition.incident.id.clone(),
-                    subject: message.subject.clone(),
-                });
-                queue.push(message);
-                transitions.push(transition);
-            }
-            open = next;
-        }
-        let Some(lease) = self.lease.clone() else {
-            return Ok(transitions);
-        };
-        let mut failure = None;
-        let mut delivered = 0;
-        for message in &queue {
-            if let Err(e) = keeper.notifier.publish(message).await {
-                failure = Some(e);
-                break;
-            }
-            delivered += 1;
-        }
-        let mut undelivered: Vec<AlertMessage> = queue[delivered..]
-            .iter()
-            .map(|m| m.clipped(UNDELIVERED_BODY_MAX))
-            .collect();
-        // A long SNS outage must not outgrow the journal item: keep the newest.
-        let dropped = undelivered.len().saturating_sub(UNDELIVERED_MAX);
-        undelivered.drain(..dropped);
-        let alerting = Alerting {
-            incidents: open,
-            undelivered,
-        };
-        keeper.journal.save_alerting(&lease, &alerting).await?;
-        match failure {
-            None => Ok(transitions),
-            Some(e) => {
-                self.report.notes.push(format!(
-                    "{} alert(s) kept for the next tick{}",
-                    alerting.undelivered.len(),
-                    if dropped > 0 {
-                        format!(" ({dropped} older ones dropped)")
-                    } else {
-                        String::new()
-                    }
-                ));
-                Err(e.into())
-            }
-        }
-    }
-
-    /// Puts the member changes, the actions and the incident transitions. Topology events are
-    /// for other automation to follow; failing to put them is reported, not fatal (the next
-    /// change puts fresh ones).
-    async fn put_events(
-        &mut self,
-        mut events: Vec<topology::TopologyEvent>,
-        snapshot: &Snapshot,
-        plan: &Plan,
-        transitions: &[Transition],
-    ) {
-        let taken: Vec<(Action, Outcome)> = self
-            .report
-            .actions
-            .iter()
-            .map(|a| {
-                let action = Action {
-                    kind: a.kind,
-                    instance: a.instance.clone(),
-                    reason: a.reason.clone(),
-                };
-                (action, journal_outcome(a.verdict))
-            })
-            .collect();
-        events.extend(topology::action_events(plan, &taken));
-        events.extend(topology::incident_events(&snapshot.cluster, transitions));
-        if events.is_empty() {
-            return;
-        }
-        if let Err(e) = self.keeper.bus.put(&events).await {
-            warn!(error = %e, kind = e.kind(), "topology events not delivered");
-            self.report
-                .notes
-                .push(format!("topology events not delivered: {e}"));
-        }
-    }
-
     fn context<'a>(&'a self, observed: &'a [Instance]) -> act::Context<'a, M, R> {
         let keeper = self.keeper;
         act::Context {
@@ -499,7 +390,7 @@ where
 /// The journal keeps three outcomes: only a verified action succeeded; anything else counts as
 /// failed (with the summary saying whether it was not attempted or not yet verified), so the
 /// cooldown and the budgets still count it.
-fn journal_outcome(verdict: Verdict) -> Outcome {
+pub(super) fn journal_outcome(verdict: Verdict) -> Outcome {
     match verdict {
         Verdict::Verified => Outcome::Succeeded,
         Verdict::Failed | Verdict::Unverified | Verdict::NotAttempted => Outcome::Failed,

@@ -9,6 +9,7 @@
 //! Clusters are ticked concurrently; one slow or broken cluster never delays the others.
 
 mod cluster;
+mod notify;
 mod report;
 
 use std::time::Instant;
