@@ -4,8 +4,8 @@
 //! 3. observe, plan; for the planned action: journal the intent, act, verify, journal the
 //!    outcome, renew the lease, observe and plan again — until nothing is left to do, an action
 //!    fails, the step budget or the invocation deadline is reached;
-//! 4. save conditions, publish incident transitions (then save the incidents, so an alert that
-//!    could not be sent is sent again next tick), put topology events, emit metrics;
+//! 4. deliver the incident transitions (any an earlier tick could not deliver first; what cannot
+//!    be delivered now waits in the journal), save conditions, put topology events, emit metrics;
 //! 5. release the lease.
 //!
 //! Any journal error stops acting at once: without the journal, an action could be repeated.
