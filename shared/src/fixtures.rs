@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use crate::gtid::GtidSet;
 use crate::model::{
-    GrSettings, Instance, InstanceStatus, MemberReport, MemberState, MemberStats, Observed,
+    GrCall, GrSettings, Instance, InstanceStatus, MemberReport, MemberState, MemberStats, Observed,
     ProbeError, RdsInstance, ViewMember,
 };
 use crate::plan::{Condition, History, Policy};
@@ -84,6 +84,7 @@ impl ClusterBuilder {
                         stats: Vec::new(),
                         channels: Vec::new(),
                         errors: Vec::new(),
+                        last_gr_call: None,
                     },
                     id,
                     uuid,
@@ -115,6 +116,18 @@ impl ClusterBuilder {
             m.state = MemberState::Offline;
             m.report.super_read_only = true;
         })
+    }
+
+    /// `by` stopped GR on the member at `at` with `rds_group_replication_stop()`: OFFLINE, and
+    /// `mysql.rds_history` says who and when.
+    pub fn stopped_by(self, id: &str, by: &str, at: &str) -> Self {
+        let call = GrCall {
+            at: at.into(),
+            by: by.into(),
+            action: "stop group replication".into(),
+        };
+        self.gr_stopped(id)
+            .with(id, |m| m.report.last_gr_call = Some(call))
     }
 
     /// The member is in ERROR (exit action READ_ONLY or auto-rejoin running).

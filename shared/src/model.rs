@@ -177,7 +177,7 @@ impl fmt::Display for ProbeError {
 }
 
 /// What one member's MySQL server reported about itself and about its group.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct MemberReport {
     /// `@@server_uuid`: the member id in every `replication_group_members` view.
     pub server_uuid: String,
@@ -208,6 +208,28 @@ pub struct MemberReport {
     /// Recent `Repl` lines of `performance_schema.error_log`, newest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ErrorLogEntry>,
+    /// The last Group Replication procedure called on this member, from `mysql.rds_history`:
+    /// tells a deliberate stop from a crash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_gr_call: Option<GrCall>,
+}
+
+/// One `mysql.rds_history` row written by a `mysql.rds_group_replication_*` procedure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct GrCall {
+    /// `action_timestamp`, as MySQL prints it.
+    pub at: String,
+    /// `called_by_user` (`user@host`).
+    pub by: String,
+    /// `action`, e.g. `stop group replication`, `start group replication. bootstrap:0`.
+    pub action: String,
+}
+
+impl GrCall {
+    /// `mysql.rds_group_replication_stop()` wrote this row.
+    pub fn is_stop(&self) -> bool {
+        self.action.starts_with("stop group replication")
+    }
 }
 
 impl MemberReport {

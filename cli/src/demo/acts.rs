@@ -41,28 +41,64 @@ pub async fn healthy(stage: &Stage) -> Result<GtidSet, Failure> {
     Ok(committed)
 }
 
-/// Act 1: GR stopped on orders-2 by a statement; grkeeper rejoins it.
+/// Act 1: GR stops on orders-2 when RDS restarts it; grkeeper rejoins it. Then a DBA stops
+/// GR on orders-3 on purpose: grkeeper sees it in `mysql.rds_history` and leaves it alone
+/// until the DBA starts it again.
 pub async fn member_stops_group_replication(
     stage: &mut Stage,
     committed: GtidSet,
 ) -> Result<GtidSet, Failure> {
     show::heading("Act 1: a member stops Group Replication");
     say(
-        "Someone runs CALL mysql.rds_group_replication_stop() on orders-2 (as before maintenance, \
-         and then forgets to start it again). The group carries on with two members.",
+        "RDS restarts orders-2 to apply a patch. mysqld comes back, but Group Replication does \
+         not start with it (whether it starts on boot is not documented for RDS; here it does \
+         not), so orders-2 stays OFFLINE and super-read-only. The group carries on with two \
+         members.",
     );
-    let message = sql(stage, "orders-2", "CALL mysql.rds_group_replication_stop()").await?;
-    say(&format!(
-        "  orders-2 answers: {}",
-        message.as_deref().unwrap_or("(no message)")
-    ));
     stage
-        .wait_until("the others no longer list orders-2", |t| {
-            t.state("orders-2") == "OFFLINE" && online_in_majority(t) == ["orders-1", "orders-3"]
-        })
+        .sim
+        .restart("orders-2")
+        .map_err(|e| sim_failure("restart", &e))?;
+    stage
+        .wait_until(
+            "orders-2 is back, OFFLINE, and its old self out of every view",
+            |t| t.offline_and_out_of_every_view("orders-2"),
+        )
         .await?;
     let committed = commit(stage, "orders-1", 20, committed)?;
     tick(stage).await?;
+
+    println!();
+    say(
+        "Now a DBA stops Group Replication on orders-3 on purpose, before some maintenance. \
+         A stop made by a person is recorded in mysql.rds_history, and grkeeper respects it.",
+    );
+    let message = sql(stage, "orders-3", "CALL mysql.rds_group_replication_stop()").await?;
+    say(&format!(
+        "  orders-3 answers: {}",
+        message.as_deref().unwrap_or("(no message)")
+    ));
+    stage
+        .wait_until("the others no longer list orders-3", |t| {
+            t.state("orders-3") == "OFFLINE" && online_in_majority(t) == ["orders-1", "orders-2"]
+        })
+        .await?;
+    step("grkeeper tick --dry-run: what it decides and why");
+    show::decided(&stage.tick(true).await?);
+    say("  The DBA is done and starts it again:");
+    sql(
+        stage,
+        "orders-3",
+        "CALL mysql.rds_group_replication_start(0)",
+    )
+    .await?;
+    stage
+        .wait_until(
+            "the simulator's ground truth shows every member ONLINE in one group",
+            truth::healthy,
+        )
+        .await?;
+    say("  orders-3 is ONLINE again.");
     Ok(committed)
 }
 

@@ -60,7 +60,9 @@ impl Stage {
         let config = SimConfig::new(MEMBERS)
             .user("grkeeper", "demo-password")
             .real_time(timing())
-            .all_members(|member| member.unreachable_majority_timeout = MAJORITY_TIMEOUT);
+            .all_members(|member| member.unreachable_majority_timeout = MAJORITY_TIMEOUT)
+            // Act 1: GR does not start by itself when orders-2 restarts.
+            .member("orders-2", |member| member.start_on_boot = false);
         let sim = Arc::new(
             Cluster::start(config)
                 .await

@@ -19,6 +19,9 @@ fn the_demo_repairs_each_failure_and_ends_with_a_healthy_cluster_by_the_ground_t
         "Act 1: a member stops Group Replication",
         "rejoin orders-2 → VERIFIED",
         "RESOLVED orders/orders-2: member offline",
+        // A stop made by a person (mysql.rds_history) is respected, not undone.
+        "refused rejoin orders-3 (guard operator_stop)",
+        "orders-3 is ONLINE again.",
         "Act 2: a member is expelled into offline mode",
         "ERROR 3032",
         "reboot orders-3 → VERIFIED",

@@ -71,6 +71,49 @@ const SCENARIOS: &[Scenario] = &[
         },
     },
     Scenario {
+        name: "member-stopped-by-operator",
+        build: || {
+            ClusterBuilder::healthy(3).stopped_by(
+                "orders-2",
+                "admin@10.0.3.7",
+                "2026-11-30 11:20:04",
+            )
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Rejoin, "orders-2", Guard::OperatorStop)]
+            );
+            assert!(p.refused[0].reason.contains("admin@10.0.3.7"));
+        },
+    },
+    Scenario {
+        name: "member-stopped-by-operator-rejoin-allowed",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .stopped_by("orders-2", "admin@10.0.3.7", "2026-11-30 11:20:04")
+                .policy(|p| p.rejoin_after_operator_stop = true)
+        },
+        expect: |p| assert_eq!(action(p), Some((ActionKind::Rejoin, "orders-2"))),
+    },
+    Scenario {
+        name: "member-expelled-by-grkeeper-rejoins",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .stopped_by("orders-3", "grkeeper@10.0.9.9", "2026-11-30 11:20:04")
+                .history(|h| {
+                    h.actions.push(recent(
+                        ActionKind::Expel,
+                        "orders-3",
+                        "2026-11-30T11:20:00Z",
+                        Outcome::Succeeded,
+                    ));
+                })
+        },
+        expect: |p| assert_eq!(action(p), Some((ActionKind::Rejoin, "orders-3"))),
+    },
+    Scenario {
         name: "errant-gtids-refused",
         build: || {
             ClusterBuilder::healthy(3)

@@ -5,10 +5,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::*;
-use crate::gtid::GtidSet;
 use crate::model::{
-    ErrorLogEntry, GrSettings, InstanceStatus, MemberReport, Observed, ProbeError, RdsInstance,
-    ViewMember,
+    ErrorLogEntry, InstanceStatus, MemberReport, Observed, ProbeError, RdsInstance, ViewMember,
 };
 use crate::observe::{Endpoint, MemoryMembers, MemoryRds, ProcedureReply};
 
@@ -39,12 +37,6 @@ fn report(id: &str, view: &[(&str, MemberState)]) -> MemberReport {
         server_uuid: uuid(id),
         hostname: format!("ip-{id}"),
         version: "8.0.36".into(),
-        read_only: false,
-        super_read_only: false,
-        offline_mode: false,
-        gtid_executed: GtidSet::new(),
-        gtid_purged: GtidSet::new(),
-        settings: GrSettings::default(),
         view: view
             .iter()
             .map(|(member, state)| ViewMember {
@@ -56,9 +48,7 @@ fn report(id: &str, view: &[(&str, MemberState)]) -> MemberReport {
                 version: "8.0.36".into(),
             })
             .collect(),
-        stats: Vec::new(),
-        channels: Vec::new(),
-        errors: Vec::new(),
+        ..MemberReport::default()
     }
 }
 

@@ -142,6 +142,11 @@ fn defaults(env: &mut Reader<'_>) -> Policy {
     Policy {
         mode,
         rejoin: switch(env, "GRKEEPER_REJOIN", default.rejoin),
+        rejoin_after_operator_stop: switch(
+            env,
+            "GRKEEPER_REJOIN_AFTER_OPERATOR_STOP",
+            default.rejoin_after_operator_stop,
+        ),
         reboot: switch(env, "GRKEEPER_REBOOT", default.reboot),
         expel: switch(env, "GRKEEPER_EXPEL", default.expel),
         bootstrap,

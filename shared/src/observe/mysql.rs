@@ -227,11 +227,15 @@ impl MysqlMembers {
         let retention = self
             .optional_rows(conn, queries::BINLOG_RETENTION, endpoint)
             .await?;
+        let calls = self
+            .optional_rows(conn, queries::LAST_GR_CALL, endpoint)
+            .await?;
         let mut report = identity;
         report.settings.binlog_retention_hours = lenient(endpoint, "binlog retention", || {
             queries::binlog_retention(&retention)
         });
         Ok(MemberReport {
+            last_gr_call: lenient(endpoint, "rds_history", || queries::last_gr_call(&calls)),
             view,
             stats: all_or_none(endpoint, "member stats", &stats, queries::member_stats),
             channels: all_or_none(endpoint, "channels", &channels, queries::channel),

@@ -3,7 +3,8 @@
 
 use crate::gtid::GtidSet;
 use crate::model::{
-    ChannelStatus, ErrorLogEntry, GrSettings, MemberReport, MemberState, MemberStats, ViewMember,
+    ChannelStatus, ErrorLogEntry, GrCall, GrSettings, MemberReport, MemberState, MemberStats,
+    ViewMember,
 };
 
 /// Identity, read-only flags, GTID sets and Group Replication settings.
@@ -22,6 +23,9 @@ pub const ERROR_LOG: &str = "SELECT LOGGED, PRIO, ERROR_CODE, DATA FROM performa
 /// RDS binlog retention.
 pub const BINLOG_RETENTION: &str =
     "SELECT value FROM mysql.rds_configuration WHERE name = 'binlog retention hours'";
+
+/// The last Group Replication procedure call recorded by RDS (a deliberate stop shows here).
+pub const LAST_GR_CALL: &str = "SELECT action_timestamp, called_by_user, action FROM mysql.rds_history WHERE action LIKE '%group replication%' ORDER BY action_timestamp DESC LIMIT 1";
 
 /// One text-protocol row.
 pub type Row = Vec<Option<String>>;
@@ -110,6 +114,7 @@ pub fn identity(row: &Row) -> Result<MemberReport, String> {
         stats: Vec::new(),
         channels: Vec::new(),
         errors: Vec::new(),
+        last_gr_call: None,
     })
 }
 
@@ -172,6 +177,19 @@ pub fn error_log_entry(row: &Row) -> Result<ErrorLogEntry, String> {
         error_code: text(row, 2).unwrap_or("").to_owned(),
         data: text(row, 3).unwrap_or("").to_owned(),
     })
+}
+
+/// Parses [`LAST_GR_CALL`]: no row means no procedure was ever called here.
+pub fn last_gr_call(rows: &[Row]) -> Result<Option<GrCall>, String> {
+    rows.first()
+        .map(|row| {
+            Ok(GrCall {
+                at: required(row, 0, "action_timestamp")?.to_owned(),
+                by: text(row, 1).unwrap_or("").to_owned(),
+                action: required(row, 2, "action")?.to_owned(),
+            })
+        })
+        .transpose()
 }
 
 /// Parses [`BINLOG_RETENTION`]: no row or NULL means RDS's "purge as soon as possible".

@@ -4,10 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::*;
 use crate::aws::AwsError;
-use crate::gtid::GtidSet;
-use crate::model::{
-    GrSettings, InstanceStatus, MemberReport, MemberState, RdsInstance, ViewMember,
-};
+use crate::model::{InstanceStatus, MemberReport, MemberState, RdsInstance, ViewMember};
 
 fn rds_instance(host: &str, cluster: &str) -> RdsInstance {
     RdsInstance {
@@ -25,12 +22,6 @@ fn report(uuid: &str) -> MemberReport {
         server_uuid: uuid.into(),
         hostname: "ip-10-0-0-1".into(),
         version: "8.0.36".into(),
-        read_only: false,
-        super_read_only: false,
-        offline_mode: false,
-        gtid_executed: GtidSet::new(),
-        gtid_purged: GtidSet::new(),
-        settings: GrSettings::default(),
         view: vec![ViewMember {
             member_id: uuid.into(),
             host: "ip-10-0-0-1".into(),
@@ -39,9 +30,7 @@ fn report(uuid: &str) -> MemberReport {
             role: "PRIMARY".into(),
             version: "8.0.36".into(),
         }],
-        stats: Vec::new(),
-        channels: Vec::new(),
-        errors: Vec::new(),
+        ..MemberReport::default()
     }
 }
 

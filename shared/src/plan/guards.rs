@@ -194,6 +194,39 @@ pub(crate) fn available(node: &Node<'_>) -> Result<(), Block> {
     }
 }
 
+/// A person stopped Group Replication on this member: its last GR procedure call (RDS's
+/// `mysql.rds_history`) is a stop, and it is not one grkeeper journaled (an expel or a fence).
+/// Unless the policy says otherwise, grkeeper leaves a deliberate stop alone.
+pub(crate) fn not_stopped_on_purpose(snapshot: &Snapshot, node: &Node<'_>) -> Result<(), Block> {
+    if snapshot.policy.rejoin_after_operator_stop {
+        return Ok(());
+    }
+    let Some(call) = node
+        .report
+        .and_then(|r| r.last_gr_call.as_ref())
+        .filter(|call| call.is_stop())
+    else {
+        return Ok(());
+    };
+    let ours = snapshot
+        .history
+        .actions
+        .iter()
+        .any(|a| a.kind == ActionKind::Expel && a.instance == node.id);
+    if ours {
+        return Ok(());
+    }
+    Err(block(
+        Guard::OperatorStop,
+        format!(
+            "{} stopped Group Replication on {} at {} (mysql.rds_history); grkeeper leaves a \
+             deliberate stop alone: run CALL mysql.rds_group_replication_start(0) on it when the \
+             work is done, or set GRKEEPER_REJOIN_AFTER_OPERATOR_STOP=on",
+            call.by, node.id, call.at
+        ),
+    ))
+}
+
 /// Whether a member's transactions allow it to join the quorum group.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum GtidFit {

@@ -292,6 +292,8 @@ pub enum Guard {
     ApprovalRequired,
     /// Rebooting already failed to bring it back.
     RebuildNeeded,
+    /// A person stopped Group Replication on the member; the stop is respected.
+    OperatorStop,
 }
 
 impl Guard {

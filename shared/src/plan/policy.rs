@@ -11,6 +11,9 @@ pub struct Policy {
     pub mode: Mode,
     /// Rejoin OFFLINE members with `rds_group_replication_start(0)`.
     pub rejoin: bool,
+    /// Also rejoin (or bootstrap) a member whose Group Replication a person stopped with
+    /// `rds_group_replication_stop()`. Off: a deliberate stop is respected and reported.
+    pub rejoin_after_operator_stop: bool,
     /// Reboot members in offline mode or `ERROR` through `RebootDBInstance`.
     pub reboot: bool,
     /// Stop GR on members that harm the group. Off unless enabled per cluster.
@@ -68,6 +71,7 @@ impl Default for Policy {
         Policy {
             mode: Mode::Act,
             rejoin: true,
+            rejoin_after_operator_stop: false,
             reboot: true,
             expel: false,
             bootstrap: BootstrapPolicy::Auto,

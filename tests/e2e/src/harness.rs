@@ -272,8 +272,7 @@ impl Harness {
     pub async fn restart_offline(&self, member: &str) -> Result<Truth, HarnessError> {
         self.sim.restart(member)?;
         self.wait_until("the restarted member OFFLINE and out of every view", |t| {
-            t.state(member) == "OFFLINE"
-                && t.groups.iter().all(|g| !g.view.iter().any(|m| m == member))
+            t.offline_and_out_of_every_view(member)
         })
         .await
     }
@@ -283,8 +282,7 @@ impl Harness {
     pub async fn stop_group_replication(&self, member: &str) -> Result<Truth, HarnessError> {
         run_sql(&self.sim, member, "CALL mysql.rds_group_replication_stop()").await?;
         self.wait_until("the member OFFLINE and out of every view", |t| {
-            t.state(member) == "OFFLINE"
-                && t.groups.iter().all(|g| !g.view.iter().any(|m| m == member))
+            t.offline_and_out_of_every_view(member)
         })
         .await
     }

@@ -158,6 +158,16 @@ impl Truth {
         }
     }
 
+    /// `name` is up with Group Replication OFFLINE and no group's view lists it any more (after a
+    /// stop, or once its previous incarnation was expelled after a restart).
+    pub fn offline_and_out_of_every_view(&self, name: &str) -> bool {
+        self.state(name) == "OFFLINE"
+            && self
+                .groups
+                .iter()
+                .all(|g| !g.view.iter().any(|m| m == name))
+    }
+
     /// Live groups that hold a majority of their view.
     pub fn majority_groups(&self) -> Vec<&GroupTruth> {
         self.groups.iter().filter(|g| g.has_majority).collect()

@@ -184,3 +184,18 @@ fn error_log_rows_keep_their_columns() {
     assert_eq!(entry.error_code, "MY-011526");
     assert_eq!(entry.prio, "Error");
 }
+
+#[test]
+fn the_last_group_replication_call_is_read_from_rds_history() {
+    let call = last_gr_call(&[row(&[
+        Some("2026-11-30 11:20:04"),
+        Some("admin@10.0.3.7"),
+        Some("stop group replication"),
+    ])])
+    .unwrap()
+    .unwrap();
+    assert!(call.is_stop());
+    assert_eq!(call.by, "admin@10.0.3.7");
+    assert_eq!(last_gr_call(&[]), Ok(None));
+    assert!(last_gr_call(&[row(&[None, None, None])]).is_err());
+}

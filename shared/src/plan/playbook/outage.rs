@@ -5,7 +5,7 @@
 
 use crate::gtid::GtidSet;
 use crate::plan::draft::{Candidate, Ctx, Draft};
-use crate::plan::guards::{Block, available, block};
+use crate::plan::guards::{Block, available, block, not_stopped_on_purpose};
 use crate::plan::picture::Node;
 use crate::plan::{ActionKind, FindingKind, Guard, Severity};
 
@@ -52,6 +52,7 @@ pub(crate) fn complete(ctx: &Ctx<'_>, draft: &mut Draft) {
             .and(superset)
             .and_then(|()| group_names_agree(ctx))
             .and_then(|()| available(target))
+            .and_then(|()| not_stopped_on_purpose(ctx.snapshot, target))
     };
     note_stopped(ctx, draft);
     let executed = target.report_gtids().0;

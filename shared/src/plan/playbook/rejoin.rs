@@ -3,7 +3,7 @@
 
 use crate::model::MemberState;
 use crate::plan::draft::{Candidate, Ctx, Draft};
-use crate::plan::guards::available;
+use crate::plan::guards::{available, not_stopped_on_purpose};
 use crate::plan::{ActionKind, FindingKind, Severity};
 
 use super::join;
@@ -45,7 +45,10 @@ pub(crate) fn consider(ctx: &Ctx<'_>, draft: &mut Draft) {
                 node.id
             ),
         );
-        let (data, note) = match available(node).and_then(|()| join::check(ctx, draft, node)) {
+        let (data, note) = match available(node)
+            .and_then(|()| not_stopped_on_purpose(ctx.snapshot, node))
+            .and_then(|()| join::check(ctx, draft, node))
+        {
             Ok(note) => (Ok(()), note),
             Err(block) => (Err(block), String::new()),
         };
