@@ -45,6 +45,22 @@ where
 {
     let started = Instant::now();
     let name = cluster.cluster.as_str();
+    if cluster.instances.is_empty() {
+        // A cluster named in GRKEEPER_CLUSTERS that no instance is tagged for: a configuration
+        // problem to report as such, not a "complete outage" of nothing.
+        let mut report = ClusterReport::new(name, ClusterOutcome::Failed);
+        report.error = Some(format!(
+            "no DB instance belongs to cluster {name:?}: check the cluster tag on the instances \
+             and GRKEEPER_CLUSTERS / GRKEEPER_INSTANCES"
+        ));
+        report.error_kind = Some("empty_cluster");
+        emit(
+            keeper,
+            options,
+            TickMetrics::unplanned(name, started.elapsed()),
+        );
+        return report;
+    }
     let lease = if options.dry_run {
         None
     } else {

@@ -12,7 +12,9 @@ use crate::alert::MemoryNotifier;
 use crate::fixtures::ClusterBuilder;
 use crate::journal::{Journal, MemoryJournal};
 use crate::model::{Instance, MemberReport, Observed, ProbeError};
-use crate::observe::{Endpoint, MemoryMembers, MemoryRds, Procedure, ProcedureReply};
+use crate::observe::{
+    ClusterInventory, Endpoint, MemoryMembers, MemoryRds, Procedure, ProcedureReply,
+};
 use crate::plan::{Action, ActionKind, Outcome};
 use crate::topology::MemoryBus;
 use crate::trigger::Trigger;
@@ -323,4 +325,20 @@ async fn alerts_sns_could_not_take_are_delivered_by_the_next_tick_even_once_the_
     let third = keeper.tick(&sweep(), &options("t3")).await.unwrap();
     assert!(third.clusters[0].alerts.is_empty());
     assert_eq!(keeper.notifier.delivered.sent().len(), 2, "delivered once");
+}
+
+#[tokio::test]
+async fn a_kept_cluster_without_instances_fails_as_a_configuration_problem_not_an_outage() {
+    let keeper = offline_orders_2();
+    let empty = ClusterInventory {
+        cluster: "billing".into(),
+        instances: Vec::new(),
+    };
+    let report = cluster::tick(&keeper, &empty, &options("t")).await;
+    assert_eq!(report.outcome, ClusterOutcome::Failed);
+    assert_eq!(report.error_kind, Some("empty_cluster"));
+    assert!(
+        keeper.notifier.sent().is_empty(),
+        "nothing to page anyone about"
+    );
 }
