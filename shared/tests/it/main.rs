@@ -1,0 +1,4 @@
+//! Checks on the library's sources as a whole (one test binary).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod planner_is_pure;
