@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 
 use crate::gtid::GtidSet;
 use crate::model::{
-    GrCall, GrSettings, Instance, InstanceStatus, MemberReport, MemberState, MemberStats, Observed,
-    ProbeError, RdsInstance, ViewMember,
+    GrCall, GrSettings, Instance, InstanceStatus, LastGrCall, MemberReport, MemberState,
+    MemberStats, Observed, ProbeError, RdsInstance, ViewMember,
 };
 use crate::plan::{Condition, History, Policy};
 use crate::snapshot::{FORMAT, Snapshot};
@@ -84,7 +84,7 @@ impl ClusterBuilder {
                         stats: Vec::new(),
                         channels: Vec::new(),
                         errors: Vec::new(),
-                        last_gr_call: None,
+                        last_gr_call: LastGrCall::None,
                     },
                     id,
                     uuid,
@@ -127,7 +127,7 @@ impl ClusterBuilder {
             action: "stop group replication".into(),
         };
         self.gr_stopped(id)
-            .with(id, |m| m.report.last_gr_call = Some(call))
+            .with(id, |m| m.report.last_gr_call = LastGrCall::Call(call))
     }
 
     /// The member is in ERROR (exit action READ_ONLY or auto-rejoin running).

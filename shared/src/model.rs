@@ -148,6 +148,9 @@ pub enum ProbeError {
     },
 }
 
+/// The channel Group Replication applies the group's transactions through.
+pub const APPLIER_CHANNEL: &str = "group_replication_applier";
+
 /// MySQL error `ER_SERVER_OFFLINE_MODE`: the member is in offline mode.
 pub const ER_SERVER_OFFLINE_MODE: u16 = 3032;
 /// MySQL error `ER_ACCESS_DENIED_ERROR`: wrong user or password.
@@ -210,8 +213,28 @@ pub struct MemberReport {
     pub errors: Vec<ErrorLogEntry>,
     /// The last Group Replication procedure called on this member, from `mysql.rds_history`:
     /// tells a deliberate stop from a crash.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_gr_call: Option<GrCall>,
+    #[serde(default, skip_serializing_if = "LastGrCall::is_none")]
+    pub last_gr_call: LastGrCall,
+}
+
+/// What `mysql.rds_history` says of the last `mysql.rds_group_replication_*` call.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LastGrCall {
+    /// No such call was ever recorded on this member.
+    #[default]
+    None,
+    /// The last one.
+    Call(GrCall),
+    /// The table could not be read (a missing grant), so a deliberate stop cannot be told.
+    Unreadable(String),
+}
+
+impl LastGrCall {
+    /// True when no call was ever recorded.
+    pub fn is_none(&self) -> bool {
+        matches!(self, LastGrCall::None)
+    }
 }
 
 /// One `mysql.rds_history` row written by a `mysql.rds_group_replication_*` procedure.
@@ -241,6 +264,26 @@ impl MemberReport {
     /// This member's GR state as it reports it (`OFFLINE` when GR never started and no row).
     pub fn own_state(&self) -> MemberState {
         self.own_row().map_or(MemberState::Offline, |m| m.state)
+    }
+
+    /// Every transaction this member holds: `gtid_executed` and what the group certified and
+    /// queued in its applier but it has not applied yet. A restart or a join must start from
+    /// (and be checked against) these, not from `gtid_executed` alone (domain.md §2.10).
+    pub fn known_transactions(&self) -> GtidSet {
+        self.channels
+            .iter()
+            .filter(|c| c.channel == APPLIER_CHANNEL)
+            .fold(self.gtid_executed.clone(), |all, c| {
+                all.union(&c.received_transaction_set)
+            })
+    }
+
+    /// The last Group Replication call, when one was read.
+    pub fn gr_call(&self) -> Option<&GrCall> {
+        match &self.last_gr_call {
+            LastGrCall::Call(call) => Some(call),
+            LastGrCall::None | LastGrCall::Unreadable(_) => None,
+        }
     }
 
     /// MySQL Shell's quorum test on this member's own view (domain.md §2.2): it is `ONLINE`, and
@@ -388,6 +431,10 @@ pub struct ChannelStatus {
     /// `LAST_ERROR_TIMESTAMP` as MySQL prints it.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub last_error_timestamp: String,
+    /// `RECEIVED_TRANSACTION_SET`: on the applier channel, the transactions certified and
+    /// queued here but maybe not applied yet.
+    #[serde(default, skip_serializing_if = "GtidSet::is_empty")]
+    pub received_transaction_set: GtidSet,
 }
 
 /// One `Repl` line of `performance_schema.error_log`.

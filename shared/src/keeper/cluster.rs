@@ -403,13 +403,14 @@ where
     }
 }
 
-/// The journal keeps three outcomes: only a verified action succeeded; anything else counts as
-/// failed (with the summary saying whether it was not attempted or not yet verified), so the
-/// cooldown and the budgets still count it.
+/// What the journal keeps of a verdict: only a verified action succeeded; one that ran but was
+/// not verified failed (its summary says why); one that never ran was not attempted, which the
+/// cooldown counts but the budgets and the "rebooted in vain" check do not.
 pub(super) fn journal_outcome(verdict: Verdict) -> Outcome {
     match verdict {
         Verdict::Verified => Outcome::Succeeded,
-        Verdict::Failed | Verdict::Unverified | Verdict::NotAttempted => Outcome::Failed,
+        Verdict::Failed | Verdict::Unverified => Outcome::Failed,
+        Verdict::NotAttempted => Outcome::NotAttempted,
     }
 }
 

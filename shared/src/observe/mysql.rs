@@ -19,7 +19,7 @@ use super::members::{CallError, MemberControl, MemberProbe, Procedure, Procedure
 use super::queries::{self, Row};
 use super::{Credentials, Endpoint};
 use crate::config::{Config, Tls};
-use crate::model::{MemberReport, ProbeError};
+use crate::model::{LastGrCall, MemberReport, ProbeError};
 
 /// MySQL 8.0's unknown-system-variable error: the Group Replication plugin is not loaded.
 const ER_UNKNOWN_SYSTEM_VARIABLE: u16 = 1193;
@@ -227,15 +227,19 @@ impl MysqlMembers {
         let retention = self
             .optional_rows(conn, queries::BINLOG_RETENTION, endpoint)
             .await?;
-        let calls = self
-            .optional_rows(conn, queries::LAST_GR_CALL, endpoint)
-            .await?;
+        // Unlike the other optional readings, "could not read" must stay distinguishable from
+        // "nothing recorded": the planner will not guess whether a stop was deliberate.
+        let last_gr_call = match self.rows(conn, queries::LAST_GR_CALL).await {
+            Ok(rows) => queries::last_gr_call(&rows).unwrap_or_else(LastGrCall::Unreadable),
+            Err(Failure::Answered(error)) => LastGrCall::Unreadable(error.to_string()),
+            Err(other) => return Err(other),
+        };
         let mut report = identity;
         report.settings.binlog_retention_hours = lenient(endpoint, "binlog retention", || {
             queries::binlog_retention(&retention)
         });
         Ok(MemberReport {
-            last_gr_call: lenient(endpoint, "rds_history", || queries::last_gr_call(&calls)),
+            last_gr_call,
             view,
             stats: all_or_none(endpoint, "member stats", &stats, queries::member_stats),
             channels: all_or_none(endpoint, "channels", &channels, queries::channel),

@@ -3,8 +3,8 @@
 
 use crate::gtid::GtidSet;
 use crate::model::{
-    ChannelStatus, ErrorLogEntry, GrCall, GrSettings, MemberReport, MemberState, MemberStats,
-    ViewMember,
+    ChannelStatus, ErrorLogEntry, GrCall, GrSettings, LastGrCall, MemberReport, MemberState,
+    MemberStats, ViewMember,
 };
 
 /// Identity, read-only flags, GTID sets and Group Replication settings.
@@ -17,7 +17,7 @@ pub const MEMBERS: &str = "SELECT MEMBER_ID, MEMBER_HOST, MEMBER_PORT, MEMBER_ST
 /// Certification and applier queues.
 pub const STATS: &str = "SELECT MEMBER_ID, VIEW_ID, COUNT_TRANSACTIONS_IN_QUEUE, COUNT_CONFLICTS_DETECTED, COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE, COUNT_TRANSACTIONS_REMOTE_APPLIED, COUNT_TRANSACTIONS_LOCAL_PROPOSED, COUNT_TRANSACTIONS_LOCAL_ROLLBACK FROM performance_schema.replication_group_member_stats";
 /// The GR channels' connection state and last error.
-pub const CHANNELS: &str = "SELECT CHANNEL_NAME, SERVICE_STATE, LAST_ERROR_NUMBER, LAST_ERROR_MESSAGE, LAST_ERROR_TIMESTAMP FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME IN ('group_replication_applier', 'group_replication_recovery')";
+pub const CHANNELS: &str = "SELECT CHANNEL_NAME, SERVICE_STATE, LAST_ERROR_NUMBER, LAST_ERROR_MESSAGE, LAST_ERROR_TIMESTAMP, RECEIVED_TRANSACTION_SET FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME IN ('group_replication_applier', 'group_replication_recovery')";
 /// Recent replication lines of the error log (MySQL 8.0.22+).
 pub const ERROR_LOG: &str = "SELECT LOGGED, PRIO, ERROR_CODE, DATA FROM performance_schema.error_log WHERE SUBSYSTEM = 'Repl' ORDER BY LOGGED DESC LIMIT 20";
 /// RDS binlog retention.
@@ -114,7 +114,7 @@ pub fn identity(row: &Row) -> Result<MemberReport, String> {
         stats: Vec::new(),
         channels: Vec::new(),
         errors: Vec::new(),
-        last_gr_call: None,
+        last_gr_call: LastGrCall::None,
     })
 }
 
@@ -166,6 +166,7 @@ pub fn channel(row: &Row) -> Result<ChannelStatus, String> {
             .filter(|t| !t.starts_with("0000-00-00"))
             .unwrap_or("")
             .to_owned(),
+        received_transaction_set: gtid_set(row, 5, "RECEIVED_TRANSACTION_SET")?,
     })
 }
 
@@ -180,16 +181,15 @@ pub fn error_log_entry(row: &Row) -> Result<ErrorLogEntry, String> {
 }
 
 /// Parses [`LAST_GR_CALL`]: no row means no procedure was ever called here.
-pub fn last_gr_call(rows: &[Row]) -> Result<Option<GrCall>, String> {
-    rows.first()
-        .map(|row| {
-            Ok(GrCall {
-                at: required(row, 0, "action_timestamp")?.to_owned(),
-                by: text(row, 1).unwrap_or("").to_owned(),
-                action: required(row, 2, "action")?.to_owned(),
-            })
-        })
-        .transpose()
+pub fn last_gr_call(rows: &[Row]) -> Result<LastGrCall, String> {
+    let Some(row) = rows.first() else {
+        return Ok(LastGrCall::None);
+    };
+    Ok(LastGrCall::Call(GrCall {
+        at: required(row, 0, "action_timestamp")?.to_owned(),
+        by: text(row, 1).unwrap_or("").to_owned(),
+        action: required(row, 2, "action")?.to_owned(),
+    }))
 }
 
 /// Parses [`BINLOG_RETENTION`]: no row or NULL means RDS's "purge as soon as possible".

@@ -203,7 +203,7 @@ pub(crate) fn not_stopped_on_purpose(snapshot: &Snapshot, node: &Node<'_>) -> Re
     }
     let Some(call) = node
         .report
-        .and_then(|r| r.last_gr_call.as_ref())
+        .and_then(|r| r.gr_call())
         .filter(|call| call.is_stop())
     else {
         return Ok(());
@@ -295,5 +295,6 @@ fn outcome_name(outcome: Outcome) -> &'static str {
         Outcome::Pending => "pending",
         Outcome::Succeeded => "succeeded",
         Outcome::Failed => "failed",
+        Outcome::NotAttempted => "not attempted",
     }
 }

@@ -53,6 +53,8 @@ pub enum Outcome {
     Succeeded,
     /// The call failed or verification timed out.
     Failed,
+    /// Nothing was done: the call was never sent or the API did not take it.
+    NotAttempted,
 }
 
 /// A condition label for a member (e.g. `RECOVERING`, `lagging`) and when it was first seen.

@@ -83,6 +83,8 @@ pub enum ActionOutcome {
     Succeeded,
     /// Taken; the call failed or verification timed out.
     Failed,
+    /// Planned, but the call never went out or the API did not take it.
+    NotAttempted,
     /// Not taken: a guard stopped it.
     Refused,
 }
@@ -167,6 +169,7 @@ pub fn action_events(plan: &Plan, taken: &[(Action, Outcome)]) -> Vec<TopologyEv
             Outcome::Pending => ActionOutcome::Pending,
             Outcome::Succeeded => ActionOutcome::Succeeded,
             Outcome::Failed => ActionOutcome::Failed,
+            Outcome::NotAttempted => ActionOutcome::NotAttempted,
         },
         guard: None,
         reason: action.reason.clone(),

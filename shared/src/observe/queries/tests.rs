@@ -1,6 +1,7 @@
 //! Row parsing: what each column becomes, and what is refused.
 
 use super::*;
+use crate::model::LastGrCall;
 
 const UUID_A: &str = "3e11fa47-71ca-11e1-9e33-c80aa9429562";
 const UUID_B: &str = "4e11fa47-71ca-11e1-9e33-c80aa9429562";
@@ -187,15 +188,17 @@ fn error_log_rows_keep_their_columns() {
 
 #[test]
 fn the_last_group_replication_call_is_read_from_rds_history() {
-    let call = last_gr_call(&[row(&[
+    let read = last_gr_call(&[row(&[
         Some("2026-11-30 11:20:04"),
         Some("admin@10.0.3.7"),
         Some("stop group replication"),
     ])])
-    .unwrap()
     .unwrap();
+    let LastGrCall::Call(call) = read else {
+        panic!("{read:?}")
+    };
     assert!(call.is_stop());
     assert_eq!(call.by, "admin@10.0.3.7");
-    assert_eq!(last_gr_call(&[]), Ok(None));
+    assert_eq!(last_gr_call(&[]), Ok(LastGrCall::None));
     assert!(last_gr_call(&[row(&[None, None, None])]).is_err());
 }
