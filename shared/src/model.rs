@@ -85,9 +85,23 @@ impl InstanceStatus {
         self.0 == "available"
     }
 
-    /// Confirmed not running: MySQL on it cannot be part of any group.
+    /// Stopped through RDS.
     pub fn is_stopped(&self) -> bool {
         self.0 == "stopped"
+    }
+
+    /// Confirmed not running MySQL: stopped, failed, shut down for full storage, unable to start
+    /// with its parameters, or cut off from its encryption key. It cannot be in any group.
+    pub fn is_down(&self) -> bool {
+        matches!(
+            self.0.as_str(),
+            "stopped"
+                | "failed"
+                | "storage-full"
+                | "incompatible-parameters"
+                | "inaccessible-encryption-credentials"
+                | "inaccessible-encryption-credentials-recoverable"
+        )
     }
 
     /// RDS is already changing the instance (reboot, start, stop, maintenance, upgrade...): an

@@ -179,6 +179,11 @@ fn defaults(env: &mut Reader<'_>) -> Policy {
             default.lag_deadline_secs,
             SECS,
         ),
+        partition_deadline_secs: env.number(
+            "GRKEEPER_PARTITION_DEADLINE_SECS",
+            default.partition_deadline_secs,
+            SECS,
+        ),
         min_binlog_retention_hours: env.number(
             "GRKEEPER_MIN_BINLOG_RETENTION_HOURS",
             default.min_binlog_retention_hours,

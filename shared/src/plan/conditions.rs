@@ -1,5 +1,5 @@
 //! Condition labels: one short label per instance for what it is doing now (`ONLINE`,
-//! `RECOVERING`, `ONLINE/LAGGING`, `OFFLINE_MODE`, ...), and since when. The planner needs the
+//! `RECOVERING`, `ONLINE/LAGGING`, `ONLINE/MINORITY`, `OFFLINE_MODE`, ...), and since when. The planner needs the
 //! "since" for deadlines (stuck recovering, lagging); the keeper saves the result in the journal
 //! and publishes a topology event when a label changes.
 
@@ -13,6 +13,8 @@ use super::Condition;
 
 /// Label of a member whose applier queue is above the policy limit while ONLINE.
 pub const LAGGING: &str = "ONLINE/LAGGING";
+/// Label of a member ONLINE in a view without a majority (its side of a partition).
+pub const MINORITY: &str = "ONLINE/MINORITY";
 
 /// The label for one instance as observed now.
 pub fn label(instance: &Instance, applier_queue_limit: u64) -> String {
@@ -24,9 +26,10 @@ pub fn label(instance: &Instance, applier_queue_limit: u64) -> String {
         Observed::Failed(_) => "UNREACHABLE".into(),
         Observed::Seen(report) => {
             let state = report.own_state();
-            if state == crate::model::MemberState::Online
-                && own_applier_queue(report) > applier_queue_limit
-            {
+            let online = state == crate::model::MemberState::Online;
+            if online && !report.has_quorum() {
+                MINORITY.into()
+            } else if online && own_applier_queue(report) > applier_queue_limit {
                 LAGGING.into()
             } else {
                 state.to_string()

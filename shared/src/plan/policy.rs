@@ -38,6 +38,9 @@ pub struct Policy {
     pub applier_queue_limit: u64,
     /// See `applier_queue_limit`.
     pub lag_deadline_secs: u64,
+    /// A member ONLINE on the minority side of a partition longer than this is fenced (stopped),
+    /// so its hung writes fail and clients move; shorter blips heal by themselves.
+    pub partition_deadline_secs: u64,
     /// Alert when a member keeps binlogs for fewer hours than this.
     pub min_binlog_retention_hours: u32,
     /// The expected `group_replication_exit_state_action`; `None`: members must only agree.
@@ -84,6 +87,7 @@ impl Default for Policy {
             recovering_deadline_secs: 1800,
             applier_queue_limit: 25_000,
             lag_deadline_secs: 600,
+            partition_deadline_secs: 60,
             min_binlog_retention_hours: 168,
             exit_state_action: None,
         }
