@@ -73,7 +73,7 @@ pub enum Verdict {
 
 /// The result of one action, with the evidence a journal entry and an alert need.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Outcome {
+pub struct ActionResult {
     /// The action.
     pub action: Action,
     /// How it ended.
@@ -102,9 +102,9 @@ pub struct Outcome {
     pub elapsed_ms: u64,
 }
 
-impl Outcome {
+impl ActionResult {
     fn new(action: &Action, verdict: Verdict, summary: String) -> Self {
-        Outcome {
+        ActionResult {
             action: action.clone(),
             verdict,
             summary,
@@ -121,7 +121,7 @@ impl Outcome {
 
 /// Executes `action` once and verifies it.
 #[instrument(skip(action, context), fields(kind = ?action.kind, instance = %action.instance))]
-pub async fn act<M, R>(action: &Action, context: &Context<'_, M, R>) -> Outcome
+pub async fn act<M, R>(action: &Action, context: &Context<'_, M, R>) -> ActionResult
 where
     M: MemberProbe + MemberControl,
     R: RdsControl,
@@ -132,7 +132,7 @@ where
 /// Verifies an action an earlier tick started but never recorded an outcome for (it died or
 /// timed out mid-action): observes until the expected state, without calling anything again.
 #[instrument(skip(action, context), fields(kind = ?action.kind, instance = %action.instance))]
-pub async fn resume<M, R>(action: &Action, context: &Context<'_, M, R>) -> Outcome
+pub async fn resume<M, R>(action: &Action, context: &Context<'_, M, R>) -> ActionResult
 where
     M: MemberProbe + MemberControl,
     R: RdsControl,
@@ -140,7 +140,7 @@ where
     run(action, context, true).await
 }
 
-async fn run<M, R>(action: &Action, context: &Context<'_, M, R>, resumed: bool) -> Outcome
+async fn run<M, R>(action: &Action, context: &Context<'_, M, R>, resumed: bool) -> ActionResult
 where
     M: MemberProbe + MemberControl,
     R: RdsControl,
@@ -148,10 +148,10 @@ where
     let started = Instant::now();
     let check = match target(action, context) {
         Ok(check) => check,
-        Err(why) => return Outcome::new(action, Verdict::NotAttempted, why),
+        Err(why) => return ActionResult::new(action, Verdict::NotAttempted, why),
     };
     let mut outcome = if resumed {
-        let mut outcome = Outcome::new(action, Verdict::Unverified, String::new());
+        let mut outcome = ActionResult::new(action, Verdict::Unverified, String::new());
         // A reboot requested by the earlier tick has happened or is happening: do not wait to
         // see RDS leave `available`, which may be over.
         check.wait(&mut outcome, true).await;
@@ -191,12 +191,12 @@ where
     Ok(Check::new(action.kind, instance, endpoint, context))
 }
 
-async fn call<M, R>(action: &Action, check: &Check<'_, M, R>, procedure: Procedure) -> Outcome
+async fn call<M, R>(action: &Action, check: &Check<'_, M, R>, procedure: Procedure) -> ActionResult
 where
     M: MemberProbe + MemberControl,
     R: RdsControl,
 {
-    let mut outcome = Outcome::new(action, Verdict::Unverified, String::new());
+    let mut outcome = ActionResult::new(action, Verdict::Unverified, String::new());
     match check.members().call(check.endpoint(), procedure).await {
         Ok(reply) => outcome.procedure_message = reply.message,
         Err(CallError::NotSent(e)) => {
@@ -228,12 +228,12 @@ where
     outcome
 }
 
-async fn reboot<M, R>(action: &Action, check: &Check<'_, M, R>) -> Outcome
+async fn reboot<M, R>(action: &Action, check: &Check<'_, M, R>) -> ActionResult
 where
     M: MemberProbe + MemberControl,
     R: RdsControl,
 {
-    let mut outcome = Outcome::new(action, Verdict::Unverified, String::new());
+    let mut outcome = ActionResult::new(action, Verdict::Unverified, String::new());
     if let Err(e) = check.rds().reboot(&action.instance).await {
         outcome.error = Some(e.to_string());
         if !may_have_run(&e) {

@@ -90,7 +90,7 @@ async fn run(
     kind: ActionKind,
     instance: &str,
     world: &(MemoryMembers, MemoryRds, Vec<Instance>),
-) -> Outcome {
+) -> ActionResult {
     let overrides = EndpointOverrides::default();
     let context = Context {
         members: &world.0,

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use futures_util::future::join_all;
 
-use super::{Context, Outcome, Verdict};
+use super::{ActionResult, Context, Verdict};
 use crate::model::{Instance, MemberReport, MemberState, ProbeError};
 use crate::observe::{Endpoint, MemberControl, MemberProbe, RdsControl};
 use crate::plan::ActionKind;
@@ -65,7 +65,7 @@ where
     }
 
     /// Probes the member once and records its state and error-log lines.
-    pub(super) async fn evidence(&self, outcome: &mut Outcome) {
+    pub(super) async fn evidence(&self, outcome: &mut ActionResult) {
         if let Ok(report) = self.members().probe(&self.endpoint).await {
             record(outcome, &report);
         }
@@ -73,7 +73,7 @@ where
 
     /// Observes until the expected state, two bad observations in a row, or the deadline.
     /// `restarted`: a reboot's restart was already seen (by an earlier tick that resumed it).
-    pub(super) async fn wait(&self, outcome: &mut Outcome, restarted: bool) {
+    pub(super) async fn wait(&self, outcome: &mut ActionResult, restarted: bool) {
         let verification = self.context.verification;
         let deadline = Instant::now() + verification.timeout;
         let mut saw_restart = restarted;
@@ -112,7 +112,7 @@ where
         }
     }
 
-    async fn look(&self, outcome: &mut Outcome, saw_restart: &mut bool) -> Progress {
+    async fn look(&self, outcome: &mut ActionResult, saw_restart: &mut bool) -> Progress {
         match self.kind {
             ActionKind::Rejoin | ActionKind::Bootstrap => self.look_joined(outcome).await,
             ActionKind::Expel => self.look_expelled(outcome).await,
@@ -120,7 +120,7 @@ where
         }
     }
 
-    async fn look_joined(&self, outcome: &mut Outcome) -> Progress {
+    async fn look_joined(&self, outcome: &mut ActionResult) -> Progress {
         let report = match self.members().probe(&self.endpoint).await {
             Ok(report) => report,
             Err(e) => return unanswered(&e),
@@ -137,7 +137,7 @@ where
         }
     }
 
-    async fn look_expelled(&self, outcome: &mut Outcome) -> Progress {
+    async fn look_expelled(&self, outcome: &mut ActionResult) -> Progress {
         let report = match self.members().probe(&self.endpoint).await {
             Ok(report) => report,
             Err(e) => return Progress::Waiting(format!("member not read: {e}")),
@@ -178,7 +178,7 @@ where
         }
     }
 
-    async fn look_rebooted(&self, outcome: &mut Outcome, saw_restart: &mut bool) -> Progress {
+    async fn look_rebooted(&self, outcome: &mut ActionResult, saw_restart: &mut bool) -> Progress {
         let status = match self
             .rds()
             .describe(std::slice::from_ref(&self.instance.id))
@@ -223,7 +223,7 @@ fn unanswered(error: &ProbeError) -> Progress {
     }
 }
 
-fn record(outcome: &mut Outcome, report: &MemberReport) {
+fn record(outcome: &mut ActionResult, report: &MemberReport) {
     outcome.member_state = Some(report.own_state());
     outcome.evidence = report.errors.clone();
 }

@@ -24,7 +24,7 @@ async fn fast(config: SimConfig) -> Sim {
 }
 
 /// Runs `action` on a fresh observation of the cluster.
-async fn run(sim: &Sim, kind: ActionKind, instance: &str) -> grkeeper::act::Outcome {
+async fn run(sim: &Sim, kind: ActionKind, instance: &str) -> grkeeper::act::ActionResult {
     let observed = sim.observe().await;
     act(&action(kind, instance), &sim.context(&observed)).await
 }
