@@ -8,6 +8,7 @@ mod aws_unreachable;
 mod bridge;
 mod infra_functions;
 mod infra_iam;
+mod infra_parameters;
 mod infra_rules;
 mod journal_dynamo;
 mod keeper_aws_faults;

@@ -89,6 +89,26 @@ impl Resolved {
     }
 }
 
+/// The descriptions of the template's rule assertions (`Rules`) that fail for its defaults
+/// overridden by `values`: what CloudFormation would refuse the stack with.
+pub fn failed_assertions(template: &Value, values: &[(&str, &str)]) -> Vec<String> {
+    let ctx = Context::new(template, values);
+    let rules = template.get("Rules").cloned().unwrap_or_else(|| json!({}));
+    let mut failed = Vec::new();
+    for (name, rule) in obj(&rules) {
+        if rule.get("RuleCondition").is_some_and(|c| !ctx.truth(c)) {
+            continue;
+        }
+        for assertion in arr(&rule["Assertions"]) {
+            if !ctx.truth(&assertion["Assert"]) {
+                let description = assertion["AssertDescription"].as_str().unwrap_or_default();
+                failed.push(format!("{name}: {description}"));
+            }
+        }
+    }
+    failed
+}
+
 /// Parameter values and conditions of one resolution.
 struct Context<'t> {
     template: &'t Value,
@@ -139,6 +159,12 @@ impl<'t> Context<'t> {
             "Fn::Not" => !self.truth(&args[0]),
             "Fn::And" => arr(args).iter().all(|c| self.truth(c)),
             "Fn::Or" => arr(args).iter().any(|c| self.truth(c)),
+            "Fn::Contains" => {
+                let [list, value] = pair(args);
+                let list = self.resolve(list).expect("Fn::Contains list");
+                let value = self.resolve(value).expect("Fn::Contains value");
+                arr(&list).contains(&value)
+            }
             other => panic!("unsupported condition function {other}"),
         }
     }
