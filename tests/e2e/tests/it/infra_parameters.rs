@@ -3,7 +3,9 @@
 //! own constraints.
 
 use std::collections::BTreeSet;
+use std::process::Command;
 
+use grkeeper_e2e::tools;
 use serde_json::Value;
 
 use crate::template;
@@ -81,4 +83,48 @@ fn event_instance_ids_must_name_instances_and_no_empty_one() {
             "{refused:?}: {failed:?}"
         );
     }
+}
+
+/// Which of `values` the `AllowedPattern` of parameter `name` accepts. Python's `re` reads these
+/// patterns as CloudFormation's Java regular expressions do, and the pinned Python is here
+/// anyway (it translates the template).
+fn accepted<'v>(name: &str, values: &[&'v str]) -> Vec<&'v str> {
+    let translated = template::translated();
+    let pattern = translated["Parameters"][name]["AllowedPattern"]
+        .as_str()
+        .unwrap_or_else(|| panic!("parameter {name} has no AllowedPattern"));
+    let python = tools::py_tool("python3").unwrap_or_else(|e| panic!("{e}"));
+    let out = Command::new(python)
+        .args([
+            "-c",
+            "import re, sys\nfor v in sys.argv[2:]: print(bool(re.fullmatch(sys.argv[1], v)))",
+            pattern,
+        ])
+        .args(values)
+        .output()
+        .expect("run python3");
+    assert!(out.status.success(), "{out:?}");
+    let verdicts = String::from_utf8_lossy(&out.stdout).into_owned();
+    values
+        .iter()
+        .zip(verdicts.lines())
+        .filter(|(_, verdict)| *verdict == "True")
+        .map(|(value, _)| *value)
+        .collect()
+}
+
+#[test]
+fn an_existing_secret_is_given_by_the_complete_arn_the_policy_grants() {
+    let complete = "arn:aws:secretsmanager:us-east-1:123456789012:secret:grkeeper/members-AbC123";
+    let values = [
+        "",
+        complete,
+        "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:gr_members.v2-x1Y2z3",
+        // Partial ARNs, without the suffix: the policy would not match them.
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:grkeeper/members",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:grkeeper/members-",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:-AbC123",
+        "grkeeper/members",
+    ];
+    assert_eq!(accepted("DatabaseSecretArn", &values), values[..3]);
 }
