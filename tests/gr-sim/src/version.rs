@@ -22,6 +22,39 @@ pub struct Version {
 #[error("invalid MySQL version '{0}' (expected e.g. 8.0.36)")]
 pub struct VersionError(pub String);
 
+/// How Group Replication ranks a member's version against its group's
+/// (plugin `compatibility_module.cc`; domain reference §2.9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Compatibility {
+    /// Joins, and is writable in multi-primary mode.
+    Compatible,
+    /// Newer than the group's lowest version: joins but stays super-read-only.
+    ReadCompatible,
+    /// Older than the group's lowest version: refused.
+    LowerVersion,
+}
+
+impl Version {
+    /// Ranks `self` against the versions of a group's members (with or without `self`).
+    pub(crate) fn compatibility(self, group: &[Version]) -> Compatibility {
+        // 8.4 treats every release of its LTS series as one version, so an 8.4.0 joins an 8.4.2
+        // group read-write (the plugin's `do_all_versions_belong_to_the_same_lts`); 8.0 compares
+        // the full major.minor.patch.
+        if self.is_8_4_lts() && group.iter().all(|v| v.is_8_4_lts()) {
+            return Compatibility::Compatible;
+        }
+        match group.iter().min() {
+            Some(&lowest) if self > lowest => Compatibility::ReadCompatible,
+            Some(&lowest) if self < lowest => Compatibility::LowerVersion,
+            _ => Compatibility::Compatible,
+        }
+    }
+
+    fn is_8_4_lts(self) -> bool {
+        (self.major, self.minor) == (8, 4)
+    }
+}
+
 impl FromStr for Version {
     type Err = VersionError;
 
@@ -71,5 +104,40 @@ mod tests {
         assert!(a < b);
         assert_eq!(b.to_string(), "8.0.37");
         assert!("8.0".parse::<Version>().is_err());
+    }
+
+    #[test]
+    fn versions_rank_by_patch_on_8_0_and_as_one_inside_the_8_4_series() {
+        let v = |text: &str| text.parse::<Version>().unwrap();
+        let group_80 = [v("8.0.36"), v("8.0.37")];
+        assert_eq!(
+            v("8.0.35").compatibility(&group_80),
+            Compatibility::LowerVersion
+        );
+        assert_eq!(
+            v("8.0.36").compatibility(&group_80),
+            Compatibility::Compatible
+        );
+        assert_eq!(
+            v("8.0.37").compatibility(&group_80),
+            Compatibility::ReadCompatible
+        );
+        let group_84 = [v("8.4.1"), v("8.4.2")];
+        assert_eq!(
+            v("8.4.0").compatibility(&group_84),
+            Compatibility::Compatible
+        );
+        assert_eq!(
+            v("8.4.3").compatibility(&group_84),
+            Compatibility::Compatible
+        );
+        assert_eq!(
+            v("8.0.36").compatibility(&group_84),
+            Compatibility::LowerVersion
+        );
+        assert_eq!(
+            v("8.4.0").compatibility(&group_80),
+            Compatibility::ReadCompatible
+        );
     }
 }

@@ -12,6 +12,7 @@ use crate::model::World;
 use crate::model::errlog;
 use crate::model::leave::Leave;
 use crate::model::member::{Gr, Phase, View};
+use crate::version::{Compatibility, Version};
 
 impl World {
     /// Both servers run and the network between them works.
@@ -348,17 +349,15 @@ impl World {
     }
 
     /// A member newer than the lowest version in its view is super-read-only while ONLINE;
-    /// members at the lowest version are writable.
+    /// members at the lowest version (or anywhere in an all-8.4 view) are writable.
     pub fn apply_version_rule(&mut self, view: &[usize]) {
-        let Some(lowest) = view.iter().map(|&m| self.members[m].version).min() else {
-            return;
-        };
+        let versions: Vec<Version> = view.iter().map(|&m| self.members[m].version).collect();
         for &m in view {
             let member = &self.members[m];
             if !member.is_online() || !member.up {
                 continue;
             }
-            let want = member.version > lowest;
+            let want = member.version.compatibility(&versions) == Compatibility::ReadCompatible;
             if member.super_read_only != want {
                 let member = &mut self.members[m];
                 member.set_super_read_only(want);

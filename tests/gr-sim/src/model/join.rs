@@ -7,6 +7,7 @@ use crate::model::World;
 use crate::model::errlog;
 use crate::model::leave::Leave;
 use crate::model::member::{Active, Gr, Phase, RecoveryFailure, View};
+use crate::version::{Compatibility, Version};
 
 /// Why a join attempt did not make the member a group member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,8 +108,12 @@ impl World {
         if !self.has_majority(&comp) || view.members.iter().any(|t| !comp.contains(t)) {
             return Err(JoinError::NoGroup);
         }
-        let lowest = view.members.iter().map(|&t| self.members[t].version).min();
-        if lowest.is_some_and(|low| self.members[m].version < low) {
+        let group: Vec<Version> = view
+            .members
+            .iter()
+            .map(|&t| self.members[t].version)
+            .collect();
+        if self.members[m].version.compatibility(&group) == Compatibility::LowerVersion {
             self.members[m].log(self.now, errlog::version_incompatible());
             return Err(JoinError::Incompatible);
         }

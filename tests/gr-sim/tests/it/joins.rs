@@ -1,6 +1,6 @@
 //! Join scenarios on the manual clock: restarts (automatic and manual rejoin), refused joiners
-//! (errant GTIDs, purged binlogs, older versions), version skew, recovery time, complete outage
-//! with re-bootstrap, and a split brain from a second bootstrap.
+//! (errant GTIDs, purged binlogs, older 8.0 versions), older 8.4 releases admitted, version skew,
+//! recovery time, complete outage with re-bootstrap, and a split brain from a second bootstrap.
 
 use std::time::Duration;
 
@@ -249,6 +249,57 @@ async fn version_skew_makes_the_newer_member_read_only_and_refuses_an_older_join
     );
     let mut db1 = connect(&sim, "db1").await;
     assert_eq!(column(&mut db1, "SELECT @@super_read_only").await, ["0"]);
+}
+
+/// Starts `group` ONLINE and `joiner` stopped, then has the joiner call
+/// `rds_group_replication_start(0)`; returns the cluster and the call's result.
+async fn join_with_versions(
+    group: &str,
+    joiner: &str,
+) -> (Cluster, Result<Option<String>, mysql_async::Error>) {
+    let sim = Cluster::start(
+        SimConfig::with_members(3)
+            .all_members(|m| m.version = version(group))
+            .member("db3", |m| m.version = version(joiner)),
+    )
+    .await
+    .unwrap();
+    let mut db3 = connect(&sim, "db3").await;
+    if sim.truth().state("db3") != "OFFLINE" {
+        call(&mut db3, "CALL mysql.rds_group_replication_stop()")
+            .await
+            .unwrap();
+    }
+    let started = call(&mut db3, "CALL mysql.rds_group_replication_start(0)").await;
+    (sim, started)
+}
+
+#[tokio::test]
+async fn an_8_4_0_joiner_is_admitted_into_an_8_4_2_group_and_writable() {
+    let (sim, started) = join_with_versions("8.4.2", "8.4.0").await;
+    assert!(
+        started
+            .unwrap()
+            .unwrap()
+            .contains("recovery is in progress")
+    );
+    sim.advance(2 * SECOND).unwrap();
+    assert!(sim.truth().converged());
+    let mut db3 = connect(&sim, "db3").await;
+    assert_eq!(column(&mut db3, "SELECT @@super_read_only").await, ["0"]);
+    bounded(db3.query_drop("INSERT INTO test.t VALUES (1)"))
+        .await
+        .unwrap();
+    // Inside the 8.4 series patch releases count as one version: the newer members stay writable.
+    assert!(sim.truth().members.iter().all(|m| !m.super_read_only));
+}
+
+#[tokio::test]
+async fn an_8_0_35_joiner_is_refused_by_an_8_0_36_group_with_3092() {
+    let (sim, started) = join_with_versions("8.0.36", "8.0.35").await;
+    assert_eq!(code(&started.unwrap_err()), 3092);
+    assert_eq!(sim.truth().state("db3"), "OFFLINE");
+    assert_eq!(sim.truth().groups[0].view, ["db1", "db2"]);
 }
 
 #[tokio::test]
