@@ -181,12 +181,10 @@ fn group_members(world: &World, m: usize) -> Vec<Vec<Value>> {
                 Value::Int(3306),
                 Value::str(state),
                 Value::str(if in_group { "PRIMARY" } else { "" }),
-                // The plugin reports no version for an OFFLINE member (ps_information.cc).
-                Value::Str(if state == "OFFLINE" {
-                    String::new()
-                } else {
-                    member.version.to_string()
-                }),
+                // The version in every state, OFFLINE included: since 2024 the plugin's
+                // ps_information.cc fills it from the server for a member whose GR never started
+                // and from the member's info after a stop (the 2018 code left it empty).
+                Value::Str(member.version.to_string()),
                 Value::str("MySQL"),
             ]
         })

@@ -29,7 +29,7 @@ async fn restarted_member_comes_back_offline_then_rejoins_by_itself_once_its_old
     ))
     .await
     .unwrap();
-    assert_eq!(member, [(String::new(), String::new())]);
+    assert_eq!(member, [(String::new(), "8.0.36".to_string())]);
     assert_eq!(column(&mut conn, "SELECT @@super_read_only").await, ["1"]);
     let log = column(
         &mut conn,

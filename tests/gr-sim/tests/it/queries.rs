@@ -1,6 +1,7 @@
 //! The statements grkeeper's probe sends, and the SQL surface around them (variables, tables,
 //! WHERE / ORDER BY / LIMIT, errors), through mysql_async.
 
+use gr_sim::{Cluster, SimConfig, StartState};
 use mysql_async::prelude::*;
 use mysql_async::{Conn, Row};
 
@@ -72,6 +73,32 @@ async fn the_probe_tables_answer_with_every_member_online() {
         && data.starts_with("Plugin group_replication reported: '")));
     let retention: Vec<Option<String>> = bounded(conn.query(PROBE_RETENTION)).await.unwrap();
     assert_eq!(retention, [None]);
+}
+
+#[tokio::test]
+async fn an_offline_member_shows_only_its_own_row_with_its_version_and_no_role() {
+    // Never started since boot, and stopped after having run.
+    for start in [StartState::Unconfigured, StartState::Stopped] {
+        let sim = Cluster::start(SimConfig::with_members(2).start_state(start))
+            .await
+            .unwrap();
+        let mut conn = connect(&sim, "db2").await;
+        let members: Vec<(String, String, i64, String, String, String)> =
+            bounded(conn.query(PROBE_MEMBERS)).await.unwrap();
+        let me = sim.truth().member("db2").cloned().unwrap();
+        assert_eq!(
+            members,
+            [(
+                me.server_uuid,
+                "ip-10-0-2-12".to_string(),
+                3306,
+                "OFFLINE".to_string(),
+                String::new(),
+                "8.0.36".to_string()
+            )],
+            "{start:?}"
+        );
+    }
 }
 
 #[tokio::test]
