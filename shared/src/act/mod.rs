@@ -2,8 +2,9 @@
 //!
 //! The statements are constants ([`Procedure`]); the action's instance id only picks a member
 //! from the last observation, so nothing from an event reaches SQL. An action is attempted at
-//! most once: retries belong to the keeper and its journal. Procedure messages are advisory;
-//! the verification decides the [`Verdict`].
+//! most once: retries belong to the keeper and its journal (a rejoin or bootstrap of a member
+//! seen in `ERROR` is a stop, then the start). Procedure messages are advisory; the
+//! verification decides the [`Verdict`].
 
 mod verify;
 
@@ -191,41 +192,76 @@ where
     Ok(Check::new(action.kind, instance, endpoint, context))
 }
 
+/// Calls `procedure` once and verifies. A start on a member the plan saw in `ERROR` is preceded
+/// by a stop: `START GROUP_REPLICATION` answers 3093 there because GR still runs, so MySQL
+/// Shell's rejoin and reboot stop it first (domain.md §2.5, §4.2, §4.5).
 async fn call<M, R>(action: &Action, check: &Check<'_, M, R>, procedure: Procedure) -> ActionResult
 where
     M: MemberProbe + MemberControl,
     R: RdsControl,
 {
-    let mut outcome = ActionResult::new(action, Verdict::Unverified, String::new());
+    let mut result = ActionResult::new(action, Verdict::Unverified, String::new());
+    let stop_first =
+        procedure != Procedure::Stop && check.planned_state() == Some(MemberState::Error);
+    if stop_first && !send(action, check, Procedure::Stop, &mut result).await {
+        return result;
+    }
+    if !send(action, check, procedure, &mut result).await {
+        if stop_first && result.verdict == Verdict::NotAttempted {
+            // The stop took the member from ERROR to OFFLINE: something was done.
+            result.verdict = Verdict::Failed;
+            result.summary = format!("{} stopped, but {}", action.instance, result.summary);
+        }
+        return result;
+    }
+    check.wait(&mut result, false).await;
+    result
+}
+
+/// Sends `procedure` once and records its answer in `result`. `false` when the action ends
+/// here: the statement was not sent, or the server rejected it. An unanswered statement may
+/// have run, so the action goes on and the verification tells.
+async fn send<M, R>(
+    action: &Action,
+    check: &Check<'_, M, R>,
+    procedure: Procedure,
+    result: &mut ActionResult,
+) -> bool
+where
+    M: MemberProbe + MemberControl,
+    R: RdsControl,
+{
     match check.members().call(check.endpoint(), procedure).await {
-        Ok(reply) => outcome.procedure_message = reply.message,
+        Ok(reply) => {
+            result.procedure_message = reply.message;
+            true
+        }
         Err(CallError::NotSent(e)) => {
-            outcome.verdict = Verdict::NotAttempted;
-            outcome.summary = format!("{procedure} not sent to {}: {e}", action.instance);
-            outcome.error = Some(e.to_string());
-            return outcome;
+            result.verdict = Verdict::NotAttempted;
+            result.summary = format!("{procedure} not sent to {}: {e}", action.instance);
+            result.error = Some(e.to_string());
+            false
         }
         Err(CallError::Rejected(e)) => {
-            warn!(error = %e, "procedure rejected");
-            outcome.error_code = match &e {
+            warn!(error = %e, %procedure, "procedure rejected");
+            result.error_code = match &e {
                 crate::model::ProbeError::Mysql { code, .. } => Some(*code),
                 _ => None,
             };
-            outcome.error = Some(e.to_string());
+            result.error = Some(e.to_string());
             // One look at the member, for the error-log lines that explain the refusal.
-            check.evidence(&mut outcome).await;
-            outcome.verdict = Verdict::Failed;
-            outcome.summary = format!("{procedure} on {} failed: {e}", action.instance);
-            return outcome;
+            check.evidence(result).await;
+            result.verdict = Verdict::Failed;
+            result.summary = format!("{procedure} on {} failed: {e}", action.instance);
+            false
         }
-        // It may have run: the verification tells.
         Err(CallError::Unanswered(e)) => {
-            warn!(error = %e, "procedure unanswered; verifying");
-            outcome.error = Some(e.to_string());
+            warn!(error = %e, %procedure, "procedure unanswered; going on, the verification tells");
+            result.procedure_message = None;
+            result.error = Some(e.to_string());
+            true
         }
     }
-    check.wait(&mut outcome, false).await;
-    outcome
 }
 
 async fn reboot<M, R>(action: &Action, check: &Check<'_, M, R>) -> ActionResult

@@ -278,6 +278,122 @@ async fn a_bootstrap_is_verified_when_the_member_is_online_in_its_own_group() {
     );
 }
 
+/// [`world`], but the observation the action is planned on saw db2 in `ERROR` (it left the
+/// group and stays there, super-read-only), and so does a probe now.
+fn world_with_db2_in_error() -> (MemoryMembers, MemoryRds, Vec<Instance>) {
+    let (members, rds, mut instances) = world();
+    let in_error = report("db2", &[("db2", Error)]);
+    members.set(&endpoint("db2"), Ok(in_error.clone()));
+    instances[1].mysql = Observed::Seen(in_error);
+    (members, rds, instances)
+}
+
+/// Answers like MySQL on a member in `ERROR`: a start is refused with 3093 until a stop has
+/// taken it to `OFFLINE`; a start then gives `started`.
+fn like_mysql_on_error(
+    world: &(MemoryMembers, MemoryRds, Vec<Instance>),
+    started: &'static [(&'static str, MemberState)],
+) {
+    world.0.on_call(move |members, endpoint, procedure| {
+        if procedure == Procedure::Stop {
+            members.set(endpoint, Ok(report("db2", &[("db2", Offline)])));
+            return Ok(ProcedureReply::default());
+        }
+        let stopped = members
+            .calls()
+            .iter()
+            .any(|(_, called)| *called == Procedure::Stop);
+        if !stopped {
+            return Err(CallError::Rejected(ProbeError::Mysql {
+                code: 3093,
+                message: "The START GROUP_REPLICATION command failed since the group is already \
+                          running."
+                    .into(),
+            }));
+        }
+        members.set(endpoint, Ok(report("db2", started)));
+        Ok(ProcedureReply::default())
+    });
+}
+
+#[tokio::test]
+async fn a_member_planned_on_in_error_is_stopped_before_it_is_rejoined() {
+    let world = world_with_db2_in_error();
+    like_mysql_on_error(&world, &[("db1", Online), ("db2", Online), ("db3", Online)]);
+    let result = run(ActionKind::Rejoin, "db2", &world).await;
+    assert_eq!(result.verdict, Verdict::Verified, "{result:?}");
+    assert_eq!(
+        world.0.calls(),
+        [
+            (endpoint("db2"), Procedure::Stop),
+            (endpoint("db2"), Procedure::StartJoin)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_member_planned_on_in_error_is_stopped_before_it_bootstraps() {
+    let world = world_with_db2_in_error();
+    like_mysql_on_error(&world, &[("db2", Online)]);
+    let result = run(ActionKind::Bootstrap, "db2", &world).await;
+    assert_eq!(result.verdict, Verdict::Verified, "{result:?}");
+    assert_eq!(
+        world.0.calls(),
+        [
+            (endpoint("db2"), Procedure::Stop),
+            (endpoint("db2"), Procedure::StartBootstrap)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_rejected_stop_of_a_member_in_error_fails_the_rejoin_and_nothing_else_is_called() {
+    let world = world_with_db2_in_error();
+    world.0.on_call(|_, _, _| {
+        Err(CallError::Rejected(ProbeError::Mysql {
+            code: 1227,
+            message: "Access denied; you need (at least one of) the SUPER privilege(s)".into(),
+        }))
+    });
+    let result = run(ActionKind::Rejoin, "db2", &world).await;
+    assert_eq!(result.verdict, Verdict::Failed, "{result:?}");
+    assert_eq!(result.error_code, Some(1227));
+    assert_eq!(result.member_state, Some(Error));
+    assert!(
+        result
+            .summary
+            .starts_with("CALL mysql.rds_group_replication_stop() on db2 failed"),
+        "{}",
+        result.summary
+    );
+    assert_eq!(world.0.calls(), [(endpoint("db2"), Procedure::Stop)]);
+}
+
+#[tokio::test]
+async fn a_start_not_sent_after_the_stop_of_a_member_in_error_is_a_failure_not_a_no_op() {
+    let world = world_with_db2_in_error();
+    world
+        .0
+        .on_call(|members, endpoint, procedure| match procedure {
+            Procedure::Stop => {
+                members.set(endpoint, Ok(report("db2", &[("db2", Offline)])));
+                Ok(ProcedureReply::default())
+            }
+            _ => Err(CallError::NotSent(ProbeError::Timeout {
+                during: "connect".into(),
+            })),
+        });
+    let result = run(ActionKind::Rejoin, "db2", &world).await;
+    assert_eq!(result.verdict, Verdict::Failed, "{result:?}");
+    assert!(
+        result
+            .summary
+            .starts_with("db2 stopped, but CALL mysql.rds_group_replication_start(0) not sent"),
+        "{}",
+        result.summary
+    );
+}
+
 /// On reboot: after a moment the member is back (with `state`) and RDS `available`.
 fn restart_on_reboot(world: &(MemoryMembers, MemoryRds, Vec<Instance>), state: MemberState) {
     let members = world.0.clone();

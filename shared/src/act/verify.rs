@@ -64,6 +64,11 @@ where
         &self.endpoint
     }
 
+    /// The member's own GR state in the observation the action was planned on, if it was read.
+    pub(super) fn planned_state(&self) -> Option<MemberState> {
+        self.instance.mysql.seen().map(MemberReport::own_state)
+    }
+
     /// Probes the member once and records its state and error-log lines.
     pub(super) async fn evidence(&self, outcome: &mut ActionResult) {
         if let Ok(report) = self.members().probe(&self.endpoint).await {

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use gr_sim::{Fault, SimConfig, StartState, Timing};
+use gr_sim::{ExitStateAction, Fault, SimConfig, StartState, Timing};
 use grkeeper::act::{Verdict, act};
 use grkeeper::plan::{Action, ActionKind};
 
@@ -67,6 +67,44 @@ async fn a_bootstrap_after_a_complete_stop_forms_a_group_of_one_that_others_can_
     let rejoin = run(&sim, ActionKind::Rejoin, "db2").await;
     assert_eq!(rejoin.verdict, Verdict::Verified, "{rejoin:?}");
     assert!(!sim.cluster.truth().split_brain());
+}
+
+#[tokio::test]
+async fn after_every_member_went_to_error_a_bootstrap_and_a_rejoin_stop_gr_first_and_are_verified()
+{
+    let members = ["db1", "db2", "db3"];
+    // Exit action READ_ONLY and no auto-rejoin: a member that leaves its group stays in ERROR,
+    // connectable and super-read-only, until GR is stopped and started again.
+    let config = SimConfig::with_members(3).all_members(|m| {
+        m.exit_state_action = ExitStateAction::ReadOnly;
+        m.autorejoin_tries = 0;
+        m.unreachable_majority_timeout = 5;
+    });
+    let sim = fast(config).await;
+    // No side holds a majority: every member leaves the group at its majority timeout.
+    sim.cluster
+        .partition(&[&["db1"], &["db2"], &["db3"]])
+        .unwrap();
+    sim.cluster
+        .wait_for(Duration::from_secs(10), |t| {
+            members.iter().all(|m| t.state(m) == "ERROR")
+        })
+        .await
+        .unwrap();
+    sim.cluster.heal().unwrap();
+
+    let bootstrap = run(&sim, ActionKind::Bootstrap, "db1").await;
+    assert_eq!(bootstrap.verdict, Verdict::Verified, "{bootstrap:?}");
+    let truth = sim.cluster.truth();
+    assert_eq!(truth.state("db1"), "ONLINE");
+    assert_eq!(truth.state("db2"), "ERROR");
+    assert_eq!(truth.majority_groups().len(), 1, "{truth:?}");
+
+    let rejoin = run(&sim, ActionKind::Rejoin, "db2").await;
+    assert_eq!(rejoin.verdict, Verdict::Verified, "{rejoin:?}");
+    let truth = sim.cluster.truth();
+    assert_eq!(truth.majority_groups()[0].online.len(), 2, "{truth:?}");
+    assert!(!truth.split_brain());
 }
 
 #[tokio::test]
