@@ -277,15 +277,22 @@ where
             outcome.summary = format!("RebootDBInstance {} not accepted: {e}", action.instance);
             return outcome;
         }
-        warn!(error = %e, "RebootDBInstance unanswered; verifying");
+        warn!(error = %e, "RebootDBInstance may have been accepted; verifying");
     }
     check.wait(&mut outcome, false).await;
     outcome
 }
 
-/// A reboot request that timed out may have been accepted; any other failure means not.
+/// Whether a failed reboot request may have been accepted. A timed-out one may. So may one
+/// answered `InvalidDBInstanceState`: the planner reboots only an `available` instance, so that
+/// answer means a reboot is under way, ours when the SDK retried a request whose reply was lost,
+/// or one of RDS's own. Any other failure means not.
 fn may_have_run(error: &RdsError) -> bool {
-    matches!(error, RdsError::Aws(e) if e.class == FailureClass::Timeout)
+    match error {
+        RdsError::InvalidState { .. } => true,
+        RdsError::Aws(e) => e.class == FailureClass::Timeout,
+        RdsError::NotFound { .. } => false,
+    }
 }
 
 #[cfg(test)]

@@ -434,12 +434,44 @@ async fn a_member_back_in_error_after_a_reboot_fails_it() {
 }
 
 #[tokio::test]
-async fn a_reboot_rds_refuses_is_not_attempted() {
+async fn a_reboot_rds_throttles_is_not_attempted() {
     let world = world();
-    world.1.set_status("db2", "backing-up");
-    let outcome = run(ActionKind::Reboot, "db2", &world).await;
-    assert_eq!(outcome.verdict, Verdict::NotAttempted, "{outcome:?}");
-    assert!(outcome.error.unwrap().contains("cannot do that now"));
+    world
+        .1
+        .fail_next(RdsError::Aws(crate::aws::AwsError::entry_failure(
+            "RDS.RebootDBInstance",
+            Some("Throttling"),
+            "Rate exceeded".into(),
+        )));
+    let result = run(ActionKind::Reboot, "db2", &world).await;
+    assert_eq!(result.verdict, Verdict::NotAttempted, "{result:?}");
+    assert!(
+        result
+            .summary
+            .starts_with("RebootDBInstance db2 not accepted"),
+        "{}",
+        result.summary
+    );
+    assert!(world.1.reboots().is_empty());
+}
+
+#[tokio::test]
+async fn a_reboot_whose_retry_rds_answers_invalid_state_is_verified_not_dropped() {
+    let world = world();
+    restart_on_reboot(&world, Offline);
+    // The SDK's first attempt was accepted and its reply lost; the retry finds `rebooting`.
+    world.1.lose_next_reboot_reply();
+    let result = run(ActionKind::Reboot, "db2", &world).await;
+    assert_eq!(result.verdict, Verdict::Verified, "{result:?}");
+    assert!(
+        result
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .contains("cannot do that now"),
+        "{result:?}"
+    );
+    assert_eq!(world.1.reboots(), ["db2"]);
 }
 
 #[tokio::test]

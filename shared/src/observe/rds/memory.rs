@@ -1,6 +1,6 @@
 //! An in-memory [`RdsControl`]: instances with statuses and tags, a reboot that behaves like RDS's
-//! (refused unless `available`, then `rebooting`), and a hook so a demo or test can restart the
-//! simulated member and bring the status back.
+//! (refused unless `available`, then `rebooting`; its reply can be lost), and a hook so a demo or
+//! test can restart the simulated member and bring the status back.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -21,6 +21,7 @@ struct State {
     instances: BTreeMap<String, RdsInstance>,
     reboots: Vec<String>,
     failures: VecDeque<RdsError>,
+    lose_reboot_reply: bool,
     on_reboot: Option<RebootHook>,
 }
 
@@ -72,6 +73,12 @@ impl MemoryRds {
         self.lock().failures.push_back(error);
     }
 
+    /// The next reboot is accepted, but its reply is lost and the SDK's retry answers what RDS
+    /// answers a reboot of a `rebooting` instance: `InvalidDBInstanceState`.
+    pub fn lose_next_reboot_reply(&self) {
+        self.lock().lose_reboot_reply = true;
+    }
+
     /// Called after each accepted reboot, with the instance already `rebooting`.
     pub fn on_reboot(&self, hook: impl Fn(&MemoryRds, &str) + Send + Sync + 'static) {
         self.lock().on_reboot = Some(Arc::new(hook));
@@ -108,7 +115,7 @@ impl RdsControl for MemoryRds {
 
     async fn reboot(&self, id: &str) -> Result<(), RdsError> {
         self.injected_failure()?;
-        let hook = {
+        let (hook, reply_lost) = {
             let mut state = self.lock();
             let instance = state
                 .instances
@@ -117,22 +124,30 @@ impl RdsControl for MemoryRds {
                     instance: id.to_owned(),
                 })?;
             if !instance.status.is_available() {
-                return Err(RdsError::InvalidState {
-                    instance: id.to_owned(),
-                    message: format!(
-                        "Instance {id} is not in available state ({}).",
-                        instance.status
-                    ),
-                });
+                return Err(not_available(id, &instance.status));
             }
             instance.status = InstanceStatus("rebooting".to_owned());
             state.reboots.push(id.to_owned());
-            state.on_reboot.clone()
+            (
+                state.on_reboot.clone(),
+                std::mem::take(&mut state.lose_reboot_reply),
+            )
         };
         if let Some(hook) = hook {
             hook(self, id);
         }
+        if reply_lost {
+            return Err(not_available(id, &InstanceStatus("rebooting".to_owned())));
+        }
         Ok(())
+    }
+}
+
+/// RDS's `InvalidDBInstanceState` answer to a reboot.
+fn not_available(id: &str, status: &InstanceStatus) -> RdsError {
+    RdsError::InvalidState {
+        instance: id.to_owned(),
+        message: format!("Instance {id} is not in available state ({status})."),
     }
 }
 
