@@ -1,9 +1,12 @@
 //! Planner speed: every documented scenario (`docs/examples/*.snapshot.json`) planned many
 //! times. A tick plans after every action, so planning must stay negligible next to one
-//! member probe (milliseconds): the ratio printed is the time per plan over a 1 ms budget.
+//! member probe (milliseconds): the ratio printed is the time per plan over a 1 ms budget. It
+//! exits non-zero when the slowest scenario is over budget, so `scripts/test` (which runs it in
+//! the dev profile, where plans take about a tenth of it) fails on a real regression only.
 //!
 //! Run with `cargo bench -p grkeeper --bench plan` (or `--profile dev` for a quick look).
 
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use grkeeper::plan::plan;
@@ -12,7 +15,7 @@ use grkeeper::snapshot::Snapshot;
 const BUDGET: Duration = Duration::from_millis(1);
 const ROUNDS: u32 = 2_000;
 
-fn main() {
+fn main() -> ExitCode {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/examples");
     let mut scenarios: Vec<(String, Snapshot)> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{dir}: {e}"))
@@ -47,4 +50,9 @@ fn main() {
         worst.as_secs_f64() * 1e6,
         worst.as_secs_f64() / BUDGET.as_secs_f64()
     );
+    if worst > BUDGET {
+        eprintln!("planning is over its {BUDGET:?} budget");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
 }
