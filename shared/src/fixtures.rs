@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 
 use crate::gtid::GtidSet;
 use crate::model::{
-    GrCall, GrSettings, Instance, InstanceStatus, LastGrCall, MemberReport, MemberState,
-    MemberStats, Observed, ProbeError, RdsInstance, ViewMember,
+    APPLIER_CHANNEL, ChannelStatus, GrCall, GrSettings, Instance, InstanceStatus, LastGrCall,
+    MemberReport, MemberState, MemberStats, Observed, ProbeError, RdsInstance, ViewMember,
 };
 use crate::plan::{Condition, History, Policy};
 use crate::snapshot::{FORMAT, Snapshot};
@@ -30,6 +30,8 @@ struct Member {
     side: u8,
     /// Peers still list it UNREACHABLE (crashed, not yet expelled).
     listed_unreachable: bool,
+    /// Rows its own view has besides the derived ones (stale or disagreeing views).
+    extra_rows: Vec<(usize, MemberState)>,
     rds: Observed<RdsInstance, String>,
     report: MemberReport,
 }
@@ -92,6 +94,7 @@ impl ClusterBuilder {
                     probe_error: None,
                     side: 0,
                     listed_unreachable: false,
+                    extra_rows: Vec::new(),
                 }
             })
             .collect();
@@ -172,6 +175,12 @@ impl ClusterBuilder {
             .with(id, |m| m.listed_unreachable = true)
     }
 
+    /// `viewer`'s own view also lists the `member`-th member (1-based, as in [`server_uuid`];
+    /// beyond the cluster's size it is a member no inventory instance is) in `state`.
+    pub fn also_lists(self, viewer: &str, member: usize, state: MemberState) -> Self {
+        self.with(viewer, |m| m.extra_rows.push((member, state)))
+    }
+
     /// RDS status of the instance.
     pub fn rds_status(self, id: &str, status: &str) -> Self {
         self.with(id, |m| {
@@ -203,6 +212,20 @@ impl ClusterBuilder {
             if let Observed::Seen(rds) = &mut m.rds {
                 rds.engine_version = Some(version.into());
             }
+        })
+    }
+
+    /// Transactions certified and queued on the member's applier channel (maybe not applied).
+    pub fn received(self, id: &str, set: &str) -> Self {
+        self.with(id, |m| {
+            m.report.channels = vec![ChannelStatus {
+                channel: APPLIER_CHANNEL.into(),
+                service_state: "OFF".into(),
+                last_error_number: 0,
+                last_error_message: String::new(),
+                last_error_timestamp: String::new(),
+                received_transaction_set: gtids(set),
+            }];
         })
     }
 
@@ -316,6 +339,19 @@ impl ClusterBuilder {
     }
 
     fn view_of(&self, viewer: &Member) -> Vec<ViewMember> {
+        let mut rows = self.derived_view(viewer);
+        rows.extend(viewer.extra_rows.iter().map(|&(member, state)| ViewMember {
+            member_id: server_uuid(member),
+            host: format!("ip-10-0-1-{}", 10 + member),
+            port: 3306,
+            state,
+            role: String::new(),
+            version: "8.0.36".into(),
+        }));
+        rows
+    }
+
+    fn derived_view(&self, viewer: &Member) -> Vec<ViewMember> {
         if !viewer.state.is_live() {
             return vec![self.row(viewer, viewer.state)];
         }

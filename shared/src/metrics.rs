@@ -24,7 +24,7 @@ pub const TICK_DURATION: &str = "TickDuration";
 pub const ACTIONS: &str = "Actions";
 /// Actions refused by a guard.
 pub const REFUSALS: &str = "Refusals";
-/// Ticks run (1 per line: `Sum` counts ticks, a missing datapoint means none ran).
+/// Ticks that planned (1 per line: `Sum` counts them; no datapoint means none got that far).
 pub const TICKS: &str = "Ticks";
 
 /// EMF limits a dimension value to 1024 characters.
@@ -55,8 +55,9 @@ pub struct TickHealth {
 }
 
 impl TickMetrics {
-    /// A tick that planned: health from `plan`, actions and refusals counted from it.
-    pub fn planned(plan: &Plan, duration: Duration) -> TickMetrics {
+    /// A tick that planned: health and refusals from its last `plan` (the cluster as the tick
+    /// left it), and the `actions` it took on the way.
+    pub fn planned(plan: &Plan, actions: usize, duration: Duration) -> TickMetrics {
         let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         TickMetrics {
             cluster: plan.cluster.clone(),
@@ -64,14 +65,15 @@ impl TickMetrics {
             health: Some(TickHealth {
                 members_online: plan.health.online,
                 fault_tolerance: plan.health.tolerance,
-                actions: count(plan.actions.len()),
+                actions: count(actions),
                 refusals: count(plan.refused.len()),
             }),
         }
     }
 
-    /// A tick that stopped before planning (lease held, observation failed): only `Ticks` and
-    /// `TickDuration`, so no alarm reads a made-up health.
+    /// A tick that stopped before planning (lease held, journal or observation failed): only
+    /// `TickDuration`. `Ticks` counts ticks that got as far as a plan, so the "ticks not running"
+    /// alarm also fires when every tick fails, and no alarm reads a made-up health.
     pub fn unplanned(cluster: &str, duration: Duration) -> TickMetrics {
         TickMetrics {
             cluster: cluster.to_owned(),
@@ -83,12 +85,10 @@ impl TickMetrics {
     /// The EMF document for these metrics, stamped `at`, as one line of JSON.
     pub fn to_emf(&self, at: DateTime<Utc>) -> String {
         let duration_ms = u64::try_from(self.duration.as_millis()).unwrap_or(u64::MAX);
-        let mut values: Vec<(&str, &str, u64)> = vec![
-            (TICKS, "Count", 1),
-            (TICK_DURATION, "Milliseconds", duration_ms),
-        ];
+        let mut values: Vec<(&str, &str, u64)> = vec![(TICK_DURATION, "Milliseconds", duration_ms)];
         if let Some(h) = self.health {
             values.extend([
+                (TICKS, "Count", 1),
                 (MEMBERS_ONLINE, "Count", u64::from(h.members_online)),
                 (FAULT_TOLERANCE, "Count", u64::from(h.fault_tolerance)),
                 (ACTIONS, "Count", u64::from(h.actions)),
@@ -184,7 +184,7 @@ mod tests {
         );
         p.health.online = 2;
         p.health.tolerance = 0;
-        let line = TickMetrics::planned(&p, Duration::from_millis(1234)).to_emf(at(0));
+        let line = TickMetrics::planned(&p, 1, Duration::from_millis(1234)).to_emf(at(0));
         let doc = check_emf(&line);
         assert_eq!(doc["_aws"]["Timestamp"], at(0).timestamp_millis());
         assert_eq!(doc["_aws"]["CloudWatchMetrics"][0]["Namespace"], "grkeeper");
@@ -213,7 +213,7 @@ mod tests {
     }
 
     #[test]
-    fn a_tick_that_did_not_plan_reports_only_that_it_ran() {
+    fn a_tick_that_did_not_plan_reports_only_its_duration() {
         let line = TickMetrics::unplanned("orders", Duration::from_millis(40)).to_emf(at(0));
         let doc = check_emf(&line);
         let names: Vec<&str> = doc["_aws"]["CloudWatchMetrics"][0]["Metrics"]
@@ -222,7 +222,7 @@ mod tests {
             .iter()
             .map(|m| m["Name"].as_str().unwrap())
             .collect();
-        assert_eq!(names, vec![TICKS, TICK_DURATION]);
+        assert_eq!(names, vec![TICK_DURATION]);
         assert!(doc.get(MEMBERS_ONLINE).is_none());
     }
 

@@ -90,17 +90,12 @@ impl InstanceStatus {
         self.0 == "stopped"
     }
 
-    /// Confirmed not running MySQL: stopped, failed, shut down for full storage, unable to start
-    /// with its parameters, or cut off from its encryption key. It cannot be in any group.
+    /// Confirmed not running MySQL, so it cannot be in any group: stopped, failed (RDS could not
+    /// recover it), shut down for full storage, or unable to start with its parameters.
     pub fn is_down(&self) -> bool {
         matches!(
             self.0.as_str(),
-            "stopped"
-                | "failed"
-                | "storage-full"
-                | "incompatible-parameters"
-                | "inaccessible-encryption-credentials"
-                | "inaccessible-encryption-credentials-recoverable"
+            "stopped" | "failed" | "storage-full" | "incompatible-parameters"
         )
     }
 

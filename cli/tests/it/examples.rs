@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use grkeeper::fixtures::{ClusterBuilder, GROUP, at, server_uuid};
-use grkeeper::model::ProbeError;
+use grkeeper::model::{MemberState, ProbeError};
 use grkeeper::plan::{
     ActionKind, Approval, BootstrapPolicy, ClusterStatus, FindingKind, Guard, Mode, Outcome,
     PastAction, Pause, Plan, Severity,
@@ -282,11 +282,26 @@ const SCENARIOS: &[Scenario] = &[
         build: || {
             ClusterBuilder::healthy(5)
                 .partition(&["orders-5"])
+                .condition_since("orders-5", "ONLINE/MINORITY", "2026-11-30T11:55:00Z")
                 .policy(|p| p.expel = true)
         },
         expect: |p| {
             assert_eq!(action(p), Some((ActionKind::Expel, "orders-5")));
             assert!(has(p, FindingKind::MinorityPartition, Severity::Critical));
+        },
+    },
+    Scenario {
+        name: "minority-partition-within-deadline",
+        build: || {
+            ClusterBuilder::healthy(5)
+                .partition(&["orders-5"])
+                .condition_since("orders-5", "ONLINE/MINORITY", "2026-11-30T11:59:30Z")
+                .policy(|p| p.expel = true)
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert!(p.refused.is_empty());
+            assert!(has(p, FindingKind::MinorityPartition, Severity::Warning));
         },
     },
     Scenario {
@@ -404,6 +419,7 @@ const SCENARIOS: &[Scenario] = &[
             ClusterBuilder::healthy(3)
                 .restarted_before_expel("orders-2")
                 .restarted_before_expel("orders-3")
+                .condition_since("orders-1", "ONLINE/MINORITY", "2026-11-30T11:55:00Z")
         },
         expect: |p| {
             assert_eq!(action(p), Some((ActionKind::Expel, "orders-1")));
@@ -417,12 +433,203 @@ const SCENARIOS: &[Scenario] = &[
             ClusterBuilder::healthy(3)
                 .restarted_before_expel("orders-2")
                 .crashed("orders-3")
+                .condition_since("orders-1", "ONLINE/MINORITY", "2026-11-30T11:55:00Z")
         },
         expect: |p| {
             assert_eq!(action(p), None);
             assert_eq!(
                 refused(p),
                 vec![(ActionKind::Expel, "orders-1", Guard::UnobservedMember)]
+            );
+        },
+    },
+    Scenario {
+        name: "complete-outage-certified-not-applied",
+        build: || {
+            // orders-1 applied fewer transactions than orders-2 but holds 101-105 certified in
+            // its applier queue: it, not orders-2, holds everything the group committed.
+            ClusterBuilder::healthy(3)
+                .complete_outage()
+                .received("orders-1", &format!("{GROUP}:101-105"))
+                .executed("orders-2", &format!("{GROUP}:1-102"))
+        },
+        expect: |p| assert_eq!(action(p), Some((ActionKind::Bootstrap, "orders-1"))),
+    },
+    Scenario {
+        name: "complete-outage-seed-outside-inventory",
+        build: || {
+            let stranger = "orders-4.abcdefghijkl.us-east-1.rds.amazonaws.com:3306".to_string();
+            ClusterBuilder::healthy(3)
+                .complete_outage()
+                .report("orders-1", |r| r.settings.group_seeds.push(stranger))
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(refused(p)[0].2, Guard::UnobservedMember);
+            assert!(has(p, FindingKind::UnknownMember, Severity::Critical));
+        },
+    },
+    Scenario {
+        name: "complete-outage-failed-instance",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .complete_outage()
+                .rds_status("orders-3", "failed")
+                .unreadable(
+                    "orders-3",
+                    ProbeError::Refused {
+                        message: "Connection refused (os error 111)".into(),
+                    },
+                    false,
+                )
+        },
+        expect: |p| assert_eq!(action(p), Some((ActionKind::Bootstrap, "orders-1"))),
+    },
+    Scenario {
+        name: "complete-outage-bootstrap-right-after-reboot",
+        build: || {
+            // orders-2 was in offline mode; its reboot (verified) brought it back OFFLINE: the
+            // bootstrap is the same repair's next step, not held back by the cooldown.
+            ClusterBuilder::healthy(3).complete_outage().history(|h| {
+                h.actions.push(recent(
+                    ActionKind::Reboot,
+                    "orders-1",
+                    "2026-11-30T11:58:00Z",
+                    Outcome::Succeeded,
+                ));
+            })
+        },
+        expect: |p| assert_eq!(action(p), Some((ActionKind::Bootstrap, "orders-1"))),
+    },
+    Scenario {
+        name: "offline-mode-member-the-group-still-counts",
+        build: || {
+            // orders-1's view still lists orders-3 ONLINE: rebooting it would leave the group
+            // one reachable member of three.
+            ClusterBuilder::healthy(3)
+                .crashed("orders-2")
+                .offline_mode("orders-3")
+                .also_lists("orders-1", 3, MemberState::Online)
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Reboot, "orders-3", Guard::Majority)]
+            );
+        },
+    },
+    Scenario {
+        name: "expel-would-break-the-group-view-quorum",
+        build: || {
+            // Two members the inventory does not know are UNREACHABLE in the group's view:
+            // stopping the stuck orders-3 leaves 2 reachable of 4.
+            let mut cluster = ClusterBuilder::healthy(3)
+                .recovering("orders-3")
+                .condition_since("orders-3", "RECOVERING", "2026-11-30T10:00:00Z")
+                .policy(|p| p.expel = true);
+            for viewer in ["orders-1", "orders-2", "orders-3"] {
+                for stranger in [8, 9] {
+                    cluster = cluster.also_lists(viewer, stranger, MemberState::Unreachable);
+                }
+            }
+            cluster
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Expel, "orders-3", Guard::Majority)]
+            );
+        },
+    },
+    Scenario {
+        name: "member-stopped-by-operator-after-grkeeper-rejoined-it",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .stopped_by("orders-3", "admin@10.0.3.7", "2026-11-30 11:50:00")
+                .history(|h| {
+                    h.actions.push(recent(
+                        ActionKind::Expel,
+                        "orders-3",
+                        "2026-11-30T11:20:00Z",
+                        Outcome::Succeeded,
+                    ));
+                    h.actions.push(recent(
+                        ActionKind::Rejoin,
+                        "orders-3",
+                        "2026-11-30T11:25:00Z",
+                        Outcome::Succeeded,
+                    ));
+                })
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Rejoin, "orders-3", Guard::OperatorStop)]
+            );
+        },
+    },
+    Scenario {
+        name: "rds-history-unreadable",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .gr_stopped("orders-2")
+                .report("orders-2", |r| {
+                    r.last_gr_call = grkeeper::model::LastGrCall::Unreadable(
+                        "MySQL error 1142: SELECT command denied to user 'grkeeper'".into(),
+                    );
+                })
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Rejoin, "orders-2", Guard::OperatorStop)]
+            );
+            assert!(p.refused[0].reason.contains("grant SELECT"));
+        },
+    },
+    Scenario {
+        name: "rejoin-failing-repeatedly",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .gr_stopped("orders-2")
+                .history(|h| {
+                    for at in ["2026-11-30T11:05:00Z", "2026-11-30T11:20:00Z"] {
+                        h.actions
+                            .push(recent(ActionKind::Rejoin, "orders-2", at, Outcome::Failed));
+                    }
+                })
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Rejoin, "orders-2", Guard::RepeatedFailure)]
+            );
+        },
+    },
+    Scenario {
+        name: "cooldown-from-a-clock-ahead",
+        build: || {
+            // Another writer's clock runs two minutes ahead: its rejoin still counts as recent.
+            ClusterBuilder::healthy(3)
+                .gr_stopped("orders-2")
+                .history(|h| {
+                    h.actions.push(recent(
+                        ActionKind::Rejoin,
+                        "orders-2",
+                        "2026-11-30T12:02:00Z",
+                        Outcome::Failed,
+                    ));
+                })
+        },
+        expect: |p| {
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Rejoin, "orders-2", Guard::Cooldown)]
             );
         },
     },

@@ -12,15 +12,15 @@
 
 use std::time::{Duration, Instant};
 
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 use crate::act::{self, Verdict, Verification};
 use crate::alert::{self, Notifier};
 use crate::journal::{ActionId, Journal, JournalError, Lease, LeaseGrant, LeaseStore, lookback};
-use crate::metrics::{TickHealth, TickMetrics};
+use crate::metrics::TickMetrics;
 use crate::model::Instance;
 use crate::observe::{ClusterInventory, MemberControl, MemberProbe, RdsControl, observe_cluster};
-use crate::plan::{self, Action, History, Outcome, PastAction, Plan, Policy};
+use crate::plan::{self, Action, ActionKind, History, Outcome, PastAction, Plan, Policy};
 use crate::snapshot::{FORMAT, Snapshot};
 use crate::topology::{self, TopologyBus};
 
@@ -118,15 +118,9 @@ where
         lease, mut report, ..
     } = run;
     let metrics = match result {
-        Ok(()) => report.plan.as_ref().map(|plan| TickMetrics {
-            cluster: name.to_owned(),
-            duration: started.elapsed(),
-            health: Some(TickHealth {
-                members_online: plan.health.online,
-                fault_tolerance: plan.health.tolerance,
-                actions: count(report.actions.len()),
-                refusals: count(plan.refused.len()),
-            }),
+        Ok(()) => report.plan.as_ref().map(|plan| {
+            let taken = report.actions.iter().filter(|a| !a.resumed).count();
+            TickMetrics::planned(plan, taken, started.elapsed())
         }),
         Err(e) => {
             error!(cluster = name, error = %e, kind = e.kind(), "tick failed");
@@ -221,9 +215,12 @@ where
             changes.extend(topology::member_changes(&conditions, &next, snapshot));
             conditions = next;
         }
-        let transitions = self.alert(&steps).await?;
+        // Saved before the alerts, so an SNS outage does not restart every deadline's clock.
         if let Some(lease) = &self.lease {
             keeper.journal.save_conditions(lease, &conditions).await?;
+        }
+        let transitions = self.alert(&steps).await?;
+        if self.lease.is_some() {
             self.put_events(changes, last_snapshot, last_plan, &transitions)
                 .await;
         }
@@ -300,6 +297,10 @@ where
         let keeper = self.keeper;
         let mut steps = Vec::new();
         let mut stop = false;
+        // A bootstrap is the one action that can create a second group: right before it, the
+        // members are observed and the cluster planned again, and it goes ahead only if that
+        // fresh plan still asks for a bootstrap.
+        let mut fresh = false;
         loop {
             let snapshot = Snapshot {
                 format: FORMAT,
@@ -310,10 +311,16 @@ where
                 history: history.clone(),
             };
             let plan = plan::plan(&snapshot);
-            if !plan.actions.is_empty() || !plan.refused.is_empty() {
-                // A decision worth explaining later: keep what it was made on, replayable with
-                // `grkeeper plan --snapshot`.
+            // A decision worth explaining later: keep what it was made on, replayable with
+            // `grkeeper plan --snapshot` (a steady refusal only at debug, not every minute).
+            if !plan.actions.is_empty() {
                 info!(
+                    cluster = %snapshot.cluster,
+                    snapshot = %serde_json::to_string(&snapshot).unwrap_or_default(),
+                    "planned on this snapshot"
+                );
+            } else if !plan.refused.is_empty() {
+                debug!(
                     cluster = %snapshot.cluster,
                     snapshot = %serde_json::to_string(&snapshot).unwrap_or_default(),
                     "planned on this snapshot"
@@ -334,6 +341,12 @@ where
                 ));
                 break;
             }
+            if action.kind == ActionKind::Bootstrap && !fresh {
+                fresh = true;
+                instances = self.observe().await;
+                continue;
+            }
+            fresh = false;
             let at = keeper.clock.now();
             let id = keeper.journal.record_intent(&lease, &action, at).await?;
             history.actions.push(PastAction {
@@ -430,8 +443,4 @@ fn emit<R, M, J, N, B, C: Clock>(
     if options.emit_metrics {
         metrics.emit(keeper.clock.now());
     }
-}
-
-fn count(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use crate::snapshot::Snapshot;
 
 use super::guards::{self, Block};
-use super::picture::Picture;
+use super::picture::{Node, Picture};
 use super::{Action, ActionKind, Condition, Finding, FindingKind, Plan, Refusal, Severity};
 
 /// What the playbooks read: the snapshot, the derived picture, and the conditions (with "since")
@@ -17,6 +17,16 @@ pub(crate) struct Ctx<'a> {
     pub snapshot: &'a Snapshot,
     pub picture: Picture<'a>,
     pub conditions: BTreeMap<String, Condition>,
+}
+
+impl Ctx<'_> {
+    /// When the member has carried condition `label` for longer than `deadline_secs`, since
+    /// when (for messages).
+    pub fn overdue(&self, node: &Node<'_>, label: &str, deadline_secs: u64) -> Option<String> {
+        let condition = self.conditions.get(node.id).filter(|c| c.state == label)?;
+        let age = self.snapshot.observed_at - condition.since;
+        (age > guards::window(deadline_secs)).then(|| guards::stamp(condition.since))
+    }
 }
 
 /// An action a playbook would like to take.

@@ -1,13 +1,12 @@
-//! Guards shared by the playbooks: what the operator allows (mode, switches, pauses, approvals),
-//! rate limits (pending action, cooldown, budgets), the RDS status, and the GTID join check.
-//! Each returns `Err(Block)` with the guard and a reason that says what would unblock it.
+//! The operator and rate guards every action passes: what the operator allows (mode, switches,
+//! pauses, approvals) and how often (pending action, cooldown, budgets). The facts about a member
+//! that allow or forbid an action are in `checks`. Each returns `Err(Block)` with the guard and a
+//! reason that says what would unblock it.
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::gtid::GtidSet;
 use crate::snapshot::Snapshot;
 
-use super::picture::{Node, Picture};
 use super::{ActionKind, BootstrapPolicy, Guard, Mode, Outcome, PastAction};
 
 /// A guard that stopped an action, and why.
@@ -84,7 +83,7 @@ pub(crate) fn policy(
     }
     let cooldown = window(policy.member_cooldown_secs);
     if let Some(last) = recent(&history.actions, now, cooldown)
-        .filter(|a| a.instance == instance)
+        .filter(|a| a.instance == instance && !follows_up(a, kind))
         .last()
     {
         return Err(block(
@@ -103,7 +102,7 @@ pub(crate) fn policy(
     if kind.is_disruptive() {
         let window = window(policy.budget_window_secs);
         let used = recent(&history.actions, now, window)
-            .filter(|a| a.kind.is_disruptive())
+            .filter(|a| a.kind.is_disruptive() && ran(a))
             .count();
         if used >= usize::try_from(policy.cluster_budget).unwrap_or(usize::MAX) {
             return Err(block(
@@ -119,7 +118,7 @@ pub(crate) fn policy(
     if kind == ActionKind::Reboot {
         let window = window(policy.reboot_window_secs);
         let reboots = recent(&history.actions, now, window)
-            .filter(|a| a.kind == ActionKind::Reboot && a.instance == instance)
+            .filter(|a| a.kind == ActionKind::Reboot && a.instance == instance && ran(a))
             .count();
         if reboots >= usize::try_from(policy.reboot_budget).unwrap_or(usize::MAX) {
             return Err(block(
@@ -131,7 +130,38 @@ pub(crate) fn policy(
             ));
         }
     }
+    if kind == ActionKind::Rejoin {
+        let window = window(policy.reboot_window_secs);
+        let failed = recent(&history.actions, now, window)
+            .filter(|a| a.kind == ActionKind::Rejoin && a.instance == instance)
+            .filter(|a| a.outcome == Outcome::Failed)
+            .count();
+        if failed >= usize::try_from(policy.reboot_budget).unwrap_or(usize::MAX) {
+            return Err(block(
+                Guard::RepeatedFailure,
+                format!(
+                    "rejoining {instance} failed {failed} times in the last {}s: read its error \
+                     log (performance_schema.error_log, subsystem Repl) before it is tried again",
+                    policy.reboot_window_secs
+                ),
+            ));
+        }
+    }
     Ok(())
+}
+
+/// A rejoin or bootstrap right after a member's verified reboot is the same repair's next step
+/// (a restarted member may come back OFFLINE), not a new action the cooldown should hold back.
+fn follows_up(last: &PastAction, next: ActionKind) -> bool {
+    last.kind == ActionKind::Reboot
+        && last.outcome == Outcome::Succeeded
+        && matches!(next, ActionKind::Rejoin | ActionKind::Bootstrap)
+}
+
+/// The action reached its target: a call never sent, or one the API did not take, spends no
+/// budget.
+pub(crate) fn ran(action: &PastAction) -> bool {
+    action.outcome != Outcome::NotAttempted
 }
 
 /// The policy switch (and for bootstrap, the approval) for `kind`.
@@ -174,107 +204,14 @@ fn switched_on(snapshot: &Snapshot, kind: ActionKind, instance: &str) -> Result<
     }
 }
 
-/// RDS must report the instance `available`: anything else means RDS is busy with it or it is
-/// down, and an action would race RDS.
-pub(crate) fn available(node: &Node<'_>) -> Result<(), Block> {
-    match (node.rds, node.rds_error) {
-        (Some(rds), _) if rds.status.is_available() => Ok(()),
-        (Some(rds), _) => Err(block(
-            Guard::InstanceNotAvailable,
-            format!("RDS reports {} as {}", node.id, rds.status),
-        )),
-        (None, error) => Err(block(
-            Guard::InstanceNotAvailable,
-            format!(
-                "RDS status of {} is unknown: {}",
-                node.id,
-                error.unwrap_or("not described")
-            ),
-        )),
-    }
-}
-
-/// A person stopped Group Replication on this member: its last GR procedure call (RDS's
-/// `mysql.rds_history`) is a stop, and it is not one grkeeper journaled (an expel or a fence).
-/// Unless the policy says otherwise, grkeeper leaves a deliberate stop alone.
-pub(crate) fn not_stopped_on_purpose(snapshot: &Snapshot, node: &Node<'_>) -> Result<(), Block> {
-    if snapshot.policy.rejoin_after_operator_stop {
-        return Ok(());
-    }
-    let Some(call) = node
-        .report
-        .and_then(|r| r.gr_call())
-        .filter(|call| call.is_stop())
-    else {
-        return Ok(());
-    };
-    let ours = snapshot
-        .history
-        .actions
-        .iter()
-        .any(|a| a.kind == ActionKind::Expel && a.instance == node.id);
-    if ours {
-        return Ok(());
-    }
-    Err(block(
-        Guard::OperatorStop,
-        format!(
-            "{} stopped Group Replication on {} at {} (mysql.rds_history); grkeeper leaves a \
-             deliberate stop alone: run CALL mysql.rds_group_replication_start(0) on it when the \
-             work is done, or set GRKEEPER_REJOIN_AFTER_OPERATOR_STOP=on",
-            call.by, node.id, call.at
-        ),
-    ))
-}
-
-/// Whether a member's transactions allow it to join the quorum group.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum GtidFit {
-    /// Its set is a subset and some donor still holds everything it lacks.
-    Joinable,
-    /// It holds transactions the group does not have.
-    Errant(GtidSet),
-    /// Every donor purged some of what it lacks.
-    Purged { missing: GtidSet, purged: GtidSet },
-}
-
-/// Checks a joiner against the quorum group's donors (domain.md §2.10).
-pub(crate) fn gtid_fit(picture: &Picture<'_>, node: &Node<'_>) -> GtidFit {
-    let (executed, _) = node.report_gtids();
-    let group = picture.group_executed();
-    let errant = executed.difference(&group);
-    if !errant.is_empty() {
-        return GtidFit::Errant(errant);
-    }
-    let missing = group.difference(&executed);
-    let mut purged_everywhere = GtidSet::new();
-    for donor in picture.quorum_donors() {
-        let (_, purged) = donor.report_gtids();
-        let lost = missing.intersection(&purged);
-        if lost.is_empty() {
-            return GtidFit::Joinable;
-        }
-        purged_everywhere = purged_everywhere.union(&lost);
-    }
-    if missing.is_empty() {
-        GtidFit::Joinable
-    } else {
-        GtidFit::Purged {
-            missing,
-            purged: purged_everywhere,
-        }
-    }
-}
-
-/// Actions within `window` before `now`, oldest first.
+/// Actions within `window` before `now`, oldest first. One journaled "in the future" (a writer's
+/// clock ahead of this one) counts as just taken, so clock skew never shortens a cooldown.
 pub(crate) fn recent(
     actions: &[PastAction],
     now: DateTime<Utc>,
     window: Duration,
 ) -> impl Iterator<Item = &PastAction> {
-    actions
-        .iter()
-        .filter(move |a| a.at <= now && now - a.at < window)
+    actions.iter().filter(move |a| now - a.at < window)
 }
 
 /// A policy length in seconds as a duration, saturating instead of overflowing.

@@ -4,6 +4,7 @@
 //! replayed offline (`grkeeper plan --snapshot`). A plan holds at most one action; the keeper
 //! acts, observes again and plans again, so every step is re-diagnosed on fresh facts.
 
+mod checks;
 pub mod conditions;
 mod draft;
 mod drift;
@@ -282,8 +283,6 @@ pub enum Guard {
     Majority,
     /// The action would drop fault tolerance below the policy floor.
     ToleranceFloor,
-    /// A member reports a live group: no bootstrap.
-    LiveGroup,
     /// A member's state is unknown.
     UnobservedMember,
     /// No member holds a GTID superset.
@@ -294,6 +293,8 @@ pub enum Guard {
     RebuildNeeded,
     /// A person stopped Group Replication on the member; the stop is respected.
     OperatorStop,
+    /// The same action failed on the member too often: a person should look first.
+    RepeatedFailure,
 }
 
 impl Guard {

@@ -7,9 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::gtid::GtidSet;
-use crate::model::{
-    Instance, MemberReport, MemberState, Observed, ProbeError, RdsInstance, ViewMember,
-};
+use crate::model::{Instance, MemberReport, MemberState, ProbeError, RdsInstance, ViewMember};
 
 use super::{ClusterStatus, Health};
 
@@ -36,6 +34,11 @@ impl Node<'_> {
         self.rds.is_some_and(|r| r.status.is_stopped())
     }
 
+    /// True when RDS reports a status in which MySQL cannot be running.
+    pub fn is_down(&self) -> bool {
+        self.rds.is_some_and(|r| r.status.is_down())
+    }
+
     /// True when the member refused us with 3032 (offline mode).
     pub fn is_offline_mode(&self) -> bool {
         self.probe_error.is_some_and(ProbeError::is_offline_mode)
@@ -44,6 +47,15 @@ impl Node<'_> {
     /// RDS status as text, for messages.
     pub fn rds_status(&self) -> &str {
         self.rds.map_or("unknown", |r| r.status.0.as_str())
+    }
+
+    /// (every transaction it holds, `gtid_purged`), empty when the member was not read. "Holds"
+    /// counts what the group certified and queued on it but it has not applied yet: a bootstrap
+    /// must start from, and a join be checked against, those too (domain.md §2.10).
+    pub fn transactions(&self) -> (GtidSet, GtidSet) {
+        self.report.map_or_else(Default::default, |r| {
+            (r.known_transactions(), r.gtid_purged.clone())
+        })
     }
 }
 
@@ -77,8 +89,6 @@ pub(crate) struct Picture<'a> {
     pub groups: Vec<Group>,
     /// Index into `groups` of the one group with quorum, when exactly one has it.
     pub quorum: Option<usize>,
-    /// True when any row of any view says ONLINE or RECOVERING.
-    pub any_live_row: bool,
     pub health: Health,
 }
 
@@ -93,10 +103,7 @@ impl<'a> Picture<'a> {
                 rds: inst.rds.seen(),
                 rds_error: inst.rds.failed().map(String::as_str),
                 report: inst.mysql.seen(),
-                probe_error: match &inst.mysql {
-                    Observed::Seen(_) => None,
-                    Observed::Failed(e) => Some(e),
-                },
+                probe_error: inst.mysql.failed(),
             })
             .collect();
         let by_uuid = nodes
@@ -125,7 +132,6 @@ impl<'a> Picture<'a> {
             by_uuid,
             groups,
             quorum,
-            any_live_row,
             health,
         }
     }
@@ -162,11 +168,34 @@ impl<'a> Picture<'a> {
         self.listed_states(node).contains(&MemberState::Online)
     }
 
-    /// Union of `gtid_executed` over observed members ONLINE in the quorum group: what the group
-    /// has committed, as far as its members could be read.
-    pub fn group_executed(&self) -> GtidSet {
+    /// Every transaction the observed members ONLINE in the quorum group hold (applied, or
+    /// certified and queued): what the group has committed, as far as its members could be read.
+    pub fn group_transactions(&self) -> GtidSet {
         self.quorum_donors()
-            .fold(GtidSet::new(), |acc, n| acc.union(&n.report_gtids().0))
+            .fold(GtidSet::new(), |acc, n| acc.union(&n.transactions().0))
+    }
+
+    /// The own views of the quorum group's members that hold quorum in them.
+    pub fn quorum_views(&self) -> impl Iterator<Item = &'a [ViewMember]> {
+        let viewers = self
+            .quorum_group()
+            .map_or(&[][..], |g| g.viewers.as_slice());
+        viewers
+            .iter()
+            .filter_map(|&v| self.nodes[v].report)
+            .filter(|r| r.has_quorum())
+            .map(|r| r.view.as_slice())
+    }
+
+    /// True when the quorum group's view lists a member ONLINE that no read instance is: it may
+    /// be an instance that could not be read.
+    pub fn unread_online_in_quorum_group(&self) -> bool {
+        self.quorum_views().flatten().any(|row| {
+            row.state == MemberState::Online
+                && !self
+                    .by_uuid
+                    .contains_key(&row.member_id.to_ascii_lowercase())
+        })
     }
 
     /// Observed members ONLINE in the quorum group: the possible recovery donors.
@@ -187,15 +216,6 @@ impl<'a> Picture<'a> {
     /// Strict majority of the inventory.
     pub fn majority(&self) -> u32 {
         count(self.nodes.iter()) / 2 + 1
-    }
-}
-
-impl Node<'_> {
-    /// (`gtid_executed`, `gtid_purged`), empty when the member was not read.
-    pub fn report_gtids(&self) -> (GtidSet, GtidSet) {
-        self.report.map_or_else(Default::default, |r| {
-            (r.gtid_executed.clone(), r.gtid_purged.clone())
-        })
     }
 }
 

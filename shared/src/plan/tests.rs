@@ -459,12 +459,16 @@ proptest! {
     }
 
     #[test]
-    fn bootstrap_only_when_every_member_was_read_or_is_stopped(snapshot in scenario()) {
+    fn bootstrap_only_when_every_member_was_read_or_is_down(snapshot in scenario()) {
         let plan = plan(&snapshot);
         if plan.actions.iter().any(|a| a.kind == ActionKind::Bootstrap) {
             for instance in &snapshot.instances {
-                let stopped = instance.rds.seen().is_some_and(|r| r.status.is_stopped());
-                prop_assert!(instance.mysql.seen().is_some() || stopped, "{:#?}", plan);
+                // Down through RDS: a status in which MySQL cannot run.
+                let down = instance.rds.seen().is_some_and(|r| {
+                    ["stopped", "failed", "storage-full", "incompatible-parameters"]
+                        .contains(&r.status.0.as_str())
+                });
+                prop_assert!(instance.mysql.seen().is_some() || down, "{:#?}", plan);
             }
         }
     }
@@ -479,16 +483,30 @@ proptest! {
         // an expel or a reboot takes its target out.
         let removing = plan.actions.iter()
             .filter(|a| matches!(a.kind, ActionKind::Expel | ActionKind::Reboot));
+        let read_uuids: BTreeSet<&String> = reading.uuid_of.values().collect();
         for action in removing {
-            let Some(uuid) = reading.uuid_of.get(&action.instance) else { continue };
-            let online_in = |view: &Vec<ViewMember>| view.iter()
-                .filter(|r| r.state == MemberState::Online).count();
-            let lists_online = |view: &Vec<ViewMember>| view.iter()
-                .any(|r| &r.member_id == uuid && r.state == MemberState::Online);
-            for view in reading.quorum_views.iter().filter(|v| lists_online(v)) {
-                let after = online_in(view).saturating_sub(1);
-                prop_assert!(after >= majority, "{} leaves {} ONLINE: {:#?}", action.instance, after, plan);
-                prop_assert!(after.saturating_sub(1) / 2 >= floor, "{:#?}", plan);
+            // The rows that may be the target: its uuid when it was read; when it was not, any
+            // ONLINE row no read member accounts for.
+            let is_target = |row: &ViewMember| match reading.uuid_of.get(&action.instance) {
+                Some(uuid) => &row.member_id == uuid,
+                None => row.state == MemberState::Online && !read_uuids.contains(&row.member_id),
+            };
+            for view in &reading.quorum_views {
+                let Some(target) = view.iter().find(|r| is_target(r)) else { continue };
+                let online = view.iter().filter(|r| r.state == MemberState::Online).count();
+                let counted = view.iter().filter(|r| r.state != MemberState::Error).count();
+                let reachable = view.iter()
+                    .filter(|r| !matches!(r.state, MemberState::Error | MemberState::Unreachable))
+                    .count();
+                if target.state == MemberState::Online {
+                    let after = online - 1;
+                    prop_assert!(after >= majority, "{} leaves {} ONLINE: {:#?}", action.instance, after, plan);
+                    prop_assert!(after.saturating_sub(1) / 2 >= floor, "{:#?}", plan);
+                }
+                if target.state != MemberState::Error {
+                    let reachable_after = reachable - usize::from(target.state != MemberState::Unreachable);
+                    prop_assert!(reachable_after * 2 > counted - 1, "{} breaks the view's quorum: {:#?}", action.instance, plan);
+                }
             }
         }
     }

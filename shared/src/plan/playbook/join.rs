@@ -2,8 +2,9 @@
 //! what it lacks still in some donor's binlogs, and a version the group accepts. Rejoin and
 //! reboot (of an `ERROR` member) both ask this; the findings explain any "no".
 
+use crate::plan::checks::{GtidFit, gtid_fit};
 use crate::plan::draft::{Ctx, Draft};
-use crate::plan::guards::{Block, GtidFit, block, gtid_fit};
+use crate::plan::guards::{Block, block};
 use crate::plan::picture::Node;
 use crate::plan::version::{JoinRule, Version, join_rule};
 use crate::plan::{FindingKind, Guard, Severity};

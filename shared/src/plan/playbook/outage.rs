@@ -4,8 +4,10 @@
 //! member must be read or confirmed stopped, and no view anywhere may show a live member.
 
 use crate::gtid::GtidSet;
+use crate::plan::checks::{available, not_stopped_on_purpose};
+use crate::plan::conditions::MINORITY;
 use crate::plan::draft::{Candidate, Ctx, Draft};
-use crate::plan::guards::{Block, available, block, not_stopped_on_purpose};
+use crate::plan::guards::{Block, block};
 use crate::plan::picture::Node;
 use crate::plan::{ActionKind, FindingKind, Guard, Severity};
 
@@ -42,20 +44,16 @@ pub(crate) fn complete(ctx: &Ctx<'_>, draft: &mut Draft) {
         }
         return;
     };
-    let data = if picture.any_live_row {
-        Err(block(
-            Guard::LiveGroup,
-            "a member's view still shows a live member; no bootstrap while any group may be live",
-        ))
-    } else {
-        confirmed_out(draft, picture.nodes.iter().collect())
-            .and(superset)
-            .and_then(|()| group_names_agree(ctx))
-            .and_then(|()| available(target))
-            .and_then(|()| not_stopped_on_purpose(ctx.snapshot, target))
-    };
+    // Health says no view shows a live member (else this is not a complete outage); what
+    // remains to prove is that no member outside those views can be live.
+    let data = confirmed_out(draft, picture.nodes.iter().collect())
+        .and_then(|()| no_strangers(ctx, draft))
+        .and(superset)
+        .and_then(|()| group_names_agree(ctx))
+        .and_then(|()| available(target))
+        .and_then(|()| not_stopped_on_purpose(ctx.snapshot, target));
     note_stopped(ctx, draft);
-    let executed = target.report_gtids().0;
+    let executed = target.transactions().0;
     let reason = format!(
         "complete outage: no member is ONLINE or RECOVERING in any view, every member was read \
          or is stopped, and {} holds every transaction the others hold ({executed}); the others \
@@ -102,6 +100,22 @@ pub(crate) fn no_quorum(ctx: &Ctx<'_>, draft: &mut Draft) {
     let (Some(target), Some(candidate)) = (live.first(), candidate) else {
         return;
     };
+    // Members rebooted at once come back and retry their join for a while: give the group the
+    // partition deadline to re-form by itself before fencing.
+    let deadline = ctx.snapshot.policy.partition_deadline_secs;
+    if ctx.overdue(target, MINORITY, deadline).is_none() {
+        draft.note(
+            FindingKind::NoQuorum,
+            Severity::Info,
+            Some(target.id),
+            format!(
+                "{} has been without quorum for less than {deadline}s; fencing it waits for the \
+                 deadline in case the group re-forms.",
+                target.id
+            ),
+        );
+        return;
+    }
     let data = confirmed_out(draft, rest.clone())
         .and(superset)
         .and_then(|()| available(target));
@@ -167,7 +181,7 @@ fn confirmed_out(draft: &mut Draft, nodes: Vec<&Node<'_>>) -> Result<(), Block> 
         .into_iter()
         .filter(|n| match n.own_state() {
             Some(state) => state.is_live(),
-            None => !n.is_stopped(),
+            None => !n.is_down(),
         })
         .collect();
     if unknown.is_empty() {
@@ -184,7 +198,7 @@ fn confirmed_out(draft: &mut Draft, nodes: Vec<&Node<'_>>) -> Result<(), Block> 
             Some(node.id),
             format!(
                 "{} could not be read ({why}) and RDS reports it {}, so it may still be in a live \
-                 group; grkeeper will not re-bootstrap until it is read or stopped.",
+                 group; grkeeper will not re-bootstrap until it is read or confirmed down.",
                 node.id,
                 node.rds_status()
             ),
@@ -193,7 +207,7 @@ fn confirmed_out(draft: &mut Draft, nodes: Vec<&Node<'_>>) -> Result<(), Block> 
     Err(block(
         Guard::UnobservedMember,
         format!(
-            "{} could not be proven out of any group (not read, not stopped)",
+            "{} could not be proven out of any group (not read, not down)",
             names(&unknown)
         ),
     ))
@@ -209,7 +223,7 @@ fn superset<'n, 'a>(
     let read: Vec<(&Node<'_>, GtidSet)> = nodes
         .into_iter()
         .filter(|n| n.report.is_some())
-        .map(|n| (n, n.report_gtids().0))
+        .map(|n| (n, n.transactions().0))
         .collect();
     let holds_all = |set: &GtidSet| read.iter().all(|(_, other)| other.is_subset(set));
     let mut supersets: Vec<&Node<'_>> = read
@@ -262,12 +276,61 @@ fn superset<'n, 'a>(
     )
 }
 
+/// Members outside the inventory that the read members name (in their seeds, or in a view):
+/// they may be live in a group grkeeper cannot see, so no bootstrap until they are accounted for.
+fn no_strangers(ctx: &Ctx<'_>, draft: &mut Draft) -> Result<(), Block> {
+    let picture = &ctx.picture;
+    let known: Vec<String> = picture
+        .nodes
+        .iter()
+        .filter_map(|n| {
+            let rds = n.rds?;
+            let endpoint = rds.endpoint.as_deref()?;
+            Some(format!("{endpoint}:{}", rds.port.unwrap_or(3306)).to_ascii_lowercase())
+        })
+        .collect();
+    let mut strangers: Vec<String> = Vec::new();
+    for report in picture.nodes.iter().filter_map(|n| n.report) {
+        for seed in &report.settings.group_seeds {
+            let seed = seed.trim().to_ascii_lowercase();
+            if !known.contains(&seed) && !strangers.contains(&seed) {
+                strangers.push(seed);
+            }
+        }
+        for row in &report.view {
+            let uuid = row.member_id.to_ascii_lowercase();
+            if picture.node_of(&uuid).is_none() && !strangers.contains(&uuid) {
+                strangers.push(uuid);
+            }
+        }
+    }
+    if strangers.is_empty() {
+        return Ok(());
+    }
+    let named = strangers.join(", ");
+    draft.note(
+        FindingKind::UnknownMember,
+        Severity::Critical,
+        None,
+        format!(
+            "The members name {named}, which no inventory instance is: it may be a member in a \
+             live group grkeeper cannot see. Tag its instance into the cluster, or remove it \
+             from group_replication_group_seeds."
+        ),
+    );
+    Err(block(
+        Guard::UnobservedMember,
+        format!("{named} is named by the members but not in the inventory; it may be live"),
+    ))
+}
+
 fn group_names_agree(ctx: &Ctx<'_>) -> Result<(), Block> {
-    let mut names: Vec<&str> = ctx
+    let mut names: Vec<String> = ctx
         .picture
         .nodes
         .iter()
         .filter_map(|n| n.report?.settings.group_name.as_deref())
+        .map(str::to_ascii_lowercase)
         .collect();
     names.sort_unstable();
     names.dedup();
@@ -296,9 +359,10 @@ fn note_stopped(ctx: &Ctx<'_>, draft: &mut Draft) {
             Severity::Info,
             Some(node.id),
             format!(
-                "{} is stopped, so its transactions are unknown; if it holds any the others lack, \
+                "{} is {} (RDS), so its transactions are unknown; if it holds any the others lack, \
                  it will be refused when it starts and rejoins.",
-                node.id
+                node.id,
+                node.rds_status()
             ),
         );
     }

@@ -3,8 +3,9 @@
 //! rebooted recently and is back in this state, a reboot will not help: rebuild needed.
 
 use crate::model::MemberState;
+use crate::plan::checks::{available, keeps_majority};
 use crate::plan::draft::{Candidate, Ctx, Draft};
-use crate::plan::guards::{Block, available, block, recent, stamp, window};
+use crate::plan::guards::{Block, block, ran, recent, stamp, window};
 use crate::plan::picture::Node;
 use crate::plan::{ActionKind, FindingKind, Guard, Severity};
 
@@ -40,8 +41,13 @@ pub(crate) fn propose(ctx: &Ctx<'_>, draft: &mut Draft, node: &Node<'_>, reason:
     if node.rds.is_some_and(|r| r.status.is_changing()) {
         return;
     }
+    // A member that could not be read may be one the group still counts ONLINE (its row has a
+    // uuid no read instance has): then rebooting it must leave the group its quorum.
+    let listed = (node.report.is_none() && ctx.picture.unread_online_in_quorum_group())
+        .then_some(MemberState::Online);
     let data = not_rebooted_in_vain(ctx, draft, node)
         .and_then(|()| available(node))
+        .and_then(|()| keeps_majority(ctx, node.id, listed))
         .and_then(|()| match node.report {
             // An observed ERROR member with errant or purged GTIDs would only fail again.
             Some(_) if ctx.picture.quorum_group().is_some() => {
@@ -64,7 +70,7 @@ fn not_rebooted_in_vain(ctx: &Ctx<'_>, draft: &mut Draft, node: &Node<'_>) -> Re
         snapshot.observed_at,
         window(snapshot.policy.reboot_window_secs),
     )
-    .filter(|a| a.instance == node.id)
+    .filter(|a| a.instance == node.id && ran(a))
     .last()
     .filter(|a| a.kind == ActionKind::Reboot) else {
         return Ok(());

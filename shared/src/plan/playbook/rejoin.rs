@@ -2,8 +2,8 @@
 //! after a restart), while a group with quorum exists -> `rds_group_replication_start(0)`.
 
 use crate::model::MemberState;
+use crate::plan::checks::{available, not_stopped_on_purpose};
 use crate::plan::draft::{Candidate, Ctx, Draft};
-use crate::plan::guards::{available, not_stopped_on_purpose};
 use crate::plan::{ActionKind, FindingKind, Severity};
 
 use super::join;
