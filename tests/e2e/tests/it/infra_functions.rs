@@ -3,6 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use grkeeper::metrics::{
+    ACTIONS, DIMENSION, FAULT_TOLERANCE, MEMBERS_ONLINE, NAMESPACE, REFUSALS, TICK_DURATION, TICKS,
+};
 use grkeeper_e2e::tools;
 use serde_json::{Value, json};
 
@@ -294,23 +297,23 @@ fn paging_gets_critical_alerts_only_and_e_mail_gets_everything() {
 #[test]
 fn alarms_dashboard_and_deploy_doc_use_the_metrics_the_functions_emit() {
     const METRICS: [&str; 6] = [
-        "MembersOnline",
-        "FaultTolerance",
-        "TickDuration",
-        "Actions",
-        "Refusals",
-        "Ticks",
+        MEMBERS_ONLINE,
+        FAULT_TOLERANCE,
+        TICK_DURATION,
+        ACTIONS,
+        REFUSALS,
+        TICKS,
     ];
     let stack = template::resolved(&[]);
     let query =
         |alarm: &str| stack.resource(alarm)["Properties"]["Metrics"][0]["Expression"].clone();
     assert_eq!(
         query("FaultToleranceAlarm"),
-        r#"SELECT MIN(FaultTolerance) FROM SCHEMA("grkeeper", Cluster)"#
+        format!(r#"SELECT MIN({FAULT_TOLERANCE}) FROM SCHEMA("{NAMESPACE}", {DIMENSION})"#)
     );
     assert_eq!(
         query("TicksAlarm"),
-        r#"SELECT SUM(Ticks) FROM SCHEMA("grkeeper", Cluster)"#
+        format!(r#"SELECT SUM({TICKS}) FROM SCHEMA("{NAMESPACE}", {DIMENSION})"#)
     );
     assert_eq!(
         stack.resource("TicksAlarm")["Properties"]["TreatMissingData"],
@@ -324,9 +327,17 @@ fn alarms_dashboard_and_deploy_doc_use_the_metrics_the_functions_emit() {
     let _: Value =
         serde_json::from_str(&body).unwrap_or_else(|e| panic!("dashboard JSON: {e}\n{body}"));
     let deploy = std::fs::read_to_string(tools::workspace_root().join("docs/deploy.md")).unwrap();
+    assert!(
+        deploy.contains(&format!(
+            "namespace `{NAMESPACE}` with dimension `{DIMENSION}`"
+        )),
+        "docs/deploy.md: namespace and dimension"
+    );
     for metric in METRICS {
         assert!(
-            body.contains(&format!(r#"MetricName=\"{metric}\""#)),
+            body.contains(&format!(
+                r#"SEARCH('{{{NAMESPACE},{DIMENSION}}} MetricName=\"{metric}\""#
+            )),
             "dashboard: {metric}"
         );
         assert!(

@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use grkeeper_e2e::moto::{ACCOUNT_ID, REGION};
+use grkeeper_e2e::tools;
 use serde_json::{Value, json};
 
 use crate::template::{self, Resolved};
@@ -33,6 +34,18 @@ const EVERYTHING_SET: &[(&str, &str)] = &[
 /// Actions allowed on "*": EC2 Describe calls have no resource-level permissions, and Lambda
 /// needs them to manage the functions' network interfaces in the VPC (Lambda developer guide).
 const UNSCOPABLE: &[&str] = &["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"];
+
+/// Actions allowed on every EC2 resource of the account and Region (`ec2:R:A:*/*`): Lambda
+/// attaches the functions to the VPC with them, on network interfaces, subnets and security
+/// groups that exist only once Lambda creates them, so AWS requires a wildcard resource (its
+/// managed `AWSLambdaVPCAccessExecutionRole` grants them on "*"). No other action may name a
+/// resource that is only wildcards.
+const VPC_ATTACHMENT: &[&str] = &[
+    "ec2:CreateNetworkInterface",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+];
 
 #[test]
 fn no_policy_allows_a_wildcard_action() {
@@ -77,11 +90,19 @@ fn every_permission_is_scoped_to_a_resource_of_this_stack_account_and_region() {
                     "{}: {resource}",
                     s.origin
                 );
-                assert!(
-                    !rest.is_empty() && rest != "*",
-                    "{}: {resource} names no resource",
-                    s.origin
-                );
+                assert!(!rest.is_empty(), "{}: {resource}", s.origin);
+                // `*`, `*/*`: any resource of the service, not a type or a name.
+                if rest.chars().all(|c| matches!(c, '*' | '/' | ':')) {
+                    let only_vpc = s
+                        .actions
+                        .iter()
+                        .all(|a| VPC_ATTACHMENT.contains(&a.as_str()));
+                    assert!(
+                        only_vpc,
+                        "{}: {resource} names no resource, for {:?}",
+                        s.origin, s.actions
+                    );
+                }
                 for action in &s.actions {
                     assert!(
                         action.starts_with(&format!("{service}:")),
@@ -91,6 +112,36 @@ fn every_permission_is_scoped_to_a_resource_of_this_stack_account_and_region() {
                 }
             }
         }
+    }
+}
+
+#[test]
+fn the_vpc_attachment_actions_are_granted_on_every_ec2_resource_of_the_account_and_region_only() {
+    let stack = template::resolved(&[]);
+    let every_ec2_resource = format!("arn:aws:ec2:{REGION}:{ACCOUNT_ID}:*/*");
+    let all = statements(&stack);
+    for action in VPC_ATTACHMENT {
+        let resources: BTreeSet<&String> = all
+            .iter()
+            .filter(|s| s.identity && s.actions.iter().any(|a| a == action))
+            .flat_map(|s| &s.resources)
+            .collect();
+        assert_eq!(resources, BTreeSet::from([&every_ec2_resource]), "{action}");
+    }
+}
+
+#[test]
+fn deploy_doc_names_every_action_granted_beyond_a_resource_of_the_stack() {
+    let deploy = std::fs::read_to_string(tools::workspace_root().join("docs/deploy.md")).unwrap();
+    let (_, permissions) = deploy
+        .split_once("## Permissions")
+        .expect("docs/deploy.md has a Permissions section");
+    let permissions = permissions.split("\n## ").next().unwrap_or_default();
+    for action in UNSCOPABLE.iter().chain(VPC_ATTACHMENT) {
+        assert!(
+            permissions.contains(&format!("`{action}`")),
+            "docs/deploy.md \"Permissions\" does not explain {action}"
+        );
     }
 }
 
