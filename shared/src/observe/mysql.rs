@@ -16,7 +16,7 @@ use tokio::time::timeout;
 use tracing::{debug, instrument, warn};
 
 use super::members::{CallError, MemberControl, MemberProbe, Procedure, ProcedureReply};
-use super::queries::{self, Row};
+use super::queries::{self, Row, Statement};
 use super::{Credentials, Endpoint};
 use crate::config::{Config, Tls};
 use crate::model::{LastGrCall, MemberReport, ProbeError};
@@ -161,10 +161,10 @@ impl MysqlMembers {
         self.kept().insert(endpoint.clone(), conn);
     }
 
-    async fn rows(&self, conn: &mut Conn, statement: &'static str) -> Result<Vec<Row>, Failure> {
+    async fn rows(&self, conn: &mut Conn, statement: Statement) -> Result<Vec<Row>, Failure> {
         match timeout(
             self.settings.query_timeout,
-            conn.query::<mysql_async::Row, _>(statement),
+            conn.query::<mysql_async::Row, _>(statement.sql),
         )
         .await
         {
@@ -175,7 +175,7 @@ impl MysqlMembers {
             })),
             Ok(Err(e)) => Err(Failure::Broken(probe_error(e))),
             Err(_) => Err(Failure::Broken(ProbeError::Timeout {
-                during: statement.to_owned(),
+                during: statement.name.to_owned(),
             })),
         }
     }
@@ -184,12 +184,12 @@ impl MysqlMembers {
     async fn optional_rows(
         &self,
         conn: &mut Conn,
-        statement: &'static str,
+        statement: Statement,
         endpoint: &Endpoint,
     ) -> Result<Vec<Row>, Failure> {
         match self.rows(conn, statement).await {
             Err(Failure::Answered(error)) => {
-                warn!(%endpoint, %error, statement, "optional reading unavailable");
+                warn!(%endpoint, %error, statement = statement.name, "optional reading unavailable");
                 Ok(Vec::new())
             }
             other => other,
@@ -209,14 +209,14 @@ impl MysqlMembers {
             .first()
             .ok_or_else(|| "no row".to_owned())
             .and_then(queries::identity)
-            .map_err(|e| Failure::Answered(other(format!("identity: {e}"))))?;
+            .map_err(|e| Failure::Answered(other(format!("{}: {e}", queries::IDENTITY.name))))?;
         let view = self
             .rows(conn, queries::MEMBERS)
             .await?
             .iter()
             .map(queries::view_member)
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| Failure::Answered(other(format!("replication_group_members: {e}"))))?;
+            .map_err(|e| Failure::Answered(other(format!("{}: {e}", queries::MEMBERS.name))))?;
         let stats = self.optional_rows(conn, queries::STATS, endpoint).await?;
         let channels = self
             .optional_rows(conn, queries::CHANNELS, endpoint)
@@ -235,15 +235,21 @@ impl MysqlMembers {
             Err(other) => return Err(other),
         };
         let mut report = identity;
-        report.settings.binlog_retention_hours = lenient(endpoint, "binlog retention", || {
-            queries::binlog_retention(&retention)
-        });
+        report.settings.binlog_retention_hours =
+            lenient(endpoint, queries::BINLOG_RETENTION, || {
+                queries::binlog_retention(&retention)
+            });
         Ok(MemberReport {
             last_gr_call,
             view,
-            stats: all_or_none(endpoint, "member stats", &stats, queries::member_stats),
-            channels: all_or_none(endpoint, "channels", &channels, queries::channel),
-            errors: all_or_none(endpoint, "error log", &errors, queries::error_log_entry),
+            stats: all_or_none(endpoint, queries::STATS, &stats, queries::member_stats),
+            channels: all_or_none(endpoint, queries::CHANNELS, &channels, queries::channel),
+            errors: all_or_none(
+                endpoint,
+                queries::ERROR_LOG,
+                &errors,
+                queries::error_log_entry,
+            ),
             ..report
         })
     }
@@ -341,7 +347,7 @@ fn other(message: String) -> ProbeError {
 /// Every row parsed, or nothing (with a warning) when one does not parse.
 fn all_or_none<T>(
     endpoint: &Endpoint,
-    what: &str,
+    statement: Statement,
     rows: &[Row],
     parse: impl Fn(&Row) -> Result<T, String>,
 ) -> Vec<T> {
@@ -349,18 +355,18 @@ fn all_or_none<T>(
         .map(parse)
         .collect::<Result<Vec<_>, _>>()
         .unwrap_or_else(|error| {
-            warn!(%endpoint, %error, what, "optional reading does not parse");
+            warn!(%endpoint, %error, statement = statement.name, "optional reading does not parse");
             Vec::new()
         })
 }
 
 fn lenient<T>(
     endpoint: &Endpoint,
-    what: &str,
+    statement: Statement,
     parse: impl Fn() -> Result<Option<T>, String>,
 ) -> Option<T> {
     parse().unwrap_or_else(|error| {
-        warn!(%endpoint, %error, what, "optional reading does not parse");
+        warn!(%endpoint, %error, statement = statement.name, "optional reading does not parse");
         None
     })
 }

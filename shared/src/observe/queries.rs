@@ -7,25 +7,57 @@ use crate::model::{
     MemberStats, ViewMember,
 };
 
+/// One probe statement: the exact SQL, and the short name that stands for it wherever it is
+/// reported (a timeout's `during`, parse errors, log fields), so no SQL reaches an alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Statement {
+    /// Short name: lower case, words joined by `_`.
+    pub name: &'static str,
+    /// The exact statement.
+    pub sql: &'static str,
+}
+
 /// Identity, read-only flags, GTID sets and Group Replication settings.
-pub const IDENTITY: &str = "SELECT @@server_uuid, @@hostname, @@port, @@version, @@read_only, @@super_read_only, @@offline_mode, @@gtid_executed, @@gtid_purged, @@group_replication_group_name, @@group_replication_group_seeds, @@group_replication_exit_state_action, @@group_replication_autorejoin_tries, @@group_replication_member_expel_timeout, @@group_replication_unreachable_majority_timeout";
+pub const IDENTITY: Statement = Statement {
+    name: "identity",
+    sql: "SELECT @@server_uuid, @@hostname, @@port, @@version, @@read_only, @@super_read_only, @@offline_mode, @@gtid_executed, @@gtid_purged, @@group_replication_group_name, @@group_replication_group_seeds, @@group_replication_exit_state_action, @@group_replication_autorejoin_tries, @@group_replication_member_expel_timeout, @@group_replication_unreachable_majority_timeout",
+};
 /// [`IDENTITY`] without the `group_replication_*` variables, for a server without the plugin
 /// (where `IDENTITY` fails with 1193, unknown system variable).
-pub const IDENTITY_WITHOUT_GR: &str = "SELECT @@server_uuid, @@hostname, @@port, @@version, @@read_only, @@super_read_only, @@offline_mode, @@gtid_executed, @@gtid_purged";
+pub const IDENTITY_WITHOUT_GR: Statement = Statement {
+    name: "identity_without_gr",
+    sql: "SELECT @@server_uuid, @@hostname, @@port, @@version, @@read_only, @@super_read_only, @@offline_mode, @@gtid_executed, @@gtid_purged",
+};
 /// The member's own view of the group.
-pub const MEMBERS: &str = "SELECT MEMBER_ID, MEMBER_HOST, MEMBER_PORT, MEMBER_STATE, MEMBER_ROLE, MEMBER_VERSION FROM performance_schema.replication_group_members";
+pub const MEMBERS: Statement = Statement {
+    name: "replication_group_members",
+    sql: "SELECT MEMBER_ID, MEMBER_HOST, MEMBER_PORT, MEMBER_STATE, MEMBER_ROLE, MEMBER_VERSION FROM performance_schema.replication_group_members",
+};
 /// Certification and applier queues.
-pub const STATS: &str = "SELECT MEMBER_ID, VIEW_ID, COUNT_TRANSACTIONS_IN_QUEUE, COUNT_CONFLICTS_DETECTED, COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE, COUNT_TRANSACTIONS_REMOTE_APPLIED, COUNT_TRANSACTIONS_LOCAL_PROPOSED, COUNT_TRANSACTIONS_LOCAL_ROLLBACK FROM performance_schema.replication_group_member_stats";
+pub const STATS: Statement = Statement {
+    name: "member_stats",
+    sql: "SELECT MEMBER_ID, VIEW_ID, COUNT_TRANSACTIONS_IN_QUEUE, COUNT_CONFLICTS_DETECTED, COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE, COUNT_TRANSACTIONS_REMOTE_APPLIED, COUNT_TRANSACTIONS_LOCAL_PROPOSED, COUNT_TRANSACTIONS_LOCAL_ROLLBACK FROM performance_schema.replication_group_member_stats",
+};
 /// The GR channels' connection state and last error.
-pub const CHANNELS: &str = "SELECT CHANNEL_NAME, SERVICE_STATE, LAST_ERROR_NUMBER, LAST_ERROR_MESSAGE, LAST_ERROR_TIMESTAMP, RECEIVED_TRANSACTION_SET FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME IN ('group_replication_applier', 'group_replication_recovery')";
+pub const CHANNELS: Statement = Statement {
+    name: "channels",
+    sql: "SELECT CHANNEL_NAME, SERVICE_STATE, LAST_ERROR_NUMBER, LAST_ERROR_MESSAGE, LAST_ERROR_TIMESTAMP, RECEIVED_TRANSACTION_SET FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME IN ('group_replication_applier', 'group_replication_recovery')",
+};
 /// Recent replication lines of the error log (MySQL 8.0.22+).
-pub const ERROR_LOG: &str = "SELECT LOGGED, PRIO, ERROR_CODE, DATA FROM performance_schema.error_log WHERE SUBSYSTEM = 'Repl' ORDER BY LOGGED DESC LIMIT 20";
+pub const ERROR_LOG: Statement = Statement {
+    name: "error_log",
+    sql: "SELECT LOGGED, PRIO, ERROR_CODE, DATA FROM performance_schema.error_log WHERE SUBSYSTEM = 'Repl' ORDER BY LOGGED DESC LIMIT 20",
+};
 /// RDS binlog retention.
-pub const BINLOG_RETENTION: &str =
-    "SELECT value FROM mysql.rds_configuration WHERE name = 'binlog retention hours'";
-
+pub const BINLOG_RETENTION: Statement = Statement {
+    name: "binlog_retention",
+    sql: "SELECT value FROM mysql.rds_configuration WHERE name = 'binlog retention hours'",
+};
 /// The last Group Replication procedure call recorded by RDS (a deliberate stop shows here).
-pub const LAST_GR_CALL: &str = "SELECT action_timestamp, called_by_user, action FROM mysql.rds_history WHERE action LIKE '%group replication%' ORDER BY action_timestamp DESC LIMIT 1";
+pub const LAST_GR_CALL: Statement = Statement {
+    name: "last_gr_call",
+    sql: "SELECT action_timestamp, called_by_user, action FROM mysql.rds_history WHERE action LIKE '%group replication%' ORDER BY action_timestamp DESC LIMIT 1",
+};
 
 /// One text-protocol row.
 pub type Row = Vec<Option<String>>;

@@ -1,4 +1,4 @@
-//! Row parsing: what each column becomes, and what is refused.
+//! Row parsing: what each column becomes, and what is refused; and the statements' names.
 
 use super::*;
 use crate::model::LastGrCall;
@@ -201,4 +201,28 @@ fn the_last_group_replication_call_is_read_from_rds_history() {
     assert_eq!(call.by, "admin@10.0.3.7");
     assert_eq!(last_gr_call(&[]), Ok(LastGrCall::None));
     assert!(last_gr_call(&[row(&[None, None, None])]).is_err());
+}
+
+#[test]
+fn every_probe_statement_has_a_short_name_of_its_own() {
+    let all = [
+        IDENTITY,
+        IDENTITY_WITHOUT_GR,
+        MEMBERS,
+        STATS,
+        CHANNELS,
+        ERROR_LOG,
+        BINLOG_RETENTION,
+        LAST_GR_CALL,
+    ];
+    let mut names: Vec<&str> = all.iter().map(|s| s.name).collect();
+    for name in &names {
+        assert!(
+            name.len() <= 30 && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+            "{name:?}"
+        );
+    }
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), all.len(), "{names:?}");
 }

@@ -18,6 +18,27 @@ fn state(text: &str) -> MemberState {
     serde_json::from_value(serde_json::json!(text)).unwrap()
 }
 
+/// A probe of `sim` with these bounds, TLS off.
+fn probe_with(sim: &Sim, connect_timeout: Duration, query_timeout: Duration) -> MysqlMembers {
+    MysqlMembers::new(
+        ConnectSettings {
+            connect_timeout,
+            query_timeout,
+            tls: Tls::Disabled,
+        },
+        Credentials::new(sim.cluster.user(), sim.cluster.password()),
+    )
+}
+
+fn latency(sim: &Sim, member: &str, ms: u64) {
+    sim.cluster
+        .inject(Fault::Latency {
+            member: member.into(),
+            ms,
+        })
+        .unwrap();
+}
+
 #[tokio::test]
 async fn a_healthy_three_member_probe_matches_the_simulators_truth() {
     let sim = Sim::start(SimConfig::with_members(3), CONNECT).await;
@@ -220,4 +241,19 @@ async fn verify_mode_refuses_a_member_that_offers_no_tls() {
     );
     let error = members.probe(&sim.endpoint("db1")).await.unwrap_err();
     assert!(matches!(error, ProbeError::Other { .. }), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_statement_that_times_out_is_named_by_its_short_name_not_its_sql() {
+    let sim = Sim::start(SimConfig::with_members(1), CONNECT).await;
+    // Replies slower than the query timeout, well within the connect timeout.
+    let members = probe_with(&sim, Duration::from_secs(5), Duration::from_millis(200));
+    latency(&sim, "db1", 500);
+    let error = members.probe(&sim.endpoint("db1")).await.unwrap_err();
+    assert_eq!(
+        error,
+        ProbeError::Timeout {
+            during: "identity".into()
+        }
+    );
 }
