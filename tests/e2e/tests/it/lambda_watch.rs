@@ -17,6 +17,9 @@ use serde_json::Value;
 const INVOKE_WITHIN: Duration = Duration::from_secs(900);
 /// `cargo lambda watch` listens within a second or two.
 const READY_WITHIN: Duration = Duration::from_secs(60);
+/// After SIGTERM, how long `cargo lambda watch` and its functions may take to exit before they
+/// are killed: a test must never wait on a process that ignores the signal.
+const STOP_WITHIN: Duration = Duration::from_secs(10);
 
 /// `cargo lambda watch` in its own process group, killed with everything it started on drop.
 struct Watch {
@@ -112,7 +115,17 @@ impl Watch {
 impl Drop for Watch {
     fn drop(&mut self) {
         let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        let signal = |name: &str| Command::new("kill").args([name, "--", &group]).status();
+        let _ = signal("-TERM");
+        let deadline = Instant::now() + STOP_WITHIN;
+        while Instant::now() < deadline {
+            if !matches!(self.child.try_wait(), Ok(None)) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // Whatever is left of the group (the leader, or functions it started) is killed.
+        let _ = signal("-KILL");
         let _ = self.child.wait();
     }
 }
