@@ -1,7 +1,9 @@
 //! [`MemberProbe`] and [`MemberControl`] over mysql_async (text protocol only).
 //!
 //! mysql_async has no connect timeout of its own: every connect, ping and query is wrapped in
-//! `tokio::time::timeout`, so a blackholed member costs at most the connect timeout. Connections
+//! `tokio::time::timeout`, so a blackholed member costs at most the connect timeout, and a whole
+//! probe has its own deadline ([`ConnectSettings::probe_deadline`]), so a member that answers
+//! every statement slowly, just within the query timeout, cannot stretch a tick. Connections
 //! are kept per endpoint while a Lambda stays warm; a kept one is pinged before reuse and, when
 //! broken, replaced once by a fresh connection (never after a statement was sent).
 
@@ -24,6 +26,13 @@ use crate::model::{LastGrCall, MemberReport, ProbeError};
 /// MySQL 8.0's unknown-system-variable error: the Group Replication plugin is not loaded.
 const ER_UNKNOWN_SYSTEM_VARIABLE: u16 = 1193;
 
+/// Query timeouts the statements of one probe share: one slow statement may use its whole
+/// bound, and all the others together get one more.
+const PROBE_QUERY_TIMEOUTS: u32 = 2;
+
+/// The `during` of a probe that ran out of its deadline.
+const PROBE: &str = "probe";
+
 /// Bounds and TLS for every member connection.
 #[derive(Debug, Clone)]
 pub struct ConnectSettings {
@@ -43,6 +52,12 @@ impl ConnectSettings {
             query_timeout: config.query_timeout,
             tls: config.tls.clone(),
         }
+    }
+
+    /// The bound of one whole probe of one member: the connection (or the ping of a kept one),
+    /// then every statement. Past it the probe is a [`ProbeError::Timeout`] during `probe`.
+    pub fn probe_deadline(&self) -> Duration {
+        self.connect_timeout + self.query_timeout * PROBE_QUERY_TIMEOUTS
     }
 }
 
@@ -291,8 +306,19 @@ impl MysqlMembers {
 impl MemberProbe for MysqlMembers {
     #[instrument(skip(self, endpoint), fields(%endpoint))]
     async fn probe(&self, endpoint: &Endpoint) -> Result<MemberReport, ProbeError> {
-        let mut conn = self.checkout(endpoint).await?;
-        match self.read(&mut conn, endpoint).await {
+        let probing = async {
+            let mut conn = self.checkout(endpoint).await?;
+            let read = self.read(&mut conn, endpoint).await;
+            Ok::<_, ProbeError>((conn, read))
+        };
+        // On expiry the connection is dropped mid-statement with the future: never kept.
+        let Ok(probed) = timeout(self.settings.probe_deadline(), probing).await else {
+            return Err(ProbeError::Timeout {
+                during: PROBE.to_owned(),
+            });
+        };
+        let (conn, read) = probed?;
+        match read {
             Ok(report) => {
                 self.checkin(endpoint, conn);
                 Ok(report)

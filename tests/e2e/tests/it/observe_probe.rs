@@ -18,14 +18,19 @@ fn state(text: &str) -> MemberState {
     serde_json::from_value(serde_json::json!(text)).unwrap()
 }
 
-/// A probe of `sim` with these bounds, TLS off.
-fn probe_with(sim: &Sim, connect_timeout: Duration, query_timeout: Duration) -> MysqlMembers {
+/// These bounds, TLS off.
+fn bounds(connect_timeout: Duration, query_timeout: Duration) -> ConnectSettings {
+    ConnectSettings {
+        connect_timeout,
+        query_timeout,
+        tls: Tls::Disabled,
+    }
+}
+
+/// A probe of `sim` under `settings`.
+fn probe_with(sim: &Sim, settings: ConnectSettings) -> MysqlMembers {
     MysqlMembers::new(
-        ConnectSettings {
-            connect_timeout,
-            query_timeout,
-            tls: Tls::Disabled,
-        },
+        settings,
         Credentials::new(sim.cluster.user(), sim.cluster.password()),
     )
 }
@@ -247,7 +252,10 @@ async fn verify_mode_refuses_a_member_that_offers_no_tls() {
 async fn a_statement_that_times_out_is_named_by_its_short_name_not_its_sql() {
     let sim = Sim::start(SimConfig::with_members(1), CONNECT).await;
     // Replies slower than the query timeout, well within the connect timeout.
-    let members = probe_with(&sim, Duration::from_secs(5), Duration::from_millis(200));
+    let members = probe_with(
+        &sim,
+        bounds(Duration::from_secs(5), Duration::from_millis(200)),
+    );
     latency(&sim, "db1", 500);
     let error = members.probe(&sim.endpoint("db1")).await.unwrap_err();
     assert_eq!(
@@ -256,4 +264,24 @@ async fn a_statement_that_times_out_is_named_by_its_short_name_not_its_sql() {
             during: "identity".into()
         }
     );
+}
+
+#[tokio::test]
+async fn a_member_answering_every_statement_slowly_is_a_timeout_at_the_probe_deadline() {
+    let sim = Sim::start(SimConfig::with_members(1), CONNECT).await;
+    // Each reply (two for the handshake, one per statement) takes 400 ms: every one within its
+    // own bound, but together far past the probe's.
+    let settings = bounds(Duration::from_millis(1200), Duration::from_millis(700));
+    let deadline = settings.probe_deadline();
+    let members = probe_with(&sim, settings);
+    latency(&sim, "db1", 400);
+    let started = Instant::now();
+    let error = members.probe(&sim.endpoint("db1")).await.unwrap_err();
+    assert_eq!(
+        error,
+        ProbeError::Timeout {
+            during: "probe".into()
+        }
+    );
+    assert!(started.elapsed() < deadline * 2, "{:?}", started.elapsed());
 }
