@@ -95,6 +95,12 @@ fn flag(row: &Row, index: usize, column: &str) -> Result<bool, String> {
     Ok(number::<u8>(row, index, column)? != 0)
 }
 
+/// A server UUID (`@@server_uuid`, `MEMBER_ID`) in lower case, as GTID sets hold it: MySQL prints
+/// them so, and lowering them once here lets every later comparison be exact.
+fn uuid(text: &str) -> String {
+    text.to_ascii_lowercase()
+}
+
 fn gtid_set(row: &Row, index: usize, column: &str) -> Result<GtidSet, String> {
     text(row, index)
         .unwrap_or("")
@@ -133,7 +139,7 @@ pub fn identity(row: &Row) -> Result<MemberReport, String> {
         GrSettings::default()
     };
     Ok(MemberReport {
-        server_uuid: required(row, 0, "@@server_uuid")?.to_owned(),
+        server_uuid: uuid(required(row, 0, "@@server_uuid")?),
         hostname: text(row, 1).unwrap_or("").to_owned(),
         version: text(row, 3).unwrap_or("").to_owned(),
         read_only: flag(row, 4, "@@read_only")?,
@@ -161,7 +167,7 @@ pub fn view_member(row: &Row) -> Result<ViewMember, String> {
         other => return Err(format!("unknown MEMBER_STATE {other:?}")),
     };
     Ok(ViewMember {
-        member_id: text(row, 0).unwrap_or("").to_owned(),
+        member_id: uuid(text(row, 0).unwrap_or("")),
         host: text(row, 1).unwrap_or("").to_owned(),
         port: optional_number(row, 2, "MEMBER_PORT")?.unwrap_or(0),
         state,
@@ -175,7 +181,7 @@ pub fn member_stats(row: &Row) -> Result<MemberStats, String> {
     let count =
         |index, column| optional_number::<u64>(row, index, column).map(Option::unwrap_or_default);
     Ok(MemberStats {
-        member_id: text(row, 0).unwrap_or("").to_owned(),
+        member_id: uuid(text(row, 0).unwrap_or("")),
         view_id: text(row, 1).unwrap_or("").to_owned(),
         transactions_in_queue: count(2, "COUNT_TRANSACTIONS_IN_QUEUE")?,
         conflicts_detected: count(3, "COUNT_CONFLICTS_DETECTED")?,

@@ -113,6 +113,47 @@ fn view_rows_parse_every_state_and_refuse_unknown_ones() {
 }
 
 #[test]
+fn uuids_read_in_upper_case_are_lowered_so_a_member_finds_its_own_row() {
+    let upper = UUID_A.to_ascii_uppercase();
+    let mut report = identity(&row(&[
+        Some(&upper),
+        Some("ip-10-0-1-11"),
+        Some("3306"),
+        Some("8.0.36"),
+        Some("0"),
+        Some("1"),
+        Some("0"),
+        Some(""),
+        Some(""),
+    ]))
+    .unwrap();
+    assert_eq!(report.server_uuid, UUID_A);
+    let own = view_member(&row(&[
+        Some(&upper),
+        Some("ip-10-0-1-11"),
+        Some("3306"),
+        Some("ONLINE"),
+        Some("PRIMARY"),
+        Some("8.0.36"),
+    ]))
+    .unwrap();
+    assert_eq!(own.member_id, UUID_A);
+    report.view = vec![own];
+    assert_eq!(report.own_state(), MemberState::Online);
+    let stats = member_stats(&row(&[
+        Some(&upper),
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+    ]));
+    assert_eq!(stats.unwrap().member_id, UUID_A);
+}
+
+#[test]
 fn null_counters_of_an_offline_member_read_as_zero() {
     let stats = member_stats(&row(&[
         Some(UUID_A),
