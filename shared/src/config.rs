@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use crate::observe::{Endpoint, EndpointOverrides};
 use crate::plan::Policy;
+use crate::trigger::{ClusterName, InstanceId};
 
 pub use reader::{ConfigError, Problem};
 pub use tls::{CaBundle, CaSource, Tls};
@@ -147,11 +148,16 @@ fn inventory(env: &mut Reader<'_>) -> Option<Inventory> {
         .get(CLUSTER_TAG)
         .unwrap_or_else(|| "grkeeper:cluster".to_owned());
     let clusters = env.get(CLUSTERS).map(|text| {
-        text.split(',')
-            .map(str::trim)
-            .filter(|name| !name.is_empty())
-            .map(str::to_owned)
-            .collect::<BTreeSet<_>>()
+        let mut names = BTreeSet::new();
+        for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            match ClusterName::parse(name, "the list") {
+                Ok(name) => {
+                    names.insert(name.as_str().to_owned());
+                }
+                Err(e) => env.problem(CLUSTERS, e.to_string()),
+            }
+        }
+        names
     });
     let Some(listed) = env.get(INSTANCES) else {
         return Some(Inventory::Tagged { tag_key, clusters });
@@ -183,28 +189,26 @@ fn parse_instances(text: &str) -> Result<BTreeMap<String, Vec<String>>, String> 
         let (cluster, ids) = entry
             .split_once('=')
             .ok_or_else(|| format!("{entry:?} has no '='"))?;
-        let cluster = cluster.trim();
-        if cluster.is_empty() {
-            return Err(format!("{entry:?} has no cluster name"));
-        }
-        let ids: Vec<String> = ids
+        let field = format!("entry {entry:?}");
+        let cluster = match cluster.trim() {
+            "" => return Err(format!("{entry:?} has no cluster name")),
+            name => ClusterName::parse(name, &field).map_err(|e| e.to_string())?,
+        };
+        let ids = ids
             .split(',')
             .map(str::trim)
             .filter(|id| !id.is_empty())
-            .map(str::to_owned)
-            .collect();
+            .map(|id| instance_id(id, &field))
+            .collect::<Result<Vec<_>, _>>()?;
         if ids.is_empty() {
             return Err(format!("cluster {cluster:?} lists no instance"));
         }
         for id in &ids {
-            if !is_instance_id(id) {
-                return Err(format!("{id:?} is not a DB instance identifier"));
-            }
             if !seen.insert(id.clone()) {
                 return Err(format!("instance {id:?} is listed twice"));
             }
         }
-        if clusters.insert(cluster.to_owned(), ids).is_some() {
+        if clusters.insert(cluster.as_str().to_owned(), ids).is_some() {
             return Err(format!("cluster {cluster:?} is listed twice"));
         }
     }
@@ -214,9 +218,12 @@ fn parse_instances(text: &str) -> Result<BTreeMap<String, Vec<String>>, String> 
     Ok(clusters)
 }
 
-/// RDS DB instance identifiers: 1 to 63 letters, digits or hyphens.
-pub(crate) fn is_instance_id(id: &str) -> bool {
-    (1..=63).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+/// `id` checked by the rule events' instance ids are checked by, and in lower case as RDS keeps
+/// it (and as events carry it), so a configured `Orders-1` matches the events of `orders-1`.
+fn instance_id(id: &str, field: &str) -> Result<String, String> {
+    InstanceId::parse(id, field)
+        .map(|id| id.as_str().to_owned())
+        .map_err(|e| e.to_string())
 }
 
 fn endpoint_overrides(env: &mut Reader<'_>) -> EndpointOverrides {
@@ -225,18 +232,20 @@ fn endpoint_overrides(env: &mut Reader<'_>) -> EndpointOverrides {
     };
     let mut map = BTreeMap::new();
     for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-        let parsed = entry.split_once('=').and_then(|(id, address)| {
-            let id = id.trim();
-            Some((id, Endpoint::parse(address)?)).filter(|_| is_instance_id(id))
-        });
-        match parsed {
+        let split = entry
+            .split_once('=')
+            .and_then(|(id, address)| Some((id.trim(), Endpoint::parse(address)?)));
+        let parsed = match split {
             Some((id, endpoint)) => {
-                map.insert(id.to_owned(), endpoint);
+                instance_id(id, &format!("entry {entry:?}")).map(|id| (id, endpoint))
             }
-            None => env.problem(
-                ENDPOINT_OVERRIDES,
-                format!("expected instance=host:port,... , got {entry:?}"),
-            ),
+            None => Err(format!("expected instance=host:port,... , got {entry:?}")),
+        };
+        match parsed {
+            Ok((id, endpoint)) => {
+                map.insert(id, endpoint);
+            }
+            Err(why) => env.problem(ENDPOINT_OVERRIDES, why),
         }
     }
     EndpointOverrides::new(map)

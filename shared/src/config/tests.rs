@@ -166,7 +166,14 @@ fn a_malformed_explicit_inventory_says_what_is_wrong() {
         ("orders=db1;billing=db1", "listed twice"),
         ("orders=db1;orders=db2", "listed twice"),
         ("orders=", "lists no instance"),
-        ("orders=db1;x=d'b", "not a DB instance identifier"),
+        (
+            "orders=db1;x=d'b",
+            r#"invalid instance identifier "d'b" in entry "x=d'b""#,
+        ),
+        ("orders=db1-", "must not end with a hyphen"),
+        ("orders=1db", "must start with a letter"),
+        ("orders=db1;Orders=DB1", r#"instance "db1" is listed twice"#),
+        ("or ders=db1", r#"invalid cluster name "or ders""#),
     ] {
         let found = problems(&[("GRKEEPER_INSTANCES", value)]);
         assert_eq!(found.len(), 1, "{value}: {found:?}");
@@ -176,6 +183,49 @@ fn a_malformed_explicit_inventory_says_what_is_wrong() {
         );
         assert!(found[0].contains(why), "{value}: {found:?}");
     }
+}
+
+#[test]
+fn configured_instance_ids_are_lowered_as_rds_and_its_events_spell_them() {
+    let config = load(&[
+        ("GRKEEPER_INSTANCES", "Orders=Orders-1,ORDERS-2"),
+        ("GRKEEPER_ENDPOINT_OVERRIDES", "Orders-1=127.0.0.1:33061"),
+    ])
+    .unwrap();
+    // Cluster names are grkeeper's own (tag values): their case is kept.
+    assert_eq!(
+        config.inventory,
+        Inventory::Listed(BTreeMap::from([(
+            "Orders".into(),
+            vec!["orders-1".into(), "orders-2".into()]
+        )]))
+    );
+    assert_eq!(
+        config.endpoint_overrides.as_map(),
+        &BTreeMap::from([("orders-1".into(), Endpoint::new("127.0.0.1", 33061))])
+    );
+    // The id an event for that instance carries is the one configured.
+    let event = crate::trigger::InstanceId::parse("orders-1", "detail.SourceIdentifier").unwrap();
+    let Inventory::Listed(clusters) = &config.inventory else {
+        unreachable!("listed above");
+    };
+    assert!(clusters["Orders"].iter().any(|id| id == event.as_str()));
+}
+
+#[test]
+fn cluster_names_and_override_ids_follow_the_same_rules_as_events() {
+    assert_eq!(
+        problems(&[("GRKEEPER_CLUSTERS", "orders, bil ling")]),
+        [
+            r#"GRKEEPER_CLUSTERS: invalid cluster name "bil ling" in the list: character ' ' is not allowed"#
+        ]
+    );
+    assert_eq!(
+        problems(&[("GRKEEPER_ENDPOINT_OVERRIDES", "db--1=127.0.0.1:33061")]),
+        [
+            r#"GRKEEPER_ENDPOINT_OVERRIDES: invalid instance identifier "db--1" in entry "db--1=127.0.0.1:33061": must not contain two consecutive hyphens"#
+        ]
+    );
 }
 
 #[test]

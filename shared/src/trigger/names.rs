@@ -74,8 +74,9 @@ macro_rules! name_type {
         pub struct $name(String);
 
         impl $name {
-            /// Checks `value` read from `field`.
-            pub(super) fn parse(value: &str, field: &str) -> Result<Self, TriggerError> {
+            /// Checks `value` read from `field` (an event's field, or a configuration variable:
+            /// one rule for both, so configured names match the names events carry).
+            pub(crate) fn parse(value: &str, field: &str) -> Result<Self, TriggerError> {
                 const RULE: NamingRule = $rule;
                 RULE.check(value, field).map(Self)
             }
