@@ -4,15 +4,20 @@
 //! - [`SimRds`]: an [`RdsControl`] over the simulator's RDS control plane (statuses,
 //!   `RebootDBInstance` restarting the member);
 //! - [`endpoint_overrides`]: each instance's SQL traffic to its member's loopback port, so
-//!   [`MysqlMembers`](crate::observe::MysqlMembers) reaches it over TCP.
+//!   [`MysqlMembers`](crate::observe::MysqlMembers) reaches it over TCP;
+//! - [`run_statement`]: one statement on a member as a person types it (the demo's SQL, the
+//!   tests' setup and faults), bounded in time.
 //!
 //! The simulator knows nothing of grkeeper (it is written from the domain reference, so the two
 //! check each other); this module is the only place that knows both.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
-use gr_sim::Cluster;
+use gr_sim::{Cluster, SimError};
+use mysql_async::prelude::Queryable;
+use mysql_async::{Conn, Opts, Row};
 
 use crate::model::{InstanceStatus, Observed, RdsInstance};
 use crate::observe::rds::Described;
@@ -103,6 +108,88 @@ pub fn endpoint_overrides(sim: &Cluster) -> EndpointOverrides {
     )
 }
 
+/// Bound for one statement, connection included: the simulator answers in milliseconds, so a
+/// member silent for this long is hung (blackholed, or a bug) and must not hang its caller.
+pub const STATEMENT_BOUND: Duration = Duration::from_secs(5);
+
+/// What a member answered a statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// The first column of the first row, if any.
+    Done(Option<String>),
+    /// A MySQL error, on connect or on the statement.
+    Error {
+        /// MySQL error number.
+        code: u16,
+        /// The server's message.
+        message: String,
+    },
+}
+
+/// Why a statement got no answer from its member.
+#[derive(Debug, thiserror::Error)]
+pub enum StatementError {
+    /// The simulator has no such member.
+    #[error(transparent)]
+    Sim(#[from] SimError),
+    /// No answer within [`STATEMENT_BOUND`].
+    #[error("{member} did not answer within {} s", STATEMENT_BOUND.as_secs())]
+    Timeout {
+        /// The member.
+        member: String,
+    },
+    /// The client failed other than with a MySQL error (I/O, protocol).
+    #[error("{member}: {reason}")]
+    Client {
+        /// The member.
+        member: String,
+        /// The client's error.
+        reason: String,
+    },
+}
+
+/// Connects to `member` as its master user (no TLS), runs `statement`, reads every result set
+/// and disconnects, all within [`STATEMENT_BOUND`].
+pub async fn run_statement(
+    sim: &Cluster,
+    member: &str,
+    statement: &str,
+) -> Result<Reply, StatementError> {
+    let client = |error: &dyn std::fmt::Display| StatementError::Client {
+        member: member.to_owned(),
+        reason: error.to_string(),
+    };
+    let opts = Opts::from_url(&sim.url(member)?).map_err(|e| client(&e))?;
+    let session = async {
+        let mut conn = Conn::new(opts).await?;
+        let mut result = conn.query_iter(statement).await?;
+        let mut first = None;
+        while !result.is_empty() {
+            let rows: Vec<Row> = result.collect().await?;
+            if first.is_none() {
+                first = rows
+                    .first()
+                    .and_then(|row| row.get_opt::<String, _>(0))
+                    .and_then(Result::ok);
+            }
+        }
+        drop(result);
+        conn.disconnect().await?;
+        Ok::<_, mysql_async::Error>(first)
+    };
+    match tokio::time::timeout(STATEMENT_BOUND, session).await {
+        Err(_) => Err(StatementError::Timeout {
+            member: member.to_owned(),
+        }),
+        Ok(Ok(first)) => Ok(Reply::Done(first)),
+        Ok(Err(mysql_async::Error::Server(error))) => Ok(Reply::Error {
+            code: error.code,
+            message: error.message,
+        }),
+        Ok(Err(error)) => Err(client(&error)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use gr_sim::{SimConfig, Timing};
@@ -142,6 +229,43 @@ mod tests {
             rds.reboot("orders-9").await,
             Err(RdsError::NotFound { .. })
         ));
+    }
+
+    #[tokio::test]
+    async fn a_statement_is_answered_and_a_mysql_error_is_a_reply() {
+        let sim = sim().await;
+        let hostname = run_statement(&sim, "orders-2", "SELECT @@hostname").await;
+        assert!(
+            matches!(&hostname, Ok(Reply::Done(Some(name))) if !name.is_empty()),
+            "{hostname:?}"
+        );
+        let unknown = run_statement(&sim, "orders-2", "SELECT * FROM mysql.no_such_table").await;
+        assert!(
+            matches!(unknown, Ok(Reply::Error { code: 1146, .. })),
+            "{unknown:?}"
+        );
+        let missing = run_statement(&sim, "orders-9", "SELECT 1").await;
+        assert!(
+            matches!(missing, Err(StatementError::Sim(_))),
+            "{missing:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_member_that_never_answers_is_a_timeout_within_the_bound() {
+        let sim = sim().await;
+        sim.inject(gr_sim::Fault::Blackhole {
+            member: "orders-1".into(),
+            on: true,
+        })
+        .unwrap();
+        let started = std::time::Instant::now();
+        let silent = run_statement(&sim, "orders-1", "SELECT 1").await;
+        assert!(
+            matches!(silent, Err(StatementError::Timeout { .. })),
+            "{silent:?}"
+        );
+        assert!(started.elapsed() < STATEMENT_BOUND * 2);
     }
 
     #[tokio::test]

@@ -5,8 +5,8 @@
 
 use chrono::TimeDelta;
 use gr_sim::{Fault, GtidSet, Truth};
+use grkeeper::sim::{Reply, run_statement};
 
-use super::client::{self, Reply};
 use super::show::{self, say, step};
 use super::stage::{MEMBERS, Stage, timing};
 use super::truth;
@@ -127,7 +127,7 @@ pub async fn member_expelled_into_offline_mode(
         .await?;
     stage.sim.heal().map_err(|e| sim_failure("heal", &e))?;
     let committed = commit(stage, "orders-2", 15, committed)?;
-    match client::run(&stage.sim, "orders-3", "SELECT @@hostname").await {
+    match run_statement(&stage.sim, "orders-3", "SELECT @@hostname").await {
         Ok(Reply::Error { code, message }) if code == OFFLINE_MODE => say(&format!(
             "  A client connecting to orders-3 now gets: ERROR {code}: {message}"
         )),
@@ -256,7 +256,7 @@ async fn tick(stage: &mut Stage) -> Result<(), Failure> {
 
 /// Runs `statement` on `member` as a person would; its message, if it answers one.
 async fn sql(stage: &Stage, member: &str, statement: &str) -> Result<Option<String>, Failure> {
-    match client::run(&stage.sim, member, statement).await {
+    match run_statement(&stage.sim, member, statement).await {
         Ok(Reply::Done(first)) => Ok(first),
         Ok(Reply::Error { code, message }) => Err(Failure::Failed(format!(
             "{statement} on {member}: ERROR {code}: {message}"

@@ -8,13 +8,11 @@
 //! # Layout
 //! - `stage`: the simulator and the keeper wired to it.
 //! - `acts`: the healthy cluster and the three failures, each followed by a tick.
-//! - `client`: a person's MySQL client, for the SQL the demo types.
 //! - `clock`: the clock the demo moves forward between acts.
 //! - `show`: printing decisions, actions, alerts and status.
 //! - `truth`: the simulator's ground truth, and the final verdict.
 
 mod acts;
-mod client;
 mod clock;
 mod show;
 mod stage;

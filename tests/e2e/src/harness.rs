@@ -35,7 +35,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sqs::error::DisplayErrorContext;
 use gr_sim::{Cluster, Fault, GtidSet, SimConfig, SimError, Timing, Truth};
 use grkeeper::lambda::{Deps, Function, InitError};
-use mysql_async::prelude::Queryable;
+use grkeeper::sim::{self, Reply};
 use serde_json::Value;
 
 use crate::bridge::Bridge;
@@ -456,17 +456,18 @@ async fn keep_binlogs(sim: &Cluster) -> Result<(), HarnessError> {
     Ok(())
 }
 
-/// Runs one statement on `member` as its master user, draining its results.
+/// Runs one statement on `member` as its master user (bounded: [`sim::STATEMENT_BOUND`]); a
+/// MySQL error fails like no answer at all.
 async fn run_sql(sim: &Cluster, member: &str, statement: &str) -> Result<(), HarnessError> {
-    let mysql = |e: mysql_async::Error| HarnessError::Mysql {
-        member: member.to_owned(),
-        reason: e.to_string(),
+    let reason = match sim::run_statement(sim, member, statement).await {
+        Ok(Reply::Done(_)) => return Ok(()),
+        Ok(Reply::Error { code, message }) => format!("ERROR {code}: {message}"),
+        Err(error) => error.to_string(),
     };
-    let url = sim.url(member)?;
-    let opts = mysql_async::Opts::from_url(&url).map_err(|e| mysql(e.into()))?;
-    let mut conn = mysql_async::Conn::new(opts).await.map_err(mysql)?;
-    conn.query_drop(statement).await.map_err(mysql)?;
-    conn.disconnect().await.map_err(mysql)
+    Err(HarnessError::Mysql {
+        member: member.to_owned(),
+        reason,
+    })
 }
 
 /// A Lambda input from the project's `events/` directory (e.g. `rds-instance-restarted.json`).
