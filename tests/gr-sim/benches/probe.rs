@@ -6,26 +6,28 @@ use std::time::{Duration, Instant};
 
 use gr_sim::{Cluster, SimConfig};
 use mysql_async::prelude::*;
-use mysql_async::{Conn, Opts, OptsBuilder};
+use mysql_async::{Conn, Opts, Row};
+
+// The one copy of grkeeper's statements and options, shared with the integration tests.
+#[path = "../tests/it/support/probe.rs"]
+mod probe;
 
 const ROUNDS: usize = 20;
 const BUDGET: Duration = Duration::from_secs(1);
 
-const PROBE: &[&str] = &[
-    "SELECT @@server_uuid, @@hostname, @@port, @@version, @@read_only, @@super_read_only, @@offline_mode, @@gtid_executed, @@gtid_purged, @@group_replication_group_name, @@group_replication_group_seeds, @@group_replication_exit_state_action, @@group_replication_autorejoin_tries, @@group_replication_member_expel_timeout, @@group_replication_unreachable_majority_timeout",
-    "SELECT MEMBER_ID, MEMBER_HOST, MEMBER_PORT, MEMBER_STATE, MEMBER_ROLE, MEMBER_VERSION FROM performance_schema.replication_group_members",
-    "SELECT MEMBER_ID, VIEW_ID, COUNT_TRANSACTIONS_IN_QUEUE, COUNT_CONFLICTS_DETECTED, COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE, COUNT_TRANSACTIONS_REMOTE_APPLIED, COUNT_TRANSACTIONS_LOCAL_PROPOSED, COUNT_TRANSACTIONS_LOCAL_ROLLBACK FROM performance_schema.replication_group_member_stats",
-    "SELECT CHANNEL_NAME, SERVICE_STATE, LAST_ERROR_NUMBER, LAST_ERROR_MESSAGE, LAST_ERROR_TIMESTAMP FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME IN ('group_replication_applier', 'group_replication_recovery')",
-    "SELECT LOGGED, PRIO, ERROR_CODE, DATA FROM performance_schema.error_log WHERE SUBSYSTEM = 'Repl' ORDER BY LOGGED DESC LIMIT 20",
-    "SELECT value FROM mysql.rds_configuration WHERE name = 'binlog retention hours'",
-];
-
 /// Probes one member on a fresh connection; returns the number of rows read.
-async fn probe(opts: Opts) -> Result<usize, mysql_async::Error> {
+async fn probe_member(opts: Opts) -> Result<usize, mysql_async::Error> {
     let mut conn = Conn::new(opts).await?;
     let mut rows = 0;
-    for sql in PROBE {
-        rows += conn.query::<mysql_async::Row, _>(*sql).await?.len();
+    for sql in probe::SEQUENCE {
+        let answer = match conn.query::<Row, _>(sql).await {
+            // grkeeper's fallback where the plugin is missing (1193: unknown system variable).
+            Err(mysql_async::Error::Server(e)) if sql == probe::IDENTITY && e.code == 1193 => {
+                conn.query(probe::IDENTITY_WITHOUT_GR).await?
+            }
+            other => other?,
+        };
+        rows += answer.len();
     }
     conn.disconnect().await?;
     Ok(rows)
@@ -38,12 +40,8 @@ async fn round() -> Result<(Duration, Duration), Box<dyn std::error::Error>> {
     let up = started.elapsed();
     let mut probes = Vec::new();
     for name in sim.names() {
-        let opts: Opts = OptsBuilder::from_opts(Opts::from_url(&sim.url(name)?)?)
-            .prefer_socket(false)
-            .max_allowed_packet(Some(16 << 20))
-            .wait_timeout(Some(28_800))
-            .into();
-        probes.push(tokio::spawn(probe(opts)));
+        let opts = probe::options(Opts::from_url(&sim.url(name)?)?);
+        probes.push(tokio::spawn(probe_member(opts)));
     }
     for p in probes {
         let rows = p.await??;

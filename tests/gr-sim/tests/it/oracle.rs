@@ -57,23 +57,24 @@ async fn oracle(sim: &Cluster, name: &str, password: &str, statements: &[&str]) 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn oracle_connector_runs_the_probe_statements() {
+async fn oracle_connector_runs_every_probe_statement_before_and_after_a_stop() {
     let sim = cluster(3).await;
-    let answer = oracle(
-        &sim,
-        "db1",
-        "secret",
-        &[
-            PROBE_VARIABLES,
-            PROBE_MEMBERS,
-            PROBE_STATS,
-            PROBE_CHANNELS,
-            PROBE_ERROR_LOG,
-            PROBE_RETENTION,
-        ],
-    )
-    .await;
+    // The probe, its fallback identity, then the last GR call again once a stop recorded one.
+    let mut statements = probe::SEQUENCE.to_vec();
+    statements.extend([
+        probe::IDENTITY_WITHOUT_GR,
+        "CALL mysql.rds_group_replication_stop()",
+        probe::LAST_GR_CALL,
+    ]);
+    let answer = oracle(&sim, "db1", "secret", &statements).await;
     let results = &answer["results"];
+    let errors: Vec<&Value> = results
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| !r["error"].is_null())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
     let vars = &results[0]["sets"][0];
     assert_eq!(vars["columns"][0], "@@server_uuid");
     let me = sim.truth().member("db1").cloned().unwrap();
@@ -85,7 +86,9 @@ async fn oracle_connector_runs_the_probe_statements() {
     assert_eq!(members.as_array().unwrap().len(), 3);
     assert_eq!(members[0][3], "ONLINE");
     assert_eq!(results[2]["sets"][0]["rows"].as_array().unwrap().len(), 3);
-    assert_eq!(results[3]["sets"][0]["rows"][0][1], "ON");
+    let applier = &results[3]["sets"][0]["rows"][0];
+    assert_eq!(applier[1], "ON");
+    assert_eq!(applier[5], me.gtid_executed.as_str());
     let log = &results[4]["sets"][0];
     assert_eq!(
         log["columns"],
@@ -98,6 +101,16 @@ async fn oracle_connector_runs_the_probe_statements() {
             .starts_with("2026-01-01 00:00:00")
     );
     assert_eq!(results[5]["sets"][0]["rows"], json!([[null]]));
+    assert_eq!(results[6]["sets"][0]["rows"], json!([]), "no call yet");
+    assert_eq!(results[7]["sets"][0]["rows"][0][0], me.server_uuid.as_str());
+    assert_eq!(
+        results[9]["sets"][0]["rows"],
+        json!([[
+            "2026-01-01 00:00:00",
+            "admin@127.0.0.1",
+            "stop group replication"
+        ]])
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -242,5 +242,5 @@ async fn unknown_procedures_are_1305_and_missing_plugin_errors_come_from_the_bod
         error_code(&mut conn, "SELECT @@group_replication_group_name").await,
         1193
     );
-    assert!(rows(&mut conn, PROBE_MEMBERS).await.is_empty());
+    assert!(rows(&mut conn, probe::MEMBERS).await.is_empty());
 }

@@ -1,5 +1,6 @@
-//! The statements grkeeper's probe sends, and the SQL surface around them (variables, tables,
-//! WHERE / ORDER BY / LIMIT, errors), through mysql_async.
+//! The statements grkeeper's probe sends (every one, with and without the plugin, before and after
+//! a stop), and the SQL surface around them (variables, tables, WHERE / ORDER BY / LIMIT,
+//! errors), through mysql_async.
 
 use gr_sim::{Cluster, SimConfig, StartState};
 use mysql_async::prelude::*;
@@ -11,7 +12,7 @@ use crate::support::*;
 async fn the_probe_variables_answer_as_rds_shows_them() {
     let sim = cluster(3).await;
     let mut conn = bounded(Conn::new(probe_opts(&sim, "db2"))).await.unwrap();
-    let rows = rows(&mut conn, PROBE_VARIABLES).await;
+    let rows = rows(&mut conn, probe::IDENTITY).await;
     let row = &rows[0];
     let names: Vec<String> = row
         .columns_ref()
@@ -45,7 +46,7 @@ async fn the_probe_tables_answer_with_every_member_online() {
     let sim = cluster(3).await;
     let mut conn = connect(&sim, "db1").await;
     let members: Vec<(String, String, i64, String, String, String)> =
-        bounded(conn.query(PROBE_MEMBERS)).await.unwrap();
+        bounded(conn.query(probe::MEMBERS)).await.unwrap();
     assert_eq!(members.len(), 3);
     for (id, host, port, state, role, version) in &members {
         assert!(sim.truth().members.iter().any(|m| &m.server_uuid == id));
@@ -55,24 +56,73 @@ async fn the_probe_tables_answer_with_every_member_online() {
             (3306, "ONLINE", "PRIMARY", "8.0.36")
         );
     }
-    let stats = rows(&mut conn, PROBE_STATS).await;
+    let stats = rows(&mut conn, probe::STATS).await;
     assert_eq!(stats.len(), 3);
     let view: String = stats[0].get(1).unwrap();
     assert_eq!(view, sim.truth().groups[0].view_id);
-    let channels: Vec<(String, String, i64, String, String)> =
-        bounded(conn.query(PROBE_CHANNELS)).await.unwrap();
+    let channels: Vec<(String, String, i64, String, String, String)> =
+        bounded(conn.query(probe::CHANNELS)).await.unwrap();
     assert_eq!(channels[0].0, "group_replication_applier");
     assert_eq!(channels[0].1, "ON");
+    assert_eq!(channels[0].5, sim.truth().groups[0].gtid_executed);
     assert_eq!(channels[1].0, "group_replication_recovery");
     assert_eq!((channels[1].1.as_str(), channels[1].2), ("OFF", 0));
     let log: Vec<(String, String, String, String)> =
-        bounded(conn.query(PROBE_ERROR_LOG)).await.unwrap();
+        bounded(conn.query(probe::ERROR_LOG)).await.unwrap();
     assert!(log.len() > 3 && log.len() <= 20);
     assert!(log.windows(2).all(|w| w[0].0 > w[1].0), "newest first");
     assert!(log.iter().all(|(_, _, code, data)| code.starts_with("MY-0")
         && data.starts_with("Plugin group_replication reported: '")));
-    let retention: Vec<Option<String>> = bounded(conn.query(PROBE_RETENTION)).await.unwrap();
+    let retention: Vec<Option<String>> =
+        bounded(conn.query(probe::BINLOG_RETENTION)).await.unwrap();
     assert_eq!(retention, [None]);
+    assert!(
+        rows(&mut conn, probe::LAST_GR_CALL).await.is_empty(),
+        "no procedure called yet"
+    );
+}
+
+#[tokio::test]
+async fn after_a_stop_every_probe_statement_answers_and_the_last_gr_call_names_the_caller() {
+    let sim = cluster(3).await;
+    let mut conn = bounded(Conn::new(probe_opts(&sim, "db2"))).await.unwrap();
+    call(&mut conn, "CALL mysql.rds_group_replication_stop()")
+        .await
+        .unwrap();
+    for sql in probe::SEQUENCE
+        .into_iter()
+        .chain([probe::IDENTITY_WITHOUT_GR])
+    {
+        assert!(!rows(&mut conn, sql).await.is_empty(), "{sql}");
+    }
+    let last: Vec<(String, String, String)> =
+        bounded(conn.query(probe::LAST_GR_CALL)).await.unwrap();
+    assert_eq!(
+        last,
+        [(
+            "2026-01-01 00:00:00.000000".to_string(),
+            "admin@127.0.0.1".to_string(),
+            "stop group replication".to_string()
+        )]
+    );
+}
+
+#[tokio::test]
+async fn without_the_plugin_the_probe_identity_fails_with_1193_and_its_fallback_answers() {
+    let sim = Cluster::start(SimConfig::with_members(1).all_members(|m| m.gr_enabled = false))
+        .await
+        .unwrap();
+    let mut conn = bounded(Conn::new(probe_opts(&sim, "db1"))).await.unwrap();
+    assert_eq!(error_code(&mut conn, probe::IDENTITY).await, 1193);
+    let identity = rows(&mut conn, probe::IDENTITY_WITHOUT_GR).await;
+    assert_eq!(identity[0].columns_ref().len(), 9);
+    let uuid: String = identity[0].get(0).unwrap();
+    assert_eq!(uuid, sim.truth().members[0].server_uuid);
+    for sql in &probe::SEQUENCE[1..] {
+        let answer = rows(&mut conn, sql).await;
+        // Only RDS's own table has a row: no GR tables, no Repl log lines, no GR procedure call.
+        assert_eq!(!answer.is_empty(), *sql == probe::BINLOG_RETENTION, "{sql}");
+    }
 }
 
 #[tokio::test]
@@ -84,7 +134,7 @@ async fn an_offline_member_shows_only_its_own_row_with_its_version_and_no_role()
             .unwrap();
         let mut conn = connect(&sim, "db2").await;
         let members: Vec<(String, String, i64, String, String, String)> =
-            bounded(conn.query(PROBE_MEMBERS)).await.unwrap();
+            bounded(conn.query(probe::MEMBERS)).await.unwrap();
         let me = sim.truth().member("db2").cloned().unwrap();
         assert_eq!(
             members,
@@ -227,7 +277,7 @@ async fn binlog_retention_is_set_with_rds_set_configuration() {
     bounded(conn.query_drop("CALL mysql.rds_set_configuration('binlog retention hours', 168)"))
         .await
         .unwrap();
-    assert_eq!(column(&mut conn, PROBE_RETENTION).await, ["168"]);
+    assert_eq!(column(&mut conn, probe::BINLOG_RETENTION).await, ["168"]);
     let all: Vec<Row> = rows(
         &mut conn,
         "SELECT name, value, description FROM mysql.rds_configuration",

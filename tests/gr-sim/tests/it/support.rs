@@ -1,22 +1,16 @@
 //! Helpers shared by the integration tests: starting clusters, connecting mysql_async with a
-//! bound on every wait, and the exact statements grkeeper's probe sends.
+//! bound on every wait, and (`probe`) the statements grkeeper's probe sends.
+
+pub mod probe;
 
 use std::time::Duration;
 
 use gr_sim::{Cluster, SimConfig};
 use mysql_async::prelude::*;
-use mysql_async::{Conn, Opts, OptsBuilder, Row};
+use mysql_async::{Conn, Opts, Row};
 
 /// Longest any single client operation may take in a test before it counts as hung.
 pub const BOUND: Duration = Duration::from_secs(10);
-
-pub const PROBE_VARIABLES: &str = "SELECT @@server_uuid, @@hostname, @@port, @@version, @@read_only, @@super_read_only, @@offline_mode, @@gtid_executed, @@gtid_purged, @@group_replication_group_name, @@group_replication_group_seeds, @@group_replication_exit_state_action, @@group_replication_autorejoin_tries, @@group_replication_member_expel_timeout, @@group_replication_unreachable_majority_timeout";
-pub const PROBE_MEMBERS: &str = "SELECT MEMBER_ID, MEMBER_HOST, MEMBER_PORT, MEMBER_STATE, MEMBER_ROLE, MEMBER_VERSION FROM performance_schema.replication_group_members";
-pub const PROBE_STATS: &str = "SELECT MEMBER_ID, VIEW_ID, COUNT_TRANSACTIONS_IN_QUEUE, COUNT_CONFLICTS_DETECTED, COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE, COUNT_TRANSACTIONS_REMOTE_APPLIED, COUNT_TRANSACTIONS_LOCAL_PROPOSED, COUNT_TRANSACTIONS_LOCAL_ROLLBACK FROM performance_schema.replication_group_member_stats";
-pub const PROBE_CHANNELS: &str = "SELECT CHANNEL_NAME, SERVICE_STATE, LAST_ERROR_NUMBER, LAST_ERROR_MESSAGE, LAST_ERROR_TIMESTAMP FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME IN ('group_replication_applier', 'group_replication_recovery')";
-pub const PROBE_ERROR_LOG: &str = "SELECT LOGGED, PRIO, ERROR_CODE, DATA FROM performance_schema.error_log WHERE SUBSYSTEM = 'Repl' ORDER BY LOGGED DESC LIMIT 20";
-pub const PROBE_RETENTION: &str =
-    "SELECT value FROM mysql.rds_configuration WHERE name = 'binlog retention hours'";
 
 /// A manual-clock cluster of `db1` … `dbN`, all ONLINE.
 pub async fn cluster(n: usize) -> Cluster {
@@ -30,11 +24,7 @@ pub fn opts(sim: &Cluster, name: &str) -> Opts {
 
 /// Options as grkeeper's probe sets them: no connect query, no socket.
 pub fn probe_opts(sim: &Cluster, name: &str) -> Opts {
-    OptsBuilder::from_opts(opts(sim, name))
-        .prefer_socket(false)
-        .max_allowed_packet(Some(16 * 1024 * 1024))
-        .wait_timeout(Some(28_800))
-        .into()
+    probe::options(opts(sim, name))
 }
 
 /// Connects to `name`, failing the test instead of hanging.
