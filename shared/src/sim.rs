@@ -4,7 +4,8 @@
 //! - [`SimRds`]: an [`RdsControl`] over the simulator's RDS control plane (statuses,
 //!   `RebootDBInstance` restarting the member);
 //! - [`endpoint_overrides`]: each instance's SQL traffic to its member's loopback port, so
-//!   [`MysqlMembers`](crate::observe::MysqlMembers) reaches it over TCP;
+//!   [`MysqlMembers`](crate::observe::MysqlMembers) reaches it over TCP
+//!   ([`endpoint_overrides_env`]: the same as `GRKEEPER_ENDPOINT_OVERRIDES` for a process);
 //! - [`run_statement`]: one statement on a member as a person types it (the demo's SQL, the
 //!   tests' setup and faults), bounded in time.
 //!
@@ -106,6 +107,17 @@ pub fn endpoint_overrides(sim: &Cluster) -> EndpointOverrides {
             })
             .collect(),
     )
+}
+
+/// [`endpoint_overrides`] as `GRKEEPER_ENDPOINT_OVERRIDES` spells them (`id=host:port,...`),
+/// for a process configured through its environment (a function under cargo lambda, the CLI).
+pub fn endpoint_overrides_env(sim: &Cluster) -> String {
+    endpoint_overrides(sim)
+        .as_map()
+        .iter()
+        .map(|(id, endpoint)| format!("{id}={endpoint}"))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Bound for one statement, connection included: the simulator answers in milliseconds, so a
@@ -229,6 +241,22 @@ mod tests {
             rds.reboot("orders-9").await,
             Err(RdsError::NotFound { .. })
         ));
+    }
+
+    #[tokio::test]
+    async fn the_overrides_variable_configures_the_same_overrides() {
+        let sim = sim().await;
+        let env = BTreeMap::from([
+            ("GRKEEPER_SECRET_ARN", "members".to_owned()),
+            ("GRKEEPER_TABLE", "grkeeper".to_owned()),
+            (
+                "GRKEEPER_TOPIC_ARN",
+                "arn:aws:sns:us-east-1:123456789012:t".to_owned(),
+            ),
+            ("GRKEEPER_ENDPOINT_OVERRIDES", endpoint_overrides_env(&sim)),
+        ]);
+        let config = crate::config::Config::from_lookup(|name| env.get(name).cloned()).unwrap();
+        assert_eq!(config.endpoint_overrides, endpoint_overrides(&sim));
     }
 
     #[tokio::test]

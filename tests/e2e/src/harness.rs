@@ -302,13 +302,7 @@ impl Harness {
     /// grkeeper's environment: every `GRKEEPER_*` variable that matters here, and the AWS
     /// variables that send its SDK clients through the bridge with dummy credentials.
     pub fn env(&self) -> BTreeMap<String, String> {
-        let overrides = self
-            .sim
-            .names()
-            .iter()
-            .filter_map(|name| Some(format!("{name}={}", self.sim.addr(name).ok()?)))
-            .collect::<Vec<_>>()
-            .join(",");
+        let overrides = sim::endpoint_overrides_env(&self.sim);
         let grkeeper = [
             ("GRKEEPER_CLUSTER_TAG", CLUSTER_TAG.to_owned()),
             ("GRKEEPER_SECRET_ARN", self.secret_arn.clone()),
