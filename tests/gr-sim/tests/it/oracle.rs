@@ -3,9 +3,13 @@
 //! `scripts/setup` into `.tools/py`.
 
 use std::path::PathBuf;
+use std::process::Output;
+use std::time::Duration;
 
 use gr_sim::{Cluster, Fault};
 use serde_json::{Value, json};
+use tokio::io::AsyncWriteExt;
+use tokio::process::{Child, Command};
 
 use crate::support::*;
 
@@ -28,32 +32,57 @@ async fn oracle(sim: &Cluster, name: &str, password: &str, statements: &[&str]) 
         "password": password, "statements": statements,
     });
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/it/oracle_client.py");
-    let python = python();
-    let output = bounded(tokio::task::spawn_blocking(move || {
-        use std::io::Write;
-        let mut child = std::process::Command::new(python)
-            .arg(script)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(plan.to_string().as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    }))
-    .await
-    .unwrap();
+    let child = spawn(Command::new(python()).arg(script));
+    let output = output(child, plan.to_string().as_bytes(), BOUND)
+        .await
+        .expect("the python client hung");
     assert!(
         output.status.success(),
         "python failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
     serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// Feeds `input` to the child and collects its output; None when `limit` passes first, and then
+/// the child, dropped here, is killed.
+async fn output(mut child: Child, input: &[u8], limit: Duration) -> Option<Output> {
+    let run = async move {
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(input).await.unwrap();
+        // Closing stdin ends the plan the script reads.
+        drop(stdin);
+        child.wait_with_output().await.unwrap()
+    };
+    tokio::time::timeout(limit, run).await.ok()
+}
+
+/// The process runs (a zombie has died and only waits to be reaped).
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit_once(") ")
+            .is_some_and(|(_, fields)| !fields.starts_with('Z'))
+    })
+}
+
+#[tokio::test]
+async fn a_client_process_still_running_when_its_bound_fires_is_killed() {
+    let child = spawn(Command::new("sleep").arg("30"));
+    let pid = child.id().unwrap();
+    assert!(alive(pid));
+    assert!(
+        output(child, b"", Duration::from_millis(50))
+            .await
+            .is_none()
+    );
+    // The kill signal is delivered asynchronously: allow it a bounded moment.
+    for _ in 0..200 {
+        if !alive(pid) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("process {pid} outlived its bound");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,6 +3,7 @@
 
 pub mod probe;
 
+use std::process::Stdio;
 use std::time::Duration;
 
 use gr_sim::{Cluster, SimConfig};
@@ -11,6 +12,18 @@ use mysql_async::{Conn, Opts, Row};
 
 /// Longest any single client operation may take in a test before it counts as hung.
 pub const BOUND: Duration = Duration::from_secs(10);
+
+/// Starts `command` with piped stdio. The child is killed when its handle is dropped, so no exit
+/// path of a test (a bound firing, a failed assertion) leaves it running.
+pub fn spawn(command: &mut tokio::process::Command) -> tokio::process::Child {
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
 
 /// A manual-clock cluster of `db1` … `dbN`, all ONLINE.
 pub async fn cluster(n: usize) -> Cluster {
