@@ -12,8 +12,9 @@ use grkeeper::lambda::{Deps, Function, HandlerError, InitError, handle};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::Value;
 
-/// The functions' timeout in `infra/template.yaml`: the deadline each invocation gets.
-const FUNCTION_TIMEOUT: Duration = Duration::from_secs(240);
+/// The functions' timeout in `infra/template.yaml` (a test checks they agree): the deadline each
+/// invocation gets.
+pub const FUNCTION_TIMEOUT: Duration = Duration::from_secs(240);
 
 /// A cold start of `function`: the configuration read from `env` (as [`Config::from_env`] reads
 /// the process environment) and every client built from `sdk`.

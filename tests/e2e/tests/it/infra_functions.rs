@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use grkeeper::metrics::{
     ACTIONS, DIMENSION, FAULT_TOLERANCE, MEMBERS_ONLINE, NAMESPACE, REFUSALS, TICK_DURATION, TICKS,
 };
+use grkeeper_e2e::invoke::FUNCTION_TIMEOUT;
 use grkeeper_e2e::tools;
 use serde_json::{Value, json};
 
@@ -177,6 +178,18 @@ fn function_timeout_fits_inside_the_lease_and_an_action_fits_inside_the_timeout(
         assert!(
             one_action <= timeout * 1000,
             "{id}: one action may take {one_action} ms, the timeout is {timeout} s"
+        );
+    }
+}
+
+#[test]
+fn in_process_invocations_get_the_deadline_the_template_gives_the_functions() {
+    let stack = template::resolved(&[]);
+    for (id, function) in stack.of_type("AWS::Lambda::Function") {
+        assert_eq!(
+            function["Properties"]["Timeout"].as_u64(),
+            Some(FUNCTION_TIMEOUT.as_secs()),
+            "{id}"
         );
     }
 }
