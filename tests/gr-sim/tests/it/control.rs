@@ -1,30 +1,8 @@
 //! The JSON-over-HTTP control another process uses: truth, faults, clock, RDS calls.
 
-use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use serde_json::json;
 
 use crate::support::*;
-
-/// One request over a fresh connection; returns (status, JSON body).
-async fn http(
-    addr: std::net::SocketAddr,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: test\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    let mut stream = bounded(tokio::net::TcpStream::connect(addr)).await.unwrap();
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    bounded(stream.read_to_string(&mut response)).await.unwrap();
-    let status = response[9..12].parse().unwrap();
-    let json = response.split_once("\r\n\r\n").unwrap().1;
-    (status, serde_json::from_str(json).unwrap())
-}
 
 #[tokio::test]
 async fn http_control_reads_truth_injects_faults_moves_time_and_drives_rds() {

@@ -1,9 +1,11 @@
 //! Integration tests of the GR simulator, driven through real MySQL clients (mysql_async and
-//! Oracle's mysql-connector-python) and the control API. One binary keeps link time down.
+//! Oracle's mysql-connector-python), the control API and the `gr-sim` binary. One test binary
+//! keeps link time down.
 
 // Test harness code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod binary;
 mod control;
 mod failures;
 mod joins;

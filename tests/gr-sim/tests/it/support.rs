@@ -9,6 +9,8 @@ use std::time::Duration;
 use gr_sim::{Cluster, SimConfig};
 use mysql_async::prelude::*;
 use mysql_async::{Conn, Opts, Row};
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Longest any single client operation may take in a test before it counts as hung.
 pub const BOUND: Duration = Duration::from_secs(10);
@@ -126,4 +128,25 @@ pub async fn call(conn: &mut Conn, sql: &str) -> Result<Option<String>, mysql_as
         }
     }
     Ok(message)
+}
+
+/// One request over a fresh connection; returns (status, JSON body).
+pub async fn http(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: test\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = bounded(tokio::net::TcpStream::connect(addr)).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    bounded(stream.read_to_string(&mut response)).await.unwrap();
+    let status = response[9..12].parse().unwrap();
+    let json = response.split_once("\r\n\r\n").unwrap().1;
+    (status, serde_json::from_str(json).unwrap())
 }
