@@ -138,11 +138,12 @@ pub(crate) fn gtid_fit(picture: &Picture<'_>, node: &Node<'_>) -> GtidFit {
     }
 }
 
-/// Taking out a member the quorum group lists as `listed` (expel, or a reboot of a member the
-/// group may still count) must leave: quorum in the group's own view (MySQL Shell's rule), a
-/// majority of the inventory ONLINE, and the policy's fault tolerance.
+/// Taking out (by `kind`) a member the quorum group lists as `listed` (an expel, or a reboot of
+/// a member the group may still count) must leave: quorum in every quorum view (MySQL Shell's
+/// rule), a majority of the inventory ONLINE, and the policy's fault tolerance.
 pub(crate) fn keeps_majority(
     ctx: &Ctx<'_>,
+    kind: ActionKind,
     id: &str,
     listed: Option<MemberState>,
 ) -> Result<(), Block> {
@@ -155,7 +156,9 @@ pub(crate) fn keeps_majority(
     let counted_online = listed == MemberState::Online;
     let after = online.saturating_sub(u32::from(counted_online));
     let majority = picture.majority();
-    if counted_online && after < majority {
+    // An expel is never taken while fewer than a majority would be ONLINE after it, even when
+    // its target is not ONLINE itself: a degraded group is not thinned further by choice.
+    if (counted_online || kind == ActionKind::Expel) && after < majority {
         return Err(block(
             Guard::Majority,
             format!(

@@ -90,7 +90,8 @@ pub(crate) fn consider(ctx: &Ctx<'_>, draft: &mut Draft) {
         } else {
             in_group
         };
-        let data = available(node).and_then(|()| keeps_majority(ctx, node.id, listed));
+        let data =
+            available(node).and_then(|()| keeps_majority(ctx, ActionKind::Expel, node.id, listed));
         draft.consider(
             ctx.snapshot,
             Candidate::new(ActionKind::Expel, node.id, reason),

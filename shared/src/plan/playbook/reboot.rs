@@ -47,7 +47,7 @@ pub(crate) fn propose(ctx: &Ctx<'_>, draft: &mut Draft, node: &Node<'_>, reason:
         .then_some(MemberState::Online);
     let data = not_rebooted_in_vain(ctx, draft, node)
         .and_then(|()| available(node))
-        .and_then(|()| keeps_majority(ctx, node.id, listed))
+        .and_then(|()| keeps_majority(ctx, ActionKind::Reboot, node.id, listed))
         .and_then(|()| match node.report {
             // An observed ERROR member with errant or purged GTIDs would only fail again.
             Some(_) if ctx.picture.quorum_group().is_some() => {

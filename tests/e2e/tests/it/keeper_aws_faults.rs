@@ -164,7 +164,7 @@ async fn with_describe_db_instances_throttled_the_tick_fails_as_throttled_before
 }
 
 #[tokio::test]
-async fn a_throttled_reboot_is_journaled_as_failed_alerted_and_not_repeated_at_once() {
+async fn a_throttled_reboot_is_journaled_as_not_attempted_alerted_and_not_repeated_at_once() {
     let h = needs_a_reboot().await;
     h.bridge
         .fail("rds", Some("RebootDBInstance"), Failure::Throttle);
@@ -182,22 +182,28 @@ async fn a_throttled_reboot_is_journaled_as_failed_alerted_and_not_repeated_at_o
         .as_str()
         .unwrap();
     assert!(reported.contains("throttled"), "{reported}");
+    // RDS did not take it: it spends no reboot budget and is no "rebooted in vain".
     assert_eq!(
         h.journaled_actions().await.unwrap(),
-        ["reboot orders-2 failed"]
+        ["reboot orders-2 not_attempted"]
     );
     let truth = h.sim.truth();
     assert!(truth.member("orders-2").unwrap().offline_mode);
     assert!(!truth.split_brain());
+    // Told as the offline-mode incident it is, with the reboot's outcome; a reboot RDS never
+    // took is no sign that rebooting does not help, so no "rebuild needed" page.
     let alerts = h.alerts().await.unwrap();
     assert!(
         alerts
             .iter()
-            .any(|a| a.message.contains("orders-2") && a.attribute("severity") == "critical"),
+            .any(|a| a.subject == "WARNING orders/orders-2: offline mode"),
         "{alerts:#?}"
     );
-
-    // The member's cooldown counts the failed attempt: the next tick does not hammer RDS.
+    assert!(
+        alerts.iter().all(|a| !a.subject.contains("rebuild needed")),
+        "{alerts:#?}"
+    );
+    // The member's cooldown counts the attempt: the next tick does not hammer RDS.
     h.bridge.heal();
     let summary = invoke(&deps, input).await.unwrap();
     assert!(taken(&summary).is_empty(), "{summary:#}");
