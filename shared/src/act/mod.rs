@@ -151,12 +151,12 @@ where
         Ok(check) => check,
         Err(why) => return ActionResult::new(action, Verdict::NotAttempted, why),
     };
-    let mut outcome = if resumed {
-        let mut outcome = ActionResult::new(action, Verdict::Unverified, String::new());
+    let mut result = if resumed {
+        let mut result = ActionResult::new(action, Verdict::Unverified, String::new());
         // A reboot requested by the earlier tick has happened or is happening: do not wait to
         // see RDS leave `available`, which may be over.
-        check.wait(&mut outcome, true).await;
-        outcome
+        check.wait(&mut result, true).await;
+        result
     } else {
         match action.kind {
             ActionKind::Rejoin => call(action, &check, Procedure::StartJoin).await,
@@ -165,9 +165,9 @@ where
             ActionKind::Reboot => reboot(action, &check).await,
         }
     };
-    outcome.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    info!(verdict = ?outcome.verdict, summary = %outcome.summary, resumed, "action done");
-    outcome
+    result.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    info!(verdict = ?result.verdict, summary = %result.summary, resumed, "action done");
+    result
 }
 
 /// The action's instance in the observation and its endpoint, or why there is none (then
@@ -269,18 +269,18 @@ where
     M: MemberProbe + MemberControl,
     R: RdsControl,
 {
-    let mut outcome = ActionResult::new(action, Verdict::Unverified, String::new());
+    let mut result = ActionResult::new(action, Verdict::Unverified, String::new());
     if let Err(e) = check.rds().reboot(&action.instance).await {
-        outcome.error = Some(e.to_string());
+        result.error = Some(e.to_string());
         if !may_have_run(&e) {
-            outcome.verdict = Verdict::NotAttempted;
-            outcome.summary = format!("RebootDBInstance {} not accepted: {e}", action.instance);
-            return outcome;
+            result.verdict = Verdict::NotAttempted;
+            result.summary = format!("RebootDBInstance {} not accepted: {e}", action.instance);
+            return result;
         }
         warn!(error = %e, "RebootDBInstance may have been accepted; verifying");
     }
-    check.wait(&mut outcome, false).await;
-    outcome
+    check.wait(&mut result, false).await;
+    result
 }
 
 /// Whether a failed reboot request may have been accepted. A timed-out one may. So may one

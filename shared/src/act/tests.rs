@@ -118,14 +118,14 @@ async fn a_rejoin_is_verified_when_the_member_is_online_with_quorum() {
             message: Some("Group Replication was started successfully".into()),
         })
     });
-    let outcome = run(ActionKind::Rejoin, "db2", &world).await;
-    assert_eq!(outcome.verdict, Verdict::Verified, "{outcome:?}");
+    let result = run(ActionKind::Rejoin, "db2", &world).await;
+    assert_eq!(result.verdict, Verdict::Verified, "{result:?}");
     assert_eq!(world.0.calls(), [(endpoint("db2"), Procedure::StartJoin)]);
     assert_eq!(
-        outcome.procedure_message.as_deref(),
+        result.procedure_message.as_deref(),
         Some("Group Replication was started successfully")
     );
-    assert_eq!(outcome.member_state, Some(Online));
+    assert_eq!(result.member_state, Some(Online));
 }
 
 #[tokio::test]
@@ -147,8 +147,8 @@ async fn recovering_is_progress_until_the_member_is_online() {
         });
         Ok(ProcedureReply::default())
     });
-    let outcome = run(ActionKind::Rejoin, "db2", &world).await;
-    assert_eq!(outcome.verdict, Verdict::Verified, "{outcome:?}");
+    let result = run(ActionKind::Rejoin, "db2", &world).await;
+    assert_eq!(result.verdict, Verdict::Verified, "{result:?}");
 }
 
 #[tokio::test]
@@ -164,14 +164,10 @@ async fn a_member_stuck_recovering_is_unverified_at_the_deadline() {
         );
         Ok(ProcedureReply::default())
     });
-    let outcome = run(ActionKind::Rejoin, "db2", &world).await;
-    assert_eq!(outcome.verdict, Verdict::Unverified, "{outcome:?}");
-    assert!(
-        outcome.summary.ends_with("RECOVERING"),
-        "{}",
-        outcome.summary
-    );
-    assert!(outcome.elapsed_ms >= 250, "{}", outcome.elapsed_ms);
+    let result = run(ActionKind::Rejoin, "db2", &world).await;
+    assert_eq!(result.verdict, Verdict::Unverified, "{result:?}");
+    assert!(result.summary.ends_with("RECOVERING"), "{}", result.summary);
+    assert!(result.elapsed_ms >= 250, "{}", result.elapsed_ms);
 }
 
 #[tokio::test]
@@ -192,29 +188,29 @@ async fn a_rejected_start_fails_with_its_code_and_the_error_log_as_evidence() {
                 .into(),
         }))
     });
-    let outcome = run(ActionKind::Rejoin, "db2", &world).await;
-    assert_eq!(outcome.verdict, Verdict::Failed);
-    assert_eq!(outcome.error_code, Some(3092));
-    assert_eq!(outcome.evidence[0].error_code, "MY-011526");
-    assert_eq!(outcome.member_state, Some(Offline));
+    let result = run(ActionKind::Rejoin, "db2", &world).await;
+    assert_eq!(result.verdict, Verdict::Failed);
+    assert_eq!(result.error_code, Some(3092));
+    assert_eq!(result.evidence[0].error_code, "MY-011526");
+    assert_eq!(result.member_state, Some(Offline));
 }
 
 #[tokio::test]
 async fn a_member_offline_again_after_the_start_fails_the_rejoin() {
     let world = world();
-    let outcome = run(ActionKind::Rejoin, "db2", &world).await;
-    assert_eq!(outcome.verdict, Verdict::Failed, "{outcome:?}");
-    assert!(outcome.summary.ends_with("OFFLINE"), "{}", outcome.summary);
+    let result = run(ActionKind::Rejoin, "db2", &world).await;
+    assert_eq!(result.verdict, Verdict::Failed, "{result:?}");
+    assert!(result.summary.ends_with("OFFLINE"), "{}", result.summary);
 }
 
 #[tokio::test]
 async fn an_instance_outside_the_observation_is_never_touched() {
     let world = world();
-    let outcome = run(ActionKind::Rejoin, "db9", &world).await;
-    assert_eq!(outcome.verdict, Verdict::NotAttempted);
+    let result = run(ActionKind::Rejoin, "db9", &world).await;
+    assert_eq!(result.verdict, Verdict::NotAttempted);
     assert!(world.0.calls().is_empty());
-    let outcome = run(ActionKind::Reboot, "db9", &world).await;
-    assert_eq!(outcome.verdict, Verdict::NotAttempted);
+    let result = run(ActionKind::Reboot, "db9", &world).await;
+    assert_eq!(result.verdict, Verdict::NotAttempted);
     assert!(world.1.reboots().is_empty());
 }
 
@@ -226,9 +222,9 @@ async fn a_call_that_could_not_be_sent_is_not_attempted() {
             during: "connect".into(),
         }))
     });
-    let outcome = run(ActionKind::Expel, "db1", &world).await;
-    assert_eq!(outcome.verdict, Verdict::NotAttempted);
-    assert_eq!(outcome.error.as_deref(), Some("timed out during connect"));
+    let result = run(ActionKind::Expel, "db1", &world).await;
+    assert_eq!(result.verdict, Verdict::NotAttempted);
+    assert_eq!(result.error.as_deref(), Some("timed out during connect"));
 }
 
 #[tokio::test]
@@ -242,8 +238,8 @@ async fn an_expel_is_verified_when_the_member_is_offline_and_gone_from_the_other
         );
         Ok(ProcedureReply::default())
     });
-    let outcome = run(ActionKind::Expel, "db1", &world).await;
-    assert_eq!(outcome.verdict, Verdict::Verified, "{outcome:?}");
+    let result = run(ActionKind::Expel, "db1", &world).await;
+    assert_eq!(result.verdict, Verdict::Verified, "{result:?}");
     assert_eq!(world.0.calls(), [(endpoint("db1"), Procedure::Stop)]);
 }
 
@@ -254,12 +250,12 @@ async fn an_expel_is_unverified_while_another_member_still_lists_it() {
         members.set(endpoint, Ok(report("db1", &[("db1", Offline)])));
         Ok(ProcedureReply::default())
     });
-    let outcome = run(ActionKind::Expel, "db1", &world).await;
-    assert_eq!(outcome.verdict, Verdict::Unverified, "{outcome:?}");
+    let result = run(ActionKind::Expel, "db1", &world).await;
+    assert_eq!(result.verdict, Verdict::Unverified, "{result:?}");
     assert!(
-        outcome.summary.contains("still listed by 1"),
+        result.summary.contains("still listed by 1"),
         "{}",
-        outcome.summary
+        result.summary
     );
 }
 
@@ -270,8 +266,8 @@ async fn a_bootstrap_is_verified_when_the_member_is_online_in_its_own_group() {
         members.set(endpoint, Ok(report("db2", &[("db2", Online)])));
         Ok(ProcedureReply::default())
     });
-    let outcome = run(ActionKind::Bootstrap, "db2", &world).await;
-    assert_eq!(outcome.verdict, Verdict::Verified, "{outcome:?}");
+    let result = run(ActionKind::Bootstrap, "db2", &world).await;
+    assert_eq!(result.verdict, Verdict::Verified, "{result:?}");
     assert_eq!(
         world.0.calls(),
         [(endpoint("db2"), Procedure::StartBootstrap)]
@@ -417,20 +413,20 @@ fn restart_on_reboot(world: &(MemoryMembers, MemoryRds, Vec<Instance>), state: M
 async fn a_reboot_is_verified_when_rds_restarts_the_instance_and_the_member_answers() {
     let world = world();
     restart_on_reboot(&world, Offline);
-    let outcome = run(ActionKind::Reboot, "db2", &world).await;
-    assert_eq!(outcome.verdict, Verdict::Verified, "{outcome:?}");
+    let result = run(ActionKind::Reboot, "db2", &world).await;
+    assert_eq!(result.verdict, Verdict::Verified, "{result:?}");
     assert_eq!(world.1.reboots(), ["db2"]);
-    assert_eq!(outcome.rds_status.as_deref(), Some("available"));
-    assert_eq!(outcome.member_state, Some(Offline));
+    assert_eq!(result.rds_status.as_deref(), Some("available"));
+    assert_eq!(result.member_state, Some(Offline));
 }
 
 #[tokio::test]
 async fn a_member_back_in_error_after_a_reboot_fails_it() {
     let world = world();
     restart_on_reboot(&world, Error);
-    let outcome = run(ActionKind::Reboot, "db2", &world).await;
-    assert_eq!(outcome.verdict, Verdict::Failed, "{outcome:?}");
-    assert!(outcome.summary.contains("ERROR"));
+    let result = run(ActionKind::Reboot, "db2", &world).await;
+    assert_eq!(result.verdict, Verdict::Failed, "{result:?}");
+    assert!(result.summary.contains("ERROR"));
 }
 
 #[tokio::test]
@@ -478,10 +474,10 @@ async fn a_reboot_whose_retry_rds_answers_invalid_state_is_verified_not_dropped(
 async fn a_reboot_rds_never_shows_is_unverified() {
     let world = world();
     world.1.on_reboot(|rds, id| rds.set_status(id, "available"));
-    let outcome = run(ActionKind::Reboot, "db2", &world).await;
-    assert_eq!(outcome.verdict, Verdict::Unverified, "{outcome:?}");
+    let result = run(ActionKind::Reboot, "db2", &world).await;
+    assert_eq!(result.verdict, Verdict::Unverified, "{result:?}");
     assert!(
-        outcome
+        result
             .summary
             .contains("RDS has not shown the instance restarting")
     );

@@ -70,40 +70,40 @@ where
     }
 
     /// Probes the member once and records its state and error-log lines.
-    pub(super) async fn evidence(&self, outcome: &mut ActionResult) {
+    pub(super) async fn evidence(&self, result: &mut ActionResult) {
         if let Ok(report) = self.members().probe(&self.endpoint).await {
-            record(outcome, &report);
+            record(result, &report);
         }
     }
 
     /// Observes until the expected state, two bad observations in a row, or the deadline.
     /// `restarted`: a reboot's restart was already seen (by an earlier tick that resumed it).
-    pub(super) async fn wait(&self, outcome: &mut ActionResult, restarted: bool) {
+    pub(super) async fn wait(&self, result: &mut ActionResult, restarted: bool) {
         let verification = self.context.verification;
         let deadline = Instant::now() + verification.timeout;
         let mut saw_restart = restarted;
         let mut bad_before = false;
         loop {
-            let progress = self.look(outcome, &mut saw_restart).await;
+            let progress = self.look(result, &mut saw_restart).await;
             let bad = matches!(progress, Progress::Bad(_));
             match progress {
                 Progress::Done(what) => {
-                    outcome.verdict = Verdict::Verified;
-                    outcome.summary =
+                    result.verdict = Verdict::Verified;
+                    result.summary =
                         format!("{} of {} verified: {what}", self.kind, self.instance.id);
                     return;
                 }
                 Progress::Bad(what) if bad_before => {
-                    outcome.verdict = Verdict::Failed;
-                    outcome.summary =
+                    result.verdict = Verdict::Failed;
+                    result.summary =
                         format!("{} of {} failed: {what}", self.kind, self.instance.id);
                     return;
                 }
                 Progress::Bad(what) | Progress::Waiting(what) => {
                     bad_before = bad;
                     if Instant::now() + verification.interval > deadline {
-                        outcome.verdict = Verdict::Unverified;
-                        outcome.summary = format!(
+                        result.verdict = Verdict::Unverified;
+                        result.summary = format!(
                             "{} of {} not verified within {}s: {what}",
                             self.kind,
                             self.instance.id,
@@ -117,20 +117,20 @@ where
         }
     }
 
-    async fn look(&self, outcome: &mut ActionResult, saw_restart: &mut bool) -> Progress {
+    async fn look(&self, result: &mut ActionResult, saw_restart: &mut bool) -> Progress {
         match self.kind {
-            ActionKind::Rejoin | ActionKind::Bootstrap => self.look_joined(outcome).await,
-            ActionKind::Expel => self.look_expelled(outcome).await,
-            ActionKind::Reboot => self.look_rebooted(outcome, saw_restart).await,
+            ActionKind::Rejoin | ActionKind::Bootstrap => self.look_joined(result).await,
+            ActionKind::Expel => self.look_expelled(result).await,
+            ActionKind::Reboot => self.look_rebooted(result, saw_restart).await,
         }
     }
 
-    async fn look_joined(&self, outcome: &mut ActionResult) -> Progress {
+    async fn look_joined(&self, result: &mut ActionResult) -> Progress {
         let report = match self.members().probe(&self.endpoint).await {
             Ok(report) => report,
             Err(e) => return unanswered(&e),
         };
-        record(outcome, &report);
+        record(result, &report);
         match report.own_state() {
             MemberState::Online if report.has_quorum() => Progress::Done(format!(
                 "ONLINE in a group of {} with quorum",
@@ -142,12 +142,12 @@ where
         }
     }
 
-    async fn look_expelled(&self, outcome: &mut ActionResult) -> Progress {
+    async fn look_expelled(&self, result: &mut ActionResult) -> Progress {
         let report = match self.members().probe(&self.endpoint).await {
             Ok(report) => report,
             Err(e) => return Progress::Waiting(format!("member not read: {e}")),
         };
-        record(outcome, &report);
+        record(result, &report);
         if report.own_state() != MemberState::Offline {
             return Progress::Waiting(format!("still {}", report.own_state()));
         }
@@ -183,7 +183,7 @@ where
         }
     }
 
-    async fn look_rebooted(&self, outcome: &mut ActionResult, saw_restart: &mut bool) -> Progress {
+    async fn look_rebooted(&self, result: &mut ActionResult, saw_restart: &mut bool) -> Progress {
         let status = match self
             .rds()
             .describe(std::slice::from_ref(&self.instance.id))
@@ -198,7 +198,7 @@ where
         let Some(status) = status else {
             return Progress::Waiting("DescribeDBInstances does not show the instance".to_owned());
         };
-        outcome.rds_status = Some(status.0.clone());
+        result.rds_status = Some(status.0.clone());
         if !status.is_available() {
             *saw_restart = true;
             return Progress::Waiting(format!("RDS status {status}"));
@@ -210,7 +210,7 @@ where
             Ok(report) => report,
             Err(e) => return unanswered(&e),
         };
-        record(outcome, &report);
+        record(result, &report);
         match report.own_state() {
             MemberState::Error => Progress::Bad("back, but in ERROR".to_owned()),
             state => Progress::Done(format!("available again, member answers ({state})")),
@@ -228,7 +228,7 @@ fn unanswered(error: &ProbeError) -> Progress {
     }
 }
 
-fn record(outcome: &mut ActionResult, report: &MemberReport) {
-    outcome.member_state = Some(report.own_state());
-    outcome.evidence = report.errors.clone();
+fn record(result: &mut ActionResult, report: &MemberReport) {
+    result.member_state = Some(report.own_state());
+    result.evidence = report.errors.clone();
 }
