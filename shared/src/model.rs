@@ -142,7 +142,8 @@ pub enum ProbeError {
     },
     /// No answer within the connect or query timeout (blackholed, overloaded, network).
     Timeout {
-        /// What timed out: `connect` or the query.
+        /// What timed out: `connect`, `ping`, the whole `probe`, a probe statement's short name
+        /// (`identity`, `replication_group_members`, ...) or a procedure call.
         during: String,
     },
     /// The TCP connection was refused or reset: nothing listens (instance down or rebooting).
