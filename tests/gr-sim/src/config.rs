@@ -35,6 +35,9 @@ pub struct Timing {
     pub join_retry_interval: Duration,
     /// Join attempts of a member starting GR at boot before it gives up (GR: 10).
     pub join_attempts: u32,
+    /// How long a leaving member waits for the view without it before it stops anyway (GR: 60 s,
+    /// the plugin's `VIEW_MODIFICATION_TIMEOUT`).
+    pub view_change_timeout: Duration,
 }
 
 impl Timing {
@@ -52,6 +55,7 @@ impl Timing {
             autorejoin_interval: Duration::from_secs(300),
             join_retry_interval: Duration::from_secs(5),
             join_attempts: 10,
+            view_change_timeout: Duration::from_secs(60),
         }
     }
 
@@ -69,6 +73,7 @@ impl Timing {
             autorejoin_interval: Duration::from_millis(100),
             join_retry_interval: Duration::from_millis(40),
             join_attempts: 10,
+            view_change_timeout: Duration::from_millis(600),
         }
     }
 }

@@ -193,8 +193,8 @@ fn group_members(world: &World, m: usize) -> Vec<Vec<Value>> {
 
 fn member_stats(world: &World, m: usize) -> Vec<Vec<Value>> {
     let member = &world.members[m];
-    let Gr::Active(active) = &member.gr else {
-        // Outside a group only the member's own id is known.
+    let Some(active) = member.in_group() else {
+        // Outside a group, or waiting to leave one, only the member's own id is shown.
         return vec![stats_row(&member.uuid, "", 0, 0, 0, "")];
     };
     let comp = world.component(m);
@@ -260,9 +260,9 @@ fn stats_row(
 
 fn connection_status(world: &World, m: usize) -> Vec<Vec<Value>> {
     let member = &world.members[m];
-    let running = matches!(member.gr, Gr::Active(_));
+    let running = member.in_group().is_some();
     let recovering = matches!(
-        member.active().map(|a| &a.phase),
+        member.in_group().map(|a| &a.phase),
         Some(Phase::Recovering { .. })
     );
     let on_off = |on: bool| Value::str(if on { "ON" } else { "OFF" });

@@ -124,6 +124,18 @@ pub(crate) fn members_removed(addresses: &str) -> Line {
     )
 }
 
+/// The number follows the plugin's message list, between MY-011640 and MY-011650 (both seen in
+/// real logs); the text is the 8.0.26+ wording.
+pub(crate) fn leave_view_timeout() -> Line {
+    repl(
+        Prio::Warning,
+        11648,
+        "While leaving the group due to a stop, shutdown or failure there was a timeout receiving \
+         a view change. This can lead to a possible inconsistent state. Check the log for more \
+         details",
+    )
+}
+
 pub(crate) fn left_group() -> Line {
     repl(
         Prio::System,

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use crate::model::World;
 use crate::model::errlog;
 use crate::model::leave::Leave;
-use crate::model::member::{Gr, Phase, View};
+use crate::model::member::{Phase, View};
 use crate::version::{Compatibility, Version};
 
 impl World {
@@ -76,6 +76,17 @@ impl World {
     pub fn has_majority(&self, comp: &[usize]) -> bool {
         self.view_of(comp)
             .is_some_and(|view| comp.len() * 2 > view.members.len())
+    }
+
+    /// The component may change its view (admit a joiner, let a member leave): it holds a
+    /// majority and reaches every member of its view. GR suspends reconfiguration while a
+    /// suspicion is pending; the model also waits through the silence before the suspicion, as it
+    /// cannot carry an out-of-contact member across a view change.
+    pub fn can_reconfigure(&self, comp: &[usize]) -> bool {
+        self.has_majority(comp)
+            && self
+                .view_of(comp)
+                .is_some_and(|view| view.members.iter().all(|t| comp.contains(t)))
     }
 
     /// When the component first lost contact with `target`.
@@ -370,7 +381,9 @@ impl World {
     /// `replication_group_members` as member `m` sees it: (member, MEMBER_STATE) per row.
     pub fn view_rows(&self, m: usize) -> Vec<(usize, &'static str)> {
         let member = &self.members[m];
-        let Gr::Active(active) = &member.gr else {
+        // Outside a group, and while waiting to leave one, a member lists only itself
+        // (ps_information.cc hides the previous membership once the local state is OFFLINE).
+        let Some(active) = member.in_group() else {
             return vec![(m, member.state_name())];
         };
         let comp = self.component(m);
@@ -379,8 +392,13 @@ impl World {
             .members
             .iter()
             .map(|&t| {
-                let state = if comp.contains(&t) {
-                    self.members[t].state_name()
+                let state = if t == m {
+                    member.state_name()
+                } else if comp.contains(&t) {
+                    // A peer waiting to leave is still a member here until the view says not.
+                    self.members[t]
+                        .active()
+                        .map_or("OFFLINE", |a| a.phase.name())
                 } else if self.is_suspected(&comp, t) {
                     "UNREACHABLE"
                 } else {

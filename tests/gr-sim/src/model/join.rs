@@ -87,6 +87,7 @@ impl World {
             phase: Phase::Online,
             majority_lost_at: None,
             majority_loss_logged: false,
+            leaving_since: None,
         });
         member.log(self.now, line);
         member.log(self.now, errlog::declared_online_self());
@@ -104,8 +105,7 @@ impl World {
         if view.members.contains(&m) {
             return Err(JoinError::OldIncarnation);
         }
-        // A group reconfigures only with a majority and no member under suspicion.
-        if !self.has_majority(&comp) || view.members.iter().any(|t| !comp.contains(t)) {
+        if !self.can_reconfigure(&comp) {
             return Err(JoinError::NoGroup);
         }
         let group: Vec<Version> = view
@@ -153,6 +153,7 @@ impl World {
             phase: Phase::Recovering { until, failure },
             majority_lost_at: None,
             majority_loss_logged: false,
+            leaving_since: None,
         });
         self.members[m].recovery_error = None;
         let joined = errlog::members_joined(&self.address(m));
@@ -224,24 +225,63 @@ impl World {
         }
     }
 
-    /// STOP GROUP_REPLICATION: a voluntary leave; the member stays super-read-only.
+    /// STOP GROUP_REPLICATION: a voluntary leave. The member turns super-read-only at once and
+    /// leaves when its group can install a view without it: at once, unless a peer is out of
+    /// contact (domain reference §2.5: no leave while a member is under suspicion); then the
+    /// leave waits (`finish_leaves`). In a minority no view can change either way, so the member
+    /// goes at once and its peers will suspect it.
     pub fn stop_gr(&mut self, m: usize) {
-        if matches!(self.members[m].gr, Gr::Offline) {
+        if matches!(self.members[m].gr, Gr::Offline) || self.members[m].is_leaving() {
             return;
         }
-        self.members[m].log(self.now, errlog::plugin_stopping());
-        self.leave_view(m);
+        let now = self.now;
+        let member = &mut self.members[m];
+        member.log(now, errlog::plugin_stopping());
+        if !member.super_read_only {
+            member.set_super_read_only(true);
+            member.log(now, errlog::super_read_only(true));
+        }
+        let comp = self.component(m);
+        let waits = self.has_majority(&comp) && !self.can_reconfigure(&comp);
+        match self.members[m].active_mut() {
+            Some(active) if waits => {
+                active.leaving_since = Some(now);
+                self.touch();
+            }
+            _ => self.complete_leave(m, true),
+        }
+    }
+
+    /// Ends a leave. With `view` the rest of the group installs a view without the member;
+    /// without (the wait timed out, or the server goes down) the member just goes and its peers
+    /// will suspect it.
+    pub(crate) fn complete_leave(&mut self, m: usize, view: bool) {
+        if view {
+            self.leave_view(m);
+        }
         let now = self.now;
         let member = &mut self.members[m];
         member.gr = Gr::Offline;
         member.boot_join = None;
         member.log(now, errlog::left_group());
-        if !member.super_read_only {
-            member.set_super_read_only(true);
-            member.log(now, errlog::super_read_only(true));
-        }
         member.log(now, errlog::plugin_stopped());
         self.touch();
+    }
+
+    /// Leaves waiting for a view: done once the group can reconfigure; after
+    /// `Timing::view_change_timeout` the member stops without the view, as the plugin does.
+    pub(crate) fn finish_leaves(&mut self) {
+        for m in 0..self.members.len() {
+            let Some(since) = self.members[m].active().and_then(|a| a.leaving_since) else {
+                continue;
+            };
+            if self.can_reconfigure(&self.component(m)) {
+                self.complete_leave(m, true);
+            } else if since + self.timing.view_change_timeout <= self.now {
+                self.members[m].log(self.now, errlog::leave_view_timeout());
+                self.complete_leave(m, false);
+            }
+        }
     }
 
     /// A member leaving by message: the rest of its component install a view without it.
@@ -265,7 +305,8 @@ impl World {
     /// Ends distributed recovery whose time has come: ONLINE, or ERROR when it was doomed.
     pub(crate) fn finish_recoveries(&mut self) {
         for m in 0..self.members.len() {
-            let due = match self.members[m].active().map(|a| &a.phase) {
+            // A member waiting to leave no longer recovers.
+            let due = match self.members[m].in_group().map(|a| &a.phase) {
                 Some(Phase::Recovering { until, failure }) if *until <= self.now => Some(*failure),
                 _ => None,
             };

@@ -26,6 +26,11 @@ impl World {
         if !matches!(self.members[m].gr, Gr::Active(_)) {
             return;
         }
+        if self.members[m].is_leaving() {
+            // Already stopping on request: the stop ends, no exit action follows.
+            self.complete_leave(m, false);
+            return;
+        }
         let now = self.now;
         let lines = match why {
             Leave::Expelled => vec![errlog::expelled()],

@@ -49,6 +49,9 @@ pub(crate) struct Active {
     pub majority_lost_at: Option<Duration>,
     /// Whether the loss of majority was written to the error log.
     pub majority_loss_logged: bool,
+    /// When STOP GROUP_REPLICATION asked to leave, while the leave waits for the group to install
+    /// a view without this member: OFFLINE to itself, still a member to its peers.
+    pub leaving_since: Option<Duration>,
 }
 
 /// The member's own progress inside its group.
@@ -259,22 +262,27 @@ impl Member {
         }
     }
 
+    /// Its place in a group as it sees it itself: none outside a group, and none while it waits
+    /// to leave one (it shows itself OFFLINE then).
+    pub fn in_group(&self) -> Option<&Active> {
+        self.active().filter(|a| a.leaving_since.is_none())
+    }
+
     pub fn is_online(&self) -> bool {
-        matches!(
-            self.gr,
-            Gr::Active(Active {
-                phase: Phase::Online,
-                ..
-            })
-        )
+        self.in_group()
+            .is_some_and(|a| matches!(a.phase, Phase::Online))
+    }
+
+    /// STOP GROUP_REPLICATION is waiting for the view without this member.
+    pub fn is_leaving(&self) -> bool {
+        self.active().is_some_and(|a| a.leaving_since.is_some())
     }
 
     /// The member's own MEMBER_STATE.
     pub fn state_name(&self) -> &'static str {
         match &self.gr {
-            Gr::Offline => "OFFLINE",
             Gr::Error(_) => "ERROR",
-            Gr::Active(active) => active.phase.name(),
+            _ => self.in_group().map_or("OFFLINE", |a| a.phase.name()),
         }
     }
 

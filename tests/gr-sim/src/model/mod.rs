@@ -144,6 +144,7 @@ impl World {
             self.track_contact();
             self.expel_unreachable();
             self.watch_majority();
+            self.finish_leaves();
             self.finish_recoveries();
             self.sync_components();
             self.run_rejoins();
@@ -183,6 +184,11 @@ impl World {
             match &member.gr {
                 member::Gr::Error(state) => times.extend(state.rejoin.map(|r| r.next_at)),
                 member::Gr::Active(active) => {
+                    times.extend(
+                        active
+                            .leaving_since
+                            .map(|since| since + self.timing.view_change_timeout),
+                    );
                     if let member::Phase::Recovering { until, .. } = active.phase {
                         times.push(until);
                     }

@@ -189,6 +189,14 @@ async fn stop(shared: &Shared, m: usize, user: &str) -> Result<Vec<Reply>, SqlEr
         w.stop_gr(m);
         Ok::<_, SqlError>(())
     })?;
+    // STOP GROUP_REPLICATION returns once the leave is over: the view without the member, or
+    // the plugin's timeout (the model ends the wait either way, and on a crash).
+    loop {
+        let mut changed = shared.subscribe();
+        if !shared.with(|w| w.members[m].is_leaving()) || changed.changed().await.is_err() {
+            break;
+        }
+    }
     shared
         .clock
         .sleep(shared.with(|w| w.timing.proc_sleep))

@@ -302,3 +302,82 @@ async fn an_applier_error_removes_the_member_and_takes_the_exit_action_without_r
         (Some("ERROR"), false, true)
     );
 }
+
+/// db3 crashes and is suspected; then db2 asks to leave with `rds_group_replication_stop()`.
+/// Returns the cluster and the pending call's task.
+async fn stop_db2_while_db3_is_suspected(
+    cfg: SimConfig,
+) -> (Cluster, tokio::task::JoinHandle<Option<String>>) {
+    let sim = Cluster::start(cfg).await.unwrap();
+    sim.crash("db3").unwrap();
+    sim.advance(6 * SECOND).unwrap();
+    let suspected = pairs(&[("db1", "ONLINE"), ("db2", "ONLINE"), ("db3", "UNREACHABLE")]);
+    assert_eq!(states(&sim, "db1").await, suspected);
+    let mut db2 = connect(&sim, "db2").await;
+    let stop = tokio::spawn(async move {
+        call(&mut db2, "CALL mysql.rds_group_replication_stop()")
+            .await
+            .unwrap()
+    });
+    // Time stands still on the manual clock: the leave can only be waiting, not slow.
+    bounded(async {
+        while sim.truth().state("db2") != "OFFLINE" {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!stop.is_finished(), "STOP waits for the view without db2");
+    assert_eq!(states(&sim, "db2").await, pairs(&[("db2", "OFFLINE")]));
+    assert_eq!(states(&sim, "db1").await, suspected, "db2 still listed");
+    assert_eq!(sim.truth().groups[0].view, ["db1", "db2", "db3"]);
+    (sim, stop)
+}
+
+#[tokio::test]
+async fn a_stop_during_a_suspicion_waits_until_the_suspect_is_expelled_then_leaves() {
+    let (sim, stop) = stop_db2_while_db3_is_suspected(SimConfig::with_members(3)).await;
+    // db3 is expelled at 10 s; the pending leave then reconfigures the group at once.
+    sim.advance(4 * SECOND).unwrap();
+    let message = bounded(stop).await.unwrap();
+    assert_eq!(
+        message.as_deref(),
+        Some("Group replication stopped successfully.")
+    );
+    assert_eq!(sim.truth().groups[0].view, ["db1"]);
+    assert!(sim.truth().groups[0].has_majority);
+    assert_eq!(states(&sim, "db1").await, pairs(&[("db1", "ONLINE")]));
+}
+
+#[tokio::test]
+async fn a_stop_whose_view_never_comes_gives_up_after_60_seconds_and_leaves_a_minority() {
+    let cfg = SimConfig::with_members(3).all_members(|m| m.member_expel_timeout = 3600);
+    let (sim, stop) = stop_db2_while_db3_is_suspected(cfg).await;
+    sim.advance(59 * SECOND).unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!stop.is_finished());
+    sim.advance(SECOND).unwrap();
+    let message = bounded(stop).await.unwrap();
+    assert_eq!(
+        message.as_deref(),
+        Some("Group replication stopped successfully.")
+    );
+    let mut db2 = connect(&sim, "db2").await;
+    let warnings = column(
+        &mut db2,
+        "SELECT ERROR_CODE FROM performance_schema.error_log WHERE PRIO = 'Warning'",
+    )
+    .await;
+    assert!(warnings.contains(&"MY-011648".to_string()), "{warnings:?}");
+    // db2 left without a view: db1 now misses two of three members and has lost its majority.
+    sim.advance(6 * SECOND).unwrap();
+    assert_eq!(
+        states(&sim, "db1").await,
+        pairs(&[
+            ("db1", "ONLINE"),
+            ("db2", "UNREACHABLE"),
+            ("db3", "UNREACHABLE")
+        ])
+    );
+    assert!(!sim.truth().groups[0].has_majority);
+}
