@@ -19,6 +19,7 @@
 //! ~0.7 s and ~210 MB), so tests never see each other's resources. The server stops when the
 //! [`Moto`] is dropped, and also when the test process dies without dropping it: it runs under a
 //! watchdog that exits as soon as its stdin, a pipe only this process holds, reaches end of file.
+//! It serves one request at a time, so conditional writes are atomic as on AWS (see `LAUNCHER`).
 //! Known gaps of moto (no `rebooting` status, `TestEventPattern` always false, schedules never
 //! fire) are listed in the shared note `notes/aws-local.md`.
 
@@ -48,13 +49,35 @@ const CONTROL_TIMEOUT: Duration = Duration::from_secs(10);
 const PROBE: &str = "/moto-api/data.json";
 
 /// Runs the `moto_server` console script (argv[1]) with its arguments (argv[2:]) in this Python,
-/// after starting a thread that ends the process when stdin reaches end of file.
-const WATCHDOG: &str = "\
+/// after starting a thread that ends the process when stdin reaches end of file, and with every
+/// request served one at a time.
+///
+/// Why one at a time: moto's server answers each request on a thread of its own, and its
+/// backends check a condition and then write without a lock (DynamoDB's `update_item` reads the
+/// item, evaluates the condition, validates the update, then applies it). Two racing conditional
+/// writes can then both succeed, which DynamoDB never allows, and the lease tests would pass or
+/// fail by luck. moto has no single-threaded option, so its WSGI app runs behind one lock, body
+/// included; connections are still accepted concurrently, so an idle keep-alive connection
+/// never holds up another client.
+const LAUNCHER: &str = "\
 import os, runpy, sys, threading
+import moto.server
 def watch():
     sys.stdin.buffer.read()
     os._exit(0)
 threading.Thread(target=watch, daemon=True).start()
+lock = threading.Lock()
+def serialized(app):
+    def one_at_a_time(environ, start_response):
+        with lock:
+            result = app(environ, start_response)
+            try:
+                return [b''.join(result)]
+            finally:
+                getattr(result, 'close', lambda: None)()
+    return one_at_a_time
+serve = moto.server.run_simple
+moto.server.run_simple = lambda host, port, app, **options: serve(host, port, serialized(app), **options)
 script = sys.argv[1]
 sys.argv = [script] + sys.argv[2:]
 runpy.run_path(script, run_name='__main__')
@@ -194,7 +217,7 @@ impl Moto {
         let err = out.try_clone().map_err(MotoError::Spawn)?;
         let mut child = Command::new(python)
             .arg("-c")
-            .arg(WATCHDOG)
+            .arg(LAUNCHER)
             .arg(script)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdin(Stdio::piped())

@@ -16,6 +16,7 @@ mod keeper_delivery;
 mod keeper_playbooks;
 mod keeper_refusals;
 mod lambda_watch;
+mod moto_server;
 mod observe_probe;
 mod observe_rds;
 mod sim_members;
