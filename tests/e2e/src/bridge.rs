@@ -13,8 +13,9 @@
 //!
 //! Every other request, of any service, goes to moto unchanged. Every request is recorded
 //! ([`Bridge::calls`]) so a test can tell which AWS calls grkeeper made, and a test can make the
-//! calls of a service, or one operation, fail ([`Bridge::fail`]): answered with throttling, or
-//! the connection dropped without an answer.
+//! calls of a service, or one operation, fail ([`Bridge::fail`], or [`Bridge::fail_after`] to
+//! let the first few through): answered with throttling, or the connection dropped without an
+//! answer.
 //!
 //! ```no_run
 //! # async fn example(moto: &grkeeper_e2e::moto::Moto, sim: std::sync::Arc<gr_sim::Cluster>)
@@ -24,6 +25,8 @@
 //! let endpoint = bridge.endpoint_url(); // AWS_ENDPOINT_URL for the code under test
 //! bridge.fail("rds", Some("DescribeDBInstances"), Failure::Throttle);
 //! bridge.fail("sns", None, Failure::Drop); // every SNS call
+//! // A tick's first journal transaction (the intent) passes; the outcome's, and any later, fail.
+//! bridge.fail_after("dynamodb", Some("TransactWriteItems"), 1, Failure::Drop);
 //! bridge.heal();
 //! # Ok(()) }
 //! ```
@@ -70,6 +73,18 @@ struct Rule {
     service: String,
     operation: Option<String>,
     failure: Failure,
+    /// Matching requests still to let through before failing the rest.
+    pass: usize,
+}
+
+impl Rule {
+    fn matches(&self, call: &Call) -> bool {
+        self.service == call.service
+            && self
+                .operation
+                .as_ref()
+                .is_none_or(|op| *op == call.operation)
+    }
 }
 
 /// A running bridge. Dropping it closes the listener and every open connection.
@@ -117,10 +132,23 @@ impl Bridge {
     /// `secretsmanager`, `events`, `sqs`) fail as `failure`: all of them, or only `operation`
     /// (`DescribeDBInstances`, `Publish`, `PutItem`...).
     pub fn fail(&self, service: &str, operation: Option<&str>, failure: Failure) {
+        self.fail_after(service, operation, 0, failure);
+    }
+
+    /// The same, except that the next `pass` matching requests still go through: a fault in the
+    /// middle of a sequence of calls (the write after an action, not the one before it).
+    pub fn fail_after(
+        &self,
+        service: &str,
+        operation: Option<&str>,
+        pass: usize,
+        failure: Failure,
+    ) {
         lock(&self.state.rules).push(Rule {
             service: service.to_owned(),
             operation: operation.map(str::to_owned),
             failure,
+            pass,
         });
     }
 
@@ -151,14 +179,16 @@ impl Drop for Bridge {
 }
 
 impl State {
+    /// How `call` fails, if a rule matches it; the first matching rule decides (and counts it
+    /// among the requests it lets through, if it still has some).
     fn failure_for(&self, call: &Call) -> Option<Failure> {
-        lock(&self.rules)
-            .iter()
-            .find(|r| {
-                r.service == call.service
-                    && r.operation.as_ref().is_none_or(|op| *op == call.operation)
-            })
-            .map(|r| r.failure)
+        let mut rules = lock(&self.rules);
+        let rule = rules.iter_mut().find(|r| r.matches(call))?;
+        if rule.pass > 0 {
+            rule.pass -= 1;
+            return None;
+        }
+        Some(rule.failure)
     }
 }
 

@@ -152,3 +152,21 @@ async fn a_dropped_connection_fails_a_service_as_unreachable_and_leaves_the_othe
     assert_eq!(alerts[0].subject, "bridge test");
     assert_eq!(alerts[0].attribute("severity"), "warning");
 }
+
+#[tokio::test]
+async fn a_fault_set_to_pass_some_requests_fails_only_those_after_them() {
+    let h = Harness::start().await.unwrap();
+    let rds = AwsRds::new(aws_sdk_rds::Client::new(&h.bridged_aws().await));
+    let ids = ["orders-1".to_owned()];
+    let describe = || rds.describe(&ids);
+    h.bridge
+        .fail_after("rds", Some("DescribeDBInstances"), 2, Failure::Throttle);
+
+    describe().await.unwrap();
+    describe().await.unwrap();
+    let error = describe().await.unwrap_err();
+    assert!(error.is_throttled(), "{error:?}");
+    // Other operations of the service are not counted, nor failed.
+    rds.reboot("orders-1").await.unwrap();
+    assert!(describe().await.unwrap_err().is_throttled());
+}
