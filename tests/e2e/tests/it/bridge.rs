@@ -10,11 +10,12 @@ use grkeeper::observe::{AwsRds, RdsControl, RdsError};
 use grkeeper_e2e::bridge::Failure;
 use grkeeper_e2e::harness::{Harness, MEMBERS};
 
-/// A reboot that lasts long enough to be seen `rebooting` on a busy machine.
+/// A reboot that lasts long enough to be seen `rebooting` on a busy machine (a loaded 2-core
+/// CI runner can take seconds between the reboot call and the next describe).
 async fn slow_reboots() -> Harness {
     Harness::start_with(|config| {
         config.real_time(Timing {
-            reboot: Duration::from_secs(2),
+            reboot: Duration::from_secs(10),
             start: Duration::from_secs(2),
             ..Timing::fast()
         })
