@@ -1,5 +1,7 @@
 //! MySQL version rules for joining a group (domain.md §2.9): a joiner newer than the group's
-//! lowest version joins read-only; an older one is refused, except within the 8.4 series.
+//! lowest version joins read-only, an older one is refused; but inside the 8.4 series every
+//! version counts as one (the plugin's `do_all_versions_belong_to_the_same_lts`), so any 8.4.x
+//! joins an 8.4 group read-write.
 
 use std::cmp::Ordering;
 
@@ -37,13 +39,11 @@ pub(crate) enum JoinRule {
 }
 
 pub(crate) fn join_rule(joiner: Version, lowest: Version) -> JoinRule {
+    let same_lts = (joiner.0, joiner.1) == (8, 4) && (lowest.0, lowest.1) == (8, 4);
     match joiner.cmp(&lowest) {
+        _ if same_lts => JoinRule::ReadWrite,
         Ordering::Equal => JoinRule::ReadWrite,
         Ordering::Greater => JoinRule::ReadOnly,
-        // 8.4 lets any 8.4.x join an 8.4 group; 8.0 refuses a lower patch level.
-        Ordering::Less if (joiner.0, joiner.1) == (8, 4) && (lowest.0, lowest.1) == (8, 4) => {
-            JoinRule::ReadWrite
-        }
         Ordering::Less => JoinRule::Refused,
     }
 }
@@ -67,6 +67,7 @@ mod tests {
         assert_eq!(join_rule(v("8.0.37"), v("8.0.36")), JoinRule::ReadOnly);
         assert_eq!(join_rule(v("8.0.35"), v("8.0.36")), JoinRule::Refused);
         assert_eq!(join_rule(v("8.4.1"), v("8.4.3")), JoinRule::ReadWrite);
+        assert_eq!(join_rule(v("8.4.3"), v("8.4.1")), JoinRule::ReadWrite);
         assert_eq!(join_rule(v("8.0.40"), v("8.4.0")), JoinRule::Refused);
     }
 }
