@@ -109,10 +109,28 @@ fn read_input(path: &std::path::Path) -> Result<String, Failure> {
     Ok(text)
 }
 
-/// Prints a value as pretty JSON on stdout.
+/// Prints a value as pretty JSON on stdout. A value that cannot be written as JSON is grkeeper's
+/// own failure, not the operator's input.
 fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value)
-        .map_err(|e| Failure::BadInput(format!("cannot print result: {e}")))?;
+        .map_err(|e| Failure::Failed(format!("cannot print result: {e}")))?;
     println!("{text}");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    #[test]
+    fn a_result_that_cannot_be_printed_is_a_failure_not_bad_input() {
+        // JSON object keys must be strings: a map keyed by pairs cannot be written.
+        let unprintable = BTreeMap::from([((1, 2), "x")]);
+        assert!(matches!(
+            print_json(&unprintable),
+            Err(Failure::Failed(message)) if message.starts_with("cannot print result")
+        ));
+    }
 }

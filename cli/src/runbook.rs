@@ -14,14 +14,15 @@ pub fn run() -> Result<(), Failure> {
     Ok(())
 }
 
-/// The `oneOf` variants of an enum's JSON Schema: `const` name and `description`.
+/// The `oneOf` variants of an enum's JSON Schema: `const` name and `description`. The schemas
+/// are grkeeper's own, so a schema without variants is its failure (exit 1), never bad input.
 fn variants(schema: schemars::Schema) -> Result<Vec<(String, String)>, Failure> {
     let schema = serde_json::to_value(schema)
-        .map_err(|e| Failure::BadInput(format!("cannot describe the variants: {e}")))?;
+        .map_err(|e| Failure::Failed(format!("cannot describe the variants: {e}")))?;
     let variants = schema
         .get("oneOf")
         .and_then(Value::as_array)
-        .ok_or_else(|| Failure::BadInput("no variants to describe".into()))?;
+        .ok_or_else(|| Failure::Failed("no variants to describe".into()))?;
     Ok(variants
         .iter()
         .map(|v| {
@@ -38,7 +39,7 @@ fn markdown() -> Result<String, Failure> {
     );
     for (name, meaning) in variants(schemars::schema_for!(FindingKind))? {
         let kind: FindingKind = serde_json::from_value(Value::String(name.clone()))
-            .map_err(|e| Failure::BadInput(format!("unknown finding kind {name}: {e}")))?;
+            .map_err(|e| Failure::Failed(format!("unknown finding kind {name}: {e}")))?;
         text.push_str(&format!(
             "\n## `{name}`\n\n{meaning}\n\n{}\n",
             next_step(kind)
@@ -52,4 +53,15 @@ fn markdown() -> Result<String, Failure> {
         text.push_str(&format!("| `{name}` | {meaning} |\n"));
     }
     Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_schema_without_variants_is_a_failure_not_bad_input() {
+        let no_variants = schemars::json_schema!({"type": "string"});
+        assert!(matches!(variants(no_variants), Err(Failure::Failed(_))));
+    }
 }
