@@ -2,7 +2,7 @@
 //! dry-run tick (the functions' own observation and planner, no lease, no action, nothing sent)
 //! printed for a person: status and tolerance, members, views, findings, what a tick would do.
 
-use grkeeper::keeper::{ClusterOutcome, ClusterReport, TickOptions};
+use grkeeper::keeper::{ClusterOutcome, ClusterReport};
 use serde_json::json;
 
 use crate::{Failure, environment, operator, print_json, render, scope};
@@ -21,14 +21,8 @@ pub struct Args {
 pub async fn run(args: &Args) -> Result<(), Failure> {
     let trigger = scope::sweep(args.cluster.as_deref(), None)?;
     let keeper = environment::keeper().await?;
-    let options = TickOptions {
-        owner: operator::lease_owner(),
-        dry_run: true,
-        deadline: None,
-        emit_metrics: false,
-    };
     let summary = keeper
-        .tick(&trigger, &options)
+        .tick(&trigger, &operator::tick_options(true))
         .await
         .map_err(environment::keeper_failure)?;
     if summary.clusters.is_empty() {

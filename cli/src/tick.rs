@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use grkeeper::keeper::{ClusterOutcome, TickOptions, TickSummary};
+use grkeeper::keeper::{ClusterOutcome, TickSummary};
 
 use crate::{Failure, environment, operator, print_json, scope};
 
@@ -26,15 +26,8 @@ pub struct Args {
 pub async fn run(args: &Args) -> Result<(), Failure> {
     let trigger = scope::sweep(args.cluster.as_deref(), None)?;
     let keeper = environment::keeper().await?;
-    let options = TickOptions {
-        owner: operator::lease_owner(),
-        dry_run: args.dry_run,
-        // The lease is renewed after every action; an operator at a terminal has no deadline.
-        deadline: None,
-        emit_metrics: false,
-    };
     let summary = keeper
-        .tick(&trigger, &options)
+        .tick(&trigger, &operator::tick_options(args.dry_run))
         .await
         .map_err(environment::keeper_failure)?;
     print_json(&summary)?;

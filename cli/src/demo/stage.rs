@@ -11,7 +11,7 @@ use gr_sim::{Cluster, SimConfig, Timing, Truth};
 use grkeeper::alert::{AlertMessage, MemoryNotifier};
 use grkeeper::config::Config;
 use grkeeper::journal::MemoryJournal;
-use grkeeper::keeper::{ClusterOutcome, ClusterReport, Keeper, TickOptions};
+use grkeeper::keeper::{ClusterOutcome, ClusterReport, Keeper};
 use grkeeper::observe::{ConnectSettings, Credentials, MysqlMembers};
 use grkeeper::sim::{SimRds, endpoint_overrides};
 use grkeeper::topology::{MemoryBus, TopologyEvent};
@@ -96,15 +96,9 @@ impl Stage {
     /// One tick of the cluster, as `grkeeper tick` (or `--dry-run`) runs it.
     pub async fn tick(&self, dry_run: bool) -> Result<ClusterReport, Failure> {
         let trigger = scope::sweep(Some(CLUSTER), None)?;
-        let options = TickOptions {
-            owner: operator::lease_owner(),
-            dry_run,
-            deadline: None,
-            emit_metrics: false,
-        };
         let summary = self
             .keeper
-            .tick(&trigger, &options)
+            .tick(&trigger, &operator::tick_options(dry_run))
             .await
             .map_err(|e| Failure::Failed(format!("the tick could not start: {e}")))?;
         let report = summary
