@@ -5,6 +5,7 @@
 
 mod aws_unreachable;
 mod bounded;
+mod cluster_commands;
 mod demo;
 mod examples;
 mod operator_input;

@@ -1,0 +1,119 @@
+//! The commands that work on real clusters, on their success paths, against the end-to-end
+//! harness (the simulated cluster `orders`, moto behind the RDS bridge) with the environment a
+//! deployment would give them: `status` shows the members, a `pause` holds back the action a
+//! `tick --dry-run` would take, and `approve` writes the item the planner reads.
+
+use std::time::Duration;
+
+use grkeeper_e2e::harness::{CLUSTER, Harness};
+use grkeeper_e2e::invoke::refused;
+use serde_json::Value;
+
+use crate::bounded::{Finished, grkeeper};
+
+/// Each command is one observation of three fast members, or one DynamoDB write.
+const BOUND: Duration = Duration::from_secs(60);
+
+/// `grkeeper <args>` with the harness's environment (and no AWS profile files). It runs on a
+/// blocking thread, so the simulator and the bridge keep serving it on the test's runtime.
+async fn run(h: &Harness, args: &[&str]) -> Finished {
+    let mut env = h.env();
+    for file in ["AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"] {
+        env.insert(file.into(), "/nonexistent/grkeeper-test".into());
+    }
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    tokio::task::spawn_blocking(move || {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        grkeeper(&args, &env, BOUND)
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_shows_every_member_online_in_the_member_table() {
+    let h = Harness::start().await.unwrap();
+
+    let status = run(&h, &["status"]).await;
+
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    let out = &status.stdout;
+    assert!(
+        out.starts_with("Cluster orders: OK (3 of 3 members ONLINE)"),
+        "{out}"
+    );
+    // The member table: a header, then one row per instance.
+    let mut lines = out
+        .lines()
+        .skip_while(|line| !line.starts_with("INSTANCE "));
+    assert!(lines.next().is_some(), "no member table:\n{out}");
+    for (member, row) in h.sim.names().iter().zip(lines) {
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(cells[0], member, "{out}");
+        assert!(
+            cells.contains(&"available") && cells.contains(&"ONLINE"),
+            "{row}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_cluster_s_dry_run_tick_refuses_the_reboot_it_needs_as_paused() {
+    let h = Harness::start().await.unwrap();
+    h.leave_into_offline_mode("orders-2").await.unwrap();
+
+    let pause = run(
+        &h,
+        &[
+            "pause",
+            "--cluster",
+            CLUSTER,
+            "--for",
+            "1h",
+            "--reason",
+            "test",
+        ],
+    )
+    .await;
+    assert_eq!(pause.code(), Some(0), "{pause:?}");
+    let tick = run(&h, &["tick", "--dry-run"]).await;
+
+    assert_eq!(tick.code(), Some(0), "{tick:?}");
+    let summary: Value = serde_json::from_str(&tick.stdout).unwrap();
+    assert_eq!(refused(&summary), ["reboot orders-2 paused"], "{summary:#}");
+    assert_eq!(h.bridge.count("rds", "RebootDBInstance"), 0);
+    assert!(h.sim.truth().member("orders-2").unwrap().offline_mode);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approve_bootstrap_writes_the_approval_the_planner_reads() {
+    let h = Harness::start().await.unwrap();
+
+    let approve = run(
+        &h,
+        &["approve", "bootstrap", "--cluster", CLUSTER, "--for", "1h"],
+    )
+    .await;
+
+    assert_eq!(approve.code(), Some(0), "{approve:?}");
+    assert!(
+        approve
+            .stdout
+            .starts_with("approved bootstrap on any instance of cluster orders"),
+        "{}",
+        approve.stdout
+    );
+    let journal = h.journal().await.unwrap();
+    let approvals: Vec<&Value> = journal
+        .iter()
+        .filter(|item| {
+            item["sk"]
+                .as_str()
+                .is_some_and(|sk| sk.starts_with("approval#"))
+        })
+        .collect();
+    assert_eq!(approvals.len(), 1, "{journal:#?}");
+    assert_eq!(approvals[0]["sk"], "approval#bootstrap#*", "{journal:#?}");
+    assert_eq!(approvals[0]["action"], "bootstrap", "{journal:#?}");
+}
