@@ -15,8 +15,9 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 const HELP: &str = "\
 faults (type a line):
-  stop-gr M        CALL mysql.rds_group_replication_stop() on member M (it stays OFFLINE)
   offline M        M's applier fails: it leaves the group into offline mode (error 3032)
+  stop-gr M        a person runs CALL mysql.rds_group_replication_stop() on M: grkeeper
+                   leaves this deliberate stop alone (guard operator_stop)
   crash M          M's mysqld dies       restart M    it starts again
   outage           every member crashes (then `restart` each: they come back OFFLINE)
   truth            the simulator's ground truth as JSON
