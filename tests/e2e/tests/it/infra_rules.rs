@@ -146,6 +146,84 @@ async fn parameter_group_rule_matches_parameter_changes_only() {
     assert_eq!(bus.deliver(&events).await, labels(&[&change]));
 }
 
+/// EventBridge's limit on an event pattern, in characters.
+const PATTERN_LIMIT: usize = 4096;
+
+#[test]
+fn fifty_instance_ids_of_thirty_characters_fit_in_the_instance_rule_as_deploy_md_says() {
+    let ids: Vec<String> = (0..50)
+        .map(|n| format!("orders-cluster-production-{n:04}"))
+        .collect();
+    assert!(ids.iter().all(|id| id.len() == 30));
+    let stack = template::resolved(&[("EventInstanceIds", &ids.join(","))]);
+    let pattern = stack.resource("InstanceEventRule")["Properties"]["EventPattern"].to_string();
+    assert!(
+        pattern.len() <= PATTERN_LIMIT,
+        "{} characters: docs/deploy.md promises too much",
+        pattern.len()
+    );
+}
+
+/// Every RDS sample in `events/` and whether the instance rule delivers it to `rds-event`.
+const SAMPLES: &[(&str, bool)] = &[
+    ("rds-instance-shutdown.json", true),
+    ("rds-instance-restarted.json", true),
+    ("rds-instance-stopped.json", true),
+    ("rds-instance-started.json", true),
+    ("rds-instance-failover-completed-rds-prefix.json", true),
+    // The rule matches detail.SourceIdentifier and detail.EventID: an event without one of
+    // them never reaches rds-event (the sweep covers its instance within a minute).
+    ("rds-instance-restarted-no-source-identifier.json", false),
+    ("rds-instance-restarted-no-event-id.json", false),
+    // Not instance events: a DB cluster's, and the parameter group rule's.
+    ("rds-cluster-failover-completed.json", false),
+    ("rds-parameter-group-updated.json", false),
+];
+
+#[tokio::test]
+async fn every_rds_sample_event_reaches_the_function_or_not_as_documented() {
+    let dir = grkeeper_e2e::tools::workspace_root().join("events");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("rds-") && name.ends_with(".json"))
+        .collect();
+    files.sort();
+    let mut listed: Vec<String> = SAMPLES.iter().map(|(f, _)| (*f).to_owned()).collect();
+    listed.sort();
+    assert_eq!(
+        files, listed,
+        "every events/rds-*.json has an expected outcome here"
+    );
+
+    let bus = Bus::with_rule(&pattern("InstanceEventRule")).await;
+    let events: Vec<Event> = SAMPLES.iter().map(|(file, _)| sample_event(file)).collect();
+    let expected: BTreeSet<String> = SAMPLES
+        .iter()
+        .filter(|(_, reaches)| *reaches)
+        .map(|(file, _)| (*file).to_owned())
+        .collect();
+    assert_eq!(bus.deliver(&events).await, expected);
+}
+
+/// A file of `events/` as an event to put on the bus, labelled with its file name.
+fn sample_event(file: &str) -> Event {
+    let input = grkeeper_e2e::harness::event(file).unwrap();
+    let text = |key: &str| input[key].as_str().unwrap().to_owned();
+    Event {
+        label: file.to_owned(),
+        source: text("source"),
+        detail_type: text("detail-type"),
+        resources: input["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(template::scalar)
+            .collect(),
+        detail: input["detail"].clone(),
+    }
+}
+
 /// One event to put on the bus; `label` names it in assertions.
 #[derive(Debug, Clone)]
 struct Event {
