@@ -2,10 +2,13 @@
 //! where failures go, schedule, table, alert routing, and the metrics the alarms watch.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
+use grkeeper::config::Tls;
 use grkeeper::metrics::{
     ACTIONS, DIMENSION, FAULT_TOLERANCE, MEMBERS_ONLINE, NAMESPACE, REFUSALS, TICK_DURATION, TICKS,
 };
+use grkeeper::observe::ConnectSettings;
 use grkeeper_e2e::invoke::FUNCTION_TIMEOUT;
 use grkeeper_e2e::tools;
 use serde_json::{Value, json};
@@ -145,11 +148,8 @@ fn functions_are_arm64_on_provided_al2023_and_never_throttled_to_zero() {
     }
 }
 
-/// Statements one observation sends a member, one after another, each bounded by the query
-/// timeout: identity, view, stats, channels, error log, binlog retention, last GR call.
-const PROBE_QUERIES: u64 = 7;
-/// Journal writes and alerts after the last observation, in milliseconds.
-const WRAP_UP_MS: u64 = 5_000;
+/// Journal writes and alerts after the last observation.
+const WRAP_UP: Duration = Duration::from_secs(5);
 
 #[test]
 fn function_timeout_fits_inside_the_lease_and_an_action_fits_inside_the_timeout() {
@@ -160,14 +160,17 @@ fn function_timeout_fits_inside_the_lease_and_an_action_fits_inside_the_timeout(
             .as_u64()
             .unwrap_or_else(|| panic!("parameter {name} has no {field}"))
     };
-    // The worst case the parameters allow: observe, act, wait for verification, observe again.
-    let (connect, query) = (
-        parameter("ConnectTimeoutMs", "MaxValue"),
-        parameter("QueryTimeoutMs", "MaxValue"),
-    );
-    let observe = connect + PROBE_QUERIES * query;
-    let verify = parameter("VerifyTimeoutSecs", "MaxValue") * 1000;
-    let one_action = observe + query + verify + observe + WRAP_UP_MS;
+    // The worst case the parameters allow, with grkeeper's own bound on a probe: observe, act,
+    // wait for verification (whose last probe may start just before its deadline), observe
+    // again, journal and alert.
+    let settings = ConnectSettings {
+        connect_timeout: Duration::from_millis(parameter("ConnectTimeoutMs", "MaxValue")),
+        query_timeout: Duration::from_millis(parameter("QueryTimeoutMs", "MaxValue")),
+        tls: Tls::Disabled,
+    };
+    let probe = settings.probe_deadline();
+    let verify = Duration::from_secs(parameter("VerifyTimeoutSecs", "MaxValue"));
+    let one_action = probe + settings.query_timeout + verify + probe + probe + WRAP_UP;
     for (id, function) in stack.of_type("AWS::Lambda::Function") {
         let timeout = function["Properties"]["Timeout"].as_u64().unwrap();
         // A timed-out tick must have lost the lease before another tick can take it over.
@@ -176,8 +179,8 @@ fn function_timeout_fits_inside_the_lease_and_an_action_fits_inside_the_timeout(
             "{id}: timeout {timeout}"
         );
         assert!(
-            one_action <= timeout * 1000,
-            "{id}: one action may take {one_action} ms, the timeout is {timeout} s"
+            one_action <= Duration::from_secs(timeout),
+            "{id}: one action may take {one_action:?}, the timeout is {timeout} s"
         );
     }
 }
