@@ -18,8 +18,8 @@ use crate::plan::{Action, Approval, Condition, History, Outcome, Pause};
 
 use super::codec::{PK, SK, decode, encode, to_attribute};
 use super::items::{
-    self, ActionItem, ConditionsItem, FENCE_CONDITION, FIRST_TAKE_CONDITION, IncidentsItem, Item,
-    LeaseItem, TAKE_OVER_CONDITION, action_key, epoch_secs, partition, pause_key, secs_after,
+    self, ConditionsItem, FENCE_CONDITION, FIRST_TAKE_CONDITION, IncidentsItem, Item, LeaseItem,
+    TAKE_OVER_CONDITION, action_key, epoch_secs, partition, pause_key, secs_after,
 };
 use super::{
     ActionId, Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore, journal_time,
@@ -373,12 +373,10 @@ impl Journal for DynamoJournal {
         action: &Action,
         now: DateTime<Utc>,
     ) -> Result<ActionId, JournalError> {
-        let at = journal_time(now);
-        let id = ActionId::new(at, action.kind, &action.instance);
-        let item = Item::Action(ActionItem::new(lease, action, at));
+        let (id, key, item) = Item::intent(lease, action, now);
         let write = self.put(
             &lease.cluster,
-            &action_key(&id),
+            &key,
             &item,
             Some("attribute_not_exists(sk)"),
         )?;

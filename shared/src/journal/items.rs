@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::plan::{Action, ActionKind, Approval, Condition, History, Outcome, PastAction, Pause};
 
-use super::{ActionId, Alerting, Lease};
+use super::{ActionId, Alerting, Lease, journal_time};
 
 /// Sort key of the lease item.
 pub(crate) const LEASE: &str = "lease";
@@ -69,6 +69,18 @@ pub(crate) enum Item {
 }
 
 impl Item {
+    /// The intent to take `action` at `now` (journal resolution): its id, sort key and item.
+    pub(crate) fn intent(
+        lease: &Lease,
+        action: &Action,
+        now: DateTime<Utc>,
+    ) -> (ActionId, String, Item) {
+        let at = journal_time(now);
+        let id = ActionId::new(at, action.kind, &action.instance);
+        let key = action_key(&id);
+        (id, key, Item::Action(ActionItem::new(lease, action, at)))
+    }
+
     /// A pause of the cluster (or of one instance) and its sort key; it expires with the pause.
     pub(crate) fn pause(instance: Option<&str>, pause: &Pause) -> (String, Item) {
         let item = Item::Pause(PauseItem {

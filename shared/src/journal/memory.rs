@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 use crate::plan::{Action, Approval, Condition, History, Outcome, Pause};
 
 use super::items::{
-    self, ActionItem, ConditionsItem, IncidentsItem, Item, LeaseItem, action_key, at_secs,
-    epoch_secs, partition, pause_key, secs_after,
+    self, ConditionsItem, IncidentsItem, Item, LeaseItem, action_key, at_secs, epoch_secs,
+    partition, pause_key, secs_after,
 };
 use super::{
     ActionId, Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore, journal_time,
@@ -134,12 +134,9 @@ impl Journal for MemoryJournal {
         action: &Action,
         now: DateTime<Utc>,
     ) -> Result<ActionId, JournalError> {
-        let at = journal_time(now);
-        let id = ActionId::new(at, action.kind, &action.instance);
+        let (id, key, item) = Item::intent(lease, action, now);
         self.fenced(lease, |items| {
-            items
-                .entry(action_key(&id))
-                .or_insert_with(|| Item::Action(ActionItem::new(lease, action, at)));
+            items.entry(key).or_insert(item);
             Ok(())
         })?;
         Ok(id)
