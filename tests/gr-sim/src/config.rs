@@ -21,6 +21,12 @@ pub struct Timing {
     pub recovery_base: Duration,
     /// Extra RECOVERING time per transaction the joiner lacks.
     pub recovery_per_transaction: Duration,
+    /// Pause of distributed recovery after every donor failed once
+    /// (`group_replication_recovery_reconnect_interval`, GR: 60 s).
+    pub recovery_reconnect_interval: Duration,
+    /// Donor connection attempts before recovery gives up
+    /// (`group_replication_recovery_retry_count`, GR: 10).
+    pub recovery_retries: u32,
     /// RebootDBInstance (and a version upgrade): down time before MySQL answers again.
     pub reboot: Duration,
     /// StopDBInstance: `stopping` lasts this long before `stopped`.
@@ -48,6 +54,8 @@ impl Timing {
             gr_second: Duration::from_secs(1),
             recovery_base: Duration::from_secs(1),
             recovery_per_transaction: Duration::from_millis(1),
+            recovery_reconnect_interval: Duration::from_secs(60),
+            recovery_retries: 10,
             reboot: Duration::from_secs(30),
             stop: Duration::from_secs(30),
             start: Duration::from_secs(60),
@@ -66,6 +74,8 @@ impl Timing {
             gr_second: Duration::from_millis(10),
             recovery_base: Duration::from_millis(20),
             recovery_per_transaction: Duration::from_micros(50),
+            recovery_reconnect_interval: Duration::from_millis(600),
+            recovery_retries: 10,
             reboot: Duration::from_millis(150),
             stop: Duration::from_millis(60),
             start: Duration::from_millis(150),

@@ -80,6 +80,16 @@ async fn gone(shared: &Shared, m: usize, boot: u64) {
     }
 }
 
+/// Resolves once member `m` is in offline mode.
+async fn offline(shared: &Shared, m: usize) {
+    let mut changed = shared.subscribe();
+    while !shared.with(|w| w.members[m].offline_mode) {
+        if changed.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
 /// Holds a blackholed connection: reads and drops whatever comes, answers nothing.
 async fn swallow<R: AsyncRead + Unpin>(reader: &mut R, shared: &Shared, m: usize, boot: u64) {
     let mut scratch = [0u8; 512];
@@ -118,7 +128,12 @@ async fn connection(shared: Arc<Shared>, m: usize, boot: u64, stream: TcpStream,
             return;
         }
         if conn.handshake().await.is_ok() {
-            conn.commands().await;
+            // Offline mode kills the sessions of users without CONNECTION_ADMIN (every user
+            // here, as RDS's master user): the client sees its connection lost, not an error.
+            tokio::select! {
+                () = conn.commands() => {}
+                () = offline(&shared, m) => {}
+            }
         }
     };
     tokio::select! {
@@ -239,12 +254,11 @@ impl Conn {
                 swallow(&mut self.reader, &self.shared, m, self.session.boot).await;
                 return;
             }
-            let mut out = Outgoing::new(seq.wrapping_add(1));
             if offline {
-                self.encoder.err(&mut out, &SqlError::offline_mode());
-                let _ = self.send(out).await;
+                // The session was killed when offline mode came on.
                 return;
             }
+            let mut out = Outgoing::new(seq.wrapping_add(1));
             match command {
                 0x02 => {
                     self.session.db = Some(String::from_utf8_lossy(body).into_owned());

@@ -269,19 +269,23 @@ fn connection_status(world: &World, m: usize) -> Vec<Vec<Value>> {
     let group = &member.cfg.group_name;
     let mut received = GtidSet::new();
     received.add_range(group, 1, member.executed.last_gno(group));
-    let mut rows = vec![vec![
-        Value::str("group_replication_applier"),
-        Value::str(group),
-        Value::str(group),
-        Value::Null,
-        on_off(running),
-        Value::Int(0),
-        Value::str(ZERO_TIMESTAMP),
-        Value::Str(received.intersection(&member.executed).to_string()),
-        Value::Int(0),
-        Value::str(""),
-        Value::str(ZERO_TIMESTAMP),
-    ]];
+    // The applier channel appears at the first START and stays (`gr_perfschema`).
+    let mut rows = Vec::new();
+    if member.applier_channel {
+        rows.push(vec![
+            Value::str("group_replication_applier"),
+            Value::str(group),
+            Value::str(group),
+            Value::Null,
+            on_off(running),
+            Value::Int(0),
+            Value::str(ZERO_TIMESTAMP),
+            Value::Str(received.intersection(&member.executed).to_string()),
+            Value::Int(0),
+            Value::str(""),
+            Value::str(ZERO_TIMESTAMP),
+        ]);
+    }
     if member.recovery_channel.is_some() {
         let (number, message, at) = match &member.recovery_error {
             Some(e) => (
@@ -335,8 +339,10 @@ fn stages(world: &World, m: usize) -> Vec<Vec<Value>> {
                     Value::Int(1000 + m as i64),
                     Value::Int(1),
                     Value::str("stage/group_rpl/Undergoing auto-rejoin procedure"),
+                    // Attempts made so far; the plugin sets no estimate (autorejoin.cc starts
+                    // the stage with 0 work estimated and counts attempts as work completed).
                     Value::Int(i64::from(retry.attempt) - 1),
-                    Value::Int(i64::from(member.cfg.autorejoin_tries)),
+                    Value::Int(0),
                 ]
             })
             .into_iter()

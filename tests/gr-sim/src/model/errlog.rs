@@ -348,7 +348,8 @@ pub(crate) fn old_incarnation(endpoint: &str) -> Line {
     )
 }
 
-/// Code unconfirmed (the auto-rejoin stage messages were not found in a real log).
+/// `ER_GRP_RPL_STARTED_AUTO_REJOIN`: the number precedes MY-013374 and MY-013375, both asserted
+/// by MySQL's own tests (`gr_autorejoin_failure_during_mid_join`).
 pub(crate) fn autorejoin_attempt(attempt: u32, tries: u32) -> Line {
     repl(
         Prio::System,
@@ -357,12 +358,37 @@ pub(crate) fn autorejoin_attempt(attempt: u32, tries: u32) -> Line {
     )
 }
 
-/// Code unconfirmed.
-pub(crate) fn abort_server() -> Line {
+/// `ER_GRP_RPL_FINISHED_AUTO_REJOIN`, written once an auto-rejoin ends (MY-013375, asserted by
+/// `gr_autorejoin_failure_during_mid_join`): `attempt` is the last attempt made.
+pub(crate) fn autorejoin_finished(attempt: u32, tries: u32, joined: bool) -> Line {
+    let not = if joined { "" } else { " not" };
+    repl(
+        Prio::System,
+        13375,
+        format!(
+            "Auto-rejoin procedure attempt {attempt} of {tries} finished. Member was{not} able to \
+             join the group."
+        ),
+    )
+}
+
+/// `abort_plugin_process`: the exit action ABORT_SERVER (and a failed start at boot with it).
+/// Code unconfirmed; the wording is the 8.0.2x+ plugin's (`gr_exit_state_action_on_majority_loss`
+/// and `gr_exit_state_action_on_join_transaction_mismatch` expect it).
+pub(crate) fn abort_server(reason: &str) -> Line {
     repl(
         Prio::Error,
         11713,
-        "Fatal error during execution of Group Replication. The server will now abort as \
-         instructed by group_replication_exit_state_action.",
+        format!("The plugin encountered a critical error and will abort: {reason}"),
+    )
+}
+
+/// A joiner newer than the group's lowest version (`gr_multiple_version_members` expects it).
+/// Code unconfirmed.
+pub(crate) fn version_read_compatible() -> Line {
+    repl(
+        Prio::Warning,
+        11524,
+        "Member version is read compatible with the group.",
     )
 }

@@ -216,6 +216,43 @@ impl World {
         }
     }
 
+    /// A component that gets its majority back starts its suspicions of the members still
+    /// missing over: their expel timeout counts from now, not from when they went silent
+    /// (`gr_majority_loss_restored_after_timeout`: a suspicion that timed out without a majority
+    /// is discarded, and a new one is created when the majority returns). They stay UNREACHABLE.
+    pub(crate) fn renew_suspicions(&mut self) {
+        let detection = self.timing.failure_detection;
+        let renewed_since = self.now.saturating_sub(detection);
+        for comp in self.components() {
+            if !self.has_majority(&comp) {
+                continue;
+            }
+            let regained: Vec<usize> = comp
+                .iter()
+                .copied()
+                .filter(|&m| {
+                    self.members[m]
+                        .active()
+                        .is_some_and(|a| a.majority_lost_at.is_some())
+                })
+                .collect();
+            let mut renewed = false;
+            for (_, at) in self
+                .lost_contact
+                .iter_mut()
+                .filter(|((o, _), _)| regained.contains(o))
+            {
+                if *at < renewed_since {
+                    *at = renewed_since;
+                    renewed = true;
+                }
+            }
+            if renewed {
+                self.touch();
+            }
+        }
+    }
+
     /// A majority removes members it has suspected for longer than the expel timeout.
     pub(crate) fn expel_unreachable(&mut self) {
         for comp in self.components() {

@@ -16,8 +16,12 @@ pub(crate) enum JoinError {
     NotConfigured,
     /// Refused by the compatibility checks (errant GTIDs, lower version): not retried.
     Incompatible,
-    /// No seed answered as an ONLINE member of a group that can admit members.
+    /// No seed answered as an ONLINE member of a group with our name.
     NoGroup,
+    /// A seed answered, but its group cannot install a view with the joiner (a member under
+    /// suspicion, or no majority): START waits for the view, then gives up with 3092
+    /// (`gr_join_with_suspect_member`).
+    ViewTimeout,
     /// The group still lists this member's previous incarnation.
     OldIncarnation,
 }
@@ -26,14 +30,19 @@ impl JoinError {
     /// The error START GROUP_REPLICATION returns.
     pub fn sql(self) -> SqlError {
         match self {
-            JoinError::NotConfigured | JoinError::Incompatible => SqlError::gr_configuration(),
+            JoinError::NotConfigured | JoinError::Incompatible | JoinError::ViewTimeout => {
+                SqlError::gr_configuration()
+            }
             JoinError::NoGroup | JoinError::OldIncarnation => SqlError::gr_join_failed(),
         }
     }
 
     /// Worth trying again later (the group may become reachable).
     pub(crate) fn transient(self) -> bool {
-        matches!(self, JoinError::NoGroup | JoinError::OldIncarnation)
+        matches!(
+            self,
+            JoinError::NoGroup | JoinError::OldIncarnation | JoinError::ViewTimeout
+        )
     }
 }
 
@@ -51,6 +60,7 @@ impl World {
             return Err(SqlError::gr_running());
         }
         self.members[m].boot_join = None;
+        self.members[m].applier_channel = true;
         self.members[m].log(self.now, errlog::plugin_starting());
         let result = if bootstrap {
             self.bootstrap(m)
@@ -106,14 +116,15 @@ impl World {
             return Err(JoinError::OldIncarnation);
         }
         if !self.can_reconfigure(&comp) {
-            return Err(JoinError::NoGroup);
+            return Err(JoinError::ViewTimeout);
         }
         let group: Vec<Version> = view
             .members
             .iter()
             .map(|&t| self.members[t].version)
             .collect();
-        if self.members[m].version.compatibility(&group) == Compatibility::LowerVersion {
+        let compatibility = self.members[m].version.compatibility(&group);
+        if compatibility == Compatibility::LowerVersion {
             self.members[m].log(self.now, errlog::version_incompatible());
             return Err(JoinError::Incompatible);
         }
@@ -150,7 +161,11 @@ impl World {
             incarnation,
             membership: self.next_membership,
             view: view.clone(),
-            phase: Phase::Recovering { until, failure },
+            phase: Phase::Recovering {
+                until,
+                failure,
+                donor_attempts: 0,
+            },
             majority_lost_at: None,
             majority_loss_logged: false,
             leaving_since: None,
@@ -165,6 +180,9 @@ impl World {
         let mut with_joiner = comp;
         with_joiner.push(m);
         self.install_view(&with_joiner, members);
+        if compatibility == Compatibility::ReadCompatible {
+            self.members[m].log(self.now, errlog::version_read_compatible());
+        }
         self.members[m].log(self.now, errlog::recovery_from_donor());
         Ok(())
     }
@@ -188,7 +206,8 @@ impl World {
         Err(JoinError::NoGroup)
     }
 
-    /// Decided at join time, seen when recovery ends: purged binlogs or wrong credentials.
+    /// Whether a donor can serve the joiner now: one that holds what it lacks and accepts its
+    /// recovery channel's login. None when one can (or nothing is missing).
     fn recovery_failure(
         &self,
         m: usize,
@@ -196,21 +215,25 @@ impl World {
         missing: &GtidSet,
     ) -> Option<RecoveryFailure> {
         let channel = self.members[m].recovery_channel.as_ref();
-        let can_log_in = donors
+        let holders: Vec<usize> = donors
+            .iter()
+            .copied()
+            .filter(|&d| !missing.intersects(&self.members[d].purged))
+            .collect();
+        if holders.is_empty() && !missing.is_empty() {
+            return Some(RecoveryFailure::Purged);
+        }
+        let candidates = if missing.is_empty() { donors } else { &holders };
+        let can_log_in = candidates
             .iter()
             .any(|&d| channel.is_some() && self.members[d].repl_user.as_ref() == channel);
-        if !can_log_in {
-            return Some(RecoveryFailure::Credentials);
-        }
-        let every_donor_purged = donors
-            .iter()
-            .all(|&d| missing.intersects(&self.members[d].purged));
-        (!missing.is_empty() && every_donor_purged).then_some(RecoveryFailure::Purged)
+        (!can_log_in).then_some(RecoveryFailure::Credentials)
     }
 
     pub(crate) fn log_join_failure(&mut self, m: usize, error: JoinError) {
         let lines = match error {
             JoinError::NoGroup => vec![errlog::join_failed_no_peers(), errlog::join_view_timeout()],
+            JoinError::ViewTimeout => vec![errlog::join_view_timeout()],
             JoinError::OldIncarnation => {
                 let endpoint = self.members[m].endpoint.clone();
                 vec![
@@ -302,20 +325,68 @@ impl World {
         self.install_view(&others, kept);
     }
 
-    /// Ends distributed recovery whose time has come: ONLINE, or ERROR when it was doomed.
+    /// Ends distributed recovery whose time has come: ONLINE, or another look at the donors
+    /// when none could serve the joiner, or ERROR once no donor ever can or the retries are spent.
     pub(crate) fn finish_recoveries(&mut self) {
         for m in 0..self.members.len() {
             // A member waiting to leave no longer recovers.
             let due = match self.members[m].in_group().map(|a| &a.phase) {
-                Some(Phase::Recovering { until, failure }) if *until <= self.now => Some(*failure),
+                Some(Phase::Recovering {
+                    until,
+                    failure,
+                    donor_attempts,
+                }) if *until <= self.now => Some((*failure, *donor_attempts)),
                 _ => None,
             };
             match due {
-                Some(Some(failure)) => self.leave_involuntarily(m, Leave::RecoveryFailed(failure)),
-                Some(None) => self.finish_recovery(m),
+                Some((None, _)) => self.finish_recovery(m),
+                Some((Some(RecoveryFailure::Purged), _)) => {
+                    self.leave_involuntarily(m, Leave::RecoveryFailed(RecoveryFailure::Purged));
+                }
+                Some((Some(RecoveryFailure::Credentials), attempts)) => {
+                    self.retry_donors(m, attempts)
+                }
                 None => {}
             }
         }
+    }
+
+    /// The joiner tried every donor once more (each try counts against
+    /// `group_replication_recovery_retry_count`); after a failed round it waits the reconnect
+    /// interval (`gr_recovery_purged_donor_failover`: it stays RECOVERING, and a donor fixed
+    /// meanwhile lets it finish).
+    fn retry_donors(&mut self, m: usize, attempts: u32) {
+        let comp = self.component(m);
+        let donors: Vec<usize> = comp
+            .iter()
+            .copied()
+            .filter(|&d| d != m && self.members[d].is_online())
+            .collect();
+        let mut group = GtidSet::new();
+        for &d in &donors {
+            group.union_with(&self.members[d].executed);
+        }
+        let missing = group.subtract(&self.members[m].executed);
+        let failure = self.recovery_failure(m, &donors, &missing);
+        let attempts = attempts + u32::try_from(donors.len().max(1)).unwrap_or(u32::MAX);
+        let until = match failure {
+            None => self.now + self.timing.recovery_per_transaction * missing_count(&missing),
+            Some(RecoveryFailure::Credentials) if attempts < self.timing.recovery_retries => {
+                self.now + self.timing.recovery_reconnect_interval
+            }
+            Some(failure) => {
+                self.leave_involuntarily(m, Leave::RecoveryFailed(failure));
+                return;
+            }
+        };
+        if let Some(active) = self.members[m].active_mut() {
+            active.phase = Phase::Recovering {
+                until,
+                failure,
+                donor_attempts: attempts,
+            };
+        }
+        self.touch();
     }
 
     /// The joiner has applied what the group had: ONLINE, writable unless its version is newer.

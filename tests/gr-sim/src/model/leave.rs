@@ -2,9 +2,13 @@
 //! recovery or applier error put the member in ERROR; then auto-rejoin attempts, or the exit
 //! state action; and the join attempts of a member starting GR at boot.
 
+use crate::config::ExitStateAction;
 use crate::model::World;
 use crate::model::errlog;
 use crate::model::member::{ChannelError, ErrorState, Gr, RecoveryFailure, Retry};
+
+/// What ABORT_SERVER writes when the plugin itself fails.
+const FATAL: &str = "Fatal error during execution of Group Replication";
 
 /// Why a member leaves its group without being asked to.
 #[derive(Debug, Clone, Copy)]
@@ -17,6 +21,16 @@ pub(crate) enum Leave {
     RecoveryFailed(RecoveryFailure),
     /// The applier hit an error (a fault injected by the test).
     ApplierError,
+}
+
+impl Leave {
+    /// What ABORT_SERVER writes for this leave.
+    fn abort_reason(self) -> &'static str {
+        match self {
+            Leave::MajorityTimeout => "This member could not reach a majority of the members.",
+            _ => FATAL,
+        }
+    }
 }
 
 impl World {
@@ -72,13 +86,14 @@ impl World {
         }
         member.log(now, errlog::left_group());
         if !rejoin {
-            self.apply_exit_action(m);
+            self.apply_exit_action(m, why.abort_reason());
         }
         self.touch();
     }
 
-    /// `group_replication_exit_state_action`, once no rejoin is left to try.
-    fn apply_exit_action(&mut self, m: usize) {
+    /// `group_replication_exit_state_action`, once no rejoin is left to try; `reason` is what an
+    /// ABORT_SERVER writes before the server goes.
+    pub(crate) fn apply_exit_action(&mut self, m: usize, reason: &str) {
         use crate::config::ExitStateAction::*;
         match self.members[m].cfg.exit_state_action {
             ReadOnly => {}
@@ -88,7 +103,7 @@ impl World {
                 member.log(self.now, errlog::offline_after_error());
             }
             AbortServer => {
-                self.members[m].log(self.now, errlog::abort_server());
+                self.members[m].log(self.now, errlog::abort_server(reason));
                 self.crash(m);
             }
         }
@@ -123,7 +138,10 @@ impl World {
         self.members[m].log(self.now, line);
         self.touch();
         match self.join(m) {
-            Ok(()) => {}
+            Ok(()) => {
+                let line = errlog::autorejoin_finished(retry.attempt, tries, true);
+                self.members[m].log(self.now, line);
+            }
             Err(error) => {
                 self.log_join_failure(m, error);
                 let next = (retry.attempt < tries).then(|| Retry {
@@ -132,7 +150,11 @@ impl World {
                 });
                 self.members[m].gr = Gr::Error(ErrorState { rejoin: next });
                 if next.is_none() {
-                    self.apply_exit_action(m);
+                    let line = errlog::autorejoin_finished(retry.attempt, tries, false);
+                    self.members[m].log(self.now, line);
+                    let reason =
+                        format!("Could not rejoin the member to the group after {tries} attempts");
+                    self.apply_exit_action(m, &reason);
                 }
             }
         }
@@ -140,6 +162,7 @@ impl World {
 
     fn boot_join(&mut self, m: usize, retry: Retry) {
         self.members[m].boot_join = None;
+        self.members[m].applier_channel = true;
         if retry.attempt == 1 {
             self.members[m].log(self.now, errlog::plugin_starting());
         }
@@ -151,6 +174,12 @@ impl World {
                     attempt: retry.attempt + 1,
                     next_at: self.now + self.timing.join_retry_interval,
                 });
+            } else if self.members[m].cfg.exit_state_action == ExitStateAction::AbortServer {
+                // A start at boot that fails aborts the server with ABORT_SERVER; READ_ONLY and
+                // OFFLINE_MODE leave it OFFLINE, super_read_only and offline_mode untouched
+                // (gr_exit_state_action_on_join_transaction_mismatch and its _offline_mode twin).
+                self.members[m].log(self.now, errlog::abort_server(FATAL));
+                self.crash(m);
             }
         }
     }

@@ -57,20 +57,24 @@ pub(crate) struct Active {
 /// The member's own progress inside its group.
 #[derive(Debug, Clone)]
 pub(crate) enum Phase {
-    /// Distributed recovery until `until`; it fails then when `failure` is set.
+    /// Distributed recovery until `until`. With a `failure` the joiner looks at its donors again
+    /// then: `Purged` ends in ERROR at once; `Credentials` tries them again after the reconnect
+    /// interval until `donor_attempts` reaches the retry count, and succeeds if one was fixed.
     Recovering {
         until: Duration,
         failure: Option<RecoveryFailure>,
+        donor_attempts: u32,
     },
     Online,
 }
 
-/// Why distributed recovery will fail.
-#[derive(Debug, Clone, Copy)]
+/// Why distributed recovery cannot proceed now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RecoveryFailure {
-    /// Every donor purged transactions the joiner lacks.
+    /// Every donor purged transactions the joiner lacks: no donor can ever serve it.
     Purged,
-    /// No recovery channel credentials, or not those of the donors' `rdsgrprepladmin`.
+    /// Every donor that holds what the joiner lacks refuses its recovery channel's login (no
+    /// credentials, or not those of the donor's `rdsgrprepladmin`): worth retrying.
     Credentials,
 }
 
@@ -177,6 +181,9 @@ pub(crate) struct Member {
     pub repl_user: Option<String>,
     /// Password stored for the `group_replication_recovery` channel.
     pub recovery_channel: Option<String>,
+    /// The `group_replication_applier` channel exists: GR was started here at least once (it
+    /// outlives STOP and restarts, `gr_perfschema`).
+    pub applier_channel: bool,
     /// `mysql.rds_configuration`: name, value, description.
     pub rds_config: Vec<(String, Option<String>, String)>,
     pub history: Vec<HistoryRow>,
@@ -222,6 +229,7 @@ impl Member {
             offline_mode: false,
             repl_user: None,
             recovery_channel: None,
+            applier_channel: false,
             rds_config: rds_configuration_defaults(),
             history: Vec::new(),
             log: Vec::new(),

@@ -142,6 +142,7 @@ impl World {
             self.finish_instance_transitions();
             self.learn_expulsions();
             self.track_contact();
+            self.renew_suspicions();
             self.expel_unreachable();
             self.watch_majority();
             self.finish_leaves();

@@ -143,12 +143,16 @@ async fn setup_from_fresh_instances_follows_the_aws_workflow() {
         Some("Group replication started successfully.")
     );
 
-    // db2 without the channel: it joins, but recovery cannot log in to a donor.
+    // db2 without the channel: it joins, but recovery cannot log in to a donor. It keeps trying
+    // (10 donor attempts, 60 s apart with one donor) before it gives up in ERROR, as MySQL's
+    // recovery does (gr_recovery_purged_donor_failover shows the joiner RECOVERING meanwhile).
     let mut db2 = connect(&sim, "db2").await;
     call(&mut db2, "CALL mysql.rds_group_replication_start(0)")
         .await
         .unwrap();
     sim.advance(std::time::Duration::from_secs(2)).unwrap();
+    assert_eq!(sim.truth().state("db2"), "RECOVERING");
+    sim.advance(std::time::Duration::from_secs(9 * 60)).unwrap();
     assert_eq!(sim.truth().state("db2"), "ERROR");
     let channel: Vec<(String, i64)> = bounded(db2.query(
         "SELECT SERVICE_STATE, LAST_ERROR_NUMBER FROM performance_schema.replication_connection_status \
