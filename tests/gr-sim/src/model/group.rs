@@ -295,7 +295,8 @@ impl World {
         }
     }
 
-    /// Notes loss and return of a majority; applies `unreachable_majority_timeout`.
+    /// Notes loss (once a missing peer is suspected) and return of a majority; applies
+    /// `unreachable_majority_timeout`.
     pub(crate) fn watch_majority(&mut self) {
         for comp in self.components() {
             let majority = self.has_majority(&comp);
@@ -320,12 +321,19 @@ impl World {
                         lines.push(errlog::majority_regained());
                     }
                 } else {
-                    let since = *active.majority_lost_at.get_or_insert(now);
-                    if suspects && !active.majority_loss_logged {
-                        active.majority_loss_logged = true;
-                        lines.push(errlog::majority_lost());
+                    // The loss counts from the first suspicion (the plugin starts its
+                    // unreachable-majority timer when the failure detector reports the peers).
+                    if suspects {
+                        active.majority_lost_at.get_or_insert(now);
+                        if !active.majority_loss_logged {
+                            active.majority_loss_logged = true;
+                            lines.push(errlog::majority_lost());
+                        }
                     }
-                    timed_out = limit > 0 && since + timeout <= now;
+                    timed_out = limit > 0
+                        && active
+                            .majority_lost_at
+                            .is_some_and(|since| since + timeout <= now);
                 }
                 let changed = !lines.is_empty() || timed_out;
                 for line in lines {

@@ -45,7 +45,8 @@ pub(crate) struct Active {
     pub membership: u64,
     pub view: View,
     pub phase: Phase,
-    /// When this member lost contact with a majority of its view.
+    /// When this member found it cannot reach a majority of its view (its first suspicion of a
+    /// missing peer).
     pub majority_lost_at: Option<Duration>,
     /// Whether the loss of majority was written to the error log.
     pub majority_loss_logged: bool,

@@ -246,7 +246,10 @@ async fn majority_timeout_then_failed_auto_rejoins_end_in_the_exit_action() {
     .await
     .unwrap();
     sim.partition(&[&["db3"], &["db1", "db2"]]).unwrap();
-    sim.advance(3 * SECOND).unwrap();
+    // The timeout counts from the suspicion, 5 s after contact was lost.
+    sim.advance(7 * SECOND).unwrap();
+    assert_eq!(sim.truth().state("db3"), "ONLINE");
+    sim.advance(SECOND).unwrap();
     let me = sim.truth().member("db3").cloned().unwrap();
     assert_eq!(
         (me.state.as_deref(), me.auto_rejoin_pending),
