@@ -30,10 +30,14 @@ impl JoinError {
     /// The error START GROUP_REPLICATION returns.
     pub fn sql(self) -> SqlError {
         match self {
-            JoinError::NotConfigured | JoinError::Incompatible | JoinError::ViewTimeout => {
-                SqlError::gr_configuration()
-            }
-            JoinError::NoGroup | JoinError::OldIncarnation => SqlError::gr_join_failed(),
+            // A seed answered but no view came: the old incarnation still listed
+            // (gr_suspect_member_resumes_after_crash_mysql) or no view can be installed
+            // (gr_join_with_suspect_member) ends like a refused configuration.
+            JoinError::NotConfigured
+            | JoinError::Incompatible
+            | JoinError::ViewTimeout
+            | JoinError::OldIncarnation => SqlError::gr_configuration(),
+            JoinError::NoGroup => SqlError::gr_join_failed(),
         }
     }
 
