@@ -6,6 +6,10 @@
 //! model, so the two check each other. Real clients (mysql_async, Oracle's
 //! mysql-connector-python) connect to it; tests inject faults and read the ground truth.
 //!
+//! It is held to MySQL's own Group Replication test suite: `tests/it/conformance/` replays 41 of
+//! its scripts, and `CONFORMANCE.md` (next to this crate's `Cargo.toml`) lists each with what is
+//! checked and the simplifications that remain, so a reader knows how far to trust it.
+//!
 //! # Usage
 //!
 //! ```no_run

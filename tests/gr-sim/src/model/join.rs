@@ -132,15 +132,7 @@ impl World {
             self.members[m].log(self.now, errlog::version_incompatible());
             return Err(JoinError::Incompatible);
         }
-        let donors: Vec<usize> = comp
-            .iter()
-            .copied()
-            .filter(|&d| self.members[d].is_online())
-            .collect();
-        let mut group = GtidSet::new();
-        for &d in &donors {
-            group.union_with(&self.members[d].executed);
-        }
+        let (donors, group) = self.donors(&comp);
         let local = self.members[m].executed.clone();
         if !local.is_subset_of(&group) {
             let line = errlog::errant_transactions(&local.to_string(), &group.to_string());
@@ -189,6 +181,20 @@ impl World {
         }
         self.members[m].log(self.now, errlog::recovery_from_donor());
         Ok(())
+    }
+
+    /// The ONLINE members of a component, who can be donors, and every transaction they hold.
+    fn donors(&self, comp: &[usize]) -> (Vec<usize>, GtidSet) {
+        let donors: Vec<usize> = comp
+            .iter()
+            .copied()
+            .filter(|&d| self.members[d].is_online())
+            .collect();
+        let mut group = GtidSet::new();
+        for &d in &donors {
+            group.union_with(&self.members[d].executed);
+        }
+        (donors, group)
     }
 
     /// The component of the first seed that is an ONLINE member of a group with our name.
@@ -360,16 +366,7 @@ impl World {
     /// interval (`gr_recovery_purged_donor_failover`: it stays RECOVERING, and a donor fixed
     /// meanwhile lets it finish).
     fn retry_donors(&mut self, m: usize, attempts: u32) {
-        let comp = self.component(m);
-        let donors: Vec<usize> = comp
-            .iter()
-            .copied()
-            .filter(|&d| d != m && self.members[d].is_online())
-            .collect();
-        let mut group = GtidSet::new();
-        for &d in &donors {
-            group.union_with(&self.members[d].executed);
-        }
+        let (donors, group) = self.donors(&self.component(m));
         let missing = group.subtract(&self.members[m].executed);
         let failure = self.recovery_failure(m, &donors, &missing);
         let attempts = attempts + u32::try_from(donors.len().max(1)).unwrap_or(u32::MAX);
@@ -396,10 +393,7 @@ impl World {
     /// The joiner has applied what the group had: ONLINE, writable unless its version is newer.
     pub fn finish_recovery(&mut self, m: usize) {
         let comp = self.component(m);
-        let mut group = GtidSet::new();
-        for &d in comp.iter().filter(|&&d| self.members[d].is_online()) {
-            group.union_with(&self.members[d].executed);
-        }
+        let (_, group) = self.donors(&comp);
         let addr = self.address(m);
         let now = self.now;
         let member = &mut self.members[m];

@@ -93,7 +93,7 @@ impl World {
 
     /// `group_replication_exit_state_action`, once no rejoin is left to try; `reason` is what an
     /// ABORT_SERVER writes before the server goes.
-    pub(crate) fn apply_exit_action(&mut self, m: usize, reason: &str) {
+    fn apply_exit_action(&mut self, m: usize, reason: &str) {
         use crate::config::ExitStateAction::*;
         match self.members[m].cfg.exit_state_action {
             ReadOnly => {}
