@@ -86,15 +86,7 @@ impl Truth {
             .filter_map(|comp| {
                 let view = world.view_of(comp)?;
                 let incarnation = world.members[comp[0]].active()?.incarnation;
-                let online: Vec<usize> = comp
-                    .iter()
-                    .copied()
-                    .filter(|&m| world.members[m].is_online())
-                    .collect();
-                let mut executed = GtidSet::new();
-                for &m in &online {
-                    executed.union_with(&world.members[m].executed);
-                }
+                let (online, executed) = world.online_holdings(comp);
                 Some(GroupTruth {
                     group_name: world.members[comp[0]].cfg.group_name.clone(),
                     incarnation,

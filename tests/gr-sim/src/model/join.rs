@@ -132,7 +132,7 @@ impl World {
             self.members[m].log(self.now, errlog::version_incompatible());
             return Err(JoinError::Incompatible);
         }
-        let (donors, group) = self.donors(&comp);
+        let (donors, group) = self.online_holdings(&comp);
         let local = self.members[m].executed.clone();
         if !local.is_subset_of(&group) {
             let line = errlog::errant_transactions(&local.to_string(), &group.to_string());
@@ -183,8 +183,8 @@ impl World {
         Ok(())
     }
 
-    /// The ONLINE members of a component, who can be donors, and every transaction they hold.
-    fn donors(&self, comp: &[usize]) -> (Vec<usize>, GtidSet) {
+    /// The ONLINE members of a component (a joiner's donors) and every transaction they hold.
+    pub(crate) fn online_holdings(&self, comp: &[usize]) -> (Vec<usize>, GtidSet) {
         let donors: Vec<usize> = comp
             .iter()
             .copied()
@@ -366,7 +366,7 @@ impl World {
     /// interval (`gr_recovery_purged_donor_failover`: it stays RECOVERING, and a donor fixed
     /// meanwhile lets it finish).
     fn retry_donors(&mut self, m: usize, attempts: u32) {
-        let (donors, group) = self.donors(&self.component(m));
+        let (donors, group) = self.online_holdings(&self.component(m));
         let missing = group.subtract(&self.members[m].executed);
         let failure = self.recovery_failure(m, &donors, &missing);
         let attempts = attempts + u32::try_from(donors.len().max(1)).unwrap_or(u32::MAX);
@@ -393,7 +393,7 @@ impl World {
     /// The joiner has applied what the group had: ONLINE, writable unless its version is newer.
     pub fn finish_recovery(&mut self, m: usize) {
         let comp = self.component(m);
-        let (_, group) = self.donors(&comp);
+        let (_, group) = self.online_holdings(&comp);
         let addr = self.address(m);
         let now = self.now;
         let member = &mut self.members[m];

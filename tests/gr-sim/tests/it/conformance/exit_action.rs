@@ -12,6 +12,30 @@ fn applier_error(sim: &Cluster, name: &str) {
     .unwrap();
 }
 
+/// `name` took the OFFLINE_MODE exit action: ERROR with super_read_only, read_only and
+/// offline_mode ON (read from the truth: offline mode refuses the master user, 3032); then
+/// offline_mode is turned off as `assert_and_disable_offline_mode.inc` does, and the read-only
+/// modes stay.
+async fn offline_exit_then_turned_off(sim: &Cluster, name: &str) {
+    let me = sim.truth().member(name).cloned().unwrap();
+    assert_eq!(
+        (
+            me.state.as_deref(),
+            me.super_read_only,
+            me.read_only,
+            me.offline_mode
+        ),
+        (Some("ERROR"), true, true, true)
+    );
+    assert_eq!(code(&connect_error(sim, name).await), 3032);
+    sim.inject(Fault::OfflineMode {
+        member: name.to_string(),
+        on: false,
+    })
+    .unwrap();
+    assert_eq!(modes(sim, name).await, (1, 1, 0));
+}
+
 fn version(text: &str) -> Version {
     text.parse().unwrap()
 }
@@ -77,33 +101,16 @@ async fn applier_error_with_offline_mode_kills_sessions_and_refuses_new_ones() {
     .await;
     let mut open = connect(&sim, "db1").await;
     applier_error(&sim, "db1");
-    let me = sim.truth().member("db1").cloned().unwrap();
-    assert_eq!(
-        (
-            me.state.as_deref(),
-            me.super_read_only,
-            me.read_only,
-            me.offline_mode
-        ),
-        (Some("ERROR"), true, true, true)
-    );
     let lost = bounded(open.query_drop("SELECT USER(), CURRENT_USER()"))
         .await
         .unwrap_err();
     assert!(!matches!(lost, mysql_async::Error::Server(_)), "{lost:?}");
-    assert_eq!(code(&connect_error(&sim, "db1").await), 3032);
     assert_eq!(group_size(&sim, "db2").await, 1);
-
-    sim.inject(Fault::OfflineMode {
-        member: "db1".to_string(),
-        on: false,
-    })
-    .unwrap();
+    offline_exit_then_turned_off(&sim, "db1").await;
     assert_eq!(
         state_seen(&sim, "db1", "db1").await.as_deref(),
         Some("ERROR")
     );
-    assert_eq!(modes(&sim, "db1").await, (1, 1, 0));
     assert_eq!(
         log_count(&sim, "db1", "automatically set into offline mode").await,
         1
@@ -228,23 +235,7 @@ async fn member_expel_with_offline_mode_sets_all_three_modes() {
     isolate(&sim, "db1");
     sim.advance(11 * SECOND).unwrap();
     sim.heal().unwrap();
-    let me = sim.truth().member("db1").cloned().unwrap();
-    assert_eq!(
-        (
-            me.state.as_deref(),
-            me.super_read_only,
-            me.read_only,
-            me.offline_mode
-        ),
-        (Some("ERROR"), true, true, true)
-    );
-    assert_eq!(code(&connect_error(&sim, "db1").await), 3032);
-    sim.inject(Fault::OfflineMode {
-        member: "db1".to_string(),
-        on: false,
-    })
-    .unwrap();
-    assert_eq!(modes(&sim, "db1").await, (1, 1, 0));
+    offline_exit_then_turned_off(&sim, "db1").await;
     stop_gr(&sim, "db1").await;
 }
 
@@ -315,23 +306,7 @@ async fn majority_loss_with_offline_mode_is_error_read_only_and_offline() {
     .await;
     sim.crash("db2").unwrap();
     sim.advance(15 * SECOND).unwrap();
-    let me = sim.truth().member("db1").cloned().unwrap();
-    assert_eq!(
-        (
-            me.state.as_deref(),
-            me.super_read_only,
-            me.read_only,
-            me.offline_mode
-        ),
-        (Some("ERROR"), true, true, true)
-    );
-    assert_eq!(code(&connect_error(&sim, "db1").await), 3032);
-    sim.inject(Fault::OfflineMode {
-        member: "db1".to_string(),
-        on: false,
-    })
-    .unwrap();
-    assert_eq!(modes(&sim, "db1").await, (1, 1, 0));
+    offline_exit_then_turned_off(&sim, "db1").await;
 }
 
 /// db2 stopped, the group moves on, every donor purged what it lacks: its next START fails in
