@@ -17,8 +17,6 @@
 //! - [`act`]: one planned action, executed once and verified by observing again.
 //! - [`keeper`]: one tick: lease -> observe -> plan -> act -> journal -> alert.
 //! - [`lambda`]: cold start (config, clients, credentials) and one invocation.
-//! - `sim` (feature `sim`): the RDS side and endpoints of a `gr-sim` cluster, for the demo and
-//!   the end-to-end tests.
 
 pub mod act;
 pub mod alert;
@@ -34,8 +32,6 @@ pub mod metrics;
 pub mod model;
 pub mod observe;
 pub mod plan;
-#[cfg(feature = "sim")]
-pub mod sim;
 pub mod snapshot;
 pub mod topology;
 pub mod trigger;

@@ -35,7 +35,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sqs::error::DisplayErrorContext;
 use gr_sim::{Cluster, Fault, GtidSet, SimConfig, SimError, Timing, Truth};
 use grkeeper::lambda::{Deps, Function, InitError};
-use grkeeper::sim::{self, Reply};
+use grkeeper_demo::sim::{self, Reply};
 use serde_json::Value;
 
 use crate::bridge::Bridge;

@@ -1,7 +1,7 @@
 //! A simulated cluster wired to grkeeper's real adapters: [`MysqlMembers`] over TCP to each
 //! simulated member (endpoint overrides to its loopback port), and [`SimRds`], an `RdsControl`
 //! over the simulator's RDS control plane (statuses, RebootDBInstance restarting the member),
-//! both from `grkeeper::sim`, which the demo uses too.
+//! both from `grkeeper_demo::sim`, which the demo uses too.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +14,7 @@ use grkeeper::observe::{
     ClusterInventory, ConnectSettings, Credentials, Endpoint, EndpointOverrides, MysqlMembers,
     observe_cluster,
 };
-use grkeeper::sim::{SimRds, endpoint_overrides};
+use grkeeper_demo::sim::{SimRds, endpoint_overrides};
 
 /// How long a test waits for a verification (the fast simulator settles in well under a second).
 pub const VERIFY: Verification = Verification {

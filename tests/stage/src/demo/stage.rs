@@ -13,12 +13,12 @@ use grkeeper::config::Config;
 use grkeeper::journal::MemoryJournal;
 use grkeeper::keeper::{ClusterOutcome, ClusterReport, Keeper};
 use grkeeper::observe::{ConnectSettings, Credentials, MysqlMembers};
-use grkeeper::sim::{SimRds, endpoint_overrides};
 use grkeeper::topology::{MemoryBus, TopologyEvent};
+use grkeeper_cli::{Failure, operator, scope};
 
 use super::clock::DemoClock;
 use super::truth;
-use crate::{Failure, operator, scope};
+use crate::sim::{SimRds, endpoint_overrides};
 
 /// The cluster's name (as in `events/` and the end-to-end tests).
 pub const CLUSTER: &str = "orders";

@@ -1,4 +1,4 @@
-//! `grkeeper demo`: the README's first command. A simulated 3-member Group Replication cluster
+//! The demo: the README's first command (`cargo run -p grkeeper-demo`). A simulated 3-member Group Replication cluster
 //! (gr-sim, over TCP on loopback) and the AWS side in memory; the cluster is shown healthy, then
 //! three failures come one after another: a member stops Group Replication, a member is expelled
 //! into offline mode, a complete outage. After each, the same tick the Lambda functions run
@@ -20,12 +20,13 @@ mod truth;
 
 use std::time::Instant;
 
-use crate::Failure;
+use grkeeper_cli::Failure;
 
+/// Runs the demo to the end: `Ok` only when the simulator confirms the cluster healthy.
 pub async fn run() -> Result<(), Failure> {
     let started = Instant::now();
     show::say(
-        "grkeeper demo: a simulated 3-member MySQL Group Replication cluster on RDS, kept by the \
+        "The grkeeper demo: a simulated 3-member MySQL Group Replication cluster on RDS, kept by the \
          tick the Lambda functions run. MySQL is gr-sim (the MySQL protocol on 127.0.0.1, GR \
          timings scaled down about 100 times), reached by grkeeper's own MySQL probe; RDS is the \
          simulator's control plane; the journal, alerts and topology events are kept in memory. \

@@ -1,10 +1,10 @@
-//! grkeeper wired to the simulator (`gr-sim`, feature `sim`): the pieces the demo and the
+//! grkeeper wired to the simulator (`gr-sim`): the pieces the demo and the
 //! end-to-end tests both need to run the real adapters against a simulated cluster.
 //!
 //! - [`SimRds`]: an [`RdsControl`] over the simulator's RDS control plane (statuses,
 //!   `RebootDBInstance` restarting the member);
 //! - [`endpoint_overrides`]: each instance's SQL traffic to its member's loopback port, so
-//!   [`MysqlMembers`](crate::observe::MysqlMembers) reaches it over TCP
+//!   [`MysqlMembers`](grkeeper::observe::MysqlMembers) reaches it over TCP
 //!   ([`endpoint_overrides_env`]: the same as `GRKEEPER_ENDPOINT_OVERRIDES` for a process);
 //! - [`run_statement`]: one statement on a member as a person types it (the demo's SQL, the
 //!   tests' setup and faults), bounded in time.
@@ -17,12 +17,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gr_sim::{Cluster, SimError};
+use grkeeper::model::{InstanceStatus, Observed, RdsInstance};
+use grkeeper::observe::rds::Described;
+use grkeeper::observe::{ClusterInventory, Endpoint, EndpointOverrides, RdsControl, RdsError};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts, Row};
-
-use crate::model::{InstanceStatus, Observed, RdsInstance};
-use crate::observe::rds::Described;
-use crate::observe::{ClusterInventory, Endpoint, EndpointOverrides, RdsControl, RdsError};
 
 /// The port RDS reports for every instance (the members listen elsewhere on loopback; the
 /// endpoint overrides send traffic there).
@@ -255,7 +254,7 @@ mod tests {
             ),
             ("GRKEEPER_ENDPOINT_OVERRIDES", endpoint_overrides_env(&sim)),
         ]);
-        let config = crate::config::Config::from_lookup(|name| env.get(name).cloned()).unwrap();
+        let config = grkeeper::config::Config::from_lookup(|name| env.get(name).cloned()).unwrap();
         assert_eq!(config.endpoint_overrides, endpoint_overrides(&sim));
     }
 

@@ -1,16 +1,16 @@
-//! `grkeeper demo`, the README's first command: it must run to the end on every CI run, repair
-//! each failure the way its act announces, and end healthy by the simulator's ground truth.
+//! The demo, the README's first command: it must run to the end on every CI run, repair each
+//! failure the way its act announces, and end healthy by the simulator's ground truth.
 
 use std::time::Duration;
 
-use crate::bounded::grkeeper;
+use grkeeper_demo::bounded;
 
 /// The demo takes a few seconds; this leaves room for a loaded 2-core machine.
 const BOUND: Duration = Duration::from_secs(120);
 
 #[test]
 fn the_demo_repairs_each_failure_and_ends_with_a_healthy_cluster_by_the_ground_truth() {
-    let run = grkeeper(&["demo"], &[], BOUND);
+    let run = bounded::run(env!("CARGO_BIN_EXE_demo"), &[], &[], BOUND);
     assert_eq!(run.code(), Some(0), "{}\n{}", run.stdout, run.stderr);
     assert!(run.stderr.is_empty(), "{}", run.stderr);
     let out = &run.stdout;

@@ -7,8 +7,7 @@ use grkeeper::alert::AlertMessage;
 use grkeeper::keeper::ClusterReport;
 use grkeeper::observe::EndpointOverrides;
 use grkeeper::topology::TopologyEvent;
-
-use crate::render::{self, WIDTH, indent, wrap};
+use grkeeper_cli::render::{self, WIDTH, indent, wrap};
 
 /// An act's title.
 pub fn heading(title: &str) {

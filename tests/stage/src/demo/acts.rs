@@ -5,12 +5,12 @@
 
 use chrono::TimeDelta;
 use gr_sim::{Fault, GtidSet, Truth};
-use grkeeper::sim::{Reply, run_statement};
+use grkeeper_cli::Failure;
 
 use super::show::{self, say, step};
 use super::stage::{MEMBERS, Stage, timing};
 use super::truth;
-use crate::Failure;
+use crate::sim::{Reply, run_statement};
 
 /// `ER_SERVER_OFFLINE_MODE`: what clients of a member in offline mode get.
 const OFFLINE_MODE: u16 = grkeeper::model::ER_SERVER_OFFLINE_MODE;
