@@ -4,7 +4,7 @@
 //! lapses after `--for` (default 1h) so an old one cannot bootstrap a later, different outage.
 
 use grkeeper::journal::Journal;
-use grkeeper::plan::{ActionKind, Approval};
+use grkeeper::snapshot::{ActionKind, Approval};
 
 use crate::{Failure, environment, expiry, operator, scope};
 

@@ -3,7 +3,7 @@
 //! journals and alerts, but refuses every action on the cluster (or the instance), saying why.
 
 use grkeeper::journal::Journal;
-use grkeeper::plan::Pause;
+use grkeeper::snapshot::Pause;
 
 use crate::{Failure, environment, expiry, operator, scope};
 

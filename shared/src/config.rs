@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use crate::observe::{Endpoint, EndpointOverrides};
-use crate::plan::Policy;
+use crate::snapshot::Policy;
 use crate::trigger::{ClusterName, InstanceId};
 
 pub use reader::{ConfigError, Problem};

@@ -14,7 +14,7 @@ use crate::model::{
     APPLIER_CHANNEL, ChannelStatus, GrCall, GrSettings, Instance, InstanceStatus, LastGrCall,
     MemberReport, MemberState, MemberStats, Observed, ProbeError, RdsInstance, ViewMember,
 };
-use crate::plan::{Condition, History, Policy};
+use crate::snapshot::{Condition, History, Policy};
 use crate::snapshot::{FORMAT, Snapshot};
 
 /// The group name every example member is configured with.

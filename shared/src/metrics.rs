@@ -132,7 +132,8 @@ impl TickMetrics {
 mod tests {
     use super::*;
     use crate::alert::fixtures::{action, at, plan, refusal};
-    use crate::plan::{ActionKind, Guard};
+    use crate::plan::Guard;
+    use crate::snapshot::ActionKind;
 
     /// The EMF specification's rules, checked on a document: `_aws` with an integer
     /// `Timestamp` and `CloudWatchMetrics`; each directive with `Namespace`, `Dimensions`

@@ -18,7 +18,8 @@ use crate::model::{ErrorLogEntry, Instance, MemberState};
 use crate::observe::{
     CallError, EndpointOverrides, MemberControl, MemberProbe, Procedure, RdsControl, RdsError,
 };
-use crate::plan::{Action, ActionKind};
+use crate::plan::Action;
+use crate::snapshot::ActionKind;
 
 use verify::Check;
 

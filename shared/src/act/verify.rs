@@ -15,7 +15,7 @@ use futures_util::future::join_all;
 use super::{ActionResult, Context, Verdict};
 use crate::model::{Instance, MemberReport, MemberState, ProbeError};
 use crate::observe::{Endpoint, MemberControl, MemberProbe, RdsControl};
-use crate::plan::ActionKind;
+use crate::snapshot::ActionKind;
 
 /// What one observation says about the action.
 #[derive(Debug, Clone, PartialEq, Eq)]

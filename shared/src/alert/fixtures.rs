@@ -4,8 +4,10 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::plan::{
-    Action, ActionKind, ClusterStatus, Finding, FindingKind, Guard, Health, Plan, Refusal, Severity,
+    Action, ClusterStatus, Finding, FindingKind, Guard, Health, Plan, Refusal, Severity,
 };
+
+use crate::snapshot::ActionKind;
 
 /// 2026-11-30T00:00:00Z plus `secs`.
 pub(crate) fn at(secs: i64) -> DateTime<Utc> {

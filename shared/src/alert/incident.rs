@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
-use crate::plan::{Action, ActionKind, Finding, FindingKind, Plan, Refusal, Severity};
+use crate::plan::{Action, Finding, FindingKind, Plan, Refusal, Severity};
+
+use crate::snapshot::ActionKind;
 
 use super::{Change, Incident, RefusalKey, Transition, Why, wire_name};
 
@@ -161,7 +163,8 @@ fn incident_id(cluster: &str, (kind, instance): &Key, opened: DateTime<Utc>) -> 
 mod tests {
     use super::*;
     use crate::alert::fixtures::{action, at, finding, plan, refusal};
-    use crate::plan::{ActionKind, Guard};
+    use crate::plan::Guard;
+    use crate::snapshot::ActionKind;
 
     fn changes(transitions: &[Transition]) -> Vec<(Change, FindingKind, Option<String>)> {
         transitions

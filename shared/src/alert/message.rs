@@ -223,7 +223,8 @@ mod tests {
     use crate::alert::{Incident, RefusalKey, reconcile};
     use crate::fixtures::{ClusterBuilder, GROUP};
     use crate::model::ErrorLogEntry;
-    use crate::plan::{ActionKind, FindingKind, Guard, Severity};
+    use crate::plan::{FindingKind, Guard, Severity};
+    use crate::snapshot::ActionKind;
 
     fn healthy() -> Snapshot {
         ClusterBuilder::healthy(3).build()

@@ -22,7 +22,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::aws::AwsError;
-use crate::plan::{ActionKind, FindingKind, Guard, Severity};
+use crate::plan::{FindingKind, Guard, Severity};
+use crate::snapshot::ActionKind;
 
 pub use evidence::ViewMatrix;
 pub use incident::reconcile;

@@ -9,9 +9,8 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
 use crate::alert::{AlertMessage, Incident};
-use crate::plan::{
-    Action, ActionKind, Approval, Condition, FindingKind, History, Outcome, Pause, Severity,
-};
+use crate::plan::{Action, FindingKind, Severity};
+use crate::snapshot::{ActionKind, Approval, Condition, History, Outcome, Pause};
 
 use super::{ActionId, Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore};
 

@@ -14,7 +14,8 @@ use chrono::{DateTime, Utc};
 use tracing::instrument;
 
 use crate::aws::AwsError;
-use crate::plan::{Action, Approval, Condition, History, Outcome, Pause};
+use crate::plan::Action;
+use crate::snapshot::{Approval, Condition, History, Outcome, Pause};
 
 use super::codec::{PK, SK, decode, encode, to_attribute};
 use super::items::{

@@ -9,7 +9,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::plan::{Action, ActionKind, Approval, Condition, History, Outcome, PastAction, Pause};
+use crate::plan::Action;
+
+use crate::snapshot::{ActionKind, Approval, Condition, History, Outcome, PastAction, Pause};
 
 use super::{ActionId, Alerting, Lease, journal_time};
 

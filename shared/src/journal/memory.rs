@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::plan::{Action, Approval, Condition, History, Outcome, Pause};
+use crate::plan::Action;
+
+use crate::snapshot::{Approval, Condition, History, Outcome, Pause};
 
 use super::items::{
     self, ConditionsItem, IncidentsItem, Item, LeaseItem, action_key, at_secs, epoch_secs,

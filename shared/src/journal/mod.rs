@@ -24,8 +24,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::alert::{AlertMessage, Incident};
 use crate::aws::AwsError;
-use crate::plan::{
-    Action, ActionKind, Approval, Condition, History, Outcome, PastAction, Pause, Policy,
+use crate::plan::Action;
+use crate::snapshot::{
+    ActionKind, Approval, Condition, History, Outcome, PastAction, Pause, Policy,
 };
 
 pub use dynamo::DynamoJournal;

@@ -20,7 +20,8 @@ use crate::journal::{ActionId, Journal, JournalError, Lease, LeaseGrant, LeaseSt
 use crate::metrics::TickMetrics;
 use crate::model::Instance;
 use crate::observe::{ClusterInventory, MemberControl, MemberProbe, RdsControl, observe_cluster};
-use crate::plan::{self, Action, ActionKind, History, Outcome, PastAction, Plan, Policy};
+use crate::plan::{self, Action, Plan};
+use crate::snapshot::{ActionKind, History, Outcome, PastAction, Policy};
 use crate::snapshot::{FORMAT, Snapshot};
 use crate::topology::{self, TopologyBus};
 

@@ -6,7 +6,8 @@ use tracing::warn;
 use crate::alert::{self, AlertMessage, Notifier, Transition};
 use crate::journal::{Alerting, Journal, LeaseStore};
 use crate::observe::{MemberControl, MemberProbe, RdsControl};
-use crate::plan::{Action, Outcome, Plan};
+use crate::plan::{Action, Plan};
+use crate::snapshot::Outcome;
 use crate::snapshot::Snapshot;
 use crate::topology::{self, TopologyBus};
 

@@ -4,7 +4,8 @@ use serde::Serialize;
 
 use crate::act::Verdict;
 use crate::alert::Change;
-use crate::plan::{ActionKind, Plan};
+use crate::plan::Plan;
+use crate::snapshot::ActionKind;
 use crate::snapshot::Snapshot;
 
 /// The result of one tick over the clusters its trigger concerns.

@@ -15,7 +15,8 @@ use crate::model::{Instance, MemberReport, Observed, ProbeError};
 use crate::observe::{
     ClusterInventory, Endpoint, MemoryMembers, MemoryRds, Procedure, ProcedureReply,
 };
-use crate::plan::{Action, ActionKind, Outcome};
+use crate::plan::Action;
+use crate::snapshot::{ActionKind, Outcome};
 use crate::topology::MemoryBus;
 use crate::trigger::Trigger;
 

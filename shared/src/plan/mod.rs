@@ -9,22 +9,21 @@ pub mod conditions;
 mod draft;
 mod drift;
 mod guards;
-mod history;
 mod members;
 mod picture;
 mod playbook;
-mod policy;
 #[cfg(test)]
 mod tests;
 mod version;
 
-use std::fmt;
-
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use history::{Approval, Condition, History, Outcome, PastAction, Pause};
-pub use policy::{BootstrapPolicy, Mode, Policy};
+// The planner's inputs besides the observation, named here too for the planner's own use.
+pub use crate::snapshot::{
+    ActionKind, Approval, BootstrapPolicy, Condition, History, Mode, Outcome, PastAction, Pause,
+    Policy,
+};
 
 use crate::snapshot::Snapshot;
 
@@ -87,33 +86,6 @@ pub struct Action {
     pub reason: String,
 }
 
-/// The four repairs grkeeper knows.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum ActionKind {
-    /// `CALL mysql.rds_group_replication_start(0)`.
-    Rejoin,
-    /// `RebootDBInstance`.
-    Reboot,
-    /// `CALL mysql.rds_group_replication_stop()`.
-    Expel,
-    /// `CALL mysql.rds_group_replication_start(1)`.
-    Bootstrap,
-}
-
-impl fmt::Display for ActionKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            ActionKind::Rejoin => "rejoin",
-            ActionKind::Reboot => "reboot",
-            ActionKind::Expel => "expel",
-            ActionKind::Bootstrap => "bootstrap",
-        })
-    }
-}
-
 impl ActionKind {
     /// The findings an action of this kind repairs: an incident about one of them tells of the
     /// action, taken or refused.
@@ -129,16 +101,6 @@ impl ActionKind {
             ],
             ActionKind::Bootstrap => &[FindingKind::CompleteOutage],
         }
-    }
-
-    /// A bootstrap is about the whole cluster, whichever member it starts on.
-    pub fn is_cluster_wide(self) -> bool {
-        self == ActionKind::Bootstrap
-    }
-
-    /// Disruptive actions take from the cluster budget; a rejoin only adds a member.
-    pub fn is_disruptive(self) -> bool {
-        !matches!(self, ActionKind::Rejoin)
     }
 }
 

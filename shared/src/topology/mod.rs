@@ -16,8 +16,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::alert::{Change, Transition};
 use crate::aws::AwsError;
-use crate::plan::{Action, ActionKind, Condition, FindingKind, Guard, Outcome, Plan, Severity};
+use crate::plan::{Action, FindingKind, Guard, Plan, Severity};
 use crate::snapshot::Snapshot;
+use crate::snapshot::{ActionKind, Condition, Outcome};
 
 pub use eventbridge::EventBridgeBus;
 pub use memory::MemoryBus;

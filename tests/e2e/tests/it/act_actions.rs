@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use gr_sim::{ExitStateAction, Fault, SimConfig, StartState, Timing};
 use grkeeper::act::{Verdict, act};
-use grkeeper::plan::{Action, ActionKind};
+use grkeeper::plan::Action;
+use grkeeper::snapshot::ActionKind;
 
 use crate::sim_members::Sim;
 

@@ -10,7 +10,8 @@ use chrono::{TimeZone, Utc};
 use grkeeper::journal::{
     Alerting, DynamoJournal, Journal, JournalError, LeaseGrant, LeaseStore, contract,
 };
-use grkeeper::plan::{Action, ActionKind, Approval, Condition, Outcome, Pause};
+use grkeeper::plan::Action;
+use grkeeper::snapshot::{ActionKind, Approval, Condition, Outcome, Pause};
 use grkeeper_e2e::harness::TABLE;
 use grkeeper_e2e::moto::Moto;
 use grkeeper_e2e::resources::journal_table;

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use grkeeper::fixtures::{ClusterBuilder, server_uuid};
-use grkeeper::plan::Condition;
+use grkeeper::snapshot::Condition;
 use grkeeper::topology::{
     EventBridgeBus, TopologyBus, TopologyError, TopologyEvent, member_changes,
 };
