@@ -175,7 +175,7 @@ mod tests {
     fn a_planned_tick_reports_every_metric_the_alarms_use() {
         let mut p = plan(
             vec![],
-            vec![action(ActionKind::Rejoin, "db2")],
+            Some(action(ActionKind::Rejoin, "db2")),
             vec![refusal(
                 ActionKind::Reboot,
                 "db3",

@@ -172,7 +172,7 @@ pub fn findings(plan: &Plan) -> String {
 /// What the plan would do, and what it refused and why.
 pub fn decisions(plan: &Plan) -> String {
     let mut lines = Vec::new();
-    for action in &plan.actions {
+    if let Some(action) = &plan.action {
         let text = format!("do {} {}: {}", action.kind, action.instance, action.reason);
         lines.push(format!("  {}", wrap(&text, WIDTH - 2, "    ")));
     }

@@ -1,6 +1,8 @@
 //! Test fixtures for alerts, topology events and metrics: plans, findings, actions and refusals
 //! in a line each (snapshots come from [`crate::fixtures::ClusterBuilder`]).
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::plan::{
@@ -15,7 +17,7 @@ pub(crate) fn at(secs: i64) -> DateTime<Utc> {
 }
 
 /// A plan for cluster `orders` with 2 of 3 members online.
-pub(crate) fn plan(findings: Vec<Finding>, actions: Vec<Action>, refused: Vec<Refusal>) -> Plan {
+pub(crate) fn plan(findings: Vec<Finding>, action: Option<Action>, refused: Vec<Refusal>) -> Plan {
     Plan {
         cluster: "orders".into(),
         health: Health {
@@ -24,9 +26,10 @@ pub(crate) fn plan(findings: Vec<Finding>, actions: Vec<Action>, refused: Vec<Re
             online: 2,
             tolerance: 0,
         },
-        actions,
+        action,
         findings,
         refused,
+        conditions: BTreeMap::new(),
     }
 }
 

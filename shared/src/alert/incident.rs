@@ -131,7 +131,7 @@ pub(crate) fn related<'p>(
         action.is_cluster_wide() || instance.is_none_or(|own| own == target)
     };
     (
-        plan.actions
+        plan.action
             .iter()
             .filter(|a| a.kind.repairs().contains(&kind) && concerns(a.kind, &a.instance))
             .collect(),
@@ -180,7 +180,7 @@ mod tests {
                 finding(FindingKind::MemberOffline, Severity::Warning, Some("db2")),
                 finding(FindingKind::Paused, Severity::Info, None),
             ],
-            vec![],
+            None,
             vec![],
         );
         let (transitions, open) = reconcile(&[], &p, at(0));
@@ -204,7 +204,7 @@ mod tests {
                 Severity::Critical,
                 Some("db2"),
             )],
-            vec![],
+            None,
             vec![refusal(
                 ActionKind::Rejoin,
                 "db2",
@@ -229,7 +229,7 @@ mod tests {
                 Severity::Warning,
                 Some("db3"),
             )],
-            vec![],
+            None,
             vec![],
         );
         let (_, open) = reconcile(&[], &warn, at(0));
@@ -257,12 +257,12 @@ mod tests {
                 Severity::Warning,
                 Some("db2"),
             )],
-            vec![],
+            None,
             vec![],
         );
         let (_, open) = reconcile(&[], &seen, at(0));
         let mut acting = seen.clone();
-        acting.actions = vec![action(ActionKind::Rejoin, "db2")];
+        acting.action = Some(action(ActionKind::Rejoin, "db2"));
         let (first, open) = reconcile(&open, &acting, at(60));
         let (second, _) = reconcile(&open, &acting, at(120));
         for transitions in [first, second] {
@@ -287,7 +287,7 @@ mod tests {
                 Severity::Warning,
                 Some("db2"),
             )],
-            vec![],
+            None,
             vec![refusal(
                 ActionKind::Rejoin,
                 "db2",
@@ -323,10 +323,10 @@ mod tests {
                 Severity::Critical,
                 Some("db1"),
             )],
-            vec![],
+            None,
             vec![],
         );
-        let healthy = plan(vec![], vec![], vec![]);
+        let healthy = plan(vec![], None, vec![]);
         let (_, open) = reconcile(&[], &sick, at(0));
         let (resolved, open) = reconcile(&open, &healthy, at(60));
         assert_eq!(
@@ -347,7 +347,7 @@ mod tests {
     fn a_finding_that_falls_to_info_resolves_its_incident() {
         let warn = plan(
             vec![finding(FindingKind::SeedsDrift, Severity::Warning, None)],
-            vec![],
+            None,
             vec![],
         );
         let (_, open) = reconcile(&[], &warn, at(0));
@@ -365,7 +365,7 @@ mod tests {
                 finding(FindingKind::CompleteOutage, Severity::Critical, None),
                 finding(FindingKind::ErrantGtids, Severity::Critical, Some("db3")),
             ],
-            vec![action(ActionKind::Bootstrap, "db1")],
+            Some(action(ActionKind::Bootstrap, "db1")),
             vec![refusal(
                 ActionKind::Rejoin,
                 "db3",
@@ -400,7 +400,7 @@ mod tests {
                     Some("db2"),
                 ),
             ],
-            vec![],
+            None,
             vec![],
         );
         let (transitions, open) = reconcile(&[], &p, at(0));

@@ -242,7 +242,7 @@ mod tests {
                 Severity::Warning,
                 Some("orders-2"),
             )],
-            vec![],
+            None,
             vec![],
         );
         p.cluster = format!("bestellungen-é-\n{}", "ü".repeat(120));
@@ -275,7 +275,7 @@ mod tests {
                 Severity::Critical,
                 Some("orders-2"),
             )],
-            vec![action(ActionKind::Rejoin, "orders-2")],
+            Some(action(ActionKind::Rejoin, "orders-2")),
             vec![],
         );
         let t = opened(&p);
@@ -315,7 +315,7 @@ mod tests {
                 Severity::Warning,
                 Some("orders-2"),
             )],
-            vec![],
+            None,
             vec![refusal(
                 ActionKind::Rejoin,
                 "orders-2",
@@ -344,7 +344,7 @@ mod tests {
                 Severity::Warning,
                 Some("orders-2"),
             )],
-            vec![],
+            None,
             vec![],
         );
         let before = Incident {
@@ -356,7 +356,7 @@ mod tests {
             ..opened(&p).incident
         };
         let mut acting = p.clone();
-        acting.actions.push(action(ActionKind::Rejoin, "orders-2"));
+        acting.action = Some(action(ActionKind::Rejoin, "orders-2"));
         let (updates, _) = reconcile(std::slice::from_ref(&before), &acting, at(60));
         let update = alert_message(&updates[0], &acting, &healthy());
         assert_eq!(
@@ -371,7 +371,7 @@ mod tests {
             update.body
         );
 
-        let nothing = plan(vec![], vec![], vec![]);
+        let nothing = plan(vec![], None, vec![]);
         let (resolutions, _) = reconcile(&[before], &nothing, at(120));
         let resolved = alert_message(&resolutions[0], &nothing, &healthy());
         assert_eq!(resolved.subject, "RESOLVED orders/orders-2: member offline");

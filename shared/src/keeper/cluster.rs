@@ -206,15 +206,13 @@ where
         // one tick shows both changes to whoever follows the topology events.
         let mut conditions = before;
         let mut changes = Vec::new();
-        for (snapshot, _) in &steps {
-            let next = plan::conditions::next(
+        for (snapshot, plan) in &steps {
+            changes.extend(topology::member_changes(
                 &conditions,
-                &snapshot.instances,
-                self.policy.applier_queue_limit,
-                snapshot.observed_at,
-            );
-            changes.extend(topology::member_changes(&conditions, &next, snapshot));
-            conditions = next;
+                &plan.conditions,
+                snapshot,
+            ));
+            conditions = plan.conditions.clone();
         }
         // Saved before the alerts, so an SNS outage does not restart every deadline's clock.
         if let Some(lease) = &self.lease {
@@ -312,9 +310,11 @@ where
                 history: history.clone(),
             };
             let plan = plan::plan(&snapshot);
+            // The next step plans from the conditions this one saw.
+            history.conditions = plan.conditions.clone();
             // A decision worth explaining later: keep what it was made on, replayable with
             // `grkeeper plan --snapshot` (a steady refusal only at debug, not every minute).
-            if !plan.actions.is_empty() {
+            if plan.action.is_some() {
                 info!(
                     cluster = %snapshot.cluster,
                     snapshot = %serde_json::to_string(&snapshot).unwrap_or_default(),
@@ -327,7 +327,7 @@ where
                     "planned on this snapshot"
                 );
             }
-            let action = plan.actions.first().cloned();
+            let action = plan.action.clone();
             steps.push((snapshot, plan));
             let (Some(action), Some(lease)) = (action, self.lease.clone()) else {
                 break;

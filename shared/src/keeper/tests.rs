@@ -235,7 +235,7 @@ async fn a_dry_run_plans_but_takes_no_lease_writes_nothing_and_sends_nothing() {
     let report = &summary.clusters[0];
     assert_eq!(report.outcome, ClusterOutcome::DryRun);
     let plan = report.plan.as_ref().unwrap();
-    assert_eq!(plan.actions[0].kind, ActionKind::Rejoin);
+    assert_eq!(plan.action.as_ref().unwrap().kind, ActionKind::Rejoin);
     assert!(keeper.members.calls().is_empty());
     assert!(keeper.notifier.sent().is_empty());
     assert!(

@@ -1,8 +1,10 @@
 //! The pure decision engine: [`Snapshot`] (observation + policy + history + time) -> [`Plan`].
 //!
 //! No I/O, no clock, no async: the same snapshot always gives the same plan, so any tick can be
-//! replayed offline (`grkeeper plan --snapshot`). A plan holds at most one action; the keeper
-//! acts, observes again and plans again, so every step is re-diagnosed on fresh facts.
+//! replayed offline (`grkeeper plan --snapshot`). A plan holds at most one action (its type says
+//! so); the keeper acts, observes again and plans again, so every step is re-diagnosed on fresh
+//! facts. The plan also carries the next condition labels ([`conditions`]), which the keeper
+//! keeps in the journal for the next tick's deadlines.
 
 mod checks;
 pub mod conditions;
@@ -16,6 +18,8 @@ mod playbook;
 mod tests;
 mod version;
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -27,19 +31,22 @@ pub use crate::snapshot::{
 
 use crate::snapshot::Snapshot;
 
-/// What to do now, what was noticed, and what was not done and why.
+/// What to do now, what was noticed, what was not done and why, and what to remember.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Plan {
     /// The cluster planned for.
     pub cluster: String,
     /// The cluster's health as observed.
     pub health: Health,
-    /// At most one action.
-    pub actions: Vec<Action>,
+    /// The one action to take now, if any.
+    pub action: Option<Action>,
     /// Everything worth telling a person, with a severity.
     pub findings: Vec<Finding>,
     /// Actions the situation called for that a guard stopped, each with the reason.
     pub refused: Vec<Refusal>,
+    /// Each inventory instance's condition label as of this observation, and since when: the
+    /// history's conditions carried forward ([`conditions::next`]), for the journal to keep.
+    pub conditions: BTreeMap<String, Condition>,
 }
 
 /// Cluster health in MySQL Shell's terms, computed from the authoritative view.

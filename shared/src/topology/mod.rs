@@ -298,7 +298,7 @@ mod tests {
     fn taken_and_refused_actions_are_action_events_with_their_outcome() {
         let p = plan(
             vec![],
-            vec![],
+            None,
             vec![refusal(
                 ActionKind::Reboot,
                 "db3",
@@ -334,7 +334,7 @@ mod tests {
                 Severity::Critical,
                 Some("db2"),
             )],
-            vec![],
+            None,
             vec![],
         );
         let (transitions, _) = reconcile(&[], &p, at(0));

@@ -21,7 +21,7 @@ fn opened(severity: Severity, instance: &str) -> AlertMessage {
             online: 2,
             tolerance: 0,
         },
-        actions: vec![],
+        action: None,
         findings: vec![Finding {
             kind: FindingKind::MemberOffline,
             severity,
@@ -29,6 +29,7 @@ fn opened(severity: Severity, instance: &str) -> AlertMessage {
             message: format!("{instance} is OFFLINE"),
         }],
         refused: vec![],
+        conditions: Default::default(),
     };
     let (transitions, _) = reconcile(&[], &plan, snapshot.observed_at);
     alert_message(&transitions[0], &plan, &snapshot)
