@@ -11,7 +11,7 @@ mod tls;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use crate::observe::{Endpoint, EndpointOverrides};
+use crate::model::{Endpoint, EndpointOverrides};
 use crate::snapshot::Policy;
 use crate::trigger::{ClusterName, InstanceId};
 

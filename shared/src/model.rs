@@ -12,6 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::gtid::GtidSet;
 
+mod endpoint;
+
+pub use endpoint::{Endpoint, EndpointOverrides};
+
 /// What was seen of one inventory instance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Instance {

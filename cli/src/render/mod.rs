@@ -7,8 +7,8 @@ mod health;
 mod table;
 
 use grkeeper::alert::ViewMatrix;
+use grkeeper::model::EndpointOverrides;
 use grkeeper::model::{Instance, MemberState};
-use grkeeper::observe::EndpointOverrides;
 use grkeeper::plan::Plan;
 use grkeeper::snapshot::Snapshot;
 

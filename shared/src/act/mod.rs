@@ -14,10 +14,9 @@ use serde::{Deserialize, Serialize};
 use tracing::{info, instrument, warn};
 
 use crate::aws::FailureClass;
+use crate::model::EndpointOverrides;
 use crate::model::{ErrorLogEntry, Instance, MemberState};
-use crate::observe::{
-    CallError, EndpointOverrides, MemberControl, MemberProbe, Procedure, RdsControl, RdsError,
-};
+use crate::observe::{CallError, MemberControl, MemberProbe, Procedure, RdsControl, RdsError};
 use crate::plan::Action;
 use crate::snapshot::ActionKind;
 

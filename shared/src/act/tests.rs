@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::*;
+use crate::model::Endpoint;
 use crate::model::{
     ErrorLogEntry, InstanceStatus, MemberReport, Observed, ProbeError, RdsInstance, ViewMember,
 };
-use crate::observe::{Endpoint, MemoryMembers, MemoryRds, ProcedureReply};
+use crate::observe::{MemoryMembers, MemoryRds, ProcedureReply};
 
 const IDS: [&str; 3] = ["db1", "db2", "db3"];
 

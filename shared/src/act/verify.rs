@@ -13,8 +13,9 @@ use std::time::Instant;
 use futures_util::future::join_all;
 
 use super::{ActionResult, Context, Verdict};
+use crate::model::Endpoint;
 use crate::model::{Instance, MemberReport, MemberState, ProbeError};
-use crate::observe::{Endpoint, MemberControl, MemberProbe, RdsControl};
+use crate::observe::{MemberControl, MemberProbe, RdsControl};
 use crate::snapshot::ActionKind;
 
 /// What one observation says about the action.

@@ -11,10 +11,9 @@ use super::*;
 use crate::alert::MemoryNotifier;
 use crate::fixtures::ClusterBuilder;
 use crate::journal::{Journal, MemoryJournal};
+use crate::model::Endpoint;
 use crate::model::{Instance, MemberReport, Observed, ProbeError};
-use crate::observe::{
-    ClusterInventory, Endpoint, MemoryMembers, MemoryRds, Procedure, ProcedureReply,
-};
+use crate::observe::{ClusterInventory, MemoryMembers, MemoryRds, Procedure, ProcedureReply};
 use crate::plan::Action;
 use crate::snapshot::{ActionKind, Outcome};
 use crate::topology::MemoryBus;

@@ -8,7 +8,7 @@ use std::future::Future;
 
 use serde::{Deserialize, Serialize};
 
-use super::Endpoint;
+use crate::model::Endpoint;
 use crate::model::{MemberReport, ProbeError};
 
 /// `CALL mysql.rds_group_replication_start(0)`: join the group through the seeds.

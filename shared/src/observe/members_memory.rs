@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::Endpoint;
 use super::members::{CallError, MemberControl, MemberProbe, Procedure, ProcedureReply};
+use crate::model::Endpoint;
 use crate::model::{MemberReport, ProbeError};
 
 type Reading = Result<MemberReport, ProbeError>;

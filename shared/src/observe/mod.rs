@@ -6,7 +6,6 @@
 //! truth when RDS's status lags. An instance without an address (RDS reports no endpoint and no
 //! override is set) is recorded as not probed.
 
-mod endpoint;
 mod members;
 mod members_memory;
 mod mysql;
@@ -18,9 +17,8 @@ use futures_util::future::join_all;
 use tracing::instrument;
 
 use crate::config::Inventory;
-use crate::model::{Instance, Observed, ProbeError};
+use crate::model::{EndpointOverrides, Instance, Observed, ProbeError};
 
-pub use endpoint::{Endpoint, EndpointOverrides};
 pub use members::{
     CALL_START_BOOTSTRAP, CALL_START_JOIN, CALL_STOP, CallError, MemberControl, MemberProbe,
     Procedure, ProcedureReply,

@@ -17,10 +17,11 @@ use mysql_async::{Conn, IoError, OptsBuilder, SslOpts, Value};
 use tokio::time::timeout;
 use tracing::{debug, instrument, warn};
 
+use super::Credentials;
 use super::members::{CallError, MemberControl, MemberProbe, Procedure, ProcedureReply};
 use super::queries::{self, Row, Statement};
-use super::{Credentials, Endpoint};
 use crate::config::{Config, Tls};
+use crate::model::Endpoint;
 use crate::model::{LastGrCall, MemberReport, ProbeError};
 
 /// MySQL 8.0's unknown-system-variable error: the Group Replication plugin is not loaded.

@@ -4,7 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::*;
 use crate::aws::AwsError;
-use crate::model::{InstanceStatus, MemberReport, MemberState, RdsInstance, ViewMember};
+use crate::model::{
+    Endpoint, EndpointOverrides, InstanceStatus, MemberReport, MemberState, RdsInstance, ViewMember,
+};
 
 fn rds_instance(host: &str, cluster: &str) -> RdsInstance {
     RdsInstance {

@@ -10,9 +10,9 @@ use gr_sim::{Cluster, SimConfig};
 use grkeeper::act::{Context, Verification};
 use grkeeper::config::Tls;
 use grkeeper::model::Instance;
+use grkeeper::model::{Endpoint, EndpointOverrides};
 use grkeeper::observe::{
-    ClusterInventory, ConnectSettings, Credentials, Endpoint, EndpointOverrides, MysqlMembers,
-    observe_cluster,
+    ClusterInventory, ConnectSettings, Credentials, MysqlMembers, observe_cluster,
 };
 use grkeeper_demo::sim::{SimRds, endpoint_overrides};
 

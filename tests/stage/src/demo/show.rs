@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use grkeeper::alert::AlertMessage;
 use grkeeper::keeper::ClusterReport;
-use grkeeper::observe::EndpointOverrides;
+use grkeeper::model::EndpointOverrides;
 use grkeeper::topology::TopologyEvent;
 use grkeeper_cli::render::{self, WIDTH, indent, wrap};
 

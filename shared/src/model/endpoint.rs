@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::model::RdsInstance;
+use super::RdsInstance;
 
 /// A TCP address of a member's MySQL server.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
