@@ -13,8 +13,8 @@ use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 use tracing::{info, warn};
 
+use crate::adapters::aws;
 use crate::alert::SnsNotifier;
-use crate::aws;
 use crate::config::{Config, ConfigError};
 use crate::journal::DynamoJournal;
 use crate::keeper::{Keeper, KeeperError, SystemClock, TickOptions, TickSummary};

@@ -19,8 +19,8 @@
 //! - [`lambda`]: cold start (config, clients, credentials) and one invocation.
 
 pub mod act;
+pub mod adapters;
 pub mod alert;
-pub mod aws;
 pub mod config;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
@@ -32,6 +32,7 @@ pub mod metrics;
 pub mod model;
 pub mod observe;
 pub mod plan;
+pub mod ports;
 pub mod snapshot;
 pub mod topology;
 pub mod trigger;

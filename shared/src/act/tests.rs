@@ -435,7 +435,7 @@ async fn a_reboot_rds_throttles_is_not_attempted() {
     let world = world();
     world
         .1
-        .fail_next(RdsError::Aws(crate::aws::AwsError::entry_failure(
+        .fail_next(RdsError::Aws(crate::ports::aws::AwsError::entry_failure(
             "RDS.RebootDBInstance",
             Some("Throttling"),
             "Rate exceeded".into(),

@@ -21,8 +21,8 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::aws::AwsError;
 use crate::plan::{FindingKind, Guard, Severity};
+use crate::ports::aws::AwsError;
 use crate::snapshot::ActionKind;
 
 pub use evidence::ViewMatrix;

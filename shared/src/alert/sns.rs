@@ -5,7 +5,7 @@ use aws_sdk_sns::Client;
 use aws_sdk_sns::types::MessageAttributeValue;
 use tracing::instrument;
 
-use crate::aws::AwsError;
+use crate::ports::aws::AwsError;
 
 use super::{AlertError, AlertMessage, Notifier};
 

@@ -13,8 +13,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWrite
 use chrono::{DateTime, Utc};
 use tracing::instrument;
 
-use crate::aws::AwsError;
 use crate::plan::Action;
+use crate::ports::aws::AwsError;
 use crate::snapshot::{Approval, Condition, History, Outcome, Pause};
 
 use super::codec::{PK, SK, decode, encode, to_attribute};

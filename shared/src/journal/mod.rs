@@ -23,8 +23,8 @@ use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::alert::{AlertMessage, Incident};
-use crate::aws::AwsError;
 use crate::plan::Action;
+use crate::ports::aws::AwsError;
 use crate::snapshot::{
     ActionKind, Approval, Condition, History, Outcome, PastAction, Pause, Policy,
 };

@@ -273,7 +273,7 @@ impl crate::alert::Notifier for FlakyNotifier {
         message: &crate::alert::AlertMessage,
     ) -> Result<(), crate::alert::AlertError> {
         if self.down.load(std::sync::atomic::Ordering::SeqCst) {
-            let unreachable = crate::aws::AwsError::entry_failure(
+            let unreachable = crate::ports::aws::AwsError::entry_failure(
                 "SNS.Publish",
                 Some("InternalError"),
                 "SNS is down".into(),

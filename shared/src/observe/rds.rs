@@ -8,8 +8,8 @@ mod memory;
 use std::collections::BTreeMap;
 use std::future::Future;
 
-use crate::aws::{AwsError, FailureClass};
 use crate::model::{Observed, RdsInstance};
+use crate::ports::aws::{AwsError, FailureClass};
 
 pub use aws::AwsRds;
 pub use memory::MemoryRds;

@@ -8,7 +8,7 @@ use std::future::Future;
 use serde_json::Value;
 use tracing::instrument;
 
-use crate::aws::AwsError;
+use crate::ports::aws::AwsError;
 
 /// A database password; prints as `***`.
 #[derive(Clone, PartialEq, Eq)]

@@ -3,10 +3,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::*;
-use crate::aws::AwsError;
 use crate::model::{
     Endpoint, EndpointOverrides, InstanceStatus, MemberReport, MemberState, RdsInstance, ViewMember,
 };
+use crate::ports::aws::AwsError;
 
 fn rds_instance(host: &str, cluster: &str) -> RdsInstance {
     RdsInstance {

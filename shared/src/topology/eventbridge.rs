@@ -6,7 +6,7 @@ use aws_sdk_eventbridge::operation::put_events::PutEventsOutput;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use tracing::instrument;
 
-use crate::aws::AwsError;
+use crate::ports::aws::AwsError;
 
 use super::{SOURCE, TopologyBus, TopologyError, TopologyEvent};
 
@@ -86,7 +86,7 @@ mod tests {
     use aws_sdk_eventbridge::types::PutEventsResultEntry;
 
     use super::*;
-    use crate::aws::FailureClass;
+    use crate::ports::aws::FailureClass;
 
     fn output(results: Vec<PutEventsResultEntry>) -> PutEventsOutput {
         let failed = results.iter().filter(|e| e.error_code().is_some()).count();

@@ -15,8 +15,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::alert::{Change, Transition};
-use crate::aws::AwsError;
 use crate::plan::{Action, FindingKind, Guard, Plan, Severity};
+use crate::ports::aws::AwsError;
 use crate::snapshot::Snapshot;
 use crate::snapshot::{ActionKind, Condition, Outcome};
 

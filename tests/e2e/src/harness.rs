@@ -340,8 +340,8 @@ impl Harness {
         self.moto
             .config_loader()
             .endpoint_url(self.bridge.endpoint_url())
-            .timeout_config(grkeeper::aws::timeouts())
-            .retry_config(grkeeper::aws::retries())
+            .timeout_config(grkeeper::adapters::aws::timeouts())
+            .retry_config(grkeeper::adapters::aws::retries())
             .load()
             .await
     }

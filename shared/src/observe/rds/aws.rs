@@ -6,8 +6,8 @@ use aws_sdk_rds::types::{DbInstance, Filter};
 use tracing::instrument;
 
 use super::{ClusterInventory, Described, RdsControl, RdsError, group, not_found};
-use crate::aws::AwsError;
 use crate::model::{InstanceStatus, Observed, RdsInstance};
+use crate::ports::aws::AwsError;
 
 /// RDS through the AWS SDK.
 #[derive(Debug, Clone)]

@@ -154,7 +154,7 @@ fn not_available(id: &str, status: &InstanceStatus) -> RdsError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aws::AwsError;
+    use crate::ports::aws::AwsError;
 
     fn instance(status: &str, cluster: Option<&str>) -> RdsInstance {
         RdsInstance {

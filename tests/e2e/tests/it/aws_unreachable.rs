@@ -20,8 +20,8 @@ async fn every_adapter_fails_fast_and_retryably_when_aws_is_unreachable() {
     let config = moto
         .config_loader()
         .endpoint_url(closed_endpoint().unwrap())
-        .timeout_config(grkeeper::aws::timeouts())
-        .retry_config(grkeeper::aws::retries())
+        .timeout_config(grkeeper::adapters::aws::timeouts())
+        .retry_config(grkeeper::adapters::aws::retries())
         .load()
         .await;
 

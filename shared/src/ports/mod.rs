@@ -1,0 +1,5 @@
+//! The ports: what a tick needs from the world, one trait per capability, each speaking domain
+//! types only, with an in-memory implementation beside it (for tests and the demo). The real
+//! implementations are in `adapters`.
+
+pub mod aws;
