@@ -13,7 +13,6 @@ mod memory;
 mod message;
 pub mod runbook;
 mod sns;
-mod stdout;
 
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -30,7 +29,6 @@ pub use incident::reconcile;
 pub use memory::MemoryNotifier;
 pub use message::{AlertMessage, alert_message};
 pub use sns::SnsNotifier;
-pub use stdout::StdoutNotifier;
 
 /// One problem, from the tick that first saw it until the tick that no longer does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
