@@ -14,7 +14,7 @@ use serde_json::Value;
 use tracing::{info, warn};
 
 use crate::adapters::aws;
-use crate::alert::SnsNotifier;
+use crate::adapters::aws::sns::SnsNotifier;
 use crate::config::{Config, ConfigError};
 use crate::journal::DynamoJournal;
 use crate::keeper::{Keeper, KeeperError, SystemClock, TickOptions, TickSummary};

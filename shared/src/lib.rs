@@ -20,7 +20,6 @@
 
 pub mod act;
 pub mod adapters;
-pub mod alert;
 pub mod config;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
@@ -33,6 +32,7 @@ pub mod model;
 pub mod observe;
 pub mod plan;
 pub mod ports;
+pub mod report;
 pub mod snapshot;
 pub mod topology;
 pub mod trigger;

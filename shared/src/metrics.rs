@@ -131,8 +131,8 @@ impl TickMetrics {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alert::fixtures::{action, at, plan, refusal};
     use crate::plan::Guard;
+    use crate::report::fixtures::{action, at, plan, refusal};
     use crate::snapshot::ActionKind;
 
     /// The EMF specification's rules, checked on a document: `_aws` with an integer

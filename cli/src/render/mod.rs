@@ -6,10 +6,9 @@
 mod health;
 mod table;
 
-use grkeeper::alert::ViewMatrix;
-use grkeeper::model::EndpointOverrides;
-use grkeeper::model::{Instance, MemberState};
+use grkeeper::model::{EndpointOverrides, Instance, MemberState};
 use grkeeper::plan::Plan;
+use grkeeper::report::ViewMatrix;
 use grkeeper::snapshot::Snapshot;
 
 pub use table::wrap;

@@ -13,8 +13,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use tracing::{info, instrument, warn};
 
-use crate::model::EndpointOverrides;
-use crate::model::{ErrorLogEntry, Instance, MemberState};
+use crate::model::{EndpointOverrides, ErrorLogEntry, Instance, MemberState};
 use crate::observe::{CallError, MemberControl, MemberProbe, Procedure, RdsControl, RdsError};
 use crate::plan::Action;
 use crate::ports::aws::FailureClass;

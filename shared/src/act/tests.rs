@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::*;
-use crate::model::Endpoint;
 use crate::model::{
-    ErrorLogEntry, InstanceStatus, MemberReport, Observed, ProbeError, RdsInstance, ViewMember,
+    Endpoint, ErrorLogEntry, InstanceStatus, MemberReport, Observed, ProbeError, RdsInstance,
+    ViewMember,
 };
 use crate::observe::{MemoryMembers, MemoryRds, ProcedureReply};
 

@@ -13,8 +13,7 @@ use std::time::Instant;
 use futures_util::future::join_all;
 
 use super::{ActionResult, Context, Verdict};
-use crate::model::Endpoint;
-use crate::model::{Instance, MemberReport, MemberState, ProbeError};
+use crate::model::{Endpoint, Instance, MemberReport, MemberState, ProbeError};
 use crate::observe::{MemberControl, MemberProbe, RdsControl};
 use crate::snapshot::ActionKind;
 

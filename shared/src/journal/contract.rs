@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
-use crate::alert::{AlertMessage, Incident};
 use crate::plan::{Action, FindingKind, Severity};
+use crate::report::{AlertMessage, Incident};
 use crate::snapshot::{ActionKind, Approval, Condition, History, Outcome, Pause};
 
 use super::{ActionId, Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore};

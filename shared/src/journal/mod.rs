@@ -22,9 +22,9 @@ use std::time::Duration;
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::alert::{AlertMessage, Incident};
 use crate::plan::Action;
 use crate::ports::aws::AwsError;
+use crate::report::{AlertMessage, Incident};
 use crate::snapshot::{
     ActionKind, Approval, Condition, History, Outcome, PastAction, Pause, Policy,
 };

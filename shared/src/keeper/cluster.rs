@@ -15,14 +15,13 @@ use std::time::{Duration, Instant};
 use tracing::{debug, error, info, warn};
 
 use crate::act::{self, Verdict, Verification};
-use crate::alert::{self, Notifier};
 use crate::journal::{ActionId, Journal, JournalError, Lease, LeaseGrant, LeaseStore, lookback};
 use crate::metrics::TickMetrics;
 use crate::model::Instance;
 use crate::observe::{ClusterInventory, MemberControl, MemberProbe, RdsControl, observe_cluster};
 use crate::plan::{self, Action, Plan};
-use crate::snapshot::{ActionKind, History, Outcome, PastAction, Policy};
-use crate::snapshot::{FORMAT, Snapshot};
+use crate::ports::notifier::{AlertError, Notifier};
+use crate::snapshot::{ActionKind, FORMAT, History, Outcome, PastAction, Policy, Snapshot};
 use crate::topology::{self, TopologyBus};
 
 use super::{ActionReport, Clock, ClusterOutcome, ClusterReport, Keeper, TickOptions};
@@ -155,7 +154,7 @@ pub(super) enum TickError {
     #[error(transparent)]
     Journal(#[from] JournalError),
     #[error("alert not delivered: {0}")]
-    Alert(#[from] alert::AlertError),
+    Alert(#[from] AlertError),
 }
 
 impl TickError {

@@ -18,10 +18,10 @@ use chrono::{DateTime, Utc};
 use futures_util::future::join_all;
 use tracing::{info, instrument};
 
-use crate::alert::Notifier;
 use crate::config::Config;
 use crate::journal::{Journal, LeaseStore};
 use crate::observe::{self, ClusterInventory, MemberControl, MemberProbe, RdsControl, RdsError};
+use crate::ports::notifier::Notifier;
 use crate::topology::TopologyBus;
 use crate::trigger::Trigger;
 

@@ -3,12 +3,12 @@
 
 use tracing::warn;
 
-use crate::alert::{self, AlertMessage, Notifier, Transition};
 use crate::journal::{Alerting, Journal, LeaseStore};
 use crate::observe::{MemberControl, MemberProbe, RdsControl};
 use crate::plan::{Action, Plan};
-use crate::snapshot::Outcome;
-use crate::snapshot::Snapshot;
+use crate::ports::notifier::Notifier;
+use crate::report::{self, AlertMessage, Transition};
+use crate::snapshot::{Outcome, Snapshot};
 use crate::topology::{self, TopologyBus};
 
 use super::cluster::{Run, TickError, journal_outcome};
@@ -43,9 +43,9 @@ where
         let mut queue = saved.undelivered;
         let mut transitions = Vec::new();
         for (snapshot, plan) in steps {
-            let (changed, next) = alert::reconcile(&open, plan, snapshot.observed_at);
+            let (changed, next) = report::reconcile(&open, plan, snapshot.observed_at);
             for transition in changed {
-                let message = alert::alert_message(&transition, plan, snapshot);
+                let message = report::alert_message(&transition, plan, snapshot);
                 self.report.alerts.push(AlertReport {
                     change: transition.change,
                     incident: transition.incident.id.clone(),

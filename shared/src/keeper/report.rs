@@ -3,10 +3,9 @@
 use serde::Serialize;
 
 use crate::act::Verdict;
-use crate::alert::Change;
 use crate::plan::Plan;
-use crate::snapshot::ActionKind;
-use crate::snapshot::Snapshot;
+use crate::report::Change;
+use crate::snapshot::{ActionKind, Snapshot};
 
 /// The result of one tick over the clusters its trigger concerns.
 #[derive(Debug, Clone, Serialize)]

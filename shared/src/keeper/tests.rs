@@ -8,13 +8,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::*;
-use crate::alert::MemoryNotifier;
 use crate::fixtures::ClusterBuilder;
 use crate::journal::{Journal, MemoryJournal};
-use crate::model::Endpoint;
-use crate::model::{Instance, MemberReport, Observed, ProbeError};
+use crate::model::{Endpoint, Instance, MemberReport, Observed, ProbeError};
 use crate::observe::{ClusterInventory, MemoryMembers, MemoryRds, Procedure, ProcedureReply};
 use crate::plan::Action;
+use crate::ports::notifier::MemoryNotifier;
 use crate::snapshot::{ActionKind, Outcome};
 use crate::topology::MemoryBus;
 use crate::trigger::Trigger;
@@ -267,11 +266,11 @@ struct FlakyNotifier {
     down: std::sync::atomic::AtomicBool,
 }
 
-impl crate::alert::Notifier for FlakyNotifier {
+impl crate::ports::notifier::Notifier for FlakyNotifier {
     async fn publish(
         &self,
-        message: &crate::alert::AlertMessage,
-    ) -> Result<(), crate::alert::AlertError> {
+        message: &crate::report::AlertMessage,
+    ) -> Result<(), crate::ports::notifier::AlertError> {
         if self.down.load(std::sync::atomic::Ordering::SeqCst) {
             let unreachable = crate::ports::aws::AwsError::entry_failure(
                 "SNS.Publish",

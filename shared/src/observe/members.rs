@@ -8,8 +8,7 @@ use std::future::Future;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Endpoint;
-use crate::model::{MemberReport, ProbeError};
+use crate::model::{Endpoint, MemberReport, ProbeError};
 
 /// `CALL mysql.rds_group_replication_start(0)`: join the group through the seeds.
 pub const CALL_START_JOIN: &str = "CALL mysql.rds_group_replication_start(0)";

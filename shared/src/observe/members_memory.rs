@@ -5,8 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::members::{CallError, MemberControl, MemberProbe, Procedure, ProcedureReply};
-use crate::model::Endpoint;
-use crate::model::{MemberReport, ProbeError};
+use crate::model::{Endpoint, MemberReport, ProbeError};
 
 type Reading = Result<MemberReport, ProbeError>;
 type CallHook = Arc<

@@ -21,8 +21,7 @@ use super::Credentials;
 use super::members::{CallError, MemberControl, MemberProbe, Procedure, ProcedureReply};
 use super::queries::{self, Row, Statement};
 use crate::config::{Config, Tls};
-use crate::model::Endpoint;
-use crate::model::{LastGrCall, MemberReport, ProbeError};
+use crate::model::{Endpoint, LastGrCall, MemberReport, ProbeError};
 
 /// MySQL 8.0's unknown-system-variable error: the Group Replication plugin is not loaded.
 const ER_UNKNOWN_SYSTEM_VARIABLE: u16 = 1193;

@@ -3,3 +3,4 @@
 //! implementations are in `adapters`.
 
 pub mod aws;
+pub mod notifier;

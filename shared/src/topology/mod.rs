@@ -14,11 +14,10 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::alert::{Change, Transition};
 use crate::plan::{Action, FindingKind, Guard, Plan, Severity};
 use crate::ports::aws::AwsError;
-use crate::snapshot::Snapshot;
-use crate::snapshot::{ActionKind, Condition, Outcome};
+use crate::report::{Change, Transition};
+use crate::snapshot::{ActionKind, Condition, Outcome, Snapshot};
 
 pub use eventbridge::EventBridgeBus;
 pub use memory::MemoryBus;
@@ -244,9 +243,9 @@ impl TopologyError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alert::fixtures::{action, at, finding, plan, refusal};
-    use crate::alert::reconcile;
     use crate::fixtures::{ClusterBuilder, server_uuid};
+    use crate::report::fixtures::{action, at, finding, plan, refusal};
+    use crate::report::reconcile;
 
     fn condition(state: &str, since: i64) -> Condition {
         Condition {

@@ -39,11 +39,10 @@ use grkeeper_demo::sim::{self, Reply};
 use serde_json::Value;
 
 use crate::bridge::Bridge;
-use crate::invoke;
 use crate::moto::{Moto, MotoError};
 use crate::queue::Queue;
 use crate::resources::{self, CLUSTER_TAG};
-use crate::tools;
+use crate::{invoke, tools};
 
 /// The cluster's name (its instances' `grkeeper:cluster` tag).
 pub const CLUSTER: &str = "orders";

@@ -17,8 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gr_sim::{Cluster, SimError};
-use grkeeper::model::{Endpoint, EndpointOverrides};
-use grkeeper::model::{InstanceStatus, Observed, RdsInstance};
+use grkeeper::model::{Endpoint, EndpointOverrides, InstanceStatus, Observed, RdsInstance};
 use grkeeper::observe::rds::Described;
 use grkeeper::observe::{ClusterInventory, RdsControl, RdsError};
 use mysql_async::prelude::Queryable;

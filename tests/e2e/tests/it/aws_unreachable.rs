@@ -5,8 +5,10 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use grkeeper::alert::{AlertMessage, Notifier, SnsNotifier};
+use grkeeper::adapters::aws::sns::SnsNotifier;
 use grkeeper::journal::{DynamoJournal, LeaseStore};
+use grkeeper::ports::notifier::Notifier;
+use grkeeper::report::AlertMessage;
 use grkeeper::topology::{EventBridgeBus, TopologyBus};
 use grkeeper_e2e::harness::closed_endpoint;
 use grkeeper_e2e::moto::Moto;

@@ -5,8 +5,10 @@
 use std::time::Duration;
 
 use gr_sim::{GtidSet, Timing};
-use grkeeper::alert::{AlertMessage, Notifier, SnsNotifier};
+use grkeeper::adapters::aws::sns::SnsNotifier;
 use grkeeper::observe::{AwsRds, RdsControl, RdsError};
+use grkeeper::ports::notifier::Notifier;
+use grkeeper::report::AlertMessage;
 use grkeeper_e2e::bridge::Failure;
 use grkeeper_e2e::harness::{Harness, MEMBERS};
 

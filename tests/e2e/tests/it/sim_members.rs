@@ -9,8 +9,7 @@ use std::time::Duration;
 use gr_sim::{Cluster, SimConfig};
 use grkeeper::act::{Context, Verification};
 use grkeeper::config::Tls;
-use grkeeper::model::Instance;
-use grkeeper::model::{Endpoint, EndpointOverrides};
+use grkeeper::model::{Endpoint, EndpointOverrides, Instance};
 use grkeeper::observe::{
     ClusterInventory, ConnectSettings, Credentials, MysqlMembers, observe_cluster,
 };

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use grkeeper::alert::AlertMessage;
 use grkeeper::keeper::ClusterReport;
 use grkeeper::model::EndpointOverrides;
+use grkeeper::report::AlertMessage;
 use grkeeper::topology::TopologyEvent;
 use grkeeper_cli::render::{self, WIDTH, indent, wrap};
 

@@ -8,11 +8,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use gr_sim::{Cluster, SimConfig, Timing, Truth};
-use grkeeper::alert::{AlertMessage, MemoryNotifier};
 use grkeeper::config::Config;
 use grkeeper::journal::MemoryJournal;
 use grkeeper::keeper::{ClusterOutcome, ClusterReport, Keeper};
 use grkeeper::observe::{ConnectSettings, Credentials, MysqlMembers};
+use grkeeper::ports::notifier::MemoryNotifier;
+use grkeeper::report::AlertMessage;
 use grkeeper::topology::{MemoryBus, TopologyEvent};
 use grkeeper_cli::{Failure, operator, scope};
 

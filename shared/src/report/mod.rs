@@ -1,34 +1,29 @@
-//! Alerts a person can act on: one incident per problem (opened -> updated -> resolved), a
-//! message only on a transition, and the [`Notifier`] that delivers it (SNS, stdout, memory).
+//! What a tick tells people and other automation, decided and written without I/O: one incident
+//! per problem (opened -> updated -> resolved) and a message only on a transition.
 //!
-//! The pure parts decide and write: [`reconcile`] turns the previous incidents and a plan into
-//! transitions, [`alert_message`] turns a transition into a subject, attributes and a body with
-//! the evidence. The notifiers only deliver.
+//! [`reconcile`] turns the previous incidents and a plan into transitions, [`alert_message`]
+//! turns a transition into a subject, attributes and a body with the evidence, and
+//! [`runbook`] says what to do about each finding. Delivering is a port's job
+//! ([`Notifier`](crate::ports::notifier::Notifier)); the journal keeps the [`Incident`]s.
 
 mod evidence;
 #[cfg(test)]
 pub(crate) mod fixtures;
 mod incident;
-mod memory;
 mod message;
 pub mod runbook;
-mod sns;
 
 use std::collections::BTreeSet;
-use std::future::Future;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::plan::{FindingKind, Guard, Severity};
-use crate::ports::aws::AwsError;
 use crate::snapshot::ActionKind;
 
 pub use evidence::ViewMatrix;
 pub use incident::reconcile;
-pub use memory::MemoryNotifier;
 pub use message::{AlertMessage, alert_message};
-pub use sns::SnsNotifier;
 
 /// One problem, from the tick that first saw it until the tick that no longer does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,39 +102,6 @@ pub enum Why {
     },
     /// An action for it was refused for a reason not told before.
     NewRefusal(RefusalKey),
-}
-
-/// Delivers alert messages.
-pub trait Notifier: Send + Sync {
-    /// Publishes one message.
-    fn publish(
-        &self,
-        message: &AlertMessage,
-    ) -> impl Future<Output = Result<(), AlertError>> + Send;
-}
-
-/// Why an alert could not be delivered.
-#[derive(Debug, thiserror::Error)]
-pub enum AlertError {
-    /// The SNS call failed.
-    #[error("publishing the alert failed: {0}")]
-    Aws(#[from] AwsError),
-}
-
-impl AlertError {
-    /// Stable name for logs and metric dimensions.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            AlertError::Aws(error) => error.kind(),
-        }
-    }
-
-    /// Whether publishing again later may succeed.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            AlertError::Aws(error) => error.is_retryable(),
-        }
-    }
 }
 
 /// The snake_case name serde gives a unit variant (`member_offline`, `critical`, `rejoin`):

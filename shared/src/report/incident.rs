@@ -162,8 +162,8 @@ fn incident_id(cluster: &str, (kind, instance): &Key, opened: DateTime<Utc>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alert::fixtures::{action, at, finding, plan, refusal};
     use crate::plan::Guard;
+    use crate::report::fixtures::{action, at, finding, plan, refusal};
     use crate::snapshot::ActionKind;
 
     fn changes(transitions: &[Transition]) -> Vec<(Change, FindingKind, Option<String>)> {

@@ -2,7 +2,8 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::{AlertError, AlertMessage, Notifier};
+use super::{AlertError, Notifier};
+use crate::report::AlertMessage;
 
 /// Keeps every published message, in order. Clones share the same record.
 #[derive(Debug, Clone, Default)]

@@ -219,11 +219,11 @@ fn clip(text: &str, max: usize) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alert::fixtures::{action, at, finding, plan, refusal};
-    use crate::alert::{Incident, RefusalKey, reconcile};
     use crate::fixtures::{ClusterBuilder, GROUP};
     use crate::model::ErrorLogEntry;
     use crate::plan::{FindingKind, Guard, Severity};
+    use crate::report::fixtures::{action, at, finding, plan, refusal};
+    use crate::report::{Incident, RefusalKey, reconcile};
     use crate::snapshot::ActionKind;
 
     fn healthy() -> Snapshot {

@@ -7,7 +7,8 @@ use tracing::instrument;
 
 use crate::ports::aws::AwsError;
 
-use super::{AlertError, AlertMessage, Notifier};
+use crate::ports::notifier::{AlertError, Notifier};
+use crate::report::AlertMessage;
 
 const PUBLISH: &str = "SNS.Publish";
 
