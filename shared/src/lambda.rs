@@ -14,6 +14,7 @@ use serde_json::Value;
 use tracing::{info, warn};
 
 use crate::adapters::aws;
+use crate::adapters::aws::eventbridge::EventBridgeBus;
 use crate::adapters::aws::sns::SnsNotifier;
 use crate::config::{Config, ConfigError};
 use crate::journal::DynamoJournal;
@@ -22,7 +23,6 @@ use crate::observe::{
     AwsRds, ConnectSettings, MysqlMembers, SecretError, SecretSource, SecretsManagerSource,
 };
 use crate::plan::FindingKind;
-use crate::topology::EventBridgeBus;
 use crate::trigger::{self, Trigger, TriggerError};
 
 /// The keeper over the real AWS and MySQL adapters.

@@ -34,5 +34,4 @@ pub mod plan;
 pub mod ports;
 pub mod report;
 pub mod snapshot;
-pub mod topology;
 pub mod trigger;

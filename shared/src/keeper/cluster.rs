@@ -21,8 +21,9 @@ use crate::model::Instance;
 use crate::observe::{ClusterInventory, MemberControl, MemberProbe, RdsControl, observe_cluster};
 use crate::plan::{self, Action, Plan};
 use crate::ports::notifier::{AlertError, Notifier};
+use crate::ports::topology_bus::TopologyBus;
+use crate::report::topology;
 use crate::snapshot::{ActionKind, FORMAT, History, Outcome, PastAction, Policy, Snapshot};
-use crate::topology::{self, TopologyBus};
 
 use super::{ActionReport, Clock, ClusterOutcome, ClusterReport, Keeper, TickOptions};
 

@@ -22,7 +22,7 @@ use crate::config::Config;
 use crate::journal::{Journal, LeaseStore};
 use crate::observe::{self, ClusterInventory, MemberControl, MemberProbe, RdsControl, RdsError};
 use crate::ports::notifier::Notifier;
-use crate::topology::TopologyBus;
+use crate::ports::topology_bus::TopologyBus;
 use crate::trigger::Trigger;
 
 pub use report::{ActionReport, AlertReport, ClusterOutcome, ClusterReport, TickSummary};

@@ -7,9 +7,10 @@ use crate::journal::{Alerting, Journal, LeaseStore};
 use crate::observe::{MemberControl, MemberProbe, RdsControl};
 use crate::plan::{Action, Plan};
 use crate::ports::notifier::Notifier;
+use crate::ports::topology_bus::TopologyBus;
+use crate::report::topology;
 use crate::report::{self, AlertMessage, Transition};
 use crate::snapshot::{Outcome, Snapshot};
-use crate::topology::{self, TopologyBus};
 
 use super::cluster::{Run, TickError, journal_outcome};
 use super::{AlertReport, Clock};

@@ -14,8 +14,8 @@ use crate::model::{Endpoint, Instance, MemberReport, Observed, ProbeError};
 use crate::observe::{ClusterInventory, MemoryMembers, MemoryRds, Procedure, ProcedureReply};
 use crate::plan::Action;
 use crate::ports::notifier::MemoryNotifier;
+use crate::ports::topology_bus::MemoryBus;
 use crate::snapshot::{ActionKind, Outcome};
-use crate::topology::MemoryBus;
 use crate::trigger::Trigger;
 
 type TestKeeper = Keeper<MemoryRds, MemoryMembers, MemoryJournal, MemoryNotifier, MemoryBus>;

@@ -4,3 +4,4 @@
 
 pub mod aws;
 pub mod notifier;
+pub mod topology_bus;

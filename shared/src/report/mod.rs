@@ -12,6 +12,7 @@ pub(crate) mod fixtures;
 mod incident;
 mod message;
 pub mod runbook;
+pub mod topology;
 
 use std::collections::BTreeSet;
 

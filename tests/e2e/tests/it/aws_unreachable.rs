@@ -5,11 +5,12 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use grkeeper::adapters::aws::eventbridge::EventBridgeBus;
 use grkeeper::adapters::aws::sns::SnsNotifier;
 use grkeeper::journal::{DynamoJournal, LeaseStore};
 use grkeeper::ports::notifier::Notifier;
+use grkeeper::ports::topology_bus::TopologyBus;
 use grkeeper::report::AlertMessage;
-use grkeeper::topology::{EventBridgeBus, TopologyBus};
 use grkeeper_e2e::harness::closed_endpoint;
 use grkeeper_e2e::moto::Moto;
 

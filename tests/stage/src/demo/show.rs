@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use grkeeper::keeper::ClusterReport;
 use grkeeper::model::EndpointOverrides;
 use grkeeper::report::AlertMessage;
-use grkeeper::topology::TopologyEvent;
+use grkeeper::report::topology::TopologyEvent;
 use grkeeper_cli::render::{self, WIDTH, indent, wrap};
 
 /// An act's title.

@@ -13,8 +13,9 @@ use grkeeper::journal::MemoryJournal;
 use grkeeper::keeper::{ClusterOutcome, ClusterReport, Keeper};
 use grkeeper::observe::{ConnectSettings, Credentials, MysqlMembers};
 use grkeeper::ports::notifier::MemoryNotifier;
+use grkeeper::ports::topology_bus::MemoryBus;
 use grkeeper::report::AlertMessage;
-use grkeeper::topology::{MemoryBus, TopologyEvent};
+use grkeeper::report::topology::TopologyEvent;
 use grkeeper_cli::{Failure, operator, scope};
 
 use super::clock::DemoClock;

@@ -3,24 +3,16 @@
 //! incident's transition each become one event with `source` `grkeeper` on an EventBridge bus.
 //!
 //! Building the events is pure ([`member_changes`], [`action_events`], [`incident_events`]);
-//! a [`TopologyBus`] only delivers them.
-
-mod eventbridge;
-mod memory;
+//! a [`TopologyBus`](crate::ports::topology_bus::TopologyBus) only delivers them.
 
 use std::collections::BTreeMap;
-use std::future::Future;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::plan::{Action, FindingKind, Guard, Plan, Severity};
-use crate::ports::aws::AwsError;
 use crate::report::{Change, Transition};
 use crate::snapshot::{ActionKind, Condition, Outcome, Snapshot};
-
-pub use eventbridge::EventBridgeBus;
-pub use memory::MemoryBus;
 
 /// The events' `source`.
 pub const SOURCE: &str = "grkeeper";
@@ -200,44 +192,6 @@ pub fn incident_events(cluster: &str, transitions: &[Transition]) -> Vec<Topolog
             })
         })
         .collect()
-}
-
-/// Delivers topology events.
-pub trait TopologyBus: Send + Sync {
-    /// Puts every event; any event not accepted is an error.
-    fn put(
-        &self,
-        events: &[TopologyEvent],
-    ) -> impl Future<Output = Result<(), TopologyError>> + Send;
-}
-
-/// Why topology events could not be delivered.
-#[derive(Debug, thiserror::Error)]
-pub enum TopologyError {
-    /// The call failed, or EventBridge refused some entries (the first refusal is given).
-    #[error("putting topology events failed: {0}")]
-    Aws(#[from] AwsError),
-    /// An event's detail could not be written as JSON.
-    #[error("topology event detail is not JSON: {0}")]
-    Detail(#[from] serde_json::Error),
-}
-
-impl TopologyError {
-    /// Stable name for logs and metric dimensions.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            TopologyError::Aws(error) => error.kind(),
-            TopologyError::Detail(_) => "topology_detail",
-        }
-    }
-
-    /// Whether putting the events again later may succeed.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            TopologyError::Aws(error) => error.is_retryable(),
-            TopologyError::Detail(_) => false,
-        }
-    }
 }
 
 #[cfg(test)]

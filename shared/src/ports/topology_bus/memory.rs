@@ -2,7 +2,8 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::{TopologyBus, TopologyError, TopologyEvent};
+use super::{TopologyBus, TopologyError};
+use crate::report::topology::TopologyEvent;
 
 /// Keeps every event put, in order. Clones share the same record.
 #[derive(Debug, Clone, Default)]

@@ -7,8 +7,8 @@ use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use tracing::instrument;
 
 use crate::ports::aws::AwsError;
-
-use super::{SOURCE, TopologyBus, TopologyError, TopologyEvent};
+use crate::ports::topology_bus::{TopologyBus, TopologyError};
+use crate::report::topology::{SOURCE, TopologyEvent};
 
 const PUT_EVENTS: &str = "EventBridge.PutEvents";
 /// `PutEvents` takes at most 10 entries.
