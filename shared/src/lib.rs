@@ -27,7 +27,6 @@ pub mod gtid;
 pub mod journal;
 pub mod keeper;
 pub mod lambda;
-pub mod metrics;
 pub mod model;
 pub mod observe;
 pub mod plan;

@@ -10,18 +10,19 @@
 //!
 //! Any journal error stops acting at once: without the journal, an action could be repeated.
 
+use std::io::Write as _;
 use std::time::{Duration, Instant};
 
 use tracing::{debug, error, info, warn};
 
 use crate::act::{self, Verdict, Verification};
 use crate::journal::{ActionId, Journal, JournalError, Lease, LeaseGrant, LeaseStore, lookback};
-use crate::metrics::TickMetrics;
 use crate::model::Instance;
 use crate::observe::{ClusterInventory, MemberControl, MemberProbe, RdsControl, observe_cluster};
 use crate::plan::{self, Action, Plan};
 use crate::ports::notifier::{AlertError, Notifier};
 use crate::ports::topology_bus::TopologyBus;
+use crate::report::metrics::TickMetrics;
 use crate::report::topology;
 use crate::snapshot::{ActionKind, FORMAT, History, Outcome, PastAction, Policy, Snapshot};
 
@@ -442,6 +443,10 @@ fn emit<R, M, J, N, B, C: Clock>(
     metrics: TickMetrics,
 ) {
     if options.emit_metrics {
-        metrics.emit(keeper.clock.now());
+        // To standard output, where Lambda sends it to CloudWatch Logs. One write of one line,
+        // so it is never interleaved with a log line; a closed stdout loses a datapoint, never
+        // the tick.
+        let line = format!("{}\n", metrics.to_emf(keeper.clock.now()));
+        let _ = std::io::stdout().lock().write_all(line.as_bytes());
     }
 }

@@ -11,6 +11,7 @@ mod evidence;
 pub(crate) mod fixtures;
 mod incident;
 mod message;
+pub mod metrics;
 pub mod runbook;
 pub mod topology;
 

@@ -5,10 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use grkeeper::config::Tls;
-use grkeeper::metrics::{
+use grkeeper::observe::ConnectSettings;
+use grkeeper::report::metrics::{
     ACTIONS, DIMENSION, FAULT_TOLERANCE, MEMBERS_ONLINE, NAMESPACE, REFUSALS, TICK_DURATION, TICKS,
 };
-use grkeeper::observe::ConnectSettings;
 use grkeeper_e2e::invoke::FUNCTION_TIMEOUT;
 use grkeeper_e2e::tools;
 use serde_json::{Value, json};

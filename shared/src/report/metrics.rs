@@ -1,8 +1,8 @@
 //! One tick's metrics as a CloudWatch embedded metric format (EMF) log line: CloudWatch Logs
 //! extracts them into namespace `grkeeper` with dimension `Cluster`, with no API call and no
 //! permission beyond writing logs. The alarms in `infra/template.yaml` use exactly these names.
+//! The keeper writes the line to standard output, where Lambda sends it to CloudWatch Logs.
 
-use std::io::Write as _;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -117,14 +117,6 @@ impl TickMetrics {
             root.insert(name.to_owned(), Value::from(value));
         }
         Value::Object(root).to_string()
-    }
-
-    /// Writes the EMF line to standard output, where Lambda sends it to CloudWatch Logs.
-    pub fn emit(&self, at: DateTime<Utc>) {
-        let line = format!("{}\n", self.to_emf(at));
-        // One write of one line, so it is never interleaved with a log line; a closed stdout
-        // loses a datapoint, never the tick.
-        let _ = std::io::stdout().lock().write_all(line.as_bytes());
     }
 }
 
