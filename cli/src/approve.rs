@@ -3,7 +3,7 @@
 //! command). The next tick that finds every bootstrap guard holding takes it; the approval
 //! lapses after `--for` (default 1h) so an old one cannot bootstrap a later, different outage.
 
-use grkeeper::journal::Journal;
+use grkeeper::ports::journal::Journal;
 use grkeeper::snapshot::{ActionKind, Approval};
 
 use crate::{Failure, environment, expiry, operator, scope};

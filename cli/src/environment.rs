@@ -2,7 +2,7 @@
 //! (`docs/configuration.md`): the keeper and the journal exactly as a Lambda cold start builds
 //! them (`grkeeper::lambda`), with their failures as exit codes, and log lines on request.
 
-use grkeeper::journal::DynamoJournal;
+use grkeeper::adapters::aws::dynamo::DynamoJournal;
 use grkeeper::keeper::KeeperError;
 use grkeeper::lambda::{self, InitError, LambdaKeeper};
 

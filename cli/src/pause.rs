@@ -2,7 +2,7 @@
 //! maintenance. Until the pause expires (or `grkeeper resume`), every tick still observes,
 //! journals and alerts, but refuses every action on the cluster (or the instance), saying why.
 
-use grkeeper::journal::Journal;
+use grkeeper::ports::journal::Journal;
 use grkeeper::snapshot::Pause;
 
 use crate::{Failure, environment, expiry, operator, scope};

@@ -14,10 +14,10 @@ use serde_json::Value;
 use tracing::{info, warn};
 
 use crate::adapters::aws;
+use crate::adapters::aws::dynamo::DynamoJournal;
 use crate::adapters::aws::eventbridge::EventBridgeBus;
 use crate::adapters::aws::sns::SnsNotifier;
 use crate::config::{Config, ConfigError};
-use crate::journal::DynamoJournal;
 use crate::keeper::{Keeper, KeeperError, SystemClock, TickOptions, TickSummary};
 use crate::observe::{
     AwsRds, ConnectSettings, MysqlMembers, SecretError, SecretSource, SecretsManagerSource,

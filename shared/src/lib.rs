@@ -24,7 +24,6 @@ pub mod config;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 pub mod gtid;
-pub mod journal;
 pub mod keeper;
 pub mod lambda;
 pub mod model;

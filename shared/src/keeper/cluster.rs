@@ -16,10 +16,12 @@ use std::time::{Duration, Instant};
 use tracing::{debug, error, info, warn};
 
 use crate::act::{self, Verdict, Verification};
-use crate::journal::{ActionId, Journal, JournalError, Lease, LeaseGrant, LeaseStore, lookback};
 use crate::model::Instance;
 use crate::observe::{ClusterInventory, MemberControl, MemberProbe, RdsControl, observe_cluster};
 use crate::plan::{self, Action, Plan};
+use crate::ports::journal::{
+    ActionId, Journal, JournalError, Lease, LeaseGrant, LeaseStore, lookback,
+};
 use crate::ports::notifier::{AlertError, Notifier};
 use crate::ports::topology_bus::TopologyBus;
 use crate::report::metrics::TickMetrics;

@@ -19,8 +19,8 @@ use futures_util::future::join_all;
 use tracing::{info, instrument};
 
 use crate::config::Config;
-use crate::journal::{Journal, LeaseStore};
 use crate::observe::{self, ClusterInventory, MemberControl, MemberProbe, RdsControl, RdsError};
+use crate::ports::journal::{Journal, LeaseStore};
 use crate::ports::notifier::Notifier;
 use crate::ports::topology_bus::TopologyBus;
 use crate::trigger::Trigger;

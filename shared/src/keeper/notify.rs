@@ -3,13 +3,12 @@
 
 use tracing::warn;
 
-use crate::journal::{Alerting, Journal, LeaseStore};
 use crate::observe::{MemberControl, MemberProbe, RdsControl};
 use crate::plan::{Action, Plan};
+use crate::ports::journal::{Alerting, Journal, LeaseStore};
 use crate::ports::notifier::Notifier;
 use crate::ports::topology_bus::TopologyBus;
-use crate::report::topology;
-use crate::report::{self, AlertMessage, Transition};
+use crate::report::{self, AlertMessage, Transition, topology};
 use crate::snapshot::{Outcome, Snapshot};
 
 use super::cluster::{Run, TickError, journal_outcome};

@@ -9,10 +9,10 @@ use chrono::{DateTime, Utc};
 
 use super::*;
 use crate::fixtures::ClusterBuilder;
-use crate::journal::{Journal, MemoryJournal};
 use crate::model::{Endpoint, Instance, MemberReport, Observed, ProbeError};
 use crate::observe::{ClusterInventory, MemoryMembers, MemoryRds, Procedure, ProcedureReply};
 use crate::plan::Action;
+use crate::ports::journal::{Journal, MemoryJournal};
 use crate::ports::notifier::MemoryNotifier;
 use crate::ports::topology_bus::MemoryBus;
 use crate::snapshot::{ActionKind, Outcome};
@@ -198,7 +198,7 @@ async fn a_pending_action_left_by_a_dead_tick_is_verified_not_repeated() {
         .await
         .unwrap()
     {
-        crate::journal::LeaseGrant::Acquired(lease) => lease,
+        crate::ports::journal::LeaseGrant::Acquired(lease) => lease,
         held => panic!("{held:?}"),
     };
     let action = Action {

@@ -3,5 +3,6 @@
 //! implementations are in `adapters`.
 
 pub mod aws;
+pub mod journal;
 pub mod notifier;
 pub mod topology_bus;

@@ -1,6 +1,7 @@
 //! How grkeeper talks to AWS: the timeouts and retries every SDK client uses, the one
 //! `SdkConfig` a cold start builds them from, and SDK failures turned into an [`AwsError`].
 
+pub mod dynamo;
 pub mod eventbridge;
 pub mod sns;
 

@@ -5,9 +5,10 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use grkeeper::adapters::aws::dynamo::DynamoJournal;
 use grkeeper::adapters::aws::eventbridge::EventBridgeBus;
 use grkeeper::adapters::aws::sns::SnsNotifier;
-use grkeeper::journal::{DynamoJournal, LeaseStore};
+use grkeeper::ports::journal::LeaseStore;
 use grkeeper::ports::notifier::Notifier;
 use grkeeper::ports::topology_bus::TopologyBus;
 use grkeeper::report::AlertMessage;

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use gr_sim::{Cluster, SimConfig, Timing, Truth};
 use grkeeper::config::Config;
-use grkeeper::journal::MemoryJournal;
 use grkeeper::keeper::{ClusterOutcome, ClusterReport, Keeper};
 use grkeeper::observe::{ConnectSettings, Credentials, MysqlMembers};
+use grkeeper::ports::journal::MemoryJournal;
 use grkeeper::ports::notifier::MemoryNotifier;
 use grkeeper::ports::topology_bus::MemoryBus;
 use grkeeper::report::AlertMessage;

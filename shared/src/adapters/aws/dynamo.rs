@@ -1,6 +1,8 @@
 //! The journal on DynamoDB (`GRKEEPER_TABLE`): conditional writes give the lease its
 //! exclusivity, and every fenced write is a transaction whose first step checks the lease epoch.
-//! The rules themselves live in `items`, shared with the memory journal.
+//! The rules themselves live in `ports::journal::items`, shared with the memory journal.
+
+mod codec;
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -15,16 +17,16 @@ use tracing::instrument;
 
 use crate::plan::Action;
 use crate::ports::aws::AwsError;
-use crate::snapshot::{Approval, Condition, History, Outcome, Pause};
-
-use super::codec::{PK, SK, decode, encode, to_attribute};
-use super::items::{
+use crate::ports::journal::items::{
     self, ConditionsItem, FENCE_CONDITION, FIRST_TAKE_CONDITION, IncidentsItem, Item, LeaseItem,
     TAKE_OVER_CONDITION, action_key, epoch_secs, partition, pause_key, secs_after,
 };
-use super::{
+use crate::ports::journal::{
     ActionId, Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore, journal_time,
 };
+use crate::snapshot::{Approval, Condition, History, Outcome, Pause};
+
+use codec::{PK, SK, decode, encode, to_attribute};
 
 /// Reads and conditional puts one acquisition may try before it reports the lease held.
 const TAKE_ATTEMPTS: usize = 3;

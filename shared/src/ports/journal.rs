@@ -1,17 +1,17 @@
 //! The cluster's memory between ticks: a lease that makes one tick the only actor, the action
 //! journal (intent before acting, outcome after), condition labels, open incidents, pauses and
-//! approvals. Layout of the DynamoDB items: `docs/journal.md`.
+//! approvals: [`LeaseStore`] and [`Journal`], with [`MemoryJournal`] beside them and the
+//! [`contract`] every implementation must meet (the DynamoDB one is in `adapters::aws::dynamo`;
+//! both keep the same [`items`]). Layout of the DynamoDB items: `docs/journal.md`.
 //!
 //! Every write a tick makes is fenced by its lease's epoch: a tick that lost its lease (it ran
 //! past the expiry and another took over) cannot write, so it cannot record an action it must
 //! not take. A retried or duplicated invocation reads the journal, finds any action left
 //! `pending` and resumes (verifies) it instead of repeating it.
 
-mod codec;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod contract;
-mod dynamo;
-mod items;
+pub(crate) mod items;
 mod memory;
 
 use std::collections::BTreeMap;
@@ -29,7 +29,6 @@ use crate::snapshot::{
     ActionKind, Approval, Condition, History, Outcome, PastAction, Pause, Policy,
 };
 
-pub use dynamo::DynamoJournal;
 pub use memory::MemoryJournal;
 
 /// The right to act on one cluster, until `expires`.
@@ -273,7 +272,7 @@ pub fn lookback(policy: &Policy) -> Duration {
 
 /// The journal's time resolution: milliseconds, so an action's `at` reads back exactly as
 /// recorded and its [`ActionId`] can be derived again.
-fn journal_time(at: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn journal_time(at: DateTime<Utc>) -> DateTime<Utc> {
     at.trunc_subsecs(3)
 }
 

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{Map, Number, Value};
 
-use super::JournalError;
-use super::items::{Item, partition};
+use crate::ports::journal::JournalError;
+use crate::ports::journal::items::{Item, partition};
 
 /// The table's keys.
 pub(crate) const PK: &str = "pk";
@@ -115,7 +115,7 @@ fn number(text: &str) -> Result<Number, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::items::{LEASE, LeaseItem};
+    use crate::ports::journal::items::{LEASE, LeaseItem};
 
     #[test]
     fn an_item_reads_back_as_written() {
