@@ -16,13 +16,14 @@ use tracing::{info, warn};
 use crate::adapters::aws;
 use crate::adapters::aws::dynamo::DynamoJournal;
 use crate::adapters::aws::eventbridge::EventBridgeBus;
+use crate::adapters::aws::rds::AwsRds;
+use crate::adapters::aws::secrets_manager::SecretsManagerSource;
 use crate::adapters::aws::sns::SnsNotifier;
+use crate::adapters::mysql::{ConnectSettings, MysqlMembers};
 use crate::config::{Config, ConfigError};
 use crate::keeper::{Keeper, KeeperError, SystemClock, TickOptions, TickSummary};
-use crate::observe::{
-    AwsRds, ConnectSettings, MysqlMembers, SecretError, SecretSource, SecretsManagerSource,
-};
 use crate::plan::FindingKind;
+use crate::ports::secrets::{SecretError, SecretSource};
 use crate::trigger::{self, Trigger, TriggerError};
 
 /// The keeper over the real AWS and MySQL adapters.
@@ -106,7 +107,7 @@ impl Deps {
         let credentials = secrets.credentials().await?;
         let keeper = Keeper {
             rds: AwsRds::new(aws_sdk_rds::Client::new(sdk)),
-            members: MysqlMembers::new(ConnectSettings::from_config(&config), credentials),
+            members: MysqlMembers::new(connect_settings(&config), credentials),
             journal: journal(sdk, &config),
             notifier: SnsNotifier::new(aws_sdk_sns::Client::new(sdk), config.topic_arn.clone()),
             bus: EventBridgeBus::new(
@@ -138,6 +139,15 @@ pub async fn keeper_from_env() -> Result<LambdaKeeper, InitError> {
 pub async fn journal_from_env() -> Result<DynamoJournal, InitError> {
     let config = Config::from_env()?;
     Ok(journal(&aws::sdk_config().await, &config))
+}
+
+/// The MySQL adapter's settings from the configuration.
+pub fn connect_settings(config: &Config) -> ConnectSettings {
+    ConnectSettings {
+        connect_timeout: config.connect_timeout,
+        query_timeout: config.query_timeout,
+        tls: config.tls.clone(),
+    }
 }
 
 fn journal(sdk: &SdkConfig, config: &Config) -> DynamoJournal {

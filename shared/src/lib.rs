@@ -27,7 +27,6 @@ pub mod gtid;
 pub mod keeper;
 pub mod lambda;
 pub mod model;
-pub mod observe;
 pub mod plan;
 pub mod ports;
 pub mod report;

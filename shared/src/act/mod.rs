@@ -14,9 +14,12 @@ use serde::{Deserialize, Serialize};
 use tracing::{info, instrument, warn};
 
 use crate::model::{EndpointOverrides, ErrorLogEntry, Instance, MemberState};
-use crate::observe::{CallError, MemberControl, MemberProbe, Procedure, RdsControl, RdsError};
 use crate::plan::Action;
 use crate::ports::aws::FailureClass;
+use crate::ports::member_control::{CallError, MemberControl, Procedure};
+use crate::ports::member_probe::MemberProbe;
+use crate::ports::rds::{RdsControl, RdsError};
+use crate::ports::reboot::RdsReboot;
 use crate::snapshot::ActionKind;
 
 use verify::Check;
@@ -124,7 +127,7 @@ impl ActionResult {
 pub async fn act<M, R>(action: &Action, context: &Context<'_, M, R>) -> ActionResult
 where
     M: MemberProbe + MemberControl,
-    R: RdsControl,
+    R: RdsControl + RdsReboot,
 {
     run(action, context, false).await
 }
@@ -135,7 +138,7 @@ where
 pub async fn resume<M, R>(action: &Action, context: &Context<'_, M, R>) -> ActionResult
 where
     M: MemberProbe + MemberControl,
-    R: RdsControl,
+    R: RdsControl + RdsReboot,
 {
     run(action, context, true).await
 }
@@ -143,7 +146,7 @@ where
 async fn run<M, R>(action: &Action, context: &Context<'_, M, R>, resumed: bool) -> ActionResult
 where
     M: MemberProbe + MemberControl,
-    R: RdsControl,
+    R: RdsControl + RdsReboot,
 {
     let started = Instant::now();
     let check = match target(action, context) {
@@ -177,7 +180,7 @@ fn target<'c, M, R>(
 ) -> Result<Check<'c, M, R>, String>
 where
     M: MemberProbe + MemberControl,
-    R: RdsControl,
+    R: RdsControl + RdsReboot,
 {
     let Some(instance) = context.observed.iter().find(|i| i.id == action.instance) else {
         return Err(format!(
@@ -197,7 +200,7 @@ where
 async fn call<M, R>(action: &Action, check: &Check<'_, M, R>, procedure: Procedure) -> ActionResult
 where
     M: MemberProbe + MemberControl,
-    R: RdsControl,
+    R: RdsControl + RdsReboot,
 {
     let mut result = ActionResult::new(action, Verdict::Unverified, String::new());
     let stop_first =
@@ -228,7 +231,7 @@ async fn send<M, R>(
 ) -> bool
 where
     M: MemberProbe + MemberControl,
-    R: RdsControl,
+    R: RdsControl + RdsReboot,
 {
     match check.members().call(check.endpoint(), procedure).await {
         Ok(reply) => {
@@ -266,7 +269,7 @@ where
 async fn reboot<M, R>(action: &Action, check: &Check<'_, M, R>) -> ActionResult
 where
     M: MemberProbe + MemberControl,
-    R: RdsControl,
+    R: RdsControl + RdsReboot,
 {
     let mut result = ActionResult::new(action, Verdict::Unverified, String::new());
     if let Err(e) = check.rds().reboot(&action.instance).await {

@@ -9,7 +9,9 @@ use crate::model::{
     Endpoint, ErrorLogEntry, InstanceStatus, MemberReport, Observed, ProbeError, RdsInstance,
     ViewMember,
 };
-use crate::observe::{MemoryMembers, MemoryRds, ProcedureReply};
+use crate::ports::member_control::ProcedureReply;
+use crate::ports::member_probe::MemoryMembers;
+use crate::ports::rds::MemoryRds;
 
 const IDS: [&str; 3] = ["db1", "db2", "db3"];
 

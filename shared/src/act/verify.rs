@@ -14,7 +14,9 @@ use futures_util::future::join_all;
 
 use super::{ActionResult, Context, Verdict};
 use crate::model::{Endpoint, Instance, MemberReport, MemberState, ProbeError};
-use crate::observe::{MemberControl, MemberProbe, RdsControl};
+use crate::ports::member_control::MemberControl;
+use crate::ports::member_probe::MemberProbe;
+use crate::ports::rds::RdsControl;
 use crate::snapshot::ActionKind;
 
 /// What one observation says about the action.

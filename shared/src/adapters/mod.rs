@@ -2,3 +2,4 @@
 //! per service ([`aws`]), and the members' MySQL servers.
 
 pub mod aws;
+pub mod mysql;

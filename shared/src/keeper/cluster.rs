@@ -16,13 +16,17 @@ use std::time::{Duration, Instant};
 use tracing::{debug, error, info, warn};
 
 use crate::act::{self, Verdict, Verification};
+use crate::keeper::observe::observe_cluster;
 use crate::model::Instance;
-use crate::observe::{ClusterInventory, MemberControl, MemberProbe, RdsControl, observe_cluster};
 use crate::plan::{self, Action, Plan};
 use crate::ports::journal::{
     ActionId, Journal, JournalError, Lease, LeaseGrant, LeaseStore, lookback,
 };
+use crate::ports::member_control::MemberControl;
+use crate::ports::member_probe::MemberProbe;
 use crate::ports::notifier::{AlertError, Notifier};
+use crate::ports::rds::{ClusterInventory, RdsControl};
+use crate::ports::reboot::RdsReboot;
 use crate::ports::topology_bus::TopologyBus;
 use crate::report::metrics::TickMetrics;
 use crate::report::topology;
@@ -40,7 +44,7 @@ pub(super) async fn tick<R, M, J, N, B, C>(
     options: &TickOptions,
 ) -> ClusterReport
 where
-    R: RdsControl,
+    R: RdsControl + RdsReboot,
     M: MemberProbe + MemberControl,
     J: LeaseStore + Journal,
     N: Notifier,
@@ -182,7 +186,7 @@ pub(super) struct Run<'k, R, M, J, N, B, C> {
 
 impl<R, M, J, N, B, C> Run<'_, R, M, J, N, B, C>
 where
-    R: RdsControl,
+    R: RdsControl + RdsReboot,
     M: MemberProbe + MemberControl,
     J: LeaseStore + Journal,
     N: Notifier,

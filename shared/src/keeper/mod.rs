@@ -10,6 +10,7 @@
 
 mod cluster;
 mod notify;
+pub mod observe;
 mod report;
 
 use std::time::Instant;
@@ -19,9 +20,12 @@ use futures_util::future::join_all;
 use tracing::{info, instrument};
 
 use crate::config::Config;
-use crate::observe::{self, ClusterInventory, MemberControl, MemberProbe, RdsControl, RdsError};
 use crate::ports::journal::{Journal, LeaseStore};
+use crate::ports::member_control::MemberControl;
+use crate::ports::member_probe::MemberProbe;
 use crate::ports::notifier::Notifier;
+use crate::ports::rds::{ClusterInventory, RdsControl, RdsError};
+use crate::ports::reboot::RdsReboot;
 use crate::ports::topology_bus::TopologyBus;
 use crate::trigger::Trigger;
 
@@ -107,7 +111,7 @@ impl KeeperError {
 
 impl<R, M, J, N, B, C> Keeper<R, M, J, N, B, C>
 where
-    R: RdsControl,
+    R: RdsControl + RdsReboot,
     M: MemberProbe + MemberControl,
     J: LeaseStore + Journal,
     N: Notifier,

@@ -3,9 +3,14 @@
 
 use tracing::warn;
 
-use crate::observe::{MemberControl, MemberProbe, RdsControl};
+use crate::ports::rds::RdsControl;
+use crate::ports::reboot::RdsReboot;
+
+use crate::ports::member_probe::MemberProbe;
+
 use crate::plan::{Action, Plan};
 use crate::ports::journal::{Alerting, Journal, LeaseStore};
+use crate::ports::member_control::MemberControl;
 use crate::ports::notifier::Notifier;
 use crate::ports::topology_bus::TopologyBus;
 use crate::report::{self, AlertMessage, Transition, topology};
@@ -21,7 +26,7 @@ const UNDELIVERED_BODY_MAX: usize = 16 * 1024;
 
 impl<R, M, J, N, B, C> Run<'_, R, M, J, N, B, C>
 where
-    R: RdsControl,
+    R: RdsControl + RdsReboot,
     M: MemberProbe + MemberControl,
     J: LeaseStore + Journal,
     N: Notifier,

@@ -4,5 +4,10 @@
 
 pub mod aws;
 pub mod journal;
+pub mod member_control;
+pub mod member_probe;
 pub mod notifier;
+pub mod rds;
+pub mod reboot;
+pub mod secrets;
 pub mod topology_bus;

@@ -1,10 +1,10 @@
 //! grkeeper wired to the simulator (`gr-sim`): the pieces the demo and the
 //! end-to-end tests both need to run the real adapters against a simulated cluster.
 //!
-//! - [`SimRds`]: an [`RdsControl`] over the simulator's RDS control plane (statuses,
-//!   `RebootDBInstance` restarting the member);
+//! - [`SimRds`]: an [`RdsControl`] and [`RdsReboot`] over the simulator's RDS control plane
+//!   (statuses, `RebootDBInstance` restarting the member);
 //! - [`endpoint_overrides`]: each instance's SQL traffic to its member's loopback port, so
-//!   [`MysqlMembers`](grkeeper::observe::MysqlMembers) reaches it over TCP
+//!   [`MysqlMembers`](grkeeper::adapters::mysql::MysqlMembers) reaches it over TCP
 //!   ([`endpoint_overrides_env`]: the same as `GRKEEPER_ENDPOINT_OVERRIDES` for a process);
 //! - [`run_statement`]: one statement on a member as a person types it (the demo's SQL, the
 //!   tests' setup and faults), bounded in time.
@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use gr_sim::{Cluster, SimError};
 use grkeeper::model::{Endpoint, EndpointOverrides, InstanceStatus, Observed, RdsInstance};
-use grkeeper::observe::rds::Described;
-use grkeeper::observe::{ClusterInventory, RdsControl, RdsError};
+use grkeeper::ports::rds::{ClusterInventory, Described, RdsControl, RdsError};
+use grkeeper::ports::reboot::RdsReboot;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts, Row};
 
@@ -78,7 +78,9 @@ impl RdsControl for SimRds {
             })
             .collect())
     }
+}
 
+impl RdsReboot for SimRds {
     async fn reboot(&self, id: &str) -> Result<(), RdsError> {
         self.sim.rds().reboot(id).map_err(|e| match e.code() {
             "DBInstanceNotFound" => RdsError::NotFound {

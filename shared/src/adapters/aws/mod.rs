@@ -3,6 +3,8 @@
 
 pub mod dynamo;
 pub mod eventbridge;
+pub mod rds;
+pub mod secrets_manager;
 pub mod sns;
 
 use std::error::Error as StdError;

@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use grkeeper::adapters::mysql::ConnectSettings;
 use grkeeper::config::Tls;
-use grkeeper::observe::ConnectSettings;
 use grkeeper::report::metrics::{
     ACTIONS, DIMENSION, FAULT_TOLERANCE, MEMBERS_ONLINE, NAMESPACE, REFUSALS, TICK_DURATION, TICKS,
 };

@@ -8,11 +8,12 @@ use std::time::Duration;
 
 use gr_sim::{Cluster, SimConfig};
 use grkeeper::act::{Context, Verification};
+use grkeeper::adapters::mysql::{ConnectSettings, MysqlMembers};
 use grkeeper::config::Tls;
+use grkeeper::keeper::observe::observe_cluster;
 use grkeeper::model::{Endpoint, EndpointOverrides, Instance};
-use grkeeper::observe::{
-    ClusterInventory, ConnectSettings, Credentials, MysqlMembers, observe_cluster,
-};
+use grkeeper::ports::rds::ClusterInventory;
+use grkeeper::ports::secrets::Credentials;
 use grkeeper_demo::sim::{SimRds, endpoint_overrides};
 
 /// How long a test waits for a verification (the fast simulator settles in well under a second).

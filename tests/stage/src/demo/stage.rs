@@ -8,11 +8,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use gr_sim::{Cluster, SimConfig, Timing, Truth};
+use grkeeper::adapters::mysql::MysqlMembers;
 use grkeeper::config::Config;
 use grkeeper::keeper::{ClusterOutcome, ClusterReport, Keeper};
-use grkeeper::observe::{ConnectSettings, Credentials, MysqlMembers};
 use grkeeper::ports::journal::MemoryJournal;
 use grkeeper::ports::notifier::MemoryNotifier;
+use grkeeper::ports::secrets::Credentials;
 use grkeeper::ports::topology_bus::MemoryBus;
 use grkeeper::report::AlertMessage;
 use grkeeper::report::topology::TopologyEvent;
@@ -75,7 +76,7 @@ impl Stage {
         })?;
         config.endpoint_overrides = endpoint_overrides(&sim);
         let members = MysqlMembers::new(
-            ConnectSettings::from_config(&config),
+            grkeeper::lambda::connect_settings(&config),
             Credentials::new(sim.user(), sim.password()),
         );
         let keeper = Keeper {

@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::members::{CallError, MemberControl, MemberProbe, Procedure, ProcedureReply};
+use super::MemberProbe;
 use crate::model::{Endpoint, MemberReport, ProbeError};
+use crate::ports::member_control::{CallError, MemberControl, Procedure, ProcedureReply};
 
 type Reading = Result<MemberReport, ProbeError>;
 type CallHook = Arc<

@@ -7,6 +7,8 @@ use crate::model::{
     Endpoint, EndpointOverrides, InstanceStatus, MemberReport, MemberState, RdsInstance, ViewMember,
 };
 use crate::ports::aws::AwsError;
+use crate::ports::member_probe::MemoryMembers;
+use crate::ports::rds::MemoryRds;
 
 fn rds_instance(host: &str, cluster: &str) -> RdsInstance {
     RdsInstance {

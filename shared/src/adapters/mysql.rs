@@ -1,4 +1,5 @@
-//! [`MemberProbe`] and [`MemberControl`] over mysql_async (text protocol only).
+//! [`MemberProbe`] and [`MemberControl`] over mysql_async (text protocol only); the probe's
+//! statements and the parsing of their rows are in [`queries`].
 //!
 //! mysql_async has no connect timeout of its own: every connect, ping and query is wrapped in
 //! `tokio::time::timeout`, so a blackholed member costs at most the connect timeout, and a whole
@@ -6,6 +7,8 @@
 //! every statement slowly, just within the query timeout, cannot stretch a tick. Connections
 //! are kept per endpoint while a Lambda stays warm; a kept one is pinged before reuse and, when
 //! broken, replaced once by a fresh connection (never after a statement was sent).
+
+mod queries;
 
 use std::collections::HashMap;
 use std::io::ErrorKind;
@@ -17,11 +20,13 @@ use mysql_async::{Conn, IoError, OptsBuilder, SslOpts, Value};
 use tokio::time::timeout;
 use tracing::{debug, instrument, warn};
 
-use super::Credentials;
-use super::members::{CallError, MemberControl, MemberProbe, Procedure, ProcedureReply};
-use super::queries::{self, Row, Statement};
-use crate::config::{Config, Tls};
+use crate::ports::member_control::{CallError, MemberControl, Procedure, ProcedureReply};
+use crate::ports::member_probe::MemberProbe;
+use crate::ports::secrets::Credentials;
+
+use crate::config::Tls;
 use crate::model::{Endpoint, LastGrCall, MemberReport, ProbeError};
+use queries::{Row, Statement};
 
 /// MySQL 8.0's unknown-system-variable error: the Group Replication plugin is not loaded.
 const ER_UNKNOWN_SYSTEM_VARIABLE: u16 = 1193;
@@ -45,15 +50,6 @@ pub struct ConnectSettings {
 }
 
 impl ConnectSettings {
-    /// The settings `config` carries.
-    pub fn from_config(config: &Config) -> Self {
-        ConnectSettings {
-            connect_timeout: config.connect_timeout,
-            query_timeout: config.query_timeout,
-            tls: config.tls.clone(),
-        }
-    }
-
     /// The bound of one whole probe of one member: the connection (or the ping of a kept one),
     /// then every statement. Past it the probe is a [`ProbeError::Timeout`] during `probe`.
     pub fn probe_deadline(&self) -> Duration {

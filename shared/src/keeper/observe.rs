@@ -6,29 +6,13 @@
 //! truth when RDS's status lags. An instance without an address (RDS reports no endpoint and no
 //! override is set) is recorded as not probed.
 
-mod members;
-mod members_memory;
-mod mysql;
-mod queries;
-pub mod rds;
-mod secrets;
-
 use futures_util::future::join_all;
 use tracing::instrument;
 
 use crate::config::Inventory;
 use crate::model::{EndpointOverrides, Instance, Observed, ProbeError};
-
-pub use members::{
-    CALL_START_BOOTSTRAP, CALL_START_JOIN, CALL_STOP, CallError, MemberControl, MemberProbe,
-    Procedure, ProcedureReply,
-};
-pub use members_memory::MemoryMembers;
-pub use mysql::{ConnectSettings, MysqlMembers};
-pub use rds::{AwsRds, ClusterInventory, MemoryRds, RdsControl, RdsError};
-pub use secrets::{
-    Credentials, Password, SecretError, SecretSource, SecretsManagerSource, StaticSecret,
-};
+use crate::ports::member_probe::MemberProbe;
+use crate::ports::rds::{ClusterInventory, RdsControl, RdsError};
 
 /// The clusters to keep: the explicit list, or the tagged instances (only the clusters named in
 /// `GRKEEPER_CLUSTERS`, when set; a named cluster without instances is listed empty, so a typo

@@ -1,13 +1,15 @@
-//! [`RdsControl`] over aws-sdk-rds: `DescribeDBInstances` (paginated) and `RebootDBInstance`.
+//! [`RdsControl`] and [`RdsReboot`] over aws-sdk-rds: `DescribeDBInstances` (paginated) and
+//! `RebootDBInstance`.
 
 use std::collections::BTreeMap;
 
 use aws_sdk_rds::types::{DbInstance, Filter};
 use tracing::instrument;
 
-use super::{ClusterInventory, Described, RdsControl, RdsError, group, not_found};
 use crate::model::{InstanceStatus, Observed, RdsInstance};
 use crate::ports::aws::AwsError;
+use crate::ports::rds::{ClusterInventory, Described, RdsControl, RdsError, group, not_found};
+use crate::ports::reboot::RdsReboot;
 
 /// RDS through the AWS SDK.
 #[derive(Debug, Clone)]
@@ -79,7 +81,9 @@ impl RdsControl for AwsRds {
             })
             .collect())
     }
+}
 
+impl RdsReboot for AwsRds {
     #[instrument(skip(self))]
     async fn reboot(&self, id: &str) -> Result<(), RdsError> {
         self.client

@@ -1,14 +1,15 @@
-//! The data-plane adapters: [`MemberProbe`] reads what one member's MySQL server reports,
-//! [`MemberControl`] calls the RDS Group Replication procedures on it. Both speak domain types;
-//! the MySQL implementation is [`MysqlMembers`](super::MysqlMembers), the in-memory one
-//! [`MemoryMembers`](super::MemoryMembers).
+//! Changing a member's Group Replication state: [`MemberControl`] calls the RDS Group
+//! Replication procedures on it, each one constant statement ([`Procedure`]). Reading a member
+//! is [`MemberProbe`](crate::ports::member_probe::MemberProbe); the in-memory implementation of
+//! both is [`MemoryMembers`](crate::ports::member_probe::MemoryMembers), the MySQL one is
+//! `adapters::mysql`.
 
 use std::fmt;
 use std::future::Future;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Endpoint, MemberReport, ProbeError};
+use crate::model::{Endpoint, ProbeError};
 
 /// `CALL mysql.rds_group_replication_start(0)`: join the group through the seeds.
 pub const CALL_START_JOIN: &str = "CALL mysql.rds_group_replication_start(0)";
@@ -75,16 +76,6 @@ impl CallError {
             CallError::NotSent(e) | CallError::Rejected(e) | CallError::Unanswered(e) => e,
         }
     }
-}
-
-/// Reads one member.
-pub trait MemberProbe: Send + Sync {
-    /// Everything the member reports about itself and its group. Fails only when the member
-    /// cannot be read at all or its identity or group view cannot be read.
-    fn probe(
-        &self,
-        endpoint: &Endpoint,
-    ) -> impl Future<Output = Result<MemberReport, ProbeError>> + Send;
 }
 
 /// Changes one member's Group Replication state.

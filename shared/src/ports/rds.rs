@@ -1,8 +1,8 @@
-//! The RDS control plane grkeeper uses: find the clusters' instances by tag, describe them, reboot
-//! one. [`RdsControl`] speaks domain types; [`AwsRds`] is the aws-sdk-rds implementation and
-//! [`MemoryRds`] an in-memory one for the demo and tests.
+//! Reading the RDS control plane: find the clusters' instances by tag, describe them
+//! ([`RdsControl`]). The write side, a reboot, is its own port
+//! ([`RdsReboot`](crate::ports::reboot::RdsReboot)). Both speak domain types; [`MemoryRds`] is an
+//! in-memory implementation of both for tests (the aws-sdk-rds one is `adapters::aws::rds`).
 
-mod aws;
 mod memory;
 
 use std::collections::BTreeMap;
@@ -11,7 +11,6 @@ use std::future::Future;
 use crate::model::{Observed, RdsInstance};
 use crate::ports::aws::{AwsError, FailureClass};
 
-pub use aws::AwsRds;
 pub use memory::MemoryRds;
 
 /// One cluster of the inventory: its name and its instances, in inventory order.
@@ -23,7 +22,7 @@ pub struct ClusterInventory {
     pub instances: Vec<String>,
 }
 
-/// Why an RDS API call failed.
+/// Why an RDS API call failed (either side).
 #[derive(Debug, thiserror::Error)]
 pub enum RdsError {
     /// The instance is in a state that does not allow the action (`InvalidDBInstanceState`:
@@ -70,7 +69,7 @@ impl RdsError {
 /// `DescribeDBInstances` for each requested id, in the order asked.
 pub type Described = Vec<(String, Observed<RdsInstance, String>)>;
 
-/// The RDS API calls grkeeper makes.
+/// The RDS API calls grkeeper reads with.
 pub trait RdsControl: Send + Sync {
     /// Every MySQL DB instance carrying `tag_key`, grouped into clusters by the tag's value
     /// (clusters by name, instances by identifier).
@@ -81,13 +80,10 @@ pub trait RdsControl: Send + Sync {
 
     /// Each instance's control-plane record; an unknown id is `Failed` with the reason.
     fn describe(&self, ids: &[String]) -> impl Future<Output = Result<Described, RdsError>> + Send;
-
-    /// `RebootDBInstance`.
-    fn reboot(&self, id: &str) -> impl Future<Output = Result<(), RdsError>> + Send;
 }
 
 /// Groups `(cluster, id)` pairs into sorted clusters of sorted ids.
-fn group(pairs: impl IntoIterator<Item = (String, String)>) -> Vec<ClusterInventory> {
+pub(crate) fn group(pairs: impl IntoIterator<Item = (String, String)>) -> Vec<ClusterInventory> {
     let mut clusters: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (cluster, id) in pairs {
         clusters.entry(cluster).or_default().push(id);
@@ -103,7 +99,7 @@ fn group(pairs: impl IntoIterator<Item = (String, String)>) -> Vec<ClusterInvent
 }
 
 /// The `Failed` reading for an id `DescribeDBInstances` did not return.
-fn not_found(id: &str) -> Observed<RdsInstance, String> {
+pub(crate) fn not_found(id: &str) -> Observed<RdsInstance, String> {
     Observed::Failed(format!(
         "DescribeDBInstances does not know DB instance {id:?}"
     ))

@@ -1,4 +1,4 @@
-//! An in-memory [`RdsControl`]: instances with statuses and tags, a reboot that behaves like RDS's
+//! An in-memory [`RdsControl`] and [`RdsReboot`]: instances with statuses and tags, a reboot that behaves like RDS's
 //! (refused unless `available`, then `rebooting`; its reply can be lost), and a hook so a demo or
 //! test can restart the simulated member and bring the status back.
 
@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::{ClusterInventory, Described, RdsControl, RdsError, group, not_found};
 use crate::model::{InstanceStatus, Observed, RdsInstance};
+use crate::ports::reboot::RdsReboot;
 
 type RebootHook = Arc<dyn Fn(&MemoryRds, &str) + Send + Sync>;
 
@@ -112,7 +113,9 @@ impl RdsControl for MemoryRds {
             })
             .collect())
     }
+}
 
+impl RdsReboot for MemoryRds {
     async fn reboot(&self, id: &str) -> Result<(), RdsError> {
         self.injected_failure()?;
         let (hook, reply_lost) = {
