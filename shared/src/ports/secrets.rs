@@ -1,7 +1,7 @@
-//! The members' database credentials: where they come from ([`SecretSource`]; the Secrets
-//! Manager implementation is `adapters::aws::secrets_manager`, [`StaticSecret`] gives them
-//! directly). The password never reaches a log line: [`Password`] redacts itself in `Debug` and
-//! `Display`.
+//! The members' database credentials and where they come from ([`SecretSource`]; the Secrets
+//! Manager implementation is `adapters::aws::secrets_manager`; the demo and the tests give
+//! [`Credentials`] directly). The password never reaches a log line: [`Password`] redacts itself
+//! in `Debug` and `Display`.
 
 use std::fmt;
 use std::future::Future;
@@ -97,16 +97,6 @@ impl SecretError {
 pub trait SecretSource: Send + Sync {
     /// The current credentials.
     fn credentials(&self) -> impl Future<Output = Result<Credentials, SecretError>> + Send;
-}
-
-/// Fixed credentials (demo, tests).
-#[derive(Debug, Clone)]
-pub struct StaticSecret(pub Credentials);
-
-impl SecretSource for StaticSecret {
-    async fn credentials(&self) -> Result<Credentials, SecretError> {
-        Ok(self.0.clone())
-    }
 }
 
 #[cfg(test)]
