@@ -21,14 +21,28 @@ use crate::adapters::aws::secrets_manager::SecretsManagerSource;
 use crate::adapters::aws::sns::SnsNotifier;
 use crate::adapters::mysql::{ConnectSettings, MysqlMembers};
 use crate::config::{Config, ConfigError};
-use crate::keeper::{Keeper, KeeperError, SystemClock, TickOptions, TickSummary};
+use crate::keeper::{Keeper, KeeperError, TickOptions, TickSummary};
 use crate::plan::FindingKind;
+use crate::ports::Ports;
+use crate::ports::clock::SystemClock;
 use crate::ports::secrets::{SecretError, SecretSource};
 use crate::trigger::{self, Trigger, TriggerError};
 
+/// The adapters of a deployment: AWS through the SDK, the members over MySQL.
+#[derive(Debug)]
+pub enum Deployed {}
+
+impl Ports for Deployed {
+    type Rds = AwsRds;
+    type Members = MysqlMembers;
+    type Journal = DynamoJournal;
+    type Notifier = SnsNotifier;
+    type Bus = EventBridgeBus;
+    type Clock = SystemClock;
+}
+
 /// The keeper over the real AWS and MySQL adapters.
-pub type LambdaKeeper =
-    Keeper<AwsRds, MysqlMembers, DynamoJournal, SnsNotifier, EventBridgeBus, SystemClock>;
+pub type LambdaKeeper = Keeper<Deployed>;
 
 /// Which function this is: each accepts its own triggers, and manual ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,7 +18,6 @@
 //! - [`keeper`]: one tick: lease -> observe -> plan -> act -> journal -> alert.
 //! - [`lambda`]: cold start (config, clients, credentials) and one invocation.
 
-pub mod act;
 pub mod adapters;
 pub mod config;
 #[cfg(any(test, feature = "fixtures"))]

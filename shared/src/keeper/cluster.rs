@@ -15,42 +15,32 @@ use std::time::{Duration, Instant};
 
 use tracing::{debug, error, info, warn};
 
-use crate::act::{self, Verdict, Verification};
-use crate::keeper::observe::observe_cluster;
 use crate::model::Instance;
 use crate::plan::{self, Action, Plan};
+use crate::ports::Ports;
+use crate::ports::clock::Clock;
 use crate::ports::journal::{
     ActionId, Journal, JournalError, Lease, LeaseGrant, LeaseStore, lookback,
 };
-use crate::ports::member_control::MemberControl;
-use crate::ports::member_probe::MemberProbe;
-use crate::ports::notifier::{AlertError, Notifier};
-use crate::ports::rds::{ClusterInventory, RdsControl};
-use crate::ports::reboot::RdsReboot;
-use crate::ports::topology_bus::TopologyBus;
+use crate::ports::notifier::AlertError;
+use crate::ports::rds::ClusterInventory;
 use crate::report::metrics::TickMetrics;
 use crate::report::topology;
 use crate::snapshot::{ActionKind, FORMAT, History, Outcome, PastAction, Policy, Snapshot};
 
-use super::{ActionReport, Clock, ClusterOutcome, ClusterReport, Keeper, TickOptions};
+use super::act::{self, Verdict, Verification};
+use super::observe::observe_cluster;
+use super::{ActionReport, ClusterOutcome, ClusterReport, Keeper, TickOptions};
 
 /// Time kept free before the invocation deadline besides one verification: publishing alerts,
 /// saving the journal and releasing the lease.
 const WRAP_UP: Duration = Duration::from_secs(15);
 
-pub(super) async fn tick<R, M, J, N, B, C>(
-    keeper: &Keeper<R, M, J, N, B, C>,
+pub(super) async fn tick<P: Ports>(
+    keeper: &Keeper<P>,
     cluster: &ClusterInventory,
     options: &TickOptions,
-) -> ClusterReport
-where
-    R: RdsControl + RdsReboot,
-    M: MemberProbe + MemberControl,
-    J: LeaseStore + Journal,
-    N: Notifier,
-    B: TopologyBus,
-    C: Clock,
-{
+) -> ClusterReport {
     let started = Instant::now();
     let name = cluster.cluster.as_str();
     if cluster.instances.is_empty() {
@@ -175,8 +165,8 @@ impl TickError {
 }
 
 /// One cluster's tick in progress.
-pub(super) struct Run<'k, R, M, J, N, B, C> {
-    pub(super) keeper: &'k Keeper<R, M, J, N, B, C>,
+pub(super) struct Run<'k, P: Ports> {
+    pub(super) keeper: &'k Keeper<P>,
     pub(super) cluster: &'k ClusterInventory,
     options: &'k TickOptions,
     policy: Policy,
@@ -184,15 +174,7 @@ pub(super) struct Run<'k, R, M, J, N, B, C> {
     pub(super) report: ClusterReport,
 }
 
-impl<R, M, J, N, B, C> Run<'_, R, M, J, N, B, C>
-where
-    R: RdsControl + RdsReboot,
-    M: MemberProbe + MemberControl,
-    J: LeaseStore + Journal,
-    N: Notifier,
-    B: TopologyBus,
-    C: Clock,
-{
+impl<P: Ports> Run<'_, P> {
     async fn reconcile(&mut self) -> Result<(), TickError> {
         let keeper = self.keeper;
         let name = self.cluster.cluster.as_str();
@@ -412,7 +394,7 @@ where
             .then(|| "the invocation deadline is too close for another verified action".into())
     }
 
-    fn context<'a>(&'a self, observed: &'a [Instance]) -> act::Context<'a, M, R> {
+    fn context<'a>(&'a self, observed: &'a [Instance]) -> act::Context<'a, P::Members, P::Rds> {
         let keeper = self.keeper;
         act::Context {
             members: &keeper.members,
@@ -443,11 +425,7 @@ fn failed(cluster: &str, error: &JournalError) -> ClusterReport {
     report
 }
 
-fn emit<R, M, J, N, B, C: Clock>(
-    keeper: &Keeper<R, M, J, N, B, C>,
-    options: &TickOptions,
-    metrics: TickMetrics,
-) {
+fn emit<P: Ports>(keeper: &Keeper<P>, options: &TickOptions, metrics: TickMetrics) {
     if options.emit_metrics {
         // To standard output, where Lambda sends it to CloudWatch Logs. One write of one line,
         // so it is never interleaved with a log line; a closed stdout loses a datapoint, never

@@ -8,6 +8,7 @@
 //! repeating it, and the planner re-diagnoses fresh observations with cooldowns and budgets.
 //! Clusters are ticked concurrently; one slow or broken cluster never delays the others.
 
+pub mod act;
 mod cluster;
 mod notify;
 pub mod observe;
@@ -15,55 +16,34 @@ mod report;
 
 use std::time::Instant;
 
-use chrono::{DateTime, Utc};
 use futures_util::future::join_all;
 use tracing::{info, instrument};
 
 use crate::config::Config;
-use crate::ports::journal::{Journal, LeaseStore};
-use crate::ports::member_control::MemberControl;
-use crate::ports::member_probe::MemberProbe;
-use crate::ports::notifier::Notifier;
-use crate::ports::rds::{ClusterInventory, RdsControl, RdsError};
-use crate::ports::reboot::RdsReboot;
-use crate::ports::topology_bus::TopologyBus;
+use crate::ports::Ports;
+use crate::ports::rds::{ClusterInventory, RdsError};
 use crate::trigger::Trigger;
 
 pub use report::{ActionReport, AlertReport, ClusterOutcome, ClusterReport, TickSummary};
 
-/// Where "now" comes from: the system clock in production; the demo moves its own forward.
-pub trait Clock: Send + Sync {
-    /// The current time.
-    fn now(&self) -> DateTime<Utc>;
-}
-
-/// The system clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
-}
-
-/// The configuration and the adapters a tick runs with, built once per cold start.
+/// The configuration and the adapters a tick runs with, built once per cold start; `P` names
+/// the adapters' types ([`Ports`]).
 #[derive(Debug)]
-pub struct Keeper<R, M, J, N, B, C = SystemClock> {
+pub struct Keeper<P: Ports> {
     /// Validated configuration.
     pub config: Config,
     /// The RDS API.
-    pub rds: R,
+    pub rds: P::Rds,
     /// Member probes and procedure calls.
-    pub members: M,
+    pub members: P::Members,
     /// Lease, action journal, conditions, incidents.
-    pub journal: J,
+    pub journal: P::Journal,
     /// Alert delivery.
-    pub notifier: N,
+    pub notifier: P::Notifier,
     /// Topology events.
-    pub bus: B,
+    pub bus: P::Bus,
     /// Time.
-    pub clock: C,
+    pub clock: P::Clock,
 }
 
 /// How one tick runs.
@@ -109,15 +89,7 @@ impl KeeperError {
     }
 }
 
-impl<R, M, J, N, B, C> Keeper<R, M, J, N, B, C>
-where
-    R: RdsControl + RdsReboot,
-    M: MemberProbe + MemberControl,
-    J: LeaseStore + Journal,
-    N: Notifier,
-    B: TopologyBus,
-    C: Clock,
-{
+impl<P: Ports> Keeper<P> {
     /// Runs one tick for the clusters `trigger` concerns.
     #[instrument(skip_all, fields(owner = %options.owner, dry_run = options.dry_run))]
     pub async fn tick(

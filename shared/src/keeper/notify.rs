@@ -3,36 +3,23 @@
 
 use tracing::warn;
 
-use crate::ports::rds::RdsControl;
-use crate::ports::reboot::RdsReboot;
-
-use crate::ports::member_probe::MemberProbe;
-
 use crate::plan::{Action, Plan};
-use crate::ports::journal::{Alerting, Journal, LeaseStore};
-use crate::ports::member_control::MemberControl;
+use crate::ports::Ports;
+use crate::ports::journal::{Alerting, Journal};
 use crate::ports::notifier::Notifier;
 use crate::ports::topology_bus::TopologyBus;
 use crate::report::{self, AlertMessage, Transition, topology};
 use crate::snapshot::{Outcome, Snapshot};
 
+use super::AlertReport;
 use super::cluster::{Run, TickError, journal_outcome};
-use super::{AlertReport, Clock};
 
 /// Undelivered alerts wait in one journal item (DynamoDB items hold 400 KB): at most this many,
 /// each body cut to this size (the summary and the next step come first; evidence is last).
 const UNDELIVERED_MAX: usize = 20;
 const UNDELIVERED_BODY_MAX: usize = 16 * 1024;
 
-impl<R, M, J, N, B, C> Run<'_, R, M, J, N, B, C>
-where
-    R: RdsControl + RdsReboot,
-    M: MemberProbe + MemberControl,
-    J: LeaseStore + Journal,
-    N: Notifier,
-    B: TopologyBus,
-    C: Clock,
-{
+impl<P: Ports> Run<'_, P> {
     /// Reconciles incidents step by step and delivers the alerts: first those an earlier tick
     /// could not deliver, then this tick's, in order. What cannot be delivered now is saved with
     /// the incidents and sent first by the next tick, and this tick fails so the outage is

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::act::Verdict;
+use crate::keeper::act::Verdict;
 use crate::plan::Plan;
 use crate::report::Change;
 use crate::snapshot::{ActionKind, Snapshot};

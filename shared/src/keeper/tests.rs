@@ -3,6 +3,7 @@
 //! the real adapters against the simulator and moto in the `tests/e2e` crate.
 
 use std::collections::BTreeMap;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -11,16 +12,30 @@ use super::*;
 use crate::fixtures::ClusterBuilder;
 use crate::model::{Endpoint, Instance, MemberReport, Observed, ProbeError};
 use crate::plan::Action;
-use crate::ports::journal::{Journal, MemoryJournal};
+use crate::ports::clock::SystemClock;
+use crate::ports::journal::{Journal, LeaseStore, MemoryJournal};
 use crate::ports::member_control::{Procedure, ProcedureReply};
 use crate::ports::member_probe::MemoryMembers;
-use crate::ports::notifier::MemoryNotifier;
+use crate::ports::notifier::{MemoryNotifier, Notifier};
 use crate::ports::rds::{ClusterInventory, MemoryRds};
 use crate::ports::topology_bus::MemoryBus;
 use crate::snapshot::{ActionKind, Outcome};
 use crate::trigger::Trigger;
 
-type TestKeeper = Keeper<MemoryRds, MemoryMembers, MemoryJournal, MemoryNotifier, MemoryBus>;
+/// The in-memory adapters, with the notifier `N`.
+#[derive(Debug)]
+struct InMemory<N>(PhantomData<N>);
+
+impl<N: Notifier> Ports for InMemory<N> {
+    type Rds = MemoryRds;
+    type Members = MemoryMembers;
+    type Journal = MemoryJournal;
+    type Notifier = N;
+    type Bus = MemoryBus;
+    type Clock = SystemClock;
+}
+
+type TestKeeper = Keeper<InMemory<MemoryNotifier>>;
 
 fn endpoint(instance: &Instance) -> Endpoint {
     let rds = instance
@@ -46,11 +61,11 @@ fn keeper(broken: ClusterBuilder, healed: ClusterBuilder) -> TestKeeper {
     keeper_with(broken, healed, MemoryNotifier::new())
 }
 
-fn keeper_with<N>(
+fn keeper_with<N: Notifier>(
     broken: ClusterBuilder,
     healed: ClusterBuilder,
     notifier: N,
-) -> Keeper<MemoryRds, MemoryMembers, MemoryJournal, N, MemoryBus> {
+) -> Keeper<InMemory<N>> {
     let rds = MemoryRds::new();
     let members = MemoryMembers::new();
     let snapshot = broken.build();
@@ -139,7 +154,10 @@ async fn a_tick_journals_the_intent_acts_verifies_and_alerts() {
     assert_eq!(report.outcome, ClusterOutcome::Ticked, "{report:#?}");
     assert_eq!(report.actions.len(), 1);
     assert_eq!(report.actions[0].kind, ActionKind::Rejoin);
-    assert_eq!(report.actions[0].verdict, crate::act::Verdict::Verified);
+    assert_eq!(
+        report.actions[0].verdict,
+        crate::keeper::act::Verdict::Verified
+    );
     assert_eq!(keeper.members.calls().len(), 1);
     assert_eq!(keeper.members.calls()[0].1, Procedure::StartJoin);
     let past = history(&keeper).await.actions;
@@ -268,7 +286,7 @@ struct FlakyNotifier {
     down: std::sync::atomic::AtomicBool,
 }
 
-impl crate::ports::notifier::Notifier for FlakyNotifier {
+impl Notifier for FlakyNotifier {
     async fn publish(
         &self,
         message: &crate::report::AlertMessage,

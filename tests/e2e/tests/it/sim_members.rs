@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gr_sim::{Cluster, SimConfig};
-use grkeeper::act::{Context, Verification};
 use grkeeper::adapters::mysql::{ConnectSettings, MysqlMembers};
 use grkeeper::config::Tls;
+use grkeeper::keeper::act::{Context, Verification};
 use grkeeper::keeper::observe::observe_cluster;
 use grkeeper::model::{Endpoint, EndpointOverrides, Instance};
 use grkeeper::ports::rds::ClusterInventory;

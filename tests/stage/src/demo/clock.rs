@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, TimeDelta, Utc};
-use grkeeper::keeper::Clock;
+use grkeeper::ports::clock::Clock;
 
 /// Real time, `ahead` seconds later.
 #[derive(Debug, Default)]

@@ -11,6 +11,7 @@ use gr_sim::{Cluster, SimConfig, Timing, Truth};
 use grkeeper::adapters::mysql::MysqlMembers;
 use grkeeper::config::Config;
 use grkeeper::keeper::{ClusterOutcome, ClusterReport, Keeper};
+use grkeeper::ports::Ports;
 use grkeeper::ports::journal::MemoryJournal;
 use grkeeper::ports::notifier::MemoryNotifier;
 use grkeeper::ports::secrets::Credentials;
@@ -41,9 +42,22 @@ const WAIT: Duration = Duration::from_secs(20);
 /// ends with the member expelled into offline mode instead of hung.
 const MAJORITY_TIMEOUT: u32 = 2;
 
+/// The demo's adapters: the functions' MySQL probe, RDS played by the simulator, the rest of
+/// the AWS side in memory, and a clock the demo moves forward.
+#[derive(Debug)]
+pub enum Demo {}
+
+impl Ports for Demo {
+    type Rds = SimRds;
+    type Members = MysqlMembers;
+    type Journal = MemoryJournal;
+    type Notifier = MemoryNotifier;
+    type Bus = MemoryBus;
+    type Clock = DemoClock;
+}
+
 /// The keeper the demo runs: the functions' keeper with the AWS side in memory.
-pub type DemoKeeper =
-    Keeper<SimRds, MysqlMembers, MemoryJournal, MemoryNotifier, MemoryBus, DemoClock>;
+pub type DemoKeeper = Keeper<Demo>;
 
 /// The running simulator and the keeper looking after it.
 pub struct Stage {
