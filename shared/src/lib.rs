@@ -31,3 +31,4 @@ pub mod ports;
 pub mod report;
 pub mod snapshot;
 pub mod trigger;
+pub mod wiring;

@@ -34,7 +34,8 @@ use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sqs::error::DisplayErrorContext;
 use gr_sim::{Cluster, Fault, GtidSet, SimConfig, SimError, Timing, Truth};
-use grkeeper::lambda::{Deps, Function, InitError};
+use grkeeper::lambda::{Deps, Function};
+use grkeeper::wiring::InitError;
 use grkeeper_demo::sim::{self, Reply};
 use serde_json::Value;
 

@@ -90,7 +90,7 @@ impl Stage {
         })?;
         config.endpoint_overrides = endpoint_overrides(&sim);
         let members = MysqlMembers::new(
-            grkeeper::lambda::connect_settings(&config),
+            grkeeper::wiring::connect_settings(&config),
             Credentials::new(sim.user(), sim.password()),
         );
         let keeper = Keeper {
