@@ -1,5 +1,5 @@
 //! One tick: for every cluster the trigger concerns, lease -> observe -> plan -> act -> verify
-//! -> journal -> alert -> topology events -> metrics (design.md "One tick").
+//! -> journal -> alert -> topology events -> metrics (`docs/design.md`, "One tick").
 //!
 //! A tick is an idempotent reconcile of the whole cluster, whatever the trigger said: events are
 //! late, duplicated and out of order, so an RDS event only chooses which cluster to look at.

@@ -9,8 +9,9 @@
 //! - [`run_statement`]: one statement on a member as a person types it (the demo's SQL, the
 //!   tests' setup and faults), bounded in time.
 //!
-//! The simulator knows nothing of grkeeper (it is written from the domain reference, so the two
-//! check each other); this module is the only place that knows both.
+//! The simulator knows nothing of grkeeper (it is written from the Group Replication facts in
+//! `docs/group-replication.md`, so the two check each other); this module is the only place that
+//! knows both.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

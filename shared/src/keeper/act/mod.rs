@@ -196,7 +196,7 @@ where
 
 /// Calls `procedure` once and verifies. A start on a member the plan saw in `ERROR` is preceded
 /// by a stop: `START GROUP_REPLICATION` answers 3093 there because GR still runs, so MySQL
-/// Shell's rejoin and reboot stop it first (domain.md §2.5, §4.2, §4.5).
+/// Shell's rejoin and reboot stop it first (`docs/group-replication.md`, "Leaving the group").
 async fn call<M, R>(action: &Action, check: &Check<'_, M, R>, procedure: Procedure) -> ActionResult
 where
     M: MemberProbe + MemberControl,

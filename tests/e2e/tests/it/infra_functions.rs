@@ -253,7 +253,7 @@ fn sweep_runs_every_minute_on_the_scheduled_event_envelope() {
         target["Arn"],
         "arn:aws:lambda:us-east-1:123456789012:function:SweepFunction"
     );
-    // A constant Input would replace the envelope the function parses (domain reference §3.4).
+    // A constant Input would replace the envelope the function parses (docs/events.md, Schedule).
     for key in ["Input", "InputPath", "InputTransformer"] {
         assert!(target.get(key).is_none(), "sweep target has {key}");
     }
