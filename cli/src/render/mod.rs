@@ -8,7 +8,7 @@ mod table;
 
 use grkeeper::model::{EndpointOverrides, Instance, MemberState};
 use grkeeper::plan::Plan;
-use grkeeper::report::ViewMatrix;
+use grkeeper::report::{ViewMatrix, wire_name};
 use grkeeper::snapshot::Snapshot;
 
 pub use table::wrap;
@@ -197,14 +197,6 @@ pub fn indent(text: &str, prefix: &str) -> String {
         .map(|line| format!("{prefix}{line}").trim_end().to_owned())
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// The snake_case name serde gives a unit variant (`member_offline`, `critical`).
-fn wire_name<T: serde::Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(name)) => name,
-        _ => "unknown".to_owned(),
-    }
 }
 
 #[cfg(test)]

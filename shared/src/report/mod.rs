@@ -108,7 +108,7 @@ pub enum Why {
 
 /// The snake_case name serde gives a unit variant (`member_offline`, `critical`, `rejoin`):
 /// the one spelling used in ids, attributes and events.
-pub(crate) fn wire_name<T: Serialize>(value: &T) -> String {
+pub fn wire_name<T: Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {
         Ok(serde_json::Value::String(name)) => name,
         _ => String::from("unknown"),
