@@ -1,5 +1,5 @@
 //! [`MemberProbe`] and [`MemberControl`] over mysql_async (text protocol only); the probe's
-//! statements and the parsing of their rows are in [`queries`].
+//! statements and the parsing of their rows are in `queries`.
 //!
 //! mysql_async has no connect timeout of its own: every connect, ping and query is wrapped in
 //! `tokio::time::timeout`, so a blackholed member costs at most the connect timeout, and a whole

@@ -7,6 +7,10 @@
 //! journaled before it is taken, a later tick verifies an action left `pending` instead of
 //! repeating it, and the planner re-diagnoses fresh observations with cooldowns and budgets.
 //! Clusters are ticked concurrently; one slow or broken cluster never delays the others.
+//!
+//! [`observe`] reads a cluster through the ports, [`act`] takes one planned action and verifies
+//! it; `cluster` runs one cluster's tick, `notify` its alerting end, `report` what it returns.
+//! The keeper is generic over one [`Ports`] type, which names the adapters it runs with.
 
 pub mod act;
 mod cluster;

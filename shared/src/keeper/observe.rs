@@ -52,8 +52,8 @@ pub async fn inventory<R: RdsControl>(
 }
 
 /// Describes every instance of `cluster` and probes every member concurrently: the slowest
-/// member (at most its probe deadline, [`ConnectSettings::probe_deadline`]) bounds the
-/// observation.
+/// member (at most its probe deadline: `ConnectSettings::probe_deadline` for the MySQL adapter)
+/// bounds the observation.
 #[instrument(skip(rds, members, cluster, overrides), fields(cluster = %cluster.cluster))]
 pub async fn observe_cluster<R: RdsControl, M: MemberProbe>(
     rds: &R,

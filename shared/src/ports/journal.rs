@@ -1,8 +1,8 @@
 //! The cluster's memory between ticks: a lease that makes one tick the only actor, the action
 //! journal (intent before acting, outcome after), condition labels, open incidents, pauses and
 //! approvals: [`LeaseStore`] and [`Journal`], with [`MemoryJournal`] beside them and the
-//! [`contract`] every implementation must meet (the DynamoDB one is in `adapters::aws::dynamo`;
-//! both keep the same [`items`]). Layout of the DynamoDB items: `docs/journal.md`.
+//! `contract` every implementation must meet (the DynamoDB one is in `adapters::aws::dynamo`;
+//! both keep the same `items`). Layout of the DynamoDB items: `docs/journal.md`.
 //!
 //! Every write a tick makes is fenced by its lease's epoch: a tick that lost its lease (it ran
 //! past the expiry and another took over) cannot write, so it cannot record an action it must

@@ -20,7 +20,7 @@ pub const SUBJECT_MAX: usize = 99;
 /// SNS accepts 256 KiB per message, attributes included; the body keeps well under it.
 pub const BODY_MAX: usize = 200 * 1024;
 
-/// One alert, ready for any [`Notifier`](super::Notifier).
+/// One alert, ready for any [`Notifier`](crate::ports::notifier::Notifier).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlertMessage {
     /// One line: severity, where, what.

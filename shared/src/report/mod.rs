@@ -3,8 +3,11 @@
 //!
 //! [`reconcile`] turns the previous incidents and a plan into transitions, [`alert_message`]
 //! turns a transition into a subject, attributes and a body with the evidence, and
-//! [`runbook`] says what to do about each finding. Delivering is a port's job
-//! ([`Notifier`](crate::ports::notifier::Notifier)); the journal keeps the [`Incident`]s.
+//! [`runbook`] says what to do about each finding. [`topology`] builds the events other
+//! automation follows, [`metrics`] a tick's CloudWatch metrics line. Delivering is the ports' job
+//! ([`Notifier`](crate::ports::notifier::Notifier),
+//! [`TopologyBus`](crate::ports::topology_bus::TopologyBus)); the journal keeps the
+//! [`Incident`]s.
 
 mod evidence;
 #[cfg(test)]
