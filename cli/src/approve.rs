@@ -3,8 +3,8 @@
 //! command). The next tick that finds every bootstrap guard holding takes it; the approval
 //! lapses after `--for` (default 1h) so an old one cannot bootstrap a later, different outage.
 
-use grkeeper::journal::Journal;
-use grkeeper::plan::{ActionKind, Approval};
+use grkeeper::ports::journal::Journal;
+use grkeeper::snapshot::{ActionKind, Approval};
 
 use crate::{Failure, environment, expiry, operator, scope};
 

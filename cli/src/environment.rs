@@ -1,21 +1,21 @@
 //! What the commands that work on real clusters build from the environment
 //! (`docs/configuration.md`): the keeper and the journal exactly as a Lambda cold start builds
-//! them (`grkeeper::lambda`), with their failures as exit codes, and log lines on request.
+//! them (`grkeeper::wiring`), with their failures as exit codes, and log lines on request.
 
-use grkeeper::journal::DynamoJournal;
+use grkeeper::adapters::aws::dynamo::DynamoJournal;
 use grkeeper::keeper::KeeperError;
-use grkeeper::lambda::{self, InitError, LambdaKeeper};
+use grkeeper::wiring::{self, InitError, LambdaKeeper};
 
 use crate::Failure;
 
 /// The keeper the functions run: configuration, AWS clients, database credentials.
 pub async fn keeper() -> Result<LambdaKeeper, Failure> {
-    lambda::keeper_from_env().await.map_err(init_failure)
+    wiring::keeper_from_env().await.map_err(init_failure)
 }
 
 /// The DynamoDB journal of the configured table.
 pub async fn journal() -> Result<DynamoJournal, Failure> {
-    lambda::journal_from_env().await.map_err(init_failure)
+    wiring::journal_from_env().await.map_err(init_failure)
 }
 
 /// A bad variable is bad input (fix the environment); an unreadable secret is a failure.
@@ -41,6 +41,6 @@ pub fn keeper_failure(error: KeeperError) -> Failure {
 /// by default the CLI prints its result and, on failure, one line.
 pub fn init_tracing() {
     if std::env::var_os("RUST_LOG").is_some() {
-        lambda::init_tracing();
+        wiring::init_tracing();
     }
 }

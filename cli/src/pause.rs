@@ -2,8 +2,8 @@
 //! maintenance. Until the pause expires (or `grkeeper resume`), every tick still observes,
 //! journals and alerts, but refuses every action on the cluster (or the instance), saying why.
 
-use grkeeper::journal::Journal;
-use grkeeper::plan::Pause;
+use grkeeper::ports::journal::Journal;
+use grkeeper::snapshot::Pause;
 
 use crate::{Failure, environment, expiry, operator, scope};
 

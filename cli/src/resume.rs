@@ -1,7 +1,7 @@
 //! `grkeeper resume --cluster NAME [--instance ID]`: ends a pause before it expires; the next
 //! tick acts again. Resuming what is not paused is not an error.
 
-use grkeeper::journal::Journal;
+use grkeeper::ports::journal::Journal;
 
 use crate::{Failure, environment, scope};
 

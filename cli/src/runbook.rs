@@ -3,8 +3,8 @@
 //! meanings come from the plan types, the advice from the alerts' runbook: nothing is written
 //! twice.
 
-use grkeeper::alert::runbook::next_step;
 use grkeeper::plan::{FindingKind, Guard};
+use grkeeper::report::runbook::next_step;
 use serde_json::Value;
 
 use crate::Failure;

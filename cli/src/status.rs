@@ -53,7 +53,7 @@ pub async fn run(args: &Args) -> Result<(), Failure> {
     }
 }
 
-fn show(report: &ClusterReport, overrides: &grkeeper::observe::EndpointOverrides) -> String {
+fn show(report: &ClusterReport, overrides: &grkeeper::model::EndpointOverrides) -> String {
     match (&report.snapshot, &report.plan) {
         (Some(snapshot), Some(plan)) => render::cluster(snapshot, plan, overrides),
         _ => format!(

@@ -11,8 +11,8 @@ mod tls;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use crate::observe::{Endpoint, EndpointOverrides};
-use crate::plan::Policy;
+use crate::model::{Endpoint, EndpointOverrides};
+use crate::snapshot::Policy;
 use crate::trigger::{ClusterName, InstanceId};
 
 pub use reader::{ConfigError, Problem};

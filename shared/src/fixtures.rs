@@ -14,8 +14,7 @@ use crate::model::{
     APPLIER_CHANNEL, ChannelStatus, GrCall, GrSettings, Instance, InstanceStatus, LastGrCall,
     MemberReport, MemberState, MemberStats, Observed, ProbeError, RdsInstance, ViewMember,
 };
-use crate::plan::{Condition, History, Policy};
-use crate::snapshot::{FORMAT, Snapshot};
+use crate::snapshot::{Condition, FORMAT, History, Policy, Snapshot};
 
 /// The group name every example member is configured with.
 pub const GROUP: &str = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";

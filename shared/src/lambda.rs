@@ -1,6 +1,6 @@
-//! The Lambda side of grkeeper, shared by both functions: everything is built once per cold
-//! start ([`Deps::from_env`]: configuration, AWS clients, database credentials, kept member
-//! connections), then each invocation parses its trigger and runs one tick ([`handle`]).
+//! The Lambda handler, shared by both functions: everything is built once per cold start
+//! ([`Deps::from_env`], through `wiring`: configuration, AWS clients, database credentials, kept
+//! member connections), then each invocation parses its trigger and runs one tick ([`handle`]).
 //!
 //! A bad trigger, a trigger meant for the other function, or a failed cluster tick is returned
 //! as an error with a stable `error_type`: the asynchronous invocation is then retried and in
@@ -13,21 +13,12 @@ use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 use tracing::{info, warn};
 
-use crate::alert::SnsNotifier;
-use crate::aws;
-use crate::config::{Config, ConfigError};
-use crate::journal::DynamoJournal;
-use crate::keeper::{Keeper, KeeperError, SystemClock, TickOptions, TickSummary};
-use crate::observe::{
-    AwsRds, ConnectSettings, MysqlMembers, SecretError, SecretSource, SecretsManagerSource,
-};
+use crate::config::Config;
+use crate::keeper::{KeeperError, TickOptions, TickSummary};
 use crate::plan::FindingKind;
-use crate::topology::EventBridgeBus;
+use crate::ports::secrets::SecretSource;
 use crate::trigger::{self, Trigger, TriggerError};
-
-/// The keeper over the real AWS and MySQL adapters.
-pub type LambdaKeeper =
-    Keeper<AwsRds, MysqlMembers, DynamoJournal, SnsNotifier, EventBridgeBus, SystemClock>;
+use crate::wiring::{InitError, Wired};
 
 /// Which function this is: each accepts its own triggers, and manual ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,39 +48,19 @@ impl Function {
     }
 }
 
-/// What a cold start builds.
+/// What a cold start builds: the keeper and its secret ([`Wired`]), for one function.
 #[derive(Debug)]
 pub struct Deps {
-    /// The keeper and its adapters.
-    pub keeper: LambdaKeeper,
-    secrets: SecretsManagerSource,
+    wired: Wired,
     function: Function,
-}
-
-/// Why a cold start failed; the message names what to fix.
-#[derive(thiserror::Error)]
-pub enum InitError {
-    /// A `GRKEEPER_*` variable is missing or wrong (every problem is listed).
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// The database secret could not be read.
-    #[error("database credentials: {0}")]
-    Secret(#[from] SecretError),
-}
-
-/// A failed `main` prints its error with `Debug`: make that the message, not a struct dump.
-impl std::fmt::Debug for InitError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(self, f)
-    }
 }
 
 impl Deps {
     /// Reads the configuration, builds every client from one SDK configuration, and reads the
     /// database credentials.
     pub async fn from_env(function: Function) -> Result<Deps, InitError> {
-        let config = Config::from_env()?;
-        Deps::new(function, config, &aws::sdk_config().await).await
+        let wired = Wired::from_env().await?;
+        Ok(Deps { wired, function })
     }
 
     /// The same from a configuration and an SDK configuration already read (the end-to-end
@@ -99,49 +70,9 @@ impl Deps {
         config: Config,
         sdk: &SdkConfig,
     ) -> Result<Deps, InitError> {
-        let secrets = SecretsManagerSource::new(
-            aws_sdk_secretsmanager::Client::new(sdk),
-            config.secret_arn.clone(),
-        );
-        let credentials = secrets.credentials().await?;
-        let keeper = Keeper {
-            rds: AwsRds::new(aws_sdk_rds::Client::new(sdk)),
-            members: MysqlMembers::new(ConnectSettings::from_config(&config), credentials),
-            journal: journal(sdk, &config),
-            notifier: SnsNotifier::new(aws_sdk_sns::Client::new(sdk), config.topic_arn.clone()),
-            bus: EventBridgeBus::new(
-                aws_sdk_eventbridge::Client::new(sdk),
-                config.event_bus.clone(),
-            ),
-            clock: SystemClock,
-            config,
-        };
-        Ok(Deps {
-            keeper,
-            secrets,
-            function,
-        })
+        let wired = Wired::new(config, sdk).await?;
+        Ok(Deps { wired, function })
     }
-}
-
-/// The keeper a cold start builds, outside any function: the operator CLI's `status` and `tick`
-/// run the very tick the functions run, from the same environment.
-pub async fn keeper_from_env() -> Result<LambdaKeeper, InitError> {
-    // Which function does not matter: only `handle` looks at it, and the CLI calls the keeper.
-    Deps::from_env(Function::Sweep)
-        .await
-        .map(|deps| deps.keeper)
-}
-
-/// The journal alone, from the same environment: the CLI's `pause`, `resume` and `approve` write
-/// to it and need neither the database credentials nor the other clients.
-pub async fn journal_from_env() -> Result<DynamoJournal, InitError> {
-    let config = Config::from_env()?;
-    Ok(journal(&aws::sdk_config().await, &config))
-}
-
-fn journal(sdk: &SdkConfig, config: &Config) -> DynamoJournal {
-    DynamoJournal::new(aws_sdk_dynamodb::Client::new(sdk), config.table.clone())
 }
 
 /// Why an invocation failed.
@@ -216,7 +147,7 @@ async fn tick(
         deadline: deadline(deadline_ms),
         emit_metrics: true,
     };
-    let summary = deps.keeper.tick(trigger, &options).await?;
+    let summary = deps.wired.keeper.tick(trigger, &options).await?;
     info!(summary = %serde_json::to_string(&summary).unwrap_or_default(), "tick done");
     refresh_credentials_if_rejected(deps, &summary).await;
     Ok(summary)
@@ -237,8 +168,8 @@ async fn refresh_credentials_if_rejected(deps: &Deps, summary: &TickSummary) {
     if !rejected {
         return;
     }
-    match deps.secrets.credentials().await {
-        Ok(credentials) => deps.keeper.members.set_credentials(credentials),
+    match deps.wired.secrets.credentials().await {
+        Ok(credentials) => deps.wired.keeper.members.set_credentials(credentials),
         Err(e) => warn!(error = %e, "credentials could not be read again"),
     }
 }
@@ -253,19 +184,6 @@ fn deadline(deadline_ms: u64) -> Option<Instant> {
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
     let left = deadline_ms.checked_sub(now_ms).filter(|left| *left > 0)?;
     Some(Instant::now() + Duration::from_millis(left))
-}
-
-/// JSON log lines on stderr (CloudWatch Logs keeps them), filtered by `RUST_LOG` (default
-/// `info`); stdout is left to the embedded-metric-format lines.
-pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_current_span(false)
-        .init();
 }
 
 #[cfg(test)]

@@ -1,41 +1,62 @@
 //! grkeeper keeps multi-primary MySQL Group Replication clusters on Amazon RDS for MySQL healthy.
 //!
 //! # Layout
-//! - [`model`]: what one observation saw (instances, members, views).
+//! The top-level modules are layers, listed bottom up: each one imports only modules listed
+//! above it (`tests/it/layers.rs` checks it; `docs/design.md` explains the layers).
+//!
+//! What a tick was asked and what it saw:
 //! - [`gtid`]: GTID sets (parse, print, set arithmetic).
-//! - [`snapshot`]: the versioned snapshot document the planner reads.
-//! - [`plan`]: the pure decision engine: snapshot -> plan.
-//! - `fixtures` (tests and feature `fixtures`): chainable snapshot builders.
+//! - [`model`]: what one observation saw (instances, members, views, endpoints).
 //! - [`trigger`]: EventBridge input -> what a tick was asked for.
-//! - [`aws`]: SDK client timeouts and retries; AWS failures classified (kind, retryable).
-//! - [`alert`]: incidents (opened, updated, resolved) -> messages -> SNS or stdout.
-//! - [`journal`]: lease, action journal, conditions, incidents, pauses (DynamoDB or memory).
-//! - [`topology`]: member state changes, actions, incidents -> EventBridge events.
-//! - [`metrics`]: one tick's CloudWatch metrics as embedded metric format log lines.
+//! - [`snapshot`]: the versioned snapshot document the planner reads: the observation, the
+//!   policy and the history.
+//! - `fixtures` (tests and feature `fixtures`): chainable snapshot builders.
+//!
+//! Deciding, without I/O:
+//! - [`plan`]: the pure decision engine: snapshot -> plan (at most one action, findings,
+//!   refusals, the next condition labels).
+//! - [`report`]: what a tick tells: incidents and their alert messages, the runbook, topology
+//!   events, metrics.
+//!
+//! Talking to the world:
 //! - [`config`]: environment -> validated configuration.
-//! - [`observe`]: RDS and member probes -> the instances of a snapshot.
-//! - [`act`]: one planned action, executed once and verified by observing again.
-//! - [`keeper`]: one tick: lease -> observe -> plan -> act -> journal -> alert.
-//! - [`lambda`]: cold start (config, clients, credentials) and one invocation.
-//! - `sim` (feature `sim`): the RDS side and endpoints of a `gr-sim` cluster, for the demo and
-//!   the end-to-end tests.
+//! - [`ports`]: one trait per capability (RDS read and reboot, member probe and control, lease
+//!   and journal, notifier, topology bus, secrets, clock), each with its in-memory
+//!   implementation; [`ports::Ports`] names one implementation of each.
+//! - [`adapters`]: the ports over AWS (RDS, DynamoDB, SNS, EventBridge, Secrets Manager) and
+//!   MySQL.
+//!
+//! Running:
+//! - [`keeper`]: one tick: lease -> observe -> plan -> act -> journal -> alert, over any
+//!   [`ports::Ports`].
+//! - [`wiring`]: environment -> configuration -> adapters -> keeper, once per cold start (the
+//!   functions and the CLI).
+//! - [`lambda`]: the handler: one invocation, one tick.
 
-pub mod act;
-pub mod alert;
-pub mod aws;
-pub mod config;
+// Declared bottom up, as the layout lists them (one group each, so rustfmt keeps the order).
+pub mod gtid;
+
+pub mod model;
+
+pub mod trigger;
+
+pub mod snapshot;
+
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
-pub mod gtid;
-pub mod journal;
-pub mod keeper;
-pub mod lambda;
-pub mod metrics;
-pub mod model;
-pub mod observe;
+
 pub mod plan;
-#[cfg(feature = "sim")]
-pub mod sim;
-pub mod snapshot;
-pub mod topology;
-pub mod trigger;
+
+pub mod report;
+
+pub mod config;
+
+pub mod ports;
+
+pub mod adapters;
+
+pub mod keeper;
+
+pub mod wiring;
+
+pub mod lambda;

@@ -12,6 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::gtid::GtidSet;
 
+mod endpoint;
+
+pub use endpoint::{Endpoint, EndpointOverrides};
+
 /// What was seen of one inventory instance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Instance {
@@ -278,7 +282,8 @@ impl MemberReport {
 
     /// Every transaction this member holds: `gtid_executed` and what the group certified and
     /// queued in its applier but it has not applied yet. A restart or a join must start from
-    /// (and be checked against) these, not from `gtid_executed` alone (domain.md §2.10).
+    /// (and be checked against) these, not from `gtid_executed` alone
+    /// (`docs/group-replication.md`, "Transactions").
     pub fn known_transactions(&self) -> GtidSet {
         self.channels
             .iter()
@@ -296,7 +301,8 @@ impl MemberReport {
         }
     }
 
-    /// MySQL Shell's quorum test on this member's own view (domain.md §2.2): it is `ONLINE`, and
+    /// MySQL Shell's quorum test on this member's own view (`docs/group-replication.md`, "Member
+    /// states"): it is `ONLINE`, and
     /// the members it can reach are a strict majority of the listed ones, `ERROR` rows other than
     /// its own left out.
     pub fn has_quorum(&self) -> bool {

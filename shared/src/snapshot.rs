@@ -1,12 +1,21 @@
 //! The snapshot document: everything the planner reads, versioned, so any tick can be replayed
-//! offline. Format and JSON Schema: `docs/snapshot.md`, `docs/snapshot.schema.json`.
+//! offline: the observation, and the planner's other inputs, the [`Policy`] the cluster is kept
+//! by and the [`History`] the journal keeps. Format and JSON Schema: `docs/snapshot.md`,
+//! `docs/snapshot.schema.json`.
+
+mod action;
+mod history;
+mod policy;
 
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::model::Instance;
-use crate::plan::{History, Policy};
+
+pub use action::ActionKind;
+pub use history::{Approval, Condition, History, Outcome, PastAction, Pause};
+pub use policy::{BootstrapPolicy, Mode, Policy};
 
 /// The only snapshot format this version reads and writes.
 pub const FORMAT: u32 = 1;

@@ -6,10 +6,9 @@
 mod health;
 mod table;
 
-use grkeeper::alert::ViewMatrix;
-use grkeeper::model::{Instance, MemberState};
-use grkeeper::observe::EndpointOverrides;
+use grkeeper::model::{EndpointOverrides, Instance, MemberState};
 use grkeeper::plan::Plan;
+use grkeeper::report::{ViewMatrix, wire_name};
 use grkeeper::snapshot::Snapshot;
 
 pub use table::wrap;
@@ -172,7 +171,7 @@ pub fn findings(plan: &Plan) -> String {
 /// What the plan would do, and what it refused and why.
 pub fn decisions(plan: &Plan) -> String {
     let mut lines = Vec::new();
-    for action in &plan.actions {
+    if let Some(action) = &plan.action {
         let text = format!("do {} {}: {}", action.kind, action.instance, action.reason);
         lines.push(format!("  {}", wrap(&text, WIDTH - 2, "    ")));
     }
@@ -198,14 +197,6 @@ pub fn indent(text: &str, prefix: &str) -> String {
         .map(|line| format!("{prefix}{line}").trim_end().to_owned())
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// The snake_case name serde gives a unit variant (`member_offline`, `critical`).
-fn wire_name<T: serde::Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(name)) => name,
-        _ => "unknown".to_owned(),
-    }
 }
 
 #[cfg(test)]

@@ -22,8 +22,7 @@ struct Scenario {
 }
 
 fn action(plan: &Plan) -> Option<(ActionKind, &str)> {
-    assert!(plan.actions.len() <= 1, "{plan:#?}");
-    plan.actions.first().map(|a| (a.kind, a.instance.as_str()))
+    plan.action.as_ref().map(|a| (a.kind, a.instance.as_str()))
 }
 
 fn refused(plan: &Plan) -> Vec<(ActionKind, &str, Guard)> {

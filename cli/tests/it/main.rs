@@ -6,7 +6,6 @@
 mod aws_unreachable;
 mod bounded;
 mod cluster_commands;
-mod demo;
 mod examples;
 mod operator_input;
 mod parse_event;

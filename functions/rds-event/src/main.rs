@@ -1,7 +1,9 @@
 //! The `rds-event` Lambda: EventBridge RDS instance (and parameter group) events -> one tick of
-//! the cluster the instance belongs to. Everything but the wiring lives in `grkeeper::lambda`.
+//! the cluster the instance belongs to. The handler is `grkeeper::lambda`, the cold start
+//! `grkeeper::wiring`.
 
-use grkeeper::lambda::{Deps, Function, handle, init_tracing};
+use grkeeper::lambda::{Deps, Function, handle};
+use grkeeper::wiring::init_tracing;
 use lambda_runtime::{Error, run, service_fn};
 
 #[tokio::main]

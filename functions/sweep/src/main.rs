@@ -1,8 +1,9 @@
 //! The `sweep` Lambda: the schedule (every minute) -> one tick of every cluster, the safety net
-//! for RDS events that are late, duplicated or never sent. The wiring only; the logic is in
-//! `grkeeper::lambda`.
+//! for RDS events that are late, duplicated or never sent. The handler is `grkeeper::lambda`, the
+//! cold start `grkeeper::wiring`.
 
-use grkeeper::lambda::{Deps, Function, handle, init_tracing};
+use grkeeper::lambda::{Deps, Function, handle};
+use grkeeper::wiring::init_tracing;
 use lambda_runtime::{Error, run, service_fn};
 
 #[tokio::main]

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::Inventory;
 use super::reader::Reader;
-use crate::plan::{BootstrapPolicy, Mode, Policy};
+use crate::snapshot::{BootstrapPolicy, Mode, Policy};
 
 const POLICY: &str = "GRKEEPER_POLICY";
 const EXIT_STATE_ACTION: &str = "GRKEEPER_EXIT_STATE_ACTION";

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::*;
-use crate::plan::{BootstrapPolicy, Mode};
+use crate::snapshot::{BootstrapPolicy, Mode};
 
 const REQUIRED: [(&str, &str); 3] = [
     (

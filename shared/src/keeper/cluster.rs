@@ -10,39 +10,37 @@
 //!
 //! Any journal error stops acting at once: without the journal, an action could be repeated.
 
+use std::io::Write as _;
 use std::time::{Duration, Instant};
 
 use tracing::{debug, error, info, warn};
 
-use crate::act::{self, Verdict, Verification};
-use crate::alert::{self, Notifier};
-use crate::journal::{ActionId, Journal, JournalError, Lease, LeaseGrant, LeaseStore, lookback};
-use crate::metrics::TickMetrics;
 use crate::model::Instance;
-use crate::observe::{ClusterInventory, MemberControl, MemberProbe, RdsControl, observe_cluster};
-use crate::plan::{self, Action, ActionKind, History, Outcome, PastAction, Plan, Policy};
-use crate::snapshot::{FORMAT, Snapshot};
-use crate::topology::{self, TopologyBus};
+use crate::plan::{self, Action, Plan};
+use crate::ports::Ports;
+use crate::ports::clock::Clock;
+use crate::ports::journal::{
+    ActionId, Journal, JournalError, Lease, LeaseGrant, LeaseStore, lookback,
+};
+use crate::ports::notifier::AlertError;
+use crate::ports::rds::ClusterInventory;
+use crate::report::metrics::TickMetrics;
+use crate::report::topology;
+use crate::snapshot::{ActionKind, FORMAT, History, Outcome, PastAction, Policy, Snapshot};
 
-use super::{ActionReport, Clock, ClusterOutcome, ClusterReport, Keeper, TickOptions};
+use super::act::{self, Verdict, Verification};
+use super::observe::observe_cluster;
+use super::{ActionReport, ClusterOutcome, ClusterReport, Keeper, TickOptions};
 
 /// Time kept free before the invocation deadline besides one verification: publishing alerts,
 /// saving the journal and releasing the lease.
 const WRAP_UP: Duration = Duration::from_secs(15);
 
-pub(super) async fn tick<R, M, J, N, B, C>(
-    keeper: &Keeper<R, M, J, N, B, C>,
+pub(super) async fn tick<P: Ports>(
+    keeper: &Keeper<P>,
     cluster: &ClusterInventory,
     options: &TickOptions,
-) -> ClusterReport
-where
-    R: RdsControl,
-    M: MemberProbe + MemberControl,
-    J: LeaseStore + Journal,
-    N: Notifier,
-    B: TopologyBus,
-    C: Clock,
-{
+) -> ClusterReport {
     let started = Instant::now();
     let name = cluster.cluster.as_str();
     if cluster.instances.is_empty() {
@@ -154,7 +152,7 @@ pub(super) enum TickError {
     #[error(transparent)]
     Journal(#[from] JournalError),
     #[error("alert not delivered: {0}")]
-    Alert(#[from] alert::AlertError),
+    Alert(#[from] AlertError),
 }
 
 impl TickError {
@@ -167,8 +165,8 @@ impl TickError {
 }
 
 /// One cluster's tick in progress.
-pub(super) struct Run<'k, R, M, J, N, B, C> {
-    pub(super) keeper: &'k Keeper<R, M, J, N, B, C>,
+pub(super) struct Run<'k, P: Ports> {
+    pub(super) keeper: &'k Keeper<P>,
     pub(super) cluster: &'k ClusterInventory,
     options: &'k TickOptions,
     policy: Policy,
@@ -176,15 +174,7 @@ pub(super) struct Run<'k, R, M, J, N, B, C> {
     pub(super) report: ClusterReport,
 }
 
-impl<R, M, J, N, B, C> Run<'_, R, M, J, N, B, C>
-where
-    R: RdsControl,
-    M: MemberProbe + MemberControl,
-    J: LeaseStore + Journal,
-    N: Notifier,
-    B: TopologyBus,
-    C: Clock,
-{
+impl<P: Ports> Run<'_, P> {
     async fn reconcile(&mut self) -> Result<(), TickError> {
         let keeper = self.keeper;
         let name = self.cluster.cluster.as_str();
@@ -205,15 +195,13 @@ where
         // one tick shows both changes to whoever follows the topology events.
         let mut conditions = before;
         let mut changes = Vec::new();
-        for (snapshot, _) in &steps {
-            let next = plan::conditions::next(
+        for (snapshot, plan) in &steps {
+            changes.extend(topology::member_changes(
                 &conditions,
-                &snapshot.instances,
-                self.policy.applier_queue_limit,
-                snapshot.observed_at,
-            );
-            changes.extend(topology::member_changes(&conditions, &next, snapshot));
-            conditions = next;
+                &plan.conditions,
+                snapshot,
+            ));
+            conditions = plan.conditions.clone();
         }
         // Saved before the alerts, so an SNS outage does not restart every deadline's clock.
         if let Some(lease) = &self.lease {
@@ -311,9 +299,11 @@ where
                 history: history.clone(),
             };
             let plan = plan::plan(&snapshot);
+            // The next step plans from the conditions this one saw.
+            history.conditions = plan.conditions.clone();
             // A decision worth explaining later: keep what it was made on, replayable with
             // `grkeeper plan --snapshot` (a steady refusal only at debug, not every minute).
-            if !plan.actions.is_empty() {
+            if plan.action.is_some() {
                 info!(
                     cluster = %snapshot.cluster,
                     snapshot = %serde_json::to_string(&snapshot).unwrap_or_default(),
@@ -326,7 +316,7 @@ where
                     "planned on this snapshot"
                 );
             }
-            let action = plan.actions.first().cloned();
+            let action = plan.action.clone();
             steps.push((snapshot, plan));
             let (Some(action), Some(lease)) = (action, self.lease.clone()) else {
                 break;
@@ -404,7 +394,7 @@ where
             .then(|| "the invocation deadline is too close for another verified action".into())
     }
 
-    fn context<'a>(&'a self, observed: &'a [Instance]) -> act::Context<'a, M, R> {
+    fn context<'a>(&'a self, observed: &'a [Instance]) -> act::Context<'a, P::Members, P::Rds> {
         let keeper = self.keeper;
         act::Context {
             members: &keeper.members,
@@ -435,12 +425,12 @@ fn failed(cluster: &str, error: &JournalError) -> ClusterReport {
     report
 }
 
-fn emit<R, M, J, N, B, C: Clock>(
-    keeper: &Keeper<R, M, J, N, B, C>,
-    options: &TickOptions,
-    metrics: TickMetrics,
-) {
+fn emit<P: Ports>(keeper: &Keeper<P>, options: &TickOptions, metrics: TickMetrics) {
     if options.emit_metrics {
-        metrics.emit(keeper.clock.now());
+        // To standard output, where Lambda sends it to CloudWatch Logs. One write of one line,
+        // so it is never interleaved with a log line; a closed stdout loses a datapoint, never
+        // the tick.
+        let line = format!("{}\n", metrics.to_emf(keeper.clock.now()));
+        let _ = std::io::stdout().lock().write_all(line.as_bytes());
     }
 }

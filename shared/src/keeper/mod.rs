@@ -1,5 +1,5 @@
 //! One tick: for every cluster the trigger concerns, lease -> observe -> plan -> act -> verify
-//! -> journal -> alert -> topology events -> metrics (design.md "One tick").
+//! -> journal -> alert -> topology events -> metrics (`docs/design.md`, "One tick").
 //!
 //! A tick is an idempotent reconcile of the whole cluster, whatever the trigger said: events are
 //! late, duplicated and out of order, so an RDS event only chooses which cluster to look at.
@@ -7,59 +7,47 @@
 //! journaled before it is taken, a later tick verifies an action left `pending` instead of
 //! repeating it, and the planner re-diagnoses fresh observations with cooldowns and budgets.
 //! Clusters are ticked concurrently; one slow or broken cluster never delays the others.
+//!
+//! [`observe`] reads a cluster through the ports, [`act`] takes one planned action and verifies
+//! it; `cluster` runs one cluster's tick, `notify` its alerting end, `report` what it returns.
+//! The keeper is generic over one [`Ports`] type, which names the adapters it runs with.
 
+pub mod act;
 mod cluster;
 mod notify;
+pub mod observe;
 mod report;
 
 use std::time::Instant;
 
-use chrono::{DateTime, Utc};
 use futures_util::future::join_all;
 use tracing::{info, instrument};
 
-use crate::alert::Notifier;
 use crate::config::Config;
-use crate::journal::{Journal, LeaseStore};
-use crate::observe::{self, ClusterInventory, MemberControl, MemberProbe, RdsControl, RdsError};
-use crate::topology::TopologyBus;
+use crate::ports::Ports;
+use crate::ports::rds::{ClusterInventory, RdsError};
 use crate::trigger::Trigger;
 
 pub use report::{ActionReport, AlertReport, ClusterOutcome, ClusterReport, TickSummary};
 
-/// Where "now" comes from: the system clock in production; the demo moves its own forward.
-pub trait Clock: Send + Sync {
-    /// The current time.
-    fn now(&self) -> DateTime<Utc>;
-}
-
-/// The system clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
-}
-
-/// The configuration and the adapters a tick runs with, built once per cold start.
+/// The configuration and the adapters a tick runs with, built once per cold start; `P` names
+/// the adapters' types ([`Ports`]).
 #[derive(Debug)]
-pub struct Keeper<R, M, J, N, B, C = SystemClock> {
+pub struct Keeper<P: Ports> {
     /// Validated configuration.
     pub config: Config,
     /// The RDS API.
-    pub rds: R,
+    pub rds: P::Rds,
     /// Member probes and procedure calls.
-    pub members: M,
+    pub members: P::Members,
     /// Lease, action journal, conditions, incidents.
-    pub journal: J,
+    pub journal: P::Journal,
     /// Alert delivery.
-    pub notifier: N,
+    pub notifier: P::Notifier,
     /// Topology events.
-    pub bus: B,
+    pub bus: P::Bus,
     /// Time.
-    pub clock: C,
+    pub clock: P::Clock,
 }
 
 /// How one tick runs.
@@ -105,15 +93,7 @@ impl KeeperError {
     }
 }
 
-impl<R, M, J, N, B, C> Keeper<R, M, J, N, B, C>
-where
-    R: RdsControl,
-    M: MemberProbe + MemberControl,
-    J: LeaseStore + Journal,
-    N: Notifier,
-    B: TopologyBus,
-    C: Clock,
-{
+impl<P: Ports> Keeper<P> {
     /// Runs one tick for the clusters `trigger` concerns.
     #[instrument(skip_all, fields(owner = %options.owner, dry_run = options.dry_run))]
     pub async fn tick(

@@ -3,30 +3,23 @@
 
 use tracing::warn;
 
-use crate::alert::{self, AlertMessage, Notifier, Transition};
-use crate::journal::{Alerting, Journal, LeaseStore};
-use crate::observe::{MemberControl, MemberProbe, RdsControl};
-use crate::plan::{Action, Outcome, Plan};
-use crate::snapshot::Snapshot;
-use crate::topology::{self, TopologyBus};
+use crate::plan::{Action, Plan};
+use crate::ports::Ports;
+use crate::ports::journal::{Alerting, Journal};
+use crate::ports::notifier::Notifier;
+use crate::ports::topology_bus::TopologyBus;
+use crate::report::{self, AlertMessage, Transition, topology};
+use crate::snapshot::{Outcome, Snapshot};
 
+use super::AlertReport;
 use super::cluster::{Run, TickError, journal_outcome};
-use super::{AlertReport, Clock};
 
 /// Undelivered alerts wait in one journal item (DynamoDB items hold 400 KB): at most this many,
 /// each body cut to this size (the summary and the next step come first; evidence is last).
 const UNDELIVERED_MAX: usize = 20;
 const UNDELIVERED_BODY_MAX: usize = 16 * 1024;
 
-impl<R, M, J, N, B, C> Run<'_, R, M, J, N, B, C>
-where
-    R: RdsControl,
-    M: MemberProbe + MemberControl,
-    J: LeaseStore + Journal,
-    N: Notifier,
-    B: TopologyBus,
-    C: Clock,
-{
+impl<P: Ports> Run<'_, P> {
     /// Reconciles incidents step by step and delivers the alerts: first those an earlier tick
     /// could not deliver, then this tick's, in order. What cannot be delivered now is saved with
     /// the incidents and sent first by the next tick, and this tick fails so the outage is
@@ -42,9 +35,9 @@ where
         let mut queue = saved.undelivered;
         let mut transitions = Vec::new();
         for (snapshot, plan) in steps {
-            let (changed, next) = alert::reconcile(&open, plan, snapshot.observed_at);
+            let (changed, next) = report::reconcile(&open, plan, snapshot.observed_at);
             for transition in changed {
-                let message = alert::alert_message(&transition, plan, snapshot);
+                let message = report::alert_message(&transition, plan, snapshot);
                 self.report.alerts.push(AlertReport {
                     change: transition.change,
                     incident: transition.incident.id.clone(),

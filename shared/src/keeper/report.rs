@@ -2,10 +2,10 @@
 
 use serde::Serialize;
 
-use crate::act::Verdict;
-use crate::alert::Change;
-use crate::plan::{ActionKind, Plan};
-use crate::snapshot::Snapshot;
+use crate::keeper::act::Verdict;
+use crate::plan::Plan;
+use crate::report::Change;
+use crate::snapshot::{ActionKind, Snapshot};
 
 /// The result of one tick over the clusters its trigger concerns.
 #[derive(Debug, Clone, Serialize)]

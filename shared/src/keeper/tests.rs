@@ -3,23 +3,39 @@
 //! the real adapters against the simulator and moto in the `tests/e2e` crate.
 
 use std::collections::BTreeMap;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use super::*;
-use crate::alert::MemoryNotifier;
 use crate::fixtures::ClusterBuilder;
-use crate::journal::{Journal, MemoryJournal};
-use crate::model::{Instance, MemberReport, Observed, ProbeError};
-use crate::observe::{
-    ClusterInventory, Endpoint, MemoryMembers, MemoryRds, Procedure, ProcedureReply,
-};
-use crate::plan::{Action, ActionKind, Outcome};
-use crate::topology::MemoryBus;
+use crate::model::{Endpoint, Instance, MemberReport, Observed, ProbeError};
+use crate::plan::Action;
+use crate::ports::clock::SystemClock;
+use crate::ports::journal::{Journal, LeaseStore, MemoryJournal};
+use crate::ports::member_control::{Procedure, ProcedureReply};
+use crate::ports::member_probe::MemoryMembers;
+use crate::ports::notifier::{MemoryNotifier, Notifier};
+use crate::ports::rds::{ClusterInventory, MemoryRds};
+use crate::ports::topology_bus::MemoryBus;
+use crate::snapshot::{ActionKind, Outcome};
 use crate::trigger::Trigger;
 
-type TestKeeper = Keeper<MemoryRds, MemoryMembers, MemoryJournal, MemoryNotifier, MemoryBus>;
+/// The in-memory adapters, with the notifier `N`.
+#[derive(Debug)]
+struct InMemory<N>(PhantomData<N>);
+
+impl<N: Notifier> Ports for InMemory<N> {
+    type Rds = MemoryRds;
+    type Members = MemoryMembers;
+    type Journal = MemoryJournal;
+    type Notifier = N;
+    type Bus = MemoryBus;
+    type Clock = SystemClock;
+}
+
+type TestKeeper = Keeper<InMemory<MemoryNotifier>>;
 
 fn endpoint(instance: &Instance) -> Endpoint {
     let rds = instance
@@ -45,11 +61,11 @@ fn keeper(broken: ClusterBuilder, healed: ClusterBuilder) -> TestKeeper {
     keeper_with(broken, healed, MemoryNotifier::new())
 }
 
-fn keeper_with<N>(
+fn keeper_with<N: Notifier>(
     broken: ClusterBuilder,
     healed: ClusterBuilder,
     notifier: N,
-) -> Keeper<MemoryRds, MemoryMembers, MemoryJournal, N, MemoryBus> {
+) -> Keeper<InMemory<N>> {
     let rds = MemoryRds::new();
     let members = MemoryMembers::new();
     let snapshot = broken.build();
@@ -138,7 +154,10 @@ async fn a_tick_journals_the_intent_acts_verifies_and_alerts() {
     assert_eq!(report.outcome, ClusterOutcome::Ticked, "{report:#?}");
     assert_eq!(report.actions.len(), 1);
     assert_eq!(report.actions[0].kind, ActionKind::Rejoin);
-    assert_eq!(report.actions[0].verdict, crate::act::Verdict::Verified);
+    assert_eq!(
+        report.actions[0].verdict,
+        crate::keeper::act::Verdict::Verified
+    );
     assert_eq!(keeper.members.calls().len(), 1);
     assert_eq!(keeper.members.calls()[0].1, Procedure::StartJoin);
     let past = history(&keeper).await.actions;
@@ -199,7 +218,7 @@ async fn a_pending_action_left_by_a_dead_tick_is_verified_not_repeated() {
         .await
         .unwrap()
     {
-        crate::journal::LeaseGrant::Acquired(lease) => lease,
+        crate::ports::journal::LeaseGrant::Acquired(lease) => lease,
         held => panic!("{held:?}"),
     };
     let action = Action {
@@ -234,7 +253,7 @@ async fn a_dry_run_plans_but_takes_no_lease_writes_nothing_and_sends_nothing() {
     let report = &summary.clusters[0];
     assert_eq!(report.outcome, ClusterOutcome::DryRun);
     let plan = report.plan.as_ref().unwrap();
-    assert_eq!(plan.actions[0].kind, ActionKind::Rejoin);
+    assert_eq!(plan.action.as_ref().unwrap().kind, ActionKind::Rejoin);
     assert!(keeper.members.calls().is_empty());
     assert!(keeper.notifier.sent().is_empty());
     assert!(
@@ -267,13 +286,13 @@ struct FlakyNotifier {
     down: std::sync::atomic::AtomicBool,
 }
 
-impl crate::alert::Notifier for FlakyNotifier {
+impl Notifier for FlakyNotifier {
     async fn publish(
         &self,
-        message: &crate::alert::AlertMessage,
-    ) -> Result<(), crate::alert::AlertError> {
+        message: &crate::report::AlertMessage,
+    ) -> Result<(), crate::ports::notifier::AlertError> {
         if self.down.load(std::sync::atomic::Ordering::SeqCst) {
-            let unreachable = crate::aws::AwsError::entry_failure(
+            let unreachable = crate::ports::aws::AwsError::entry_failure(
                 "SNS.Publish",
                 Some("InternalError"),
                 "SNS is down".into(),

@@ -109,8 +109,9 @@ pub(crate) enum GtidFit {
     Purged { missing: GtidSet, purged: GtidSet },
 }
 
-/// Checks a joiner against the quorum group's donors (domain.md §2.10), counting on both sides
-/// what is certified but not applied yet, so a lagging donor does not make a joiner look errant.
+/// Checks a joiner against the quorum group's donors (`docs/group-replication.md`), counting on
+/// both sides what is certified but not applied yet, so a lagging donor does not make a joiner
+/// look errant.
 pub(crate) fn gtid_fit(picture: &Picture<'_>, node: &Node<'_>) -> GtidFit {
     let (held, _) = node.transactions();
     let group = picture.group_transactions();

@@ -53,7 +53,7 @@ impl<'a> Candidate<'a> {
 
 #[derive(Debug, Default)]
 pub(crate) struct Draft {
-    actions: Vec<Action>,
+    action: Option<Action>,
     findings: Vec<Finding>,
     refused: Vec<Refusal>,
 }
@@ -97,11 +97,13 @@ impl Draft {
             )
         });
         match verdict {
-            Ok(()) if self.actions.is_empty() => self.actions.push(Action {
-                kind: candidate.kind,
-                instance: candidate.instance.to_string(),
-                reason: candidate.reason,
-            }),
+            Ok(()) if self.action.is_none() => {
+                self.action = Some(Action {
+                    kind: candidate.kind,
+                    instance: candidate.instance.to_string(),
+                    reason: candidate.reason,
+                })
+            }
             Ok(()) => {}
             Err(block) => self.refused.push(Refusal {
                 action: candidate.kind,
@@ -116,9 +118,10 @@ impl Draft {
         Plan {
             cluster: ctx.snapshot.cluster.clone(),
             health: ctx.picture.health.clone(),
-            actions: self.actions,
+            action: self.action,
             findings: self.findings,
             refused: self.refused,
+            conditions: ctx.conditions.clone(),
         }
     }
 }

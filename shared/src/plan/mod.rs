@@ -1,46 +1,52 @@
 //! The pure decision engine: [`Snapshot`] (observation + policy + history + time) -> [`Plan`].
 //!
 //! No I/O, no clock, no async: the same snapshot always gives the same plan, so any tick can be
-//! replayed offline (`grkeeper plan --snapshot`). A plan holds at most one action; the keeper
-//! acts, observes again and plans again, so every step is re-diagnosed on fresh facts.
+//! replayed offline (`grkeeper plan --snapshot`). A plan holds at most one action (its type says
+//! so); the keeper acts, observes again and plans again, so every step is re-diagnosed on fresh
+//! facts. The plan also carries the next condition labels ([`conditions`]), which the keeper
+//! keeps in the journal for the next tick's deadlines.
 
 mod checks;
 pub mod conditions;
 mod draft;
 mod drift;
 mod guards;
-mod history;
 mod members;
 mod picture;
 mod playbook;
-mod policy;
 #[cfg(test)]
 mod tests;
 mod version;
 
-use std::fmt;
+use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use history::{Approval, Condition, History, Outcome, PastAction, Pause};
-pub use policy::{BootstrapPolicy, Mode, Policy};
+// The planner's inputs besides the observation, named here too for the planner's own use.
+pub use crate::snapshot::{
+    ActionKind, Approval, BootstrapPolicy, Condition, History, Mode, Outcome, PastAction, Pause,
+    Policy,
+};
 
 use crate::snapshot::Snapshot;
 
-/// What to do now, what was noticed, and what was not done and why.
+/// What to do now, what was noticed, what was not done and why, and what to remember.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Plan {
     /// The cluster planned for.
     pub cluster: String,
     /// The cluster's health as observed.
     pub health: Health,
-    /// At most one action.
-    pub actions: Vec<Action>,
+    /// The one action to take now, if any.
+    pub action: Option<Action>,
     /// Everything worth telling a person, with a severity.
     pub findings: Vec<Finding>,
     /// Actions the situation called for that a guard stopped, each with the reason.
     pub refused: Vec<Refusal>,
+    /// Each inventory instance's condition label as of this observation, and since when: the
+    /// history's conditions carried forward ([`conditions::next`]), for the journal to keep.
+    pub conditions: BTreeMap<String, Condition>,
 }
 
 /// Cluster health in MySQL Shell's terms, computed from the authoritative view.
@@ -87,33 +93,6 @@ pub struct Action {
     pub reason: String,
 }
 
-/// The four repairs grkeeper knows.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum ActionKind {
-    /// `CALL mysql.rds_group_replication_start(0)`.
-    Rejoin,
-    /// `RebootDBInstance`.
-    Reboot,
-    /// `CALL mysql.rds_group_replication_stop()`.
-    Expel,
-    /// `CALL mysql.rds_group_replication_start(1)`.
-    Bootstrap,
-}
-
-impl fmt::Display for ActionKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            ActionKind::Rejoin => "rejoin",
-            ActionKind::Reboot => "reboot",
-            ActionKind::Expel => "expel",
-            ActionKind::Bootstrap => "bootstrap",
-        })
-    }
-}
-
 impl ActionKind {
     /// The findings an action of this kind repairs: an incident about one of them tells of the
     /// action, taken or refused.
@@ -129,16 +108,6 @@ impl ActionKind {
             ],
             ActionKind::Bootstrap => &[FindingKind::CompleteOutage],
         }
-    }
-
-    /// A bootstrap is about the whole cluster, whichever member it starts on.
-    pub fn is_cluster_wide(self) -> bool {
-        self == ActionKind::Bootstrap
-    }
-
-    /// Disruptive actions take from the cluster budget; a rejoin only adds a member.
-    pub fn is_disruptive(self) -> bool {
-        !matches!(self, ActionKind::Rejoin)
     }
 }
 

@@ -2,7 +2,8 @@
 //! groups the members' views describe, which of them holds quorum, and the cluster's health.
 //!
 //! Views disagree after partitions and restarts, so no single member is trusted: a view counts
-//! only when its owner is itself live, and quorum uses MySQL Shell's rule (domain.md §2.2).
+//! only when its owner is itself live, and quorum uses MySQL Shell's rule
+//! (`docs/group-replication.md`).
 
 use std::collections::BTreeMap;
 
@@ -51,7 +52,7 @@ impl Node<'_> {
 
     /// (every transaction it holds, `gtid_purged`), empty when the member was not read. "Holds"
     /// counts what the group certified and queued on it but it has not applied yet: a bootstrap
-    /// must start from, and a join be checked against, those too (domain.md §2.10).
+    /// must start from, and a join be checked against, those too (`docs/group-replication.md`).
     pub fn transactions(&self) -> (GtidSet, GtidSet) {
         self.report.map_or_else(Default::default, |r| {
             (r.known_transactions(), r.gtid_purged.clone())

@@ -12,8 +12,10 @@ use crate::fixtures::{ClusterBuilder, GROUP, at, server_uuid};
 use crate::model::{MemberState, Observed, ProbeError, ViewMember};
 
 fn one_action(plan: &Plan) -> (ActionKind, &str) {
-    assert_eq!(plan.actions.len(), 1, "{plan:#?}");
-    (plan.actions[0].kind, plan.actions[0].instance.as_str())
+    let Some(action) = &plan.action else {
+        panic!("no action: {plan:#?}")
+    };
+    (action.kind, action.instance.as_str())
 }
 
 fn guards_of(plan: &Plan) -> Vec<Guard> {
@@ -24,7 +26,7 @@ fn guards_of(plan: &Plan) -> Vec<Guard> {
 fn a_healthy_cluster_needs_nothing() {
     let plan = plan(&ClusterBuilder::healthy(3).build());
     assert!(
-        plan.actions.is_empty() && plan.refused.is_empty(),
+        plan.action.is_none() && plan.refused.is_empty(),
         "{plan:#?}"
     );
     assert!(plan.findings.is_empty(), "{plan:#?}");
@@ -39,7 +41,7 @@ fn a_member_that_restarted_before_being_expelled_waits_for_the_expulsion() {
             .restarted_before_expel("orders-2")
             .build(),
     );
-    assert!(plan.actions.is_empty(), "{plan:#?}");
+    assert!(plan.action.is_none(), "{plan:#?}");
     assert!(
         plan.findings
             .iter()
@@ -67,7 +69,7 @@ fn a_joiner_newer_than_the_group_is_rejoined_with_a_read_only_warning() {
             .build(),
     );
     assert_eq!(one_action(&plan), (ActionKind::Rejoin, "orders-3"));
-    assert!(plan.actions[0].reason.contains("read-only"));
+    assert!(plan.action.unwrap().reason.contains("read-only"));
 }
 
 #[test]
@@ -78,7 +80,7 @@ fn an_older_joiner_is_refused_on_8_0() {
             .version("orders-3", "8.0.35")
             .build(),
     );
-    assert!(plan.actions.is_empty());
+    assert!(plan.action.is_none());
     assert_eq!(guards_of(&plan), vec![Guard::Version]);
 }
 
@@ -443,8 +445,7 @@ proptest! {
     fn planning_is_deterministic_and_takes_at_most_one_action(snapshot in scenario()) {
         let first = plan(&snapshot);
         prop_assert_eq!(&first, &plan(&snapshot));
-        prop_assert!(first.actions.len() <= 1, "{:#?}", first);
-        prop_assert!(first.actions.iter().filter(|a| a.kind.is_disruptive()).count() <= 1);
+        // At most one action, disruptive or not: `Plan::action` is an `Option`.
     }
 
     #[test]
@@ -452,7 +453,7 @@ proptest! {
         let plan = plan(&snapshot);
         if read(&snapshot).any_live_row {
             prop_assert!(
-                plan.actions.iter().all(|a| a.kind != ActionKind::Bootstrap),
+                plan.action.iter().all(|a| a.kind != ActionKind::Bootstrap),
                 "{:#?}", plan
             );
         }
@@ -461,7 +462,7 @@ proptest! {
     #[test]
     fn bootstrap_only_when_every_member_was_read_or_is_down(snapshot in scenario()) {
         let plan = plan(&snapshot);
-        if plan.actions.iter().any(|a| a.kind == ActionKind::Bootstrap) {
+        if plan.action.iter().any(|a| a.kind == ActionKind::Bootstrap) {
             for instance in &snapshot.instances {
                 // Down through RDS: a status in which MySQL cannot run.
                 let down = instance.rds.seen().is_some_and(|r| {
@@ -481,7 +482,7 @@ proptest! {
         let floor = snapshot.policy.fault_tolerance_floor as usize;
         // A rejoin or a bootstrap only adds members (on a running member both fail with 3093);
         // an expel or a reboot takes its target out.
-        let removing = plan.actions.iter()
+        let removing = plan.action.iter()
             .filter(|a| matches!(a.kind, ActionKind::Expel | ActionKind::Reboot));
         let read_uuids: BTreeSet<&String> = reading.uuid_of.values().collect();
         for action in removing {
@@ -515,7 +516,7 @@ proptest! {
     fn every_refusal_and_action_says_why(snapshot in scenario()) {
         let plan = plan(&snapshot);
         prop_assert!(plan.refused.iter().all(|r| !r.reason.trim().is_empty()));
-        prop_assert!(plan.actions.iter().all(|a| !a.reason.trim().is_empty()));
+        prop_assert!(plan.action.iter().all(|a| !a.reason.trim().is_empty()));
         prop_assert!(plan.findings.iter().all(|f| !f.message.trim().is_empty()));
     }
 
@@ -524,7 +525,7 @@ proptest! {
         let plan = plan(&snapshot);
         let paused = snapshot.history.paused.as_ref().is_some_and(|p| p.until > snapshot.observed_at);
         if paused || snapshot.policy.mode == Mode::Observe {
-            prop_assert!(plan.actions.is_empty(), "{:#?}", plan);
+            prop_assert!(plan.action.is_none(), "{:#?}", plan);
         }
     }
 
@@ -532,7 +533,7 @@ proptest! {
     fn actions_target_available_inventory_instances_only(snapshot in scenario()) {
         let plan = plan(&snapshot);
         let ids: BTreeSet<&str> = snapshot.instances.iter().map(|i| i.id.as_str()).collect();
-        for action in &plan.actions {
+        if let Some(action) = &plan.action {
             prop_assert!(ids.contains(action.instance.as_str()));
             let instance = snapshot.instances.iter().find(|i| i.id == action.instance);
             let available = instance
@@ -546,7 +547,7 @@ proptest! {
     fn no_member_with_errant_gtids_is_rejoined(snapshot in scenario()) {
         let plan = plan(&snapshot);
         let reading = read(&snapshot);
-        for action in plan.actions.iter().filter(|a| a.kind == ActionKind::Rejoin) {
+        for action in plan.action.iter().filter(|a| a.kind == ActionKind::Rejoin) {
             let joiner = snapshot.instances.iter()
                 .find(|i| i.id == action.instance)
                 .and_then(|i| i.mysql.seen())

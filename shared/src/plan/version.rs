@@ -1,5 +1,5 @@
-//! MySQL version rules for joining a group (domain.md §2.9): a joiner newer than the group's
-//! lowest version joins read-only, an older one is refused; but inside the 8.4 series every
+//! MySQL version rules for joining a group (`docs/group-replication.md`): a joiner newer than the
+//! group's lowest version joins read-only, an older one is refused; but inside the 8.4 series every
 //! version counts as one (the plugin's `do_all_versions_belong_to_the_same_lts`), so any 8.4.x
 //! joins an 8.4 group read-write.
 

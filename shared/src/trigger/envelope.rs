@@ -1,4 +1,5 @@
-//! EventBridge envelopes: dispatch on (`source`, `detail-type`) to the event kinds grkeeper reads.
+//! EventBridge envelopes: which of the event kinds grkeeper reads one is, told by (`source`,
+//! `detail-type`), and the fields every kind needs. Reading each kind's detail is `rds`'s job.
 //!
 //! Read from `serde_json::Value` rather than `aws_lambda_events`' `EventBridgeEvent`, so that
 //! each failure names its field and an envelope-less input (a rule target's constant `Input`,
@@ -8,11 +9,12 @@ use chrono::{DateTime, Utc};
 
 use super::error::{TriggerError, clip};
 use super::json::Object;
-use super::{Schedule, Trigger, rds};
 
 /// The envelope fields every supported event needs.
 #[derive(Debug)]
 pub(super) struct Envelope<'a> {
+    /// Which supported event it is.
+    pub kind: Kind,
     /// The whole event (for `resources`).
     pub root: Object<'a>,
     /// `detail-type`.
@@ -24,7 +26,7 @@ pub(super) struct Envelope<'a> {
 }
 
 /// Reads an EventBridge event of a supported (`source`, `detail-type`).
-pub(super) fn parse(root: Object<'_>) -> Result<Trigger, TriggerError> {
+pub(super) fn read(root: Object<'_>) -> Result<Envelope<'_>, TriggerError> {
     let detail_type = root.required_str("detail-type")?;
     let source = root.required_str("source")?;
     let kind = match (source, detail_type) {
@@ -39,27 +41,18 @@ pub(super) fn parse(root: Object<'_>) -> Result<Trigger, TriggerError> {
             });
         }
     };
-    let event = Envelope {
+    Ok(Envelope {
+        kind,
         root,
         detail_type,
         detail: root.object("detail")?,
         time: root.time("time")?,
-    };
-    Ok(match kind {
-        Kind::Instance => Trigger::RdsInstanceEvent(rds::instance_event(&event)?),
-        Kind::Cluster => Trigger::RdsClusterEvent(rds::cluster_event(&event)?),
-        Kind::ParameterGroup => Trigger::ParameterGroupEvent(rds::parameter_group_event(&event)?),
-        // The schedule's `detail` is empty and its rule ARN says nothing a tick needs.
-        Kind::Schedule => Trigger::Schedule(Schedule {
-            cluster: None,
-            time: event.time,
-        }),
     })
 }
 
 /// The supported events.
 #[derive(Debug, Clone, Copy)]
-enum Kind {
+pub(super) enum Kind {
     Instance,
     Cluster,
     ParameterGroup,

@@ -19,6 +19,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
+use envelope::Kind;
+
 pub use error::TriggerError;
 pub use names::{ClusterName, DbClusterId, InstanceId, ParameterGroupName};
 pub use rds::{ClusterEvent, EventDetail, EventId, InstanceEvent, ParameterGroupEvent};
@@ -132,10 +134,24 @@ pub fn from_value(input: &Value) -> Result<Trigger, TriggerError> {
     } else if root.has("grkeeper") {
         direct::schedule_input(root)
     } else if root.has("detail-type") || root.has("source") {
-        envelope::parse(root)
+        event(&envelope::read(root)?)
     } else {
         Err(TriggerError::NotATrigger)
     }
+}
+
+/// The trigger an EventBridge event of a supported kind stands for.
+fn event(event: &envelope::Envelope<'_>) -> Result<Trigger, TriggerError> {
+    Ok(match event.kind {
+        Kind::Instance => Trigger::RdsInstanceEvent(rds::instance_event(event)?),
+        Kind::Cluster => Trigger::RdsClusterEvent(rds::cluster_event(event)?),
+        Kind::ParameterGroup => Trigger::ParameterGroupEvent(rds::parameter_group_event(event)?),
+        // The schedule's `detail` is empty and its rule ARN says nothing a tick needs.
+        Kind::Schedule => Trigger::Schedule(Schedule {
+            cluster: None,
+            time: event.time,
+        }),
+    })
 }
 
 #[cfg(test)]

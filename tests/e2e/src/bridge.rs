@@ -2,7 +2,7 @@
 //! on the simulator, and that can make AWS fail on purpose.
 //!
 //! moto's `RebootDBInstance` changes nothing, never shows `rebooting`, and accepts a reboot of a
-//! stopped instance (`notes/aws-local.md`). Pointed at the bridge (`AWS_ENDPOINT_URL`), grkeeper's
+//! stopped instance (`docs/testing.md`). Pointed at the bridge (`AWS_ENDPOINT_URL`), grkeeper's
 //! RDS calls on the simulator's instances reach the simulated members instead:
 //! - `RebootDBInstance`, `StopDBInstance`, `StartDBInstance` run on the simulator's RDS control
 //!   plane (a reboot restarts the member); a transition the simulator refuses is answered with

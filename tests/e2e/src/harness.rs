@@ -34,16 +34,16 @@ use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sqs::error::DisplayErrorContext;
 use gr_sim::{Cluster, Fault, GtidSet, SimConfig, SimError, Timing, Truth};
-use grkeeper::lambda::{Deps, Function, InitError};
-use grkeeper::sim::{self, Reply};
+use grkeeper::lambda::{Deps, Function};
+use grkeeper::wiring::InitError;
+use grkeeper_demo::sim::{self, Reply};
 use serde_json::Value;
 
 use crate::bridge::Bridge;
-use crate::invoke;
 use crate::moto::{Moto, MotoError};
 use crate::queue::Queue;
 use crate::resources::{self, CLUSTER_TAG};
-use crate::tools;
+use crate::{invoke, tools};
 
 /// The cluster's name (its instances' `grkeeper:cluster` tag).
 pub const CLUSTER: &str = "orders";
@@ -340,8 +340,8 @@ impl Harness {
         self.moto
             .config_loader()
             .endpoint_url(self.bridge.endpoint_url())
-            .timeout_config(grkeeper::aws::timeouts())
-            .retry_config(grkeeper::aws::retries())
+            .timeout_config(grkeeper::adapters::aws::timeouts())
+            .retry_config(grkeeper::adapters::aws::retries())
             .load()
             .await
     }

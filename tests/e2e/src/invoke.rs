@@ -8,7 +8,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_config::SdkConfig;
 use grkeeper::config::Config;
-use grkeeper::lambda::{Deps, Function, HandlerError, InitError, handle};
+use grkeeper::lambda::{Deps, Function, HandlerError, handle};
+use grkeeper::wiring::InitError;
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::Value;
 

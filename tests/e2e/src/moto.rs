@@ -21,7 +21,7 @@
 //! watchdog that exits as soon as its stdin, a pipe only this process holds, reaches end of file.
 //! It serves one request at a time, so conditional writes are atomic as on AWS (see `LAUNCHER`).
 //! Known gaps of moto (no `rebooting` status, `TestEventPattern` always false, schedules never
-//! fire) are listed in the shared note `notes/aws-local.md`.
+//! fire) are listed in `docs/testing.md`.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};

@@ -158,7 +158,7 @@ pub enum StartState {
     /// Configured (replication user and recovery channel set everywhere) but GR stopped on
     /// every member: each shows only its own OFFLINE row and is super-read-only.
     Stopped,
-    /// Fresh instances: GR stopped, no replication user, no recovery channel (AWS setup §1.4).
+    /// Fresh instances: GR stopped, no replication user, no recovery channel (AWS's setup procedure).
     Unconfigured,
 }
 

@@ -1,9 +1,9 @@
 //! `gr_sim`: a stand-in for an Amazon RDS for MySQL Group Replication (multi-primary) cluster.
 //!
 //! Each member is a MySQL-protocol server on its own 127.0.0.1 port, named by its RDS instance
-//! id, sharing one group model written from the domain reference (RDS procedures, GR member
-//! states, views, quorum, expulsion, exit actions, version and GTID rules), not from grkeeper's
-//! model, so the two check each other. Real clients (mysql_async, Oracle's
+//! id, sharing one group model written from the documented RDS and Group Replication behaviour
+//! (`docs/group-replication.md`: RDS procedures, GR member states, views, quorum, expulsion, exit
+//! actions, version and GTID rules), not from grkeeper's model, so the two check each other. Real clients (mysql_async, Oracle's
 //! mysql-connector-python) connect to it; tests inject faults and read the ground truth.
 //!
 //! It is held to MySQL's own Group Replication test suite: `tests/it/conformance/` replays 41 of

@@ -23,7 +23,7 @@ pub struct Version {
 pub struct VersionError(pub String);
 
 /// How Group Replication ranks a member's version against its group's
-/// (plugin `compatibility_module.cc`; domain reference §2.9).
+/// (plugin `compatibility_module.cc`; docs/group-replication.md, "Versions").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Compatibility {
     /// Joins, and is writable in multi-primary mode.

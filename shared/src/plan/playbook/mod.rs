@@ -1,4 +1,4 @@
-//! The playbooks, one per situation (design.md "Classification and playbooks"). Each adds
+//! The playbooks, one per situation (`docs/design.md`, "Playbooks"). Each adds
 //! findings and proposes candidate actions; the draft keeps the first that passes every guard.
 
 pub(crate) mod expel;

@@ -1,11 +1,12 @@
-//! Each action executed by `grkeeper::act` on the simulator over TCP, its verification, and the
+//! Each action executed by `grkeeper::keeper::act` on the simulator over TCP, its verification, and the
 //! simulator's ground truth afterwards.
 
 use std::time::Duration;
 
 use gr_sim::{ExitStateAction, Fault, SimConfig, StartState, Timing};
-use grkeeper::act::{Verdict, act};
-use grkeeper::plan::{Action, ActionKind};
+use grkeeper::keeper::act::{Verdict, act};
+use grkeeper::plan::Action;
+use grkeeper::snapshot::ActionKind;
 
 use crate::sim_members::Sim;
 
@@ -24,7 +25,7 @@ async fn fast(config: SimConfig) -> Sim {
 }
 
 /// Runs `action` on a fresh observation of the cluster.
-async fn run(sim: &Sim, kind: ActionKind, instance: &str) -> grkeeper::act::ActionResult {
+async fn run(sim: &Sim, kind: ActionKind, instance: &str) -> grkeeper::keeper::act::ActionResult {
     let observed = sim.observe().await;
     act(&action(kind, instance), &sim.context(&observed)).await
 }

@@ -2,9 +2,13 @@
 //! subject, body and String MessageAttributes, and a paging subscription filtered on `severity`
 //! gets the critical alerts only.
 
-use grkeeper::alert::{AlertMessage, Notifier, SnsNotifier, alert_message, reconcile};
+use grkeeper::report::{AlertMessage, alert_message, reconcile};
+
+use grkeeper::adapters::aws::sns::SnsNotifier;
+
 use grkeeper::fixtures::ClusterBuilder;
 use grkeeper::plan::{ClusterStatus, Finding, FindingKind, Health, Plan, Severity};
+use grkeeper::ports::notifier::Notifier;
 use grkeeper_e2e::moto::Moto;
 use grkeeper_e2e::queue::Queue;
 use grkeeper_e2e::resources::topic_with_queue;
@@ -21,7 +25,7 @@ fn opened(severity: Severity, instance: &str) -> AlertMessage {
             online: 2,
             tolerance: 0,
         },
-        actions: vec![],
+        action: None,
         findings: vec![Finding {
             kind: FindingKind::MemberOffline,
             severity,
@@ -29,6 +33,7 @@ fn opened(severity: Severity, instance: &str) -> AlertMessage {
             message: format!("{instance} is OFFLINE"),
         }],
         refused: vec![],
+        conditions: Default::default(),
     };
     let (transitions, _) = reconcile(&[], &plan, snapshot.observed_at);
     alert_message(&transitions[0], &plan, &snapshot)

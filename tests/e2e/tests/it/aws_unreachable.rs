@@ -5,9 +5,13 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use grkeeper::alert::{AlertMessage, Notifier, SnsNotifier};
-use grkeeper::journal::{DynamoJournal, LeaseStore};
-use grkeeper::topology::{EventBridgeBus, TopologyBus};
+use grkeeper::adapters::aws::dynamo::DynamoJournal;
+use grkeeper::adapters::aws::eventbridge::EventBridgeBus;
+use grkeeper::adapters::aws::sns::SnsNotifier;
+use grkeeper::ports::journal::LeaseStore;
+use grkeeper::ports::notifier::Notifier;
+use grkeeper::ports::topology_bus::TopologyBus;
+use grkeeper::report::AlertMessage;
 use grkeeper_e2e::harness::closed_endpoint;
 use grkeeper_e2e::moto::Moto;
 
@@ -20,8 +24,8 @@ async fn every_adapter_fails_fast_and_retryably_when_aws_is_unreachable() {
     let config = moto
         .config_loader()
         .endpoint_url(closed_endpoint().unwrap())
-        .timeout_config(grkeeper::aws::timeouts())
-        .retry_config(grkeeper::aws::retries())
+        .timeout_config(grkeeper::adapters::aws::timeouts())
+        .retry_config(grkeeper::adapters::aws::retries())
         .load()
         .await;
 

@@ -5,8 +5,12 @@
 use std::time::Duration;
 
 use gr_sim::{GtidSet, Timing};
-use grkeeper::alert::{AlertMessage, Notifier, SnsNotifier};
-use grkeeper::observe::{AwsRds, RdsControl, RdsError};
+use grkeeper::adapters::aws::rds::AwsRds;
+use grkeeper::adapters::aws::sns::SnsNotifier;
+use grkeeper::ports::notifier::Notifier;
+use grkeeper::ports::rds::{RdsControl, RdsError};
+use grkeeper::ports::reboot::RdsReboot;
+use grkeeper::report::AlertMessage;
 use grkeeper_e2e::bridge::Failure;
 use grkeeper_e2e::harness::{Harness, MEMBERS};
 

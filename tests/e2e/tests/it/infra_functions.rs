@@ -4,11 +4,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use grkeeper::adapters::mysql::ConnectSettings;
 use grkeeper::config::Tls;
-use grkeeper::metrics::{
+use grkeeper::report::metrics::{
     ACTIONS, DIMENSION, FAULT_TOLERANCE, MEMBERS_ONLINE, NAMESPACE, REFUSALS, TICK_DURATION, TICKS,
 };
-use grkeeper::observe::ConnectSettings;
 use grkeeper_e2e::invoke::FUNCTION_TIMEOUT;
 use grkeeper_e2e::tools;
 use serde_json::{Value, json};
@@ -253,7 +253,7 @@ fn sweep_runs_every_minute_on_the_scheduled_event_envelope() {
         target["Arn"],
         "arn:aws:lambda:us-east-1:123456789012:function:SweepFunction"
     );
-    // A constant Input would replace the envelope the function parses (domain reference §3.4).
+    // A constant Input would replace the envelope the function parses (docs/events.md, Schedule).
     for key in ["Input", "InputPath", "InputTransformer"] {
         assert!(target.get(key).is_none(), "sweep target has {key}");
     }

@@ -234,7 +234,7 @@ struct Event {
     detail: Value,
 }
 
-/// An "RDS DB Instance Event" as RDS sends it (domain reference §3.1).
+/// An "RDS DB Instance Event" as RDS sends it (`docs/events.md`, "RDS events").
 fn instance_event(source_identifier: &str, event_id: &str, with_tags: bool) -> Event {
     let instance = source_identifier.trim_start_matches("rds:");
     let arn = format!("arn:aws:rds:{REGION}:{ACCOUNT_ID}:db:{instance}");

@@ -7,10 +7,10 @@ use std::time::Duration;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{TimeZone, Utc};
-use grkeeper::journal::{
-    Alerting, DynamoJournal, Journal, JournalError, LeaseGrant, LeaseStore, contract,
-};
-use grkeeper::plan::{Action, ActionKind, Approval, Condition, Outcome, Pause};
+use grkeeper::adapters::aws::dynamo::DynamoJournal;
+use grkeeper::plan::Action;
+use grkeeper::ports::journal::{Alerting, Journal, JournalError, LeaseGrant, LeaseStore, contract};
+use grkeeper::snapshot::{ActionKind, Approval, Condition, Outcome, Pause};
 use grkeeper_e2e::harness::TABLE;
 use grkeeper_e2e::moto::Moto;
 use grkeeper_e2e::resources::journal_table;

@@ -4,7 +4,8 @@
 //! and an alert that could not be sent is sent by a later tick.
 
 use gr_sim::Fault;
-use grkeeper::lambda::{Function, HandlerError, InitError};
+use grkeeper::lambda::{Function, HandlerError};
+use grkeeper::wiring::InitError;
 use grkeeper_e2e::bridge::Failure;
 use grkeeper_e2e::harness::{Harness, event};
 use grkeeper_e2e::invoke::{invoke, taken};

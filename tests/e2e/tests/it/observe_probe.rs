@@ -5,10 +5,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use gr_sim::{Fault, SimConfig, Timing};
+use grkeeper::adapters::mysql::{ConnectSettings, MysqlMembers};
 use grkeeper::config::{CaBundle, Tls};
 use grkeeper::gtid::GtidSet;
 use grkeeper::model::{MemberState, ProbeError};
-use grkeeper::observe::{ConnectSettings, Credentials, MemberProbe, MysqlMembers};
+use grkeeper::ports::member_probe::MemberProbe;
+use grkeeper::ports::secrets::Credentials;
 
 use crate::sim_members::Sim;
 

@@ -1,11 +1,13 @@
 //! The RDS and Secrets Manager adapters against moto: inventory by tag, DescribeDBInstances
 //! records, reboot refusals, and credentials from a secret.
 
+use grkeeper::adapters::aws::rds::AwsRds;
+use grkeeper::adapters::aws::secrets_manager::SecretsManagerSource;
 use grkeeper::config::Inventory;
-use grkeeper::observe::{
-    AwsRds, ClusterInventory, RdsControl, RdsError, SecretError, SecretSource,
-    SecretsManagerSource, inventory,
-};
+use grkeeper::keeper::observe::inventory;
+use grkeeper::ports::rds::{ClusterInventory, RdsControl, RdsError};
+use grkeeper::ports::reboot::RdsReboot;
+use grkeeper::ports::secrets::{SecretError, SecretSource};
 use grkeeper_e2e::moto::Moto;
 use grkeeper_e2e::resources;
 

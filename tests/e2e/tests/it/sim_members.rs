@@ -1,20 +1,20 @@
 //! A simulated cluster wired to grkeeper's real adapters: [`MysqlMembers`] over TCP to each
 //! simulated member (endpoint overrides to its loopback port), and [`SimRds`], an `RdsControl`
 //! over the simulator's RDS control plane (statuses, RebootDBInstance restarting the member),
-//! both from `grkeeper::sim`, which the demo uses too.
+//! both from `grkeeper_demo::sim`, which the demo uses too.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use gr_sim::{Cluster, SimConfig};
-use grkeeper::act::{Context, Verification};
+use grkeeper::adapters::mysql::{ConnectSettings, MysqlMembers};
 use grkeeper::config::Tls;
-use grkeeper::model::Instance;
-use grkeeper::observe::{
-    ClusterInventory, ConnectSettings, Credentials, Endpoint, EndpointOverrides, MysqlMembers,
-    observe_cluster,
-};
-use grkeeper::sim::{SimRds, endpoint_overrides};
+use grkeeper::keeper::act::{Context, Verification};
+use grkeeper::keeper::observe::observe_cluster;
+use grkeeper::model::{Endpoint, EndpointOverrides, Instance};
+use grkeeper::ports::rds::ClusterInventory;
+use grkeeper::ports::secrets::Credentials;
+use grkeeper_demo::sim::{SimRds, endpoint_overrides};
 
 /// How long a test waits for a verification (the fast simulator settles in well under a second).
 pub const VERIFY: Verification = Verification {

@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use grkeeper::adapters::aws::eventbridge::EventBridgeBus;
 use grkeeper::fixtures::{ClusterBuilder, server_uuid};
-use grkeeper::plan::Condition;
-use grkeeper::topology::{
-    EventBridgeBus, TopologyBus, TopologyError, TopologyEvent, member_changes,
-};
+use grkeeper::ports::topology_bus::{TopologyBus, TopologyError};
+use grkeeper::report::topology::{TopologyEvent, member_changes};
+use grkeeper::snapshot::Condition;
 use grkeeper_e2e::harness::BUS;
 use grkeeper_e2e::moto::Moto;
 use grkeeper_e2e::resources::bus_with_queue;

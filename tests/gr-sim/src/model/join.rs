@@ -260,7 +260,7 @@ impl World {
 
     /// STOP GROUP_REPLICATION: a voluntary leave. The member turns super-read-only at once and
     /// leaves when its group can install a view without it: at once, unless a peer is out of
-    /// contact (domain reference §2.5: no leave while a member is under suspicion); then the
+    /// contact (docs/group-replication.md: no leave while a member is under suspicion); then the
     /// leave waits (`finish_leaves`). In a minority no view can change either way, so the member
     /// goes at once and its peers will suspect it.
     pub fn stop_gr(&mut self, m: usize) {

@@ -1,5 +1,6 @@
-//! The RDS stored procedures, following their dumped bodies (domain reference §1.3): checks,
-//! effects, `mysql.rds_history` rows, message rows and errors.
+//! The RDS stored procedures, following their bodies as dumped from an RDS instance
+//! (`docs/group-replication.md`, "What RDS lets a client do"): checks, effects,
+//! `mysql.rds_history` rows, message rows and errors.
 
 use sqlparser::ast::{Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments};
 

@@ -1,0 +1,157 @@
+//! Journal items in DynamoDB's attribute form: every item's JSON (its serde form) maps onto
+//! native attributes (strings, numbers, maps, lists), so items read well in the console and the
+//! mapping lives in one place.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde_json::{Map, Number, Value};
+
+use crate::ports::journal::JournalError;
+use crate::ports::journal::items::{Item, partition};
+
+/// The table's keys.
+pub(crate) const PK: &str = "pk";
+pub(crate) const SK: &str = "sk";
+
+/// The attributes of `item` stored under (`cluster`, `sk`).
+pub(crate) fn encode(
+    cluster: &str,
+    sk: &str,
+    item: &Item,
+) -> Result<HashMap<String, AttributeValue>, JournalError> {
+    let corrupt = |reason: String| JournalError::Corrupt {
+        cluster: cluster.to_owned(),
+        sk: sk.to_owned(),
+        reason,
+    };
+    let Value::Object(fields) = item.to_json().map_err(|e| corrupt(e.to_string()))? else {
+        return Err(corrupt("an item must be a JSON object".to_owned()));
+    };
+    let mut attributes: HashMap<String, AttributeValue> = fields
+        .into_iter()
+        .map(|(k, v)| (k, to_attribute(v)))
+        .collect();
+    attributes.insert(PK.to_owned(), AttributeValue::S(partition(cluster)));
+    attributes.insert(SK.to_owned(), AttributeValue::S(sk.to_owned()));
+    Ok(attributes)
+}
+
+/// The item stored in `attributes` (keys included), with its sort key.
+pub(crate) fn decode(
+    cluster: &str,
+    attributes: &HashMap<String, AttributeValue>,
+) -> Result<(String, Item), JournalError> {
+    let sk = match attributes.get(SK) {
+        Some(AttributeValue::S(sk)) => sk.clone(),
+        _ => String::new(),
+    };
+    let corrupt = |reason: String| JournalError::Corrupt {
+        cluster: cluster.to_owned(),
+        sk: sk.clone(),
+        reason,
+    };
+    let mut fields = Map::new();
+    for (name, value) in attributes.iter().filter(|(k, _)| *k != PK && *k != SK) {
+        fields.insert(name.clone(), from_attribute(value).map_err(corrupt)?);
+    }
+    let item = Item::from_json(&sk, Value::Object(fields)).map_err(corrupt)?;
+    Ok((sk, item))
+}
+
+/// JSON -> attribute. Numbers keep their decimal text, as DynamoDB stores them.
+pub(crate) fn to_attribute(value: Value) -> AttributeValue {
+    match value {
+        Value::Null => AttributeValue::Null(true),
+        Value::Bool(b) => AttributeValue::Bool(b),
+        Value::Number(n) => AttributeValue::N(n.to_string()),
+        Value::String(s) => AttributeValue::S(s),
+        Value::Array(values) => AttributeValue::L(values.into_iter().map(to_attribute).collect()),
+        Value::Object(fields) => AttributeValue::M(
+            fields
+                .into_iter()
+                .map(|(k, v)| (k, to_attribute(v)))
+                .collect(),
+        ),
+    }
+}
+
+/// Attribute -> JSON, for the attribute types the journal writes.
+fn from_attribute(value: &AttributeValue) -> Result<Value, String> {
+    Ok(match value {
+        AttributeValue::Null(_) => Value::Null,
+        AttributeValue::Bool(b) => Value::Bool(*b),
+        AttributeValue::S(s) => Value::String(s.clone()),
+        AttributeValue::N(text) => Value::Number(number(text)?),
+        AttributeValue::L(values) => Value::Array(
+            values
+                .iter()
+                .map(from_attribute)
+                .collect::<Result<_, _>>()?,
+        ),
+        AttributeValue::M(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), from_attribute(v)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+        other => return Err(format!("unexpected attribute type {other:?}")),
+    })
+}
+
+fn number(text: &str) -> Result<Number, String> {
+    if let Ok(n) = text.parse::<i64>() {
+        return Ok(n.into());
+    }
+    if let Ok(n) = text.parse::<u64>() {
+        return Ok(n.into());
+    }
+    text.parse::<f64>()
+        .ok()
+        .and_then(Number::from_f64)
+        .ok_or_else(|| format!("{text:?} is not a number"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::journal::items::{LEASE, LeaseItem};
+
+    #[test]
+    fn an_item_reads_back_as_written() {
+        let item = Item::Lease(LeaseItem {
+            owner: "req-1".into(),
+            epoch: 7,
+            lease_until: 1_795_000_300,
+        });
+        let attributes = encode("orders", LEASE, &item).unwrap();
+        assert_eq!(attributes[PK], AttributeValue::S("cluster#orders".into()));
+        assert_eq!(attributes["epoch"], AttributeValue::N("7".into()));
+        assert_eq!(
+            decode("orders", &attributes).unwrap(),
+            (LEASE.to_owned(), item)
+        );
+    }
+
+    #[test]
+    fn nested_values_map_onto_native_attributes_and_back() {
+        let value = serde_json::json!({"a": [1, -2, 2.5, "x", null, true], "m": {"k": "v"}});
+        let attribute = to_attribute(value.clone());
+        assert!(
+            matches!(&attribute, AttributeValue::M(m) if matches!(m["a"], AttributeValue::L(_)))
+        );
+        assert_eq!(from_attribute(&attribute).unwrap(), value);
+    }
+
+    #[test]
+    fn an_item_of_another_shape_is_reported_as_corrupt_with_its_key() {
+        let attributes = HashMap::from([
+            (PK.to_owned(), AttributeValue::S("cluster#orders".into())),
+            (SK.to_owned(), AttributeValue::S(LEASE.into())),
+            ("owner".to_owned(), AttributeValue::Ss(vec!["x".into()])),
+        ]);
+        let error = decode("orders", &attributes).unwrap_err();
+        assert_eq!(error.kind(), "journal_corrupt");
+        assert!(error.to_string().contains("\"lease\""), "{error}");
+    }
+}

@@ -1,0 +1,315 @@
+//! The cluster's memory between ticks: a lease that makes one tick the only actor, the action
+//! journal (intent before acting, outcome after), condition labels, open incidents, pauses and
+//! approvals: [`LeaseStore`] and [`Journal`], with [`MemoryJournal`] beside them and the
+//! `contract` every implementation must meet (the DynamoDB one is in `adapters::aws::dynamo`;
+//! both keep the same `items`). Layout of the DynamoDB items: `docs/journal.md`.
+//!
+//! Every write a tick makes is fenced by its lease's epoch: a tick that lost its lease (it ran
+//! past the expiry and another took over) cannot write, so it cannot record an action it must
+//! not take. A retried or duplicated invocation reads the journal, finds any action left
+//! `pending` and resumes (verifies) it instead of repeating it.
+
+#[cfg(any(test, feature = "fixtures"))]
+pub mod contract;
+pub(crate) mod items;
+mod memory;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+use std::time::Duration;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::plan::Action;
+use crate::ports::aws::AwsError;
+use crate::report::{AlertMessage, Incident};
+use crate::snapshot::{
+    ActionKind, Approval, Condition, History, Outcome, PastAction, Pause, Policy,
+};
+
+pub use memory::MemoryJournal;
+
+/// The right to act on one cluster, until `expires`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lease {
+    /// The cluster.
+    pub cluster: String,
+    /// Who holds it (unique per tick, e.g. the Lambda request id).
+    pub owner: String,
+    /// Increases on every acquisition: every fenced write names it.
+    pub epoch: u64,
+    /// When another tick may take it over (whole seconds).
+    pub expires: DateTime<Utc>,
+}
+
+/// The answer to a lease request. "Held" is a normal outcome, not an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeaseGrant {
+    /// The lease is ours.
+    Acquired(Lease),
+    /// Another tick holds it.
+    Held {
+        /// Its owner.
+        owner: String,
+        /// Until when.
+        until: DateTime<Utc>,
+    },
+}
+
+/// Identifies one journaled action: when its intent was recorded (milliseconds), what, and on
+/// which instance. Derived from the action itself, so the keeper can name a pending action it
+/// found in [`History`] (see [`ActionId::of`]) and re-recording the same intent is a no-op.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ActionId(String);
+
+impl ActionId {
+    /// The id of an action whose intent is recorded at `at`.
+    pub fn new(at: DateTime<Utc>, kind: ActionKind, instance: &str) -> ActionId {
+        ActionId(format!("{}#{kind}#{instance}", timestamp(at)))
+    }
+
+    /// The id of an action read back from the journal.
+    pub fn of(past: &PastAction) -> ActionId {
+        ActionId::new(past.at, past.kind, &past.instance)
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ActionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The alerting side of the journal: the open incidents, and the alerts a tick decided on but
+/// could not deliver (SNS unreachable), which the next tick sends first. Incidents and the
+/// queue are saved together, so a transition is never lost between "decided" and "delivered".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Alerting {
+    /// Open incidents.
+    #[serde(default)]
+    pub incidents: Vec<Incident>,
+    /// Alerts not delivered yet, oldest first (bodies clipped to keep the item small).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub undelivered: Vec<AlertMessage>,
+}
+
+/// Who may act on a cluster: one tick at a time.
+pub trait LeaseStore: Send + Sync {
+    /// Takes the lease of `cluster` for `owner` until `now + ttl` if nobody holds it, it
+    /// expired, or `owner` already holds it; the epoch increases on every take.
+    fn acquire_lease(
+        &self,
+        cluster: &str,
+        owner: &str,
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) -> impl Future<Output = Result<LeaseGrant, JournalError>> + Send;
+
+    /// Extends a lease still ours (same owner and epoch) to `now + ttl`.
+    fn renew_lease(
+        &self,
+        lease: &Lease,
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) -> impl Future<Output = Result<Lease, JournalError>> + Send;
+
+    /// Gives the lease up at `now` if it is still ours; a lease already lost is not an error.
+    fn release_lease(
+        &self,
+        lease: &Lease,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), JournalError>> + Send;
+}
+
+/// What the keeper remembers about a cluster. Writes that take a [`Lease`] fail with
+/// [`JournalError::LeaseLost`] once another tick has taken it over.
+pub trait Journal: Send + Sync {
+    /// The planner's past at `now`: actions journaled within `lookback` (see [`lookback`]) and
+    /// every action still `pending` however old, conditions, unexpired pauses and approvals.
+    fn history(
+        &self,
+        cluster: &str,
+        now: DateTime<Utc>,
+        lookback: Duration,
+    ) -> impl Future<Output = Result<History, JournalError>> + Send;
+
+    /// Records the intent to take `action`, before taking it; its outcome is `pending`.
+    /// Recording the same intent again (same id) changes nothing and returns the same id.
+    fn record_intent(
+        &self,
+        lease: &Lease,
+        action: &Action,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<ActionId, JournalError>> + Send;
+
+    /// Records how the action `id` ended, after verifying it.
+    fn record_outcome(
+        &self,
+        lease: &Lease,
+        id: &ActionId,
+        outcome: Outcome,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), JournalError>> + Send;
+
+    /// Replaces the condition labels (instance -> label and since when).
+    fn save_conditions(
+        &self,
+        lease: &Lease,
+        conditions: &BTreeMap<String, Condition>,
+    ) -> impl Future<Output = Result<(), JournalError>> + Send;
+
+    /// The open incidents and the undelivered alerts, as last saved.
+    fn alerting(
+        &self,
+        cluster: &str,
+    ) -> impl Future<Output = Result<Alerting, JournalError>> + Send;
+
+    /// Replaces the open incidents (resolved ones are simply left out) and the undelivered
+    /// alerts, in one write.
+    fn save_alerting(
+        &self,
+        lease: &Lease,
+        alerting: &Alerting,
+    ) -> impl Future<Output = Result<(), JournalError>> + Send;
+
+    /// Pauses the cluster, or one instance of it, until `pause.until` (an operator command: no
+    /// lease needed). A new pause replaces the previous one.
+    fn pause(
+        &self,
+        cluster: &str,
+        instance: Option<&str>,
+        pause: &Pause,
+    ) -> impl Future<Output = Result<(), JournalError>> + Send;
+
+    /// Ends a pause of the cluster or of one instance; ending none is not an error.
+    fn resume(
+        &self,
+        cluster: &str,
+        instance: Option<&str>,
+    ) -> impl Future<Output = Result<(), JournalError>> + Send;
+
+    /// Records an operator's approval; a new approval of the same action and instance
+    /// replaces the previous one.
+    fn approve(
+        &self,
+        cluster: &str,
+        approval: &Approval,
+    ) -> impl Future<Output = Result<(), JournalError>> + Send;
+}
+
+/// Why a journal call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    /// Another tick took the lease over: stop acting and writing.
+    #[error("lease on cluster {cluster:?} lost: epoch {epoch} is no longer current")]
+    LeaseLost {
+        /// The cluster.
+        cluster: String,
+        /// The epoch this tick held.
+        epoch: u64,
+    },
+    /// An outcome for an action whose intent was never recorded.
+    #[error("no journaled action {id} on cluster {cluster:?}")]
+    UnknownAction {
+        /// The cluster.
+        cluster: String,
+        /// The action id.
+        id: ActionId,
+    },
+    /// A stored item is not what this version writes.
+    #[error("journal item {sk:?} of cluster {cluster:?} is unreadable: {reason}")]
+    Corrupt {
+        /// The cluster.
+        cluster: String,
+        /// The item's sort key.
+        sk: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The DynamoDB call failed; nothing was written.
+    #[error("journal unavailable: {0}")]
+    Aws(#[from] AwsError),
+}
+
+impl JournalError {
+    /// Stable name for logs and metric dimensions.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            JournalError::LeaseLost { .. } => "lease_lost",
+            JournalError::UnknownAction { .. } => "unknown_action",
+            JournalError::Corrupt { .. } => "journal_corrupt",
+            JournalError::Aws(error) => error.kind(),
+        }
+    }
+
+    /// Whether the same call may succeed if tried again later.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            JournalError::Aws(error) => error.is_retryable(),
+            _ => false,
+        }
+    }
+}
+
+/// How far back [`Journal::history`] must look for `policy`: its longest window (member
+/// cooldown, cluster budget, reboot budget).
+pub fn lookback(policy: &Policy) -> Duration {
+    let longest = policy
+        .member_cooldown_secs
+        .max(policy.budget_window_secs)
+        .max(policy.reboot_window_secs);
+    Duration::from_secs(longest)
+}
+
+/// The journal's time resolution: milliseconds, so an action's `at` reads back exactly as
+/// recorded and its [`ActionId`] can be derived again.
+pub(crate) fn journal_time(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.trunc_subsecs(3)
+}
+
+/// RFC 3339 with milliseconds and `Z`: fixed width, so ids and sort keys sort by time.
+fn timestamp(at: DateTime<Utc>) -> String {
+    journal_time(at).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn an_action_id_is_the_same_when_derived_again_from_its_history_entry() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap()
+            + chrono::TimeDelta::nanoseconds(123_456_789);
+        let recorded = ActionId::new(at, ActionKind::Rejoin, "db2");
+        let read_back = PastAction {
+            kind: ActionKind::Rejoin,
+            instance: "db2".into(),
+            at: journal_time(at),
+            outcome: Outcome::Pending,
+        };
+        assert_eq!(ActionId::of(&read_back), recorded);
+        assert_eq!(recorded.as_str(), "2026-11-30T12:00:00.123Z#rejoin#db2");
+    }
+
+    #[test]
+    fn lookback_is_the_longest_policy_window() {
+        let policy = Policy {
+            member_cooldown_secs: 600,
+            budget_window_secs: 3600,
+            reboot_window_secs: 7200,
+            ..Policy::default()
+        };
+        assert_eq!(lookback(&policy), Duration::from_secs(7200));
+    }
+}
