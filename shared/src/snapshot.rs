@@ -30,6 +30,11 @@ pub struct Snapshot {
     /// What the planner knows of the past.
     #[serde(default)]
     pub history: History,
+    /// The database user grkeeper logs in as (its secret's `username`): a `mysql.rds_history`
+    /// row by this user is grkeeper's own call, a row by any other user a person's. Unknown in
+    /// older snapshots; then only the time of a journaled expel tells grkeeper's stops apart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db_user: Option<String>,
 }
 
 /// Why a snapshot document was rejected.

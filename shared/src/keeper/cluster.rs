@@ -309,6 +309,8 @@ where
                 instances,
                 policy: self.policy.clone(),
                 history: history.clone(),
+                // Filled by the keeper side of issue #19; until then stops are attributed by time.
+                db_user: None,
             };
             let plan = plan::plan(&snapshot);
             // A decision worth explaining later: keep what it was made on, replayable with

@@ -4,16 +4,20 @@
 //! replayed offline (`grkeeper plan --snapshot`). A plan holds at most one action; the keeper
 //! acts, observes again and plans again, so every step is re-diagnosed on fresh facts.
 
+mod autorejoin;
 mod checks;
 pub mod conditions;
 mod draft;
 mod drift;
 mod guards;
 mod history;
+pub mod last_seen;
 mod members;
 mod picture;
 mod playbook;
 mod policy;
+mod safety;
+pub mod strangers;
 #[cfg(test)]
 mod tests;
 mod version;
@@ -23,7 +27,7 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use history::{Approval, Condition, History, Outcome, PastAction, Pause};
+pub use history::{Approval, Condition, History, LastSeen, Outcome, PastAction, Pause, Stranger};
 pub use policy::{BootstrapPolicy, Mode, Policy};
 
 use crate::snapshot::Snapshot;
@@ -70,10 +74,13 @@ pub enum ClusterStatus {
     OkNoTolerancePartial,
     /// Members report a live group but none has a majority: writes hang.
     NoQuorum,
-    /// No member reports a live group.
+    /// No member reports a live group (views that still list members which themselves report
+    /// otherwise are stale).
     CompleteOutage,
-    /// Two live groups exist.
+    /// Two live groups exist: two with quorum, or two live members whose views share no member.
     SplitBrain,
+    /// The inventory has no instance: nothing to keep.
+    Empty,
 }
 
 /// One thing to do.
@@ -126,6 +133,7 @@ impl ActionKind {
                 FindingKind::ApplierLag,
                 FindingKind::MinorityPartition,
                 FindingKind::NoQuorum,
+                FindingKind::CompleteOutage,
             ],
             ActionKind::Bootstrap => &[FindingKind::CompleteOutage],
         }
@@ -206,6 +214,8 @@ pub enum FindingKind {
     PurgedTransactions,
     /// Complete outage and no member holds every other's transactions.
     NoGtidSuperset,
+    /// Members whose transactions could not be read block an automatic re-bootstrap.
+    TransactionsUnknown,
     /// A member whose state is unknown blocks a decision.
     UnobservedMember,
     /// Member read-only because it runs a newer version than the group's lowest.
@@ -222,8 +232,12 @@ pub enum FindingKind {
     ExitStateActionDrift,
     /// `group_name` differs between members.
     GroupNameMismatch,
-    /// A view lists a member that is not in the inventory.
+    /// A view lists (or listed) a member that is not in the inventory.
     UnknownMember,
+    /// Two inventory instances report the same `server_uuid`.
+    DuplicateServerUuid,
+    /// The inventory has no instance for this cluster.
+    EmptyInventory,
     /// grkeeper's database credentials are rejected.
     AccessDenied,
     /// `DescribeDBInstances` failed for an instance.
@@ -295,6 +309,20 @@ pub enum Guard {
     OperatorStop,
     /// The same action failed on the member too often: a person should look first.
     RepeatedFailure,
+    /// Some member's transactions were not read in this observation and no approval gives them up.
+    TransactionsUnknown,
+    /// A view lists, or once listed, a member outside the inventory that may be live.
+    UnknownMember,
+    /// A bootstrap is journaled and no observation since proves its group dead.
+    EarlierBootstrap,
+    /// Another inventory instance has the same `server_uuid`: views cannot tell them apart.
+    DuplicateServerUuid,
+    /// A member is UNREACHABLE in the group's view: the group cannot change its membership.
+    UnreachableMember,
+    /// Group Replication is rejoining the member by itself (auto-rejoin).
+    AutoRejoin,
+    /// A member's view still lists others live although they report otherwise.
+    StaleView,
 }
 
 impl Guard {
@@ -309,6 +337,9 @@ impl Guard {
             Guard::NoGtidSuperset => FindingKind::NoGtidSuperset,
             Guard::RebuildNeeded => FindingKind::RebuildNeeded,
             Guard::Paused => FindingKind::Paused,
+            Guard::TransactionsUnknown => FindingKind::TransactionsUnknown,
+            Guard::UnknownMember => FindingKind::UnknownMember,
+            Guard::DuplicateServerUuid => FindingKind::DuplicateServerUuid,
             _ => return None,
         })
     }
@@ -316,22 +347,30 @@ impl Guard {
 
 /// Plans the next step for the cluster in `snapshot`.
 pub fn plan(snapshot: &Snapshot) -> Plan {
-    let ctx = draft::Ctx {
-        snapshot,
-        picture: picture::Picture::new(&snapshot.instances),
-        conditions: conditions::next(
-            &snapshot.history.conditions,
-            &snapshot.instances,
-            snapshot.policy.applier_queue_limit,
-            snapshot.observed_at,
-        ),
-    };
+    let ctx = draft::Ctx::new(snapshot);
     let mut draft = draft::Draft::default();
+    if ctx.picture.nodes.is_empty() {
+        draft.note(
+            FindingKind::EmptyInventory,
+            Severity::Warning,
+            None,
+            format!(
+                "No RDS instance carries the tag grkeeper:cluster={} (or the inventory lists none), \
+                 so there is nothing to keep. Tag the cluster's instances, or remove the cluster \
+                 from grkeeper's configuration.",
+                snapshot.cluster
+            ),
+        );
+        return draft.finish(&ctx);
+    }
     members::note(&ctx, &mut draft);
+    safety::note(&ctx, &mut draft);
+    strangers::note(&ctx, &mut draft);
     match ctx.picture.health.status {
         ClusterStatus::SplitBrain => playbook::outage::split_brain(&ctx, &mut draft),
         ClusterStatus::CompleteOutage => playbook::outage::complete(&ctx, &mut draft),
         ClusterStatus::NoQuorum => playbook::outage::no_quorum(&ctx, &mut draft),
+        ClusterStatus::Empty => {}
         // A group with quorum exists: cheapest repair first (a rejoin only adds a member).
         _ => {
             playbook::rejoin::consider(&ctx, &mut draft);
