@@ -286,6 +286,26 @@ impl<'a> Picture<'a> {
         self.known.contains_key(&member_id.to_ascii_lowercase())
     }
 
+    /// Who a view row is, for messages: the instance it belongs to, or its id, address and the
+    /// instances it may be (those whose `server_uuid` grkeeper has never read).
+    pub fn who(&self, row: &ViewMember) -> String {
+        if let Some(node) = self.node_of(&row.member_id) {
+            return node.id.to_string();
+        }
+        let never_read: Vec<&str> = self.unidentified().map(|n| n.id).collect();
+        if never_read.is_empty() {
+            format!("{} ({}:{})", row.member_id, row.host, row.port)
+        } else {
+            format!(
+                "{} ({}:{}, maybe {})",
+                row.member_id,
+                row.host,
+                row.port,
+                never_read.join(" or ")
+            )
+        }
+    }
+
     /// Instances whose `server_uuid` grkeeper has never read: a row nobody accounts for may be
     /// one of them.
     pub fn unidentified(&self) -> impl Iterator<Item = &Node<'a>> {

@@ -155,13 +155,23 @@ pub(crate) fn none_in_views(ctx: &Ctx<'_>) -> Result<(), Block> {
             unread.join(", ")
         )
     };
+    let one = listed.len() == 1;
     Err(block(
         Guard::UnknownMember,
         format!(
-            "the group lists {}, a member outside the inventory{maybe}: it may hold a majority \
-             grkeeper cannot see; tag its instance into the cluster, or stop Group Replication on \
-             it and remove it from the seeds",
-            listed.join(", ")
+            "the group lists {}, {} outside the inventory{maybe}: {} may hold a majority \
+             grkeeper cannot see; tag {} into the cluster, or stop Group Replication on \
+             {} and remove {} from the seeds",
+            listed.join(", "),
+            if one { "a member" } else { "members" },
+            if one { "it" } else { "they" },
+            if one {
+                "its instance"
+            } else {
+                "their instances"
+            },
+            if one { "it" } else { "them" },
+            if one { "it" } else { "them" },
         ),
     ))
 }

@@ -109,7 +109,8 @@ fn stuck(ctx: &Ctx<'_>, draft: &mut Draft, node: &Node<'_>) -> Option<Harm> {
     match progress(node) {
         Progress::Unknown => wait(
             draft,
-            "but grkeeper has no earlier reading of it to tell whether it still makes progress;              it looks again on the next tick"
+            "but grkeeper has no earlier reading of it to tell whether it still makes progress; \
+             it looks again on the next tick"
                 .to_string(),
         ),
         Progress::Growing(before) => wait(
@@ -119,11 +120,14 @@ fn stuck(ctx: &Ctx<'_>, draft: &mut Draft, node: &Node<'_>) -> Option<Harm> {
                 stamp(before)
             ),
         ),
-        Progress::StalledSince(stalled) if ctx.snapshot.observed_at - stalled <= window(deadline) => {
+        Progress::StalledSince(stalled)
+            if ctx.snapshot.observed_at - stalled <= window(deadline) =>
+        {
             wait(
                 draft,
                 format!(
-                    "and its gtid_executed has not grown since {}; it is expelled if that lasts                      {deadline}s",
+                    "and its gtid_executed has not grown since {}; it is expelled if that lasts \
+                     {deadline}s",
                     stamp(stalled)
                 ),
             )
@@ -132,7 +136,9 @@ fn stuck(ctx: &Ctx<'_>, draft: &mut Draft, node: &Node<'_>) -> Option<Harm> {
             FindingKind::StuckRecovering,
             Severity::Warning,
             format!(
-                "{id} has been RECOVERING since {since}, past the {deadline}s deadline, and its                  gtid_executed has not grown since {}: its recovery is stuck (check the                  group_replication_recovery channel's last error and the donors' binary logs)",
+                "{id} has been RECOVERING since {since}, past the {deadline}s deadline, and its \
+                 gtid_executed has not grown since {}: its recovery is stuck (check the \
+                 group_replication_recovery channel's last error and the donors' binary logs)",
                 stamp(stalled)
             ),
         )),

@@ -114,21 +114,21 @@ fn clear_stale_views(
         let listed: Vec<String> = rows
             .iter()
             .map(|row| {
-                let who = ctx
+                let own = ctx
                     .picture
                     .node_of(&row.member_id)
-                    .map_or(row.member_id.as_str(), |n| n.id);
-                format!("{who} {}", row.state)
+                    .and_then(Node::own_state)
+                    .map_or_else(String::new, |s| format!(" (it reports itself {s})"));
+                format!("{} {}{own}", ctx.picture.who(row), row.state)
             })
             .collect();
         let what = format!(
-            "{}'s view ({}) still lists {}, which {} itself",
+            "{}'s view ({}) still lists {}",
             holder.id,
             holder
                 .own_state()
                 .map_or_else(|| "unread".to_string(), |s| s.to_string()),
             listed.join(", "),
-            if rows.len() == 1 { "denies" } else { "deny" }
         );
         let reason = format!(
             "complete outage: {what}; stopping Group Replication on {} (CALL \
@@ -256,11 +256,12 @@ fn unread_live_rows(ctx: &Ctx<'_>) -> String {
                     .contains_key(&r.member_id.to_ascii_lowercase())
             })
         {
-            let who = picture.node_of(&row.member_id).map_or_else(
-                || format!("{} ({}:{})", row.member_id, row.host, row.port),
-                |n| n.id.to_string(),
-            );
-            rows.push(format!("{}'s view lists {who} {}", holder.id, row.state));
+            rows.push(format!(
+                "{}'s view lists {} {}",
+                holder.id,
+                picture.who(row),
+                row.state
+            ));
         }
     }
     rows.join(", ")
