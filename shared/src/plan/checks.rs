@@ -27,12 +27,25 @@ pub(crate) fn available(node: &Node<'_>) -> Result<(), Block> {
         (Some(rds), _) if rds.status.is_available() => Ok(()),
         (Some(rds), _) => Err(block(
             Guard::InstanceNotAvailable,
-            format!("RDS reports {} as {}", node.id, rds.status),
+            format!(
+                "RDS reports {} as {}; grkeeper acts once RDS reports it available{}",
+                node.id,
+                rds.status,
+                if rds.status.is_stopped() {
+                    format!(
+                        " (start it with `aws rds start-db-instance --db-instance-identifier {}`)",
+                        node.id
+                    )
+                } else {
+                    String::new()
+                }
+            ),
         )),
         (None, error) => Err(block(
             Guard::InstanceNotAvailable,
             format!(
-                "RDS status of {} is unknown: {}",
+                "RDS status of {} is unknown: {}; check grkeeper's rds:DescribeDBInstances \
+                 permission and the instance's tags",
                 node.id,
                 error.unwrap_or("not described")
             ),

@@ -49,9 +49,10 @@ pub(crate) fn policy(
         return Err(block(
             Guard::Paused,
             format!(
-                "cluster paused until {} ({}); resume with `grkeeper resume`",
+                "cluster paused until {} ({}); resume with `grkeeper resume --cluster {}`",
                 stamp(pause.until),
-                pause.reason
+                pause.reason,
+                snapshot.cluster
             ),
         ));
     }

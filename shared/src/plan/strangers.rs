@@ -249,6 +249,9 @@ fn in_seeds(ctx: &Ctx<'_>, draft: &mut Draft) -> Result<(), Block> {
     );
     Err(block(
         Guard::UnknownMember,
-        format!("{named} is named in the seeds but not in the inventory; it may be live"),
+        format!(
+            "{named} is named in the seeds but not in the inventory and may be live: tag its \
+             instance into the cluster, or remove it from group_replication_group_seeds"
+        ),
     ))
 }

@@ -88,9 +88,9 @@ pub(crate) fn consider(ctx: &Ctx<'_>, draft: &mut Draft) {
 }
 
 /// A member RECOVERING past the deadline harms the group only if it stopped making progress:
-/// its `gtid_executed` has not grown for the deadline either (measured against the journal's
-/// last reading). One still applying is left to finish; without an earlier reading grkeeper
-/// cannot tell, and waits for the next tick.
+/// its `gtid_executed` has not grown for the deadline either, measured against the journal's
+/// last reading, so one still applying is left to finish. Without an earlier reading of this
+/// incarnation progress cannot be measured, and the deadline alone decides.
 fn stuck(ctx: &Ctx<'_>, draft: &mut Draft, node: &Node<'_>) -> Option<Harm> {
     let deadline = ctx.snapshot.policy.recovering_deadline_secs;
     let since = ctx.overdue(node, "RECOVERING", deadline)?;
@@ -106,13 +106,18 @@ fn stuck(ctx: &Ctx<'_>, draft: &mut Draft, node: &Node<'_>) -> Option<Harm> {
         );
         None
     };
+    let advice = "check the group_replication_recovery channel's last error and the donors' \
+                  binary logs";
     match progress(node) {
-        Progress::Unknown => wait(
-            draft,
-            "but grkeeper has no earlier reading of it to tell whether it still makes progress; \
-             it looks again on the next tick"
-                .to_string(),
-        ),
+        Progress::Unknown => Some((
+            FindingKind::StuckRecovering,
+            Severity::Warning,
+            format!(
+                "{id} has been RECOVERING since {since}, past the {deadline}s deadline (grkeeper \
+                 has no earlier reading of it to tell whether it still applies transactions; \
+                 {advice})"
+            ),
+        )),
         Progress::Growing(before) => wait(
             draft,
             format!(
@@ -137,8 +142,7 @@ fn stuck(ctx: &Ctx<'_>, draft: &mut Draft, node: &Node<'_>) -> Option<Harm> {
             Severity::Warning,
             format!(
                 "{id} has been RECOVERING since {since}, past the {deadline}s deadline, and its \
-                 gtid_executed has not grown since {}: its recovery is stuck (check the \
-                 group_replication_recovery channel's last error and the donors' binary logs)",
+                 gtid_executed has not grown since {}: its recovery is stuck ({advice})",
                 stamp(stalled)
             ),
         )),

@@ -111,7 +111,8 @@ fn not_rebooted_in_vain(ctx: &Ctx<'_>, draft: &mut Draft, node: &Node<'_>) -> Re
     Err(block(
         Guard::RebuildNeeded,
         format!(
-            "{} left the group again after the reboot at {}",
+            "{} left the group again after the reboot at {}: read its error log, then rebuild \
+             it from a healthy member (point-in-time restore) or fix the cause",
             node.id,
             stamp(last.at)
         ),

@@ -103,9 +103,9 @@ fn transactions_known(ctx: &Ctx<'_>, draft: &mut Draft, seed: &str) -> Result<()
     Err(block(
         Guard::TransactionsUnknown,
         format!(
-            "the transactions of {} were not read in this observation; read {} (start it), or \
-             approve giving {} up: `grkeeper approve bootstrap --cluster {} --instance \
-             {seed}{give_up}`",
+            "the transactions of {} were not read in this observation; make {} readable (the \
+             finding says how), or approve giving {} up: `grkeeper approve bootstrap --cluster \
+             {} --instance {seed}{give_up}`",
             names(&unread),
             if unread.len() == 1 { "it" } else { "them" },
             if unread.len() == 1 { "it" } else { "them" },

@@ -608,13 +608,19 @@ fn no_expel_of_a_recovering_member_still_making_progress(
             continue;
         }
         let report = reading.read[id];
-        let seen = reading.snapshot.history.last_seen.get(id);
-        let stalled = seen.is_some_and(|s| {
-            s.server_uuid.eq_ignore_ascii_case(&report.server_uuid)
-                && s.gtid_executed == report.gtid_executed
-                && (reading.now() - s.executed_since).num_seconds()
-                    > i64::try_from(deadline).unwrap_or(i64::MAX)
-        });
+        // Without an earlier reading of this incarnation, the deadline alone decides.
+        let Some(seen) = reading
+            .snapshot
+            .history
+            .last_seen
+            .get(id)
+            .filter(|s| s.server_uuid.eq_ignore_ascii_case(&report.server_uuid))
+        else {
+            continue;
+        };
+        let stalled = seen.gtid_executed == report.gtid_executed
+            && (reading.now() - seen.executed_since).num_seconds()
+                > i64::try_from(deadline).unwrap_or(i64::MAX);
         prop_assert!(stalled, "expelled {} while it progresses: {:#?}", id, plan);
     }
     Ok(())
