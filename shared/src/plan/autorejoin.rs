@@ -81,21 +81,17 @@ fn parse(entry: &ErrorLogEntry) -> Option<Line> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::at;
+    use crate::fixtures::{ClusterBuilder, at};
 
     fn report(lines: &[(&str, &str)]) -> MemberReport {
-        MemberReport {
-            errors: lines
-                .iter()
-                .map(|(logged, data)| ErrorLogEntry {
-                    logged: (*logged).into(),
-                    prio: "System".into(),
-                    error_code: "MY-011735".into(),
-                    data: (*data).into(),
-                })
-                .collect(),
-            ..MemberReport::default()
-        }
+        let snapshot = ClusterBuilder::healthy(1)
+            .error_log("orders-1", lines)
+            .build();
+        snapshot.instances[0]
+            .mysql
+            .seen()
+            .cloned()
+            .unwrap_or_default()
     }
 
     #[test]

@@ -312,8 +312,9 @@ impl<'a> Picture<'a> {
         self.nodes.iter().filter(|n| n.identity().is_none())
     }
 
-    /// Rows of read views that list another member live although that member, read now,
-    /// reports itself out of any group: (the view's owner, the row).
+    /// Rows of read views that list a member live although that member, read now, reports
+    /// itself out of any group (a view can even list its owner twice): (the view's owner, the
+    /// row).
     pub fn stale_rows(&self) -> Vec<(&Node<'a>, &'a ViewMember)> {
         let mut rows = Vec::new();
         for holder in &self.nodes {
@@ -324,9 +325,7 @@ impl<'a> Picture<'a> {
                 let contradicted = self
                     .by_uuid
                     .get(&row.member_id.to_ascii_lowercase())
-                    .is_some_and(|&i| {
-                        i != holder.index && self.nodes[i].own_state().is_some_and(|s| !s.is_live())
-                    });
+                    .is_some_and(|&i| self.nodes[i].own_state().is_some_and(|s| !s.is_live()));
                 if contradicted {
                     rows.push((holder, row));
                 }

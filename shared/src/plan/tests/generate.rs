@@ -111,9 +111,15 @@ fn noise() -> impl Strategy<Value = Noise> {
     })
 }
 
-/// Replaces (or, with `None`, removes) the `member`-th member's row in the `viewer`'s view
-/// (`member` beyond the cluster's size is a member outside the inventory).
-fn set_row(snapshot: &mut Snapshot, viewer: usize, member: usize, state: Option<MemberState>) {
+/// Replaces (or, with `None`, removes) the `member`-th member's row (1-based) in the view of the
+/// `viewer`-th instance (0-based); `member` beyond the cluster's size is a member outside the
+/// inventory.
+pub(super) fn set_row(
+    snapshot: &mut Snapshot,
+    viewer: usize,
+    member: usize,
+    state: Option<MemberState>,
+) {
     if let Observed::Seen(report) = &mut snapshot.instances[viewer].mysql {
         let uuid = server_uuid(member);
         report.view.retain(|row| row.member_id != uuid);

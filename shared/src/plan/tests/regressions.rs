@@ -4,6 +4,7 @@
 use crate::fixtures::ClusterBuilder;
 use crate::model::MemberState;
 
+use super::generate::set_row;
 use super::invariants::check_all;
 
 fn holds(builder: ClusterBuilder) {
@@ -70,33 +71,12 @@ fn an_error_member_a_quorum_view_still_counts() {
     );
 }
 
-/// Sets the `member`-th member's row in `viewer`'s view (for views no fixture verb makes).
-fn with_row(
-    snapshot: &mut crate::snapshot::Snapshot,
-    viewer: usize,
-    member: usize,
-    state: MemberState,
-) {
-    if let crate::model::Observed::Seen(report) = &mut snapshot.instances[viewer - 1].mysql {
-        let uuid = crate::fixtures::server_uuid(member);
-        report.view.retain(|row| row.member_id != uuid);
-        report.view.push(crate::model::ViewMember {
-            member_id: uuid,
-            host: "ip-10-0-9-9".into(),
-            port: 3306,
-            state,
-            role: String::new(),
-            version: "8.0.36".into(),
-        });
-    }
-}
-
 /// A seed whose own row is not OFFLINE (here an impossible UNREACHABLE) is never bootstrapped:
 /// START GROUP_REPLICATION needs its Group Replication stopped.
 #[test]
 fn a_seed_whose_own_row_is_not_offline() {
     let mut snapshot = ClusterBuilder::healthy(1).complete_outage().build();
-    with_row(&mut snapshot, 1, 1, MemberState::Unreachable);
+    set_row(&mut snapshot, 0, 1, Some(MemberState::Unreachable));
     if let Err(failure) = check_all(&snapshot) {
         panic!("{failure}");
     }
@@ -118,7 +98,22 @@ fn a_stale_view_beside_a_member_that_may_be_live() {
         )
         .approved_bootstrap(None, &["orders-2"], "2026-11-30T12:00:01Z", "alice")
         .build();
-    with_row(&mut snapshot, 3, 1, MemberState::Online);
+    set_row(&mut snapshot, 2, 1, Some(MemberState::Online));
+    if let Err(failure) = check_all(&snapshot) {
+        panic!("{failure}");
+    }
+}
+
+/// A view that lists its own member twice, OFFLINE and ONLINE (a restored copy's row renamed to
+/// its source's id): the ONLINE row is a live row like any other, and no bootstrap is taken.
+#[test]
+fn a_view_listing_its_owner_twice() {
+    let mut snapshot = ClusterBuilder::healthy(3).complete_outage().build();
+    if let crate::model::Observed::Seen(report) = &mut snapshot.instances[0].mysql {
+        let mut online = report.view[0].clone();
+        online.state = MemberState::Online;
+        report.view.push(online);
+    }
     if let Err(failure) = check_all(&snapshot) {
         panic!("{failure}");
     }

@@ -490,9 +490,9 @@ fn remembered(snapshot: &Snapshot) -> Result<(), TestCaseError> {
     }
     prop_assert!(records.len() <= snapshot.instances.len());
     let kept = strangers::next(snapshot);
-    for stranger in &kept {
-        // Read members now, or identified by their last reading, are no strangers.
-        let read_or_last = snapshot.instances.iter().any(|i| {
+    // An instance's `server_uuid`: read now, else as last read.
+    let accounted = |member_id: &str| {
+        snapshot.instances.iter().any(|i| {
             i.mysql
                 .seen()
                 .map(|r| r.server_uuid.as_str())
@@ -501,9 +501,16 @@ fn remembered(snapshot: &Snapshot) -> Result<(), TestCaseError> {
                     .last_seen
                     .get(&i.id)
                     .map(|l| l.server_uuid.as_str()))
-                .is_some_and(|u| u.eq_ignore_ascii_case(&stranger.member_id))
-        });
-        prop_assert!(!read_or_last, "{} kept though known", stranger.member_id);
+                .is_some_and(|u| u.eq_ignore_ascii_case(member_id))
+        })
+    };
+    for stranger in &kept {
+        // Read members now, or identified by their last reading, are no strangers.
+        prop_assert!(
+            !accounted(&stranger.member_id),
+            "{} kept though known",
+            stranger.member_id
+        );
         prop_assert!(stranger.first_seen <= stranger.last_seen);
     }
     // Every row no inventory instance accounts for is kept, seen now.
@@ -513,18 +520,7 @@ fn remembered(snapshot: &Snapshot) -> Result<(), TestCaseError> {
         .filter_map(|i| i.mysql.seen())
         .flat_map(|r| &r.view)
     {
-        let accounted = snapshot.instances.iter().any(|i| {
-            i.mysql
-                .seen()
-                .map(|r| r.server_uuid.as_str())
-                .or(snapshot
-                    .history
-                    .last_seen
-                    .get(&i.id)
-                    .map(|l| l.server_uuid.as_str()))
-                .is_some_and(|u| u.eq_ignore_ascii_case(&row.member_id))
-        });
-        if !accounted {
+        if !accounted(&row.member_id) {
             prop_assert!(
                 kept.iter()
                     .any(|s| s.member_id.eq_ignore_ascii_case(&row.member_id)
