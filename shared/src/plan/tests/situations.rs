@@ -1,6 +1,7 @@
-//! The rules of issue #19 on one situation each: what is refused, and what the refusal tells a
-//! person to do. Also the journal's memory across ticks (`last_seen::next`, `strangers::next`):
-//! what one tick keeps is what the next one decides on.
+//! The rules of issue #19 on one situation each, where the documented examples
+//! (`docs/examples/`, checked in `cli/tests/`) do not already show it: what is refused, and what
+//! the refusal tells a person to do. Also the journal's memory across ticks (`last_seen::next`,
+//! `strangers::next`): what one tick keeps is what the next one decides on.
 
 use proptest::prelude::*;
 
@@ -209,26 +210,6 @@ fn a_journaled_bootstrap_blocks_another_until_an_observation_after_it() {
 }
 
 #[test]
-fn the_seed_is_the_lowest_version_holding_every_transaction() {
-    let p = plan(
-        &ClusterBuilder::healthy(3)
-            .complete_outage()
-            .version("orders-1", "8.0.37")
-            .version("orders-2", "8.0.36")
-            .version("orders-3", "8.0.35")
-            .executed("orders-3", &format!("{GROUP}:1-90"))
-            .build(),
-    );
-    assert_eq!(action(&p), Some((ActionKind::Bootstrap, "orders-2")));
-    assert!(
-        p.actions[0]
-            .reason
-            .contains("orders-3 (8.0.35) run an older version"),
-        "{p:#?}"
-    );
-}
-
-#[test]
 fn a_seed_in_error_has_group_replication_stopped_first() {
     let p = plan(
         &ClusterBuilder::healthy(3)
@@ -241,22 +222,6 @@ fn a_seed_in_error_has_group_replication_stopped_first() {
     assert_eq!(action(&p), Some((ActionKind::Expel, "orders-2")), "{p:#?}");
     // The stop is a step of the bootstrap: the bootstrap policy decides it, not expel's.
     assert!(!p.refused.iter().any(|r| r.guard == Guard::Disabled));
-}
-
-#[test]
-fn an_equal_seed_is_taken_when_a_person_stopped_the_first() {
-    let p = plan(
-        &ClusterBuilder::healthy(3)
-            .complete_outage()
-            .stopped_by("orders-1", "admin@10.0.3.7", "2026-11-30 11:20:04")
-            .executed("orders-3", &format!("{GROUP}:1-90"))
-            .build(),
-    );
-    assert_eq!(
-        action(&p),
-        Some((ActionKind::Bootstrap, "orders-2")),
-        "{p:#?}"
-    );
 }
 
 #[test]
@@ -448,17 +413,6 @@ fn an_empty_inventory_is_not_an_outage() {
             .collect::<Vec<_>>(),
         vec![(FindingKind::EmptyInventory, Severity::Warning)]
     );
-}
-
-#[test]
-fn no_reboot_budget_does_not_block_a_first_rejoin() {
-    let p = plan(
-        &ClusterBuilder::healthy(3)
-            .gr_stopped("orders-2")
-            .policy(|p| p.reboot_budget = 0)
-            .build(),
-    );
-    assert_eq!(action(&p), Some((ActionKind::Rejoin, "orders-2")), "{p:#?}");
 }
 
 /// Keeps what `next` says and checks it against the snapshot it came from.
