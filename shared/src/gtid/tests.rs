@@ -84,12 +84,42 @@ fn the_first_and_the_largest_transaction_numbers_parse() {
 }
 
 #[test]
+fn the_largest_transaction_number_is_mysqls() {
+    // GNO_END - 1: the largest a server assigns; one more is refused.
+    assert_eq!(MAX_GNO, 9_223_372_036_854_775_806);
+    assert_eq!(set(&format!("{A}:9223372036854775806")).count(), 1);
+    let refused = format!("{A}:9223372036854775807").parse::<GtidSet>();
+    assert_eq!(refused.map_err(|e| e.kind()), Err("number"));
+}
+
+#[test]
+fn sets_are_json_strings_in_mysqls_text_form() {
+    let parsed = set(&format!("{B}:1-3,{A}:7:audit:2"));
+    let json = serde_json::to_string(&parsed).unwrap();
+    assert_eq!(json, format!("\"{A}:7:audit:2,{B}:1-3\""));
+    assert_eq!(serde_json::from_str::<GtidSet>(&json).unwrap(), parsed);
+    assert_eq!(
+        serde_json::from_str::<GtidSet>("\"\"").unwrap(),
+        GtidSet::new()
+    );
+    let error = serde_json::from_str::<GtidSet>(&format!("\"{A}:5-3\"")).unwrap_err();
+    assert!(error.to_string().contains("\"5-3\""), "{error}");
+    let schema = serde_json::to_value(schemars::schema_for!(GtidSet)).unwrap();
+    assert_eq!(schema["title"], "GtidSet");
+    assert_eq!(schema["type"], "string");
+    let example = schema["examples"][0].as_str().unwrap();
+    assert_eq!(set(example).to_string(), example);
+}
+
+#[test]
 fn rejects_malformed_text_with_its_reason() {
     let long_tag = "t".repeat(33);
     let cases: Vec<(String, &str)> = vec![
         ("not-a-uuid:1".into(), "uuid"),
         (format!("{}g:1", &A[..35]), "uuid"),
         (format!("{}:1", A.replace('-', "")), "uuid"),
+        (format!("{}:1", &A[..35]), "uuid"),
+        (format!("{A}0:1"), "uuid"),
         (format!("{}:1", A.replacen('-', "_", 1)), "uuid"),
         (format!("{} {}:1", &A[..10], &A[10..]), "uuid"),
         (format!("{{{A}}}:1"), "uuid"),
@@ -446,6 +476,7 @@ proptest! {
         prop_assert_eq!(x.is_subset(&y), a.is_subset(&b));
         prop_assert_eq!(x.intersects(&y), !a.is_disjoint(&b));
         prop_assert_eq!(x.count(), a.len() as u64);
+        prop_assert_eq!(x.is_empty(), a.is_empty());
         prop_assert_eq!(x == y, a == b);
         for u in 0..3 {
             for t in 0..3 {
