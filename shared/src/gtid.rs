@@ -211,7 +211,8 @@ fn normalize(intervals: &mut Intervals) {
 
 fn union(a: &[(u64, u64)], b: &[(u64, u64)]) -> Intervals {
     let (mut a, mut b) = (a.iter().peekable(), b.iter().peekable());
-    // Both lists in order of start.
+    // Both lists in order of start. mutants: equivalent because `<=` only changes which of two
+    // intervals starting at the same number comes first, and `merged` gives the same either way.
     merged(std::iter::from_fn(|| {
         match (a.peek(), b.peek()) {
             (Some(x), Some(y)) if y.0 < x.0 => b.next(),
@@ -223,15 +224,20 @@ fn union(a: &[(u64, u64)], b: &[(u64, u64)]) -> Intervals {
 }
 
 /// The intervals both lists hold, in order, found lazily so a test for any stops at the first.
-fn common<'a>(a: &'a [(u64, u64)], b: &'a [(u64, u64)]) -> impl Iterator<Item = (u64, u64)> + 'a {
-    let (mut i, mut j) = (0, 0);
+fn common<'a>(
+    mut a: &'a [(u64, u64)],
+    mut b: &'a [(u64, u64)],
+) -> impl Iterator<Item = (u64, u64)> + 'a {
     std::iter::from_fn(move || {
-        while let (Some(&(a0, a1)), Some(&(b0, b1))) = (a.get(i), b.get(j)) {
-            // The one that ends first meets nothing more of the other.
+        while let (Some(&(a0, a1)), Some(&(b0, b1))) = (a.first(), b.first()) {
+            // The one that ends first meets nothing more of the other. mutants: equivalent
+            // because `<=` only changes which of two intervals ending at the same number is
+            // dropped first; the other goes next, having met nothing new (the next interval of
+            // either list starts after both ends).
             if a1 < b1 {
-                i += 1;
+                a = &a[1..];
             } else {
-                j += 1;
+                b = &b[1..];
             }
             let (lo, hi) = (a0.max(b0), a1.min(b1));
             if lo <= hi {
@@ -242,16 +248,18 @@ fn common<'a>(a: &'a [(u64, u64)], b: &'a [(u64, u64)]) -> impl Iterator<Item = 
     })
 }
 
-fn subtract(a: &[(u64, u64)], b: &[(u64, u64)]) -> Intervals {
+/// `b`'s intervals from the first that ends at or after `start`: the ones before it end before
+/// every later interval of a sorted list starts, so a sweep drops them for good.
+fn from_start(b: &[(u64, u64)], start: u64) -> &[(u64, u64)] {
+    &b[b.partition_point(|&(_, b1)| b1 < start)..]
+}
+
+fn subtract(a: &[(u64, u64)], mut b: &[(u64, u64)]) -> Intervals {
     let mut out = Vec::new();
-    let mut j = 0;
     for &(start, end) in a {
-        // b's intervals that end before this one starts end before every later one too.
-        while b.get(j).is_some_and(|&(_, b1)| b1 < start) {
-            j += 1;
-        }
+        b = from_start(b, start);
         let mut lo = start;
-        for &(b0, b1) in b[j..].iter().take_while(|&&(b0, _)| b0 <= end) {
+        for &(b0, b1) in b.iter().take_while(|&&(b0, _)| b0 <= end) {
             if b0 > lo {
                 out.push((lo, b0 - 1));
             }
@@ -266,14 +274,11 @@ fn subtract(a: &[(u64, u64)], b: &[(u64, u64)]) -> Intervals {
 
 /// True when every interval of `inner` lies within one of `outer`, which holds no adjacent
 /// intervals, so no interval of `inner` can span two.
-fn covers(outer: &[(u64, u64)], inner: &[(u64, u64)]) -> bool {
-    let mut j = 0;
+fn covers(mut outer: &[(u64, u64)], inner: &[(u64, u64)]) -> bool {
     inner.iter().all(|&(start, end)| {
-        while outer.get(j).is_some_and(|&(_, b1)| b1 < start) {
-            j += 1;
-        }
+        outer = from_start(outer, start);
         outer
-            .get(j)
+            .first()
             .is_some_and(|&(b0, b1)| b0 <= start && end <= b1)
     })
 }
