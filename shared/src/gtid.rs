@@ -190,37 +190,48 @@ impl GtidSet {
     }
 }
 
-/// Intervals sorted by start, merged where they overlap or touch.
-fn merged(sorted: impl Iterator<Item = (u64, u64)>) -> Intervals {
-    let mut out: Intervals = Vec::new();
-    for (a, b) in sorted {
-        match out.last_mut() {
-            Some(last) if a <= last.1 + 1 => last.1 = last.1.max(b),
-            _ => out.push((a, b)),
-        }
+/// Appends `next`, which starts no earlier than the last interval, merging the two when they
+/// overlap or touch.
+fn push_merged(out: &mut Intervals, next: (u64, u64)) {
+    match out.last_mut() {
+        Some(last) if next.0 <= last.1 + 1 => last.1 = last.1.max(next.1),
+        _ => out.push(next),
     }
-    out
 }
 
 /// Sorts and merges: O(n log n), O(n) when already sorted (pattern-defeating quicksort).
 fn normalize(intervals: &mut Intervals) {
     let mut sorted = std::mem::take(intervals);
     sorted.sort_unstable();
-    *intervals = merged(sorted.into_iter());
+    intervals.reserve(sorted.len());
+    for next in sorted {
+        push_merged(intervals, next);
+    }
 }
 
-fn union(a: &[(u64, u64)], b: &[(u64, u64)]) -> Intervals {
-    let (mut a, mut b) = (a.iter().peekable(), b.iter().peekable());
+fn union(mut a: &[(u64, u64)], mut b: &[(u64, u64)]) -> Intervals {
+    let mut out = Vec::with_capacity(a.len() + b.len());
     // Both lists in order of start. mutants: equivalent because `<=` only changes which of two
-    // intervals starting at the same number comes first, and `merged` gives the same either way.
-    merged(std::iter::from_fn(|| {
-        match (a.peek(), b.peek()) {
-            (Some(x), Some(y)) if y.0 < x.0 => b.next(),
-            (Some(_), _) => a.next(),
-            (None, _) => b.next(),
-        }
-        .copied()
-    }))
+    // intervals starting at the same number comes first, and `push_merged` gives the same
+    // either way.
+    loop {
+        let next = match (a.first().copied(), b.first().copied()) {
+            (Some(x), Some(y)) if y.0 < x.0 => {
+                b = &b[1..];
+                y
+            }
+            (Some(x), _) => {
+                a = &a[1..];
+                x
+            }
+            (None, Some(y)) => {
+                b = &b[1..];
+                y
+            }
+            (None, None) => return out,
+        };
+        push_merged(&mut out, next);
+    }
 }
 
 /// The intervals both lists hold, in order, found lazily so a test for any stops at the first.
@@ -249,9 +260,13 @@ fn common<'a>(
 }
 
 /// `b`'s intervals from the first that ends at or after `start`: the ones before it end before
-/// every later interval of a sorted list starts, so a sweep drops them for good.
-fn from_start(b: &[(u64, u64)], start: u64) -> &[(u64, u64)] {
-    &b[b.partition_point(|&(_, b1)| b1 < start)..]
+/// every later interval of a sorted list starts, so a sweep drops them for good (one step at a
+/// time: a sweep mostly drops none or one, where a binary search would cost log n each time).
+fn from_start(mut b: &[(u64, u64)], start: u64) -> &[(u64, u64)] {
+    while b.first().is_some_and(|&(_, b1)| b1 < start) {
+        b = &b[1..];
+    }
+    b
 }
 
 fn subtract(a: &[(u64, u64)], mut b: &[(u64, u64)]) -> Intervals {
