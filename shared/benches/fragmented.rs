@@ -98,8 +98,8 @@ fn main() -> ExitCode {
         if optimized {
             "checked"
         } else {
-            "not checked in this build, only the ratio (release measured 117 ms: \
-             docs/benchmarks.md)"
+            "not checked in this build, only the ratio (release measured about \
+             110 ms: docs/benchmarks.md)"
         }
     );
     if optimized && tick > BUDGET {
