@@ -103,10 +103,11 @@ fn version(ctx: &Ctx<'_>, draft: &mut Draft, node: &Node<'_>) -> Result<String, 
     let Some(joiner) = node.report.and_then(|r| Version::parse(&r.version)) else {
         return Ok(String::new());
     };
-    let Some(lowest) = lowest_group_version(ctx) else {
+    let group = group_versions(ctx);
+    let Some(&lowest) = group.iter().min() else {
         return Ok(String::new());
     };
-    match join_rule(joiner, lowest) {
+    match join_rule(joiner, &group) {
         JoinRule::ReadWrite => Ok(String::new()),
         JoinRule::ReadOnly => Ok(format!(
             "; it runs {joiner}, newer than the group's lowest {lowest}, so it will stay \
@@ -135,13 +136,15 @@ fn version(ctx: &Ctx<'_>, draft: &mut Draft, node: &Node<'_>) -> Result<String, 
     }
 }
 
-/// The lowest version among the quorum group's ONLINE members.
-pub(crate) fn lowest_group_version(ctx: &Ctx<'_>) -> Option<Version> {
-    let group = ctx.picture.quorum_group()?;
+/// The versions of the quorum group's ONLINE members: what a joiner is judged against.
+pub(crate) fn group_versions(ctx: &Ctx<'_>) -> Vec<Version> {
+    let Some(group) = ctx.picture.quorum_group() else {
+        return Vec::new();
+    };
     group
         .rows
         .iter()
         .filter(|row| row.state == crate::model::MemberState::Online)
         .filter_map(|row| Version::parse(&row.version))
-        .min()
+        .collect()
 }

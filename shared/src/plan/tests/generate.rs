@@ -136,8 +136,8 @@ pub(super) fn set_row(
     }
 }
 
-/// A cluster of 1-9 members with faults, maybe a partition or a split, noise in the views, and
-/// random policy, history and extras.
+/// A cluster of 1-9 members with faults, maybe a partition or a split, noise in the views,
+/// random policy, history and extras, and sometimes a mix of versions.
 pub(super) fn scenario() -> impl Strategy<Value = Snapshot> {
     (
         (
@@ -151,11 +151,15 @@ pub(super) fn scenario() -> impl Strategy<Value = Snapshot> {
         policy_strategy(),
         history_strategy(),
         extras(),
+        prop::option::weighted(0.3, versions()),
     )
         .prop_map(
-            |((n, faults, side, split, noise, outage), policy, history, extras)| {
+            |((n, faults, side, split, noise, outage), policy, history, extras, versions)| {
                 let id = |i: usize| format!("orders-{}", i % n + 1);
                 let mut b = ClusterBuilder::healthy(n).policy(|p| *p = policy);
+                for (i, version) in versions.iter().flatten().take(n).enumerate() {
+                    b = b.version(&id(i), version);
+                }
                 if outage {
                     b = b.complete_outage();
                 }
@@ -522,8 +526,21 @@ fn left() -> impl Strategy<Value = Left> {
 
 fn version() -> impl Strategy<Value = &'static str> {
     prop::sample::select(vec![
-        "8.0.36", "8.0.36", "8.0.37", "8.0.35", "8.4.2", "8.4.3",
+        "8.0.36", "8.0.36", "8.0.37", "8.0.35", "8.4.2", "8.4.3", "9.7.0", "9.7.1",
     ])
+}
+
+/// The versions of a cluster: one series (8.0, 8.4 or 9.7) or an upgrade between two (8.0 to
+/// 8.4, 8.4 to 9.7), each member at a random release of either.
+fn versions() -> impl Strategy<Value = Vec<&'static str>> {
+    prop::sample::select(vec![
+        vec!["8.0.35", "8.0.36", "8.0.37"],
+        vec!["8.4.1", "8.4.2", "8.4.3"],
+        vec!["9.7.0", "9.7.1", "9.7.2"],
+        vec!["8.0.36", "8.0.37", "8.4.2", "8.4.3"],
+        vec!["8.4.2", "8.4.3", "9.7.0", "9.7.1"],
+    ])
+    .prop_flat_map(|releases| prop::collection::vec(prop::sample::select(releases), 9))
 }
 
 /// A complete outage of 1-9 members left in various ways, with versions, journal memory,

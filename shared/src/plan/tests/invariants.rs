@@ -167,6 +167,7 @@ pub(super) fn check_all(snapshot: &Snapshot) -> Result<(), TestCaseError> {
     paused_or_observing_clusters_take_no_action(&reading, &plan)?;
     actions_target_available_inventory_instances_only(&reading, &plan)?;
     no_member_with_errant_gtids_is_rejoined(&reading, &plan)?;
+    no_join_the_version_rules_refuse(&reading, &plan)?;
     no_action_on_an_instance_sharing_its_server_uuid(&reading, &plan)?;
     bootstrap_starts_from_the_lowest_version_holding_everything(&reading, &plan)?;
     no_membership_change_while_a_member_is_unreachable(&reading, &plan)?;
@@ -487,6 +488,33 @@ fn no_member_with_errant_gtids_is_rejoined(
     Ok(())
 }
 
+/// No member joins a group whose version rules refuse it (older than the lowest ONLINE member,
+/// and not one LTS series with all of them).
+fn no_join_the_version_rules_refuse(
+    reading: &Reading<'_>,
+    plan: &Plan,
+) -> Result<(), TestCaseError> {
+    for action in plan.action.iter().filter(|a| a.kind == ActionKind::Rejoin) {
+        let Some(joiner) = reading.read.get(action.instance.as_str()) else {
+            continue;
+        };
+        let group: Vec<(u32, u32, u32)> = reading
+            .quorum_views
+            .iter()
+            .copied()
+            .flatten()
+            .filter(|r| r.state == MemberState::Online)
+            .map(|r| triple(&r.version))
+            .collect();
+        let mine = triple(&joiner.version);
+        let mut all = group.clone();
+        all.push(mine);
+        let refused = !one_series(&all) && group.iter().min().is_some_and(|&low| mine < low);
+        prop_assert!(!refused, "rejoin of an older version: {:#?}", plan);
+    }
+    Ok(())
+}
+
 fn no_action_on_an_instance_sharing_its_server_uuid(
     reading: &Reading<'_>,
     plan: &Plan,
@@ -505,8 +533,8 @@ fn no_action_on_an_instance_sharing_its_server_uuid(
     Ok(())
 }
 
-/// The version a join compares, every 8.4.x counted as one; unparsed versions last.
-fn version_key(text: &str) -> (u32, u32, u32) {
+/// `major.minor.patch` of a version text; unparsed versions last.
+fn triple(text: &str) -> (u32, u32, u32) {
     let parts: Vec<u32> = text
         .split('.')
         .map(|p| {
@@ -518,9 +546,32 @@ fn version_key(text: &str) -> (u32, u32, u32) {
         })
         .collect();
     match parts.as_slice() {
-        [8, 4, _] => (8, 4, 0),
         [a, b, c] => (*a, *b, *c),
         _ => (u32::MAX, u32::MAX, u32::MAX),
+    }
+}
+
+/// The LTS series of a version: 8.4, and `x.7` from 9 on.
+fn lts(version: (u32, u32, u32)) -> Option<(u32, u32)> {
+    let (major, minor, _) = version;
+    ((major, minor) == (8, 4) || (major >= 9 && minor == 7)).then_some((major, minor))
+}
+
+/// Group Replication counts every version of one LTS series as one when all of `versions` run it.
+fn one_series(versions: &[(u32, u32, u32)]) -> bool {
+    versions
+        .first()
+        .and_then(|v| lts(*v))
+        .is_some_and(|first| versions.iter().all(|v| lts(*v) == Some(first)))
+}
+
+/// The version a join compares: the series when `one` (every member one LTS series), else the
+/// full version.
+fn version_key(text: &str, one: bool) -> (u32, u32, u32) {
+    let version = triple(text);
+    match lts(version) {
+        Some((major, minor)) if one => (major, minor, 0),
+        _ => version,
     }
 }
 
@@ -548,9 +599,12 @@ fn bootstrap_starts_from_the_lowest_version_holding_everything(
             acc.union(&reading.holds(other))
         });
         prop_assert!(everything.is_subset(&reading.holds(id)), "{:#?}", plan);
+        let read: Vec<(u32, u32, u32)> =
+            reading.read.values().map(|r| triple(&r.version)).collect();
+        let one = one_series(&read);
         let lower = reading.read.iter().find(|(other, report)| {
             everything.is_subset(&reading.holds(other))
-                && version_key(&report.version) < version_key(&seed.version)
+                && version_key(&report.version, one) < version_key(&seed.version, one)
         });
         prop_assert!(
             lower.is_none(),

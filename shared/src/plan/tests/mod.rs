@@ -9,6 +9,7 @@ mod invariants;
 mod properties;
 mod regressions;
 mod situations;
+mod versions;
 
 use proptest::test_runner::{Config as ProptestConfig, RngSeed};
 

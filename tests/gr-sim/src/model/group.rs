@@ -405,7 +405,7 @@ impl World {
     }
 
     /// A member newer than the lowest version in its view is super-read-only while ONLINE;
-    /// members at the lowest version (or anywhere in an all-8.4 view) are writable.
+    /// members at the lowest version (or anywhere in a view of one LTS series) are writable.
     pub fn apply_version_rule(&mut self, view: &[usize]) {
         let versions: Vec<Version> = view.iter().map(|&m| self.members[m].version).collect();
         for &m in view {
