@@ -145,13 +145,35 @@ impl ClusterBuilder {
         })
     }
 
-    /// The member's exit action put it in offline mode: connections get error 3032.
+    /// The member's exit action put it in offline mode: connections get error 3032, or 6400 with
+    /// the reason on a 9.x member (set its version first).
     pub fn offline_mode(self, id: &str) -> Self {
+        let nine = self
+            .members
+            .iter()
+            .find(|m| m.id == id)
+            .is_some_and(|m| m.report.version.starts_with('9'));
+        self.offline_mode_with(id, if nine { 6400 } else { 3032 })
+    }
+
+    /// Offline mode answered with `code` (3032, 6400 or 6401) and MySQL's message for it.
+    pub fn offline_mode_with(self, id: &str, code: u16) -> Self {
+        let message = match code {
+            6400 => {
+                "The server is currently in offline mode since 2026-11-30 11:58:00, reason: \
+                     (GR) leave group on failure"
+            }
+            6401 => {
+                "The server is currently in offline mode since 2026-11-30 11:58:00, set by \
+                     user admin"
+            }
+            _ => "The server is currently in offline mode",
+        };
         self.with(id, |m| {
             m.state = MemberState::Error;
             m.probe_error = Some(ProbeError::Mysql {
-                code: 3032,
-                message: "The server is currently in offline mode".into(),
+                code,
+                message: message.into(),
             });
         })
     }

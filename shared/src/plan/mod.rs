@@ -157,7 +157,8 @@ pub enum FindingKind {
     MemberOffline,
     /// Member in `ERROR`.
     MemberError,
-    /// Member refuses connections with 3032 (its exit action ran).
+    /// Member refuses connections with an offline-mode error (3032; 6400 or 6401 on 9.x): its
+    /// exit action ran.
     OfflineMode,
     /// Member's MySQL cannot be reached (timeout, refused, other error).
     MemberUnreachable,

@@ -186,9 +186,18 @@ impl SqlError {
         )
     }
 
-    /// 3032: the member is in offline mode.
+    /// 3032: the member is in offline mode (8.0 and 8.4; 9.x when no reason was recorded).
     pub fn offline_mode() -> Self {
         err(3032, "HY000", "The server is currently in offline mode")
+    }
+
+    /// 6400 (`ER_SERVER_OFFLINE_MODE_REASON`, 9.0+): offline mode, with when and why it was set.
+    pub fn offline_mode_reason(since: &str, reason: &str) -> Self {
+        err(
+            6400,
+            "HY000",
+            format!("The server is currently in offline mode since {since}, reason: {reason}"),
+        )
     }
 
     /// 3092: START GROUP_REPLICATION refused by configuration or compatibility checks.

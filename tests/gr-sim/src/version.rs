@@ -52,6 +52,12 @@ impl Version {
         }
     }
 
+    /// From 9.0 on a client refused by offline mode is told when and why it was set, when the
+    /// server recorded a reason (`ER_SERVER_OFFLINE_MODE_REASON`).
+    pub(crate) fn tells_offline_reason(self) -> bool {
+        self.major >= 9
+    }
+
     /// The LTS series: 8.4, and `x.7` from 9 on (the 9.7 plugin's `is_lts_version`).
     fn lts_series(self) -> Option<(u16, u16)> {
         let lts = (self.major, self.minor) == (8, 4) || (self.major >= 9 && self.minor == 7);

@@ -10,7 +10,9 @@ use proptest::prelude::*;
 
 use crate::fixtures::{ClusterBuilder, GROUP, at, server_uuid};
 use crate::gtid::GtidSet;
-use crate::model::{GrCall, LastGrCall, MemberState, Observed, ProbeError, ViewMember};
+use crate::model::{
+    GrCall, LastGrCall, MemberState, OFFLINE_MODE_ERRORS, Observed, ProbeError, ViewMember,
+};
 use crate::plan::{
     ActionKind, Approval, BootstrapPolicy, Condition, History, LastSeen, Mode, Outcome, PastAction,
     Pause, Policy, Stranger, conditions,
@@ -32,7 +34,7 @@ fn ago(secs: i64) -> chrono::DateTime<chrono::Utc> {
 enum Fault {
     Stopped,
     Error,
-    OfflineMode,
+    OfflineMode(u16),
     Crashed,
     Timeout,
     Recovering,
@@ -47,7 +49,7 @@ fn fault() -> impl Strategy<Value = Fault> {
     prop_oneof![
         3 => Just(Fault::Stopped),
         2 => Just(Fault::Error),
-        2 => Just(Fault::OfflineMode),
+        2 => prop::sample::select(OFFLINE_MODE_ERRORS.to_vec()).prop_map(Fault::OfflineMode),
         2 => Just(Fault::Crashed),
         1 => Just(Fault::Timeout),
         2 => Just(Fault::Recovering),
@@ -64,7 +66,7 @@ fn apply(b: ClusterBuilder, m: &str, i: usize, fault: Fault) -> ClusterBuilder {
     match fault {
         Fault::Stopped => b.gr_stopped(m),
         Fault::Error => b.error_state(m),
-        Fault::OfflineMode => b.offline_mode(m),
+        Fault::OfflineMode(code) => b.offline_mode_with(m, code),
         Fault::Crashed => b.crashed(m),
         Fault::Timeout => b.unreadable(
             m,

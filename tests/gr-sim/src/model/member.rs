@@ -178,6 +178,9 @@ pub(crate) struct Member {
     pub super_read_only: bool,
     pub read_only: bool,
     pub offline_mode: bool,
+    /// Why and when `offline_mode` was turned on, when the server recorded it (Group
+    /// Replication's exit action does): 9.x tells refused clients.
+    pub offline_reason: Option<(Duration, String)>,
     /// Password of `rdsgrprepladmin@'%'` when the user exists.
     pub repl_user: Option<String>,
     /// Password stored for the `group_replication_recovery` channel.
@@ -228,6 +231,7 @@ impl Member {
             super_read_only: spec.gr_enabled,
             read_only: spec.gr_enabled,
             offline_mode: false,
+            offline_reason: None,
             repl_user: None,
             recovery_channel: None,
             applier_channel: false,

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use crate::config::{SimConfig, StartState, Timing};
-use crate::errors::SimError;
+use crate::errors::{SimError, SqlError};
 use crate::rds::RdsEvent;
 
 use self::member::Member;
@@ -211,6 +211,24 @@ impl World {
     pub fn wall_micros(&self, at: Duration) -> i64 {
         self.epoch_micros
             .saturating_add(i64::try_from(at.as_micros()).unwrap_or(i64::MAX))
+    }
+
+    /// The error offline mode refuses a client of member `m` with, if it is in offline mode:
+    /// 3032, or from 9.0 on 6400 with the time and reason when one was recorded.
+    pub fn offline_refusal(&self, m: usize) -> Option<SqlError> {
+        let member = &self.members[m];
+        if !member.offline_mode {
+            return None;
+        }
+        Some(match &member.offline_reason {
+            Some((at, reason)) if member.version.tells_offline_reason() => {
+                let since = chrono::DateTime::from_timestamp_micros(self.wall_micros(*at))
+                    .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                    .unwrap_or_default();
+                SqlError::offline_mode_reason(&since, reason)
+            }
+            _ => SqlError::offline_mode(),
+        })
     }
 
     /// `host:3306` as GR names a member in its messages.
