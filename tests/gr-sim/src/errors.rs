@@ -177,6 +177,15 @@ impl SqlError {
         err(code, state, message)
     }
 
+    /// 1264: a value outside a strict-mode numeric parameter's range.
+    pub fn out_of_range(name: &str) -> Self {
+        err(
+            1264,
+            "22003",
+            format!("Out of range value for column '{name}' at row 1"),
+        )
+    }
+
     /// 1774: a malformed `uuid:gno`.
     pub fn malformed_gtid(spec: &str) -> Self {
         err(

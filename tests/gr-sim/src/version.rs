@@ -58,6 +58,11 @@ impl Version {
         self.major >= 9
     }
 
+    /// RDS writes transactions under a new 9.7 instance's own server_uuid while it creates it.
+    pub(crate) fn writes_initialization_gtids(self) -> bool {
+        (self.major, self.minor) == (9, 7)
+    }
+
     /// The LTS series: 8.4, and `x.7` from 9 on (the 9.7 plugin's `is_lts_version`).
     fn lts_series(self) -> Option<(u16, u16)> {
         let lts = (self.major, self.minor) == (8, 4) || (self.major >= 9 && self.minor == 7);

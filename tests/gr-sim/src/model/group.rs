@@ -350,7 +350,9 @@ impl World {
         }
     }
 
-    /// Members of a majority apply each other's transactions (GR delivers every message to all).
+    /// Members of a majority apply each other's transactions (GR delivers every message to all):
+    /// those the group certified, under its name. What a member executed outside the group
+    /// (under its own server_uuid, or `advance_gtid`'s placeholders) stays its own.
     pub(crate) fn sync_components(&mut self) {
         for comp in self.components() {
             if !self.has_majority(&comp) {
@@ -363,7 +365,8 @@ impl World {
                 .collect();
             let mut all = crate::gtid::GtidSet::new();
             for &m in &online {
-                all.union_with(&self.members[m].executed);
+                let member = &self.members[m];
+                all.union_with(&member.executed.of_uuid(&member.cfg.group_name));
             }
             for &m in &online {
                 let missing = all.subtract(&self.members[m].executed).count();

@@ -173,6 +173,9 @@ pub(crate) struct Member {
     pub boot: u64,
     pub executed: GtidSet,
     pub purged: GtidSet,
+    /// Executed with binary logging off (`advance_gtid`'s placeholders): in no binary log, so no
+    /// donor can send them to a joiner.
+    pub unlogged: GtidSet,
     pub gr: Gr,
     pub cfg: GrConfig,
     pub super_read_only: bool,
@@ -214,8 +217,9 @@ impl Member {
             next_version: None,
             up: true,
             boot: 1,
-            executed: GtidSet::new(),
+            executed: initialization_gtids(spec),
             purged: GtidSet::new(),
+            unlogged: GtidSet::new(),
             gr: Gr::Offline,
             cfg: GrConfig {
                 group_name: group_name.to_string(),
@@ -313,6 +317,15 @@ impl Phase {
             Phase::Online => "ONLINE",
         }
     }
+}
+
+/// What RDS wrote under the instance's own server_uuid while it created it.
+fn initialization_gtids(spec: &MemberSpec) -> GtidSet {
+    let mut executed = GtidSet::new();
+    if spec.initialization_gtids > 0 {
+        executed.add_range(&server_uuid(&spec.name), 1, spec.initialization_gtids);
+    }
+    executed
 }
 
 /// A stable, MySQL-looking server UUID derived from the instance id.

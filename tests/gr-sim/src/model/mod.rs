@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use crate::config::{SimConfig, StartState, Timing};
 use crate::errors::{SimError, SqlError};
+use crate::gtid::GtidSet;
 use crate::rds::RdsEvent;
 
 use self::member::Member;
@@ -107,7 +108,12 @@ impl World {
         };
         self.start_gr(first, true)?;
         self.commit_now(first, INITIAL_TRANSACTIONS)?;
-        for &m in rest {
+        let joining = rest
+            .iter()
+            .copied()
+            .filter(|&m| cfg.members[m].joins_at_start);
+        for m in joining.collect::<Vec<_>>() {
+            self.sync_initialization_gtids(m);
             // A member the group refuses (an older version) starts OFFLINE, as after a failed START.
             if self.start_gr(m, false).is_ok() {
                 self.finish_recovery(m);
@@ -120,6 +126,35 @@ impl World {
         }
         self.step();
         Ok(())
+    }
+
+    /// AWS's procedure before a 9.7 instance joins: placeholders (`advance_gtid`) for the
+    /// joiner's own GTIDs on every ONLINE member, and for each ONLINE member's own on the joiner.
+    fn sync_initialization_gtids(&mut self, m: usize) {
+        let online: Vec<usize> = (0..self.members.len())
+            .filter(|&t| t != m && self.members[t].is_online())
+            .collect();
+        for t in online {
+            for (from, to) in [(m, t), (t, m)] {
+                let uuid = self.members[from].uuid.clone();
+                let last = self.members[from].executed.last_gno(&uuid);
+                if last > 0 {
+                    self.advance_gtid(to, &uuid, 1, last);
+                }
+            }
+        }
+    }
+
+    /// `mysql.rds_group_replication_advance_gtid` on member `m`: an empty transaction for every
+    /// one of `uuid:begin-end` not executed yet, with binary logging off, so it stays on `m`.
+    pub(crate) fn advance_gtid(&mut self, m: usize, uuid: &str, begin: u64, end: u64) {
+        let mut created = GtidSet::new();
+        created.add_range(uuid, begin, end);
+        let created = created.subtract(&self.members[m].executed);
+        let member = &mut self.members[m];
+        member.executed.union_with(&created);
+        member.unlogged.union_with(&created);
+        self.touch();
     }
 
     /// Records that something changed.
