@@ -2,10 +2,19 @@
 //! [--for DURATION] [--by WHO]`: the approval a policy with `GRKEEPER_BOOTSTRAP=approval` waits
 //! for, and the one that lets a re-bootstrap go ahead without members whose transactions could
 //! not be read (`--give-up` an instance id) or a member outside the inventory the views once
-//! listed (`--give-up` its server_uuid). The refusal names the exact command. The next tick
-//! that finds every bootstrap guard holding takes it; the approval lapses after `--for`
-//! (default 1h) so an old one cannot bootstrap a later, different outage.
+//! listed (`--give-up` its server_uuid).
+//!
+//! `grkeeper approve sync-gtids --cluster NAME --instance ID [--gtids SET] [--for DURATION]
+//! [--by WHO]`: lets grkeeper create empty placeholders for the local GTIDs that keep a 9.7
+//! member out of the group, in both directions, then rejoin it; `--gtids` allows those GTIDs
+//! only. It must name the member: the approver vouches that its local transactions changed no
+//! replicated data.
+//!
+//! The refusal names the exact command. The next tick that finds every other guard holding acts;
+//! the approval lapses after `--for` (default 1h) so an old one cannot act on a later, different
+//! situation.
 
+use grkeeper::gtid::GtidSet;
 use grkeeper::ports::journal::Journal;
 use grkeeper::snapshot::{ActionKind, Approval};
 
@@ -19,13 +28,17 @@ pub struct Args {
     /// The cluster.
     #[arg(long)]
     cluster: String,
-    /// Only on this instance (default: whichever the planner chooses).
+    /// Only on this instance (default: whichever the planner chooses); a sync must name it.
     #[arg(long)]
     instance: Option<String>,
     /// Bootstrap without this member: an instance whose transactions could not be read, or the
     /// server_uuid of a member outside the inventory. Whatever only it committed is given up.
     #[arg(long = "give-up", value_name = "ID_OR_UUID")]
     give_up: Vec<String>,
+    /// Sync only these GTIDs (a GTID set, e.g. 'uuid:1-3,uuid2:1-2'); default: whatever the
+    /// member's and the group's own GTIDs need.
+    #[arg(long, value_name = "SET")]
+    gtids: Option<String>,
     /// How long the approval stands: 30m, 2h, 1d (at most 30 days).
     #[arg(long = "for", value_name = "DURATION", default_value = "1h")]
     duration: String,
@@ -34,35 +47,27 @@ pub struct Args {
     by: Option<String>,
 }
 
-/// Actions a policy may hold back for an approval.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+/// Actions a policy or a safety rule may hold back for an approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Approvable {
     /// Re-bootstrap the group after a complete outage.
     Bootstrap,
+    /// Create placeholders for a 9.7 member's and the group's local GTIDs, then rejoin it.
+    SyncGtids,
 }
 
 impl Approvable {
     fn kind(self) -> ActionKind {
         match self {
             Approvable::Bootstrap => ActionKind::Bootstrap,
+            Approvable::SyncGtids => ActionKind::SyncGtids,
         }
     }
 }
 
 pub async fn run(args: &Args) -> Result<(), Failure> {
-    let (cluster, instance) = scope::names(&args.cluster, args.instance.as_deref())?;
-    let gives_up = args
-        .give_up
-        .iter()
-        .map(|member| given_up(&cluster, member))
-        .collect::<Result<Vec<_>, _>>()?;
-    let approval = Approval {
-        action: args.action.kind(),
-        instance,
-        gives_up,
-        expires: expiry::until(&args.duration)?,
-        by: args.by.clone().unwrap_or_else(operator::who),
-    };
+    let approval = approval(args)?;
+    let cluster = scope::names(&args.cluster, None)?.0;
     let journal = environment::journal().await?;
     journal
         .approve(&cluster, &approval)
@@ -73,8 +78,13 @@ pub async fn run(args: &Args) -> Result<(), Failure> {
     } else {
         format!(", giving up {}", approval.gives_up.join(", "))
     };
+    let only = approval
+        .gtids
+        .as_ref()
+        .map(|gtids| format!(", for {gtids} only"))
+        .unwrap_or_default();
     println!(
-        "approved {} on {} of cluster {cluster}{without} until {} by {}",
+        "approved {} on {} of cluster {cluster}{without}{only} until {} by {}",
         approval.action,
         approval.instance.as_deref().unwrap_or("any instance"),
         approval
@@ -83,6 +93,42 @@ pub async fn run(args: &Args) -> Result<(), Failure> {
         approval.by
     );
     Ok(())
+}
+
+/// The approval the arguments describe, every name and set checked; the options that belong to
+/// the other action are refused rather than ignored.
+fn approval(args: &Args) -> Result<Approval, Failure> {
+    let (cluster, instance) = scope::names(&args.cluster, args.instance.as_deref())?;
+    let bad = |why: &str| Err(Failure::BadInput(why.to_owned()));
+    let gtids = match (args.action, &args.gtids) {
+        (Approvable::SyncGtids, _) if instance.is_none() => {
+            return bad("approve sync-gtids needs --instance: the member whose join it prepares");
+        }
+        (Approvable::SyncGtids, _) if !args.give_up.is_empty() => {
+            return bad("--give-up belongs to approve bootstrap, not sync-gtids");
+        }
+        (Approvable::Bootstrap, Some(_)) => {
+            return bad("--gtids belongs to approve sync-gtids, not bootstrap");
+        }
+        (_, None) => None,
+        (_, Some(text)) => Some(
+            text.parse::<GtidSet>()
+                .map_err(|e| Failure::BadInput(format!("--gtids: {e}")))?,
+        ),
+    };
+    let gives_up = args
+        .give_up
+        .iter()
+        .map(|member| given_up(&cluster, member))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Approval {
+        action: args.action.kind(),
+        instance,
+        gives_up,
+        expires: expiry::until(&args.duration)?,
+        by: args.by.clone().unwrap_or_else(operator::who),
+        gtids,
+    })
 }
 
 /// A `--give-up` value: a server_uuid (lowercase), or an instance id by the naming rules.

@@ -57,6 +57,7 @@ fn recent(kind: ActionKind, instance: &str, time: &str, outcome: Outcome) -> Pas
         instance: instance.into(),
         at: at(time),
         outcome,
+        placeholders: None,
     }
 }
 

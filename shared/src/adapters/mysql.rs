@@ -293,7 +293,7 @@ impl MysqlMembers {
             })),
             Ok(Err(e)) => Err(Failure::Broken(probe_error(e))),
             Err(_) => Err(Failure::Broken(ProbeError::Timeout {
-                during: procedure.statement().to_owned(),
+                during: procedure.statement().into_owned(),
             })),
         }
     }

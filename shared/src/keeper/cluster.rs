@@ -245,9 +245,12 @@ impl<P: Ports> Run<'_, P> {
             .filter(|a| a.outcome == Outcome::Pending)
         {
             let action = Action {
-                kind: past.kind,
-                instance: past.instance.clone(),
-                reason: "journaled by an earlier tick that did not record its outcome".into(),
+                placeholders: past.placeholders.clone(),
+                ..Action::new(
+                    past.kind,
+                    past.instance.clone(),
+                    "journaled by an earlier tick that did not record its outcome",
+                )
             };
             warn!(kind = %past.kind, instance = %past.instance, "verifying a pending action");
             let outcome = act::resume(&action, &self.context(&instances)).await;
@@ -266,6 +269,7 @@ impl<P: Ports> Run<'_, P> {
                 kind: action.kind,
                 instance: action.instance,
                 reason: action.reason,
+                placeholders: action.placeholders,
                 verdict: outcome.verdict,
                 summary: outcome.summary,
                 resumed: true,
@@ -346,6 +350,7 @@ impl<P: Ports> Run<'_, P> {
                 instance: action.instance.clone(),
                 at,
                 outcome: Outcome::Pending,
+                placeholders: action.placeholders.clone(),
             });
             let observed = steps
                 .last()
@@ -372,6 +377,7 @@ impl<P: Ports> Run<'_, P> {
                 kind: action.kind,
                 instance: action.instance,
                 reason: action.reason,
+                placeholders: action.placeholders,
                 verdict: outcome.verdict,
                 summary: outcome.summary,
                 resumed: false,

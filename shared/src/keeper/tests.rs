@@ -221,11 +221,7 @@ async fn a_pending_action_left_by_a_dead_tick_is_verified_not_repeated() {
         crate::ports::journal::LeaseGrant::Acquired(lease) => lease,
         held => panic!("{held:?}"),
     };
-    let action = Action {
-        kind: ActionKind::Rejoin,
-        instance: "orders-2".into(),
-        reason: "test".into(),
-    };
+    let action = Action::new(ActionKind::Rejoin, "orders-2", "test");
     keeper
         .journal
         .record_intent(&lease, &action, now)

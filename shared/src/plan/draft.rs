@@ -9,8 +9,8 @@ use crate::snapshot::Snapshot;
 use super::guards::{self, Block};
 use super::picture::{Node, Picture};
 use super::{
-    Action, ActionKind, Condition, Finding, FindingKind, PastAction, Plan, Refusal, Severity,
-    safety,
+    Action, ActionKind, Condition, Finding, FindingKind, PastAction, Placeholders, Plan, Refusal,
+    Severity, safety,
 };
 
 /// What the playbooks read: the snapshot, the derived picture, the conditions (with "since")
@@ -63,8 +63,11 @@ pub(crate) struct Candidate<'a> {
     pub reason: String,
     /// The policy switch that governs it, when not its own kind: stopping Group Replication as
     /// the first step of a re-bootstrap (fencing a hung minority, clearing a stale view, readying
-    /// the seed) is decided by the bootstrap policy (and approval) for that seed.
+    /// the seed) is decided by the bootstrap policy (and approval) for that seed; a sync step by
+    /// the approval naming its joiner.
     pub gate: Option<(ActionKind, &'a str)>,
+    /// A sync step's placeholders.
+    pub placeholders: Option<Placeholders>,
 }
 
 impl<'a> Candidate<'a> {
@@ -74,12 +77,20 @@ impl<'a> Candidate<'a> {
             instance,
             reason: reason.into(),
             gate: None,
+            placeholders: None,
         }
     }
 
     /// A step of the re-bootstrap from `seed`.
     pub fn toward_bootstrap(mut self, seed: &'a str) -> Self {
         self.gate = Some((ActionKind::Bootstrap, seed));
+        self
+    }
+
+    /// A sync step creating `placeholders` for `joiner`, governed by the approval naming it.
+    pub fn creating(mut self, joiner: &'a str, placeholders: Placeholders) -> Self {
+        self.gate = Some((ActionKind::SyncGtids, joiner));
+        self.placeholders = Some(placeholders);
         self
     }
 
@@ -129,8 +140,8 @@ impl Draft {
                     ctx,
                     candidate.kind,
                     candidate.instance,
-                    gate_kind,
-                    gate_instance,
+                    (gate_kind, gate_instance),
+                    candidate.placeholders.as_ref(),
                 )
             });
         match verdict {
@@ -139,6 +150,7 @@ impl Draft {
                     kind: candidate.kind,
                     instance: candidate.instance.to_string(),
                     reason: candidate.reason,
+                    placeholders: candidate.placeholders,
                 })
             }
             Ok(()) => {}

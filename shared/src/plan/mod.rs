@@ -13,6 +13,7 @@ mod draft;
 mod drift;
 mod guards;
 pub mod last_seen;
+mod local_gtids;
 mod members;
 mod picture;
 mod playbook;
@@ -30,7 +31,7 @@ use serde::{Deserialize, Serialize};
 // The planner's inputs besides the observation, named here too for the planner's own use.
 pub use crate::snapshot::{
     ActionKind, Approval, BootstrapPolicy, Condition, History, LastSeen, Mode, Outcome, PastAction,
-    Pause, Policy, Stranger,
+    Pause, Placeholders, Policy, Stranger,
 };
 
 use crate::snapshot::Snapshot;
@@ -98,6 +99,30 @@ pub struct Action {
     pub instance: String,
     /// Why, in words a person on call understands.
     pub reason: String,
+    /// For [`ActionKind::SyncGtids`]: the placeholders to create on `instance`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placeholders: Option<Placeholders>,
+}
+
+impl Action {
+    /// `kind` on `instance`, for `reason`.
+    pub fn new(kind: ActionKind, instance: impl Into<String>, reason: impl Into<String>) -> Self {
+        Action {
+            kind,
+            instance: instance.into(),
+            reason: reason.into(),
+            placeholders: None,
+        }
+    }
+
+    /// Whether the action is about `instance`: taken on it, or (a sync step) preparing its join.
+    pub fn concerns(&self, instance: &str) -> bool {
+        self.instance == instance
+            || self
+                .placeholders
+                .as_ref()
+                .is_some_and(|p| p.joiner == instance)
+    }
 }
 
 impl ActionKind {
@@ -115,6 +140,7 @@ impl ActionKind {
                 FindingKind::CompleteOutage,
             ],
             ActionKind::Bootstrap => &[FindingKind::CompleteOutage],
+            ActionKind::SyncGtids => &[FindingKind::LocalGtids],
         }
     }
 }
@@ -180,6 +206,10 @@ pub enum FindingKind {
     SplitBrain,
     /// Member holds transactions the group does not.
     ErrantGtids,
+    /// A 9.7 joiner, or the group's members, hold GTIDs under their own `server_uuid` the other
+    /// side lacks (RDS initialization writes, or local writes): they block the join until
+    /// placeholders are created in both directions.
+    LocalGtids,
     /// Member lacks transactions every donor has purged: rebuild needed.
     PurgedTransactions,
     /// Complete outage and no member holds every other's transactions.
@@ -257,6 +287,10 @@ pub enum Guard {
     InstanceNotAvailable,
     /// Member has errant GTIDs.
     ErrantGtids,
+    /// A 9.7 joiner's join waits for placeholders of local GTIDs, in both directions.
+    LocalGtids,
+    /// No group holds quorum.
+    NoQuorum,
     /// Every donor purged what the member lacks.
     PurgedTransactions,
     /// Version rules forbid the join.
@@ -300,6 +334,7 @@ impl Guard {
     pub fn finding(self) -> Option<FindingKind> {
         Some(match self {
             Guard::ErrantGtids => FindingKind::ErrantGtids,
+            Guard::LocalGtids => FindingKind::LocalGtids,
             Guard::PurgedTransactions => FindingKind::PurgedTransactions,
             Guard::Version => FindingKind::LowerVersion,
             Guard::GroupName => FindingKind::GroupNameMismatch,

@@ -29,6 +29,12 @@ impl Version {
         let lts = (self.0, self.1) == (8, 4) || (self.0 >= 9 && self.1 == 7);
         lts.then_some((self.0, self.1))
     }
+
+    /// RDS may write transactions under a new DB instance's own `server_uuid` while it creates it
+    /// (initialization GTIDs): documented for the 9.7 series only.
+    pub fn writes_initialization_gtids(self) -> bool {
+        (self.0, self.1) == (9, 7)
+    }
 }
 
 impl std::fmt::Display for Version {
@@ -134,5 +140,8 @@ mod tests {
         assert_eq!(v("8.7.0").lts_series(), None);
         assert!(!one_lts_series([v("9.3.0"), v("9.3.0")]));
         assert!(!one_lts_series([]));
+        assert!(v("9.7.0").writes_initialization_gtids());
+        assert!(!v("8.4.3").writes_initialization_gtids());
+        assert!(!v("10.7.0").writes_initialization_gtids());
     }
 }

@@ -120,8 +120,9 @@ fn alerting_findings(plan: &Plan) -> Vec<(Key, Finding)> {
 
 /// The planned actions and refusals an incident of `kind` about `instance` answers for: the
 /// actions that repair that kind of problem, and the refusals of those actions or by a guard
-/// that finding explains; on its member, or anywhere for a cluster incident and for cluster-wide
-/// actions (a bootstrap concerns the whole cluster, whichever member it starts on).
+/// that finding explains; on its member (or, a sync step, preparing its join), or anywhere for a
+/// cluster incident and for cluster-wide actions (a bootstrap concerns the whole cluster,
+/// whichever member it starts on).
 pub(crate) fn related<'p>(
     plan: &'p Plan,
     kind: FindingKind,
@@ -133,7 +134,8 @@ pub(crate) fn related<'p>(
     (
         plan.action
             .iter()
-            .filter(|a| a.kind.repairs().contains(&kind) && concerns(a.kind, &a.instance))
+            .filter(|a| a.kind.repairs().contains(&kind))
+            .filter(|a| a.kind.is_cluster_wide() || instance.is_none_or(|own| a.concerns(own)))
             .collect(),
         plan.refused
             .iter()

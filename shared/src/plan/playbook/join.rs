@@ -1,19 +1,51 @@
 //! Whether a member may join the group that holds quorum: same group name, no errant GTIDs,
 //! what it lacks still in some donor's binlogs, and a version the group accepts. Rejoin and
-//! reboot (of an `ERROR` member) both ask this; the findings explain any "no".
+//! reboot (of an `ERROR` member) both ask this; the findings explain any "no". A 9.7 joiner whose
+//! only obstacle is local GTIDs (its own or the members', `local_gtids`) is told apart, so the
+//! rejoin playbook can offer the approval-gated sync (`sync`).
 
 use crate::plan::checks::{GtidFit, gtid_fit};
 use crate::plan::draft::{Ctx, Draft};
 use crate::plan::guards::{Block, block};
+use crate::plan::local_gtids::LocalGtids;
 use crate::plan::picture::Node;
 use crate::plan::version::{JoinRule, Version, join_rule};
 use crate::plan::{FindingKind, Guard, Severity};
 
+use super::sync;
+
+/// A member every join rule accepts, but for the local GTIDs of a 9.7 joiner.
+pub(crate) struct Joinable<'a> {
+    /// For the action's reason (possibly empty).
+    pub note: String,
+    /// The placeholders still missing in either direction; the join waits for them.
+    pub local: Option<LocalGtids<'a>>,
+}
+
 /// `Ok(note)` when the member may join; the note (possibly empty) goes into the action's reason.
 pub(crate) fn check(ctx: &Ctx<'_>, draft: &mut Draft, node: &Node<'_>) -> Result<String, Block> {
+    let joinable = assess(ctx, draft, node)?;
+    match joinable.local {
+        Some(local) => Err(sync::blocked(ctx, &local)),
+        None => Ok(joinable.note),
+    }
+}
+
+/// Every join rule on `node`; local GTIDs that block a 9.7 joiner come back in [`Joinable`],
+/// with their finding noted, only when nothing else stands in the way.
+pub(crate) fn assess<'a>(
+    ctx: &Ctx<'a>,
+    draft: &mut Draft,
+    node: &Node<'a>,
+) -> Result<Joinable<'a>, Block> {
     group_name(ctx, draft, node)?;
-    gtids(ctx, draft, node)?;
-    version(ctx, draft, node)
+    let local = LocalGtids::of(ctx, node).filter(|l| !l.is_empty());
+    gtids(ctx, draft, node, local.as_ref())?;
+    let note = version(ctx, draft, node)?;
+    if let Some(local) = &local {
+        sync::note(ctx, draft, local);
+    }
+    Ok(Joinable { note, local })
 }
 
 fn group_name(ctx: &Ctx<'_>, draft: &mut Draft, node: &Node<'_>) -> Result<(), Block> {
@@ -48,8 +80,13 @@ fn group_name(ctx: &Ctx<'_>, draft: &mut Draft, node: &Node<'_>) -> Result<(), B
     }
 }
 
-fn gtids(ctx: &Ctx<'_>, draft: &mut Draft, node: &Node<'_>) -> Result<(), Block> {
-    match gtid_fit(&ctx.picture, node) {
+fn gtids(
+    ctx: &Ctx<'_>,
+    draft: &mut Draft,
+    node: &Node<'_>,
+    local: Option<&LocalGtids<'_>>,
+) -> Result<(), Block> {
+    match gtid_fit(&ctx.picture, node, local) {
         GtidFit::Joinable => Ok(()),
         GtidFit::Errant(errant) => {
             draft.note(

@@ -3,8 +3,9 @@
 //! memory, strangers, restored copies, who stopped GR, auto-rejoin logs). The others aim at one
 //! unsafe class each, so that it comes up in most cases instead of by luck: `outage` (unread
 //! members, approvals, remembered strangers, journaled bootstraps with clock skew, versions,
-//! stale views), `second_group` (a group bootstrapped apart) and `counted_exited` (members that
-//! left but some view still counts).
+//! stale views), `second_group` (a group bootstrapped apart), `counted_exited` (members that
+//! left but some view still counts) and `local_gtids` (a new 9.7 member whose initialization
+//! GTIDs and the group's keep it out, with approvals of the sync or not).
 
 use proptest::prelude::*;
 
@@ -261,6 +262,7 @@ fn action() -> impl Strategy<Value = PastAction> {
             ActionKind::Reboot,
             ActionKind::Expel,
             ActionKind::Bootstrap,
+            ActionKind::SyncGtids,
         ]),
         1usize..=9,
         // Up to two hours ago, or up to ten minutes ahead (a writer's clock ahead of this one).
@@ -277,6 +279,7 @@ fn action() -> impl Strategy<Value = PastAction> {
             instance: format!("orders-{i}"),
             at: ago(secs),
             outcome,
+            placeholders: None,
         })
 }
 
@@ -302,6 +305,7 @@ fn approval() -> impl Strategy<Value = Approval> {
                 .collect(),
             expires: ago(-expires),
             by: "alice".into(),
+            gtids: None,
         })
 }
 
@@ -613,6 +617,7 @@ pub(super) fn outage() -> impl Strategy<Value = Snapshot> {
                                 } else {
                                     Outcome::Failed
                                 },
+                                placeholders: None,
                             });
                         }
                     })
@@ -795,9 +800,161 @@ pub(super) fn stopped() -> impl Strategy<Value = Snapshot> {
                         instance: id(*i),
                         at: ago(*secs),
                         outcome: Outcome::Succeeded,
+                        placeholders: None,
                     })
                     .collect();
             })
             .build()
         })
+}
+
+/// What is odd about a 9.7 joiner besides its initialization GTIDs.
+#[derive(Debug, Clone, Copy)]
+enum Twist {
+    /// Errant GTIDs under the group name too.
+    Errant,
+    /// Local GTIDs with a tag (advance_gtid cannot create those).
+    Tagged,
+    /// Local GTIDs numbered beyond advance_gtid's `INT UNSIGNED`.
+    Huge,
+    /// Its own server_uuid is the group's name.
+    GroupName,
+}
+
+fn twist() -> impl Strategy<Value = Twist> {
+    prop::sample::select(vec![
+        Twist::Errant,
+        Twist::Tagged,
+        Twist::Huge,
+        Twist::GroupName,
+    ])
+}
+
+/// An approval of a sync: for the joiner, another member or any (0, 1, 2), expiring in
+/// `expires` seconds, allowing no ranges in particular, exactly the initialization GTIDs, only
+/// the joiner's own, or far more (0 to 3).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct SyncApproval {
+    whom: u8,
+    expires: i64,
+    ranges: u8,
+}
+
+fn sync_approval() -> impl Strategy<Value = SyncApproval> {
+    prop_oneof![
+        3 => (Just(0u8), 60i64..3600, 0u8..4),
+        1 => (0u8..3, -600i64..3600, 0u8..4),
+    ]
+    .prop_map(|(whom, expires, ranges)| SyncApproval {
+        whom,
+        expires,
+        ranges,
+    })
+}
+
+/// A 9.7 group of 2-6 members set up by AWS's procedure and a new member, the last, with its
+/// own initialization GTIDs; some placeholders already made either way; sometimes a twist on
+/// the joiner or a version that is not 9.7; random approvals of the sync (mostly for the joiner),
+/// faults elsewhere, an acting policy.
+pub(super) fn local_gtids() -> impl Strategy<Value = Snapshot> {
+    (
+        (
+            2usize..=6,
+            1u64..=4,
+            1u64..=4,
+            prop::collection::vec(any::<bool>(), 12),
+            prop::option::weighted(0.3, twist()),
+            prop::option::weighted(0.15, version()),
+        ),
+        prop::collection::vec(sync_approval(), 0..3),
+        prop::collection::vec((0usize..7, fault()), 0..2),
+        acting_policy(),
+        prop::collection::vec(action(), 0..2),
+    )
+        .prop_map(
+            |((n, k, j, done, twist, version), approvals, faults, policy, actions)| {
+                let size = n + 1;
+                let joiner = format!("orders-{size}");
+                let own = |i: usize, count: u64| format!("{}:1-{count}", server_uuid(i));
+                let mut b = (1..=size)
+                    .fold(ClusterBuilder::healthy(size), |b, i| {
+                        b.version(&format!("orders-{i}"), "9.7.1")
+                    })
+                    .policy(|p| *p = policy)
+                    .initialization_gtids_synced(k)
+                    .new_member_with_initialization_gtids(&joiner, j);
+                // Placeholders made before this observation, either way.
+                for i in 1..=n {
+                    let member = format!("orders-{i}");
+                    if done[i - 1] {
+                        b = b.report(&member, |r| {
+                            r.gtid_executed = r.gtid_executed.union(&set(&own(size, j)));
+                        });
+                    }
+                    if done[6 + i - 1] {
+                        b = b.report(&joiner, |r| {
+                            r.gtid_executed = r.gtid_executed.union(&set(&own(i, k)));
+                        });
+                    }
+                }
+                b = match twist {
+                    None => b,
+                    Some(Twist::Errant) => b.report(&joiner, |r| {
+                        r.gtid_executed = r.gtid_executed.union(&set(&format!("{GROUP}:101")));
+                    }),
+                    Some(Twist::Tagged) => b.report(&joiner, |r| {
+                        let tagged = format!("{}:init:1-2", server_uuid(size));
+                        r.gtid_executed = r.gtid_executed.union(&set(&tagged));
+                    }),
+                    Some(Twist::Huge) => b.report(&joiner, |r| {
+                        let huge = format!("{}:4294967290-4294967300", server_uuid(size));
+                        r.gtid_executed = r.gtid_executed.union(&set(&huge));
+                    }),
+                    Some(Twist::GroupName) => b.report(&joiner, |r| {
+                        r.server_uuid = GROUP.to_string();
+                        r.gtid_executed = set(&format!("{GROUP}:1-100,{GROUP}:101-103"));
+                    }),
+                };
+                if let Some(version) = version {
+                    b = b.version(&joiner, version);
+                }
+                for (i, fault) in faults {
+                    let i = i % n + 1;
+                    b = apply(b, &format!("orders-{i}"), i, fault);
+                }
+                let everything = (1..=size)
+                    .map(|i| own(i, if i == size { j } else { k }))
+                    .collect::<Vec<_>>()
+                    .join(",");
+                let mut snapshot = b
+                    .history(|h| {
+                        h.actions = actions;
+                        for a in &approvals {
+                            h.approvals.push(Approval {
+                                action: ActionKind::SyncGtids,
+                                instance: match a.whom {
+                                    0 => Some(joiner.clone()),
+                                    1 => Some("orders-1".into()),
+                                    _ => None,
+                                },
+                                gives_up: Vec::new(),
+                                expires: ago(-a.expires),
+                                by: "alice".into(),
+                                gtids: match a.ranges {
+                                    0 => None,
+                                    1 => Some(set(&everything)),
+                                    2 => Some(set(&own(size, j))),
+                                    _ => Some(set(&(1..=11)
+                                        .map(|i| own(i, 10))
+                                        .collect::<Vec<_>>()
+                                        .join(","))),
+                                },
+                            });
+                        }
+                    })
+                    .build();
+                snapshot.history.actions.sort_by_key(|a| a.at);
+                snapshot
+            },
+        )
 }

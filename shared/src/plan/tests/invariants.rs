@@ -174,6 +174,79 @@ pub(super) fn check_all(snapshot: &Snapshot) -> Result<(), TestCaseError> {
     no_expel_of_a_recovering_member_still_making_progress(&reading, &plan)?;
     no_reboot_cuts_across_an_auto_rejoin(&reading, &plan)?;
     a_stop_by_a_person_is_respected(&reading, &plan)?;
+    placeholders_only_approved_own_missing_and_never_the_groups(&reading, &plan)?;
+    Ok(())
+}
+
+/// A placeholder is created only: with an unexpired approval of the sync naming the joiner, and
+/// covering it when the approval names ranges; for GTIDs under a read member's own
+/// `server_uuid` (the joiner's own on another member, a member's own on the joiner), never under
+/// a group name any member is configured with; on an instance that holds none of them yet (so
+/// no range is ever created twice); for a 9.7 joiner; while a view holds quorum.
+fn placeholders_only_approved_own_missing_and_never_the_groups(
+    reading: &Reading<'_>,
+    plan: &Plan,
+) -> Result<(), TestCaseError> {
+    for action in plan.action.iter() {
+        let placeholders = action.placeholders.as_ref();
+        prop_assert_eq!(
+            action.kind == ActionKind::SyncGtids,
+            placeholders.is_some(),
+            "{:#?}",
+            plan
+        );
+        let Some(placeholders) = placeholders else {
+            continue;
+        };
+        let gtids = placeholders.gtids();
+        let joiner = placeholders.joiner.as_str();
+        let approved = reading.snapshot.history.approvals.iter().any(|a| {
+            a.action == ActionKind::SyncGtids
+                && a.expires > reading.now()
+                && a.instance.as_deref() == Some(joiner)
+                && a.gtids
+                    .as_ref()
+                    .is_none_or(|allowed| gtids.is_subset(allowed))
+        });
+        prop_assert!(approved, "placeholders without an approval: {:#?}", plan);
+        let uuid = placeholders.uuid.to_ascii_lowercase();
+        let group_name = reading
+            .read
+            .values()
+            .filter_map(|r| r.settings.group_name.as_deref())
+            .any(|name| name.eq_ignore_ascii_case(&uuid));
+        prop_assert!(!group_name, "placeholders under a group name: {:#?}", plan);
+        let owner = reading
+            .read
+            .iter()
+            .find(|(_, r)| r.server_uuid.eq_ignore_ascii_case(&uuid))
+            .map(|(id, _)| *id);
+        let own = match owner {
+            Some(owner) if action.instance == joiner => owner != joiner,
+            Some(owner) => owner == joiner,
+            None => false,
+        };
+        prop_assert!(
+            own,
+            "placeholders for GTIDs not the owner's own: {:#?}",
+            plan
+        );
+        prop_assert!(
+            !gtids.intersects(&reading.holds(&action.instance)),
+            "placeholders {} the target already holds: {:#?}",
+            gtids,
+            plan
+        );
+        prop_assert!(
+            reading
+                .read
+                .get(joiner)
+                .is_some_and(|r| triple(&r.version).0 == 9 && triple(&r.version).1 == 7),
+            "{:#?}",
+            plan
+        );
+        prop_assert!(!reading.quorum_views.is_empty(), "{:#?}", plan);
+    }
     Ok(())
 }
 

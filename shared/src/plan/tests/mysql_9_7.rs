@@ -1,9 +1,10 @@
 //! MySQL 9.7 clusters on one situation each: a member in offline mode answers 9.x's error codes,
 //! and a new member's RDS initialization GTIDs block its join until an approved two-way sync.
 
-use crate::fixtures::ClusterBuilder;
-use crate::model::OFFLINE_MODE_ERRORS;
-use crate::plan::{ActionKind, FindingKind, Plan, plan};
+use crate::fixtures::{ClusterBuilder, GROUP, server_uuid};
+use crate::model::{OFFLINE_MODE_ERRORS, Observed};
+use crate::plan::{ActionKind, FindingKind, Guard, Outcome, PastAction, Plan, plan};
+use crate::snapshot::Snapshot;
 
 fn action(plan: &Plan) -> Option<(ActionKind, &str)> {
     plan.action.as_ref().map(|a| (a.kind, a.instance.as_str()))
@@ -42,4 +43,316 @@ fn a_member_refusing_clients_with_any_offline_mode_error_is_rebooted() {
         finding.is_some_and(|f| f.message.contains("(GR) leave group on failure")),
         "{p:#?}"
     );
+}
+
+/// Three 9.7 members set up by AWS's procedure (two initialization GTIDs each, placeholders
+/// everywhere), and a new 9.7 member orders-4 with three of its own, never joined.
+fn new_member() -> ClusterBuilder {
+    cluster_9_7(4)
+        .initialization_gtids_synced(2)
+        .new_member_with_initialization_gtids("orders-4", 3)
+}
+
+fn guards(plan: &Plan) -> Vec<(ActionKind, &str, Guard)> {
+    plan.refused
+        .iter()
+        .map(|r| (r.action, r.instance.as_str(), r.guard))
+        .collect()
+}
+
+/// Creates the planned placeholders on their instance and journals the step as verified, as
+/// the keeper would; the next observation is taken a minute later.
+fn take(snapshot: &mut Snapshot, plan: &Plan) {
+    let action = plan.action.as_ref().expect("an action");
+    let created = action.placeholders.as_ref().expect("placeholders").gtids();
+    let instance = snapshot
+        .instances
+        .iter_mut()
+        .find(|i| i.id == action.instance)
+        .expect("target");
+    if let Observed::Seen(report) = &mut instance.mysql {
+        report.gtid_executed = report.gtid_executed.union(&created);
+    }
+    snapshot.history.actions.push(PastAction {
+        kind: action.kind,
+        instance: action.instance.clone(),
+        at: snapshot.observed_at,
+        outcome: Outcome::Succeeded,
+        placeholders: action.placeholders.clone(),
+    });
+    snapshot.observed_at += chrono::Duration::seconds(60);
+}
+
+#[test]
+fn a_new_9_7_member_with_initialization_gtids_is_refused_with_the_finding_and_both_ways_calls() {
+    let p = plan(&new_member().build());
+    assert_eq!(action(&p), None, "{p:#?}");
+    assert_eq!(
+        guards(&p),
+        [(ActionKind::Rejoin, "orders-4", Guard::LocalGtids)],
+        "{p:#?}"
+    );
+    let refusal = &p.refused[0].reason;
+    assert!(
+        refusal.contains("grkeeper approve sync-gtids --cluster orders --instance orders-4"),
+        "{refusal}"
+    );
+    let finding = p
+        .findings
+        .iter()
+        .find(|f| f.kind == FindingKind::LocalGtids)
+        .unwrap_or_else(|| panic!("{p:#?}"));
+    assert_eq!(finding.instance.as_deref(), Some("orders-4"));
+    let call = |begin: u64, end: u64, i: usize| {
+        format!(
+            "CALL mysql.rds_group_replication_advance_gtid({begin}, {end}, '{}');",
+            server_uuid(i)
+        )
+    };
+    for member in ["orders-1", "orders-2", "orders-3"] {
+        let on_member = format!("on {member} (the joiner's): {}", call(1, 3, 4));
+        assert!(
+            finding.message.contains(&on_member),
+            "{on_member}: {}",
+            finding.message
+        );
+    }
+    for i in 1..=3 {
+        let on_joiner = format!("on orders-4 (orders-{i}'s own): {}", call(1, 2, i));
+        assert!(
+            finding.message.contains(&on_joiner),
+            "{on_joiner}: {}",
+            finding.message
+        );
+    }
+    assert!(
+        finding
+            .message
+            .contains("Local GTIDs block the join of orders-4")
+    );
+    assert!(finding.message.contains("diverges silently"));
+    assert!(
+        finding
+            .message
+            .contains(&format!("{}:1-3 missing on orders-1", server_uuid(4)))
+    );
+}
+
+#[test]
+fn on_8_0_and_8_4_the_same_gtids_stay_errant() {
+    for version in ["8.0.36", "8.4.3"] {
+        let b = (1..=4).fold(new_member(), |b, i| {
+            b.version(&format!("orders-{i}"), version)
+        });
+        let p = plan(&b.build());
+        assert_eq!(
+            guards(&p),
+            [(ActionKind::Rejoin, "orders-4", Guard::ErrantGtids)],
+            "{version}: {p:#?}"
+        );
+        assert!(
+            !p.findings.iter().any(|f| f.kind == FindingKind::LocalGtids),
+            "{version}: {p:#?}"
+        );
+    }
+}
+
+#[test]
+fn an_approved_sync_creates_each_range_once_in_both_directions_then_rejoins() {
+    let mut snapshot = new_member()
+        .approved_sync("orders-4", None, "2026-11-30T14:00:00Z", "alice")
+        .build();
+    let mut steps = Vec::new();
+    for _ in 0..10 {
+        let p = plan(&snapshot);
+        let Some(action) = &p.action else { break };
+        steps.push(match &action.placeholders {
+            Some(created) => format!("{} {created}", action.instance),
+            None => format!("{} {}", action.kind, action.instance),
+        });
+        if action.kind == ActionKind::Rejoin {
+            break;
+        }
+        take(&mut snapshot, &p);
+    }
+    let own = |i: usize, n: u64| format!("{}:1-{n}", server_uuid(i));
+    assert_eq!(
+        steps,
+        [
+            format!("orders-1 {}", own(4, 3)),
+            format!("orders-2 {}", own(4, 3)),
+            format!("orders-3 {}", own(4, 3)),
+            format!("orders-4 {}", own(1, 2)),
+            format!("orders-4 {}", own(2, 2)),
+            format!("orders-4 {}", own(3, 2)),
+            "rejoin orders-4".to_string(),
+        ]
+    );
+}
+
+#[test]
+fn an_approval_of_other_ranges_another_member_or_expired_creates_nothing() {
+    let uncovered = plan(
+        &new_member()
+            .approved_sync(
+                "orders-4",
+                Some(&format!("{}:1-3", server_uuid(4))),
+                "2026-11-30T14:00:00Z",
+                "alice",
+            )
+            .build(),
+    );
+    assert_eq!(action(&uncovered), None, "{uncovered:#?}");
+    assert!(
+        uncovered.refused[0]
+            .reason
+            .contains("the approval covers only"),
+        "{uncovered:#?}"
+    );
+    for other in [
+        new_member().approved_sync("orders-3", None, "2026-11-30T14:00:00Z", "alice"),
+        new_member().approved_sync("orders-4", None, "2026-11-30T11:00:00Z", "alice"),
+    ] {
+        let p = plan(&other.build());
+        assert_eq!(action(&p), None, "{p:#?}");
+    }
+}
+
+#[test]
+fn gtids_under_the_group_name_are_never_placeholders() {
+    // The joiner's "own" server_uuid is the group's name: whatever it holds under it is the
+    // group's kind of transaction, errant here, never a placeholder.
+    let p = plan(
+        &new_member()
+            .report("orders-4", |r| {
+                r.server_uuid = GROUP.to_string();
+                r.gtid_executed = format!("{GROUP}:1-103").parse().unwrap();
+            })
+            .approved_sync("orders-4", None, "2026-11-30T14:00:00Z", "alice")
+            .build(),
+    );
+    assert_eq!(action(&p), None, "{p:#?}");
+    assert_eq!(
+        guards(&p),
+        [(ActionKind::Rejoin, "orders-4", Guard::ErrantGtids)],
+        "{p:#?}"
+    );
+}
+
+#[test]
+fn a_joiner_with_errant_gtids_besides_its_own_is_not_synced() {
+    let p = plan(
+        &new_member()
+            .report("orders-4", |r| {
+                r.gtid_executed = format!("{GROUP}:1-101,{}:1-3", server_uuid(4))
+                    .parse()
+                    .unwrap();
+            })
+            .approved_sync("orders-4", None, "2026-11-30T14:00:00Z", "alice")
+            .build(),
+    );
+    assert_eq!(action(&p), None, "{p:#?}");
+    assert_eq!(guards(&p)[0].2, Guard::ErrantGtids, "{p:#?}");
+}
+
+#[test]
+fn an_approved_sync_waits_while_another_rule_blocks() {
+    let approved = || new_member().approved_sync("orders-4", None, "2026-11-30T14:00:00Z", "alice");
+    // A member UNREACHABLE: the group cannot take the joiner in, nor can it be compared.
+    let unreachable = plan(&approved().crashed("orders-2").build());
+    assert_eq!(action(&unreachable), None, "{unreachable:#?}");
+    // The joiner paused: nothing is done for it.
+    let paused = plan(
+        &approved()
+            .history(|h| {
+                h.paused_instances.insert(
+                    "orders-4".into(),
+                    crate::plan::Pause {
+                        until: crate::fixtures::at("2026-11-30T13:00:00Z"),
+                        reason: "maintenance".into(),
+                        by: "ops".into(),
+                    },
+                );
+            })
+            .build(),
+    );
+    assert_eq!(action(&paused), None, "{paused:#?}");
+    assert!(
+        guards(&paused).iter().any(|g| g.2 == Guard::Paused),
+        "{paused:#?}"
+    );
+    // Observe mode.
+    let observing = plan(
+        &approved()
+            .policy(|p| p.mode = crate::plan::Mode::Observe)
+            .build(),
+    );
+    assert_eq!(action(&observing), None);
+    // An older joiner the group's version rules refuse.
+    let older = plan(&approved().version("orders-4", "8.4.3").build());
+    assert_eq!(action(&older), None, "{older:#?}");
+}
+
+#[test]
+fn the_gaps_and_the_safety_rules_both_leave_group_name_gtids_alone() {
+    use crate::plan::draft::{Candidate, Ctx, Draft};
+    use crate::plan::local_gtids::LocalGtids;
+    use crate::plan::{Placeholders, safety};
+
+    // A member whose server_uuid is the group's name: its GTIDs are no gap.
+    let snapshot = new_member()
+        .report("orders-1", |r| r.server_uuid = GROUP.to_string())
+        .build();
+    let ctx = Ctx::new(&snapshot);
+    let joiner = ctx.picture.node("orders-4").unwrap();
+    let local = LocalGtids::of(&ctx, joiner).unwrap();
+    assert!(
+        local
+            .gaps
+            .iter()
+            .all(|g| !g.gtids.to_string().contains(GROUP)),
+        "{local:#?}"
+    );
+    // And a step under the group's name, however it came to be planned, is refused.
+    let snapshot = new_member().build();
+    let ctx = Ctx::new(&snapshot);
+    let placeholders = Placeholders {
+        joiner: "orders-4".into(),
+        uuid: GROUP.into(),
+        begin: 1,
+        end: 3,
+    };
+    let candidate = Candidate::new(ActionKind::SyncGtids, "orders-1", "test")
+        .creating("orders-4", placeholders);
+    let refused = safety::check(&ctx, &mut Draft::default(), &candidate).unwrap_err();
+    assert_eq!(refused.guard, Guard::ErrantGtids);
+}
+
+#[test]
+fn an_approved_sync_is_refused_while_no_group_holds_quorum() {
+    use crate::plan::draft::{Candidate, Ctx, Draft};
+    use crate::plan::{Placeholders, safety};
+
+    // Every member restarted at once: no group at all, so nothing to compare the joiner with.
+    let snapshot = new_member()
+        .approved_sync("orders-4", None, "2026-11-30T14:00:00Z", "alice")
+        .complete_outage()
+        .build();
+    let p = plan(&snapshot);
+    assert!(
+        p.action.as_ref().is_none_or(|a| a.placeholders.is_none()),
+        "{p:#?}"
+    );
+    // The rule itself, whichever playbook would propose the step.
+    let ctx = Ctx::new(&snapshot);
+    let placeholders = Placeholders {
+        joiner: "orders-4".into(),
+        uuid: server_uuid(4),
+        begin: 1,
+        end: 3,
+    };
+    let candidate = Candidate::new(ActionKind::SyncGtids, "orders-1", "test")
+        .creating("orders-4", placeholders);
+    let refused = safety::check(&ctx, &mut Draft::default(), &candidate).unwrap_err();
+    assert_eq!(refused.guard, Guard::NoQuorum, "{refused:?}");
 }

@@ -6,7 +6,9 @@
 use proptest::prelude::*;
 
 use super::config;
-use super::generate::{counted_exited, outage, recovering, scenario, second_group, stopped};
+use super::generate::{
+    counted_exited, local_gtids, outage, recovering, scenario, second_group, stopped,
+};
 use super::invariants::check_all;
 
 proptest! {
@@ -43,6 +45,11 @@ proptest! {
 
     #[test]
     fn stopped_members_keep_every_invariant(snapshot in stopped()) {
+        check_all(&snapshot)?;
+    }
+
+    #[test]
+    fn new_9_7_members_with_local_gtids_keep_every_invariant(snapshot in local_gtids()) {
         check_all(&snapshot)?;
     }
 }

@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::plan::Action;
 
-use crate::snapshot::{ActionKind, Approval, Condition, History, Outcome, PastAction, Pause};
+use crate::snapshot::{
+    ActionKind, Approval, Condition, History, Outcome, PastAction, Pause, Placeholders,
+};
 
 use super::{ActionId, Alerting, Lease, journal_time};
 
@@ -198,6 +200,9 @@ pub(crate) struct ActionItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<DateTime<Utc>>,
     pub expires_at: i64,
+    /// A sync step's placeholders; older items have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placeholders: Option<Placeholders>,
 }
 
 impl ActionItem {
@@ -212,6 +217,7 @@ impl ActionItem {
             epoch: lease.epoch,
             finished_at: None,
             expires_at: epoch_secs(at.checked_add_signed(ACTION_RETENTION).unwrap_or(at)),
+            placeholders: action.placeholders.clone(),
         }
     }
 }
@@ -267,6 +273,7 @@ pub(crate) fn history<'a>(
                     instance: a.instance.clone(),
                     at: a.at,
                     outcome: a.outcome,
+                    placeholders: a.placeholders.clone(),
                 });
             }
             Item::Conditions(c) => history.conditions = c.conditions.clone(),

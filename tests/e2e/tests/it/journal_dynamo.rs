@@ -41,11 +41,7 @@ async fn journal_items_have_the_documented_layout() {
     else {
         panic!("the lease of a new cluster is free");
     };
-    let action = Action {
-        kind: ActionKind::Rejoin,
-        instance: "db2".into(),
-        reason: "OFFLINE".into(),
-    };
+    let action = Action::new(ActionKind::Rejoin, "db2", "OFFLINE");
     let id = journal.record_intent(&lease, &action, now).await.unwrap();
     journal
         .record_outcome(&lease, &id, Outcome::Succeeded, "ONLINE", now)
@@ -76,6 +72,7 @@ async fn journal_items_have_the_documented_layout() {
         gives_up: Vec::new(),
         expires: until,
         by: "bob".into(),
+        gtids: None,
     };
     journal.approve("orders", &approval).await.unwrap();
 
