@@ -90,6 +90,16 @@ async fn run(
     instance: &str,
     world: &(MemoryMembers, MemoryRds, Vec<Instance>),
 ) -> ActionResult {
+    run_action(&action(kind, instance), world, false).await
+}
+
+/// Acts on `action` in `world` (or, `resumed`, verifies it as a pending one) with short
+/// verification timings.
+async fn run_action(
+    action: &Action,
+    world: &(MemoryMembers, MemoryRds, Vec<Instance>),
+    resumed: bool,
+) -> ActionResult {
     let overrides = EndpointOverrides::default();
     let context = Context {
         members: &world.0,
@@ -101,7 +111,11 @@ async fn run(
             interval: Duration::from_millis(10),
         },
     };
-    act(&action(kind, instance), &context).await
+    if resumed {
+        resume(action, &context).await
+    } else {
+        act(action, &context).await
+    }
 }
 
 fn all_online() -> [(&'static str, MemberState); 3] {
@@ -496,29 +510,6 @@ fn sync_step(begin: u64, end: u64) -> Action {
     }
 }
 
-async fn sync(
-    action: &Action,
-    world: &(MemoryMembers, MemoryRds, Vec<Instance>),
-    resumed: bool,
-) -> ActionResult {
-    let overrides = EndpointOverrides::default();
-    let context = Context {
-        members: &world.0,
-        rds: &world.1,
-        observed: &world.2,
-        overrides: &overrides,
-        verification: Verification {
-            timeout: Duration::from_millis(300),
-            interval: Duration::from_millis(10),
-        },
-    };
-    if resumed {
-        resume(action, &context).await
-    } else {
-        act(action, &context).await
-    }
-}
-
 /// db1's report holding the joiner's `uuid:1-end` (none when `end` is 0).
 fn db1_holding(end: u64) -> MemberReport {
     let mut db1 = report("db1", &[("db1", Online), ("db3", Online)]);
@@ -535,7 +526,7 @@ async fn a_sync_step_calls_advance_gtid_once_on_its_member_and_reads_the_placeho
         members.set(endpoint, Ok(db1_holding(3)));
         Ok(ProcedureReply::default())
     });
-    let result = sync(&sync_step(1, 3), &world, false).await;
+    let result = run_action(&sync_step(1, 3), &world, false).await;
     assert_eq!(result.verdict, Verdict::Verified, "{result:?}");
     let calls = world.0.calls();
     assert_eq!(calls.len(), 1);
@@ -550,11 +541,11 @@ async fn a_sync_step_calls_advance_gtid_once_on_its_member_and_reads_the_placeho
 async fn a_sync_step_whose_placeholders_never_show_is_unverified_and_an_impossible_one_not_sent() {
     let world = world();
     world.0.set(&endpoint("db1"), Ok(db1_holding(2)));
-    let short = sync(&sync_step(1, 3), &world, false).await;
+    let short = run_action(&sync_step(1, 3), &world, false).await;
     assert_eq!(short.verdict, Verdict::Unverified, "{short:?}");
     assert!(short.summary.contains(":3 not executed yet"), "{short:?}");
 
-    let beyond = sync(&sync_step(1, 1 << 33), &world, false).await;
+    let beyond = run_action(&sync_step(1, 1 << 33), &world, false).await;
     assert_eq!(beyond.verdict, Verdict::NotAttempted, "{beyond:?}");
     // A member in ERROR is never stopped first: a placeholder is no start.
     assert_eq!(world.0.calls().len(), 1);
@@ -564,7 +555,7 @@ async fn a_sync_step_whose_placeholders_never_show_is_unverified_and_an_impossib
 async fn a_pending_sync_step_is_verified_from_gtid_executed_without_calling_again() {
     let world = world();
     world.0.set(&endpoint("db1"), Ok(db1_holding(3)));
-    let result = sync(&sync_step(1, 3), &world, true).await;
+    let result = run_action(&sync_step(1, 3), &world, true).await;
     assert_eq!(result.verdict, Verdict::Verified, "{result:?}");
     assert!(world.0.calls().is_empty());
 }
