@@ -356,3 +356,80 @@ fn an_approved_sync_is_refused_while_no_group_holds_quorum() {
     let refused = safety::check(&ctx, &mut Draft::default(), &candidate).unwrap_err();
     assert_eq!(refused.guard, Guard::NoQuorum, "{refused:?}");
 }
+
+#[test]
+fn a_long_range_is_created_in_calls_of_at_most_ten_thousand_placeholders() {
+    let mut snapshot = cluster_9_7(4)
+        .initialization_gtids_synced(2)
+        .new_member_with_initialization_gtids("orders-4", 25_000)
+        .approved_sync("orders-4", None, "2026-11-30T14:00:00Z", "alice")
+        .build();
+    let first = plan(&snapshot);
+    let reason = first.action.as_ref().map(|a| a.reason.as_str());
+    // Three calls on each of three members, and one of each member's own on the joiner.
+    assert!(
+        reason.is_some_and(|r| r.contains("12 call(s) of the sync left")),
+        "{first:#?}"
+    );
+    let mut on_orders_1 = Vec::new();
+    for _ in 0..12 {
+        let p = plan(&snapshot);
+        let Some(action) = &p.action else { break };
+        let Some(created) = &action.placeholders else {
+            break;
+        };
+        if action.instance == "orders-1" {
+            on_orders_1.push((created.begin, created.end));
+        }
+        take(&mut snapshot, &p);
+    }
+    assert_eq!(
+        on_orders_1,
+        [(1, 10_000), (10_001, 20_000), (20_001, 25_000)]
+    );
+    assert_eq!(
+        action(&plan(&snapshot)),
+        Some((ActionKind::Rejoin, "orders-4"))
+    );
+}
+
+#[test]
+fn an_approved_sync_waits_for_every_online_member_to_be_read() {
+    use crate::model::ProbeError;
+
+    use crate::model::MemberState;
+
+    // orders-2 is ONLINE in the group's views (grkeeper read it before, so it knows its
+    // server_uuid), but grkeeper cannot connect to it now: its own GTIDs cannot be compared
+    // with the joiner's.
+    let p = plan(
+        &new_member()
+            .approved_sync("orders-4", None, "2026-11-30T14:00:00Z", "alice")
+            .last_seen(
+                "orders-2",
+                "2026-11-30T11:55:00Z",
+                &format!("{GROUP}:1-100"),
+            )
+            .unreadable(
+                "orders-2",
+                ProbeError::Refused {
+                    message: "Connection refused (os error 111)".into(),
+                },
+                false,
+            )
+            .also_lists("orders-1", 2, MemberState::Online)
+            .also_lists("orders-3", 2, MemberState::Online)
+            .build(),
+    );
+    assert!(
+        p.action.as_ref().is_none_or(|a| a.placeholders.is_none()),
+        "{p:#?}"
+    );
+    let sync = p
+        .refused
+        .iter()
+        .find(|r| r.action == ActionKind::SyncGtids)
+        .unwrap_or_else(|| panic!("{p:#?}"));
+    assert_eq!(sync.guard, Guard::UnobservedMember, "{p:#?}");
+    assert!(sync.reason.contains("orders-2"), "{p:#?}");
+}
