@@ -433,3 +433,45 @@ fn an_approved_sync_waits_for_every_online_member_to_be_read() {
     assert_eq!(sync.guard, Guard::UnobservedMember, "{p:#?}");
     assert!(sync.reason.contains("orders-2"), "{p:#?}");
 }
+
+#[test]
+fn calls_that_failed_repeatedly_hold_back_only_that_instance() {
+    let failed = |instance: &str, at: &str| PastAction {
+        kind: ActionKind::SyncGtids,
+        instance: instance.into(),
+        at: crate::fixtures::at(at),
+        outcome: Outcome::Failed,
+        placeholders: None,
+    };
+    let approved = || new_member().approved_sync("orders-4", None, "2026-11-30T14:00:00Z", "alice");
+    // Calls on orders-2 failed as often as the budget allows: orders-1's call still goes ahead.
+    let elsewhere = plan(
+        &approved()
+            .history(|h| {
+                h.actions.push(failed("orders-2", "2026-11-30T11:30:00Z"));
+                h.actions.push(failed("orders-2", "2026-11-30T11:40:00Z"));
+            })
+            .build(),
+    );
+    assert_eq!(
+        action(&elsewhere),
+        Some((ActionKind::SyncGtids, "orders-1")),
+        "{elsewhere:#?}"
+    );
+    // On orders-1 itself: a person looks first.
+    let here = plan(
+        &approved()
+            .history(|h| {
+                h.actions.push(failed("orders-1", "2026-11-30T11:30:00Z"));
+                h.actions.push(failed("orders-1", "2026-11-30T11:40:00Z"));
+            })
+            .build(),
+    );
+    assert_eq!(action(&here), None, "{here:#?}");
+    assert!(
+        guards(&here)
+            .iter()
+            .any(|g| g == &(ActionKind::SyncGtids, "orders-1", Guard::RepeatedFailure)),
+        "{here:#?}"
+    );
+}
