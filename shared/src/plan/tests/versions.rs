@@ -118,4 +118,29 @@ fn a_rebootstrap_of_a_mixed_group_starts_from_its_lowest_version() {
         Some((ActionKind::Bootstrap, "orders-1")),
         "{one:#?}"
     );
+    let reason = |p: &Plan| {
+        p.action
+            .as_ref()
+            .map(|a| a.reason.clone())
+            .unwrap_or_default()
+    };
+    assert!(!reason(&one).contains("will be refused"), "{one:#?}");
+    // A member older than the seed that does not share its series is named as locked out.
+    let older = plan(
+        &with_versions(3, &["8.4.3", "8.4.3", "8.0.40"])
+            .complete_outage()
+            .executed("orders-3", &format!("{}:1-90", crate::fixtures::GROUP))
+            .build(),
+    );
+    assert_eq!(
+        action(&older),
+        Some((ActionKind::Bootstrap, "orders-1")),
+        "{older:#?}"
+    );
+    assert!(
+        reason(&older).ends_with(
+            "; orders-3 (8.0.40) run an older version and will be refused until upgraded"
+        ),
+        "{older:#?}"
+    );
 }
