@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::keeper::{KeeperError, TickOptions, TickSummary};
 use crate::plan::FindingKind;
 use crate::ports::secrets::SecretSource;
-use crate::trigger::{self, Trigger, TriggerError};
+use crate::trigger::{self, Input, Trigger, TriggerError};
 use crate::wiring::{InitError, Wired};
 
 /// Which function this is: each accepts its own triggers, and manual ones.
@@ -112,9 +112,10 @@ impl From<HandlerError> for Diagnostic {
     }
 }
 
-/// One invocation: parse the trigger, run one tick, return its summary as JSON.
-pub async fn handle(deps: &Deps, event: LambdaEvent<Value>) -> Result<Value, HandlerError> {
-    let trigger = trigger::from_value(&event.payload)?;
+/// One invocation: parse the trigger (strictly: a repeated key or an oversized input is
+/// refused), run one tick, return its summary as JSON.
+pub async fn handle(deps: &Deps, event: LambdaEvent<Input>) -> Result<Value, HandlerError> {
+    let trigger = trigger::from_value(event.payload.checked()?)?;
     let summary = tick(
         deps,
         &trigger,
