@@ -47,6 +47,9 @@ pub struct Config {
     pub lease: Duration,
     /// Actions one tick may take.
     pub max_steps: u32,
+    /// `GRKEEPER_LOCAL_RUN`: the functions run under a local emulator (`cargo lambda watch`), so
+    /// TLS off and endpoint overrides are allowed in them.
+    pub local_run: bool,
     policy: Policy,
     cluster_policies: BTreeMap<String, Policy>,
 }
@@ -113,6 +116,7 @@ impl Config {
                 ),
             );
         }
+        let local_run = policy::switch(&mut env, "GRKEEPER_LOCAL_RUN", false);
         let (policy, cluster_policies) = policy::read(&mut env, &inventory);
         env.finish()?;
         Ok(Config {
@@ -128,8 +132,29 @@ impl Config {
             tls: tls.unwrap_or(Tls::Disabled),
             lease,
             max_steps,
+            local_run,
             policy,
             cluster_policies,
+        })
+    }
+
+    /// What only a local run may set, as a sentence, when set: a deployed function refuses to
+    /// start with it unless `GRKEEPER_LOCAL_RUN` says it runs locally.
+    pub fn local_only_settings(&self) -> Option<String> {
+        let mut set = Vec::new();
+        if matches!(self.tls, Tls::Disabled) {
+            set.push("GRKEEPER_TLS=disabled");
+        }
+        if !self.endpoint_overrides.as_map().is_empty() {
+            set.push("GRKEEPER_ENDPOINT_OVERRIDES");
+        }
+        (!set.is_empty() && !self.local_run).then(|| {
+            format!(
+                "{} in a Lambda function: these are for local runs only (a deployed function \
+                 always verifies TLS and reaches the members where RDS says they are); set \
+                 GRKEEPER_LOCAL_RUN=on only under a local emulator such as cargo lambda watch",
+                set.join(" and ")
+            )
         })
     }
 

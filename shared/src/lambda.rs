@@ -57,9 +57,14 @@ pub struct Deps {
 
 impl Deps {
     /// Reads the configuration, builds every client from one SDK configuration, and reads the
-    /// database credentials.
+    /// database credentials. A deployed function refuses the settings of local runs (TLS off,
+    /// endpoint overrides).
     pub async fn from_env(function: Function) -> Result<Deps, InitError> {
-        let wired = Wired::from_env().await?;
+        let config = Config::from_env()?;
+        if let Some(refused) = config.local_only_settings() {
+            return Err(InitError::LocalOnly(refused));
+        }
+        let wired = Wired::new(config, &crate::adapters::aws::sdk_config().await).await?;
         Ok(Deps { wired, function })
     }
 

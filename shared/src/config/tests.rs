@@ -448,3 +448,30 @@ fn first_bundled_cert() -> String {
     let cut = bundle.find(end).unwrap() + end.len();
     bundle[..cut].to_owned()
 }
+
+#[test]
+fn tls_off_and_endpoint_overrides_are_named_as_local_only_unless_the_run_is_local() {
+    let local = [
+        ("GRKEEPER_TLS", "disabled"),
+        ("GRKEEPER_ENDPOINT_OVERRIDES", "db1=127.0.0.1:33061"),
+    ];
+    let refused = load(&local)
+        .unwrap()
+        .local_only_settings()
+        .unwrap_or_default();
+    assert!(
+        refused.starts_with(
+            "GRKEEPER_TLS=disabled and GRKEEPER_ENDPOINT_OVERRIDES in a Lambda function"
+        ),
+        "{refused}"
+    );
+    let mut allowed = local.to_vec();
+    allowed.push(("GRKEEPER_LOCAL_RUN", "on"));
+    assert_eq!(load(&allowed).unwrap().local_only_settings(), None);
+    assert_eq!(
+        load(&[("GRKEEPER_TLS", "verify")])
+            .unwrap()
+            .local_only_settings(),
+        None
+    );
+}

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use crate::template::{self, Resolved};
 
 /// Variables of docs/configuration.md a deployment never sets.
-const LOCAL_ONLY: &[&str] = &["GRKEEPER_ENDPOINT_OVERRIDES"];
+const LOCAL_ONLY: &[&str] = &["GRKEEPER_ENDPOINT_OVERRIDES", "GRKEEPER_LOCAL_RUN"];
 
 /// Every optional setting given, so every variable the template can set is set.
 const ALL_OPTIONAL: &[(&str, &str)] = &[
