@@ -23,6 +23,12 @@ use reader::Reader;
 /// Everything the functions and the CLI are configured with.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// This deployment's name (`GRKEEPER_DEPLOYMENT`; the stack name): its claim on the members,
+    /// its metrics' `Deployment` dimension.
+    pub deployment: String,
+    /// The DB instances the deployment's event rule and IAM policy name
+    /// (`GRKEEPER_EVENT_INSTANCE_IDS`, the stack's `EventInstanceIds`); `None` outside a stack.
+    pub event_instance_ids: Option<Vec<String>>,
     /// Which instances make up which cluster.
     pub inventory: Inventory,
     /// Secrets Manager secret with the members' `{"username", "password"}`.
@@ -68,6 +74,8 @@ pub enum Inventory {
     Listed(BTreeMap<String, Vec<String>>),
 }
 
+const DEPLOYMENT: &str = "GRKEEPER_DEPLOYMENT";
+const EVENT_INSTANCE_IDS: &str = "GRKEEPER_EVENT_INSTANCE_IDS";
 const CLUSTER_TAG: &str = "GRKEEPER_CLUSTER_TAG";
 const CLUSTERS: &str = "GRKEEPER_CLUSTERS";
 const INSTANCES: &str = "GRKEEPER_INSTANCES";
@@ -85,6 +93,8 @@ impl Config {
     /// template can pass empty stack parameters through.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let mut env = Reader::new(&lookup);
+        let deployment = deployment(&mut env);
+        let event_instance_ids = event_instance_ids(&mut env);
         let inventory = inventory(&mut env);
         let secret_arn = env.required("GRKEEPER_SECRET_ARN");
         let table = env.required("GRKEEPER_TABLE");
@@ -120,6 +130,8 @@ impl Config {
         let (policy, cluster_policies) = policy::read(&mut env, &inventory);
         env.finish()?;
         Ok(Config {
+            deployment,
+            event_instance_ids,
             inventory: inventory.unwrap_or(Inventory::Listed(BTreeMap::new())),
             secret_arn: secret_arn.unwrap_or_default(),
             table: table.unwrap_or_default(),
@@ -166,6 +178,32 @@ impl Config {
             .unwrap_or(&self.policy)
             .clone()
     }
+}
+
+/// `GRKEEPER_DEPLOYMENT`, by the rules of a tag value (it becomes one: the claim tag).
+fn deployment(env: &mut Reader<'_>) -> String {
+    let name = env
+        .get(DEPLOYMENT)
+        .unwrap_or_else(|| DEFAULT_DEPLOYMENT.to_owned());
+    if let Err(why) = ClusterName::parse(&name, "the deployment name") {
+        env.problem(DEPLOYMENT, why.to_string());
+    }
+    name
+}
+
+/// The deployment name when `GRKEEPER_DEPLOYMENT` is unset (local runs).
+pub const DEFAULT_DEPLOYMENT: &str = "grkeeper";
+
+fn event_instance_ids(env: &mut Reader<'_>) -> Option<Vec<String>> {
+    let text = env.get(EVENT_INSTANCE_IDS)?;
+    let mut ids = Vec::new();
+    for id in text.split(',').map(str::trim).filter(|id| !id.is_empty()) {
+        match instance_id(id, "the list") {
+            Ok(id) => ids.push(id),
+            Err(why) => env.problem(EVENT_INSTANCE_IDS, why),
+        }
+    }
+    Some(ids)
 }
 
 fn inventory(env: &mut Reader<'_>) -> Option<Inventory> {

@@ -475,3 +475,21 @@ fn tls_off_and_endpoint_overrides_are_named_as_local_only_unless_the_run_is_loca
         None
     );
 }
+
+#[test]
+fn the_deployment_is_named_by_tag_value_rules_and_defaults_to_grkeeper() {
+    assert_eq!(load(&[]).unwrap().deployment, "grkeeper");
+    assert_eq!(
+        load(&[("GRKEEPER_DEPLOYMENT", "grkeeper-prod")])
+            .unwrap()
+            .deployment,
+        "grkeeper-prod"
+    );
+    assert_eq!(problems(&[("GRKEEPER_DEPLOYMENT", "prod stack")]).len(), 1);
+    assert_eq!(
+        load(&[("GRKEEPER_EVENT_INSTANCE_IDS", "Orders-1, orders-2")])
+            .unwrap()
+            .event_instance_ids,
+        Some(vec!["orders-1".to_owned(), "orders-2".to_owned()])
+    );
+}

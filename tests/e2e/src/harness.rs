@@ -34,7 +34,9 @@ use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sqs::error::DisplayErrorContext;
 use gr_sim::{Cluster, Fault, GtidSet, SimConfig, SimError, Timing, Truth};
+use grkeeper::config::DEFAULT_DEPLOYMENT;
 use grkeeper::lambda::{Deps, Function};
+use grkeeper::ports::reboot::CLAIM_TAG;
 use grkeeper::wiring::InitError;
 use grkeeper_demo::sim::{self, Reply};
 use serde_json::Value;
@@ -223,7 +225,8 @@ impl Harness {
         let aws = moto.sdk_config().await;
         let rds = aws_sdk_rds::Client::new(&aws);
         for member in sim.truth().members {
-            let tags = [(CLUSTER_TAG, CLUSTER)];
+            // Kept by the harness's deployment already: a tick acts from the start.
+            let tags = [(CLUSTER_TAG, CLUSTER), (CLAIM_TAG, DEFAULT_DEPLOYMENT)];
             resources::db_instance(&rds, &member.name, "mysql", Some(&member.version), &tags)
                 .await?;
         }

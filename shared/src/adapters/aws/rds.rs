@@ -1,15 +1,15 @@
-//! [`RdsControl`] and [`RdsReboot`] over aws-sdk-rds: `DescribeDBInstances` (paginated) and
-//! `RebootDBInstance`.
+//! [`RdsControl`] and [`RdsReboot`] over aws-sdk-rds: `DescribeDBInstances` (paginated),
+//! `RebootDBInstance` and `AddTagsToResource` (the claim tag).
 
 use std::collections::BTreeMap;
 
-use aws_sdk_rds::types::{DbInstance, Filter};
+use aws_sdk_rds::types::{DbInstance, Filter, Tag};
 use tracing::instrument;
 
 use crate::model::{InstanceStatus, Observed, RdsInstance};
 use crate::ports::aws::AwsError;
 use crate::ports::rds::{ClusterInventory, Described, RdsControl, RdsError, group, not_found};
-use crate::ports::reboot::RdsReboot;
+use crate::ports::reboot::{CLAIM_TAG, RdsReboot};
 
 /// RDS through the AWS SDK.
 #[derive(Debug, Clone)]
@@ -84,6 +84,32 @@ impl RdsControl for AwsRds {
 }
 
 impl RdsReboot for AwsRds {
+    #[instrument(skip(self))]
+    async fn claim(&self, id: &str, deployment: &str) -> Result<(), RdsError> {
+        let described = self
+            .client
+            .describe_db_instances()
+            .db_instance_identifier(id)
+            .send()
+            .await
+            .map_err(|e| reboot_error(id, AwsError::from_sdk("RDS.DescribeDBInstances", e)))?;
+        let arn = described
+            .db_instances()
+            .first()
+            .and_then(DbInstance::db_instance_arn)
+            .ok_or_else(|| RdsError::NotFound {
+                instance: id.to_owned(),
+            })?;
+        self.client
+            .add_tags_to_resource()
+            .resource_name(arn)
+            .tags(Tag::builder().key(CLAIM_TAG).value(deployment).build())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| reboot_error(id, AwsError::from_sdk("RDS.AddTagsToResource", e)))
+    }
+
     #[instrument(skip(self))]
     async fn reboot(&self, id: &str) -> Result<(), RdsError> {
         self.client

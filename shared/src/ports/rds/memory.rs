@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::{ClusterInventory, Described, RdsControl, RdsError, group, not_found};
 use crate::model::{InstanceStatus, Observed, RdsInstance};
-use crate::ports::reboot::RdsReboot;
+use crate::ports::reboot::{CLAIM_TAG, RdsReboot};
 
 type RebootHook = Arc<dyn Fn(&MemoryRds, &str) + Send + Sync>;
 
@@ -116,6 +116,21 @@ impl RdsControl for MemoryRds {
 }
 
 impl RdsReboot for MemoryRds {
+    async fn claim(&self, id: &str, deployment: &str) -> Result<(), RdsError> {
+        self.injected_failure()?;
+        let mut state = self.lock();
+        let instance = state
+            .instances
+            .get_mut(id)
+            .ok_or_else(|| RdsError::NotFound {
+                instance: id.to_owned(),
+            })?;
+        instance
+            .tags
+            .insert(CLAIM_TAG.to_owned(), deployment.to_owned());
+        Ok(())
+    }
+
     async fn reboot(&self, id: &str) -> Result<(), RdsError> {
         self.injected_failure()?;
         let (hook, reply_lost) = {
