@@ -250,7 +250,6 @@ fn the_role_grants_exactly_the_actions_grkeeper_uses() {
         "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
-        "dynamodb:DeleteItem",
         "dynamodb:Query",
         "dynamodb:ConditionCheckItem",
         "secretsmanager:GetSecretValue",
@@ -342,6 +341,19 @@ fn the_claim_tag_is_the_only_tag_grkeeper_may_write_and_only_on_the_configured_m
                 "StringEquals": {"aws:RequestedRegion": REGION},
                 "ForAllValues:StringEquals": {"aws:TagKeys": [grkeeper::ports::reboot::CLAIM_TAG]},
             }))
+        );
+    }
+}
+
+#[test]
+fn the_functions_may_not_delete_journal_items() {
+    for scenario in SCENARIOS {
+        let stack = template::resolved(scenario);
+        assert!(
+            statements(&stack)
+                .iter()
+                .all(|s| !s.actions.iter().any(|a| a == "dynamodb:DeleteItem")),
+            "only the operator's resume deletes (a pause)"
         );
     }
 }
