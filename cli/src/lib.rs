@@ -4,6 +4,7 @@
 //! the tick options and the scope from here, so it shows and runs exactly what the CLI does.
 
 mod approve;
+mod deployed;
 mod environment;
 mod expiry;
 pub mod operator;

@@ -4,6 +4,7 @@
 //! environment. Every bad value is reported with the variable's name and what was expected, and
 //! all problems are collected before failing, so one deploy fixes them all.
 
+mod effective;
 mod policy;
 mod reader;
 mod tls;
@@ -11,10 +12,13 @@ mod tls;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use crate::model::{Endpoint, EndpointOverrides};
 use crate::snapshot::Policy;
 use crate::trigger::{ClusterName, InstanceId};
 
+pub use effective::{Difference, Effective, Published};
 pub use reader::{ConfigError, Problem};
 pub use tls::{CaBundle, CaSource, Tls};
 
@@ -61,7 +65,8 @@ pub struct Config {
 }
 
 /// Where the clusters and their instances come from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Inventory {
     /// DB instances carrying `tag_key`; the tag value is the cluster name.
     Tagged {

@@ -16,6 +16,8 @@ use tracing::{info, warn};
 use crate::config::Config;
 use crate::keeper::{KeeperError, TickOptions, TickSummary};
 use crate::plan::FindingKind;
+use crate::ports::clock::Clock;
+use crate::ports::journal::DeploymentStore;
 use crate::ports::secrets::SecretSource;
 use crate::trigger::{self, Input, Trigger, TriggerError};
 use crate::wiring::{InitError, Wired};
@@ -65,6 +67,7 @@ impl Deps {
             return Err(InitError::LocalOnly(refused));
         }
         let wired = Wired::new(config, &crate::adapters::aws::sdk_config().await).await?;
+        publish(&wired, function).await;
         Ok(Deps { wired, function })
     }
 
@@ -76,7 +79,21 @@ impl Deps {
         sdk: &SdkConfig,
     ) -> Result<Deps, InitError> {
         let wired = Wired::new(config, sdk).await?;
+        publish(&wired, function).await;
         Ok(Deps { wired, function })
+    }
+}
+
+/// Publishes the configuration this cold start runs with in the journal, where the operator CLI
+/// reads it before acting and `grkeeper doctor` checks it. A failure is logged, not fatal: the
+/// ticks do not depend on it (and a journal that cannot be written fails them on its own); the
+/// CLI refuses to act while it finds none.
+async fn publish(wired: &Wired, function: Function) {
+    let keeper = &wired.keeper;
+    let published = keeper.config.published(function.name(), keeper.clock.now());
+    match keeper.journal.publish(&published).await {
+        Ok(()) => info!(deployment = %keeper.config.deployment, "configuration published"),
+        Err(e) => warn!(error = %e, kind = e.kind(), "configuration not published"),
     }
 }
 

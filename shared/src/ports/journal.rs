@@ -22,6 +22,7 @@ use std::time::Duration;
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::config::Published;
 use crate::plan::Action;
 use crate::ports::aws::AwsError;
 use crate::report::{AlertMessage, Incident};
@@ -204,6 +205,20 @@ pub trait Journal: Send + Sync {
         cluster: &str,
         approval: &Approval,
     ) -> impl Future<Output = Result<(), JournalError>> + Send;
+}
+
+/// Where a deployment's functions publish the configuration they run with (at cold start) and
+/// where the CLI reads it back before acting (`docs/journal.md`, item `deployment`): one per
+/// table, so one per deployment.
+pub trait DeploymentStore: Send + Sync {
+    /// Replaces the published configuration.
+    fn publish(
+        &self,
+        published: &Published,
+    ) -> impl Future<Output = Result<(), JournalError>> + Send;
+
+    /// The published configuration, if any function has published one.
+    fn published(&self) -> impl Future<Output = Result<Option<Published>, JournalError>> + Send;
 }
 
 /// Why a journal call failed.
