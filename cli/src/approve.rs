@@ -103,5 +103,6 @@ fn given_up(cluster: &str, member: &str) -> Result<String, Failure> {
         Ok((_, Some(instance))) => Ok(instance),
         Ok((_, None)) => Err(bad("not an instance id or a server_uuid".into())),
         Err(Failure::BadInput(why) | Failure::Failed(why)) => Err(bad(why)),
+        Err(Failure::Verdict(code)) => Err(bad(format!("exit {code}"))),
     }
 }

@@ -61,6 +61,18 @@ pub enum Failure {
     BadInput(String),
     /// The operation was attempted and failed (exit 1).
     Failed(String),
+    /// The command printed its result, and its exit code tells the verdict (`status`: 3
+    /// degraded, 4 down; `doctor`: 3 a warning, 4 a failure).
+    Verdict(u8),
+}
+
+/// How a command prints its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    /// For a person.
+    Text,
+    /// For scripts.
+    Json,
 }
 
 /// Parses the command line, runs the command, and maps its failure to the exit code.
@@ -85,6 +97,7 @@ pub fn finish(result: Result<(), Failure>) -> ExitCode {
         Ok(()) => return ExitCode::SUCCESS,
         Err(Failure::BadInput(message)) => (2, message),
         Err(Failure::Failed(message)) => (1, message),
+        Err(Failure::Verdict(code)) => return ExitCode::from(code),
     };
     // One line, whatever the cause's text holds: scripts read the first line of stderr.
     let message: Vec<&str> = message.lines().map(str::trim).collect();

@@ -68,6 +68,21 @@ async fn status_shows_every_member_online_in_the_member_table() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_exits_3_when_a_member_is_missing_and_prints_json_on_request() {
+    let h = Harness::start().await.unwrap();
+    h.leave_into_offline_mode("orders-2").await.unwrap();
+
+    let status = run(&h, &["status", "--output", "json"]).await;
+
+    assert_eq!(status.code(), Some(3), "degraded is exit 3: {status:?}");
+    let clusters: Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(
+        clusters[0]["plan"]["health"]["status"], "ok_no_tolerance_partial",
+        "{clusters:#}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paused_cluster_s_dry_run_tick_refuses_the_reboot_it_needs_as_paused() {
     let h = Harness::start().await.unwrap();
     h.leave_into_offline_mode("orders-2").await.unwrap();
