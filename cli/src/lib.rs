@@ -5,6 +5,7 @@
 
 mod approve;
 mod deployed;
+mod doctor;
 mod environment;
 mod expiry;
 pub mod operator;
@@ -38,6 +39,8 @@ enum Command {
     Status(status::Args),
     /// Run one tick (observe, plan, act, journal, alert) and print its summary as JSON.
     Tick(tick::Args),
+    /// Check the deployment read-only: secret, TLS, logins, grants, parameters, tags, IAM reach.
+    Doctor(doctor::Args),
     /// Stop grkeeper acting on a cluster or one instance for a while (it still observes and alerts).
     Pause(pause::Args),
     /// End a pause early.
@@ -81,6 +84,7 @@ pub fn main() -> ExitCode {
     finish(match cli.command {
         Command::Status(args) => run_async(status::run(&args)),
         Command::Tick(args) => run_async(tick::run(&args)),
+        Command::Doctor(args) => run_async(doctor::run(&args)),
         Command::Pause(args) => run_async(pause::run(&args)),
         Command::Resume(args) => run_async(resume::run(&args)),
         Command::Approve(args) => run_async(approve::run(&args)),

@@ -21,8 +21,8 @@ async fn run(h: &Harness, args: &[&str]) -> Finished {
     run_with(h, &[], args).await
 }
 
-/// [`run`] with `changes` made to the harness's environment.
-async fn run_with(h: &Harness, changes: &[(&str, &str)], args: &[&str]) -> Finished {
+/// [`run`] with `changes` made to the harness's environment (the doctor's tests use it too).
+pub(crate) async fn run_with(h: &Harness, changes: &[(&str, &str)], args: &[&str]) -> Finished {
     let mut env = h.env();
     for (name, value) in changes {
         env.insert((*name).into(), (*value).into());

@@ -42,6 +42,68 @@ impl AwsRds {
     }
 }
 
+/// One DB parameter group of an instance, as `grkeeper doctor` reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParameterGroup {
+    /// Its name.
+    pub name: String,
+    /// `in-sync`, `pending-reboot`, `applying`.
+    pub apply_status: String,
+    /// The values asked for that the group sets (user or engine default), by parameter name.
+    pub values: BTreeMap<String, String>,
+}
+
+impl AwsRds {
+    /// The DB parameter groups of instance `id` with the values of `names` in each
+    /// (`DescribeDBInstances`, `DescribeDBParameters`). Read-only.
+    pub async fn parameter_groups(
+        &self,
+        id: &str,
+        names: &[&str],
+    ) -> Result<Vec<ParameterGroup>, RdsError> {
+        let described = self
+            .client
+            .describe_db_instances()
+            .db_instance_identifier(id)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("RDS.DescribeDBInstances", e))?;
+        let mut groups = Vec::new();
+        for db in described.db_instances() {
+            for group in db.db_parameter_groups() {
+                let Some(name) = group.db_parameter_group_name() else {
+                    continue;
+                };
+                let mut pages = self
+                    .client
+                    .describe_db_parameters()
+                    .db_parameter_group_name(name)
+                    .into_paginator()
+                    .send();
+                let mut values = BTreeMap::new();
+                while let Some(page) = pages.next().await {
+                    let page =
+                        page.map_err(|e| AwsError::from_sdk("RDS.DescribeDBParameters", e))?;
+                    for parameter in page.parameters() {
+                        if let (Some(key), Some(value)) =
+                            (parameter.parameter_name(), parameter.parameter_value())
+                            && names.contains(&key)
+                        {
+                            values.insert(key.to_owned(), value.to_owned());
+                        }
+                    }
+                }
+                groups.push(ParameterGroup {
+                    name: name.to_owned(),
+                    apply_status: group.parameter_apply_status().unwrap_or("").to_owned(),
+                    values,
+                });
+            }
+        }
+        Ok(groups)
+    }
+}
+
 impl RdsControl for AwsRds {
     #[instrument(skip(self))]
     async fn clusters_by_tag(&self, tag_key: &str) -> Result<Vec<ClusterInventory>, RdsError> {
