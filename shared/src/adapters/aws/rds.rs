@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput;
 use aws_sdk_rds::types::{DbInstance, Filter, Tag};
 use tracing::instrument;
 
@@ -54,6 +55,16 @@ pub struct ParameterGroup {
 }
 
 impl AwsRds {
+    /// `DescribeDBInstances` of the one instance `id`.
+    async fn describe_one(&self, id: &str) -> Result<DescribeDbInstancesOutput, AwsError> {
+        self.client
+            .describe_db_instances()
+            .db_instance_identifier(id)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("RDS.DescribeDBInstances", e))
+    }
+
     /// The DB parameter groups of instance `id` with the values of `names` in each
     /// (`DescribeDBInstances`, `DescribeDBParameters`). Read-only.
     pub async fn parameter_groups(
@@ -61,13 +72,7 @@ impl AwsRds {
         id: &str,
         names: &[&str],
     ) -> Result<Vec<ParameterGroup>, RdsError> {
-        let described = self
-            .client
-            .describe_db_instances()
-            .db_instance_identifier(id)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("RDS.DescribeDBInstances", e))?;
+        let described = self.describe_one(id).await?;
         let mut groups = Vec::new();
         for db in described.db_instances() {
             for group in db.db_parameter_groups() {
@@ -149,12 +154,9 @@ impl RdsReboot for AwsRds {
     #[instrument(skip(self))]
     async fn claim(&self, id: &str, deployment: &str) -> Result<(), RdsError> {
         let described = self
-            .client
-            .describe_db_instances()
-            .db_instance_identifier(id)
-            .send()
+            .describe_one(id)
             .await
-            .map_err(|e| reboot_error(id, AwsError::from_sdk("RDS.DescribeDBInstances", e)))?;
+            .map_err(|e| reboot_error(id, e))?;
         let arn = described
             .db_instances()
             .first()

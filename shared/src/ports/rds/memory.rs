@@ -26,6 +26,16 @@ struct State {
     on_reboot: Option<RebootHook>,
 }
 
+impl State {
+    fn instance_mut(&mut self, id: &str) -> Result<&mut RdsInstance, RdsError> {
+        self.instances
+            .get_mut(id)
+            .ok_or_else(|| RdsError::NotFound {
+                instance: id.to_owned(),
+            })
+    }
+}
+
 impl std::fmt::Debug for MemoryRds {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let state = self.lock();
@@ -119,13 +129,8 @@ impl RdsReboot for MemoryRds {
     async fn claim(&self, id: &str, deployment: &str) -> Result<(), RdsError> {
         self.injected_failure()?;
         let mut state = self.lock();
-        let instance = state
-            .instances
-            .get_mut(id)
-            .ok_or_else(|| RdsError::NotFound {
-                instance: id.to_owned(),
-            })?;
-        instance
+        state
+            .instance_mut(id)?
             .tags
             .insert(CLAIM_TAG.to_owned(), deployment.to_owned());
         Ok(())
@@ -135,12 +140,7 @@ impl RdsReboot for MemoryRds {
         self.injected_failure()?;
         let (hook, reply_lost) = {
             let mut state = self.lock();
-            let instance = state
-                .instances
-                .get_mut(id)
-                .ok_or_else(|| RdsError::NotFound {
-                    instance: id.to_owned(),
-                })?;
+            let instance = state.instance_mut(id)?;
             if !instance.status.is_available() {
                 return Err(not_available(id, &instance.status));
             }
