@@ -240,6 +240,18 @@ pub enum JournalError {
         /// The action id.
         id: ActionId,
     },
+    /// An intent with the same id is journaled already, by another lease epoch or with an
+    /// outcome: only a retry of this tick's own pending intent is the same record.
+    #[error(
+        "action {id} on cluster {cluster:?} is journaled already by another tick or settled: \
+         not recorded again, not taken"
+    )]
+    IntentTaken {
+        /// The cluster.
+        cluster: String,
+        /// The action id.
+        id: ActionId,
+    },
     /// A stored item is not what this version writes.
     #[error("journal item {sk:?} of cluster {cluster:?} is unreadable: {reason}")]
     Corrupt {
@@ -261,6 +273,7 @@ impl JournalError {
         match self {
             JournalError::LeaseLost { .. } => "lease_lost",
             JournalError::UnknownAction { .. } => "unknown_action",
+            JournalError::IntentTaken { .. } => "intent_taken",
             JournalError::Corrupt { .. } => "journal_corrupt",
             JournalError::Aws(error) => error.kind(),
         }

@@ -384,15 +384,37 @@ impl Journal for DynamoJournal {
         now: DateTime<Utc>,
     ) -> Result<ActionId, JournalError> {
         let (id, key, item) = Item::intent(lease, action, now);
-        let write = self.put(
-            &lease.cluster,
-            &key,
-            &item,
-            Some("attribute_not_exists(sk)"),
-        )?;
-        // Already recorded (same id) is the idempotent case: the first record stands.
-        self.fenced(lease, write).await?;
-        Ok(id)
+        let pending = serde_json::to_value(Outcome::Pending)
+            .map(to_attribute)
+            .map_err(|e| JournalError::Corrupt {
+                cluster: lease.cluster.clone(),
+                sk: key.clone(),
+                reason: e.to_string(),
+            })?;
+        // A retry of this tick's own pending record is the idempotent case (the first record
+        // stands); the same id from another epoch, or settled, is refused.
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(encode(&lease.cluster, &key, &item)?))
+            .condition_expression(
+                "attribute_not_exists(sk) OR (#epoch = :epoch AND #outcome = :pending)",
+            )
+            .expression_attribute_names("#epoch", "epoch")
+            .expression_attribute_names("#outcome", "outcome")
+            .expression_attribute_values(":epoch", AttributeValue::N(lease.epoch.to_string()))
+            .expression_attribute_values(":pending", pending)
+            .build()
+            .map_err(|e| AwsError::misconfigured(TRANSACT, e))?;
+        match self
+            .fenced(lease, TransactWriteItem::builder().put(put).build())
+            .await?
+        {
+            Fenced::Written => Ok(id),
+            Fenced::ItemConditionFailed => Err(JournalError::IntentTaken {
+                cluster: lease.cluster.clone(),
+                id,
+            }),
+        }
     }
 
     #[instrument(skip(self))]

@@ -144,9 +144,21 @@ impl Journal for MemoryJournal {
         now: DateTime<Utc>,
     ) -> Result<ActionId, JournalError> {
         let (id, key, item) = Item::intent(lease, action, now);
-        self.fenced(lease, |items| {
-            items.entry(key).or_insert(item);
-            Ok(())
+        self.fenced(lease, |items| match items.get(&key) {
+            None => {
+                items.insert(key, item);
+                Ok(())
+            }
+            // A retry of this tick's own record, still pending: the first record stands.
+            Some(Item::Action(recorded))
+                if recorded.epoch == lease.epoch && recorded.outcome == Outcome::Pending =>
+            {
+                Ok(())
+            }
+            Some(_) => Err(JournalError::IntentTaken {
+                cluster: lease.cluster.clone(),
+                id: id.clone(),
+            }),
         })?;
         Ok(id)
     }
