@@ -103,10 +103,30 @@ pub fn finish(result: Result<(), Failure>) -> ExitCode {
         Err(Failure::Failed(message)) => (1, message),
         Err(Failure::Verdict(code)) => return ExitCode::from(code),
     };
-    // One line, whatever the cause's text holds: scripts read the first line of stderr.
-    let message: Vec<&str> = message.lines().map(str::trim).collect();
-    eprintln!("grkeeper: {}", message.join(" "));
+    eprintln!("grkeeper: {}", one_line(&message));
     ExitCode::from(code)
+}
+
+/// The longest failure line printed, in characters: an echoed input cannot flood a terminal.
+const LINE_MAX: usize = 2000;
+
+/// One line, whatever the cause's text holds (scripts read the first line of stderr): line
+/// breaks become spaces, other control characters are escaped (an echoed input cannot move the
+/// cursor or recolour a terminal), and the line is clipped to [`LINE_MAX`] characters.
+fn one_line(message: &str) -> String {
+    let joined = message.lines().map(str::trim).collect::<Vec<_>>().join(" ");
+    let mut escaped = String::with_capacity(joined.len());
+    for c in joined.chars() {
+        if c.is_control() {
+            escaped.extend(c.escape_default());
+        } else {
+            escaped.push(c);
+        }
+    }
+    match escaped.char_indices().nth(LINE_MAX) {
+        Some((end, _)) => format!("{}...", &escaped[..end]),
+        None => escaped,
+    }
 }
 
 /// Runs an async subcommand on a runtime of its own; the synchronous ones need none.
