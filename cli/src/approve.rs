@@ -13,6 +13,9 @@ use crate::{Failure, environment, expiry, operator, scope};
 
 /// Arguments of `grkeeper approve`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  grkeeper approve bootstrap --cluster orders\n  grkeeper approve bootstrap --cluster orders --instance orders-1 --give-up orders-3 --for 30m"
+)]
 pub struct Args {
     /// The action to allow.
     action: Approvable,

@@ -13,6 +13,9 @@ use crate::{Failure, deployed, environment, operator, print_json, scope};
 
 /// Arguments of `grkeeper tick`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  grkeeper tick --dry-run\n  grkeeper tick --cluster orders\n  grkeeper tick --cluster orders --yes --save-snapshot snapshots/"
+)]
 pub struct Args {
     /// Observe and plan only: no lease, no action, no journal write, no alert.
     #[arg(long)]

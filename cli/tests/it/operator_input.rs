@@ -126,3 +126,31 @@ fn an_echoed_input_is_escaped_and_clipped_on_its_one_line() {
     );
     assert!(line.ends_with("..."), "{line}");
 }
+
+#[test]
+fn every_command_that_takes_arguments_shows_examples_in_its_help() {
+    for command in [
+        "status",
+        "tick",
+        "doctor",
+        "pause",
+        "resume",
+        "approve",
+        "plan",
+        "parse-event",
+    ] {
+        let run = grkeeper(&[command, "--help"], &[], BOUND);
+        assert_eq!(run.code(), Some(0), "{command}: {run:?}");
+        let examples = run
+            .stdout
+            .split_once("Examples:\n")
+            .map(|(_, rest)| rest)
+            .unwrap_or_else(|| panic!("{command} --help has no examples:\n{}", run.stdout));
+        assert!(
+            examples
+                .lines()
+                .any(|l| l.trim_start().starts_with("grkeeper ")),
+            "{command}: {examples}"
+        );
+    }
+}
