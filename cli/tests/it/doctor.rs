@@ -5,11 +5,12 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_rds::types::Tag;
+use aws_sdk_rds::types::{ApplyMethod, Parameter, Tag};
 use grkeeper::lambda::Function;
 use grkeeper::ports::reboot::CLAIM_TAG;
 use grkeeper_e2e::harness::Harness;
 use grkeeper_e2e::invoke;
+use grkeeper_e2e::resources::MEMBER_PARAMETER_GROUP;
 use serde_json::Value;
 
 use crate::bounded::Finished;
@@ -271,5 +272,74 @@ async fn the_text_report_puts_each_fix_under_its_failing_line_and_a_misspelt_clu
             .one_line_of_stderr()
             .contains(r#"cluster "ordres" is not kept by this deployment"#),
         "{misspelt:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_nothing_listens_for_fails_its_login_with_the_network_fix() {
+    let h = Harness::start().await.unwrap();
+    deployed(&h, ALL).await;
+    // orders-3's SQL traffic goes to a port where nothing listens, as behind a closed security
+    // group; the others are reached as before.
+    let closed = grkeeper_e2e::harness::closed_endpoint().unwrap();
+    let closed = closed.trim_start_matches("http://");
+    let overrides: Vec<String> = h.env()["GRKEEPER_ENDPOINT_OVERRIDES"]
+        .split(',')
+        .map(|entry| match entry.split_once('=') {
+            Some(("orders-3", _)) => format!("orders-3={closed}"),
+            _ => entry.to_owned(),
+        })
+        .collect();
+
+    let (run, checks) = doctor(
+        &h,
+        &[("GRKEEPER_ENDPOINT_OVERRIDES", overrides.join(",").as_str())],
+    )
+    .await;
+
+    assert_eq!(run.code(), Some(4), "{run:?}");
+    let login = find(&checks, "login", "orders-3");
+    assert_eq!(login["status"], "fail", "{login:#}");
+    assert!(text(login, "message").contains(closed), "{login:#}");
+    assert!(
+        text(login, "fix").contains("allow 3306 from the functions' security group"),
+        "{login:#}"
+    );
+    assert_eq!(find(&checks, "login", "orders-1")["status"], "pass");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parameter_group_without_group_replication_enabled_fails_with_its_name() {
+    let h = Harness::start().await.unwrap();
+    deployed(&h, ALL).await;
+    aws_sdk_rds::Client::new(h.aws())
+        .modify_db_parameter_group()
+        .db_parameter_group_name(MEMBER_PARAMETER_GROUP)
+        .parameters(
+            Parameter::builder()
+                .parameter_name("rds.group_replication_enabled")
+                .parameter_value("0")
+                .apply_method(ApplyMethod::PendingReboot)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let (run, checks) = doctor(&h, &[]).await;
+
+    assert_eq!(run.code(), Some(4), "{run:?}");
+    let group = find(&checks, "parameter_group", "orders-1");
+    assert_eq!(group["status"], "fail", "{group:#}");
+    assert_eq!(
+        text(group, "message"),
+        format!("rds.group_replication_enabled is 0 in {MEMBER_PARAMETER_GROUP}")
+    );
+    assert_eq!(
+        text(group, "fix"),
+        format!(
+            "set rds.group_replication_enabled = 1 in {MEMBER_PARAMETER_GROUP}, then reboot the \
+             member"
+        )
     );
 }
