@@ -23,7 +23,7 @@ use crate::{Failure, environment, expiry, operator, scope};
 /// Arguments of `grkeeper approve`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  grkeeper approve bootstrap --cluster orders\n  grkeeper approve bootstrap --cluster orders --instance orders-1 --give-up orders-3 --for 30m"
+    after_help = "Examples:\n  grkeeper approve bootstrap --cluster orders\n  grkeeper approve bootstrap --cluster orders --instance orders-1 --give-up orders-3 --for 30m\n  grkeeper approve sync-gtids --cluster orders --instance orders-4"
 )]
 pub struct Args {
     /// The action to allow.
