@@ -6,6 +6,7 @@
 mod health;
 mod table;
 
+use grkeeper::model::untrusted::{self, SHOWN};
 use grkeeper::model::{EndpointOverrides, Instance, MemberState};
 use grkeeper::plan::Plan;
 use grkeeper::report::{ViewMatrix, wire_name};
@@ -17,6 +18,8 @@ pub use table::wrap;
 pub const WIDTH: usize = 100;
 /// A GTID set's short form is cut after this many characters.
 const GTID_WIDTH: usize = 44;
+/// At most this many characters of one finding or reason.
+const LINE_MAX: usize = 4000;
 
 /// Everything about one cluster: header, members, views, findings, plan.
 pub fn cluster(snapshot: &Snapshot, plan: &Plan, overrides: &EndpointOverrides) -> String {
@@ -86,7 +89,8 @@ fn member_row(instance: &Instance, overrides: &EndpointOverrides) -> Vec<String>
     if let Some(error) = instance.mysql.failed() {
         errors.push(error.to_string());
     }
-    vec![
+    // Every cell but the id (checked against RDS's naming rules) may hold what a member said.
+    [
         instance.id.clone(),
         overrides
             .resolve(&instance.id, rds)
@@ -105,6 +109,9 @@ fn member_row(instance: &Instance, overrides: &EndpointOverrides) -> Vec<String>
         report.map_or_else(|| "-".to_owned(), |r| short_gtids(&r.gtid_executed)),
         errors.join("; "),
     ]
+    .into_iter()
+    .map(|cell| untrusted::clean(&cell, SHOWN))
+    .collect()
 }
 
 /// `9f0bd6a2…:1-120,3e11fa47…:1-2`: each source's UUID cut to its first 8 digits.
@@ -160,7 +167,7 @@ pub fn findings(plan: &Plan) -> String {
             let text = format!(
                 "{severity} {place} {}: {}",
                 wire_name(&f.kind).replace('_', " "),
-                f.message
+                line(&f.message)
             );
             format!("  {}", wrap(&text, WIDTH - 2, "    "))
         })
@@ -172,7 +179,12 @@ pub fn findings(plan: &Plan) -> String {
 pub fn decisions(plan: &Plan) -> String {
     let mut lines = Vec::new();
     if let Some(action) = &plan.action {
-        let text = format!("do {} {}: {}", action.kind, action.instance, action.reason);
+        let text = format!(
+            "do {} {}: {}",
+            action.kind,
+            action.instance,
+            line(&action.reason)
+        );
         lines.push(format!("  {}", wrap(&text, WIDTH - 2, "    ")));
     }
     for refusal in &plan.refused {
@@ -181,7 +193,7 @@ pub fn decisions(plan: &Plan) -> String {
             refusal.action,
             refusal.instance,
             wire_name(&refusal.guard),
-            refusal.reason
+            line(&refusal.reason)
         );
         lines.push(format!("  {}", wrap(&text, WIDTH - 2, "    ")));
     }
@@ -189,6 +201,11 @@ pub fn decisions(plan: &Plan) -> String {
         return "Plan: nothing to do.".to_owned();
     }
     format!("Plan:\n{}", lines.join("\n"))
+}
+
+/// A finding or a reason as one line: they may quote what a member said.
+fn line(text: &str) -> String {
+    untrusted::clean(text, LINE_MAX)
 }
 
 /// `text` with every line starting with `prefix`.
@@ -273,7 +290,7 @@ mod tests {
         let text = rendered(ClusterBuilder::healthy(3).unreadable("orders-3", error, false));
         let row = text.lines().find(|l| l.starts_with("orders-3")).unwrap();
         assert!(
-            row.ends_with("MySQL error 3032: The server is currently in offline mode"),
+            row.ends_with("MySQL error 3032: \"The server is currently in offline mode\""),
             "{row}"
         );
         assert!(row.contains(" - "), "{row}");

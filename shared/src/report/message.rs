@@ -330,7 +330,7 @@ mod tests {
             "Next step: grkeeper rejoins it",
             "orders-2     -            OFFLINE      -",
             &format!("orders-2 missing: {GROUP}:91-100"),
-            "orders-2 2026-11-30 00:00:00 Error MY-011526: Plugin group_replication",
+            "orders-2 2026-11-30 00:00:00 Error MY-011526: \"Plugin group_replication",
         ] {
             assert!(body.contains(expected), "missing {expected:?} in:\n{body}");
         }
