@@ -1,7 +1,8 @@
-//! `grkeeper approve bootstrap --cluster NAME [--instance ID] [--for DURATION] [--by WHO]`: the
-//! approval a policy with `GRKEEPER_BOOTSTRAP=approval` waits for (the refusal names this exact
-//! command). The next tick that finds every bootstrap guard holding takes it; the approval
-//! lapses after `--for` (default 1h) so an old one cannot bootstrap a later, different outage.
+//! `grkeeper approve bootstrap|rejoin --cluster NAME [--instance ID] [--for DURATION] [--by WHO]`:
+//! the approval a policy with `GRKEEPER_BOOTSTRAP=approval` waits for, or that lets grkeeper
+//! bring a flapping member back before its flap window has passed (each refusal names its exact
+//! command). The next tick that finds every other guard holding takes the action; the approval
+//! lapses after `--for` (default 1h) so an old one cannot approve a later, different problem.
 
 use grkeeper::ports::journal::Journal;
 use grkeeper::snapshot::{ActionKind, Approval};
@@ -32,12 +33,15 @@ pub struct Args {
 enum Approvable {
     /// Re-bootstrap the group after a complete outage.
     Bootstrap,
+    /// Bring a flapping member back (rejoin or reboot it) although it keeps leaving.
+    Rejoin,
 }
 
 impl Approvable {
     fn kind(self) -> ActionKind {
         match self {
             Approvable::Bootstrap => ActionKind::Bootstrap,
+            Approvable::Rejoin => ActionKind::Rejoin,
         }
     }
 }

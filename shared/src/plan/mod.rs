@@ -10,6 +10,7 @@ mod checks;
 pub mod conditions;
 mod draft;
 mod drift;
+pub mod flapping;
 mod guards;
 mod members;
 mod picture;
@@ -203,6 +204,8 @@ pub enum FindingKind {
     RebuildNeeded,
     /// The group tolerates fewer failures than the policy floor.
     FaultToleranceLow,
+    /// The member keeps leaving the group: grkeeper stopped bringing it back automatically.
+    Flapping,
 }
 
 /// An action the situation called for that a guard stopped.
@@ -264,6 +267,9 @@ pub enum Guard {
     OperatorStop,
     /// The same action failed on the member too often: a person should look first.
     RepeatedFailure,
+    /// The member left the group too often lately: a person should look before it is brought
+    /// back again.
+    Flapping,
 }
 
 impl Guard {
@@ -278,6 +284,7 @@ impl Guard {
             Guard::NoGtidSuperset => FindingKind::NoGtidSuperset,
             Guard::RebuildNeeded => FindingKind::RebuildNeeded,
             Guard::Paused => FindingKind::Paused,
+            Guard::Flapping => FindingKind::Flapping,
             _ => return None,
         })
     }
@@ -309,5 +316,6 @@ pub fn plan(snapshot: &Snapshot) -> Plan {
         }
     }
     drift::note(&ctx, &mut draft);
+    flapping::note(&ctx, &mut draft);
     draft.finish(&ctx)
 }

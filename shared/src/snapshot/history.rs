@@ -28,6 +28,10 @@ pub struct History {
     /// Recorded operator approvals.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub approvals: Vec<Approval>,
+    /// Per instance: when it was seen leaving the group (`ONLINE` one tick, out the next),
+    /// oldest first, within the policy's flap window: what tells a flapping member.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub departures: BTreeMap<String, Vec<DateTime<Utc>>>,
 }
 
 /// An action grkeeper took (or started: `outcome` pending) on a member.

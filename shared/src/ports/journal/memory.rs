@@ -9,14 +9,14 @@ use chrono::{DateTime, Utc};
 
 use crate::plan::Action;
 
-use crate::snapshot::{Approval, Condition, History, Outcome, Pause};
+use crate::snapshot::{Approval, History, Outcome, Pause};
 
 use super::items::{
     self, ConditionsItem, IncidentsItem, Item, LeaseItem, action_key, at_secs, epoch_secs,
     partition, pause_key, secs_after,
 };
 use super::{
-    ActionId, Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore, journal_time,
+    ActionId, Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore, Tracked, journal_time,
 };
 
 /// Partition key -> sort key -> item: the DynamoDB table's shape.
@@ -166,14 +166,10 @@ impl Journal for MemoryJournal {
         })
     }
 
-    async fn save_conditions(
-        &self,
-        lease: &Lease,
-        conditions: &BTreeMap<String, Condition>,
-    ) -> Result<(), JournalError> {
+    async fn save_tracked(&self, lease: &Lease, tracked: &Tracked) -> Result<(), JournalError> {
         self.fenced(lease, |items| {
             let item = Item::Conditions(ConditionsItem {
-                conditions: conditions.clone(),
+                tracked: tracked.clone(),
             });
             items.insert(items::CONDITIONS.to_owned(), item);
             Ok(())

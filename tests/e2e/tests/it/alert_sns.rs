@@ -2,7 +2,7 @@
 //! subject, body and String MessageAttributes, and a paging subscription filtered on `severity`
 //! gets the critical alerts only.
 
-use grkeeper::report::{AlertMessage, alert_message, reconcile};
+use grkeeper::report::{AlertMessage, Deployment, Step, alert_message, reconcile};
 
 use grkeeper::adapters::aws::sns::SnsNotifier;
 
@@ -35,8 +35,13 @@ fn opened(severity: Severity, instance: &str) -> AlertMessage {
         refused: vec![],
         conditions: Default::default(),
     };
-    let (transitions, _) = reconcile(&[], &plan, snapshot.observed_at);
-    alert_message(&transitions[0], &plan, &snapshot)
+    let step = Step {
+        snapshot,
+        plan,
+        taken: None,
+    };
+    let (transitions, _) = reconcile(&[], std::slice::from_ref(&step));
+    alert_message(&transitions[0], &step, &Deployment::default(), "e2e")
 }
 
 #[tokio::test]
@@ -55,7 +60,7 @@ async fn an_alert_reaches_a_subscriber_with_its_subject_body_and_attributes() {
     assert_eq!(envelope["Type"], "Notification");
     assert_eq!(envelope["Subject"], message.subject.as_str());
     assert_eq!(envelope["Message"], message.body.as_str());
-    assert_eq!(message.attributes.len(), 5);
+    assert_eq!(message.attributes.len(), 6);
     for (name, value) in &message.attributes {
         let attribute = &envelope["MessageAttributes"][name];
         assert_eq!(attribute["Type"], "String", "{name}");
