@@ -1,6 +1,7 @@
 //! `grkeeper status [--cluster NAME] [--json]`: each cluster as the keeper sees it now. It is a
 //! dry-run tick (the functions' own observation and planner, no lease, no action, nothing sent)
-//! printed for a person: status and tolerance, members, views, findings, what a tick would do.
+//! printed for a person: status and tolerance, members, views, findings, rejoin deadlines, what a
+//! tick would do, and the alerts SNS rejected (parked in the journal).
 
 use grkeeper::keeper::{ClusterOutcome, ClusterReport};
 use serde_json::json;
@@ -34,7 +35,7 @@ pub async fn run(args: &Args) -> Result<(), Failure> {
         let clusters: Vec<_> = summary
             .clusters
             .iter()
-            .map(|c| json!({"cluster": c.cluster, "plan": c.plan, "snapshot": c.snapshot, "error": c.error}))
+            .map(|c| json!({"cluster": c.cluster, "plan": c.plan, "snapshot": c.snapshot, "parked": c.parked, "error": c.error}))
             .collect();
         print_json(&clusters)?;
     } else {
@@ -54,13 +55,17 @@ pub async fn run(args: &Args) -> Result<(), Failure> {
 }
 
 fn show(report: &ClusterReport, overrides: &grkeeper::model::EndpointOverrides) -> String {
-    match (&report.snapshot, &report.plan) {
+    let cluster = match (&report.snapshot, &report.plan) {
         (Some(snapshot), Some(plan)) => render::cluster(snapshot, plan, overrides),
         _ => format!(
             "Cluster {}: not observed: {}",
             report.cluster,
             report.error.as_deref().unwrap_or("no observation")
         ),
+    };
+    match render::parked(&report.parked) {
+        parked if parked.is_empty() => cluster,
+        parked => format!("{cluster}\n\n{parked}"),
     }
 }
 

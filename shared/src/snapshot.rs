@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::Instance;
 
 pub use action::ActionKind;
-pub use history::{Approval, Condition, History, Outcome, PastAction, Pause};
+pub use history::{Approval, BinlogSample, Condition, History, Outcome, PastAction, Pause};
 pub use policy::{BootstrapPolicy, Mode, Policy};
 
 /// The only snapshot format this version reads and writes.

@@ -25,7 +25,7 @@ use crate::ports::journal::{
 use crate::ports::notifier::AlertError;
 use crate::ports::rds::ClusterInventory;
 use crate::report::metrics::TickMetrics;
-use crate::report::{Step, topology};
+use crate::report::{Step, recoverability, topology};
 use crate::snapshot::{ActionKind, FORMAT, History, Outcome, PastAction, Policy, Snapshot};
 
 use super::act::{self, Verdict, Verification};
@@ -203,6 +203,7 @@ impl<P: Ports> Run<'_, P> {
             ));
             conditions = step.plan.conditions.clone();
         }
+        recoverability::record(&mut history, &last.snapshot);
         // Saved before the alerts, so an SNS outage does not restart every deadline's clock.
         if let Some(lease) = &self.lease {
             keeper

@@ -26,7 +26,7 @@ use crate::plan::Action;
 use crate::ports::aws::AwsError;
 use crate::report::{AlertMessage, Incident};
 use crate::snapshot::{
-    ActionKind, Approval, Condition, History, Outcome, PastAction, Pause, Policy,
+    ActionKind, Approval, BinlogSample, Condition, History, Outcome, PastAction, Pause, Policy,
 };
 
 pub use memory::MemoryJournal;
@@ -89,8 +89,8 @@ impl fmt::Display for ActionId {
 }
 
 /// What a tick keeps for the next besides its actions, in one item written at once: each
-/// instance's condition label and since when, and when members left the group (the flap
-/// history). [`History`] holds them for the planner.
+/// instance's condition label and since when, when members left the group (the flap history),
+/// and samples of each member's purged transactions (how fast donors purge). [`History`] holds them for the planner.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tracked {
     /// Instance -> label and since when.
@@ -99,6 +99,9 @@ pub struct Tracked {
     /// Instance -> when it left the group, oldest first.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub departures: BTreeMap<String, Vec<DateTime<Utc>>>,
+    /// Instance -> samples of its purged transactions, oldest first.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub binlogs: BTreeMap<String, Vec<BinlogSample>>,
 }
 
 impl Tracked {
@@ -107,6 +110,7 @@ impl Tracked {
         Tracked {
             conditions: history.conditions.clone(),
             departures: history.departures.clone(),
+            binlogs: history.binlogs.clone(),
         }
     }
 }

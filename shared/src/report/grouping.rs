@@ -11,7 +11,8 @@
 //!   member, but says nothing new while the cluster incident speaks for it.
 //! - Everything else (configuration drift, parameters, retention) is a problem of its own.
 //!
-//! Only findings of severity `warning` and above make problems.
+//! Only findings of severity `warning` and above make problems. A problem whose member must
+//! rejoin within a day or be rebuilt (`recoverability`) is critical.
 
 use std::collections::BTreeSet;
 
@@ -19,7 +20,7 @@ use crate::model::MemberState;
 use crate::plan::{ActionKind, Finding, FindingKind, Guard, Plan, Refusal, Severity};
 use crate::snapshot::Snapshot;
 
-use super::Incident;
+use super::{Incident, recoverability};
 
 /// What a problem is about: how incidents are matched from one tick to the next.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -227,6 +228,15 @@ pub(crate) fn groups<'p>(plan: &'p Plan, snapshot: &Snapshot, open: &[Incident])
         }
     }
 
+    // A member whose rejoin deadline is near needs a person now, whatever its findings say.
+    let deadlines = recoverability::by_member(snapshot);
+    let urgent = |members: &BTreeSet<String>| {
+        members.iter().any(|m| {
+            deadlines
+                .get(m)
+                .is_some_and(|d| d.is_urgent(snapshot.observed_at))
+        })
+    };
     let mut groups = Vec::new();
     if cluster_active {
         let lead = root.or_else(|| most_telling(&cluster)).or_else(|| {
@@ -243,7 +253,10 @@ pub(crate) fn groups<'p>(plan: &'p Plan, snapshot: &Snapshot, open: &[Incident])
                     .collect::<Vec<_>>(),
             )
         });
-        let severity = highest(&cluster).max(Severity::Warning);
+        let mut severity = highest(&cluster).max(Severity::Warning);
+        if urgent(&cluster_members) {
+            severity = Severity::Critical;
+        }
         groups.push(Group {
             scope: Scope::Cluster,
             lead,
@@ -256,12 +269,18 @@ pub(crate) fn groups<'p>(plan: &'p Plan, snapshot: &Snapshot, open: &[Incident])
     members.sort_by(|a, b| a.0.cmp(&b.0));
     for (instance, findings) in members {
         let lead = most_telling(&findings);
+        let members = BTreeSet::from([instance.clone()]);
+        let severity = if urgent(&members) {
+            Severity::Critical
+        } else {
+            highest(&findings)
+        };
         groups.push(Group {
-            scope: Scope::Member(instance.clone()),
+            scope: Scope::Member(instance),
             lead,
-            severity: highest(&findings),
+            severity,
             findings: ordered(lead, findings),
-            members: BTreeSet::from([instance]),
+            members,
             inhibited: root.is_some(),
         });
     }

@@ -15,6 +15,7 @@ use crate::model::untrusted::clean;
 
 use super::evidence::{ViewMatrix, error_lines, gtid_lines};
 use super::links::Deployment;
+use super::recoverability;
 use super::runbook::{next_step, procedure_link};
 use super::{Change, Step, Transition, Why, wire_name};
 
@@ -130,6 +131,16 @@ pub fn alert_message(
                 })
                 .collect();
             section(&mut body, "Also seen (part of this incident)", also);
+            let deadlines = recoverability::by_member(snapshot);
+            for member in &incident.members {
+                if let Some(deadline) = deadlines.get(member) {
+                    let _ = writeln!(
+                        body,
+                        "Rejoin deadline: {}",
+                        deadline.describe(snapshot.observed_at)
+                    );
+                }
+            }
         }
     }
     for taken in &transition.actions {

@@ -21,6 +21,7 @@ mod incident;
 mod links;
 mod message;
 pub mod metrics;
+pub mod recoverability;
 pub mod runbook;
 pub mod topology;
 

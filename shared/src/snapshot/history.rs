@@ -32,6 +32,19 @@ pub struct History {
     /// oldest first, within the policy's flap window: what tells a flapping member.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub departures: BTreeMap<String, Vec<DateTime<Utc>>>,
+    /// Per instance: how many transactions its `gtid_purged` held, sampled when it changed,
+    /// oldest first: how fast donors purge what a member out of the group may still need.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub binlogs: BTreeMap<String, Vec<BinlogSample>>,
+}
+
+/// One member's purged transactions as one tick counted them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct BinlogSample {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// How many transactions `gtid_purged` held.
+    pub purged: u64,
 }
 
 /// An action grkeeper took (or started: `outcome` pending) on a member.

@@ -10,7 +10,7 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
 use crate::plan::{Action, FindingKind, Severity};
 use crate::report::{AlertMessage, Incident};
-use crate::snapshot::{ActionKind, Approval, Condition, History, Outcome, Pause};
+use crate::snapshot::{ActionKind, Approval, BinlogSample, Condition, History, Outcome, Pause};
 
 use super::{
     ActionId, Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore, Parked, Tracked,
@@ -435,6 +435,13 @@ where
     let tracked = Tracked {
         conditions,
         departures: BTreeMap::from([("db2".to_owned(), vec![secs(-300), secs(-30)])]),
+        binlogs: BTreeMap::from([(
+            "db1".to_owned(),
+            vec![BinlogSample {
+                at: secs(-60),
+                purged: 1200,
+            }],
+        )]),
     };
     ok(journal.save_tracked(&lease, &tracked).await, "tracked");
     let read = history(journal, cluster, secs(1)).await;

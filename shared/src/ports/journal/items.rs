@@ -273,6 +273,7 @@ pub(crate) fn history<'a>(
             Item::Conditions(c) => {
                 history.conditions = c.tracked.conditions.clone();
                 history.departures = c.tracked.departures.clone();
+                history.binlogs = c.tracked.binlogs.clone();
             }
             Item::Pause(p) if p.pause.until > now => match &p.instance {
                 None => history.paused = Some(p.pause.clone()),

@@ -299,3 +299,26 @@ fn a_member_s_hostile_error_log_cannot_forge_lines_or_reach_a_terminal_raw() {
     assert_eq!(quoted.len(), 4, "{body}");
     assert!(quoted.iter().all(|l| l.ends_with('"')), "{quoted:#?}");
 }
+
+#[test]
+fn a_member_out_of_the_group_has_its_rejoin_deadline_and_how_to_extend_it() {
+    let (_, message) = first(vec![planned(
+        ClusterBuilder::healthy(3)
+            .stopped_by("orders-2", "admin@10.0.3.7", "2026-11-30 11:00:00")
+            .condition_since("orders-2", "OFFLINE", "2026-11-30T11:00:00Z"),
+        12 * 3600,
+    )]);
+    assert!(
+        message.body.contains(
+            "Rejoin deadline: orders-2 must rejoin before 2026-12-07T11:00:00Z (in 6d 23h), \
+             else it must be rebuilt"
+        ),
+        "{}",
+        message.body
+    );
+    assert!(
+        message
+            .body
+            .contains("CALL mysql.rds_set_configuration('binlog retention hours', 336);")
+    );
+}
