@@ -320,12 +320,6 @@ fn alerting(plan: &Plan) -> Vec<&Finding> {
 
 /// The finding that explains the most: the lowest rank, then the most severe, then the first.
 fn most_telling<'p>(findings: &[&'p Finding]) -> Option<&'p Finding> {
-    let rank = |f: &Finding| match class_of(f) {
-        Class::Condition(r) => (0, r),
-        Class::Member(r) => (1, r),
-        Class::Evidence => (2, 0),
-        Class::Own => (3, 0),
-    };
     findings
         .iter()
         .copied()
@@ -340,15 +334,30 @@ fn highest(findings: &[&Finding]) -> Severity {
         .unwrap_or(Severity::Info)
 }
 
-/// `lead` first, then the others in their order.
+/// `lead` first, then the others by instance (the cluster's first), each instance's most
+/// telling first.
 fn ordered<'p>(lead: Option<&'p Finding>, findings: Vec<&'p Finding>) -> Vec<&'p Finding> {
-    let mut out: Vec<&Finding> = lead.into_iter().collect();
-    out.extend(
-        findings
-            .into_iter()
-            .filter(|f| lead.is_none_or(|l| !std::ptr::eq(l, *f))),
-    );
-    out
+    let mut rest: Vec<&Finding> = findings
+        .into_iter()
+        .filter(|f| lead.is_none_or(|l| !std::ptr::eq(l, *f)))
+        .collect();
+    rest.sort_by(|a, b| {
+        a.instance
+            .cmp(&b.instance)
+            .then_with(|| rank(a).cmp(&rank(b)))
+            .then_with(|| b.severity.cmp(&a.severity))
+    });
+    lead.into_iter().chain(rest).collect()
+}
+
+/// How much a finding explains: a cluster condition most, drift least.
+fn rank(finding: &Finding) -> (u8, u8) {
+    match class_of(finding) {
+        Class::Condition(r) => (0, r),
+        Class::Member(r) => (1, r),
+        Class::Evidence => (2, 0),
+        Class::Own => (3, 0),
+    }
 }
 
 /// A member a cluster incident took down is back: `ONLINE` in its own view with no finding of

@@ -29,16 +29,23 @@ pub fn reconcile(previous: &[Incident], steps: &[Step]) -> (Vec<Transition>, Vec
     for step in steps {
         let (changes, next) = one_step(&open, step);
         for change in changes {
-            fold(&mut folded, change);
+            let before = previous.iter().find(|i| i.id == change.incident.id);
+            fold(&mut folded, change, before);
         }
         open = next;
     }
     let transitions = folded
         .into_iter()
         .filter_map(|f| {
+            let change = f.change?;
             Some(Transition {
-                change: f.change?,
-                incident: f.incident,
+                change,
+                // Updates between steps were never told: a resolution ends it as last published.
+                incident: if change == Change::Resolved {
+                    f.published
+                } else {
+                    f.incident
+                },
                 why: f.why,
                 actions: f.actions,
                 findings: f.findings,
@@ -64,6 +71,9 @@ struct StepChange {
 struct Folded {
     change: Option<Change>,
     opened_here: bool,
+    /// As it was last published: before the tick, or as this tick opened it. A resolution
+    /// tells of that, not of changes between steps nobody was told about.
+    published: Incident,
     incident: Incident,
     why: Vec<Why>,
     actions: Vec<Taken>,
@@ -71,7 +81,7 @@ struct Folded {
     refused: Vec<Refusal>,
 }
 
-fn fold(folded: &mut Vec<Folded>, step: StepChange) {
+fn fold(folded: &mut Vec<Folded>, step: StepChange, before: Option<&Incident>) {
     let Some(kept) = folded
         .iter_mut()
         .find(|f| f.incident.id == step.incident.id)
@@ -79,6 +89,7 @@ fn fold(folded: &mut Vec<Folded>, step: StepChange) {
         folded.push(Folded {
             opened_here: step.change == Some(Change::Opened),
             change: step.change,
+            published: before.cloned().unwrap_or_else(|| step.incident.clone()),
             incident: step.incident,
             why: step.why,
             actions: step.taken.into_iter().collect(),
@@ -150,9 +161,9 @@ fn one_step(open: &[Incident], step: &Step) -> (Vec<StepChange>, Vec<Incident>) 
                 let incident = carried(before, &group, &person);
                 let why = news(before, &incident, &person, ours.as_ref());
                 if why.is_empty() || group.inhibited {
-                    // Not told: the incident stays as last published, with fresh details.
+                    // Not told: the incident stays as last published, but for its members
+                    // (who is still out decides when it ends).
                     let mut kept = before.clone();
-                    kept.message = incident.message.clone();
                     kept.members = incident.members.clone();
                     (None, kept, Vec::new())
                 } else {

@@ -86,7 +86,7 @@ pub fn alert_message(
         body,
         "Incident {} (the dedup key), opened {}",
         incident.id,
-        incident.opened.to_rfc3339()
+        stamp(incident.opened)
     );
     let _ = writeln!(body, "Where: {}", deployment.describe());
     let _ = writeln!(
@@ -97,7 +97,7 @@ pub fn alert_message(
         plan.health.online,
         plan.health.members,
         plan.health.tolerance,
-        snapshot.observed_at.to_rfc3339()
+        stamp(snapshot.observed_at)
     );
     body.push('\n');
     match transition.change {
@@ -117,10 +117,18 @@ pub fn alert_message(
             for why in &transition.why {
                 let _ = writeln!(body, "Changed: {}", describe(why));
             }
+            // The findings it took in: the most telling per member (they come in that order),
+            // every one about the cluster.
+            let mut members_told = std::collections::BTreeSet::new();
             let also: Vec<String> = transition
                 .findings
                 .iter()
                 .filter(|f| f.message != incident.message)
+                .filter(|f| {
+                    f.instance
+                        .as_ref()
+                        .is_none_or(|i| members_told.insert(i.clone()))
+                })
                 .map(|f| {
                     format!(
                         "{} {}: {}",
@@ -223,6 +231,10 @@ pub fn alert_message(
     }
 }
 
+fn stamp(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 fn shout<T: Serialize>(value: &T) -> String {
     wire_name(value).to_ascii_uppercase()
 }
@@ -302,6 +314,15 @@ impl AlertMessage {
             ),
             attributes: self.attributes.clone(),
         }
+    }
+
+    /// Whether it needs a person now: the paging subscription's filter policy in
+    /// `infra/template.yaml` (`severity` critical, `transition` opened or updated), which the
+    /// end-to-end tests apply through SNS itself. A resolution never pages.
+    pub fn pages(&self) -> bool {
+        let attribute = |name: &str| self.attributes.get(name).map(String::as_str);
+        attribute("severity") == Some("critical")
+            && matches!(attribute("transition"), Some("opened" | "updated"))
     }
 
     /// Whether this is the notice of a parked alert.

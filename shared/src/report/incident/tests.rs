@@ -362,6 +362,8 @@ fn a_complete_outage_takes_in_its_member_findings_and_pages_once_until_repaired(
         changes(&repaired),
         vec![(Change::Resolved, FindingKind::CompleteOutage, None)]
     );
+    // It ends as it was told: the outage, critical, with the three members it took down.
+    assert_eq!(repaired[0].incident, *incident);
     let actions: Vec<(ActionKind, &str)> = repaired[0]
         .actions
         .iter()

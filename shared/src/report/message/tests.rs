@@ -322,3 +322,19 @@ fn a_member_out_of_the_group_has_its_rejoin_deadline_and_how_to_extend_it() {
             .contains("CALL mysql.rds_set_configuration('binlog retention hours', 336);")
     );
 }
+
+#[test]
+fn only_a_critical_incident_opened_or_updated_pages() {
+    let message = |severity: &str, transition: &str| AlertMessage {
+        subject: String::new(),
+        body: String::new(),
+        attributes: [("severity", severity), ("transition", transition)]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+    };
+    assert!(message("critical", "opened").pages());
+    assert!(message("critical", "updated").pages());
+    assert!(!message("critical", "resolved").pages());
+    assert!(!message("warning", "opened").pages());
+}
