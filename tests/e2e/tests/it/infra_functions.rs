@@ -7,7 +7,8 @@ use std::time::Duration;
 use grkeeper::adapters::mysql::ConnectSettings;
 use grkeeper::config::Tls;
 use grkeeper::report::metrics::{
-    ACTIONS, DIMENSION, FAULT_TOLERANCE, MEMBERS_ONLINE, NAMESPACE, REFUSALS, TICK_DURATION, TICKS,
+    ACTIONS, ALERTS_PARKED, DIMENSION, FAULT_TOLERANCE, MEMBERS_ONLINE, NAMESPACE, REFUSALS,
+    TICK_DURATION, TICKS,
 };
 use grkeeper_e2e::invoke::FUNCTION_TIMEOUT;
 use grkeeper_e2e::tools;
@@ -17,6 +18,9 @@ use crate::template::{self, Resolved};
 
 /// Variables of docs/configuration.md a deployment never sets.
 const LOCAL_ONLY: &[&str] = &["GRKEEPER_ENDPOINT_OVERRIDES"];
+
+/// Variables without a default that the template sets from the stack itself, and to what.
+const FROM_THE_STACK: &[(&str, &str)] = &[("GRKEEPER_DEPLOYMENT", template::STACK)];
 
 /// Every optional setting given, so every variable the template can set is set.
 const ALL_OPTIONAL: &[(&str, &str)] = &[
@@ -97,8 +101,10 @@ fn template_sets_every_documented_variable_with_its_documented_default() {
     let (defaults, required) = documented();
     let env = environment(&template::resolved(&[]));
     for (name, default) in &defaults {
+        let from_stack = FROM_THE_STACK.iter().find(|(n, _)| n == name);
         match (default, env.get(name)) {
             (_, Some(_)) if required.contains(name) => {}
+            (None, Some(got)) if from_stack.is_some_and(|(_, v)| v == got) => {}
             (Some(want), Some(got)) => assert_eq!(got, want, "{name}"),
             (None, None) => {}
             (want, got) => panic!("{name}: documented default {want:?}, template sets {got:?}"),
@@ -283,7 +289,7 @@ fn table_has_the_journal_keys_ttl_on_demand_billing_and_point_in_time_recovery()
 }
 
 #[test]
-fn paging_gets_critical_alerts_only_and_e_mail_gets_everything() {
+fn paging_gets_critical_incidents_opened_or_updated_only_and_e_mail_gets_everything() {
     let none = template::resolved(&[]);
     assert_eq!(
         none.of_type("AWS::SNS::Subscription").count(),
@@ -298,7 +304,10 @@ fn paging_gets_critical_alerts_only_and_e_mail_gets_everything() {
     let paging = &stack.resource("AlertPagingSubscription")["Properties"];
     assert_eq!(paging["Protocol"], "https");
     assert_eq!(paging["FilterPolicyScope"], "MessageAttributes");
-    assert_eq!(paging["FilterPolicy"], json!({"severity": ["critical"]}));
+    assert_eq!(
+        paging["FilterPolicy"],
+        json!({"severity": ["critical"], "transition": ["opened", "updated"]})
+    );
     let email = &stack.resource("AlertEmailSubscription")["Properties"];
     assert_eq!(email["Protocol"], "email");
     assert!(email.get("FilterPolicy").is_none());
@@ -312,13 +321,14 @@ fn paging_gets_critical_alerts_only_and_e_mail_gets_everything() {
 
 #[test]
 fn alarms_dashboard_and_deploy_doc_use_the_metrics_the_functions_emit() {
-    const METRICS: [&str; 6] = [
+    const METRICS: [&str; 7] = [
         MEMBERS_ONLINE,
         FAULT_TOLERANCE,
         TICK_DURATION,
         ACTIONS,
         REFUSALS,
         TICKS,
+        ALERTS_PARKED,
     ];
     let stack = template::resolved(&[]);
     let query =
@@ -334,6 +344,10 @@ fn alarms_dashboard_and_deploy_doc_use_the_metrics_the_functions_emit() {
     assert_eq!(
         stack.resource("TicksAlarm")["Properties"]["TreatMissingData"],
         "breaching"
+    );
+    assert_eq!(
+        query("AlertsParkedAlarm"),
+        format!(r#"SELECT SUM({ALERTS_PARKED}) FROM SCHEMA("{NAMESPACE}", {DIMENSION})"#)
     );
 
     let body = stack.resource("Dashboard")["Properties"]["DashboardBody"]
