@@ -181,7 +181,18 @@ fn donor_deadline(
             .intersection(&report.gtid_executed)
             .difference(&report.gtid_purged)
             .count();
-        let per_hour = purge_rate(snapshot.history.binlogs.get(donor)?)?;
+        // The samples the journal kept, and this observation's reading as the newest.
+        let mut samples = snapshot
+            .history
+            .binlogs
+            .get(donor)
+            .cloned()
+            .unwrap_or_default();
+        samples.push(BinlogSample {
+            at: snapshot.observed_at,
+            purged: report.gtid_purged.count(),
+        });
+        let per_hour = purge_rate(&samples)?;
         let hours = still_kept as f64 / per_hour;
         let at = snapshot.observed_at + TimeDelta::seconds((hours * 3600.0).min(1e10) as i64);
         let why = format!(

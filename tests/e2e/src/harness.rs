@@ -54,6 +54,10 @@ pub const TABLE: &str = "grkeeper";
 /// The topology bus.
 pub const BUS: &str = "grkeeper-topology";
 const TOPIC: &str = "grkeeper-alerts";
+/// The deployment's name, as alerts name it (`GRKEEPER_DEPLOYMENT`).
+pub const DEPLOYMENT: &str = "grkeeper-e2e";
+/// The log group the functions' ticks link (`AWS_LAMBDA_LOG_GROUP_NAME`).
+pub const LOG_GROUP: &str = "/aws/lambda/grkeeper-e2e/sweep";
 const SECRET: &str = "grkeeper/members";
 const DB_USER: &str = "grkeeper";
 const DB_PASSWORD: &str = "e2e-members-password";
@@ -317,6 +321,9 @@ impl Harness {
             // Fast timings settle well under a second; a few seconds absorb a busy machine.
             ("GRKEEPER_VERIFY_TIMEOUT_SECS", "5".to_owned()),
             ("GRKEEPER_LEASE_SECS", "30".to_owned()),
+            ("GRKEEPER_DEPLOYMENT", DEPLOYMENT.to_owned()),
+            // What Lambda sets in a function's environment: alerts link the tick's logs there.
+            ("AWS_LAMBDA_LOG_GROUP_NAME", LOG_GROUP.to_owned()),
         ];
         let mut env: BTreeMap<String, String> = self
             .moto
@@ -349,7 +356,18 @@ impl Harness {
     /// Every alert published so far and not yet read, oldest first (waits until none has
     /// arrived for a couple of seconds).
     pub async fn alerts(&self) -> Result<Vec<Alert>, HarnessError> {
-        let envelopes = self.alerts.drain().await?;
+        Harness::read_alerts(&self.alerts).await
+    }
+
+    /// A queue subscribed to the alert topic with the subscription filter policy `filter`
+    /// (JSON): what a subscriber with that filter gets, read with [`Harness::read_alerts`].
+    pub async fn subscribe(&self, name: &str, filter: &str) -> Result<Queue, HarnessError> {
+        resources::filtered_queue(&self.aws, &self.topic_arn, name, filter).await
+    }
+
+    /// Every alert that arrived in `queue` and was not read yet, oldest first.
+    pub async fn read_alerts(queue: &Queue) -> Result<Vec<Alert>, HarnessError> {
+        let envelopes = queue.drain().await?;
         envelopes.iter().map(Alert::from_envelope).collect()
     }
 

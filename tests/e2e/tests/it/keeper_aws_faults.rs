@@ -95,6 +95,79 @@ async fn an_alert_sns_could_not_take_is_sent_by_the_next_tick() {
 }
 
 #[tokio::test]
+async fn an_alert_sns_rejects_for_good_is_parked_and_later_alerts_are_still_delivered() {
+    let h = Harness::start_without_gr_on_boot().await.unwrap();
+    // Two problems, two alerts: orders-1 holds errant transactions (it cannot rejoin), and
+    // orders-3 refuses clients after its exit action ran (it needs a reboot).
+    h.restart_offline("orders-1").await.unwrap();
+    h.sim
+        .inject(Fault::ErrantTransaction {
+            member: "orders-1".into(),
+            count: 1,
+        })
+        .unwrap();
+    h.sim
+        .inject(Fault::OfflineMode {
+            member: "orders-3".into(),
+            on: true,
+        })
+        .unwrap();
+    // SNS refuses the first message as invalid (as it does one too long); not retryable.
+    h.bridge
+        .fail_next("sns", Some("Publish"), 1, Failure::Reject);
+    let deps = h.cold_start(Function::Sweep).await.unwrap();
+    let input = event("schedule-constant-input-one-cluster.json").unwrap();
+
+    let summary = invoke(&deps, input.clone()).await.unwrap();
+
+    let cluster = &summary["clusters"][0];
+    assert_eq!(cluster["outcome"], "ticked", "{summary:#}");
+    assert_eq!(cluster["alerts_parked"], 1, "{summary:#}");
+    let parked = cluster["parked"][0]["error"].as_str().unwrap();
+    assert!(
+        parked.contains("SNS.Publish: request rejected: Invalid parameter"),
+        "{parked}"
+    );
+    assert!(
+        cluster["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("parked")),
+        "{summary:#}"
+    );
+    // The rejected alert's notice (same subject and attributes), then the next alert.
+    let alerts = h.alerts().await.unwrap();
+    assert_eq!(alerts.len(), 2, "{alerts:#?}");
+    let refused = cluster["parked"][0]["subject"].as_str().unwrap();
+    assert_eq!(alerts[0].subject, refused);
+    assert!(
+        alerts[0].message.contains("SNS rejected the full text"),
+        "{alerts:#?}"
+    );
+    assert_ne!(alerts[1].subject, refused);
+    assert_eq!(h.bridge.count("sns", "Publish"), 3);
+    // The journal keeps it for a person, not for a retry; the next alerts go out.
+    let journal = h.journal().await.unwrap();
+    let incidents = journal
+        .iter()
+        .find(|i| i["sk"] == "incidents")
+        .expect("the alerting item");
+    assert_eq!(
+        incidents["parked"].as_array().unwrap().len(),
+        1,
+        "{incidents:#}"
+    );
+    assert!(incidents.get("undelivered").is_none(), "{incidents:#}");
+    invoke(&deps, input).await.unwrap();
+    assert_eq!(
+        h.bridge.count("sns", "Publish"),
+        3,
+        "nothing new to say, and the parked alert is not sent again"
+    );
+}
+
+#[tokio::test]
 async fn with_dynamodb_unreachable_nothing_is_done_and_the_tick_fails_clearly() {
     let h = Harness::start_without_gr_on_boot().await.unwrap();
     h.restart_offline("orders-1").await.unwrap();
