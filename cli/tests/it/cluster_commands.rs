@@ -16,11 +16,21 @@ const BOUND: Duration = Duration::from_secs(60);
 
 /// `grkeeper <args>` with the harness's environment (and no AWS profile files). It runs on a
 /// blocking thread, so the simulator and the bridge keep serving it on the test's runtime.
-async fn run(h: &Harness, args: &[&str]) -> Finished {
+pub(crate) async fn run(h: &Harness, args: &[&str]) -> Finished {
+    run_with(h, &[], args).await
+}
+
+/// The same, with the variables of `extra` set too (a policy for the test).
+pub(crate) async fn run_with(h: &Harness, extra: &[(&str, &str)], args: &[&str]) -> Finished {
     let mut env = h.env();
     for file in ["AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"] {
         env.insert(file.into(), "/nonexistent/grkeeper-test".into());
     }
+    env.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
     let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
     tokio::task::spawn_blocking(move || {
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();

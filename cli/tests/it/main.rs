@@ -7,5 +7,6 @@ mod aws_unreachable;
 mod bounded;
 mod cluster_commands;
 mod examples;
+mod incidents;
 mod operator_input;
 mod parse_event;

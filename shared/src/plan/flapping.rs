@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 
 use crate::snapshot::Snapshot;
 
+use super::conditions::label;
 use super::draft::{Ctx, Draft};
 use super::guards::{Block, block, stamp, window};
 use super::{ActionKind, Condition, FindingKind, Guard, History, Policy, Severity};
@@ -55,15 +56,42 @@ pub fn record(
     history.departures.retain(|_, times| !times.is_empty());
 }
 
-/// The member's departures that count now, oldest first, when they make it flapping.
-fn flapping<'s>(snapshot: &'s Snapshot, instance: &str) -> Option<&'s [DateTime<Utc>]> {
+/// The member's departures that count now, oldest first, when they make it flapping: those the
+/// journal recorded within the window, and this observation's if it has just left (the keeper
+/// records that one after planning).
+fn flapping(snapshot: &Snapshot, instance: &str) -> Option<Vec<DateTime<Utc>>> {
     let policy = &snapshot.policy;
     let limit = usize::try_from(policy.flap_limit).ok().filter(|l| *l > 0)?;
     let window = window(policy.flap_window_secs);
-    let times = snapshot.history.departures.get(instance)?;
-    let first = times.partition_point(|at| snapshot.observed_at - *at >= window);
-    let recent = &times[first..];
+    let now = snapshot.observed_at;
+    let mut recent: Vec<DateTime<Utc>> = snapshot
+        .history
+        .departures
+        .get(instance)
+        .into_iter()
+        .flatten()
+        .filter(|at| now - **at < window)
+        .copied()
+        .collect();
+    if just_left(snapshot, instance) {
+        recent.push(now);
+    }
     (recent.len() >= limit).then_some(recent)
+}
+
+/// In a group by the last conditions the journal kept, and out of it in this observation.
+fn just_left(snapshot: &Snapshot, instance: &str) -> bool {
+    let was_in = snapshot
+        .history
+        .conditions
+        .get(instance)
+        .is_some_and(|before| in_group(&before.state));
+    was_in
+        && snapshot
+            .instances
+            .iter()
+            .find(|i| i.id == instance)
+            .is_some_and(|i| !in_group(&label(i, snapshot.policy.applier_queue_limit)))
 }
 
 /// A person's approval to bring the member back anyway, if one stands.
@@ -106,7 +134,7 @@ pub(crate) fn check(snapshot: &Snapshot, kind: ActionKind, instance: &str) -> Re
              or after `grkeeper approve rejoin --cluster {} --instance {instance}`",
             recent.len(),
             snapshot.policy.flap_window_secs,
-            resumes(snapshot, recent),
+            resumes(snapshot, &recent),
             snapshot.cluster
         ),
     ))
@@ -146,7 +174,7 @@ pub(crate) fn note(ctx: &Ctx<'_>, draft: &mut Draft) {
                      leaving first (its Repl error log, the network path, its load). Automatic \
                      repair resumes at {}, or earlier after `grkeeper approve rejoin --cluster \
                      {} --instance {}`.",
-                    resumes(snapshot, recent),
+                    resumes(snapshot, &recent),
                     snapshot.cluster,
                     node.id
                 ),
@@ -269,6 +297,28 @@ mod tests {
             p.findings
                 .iter()
                 .all(|f| f.kind != FindingKind::Flapping || f.severity == Severity::Info)
+        );
+    }
+
+    #[test]
+    fn the_departure_this_observation_sees_counts_at_once() {
+        // Two departures recorded, and orders-2 ONLINE at the last tick but out now: the third.
+        let p = plan(
+            &flapped(&["2026-11-30T11:10:00Z", "2026-11-30T11:30:00Z"])
+                .condition_since("orders-2", "ONLINE", "2026-11-30T11:40:00Z")
+                .build(),
+        );
+        assert_eq!(p.action, None, "{p:#?}");
+        assert_eq!(p.refused[0].guard, Guard::Flapping);
+        let finding = p
+            .findings
+            .iter()
+            .find(|f| f.kind == FindingKind::Flapping)
+            .unwrap();
+        assert!(
+            finding.message.contains("2026-11-30T12:00:00Z"),
+            "{}",
+            finding.message
         );
     }
 

@@ -19,7 +19,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::gtid::GtidSet;
 use crate::model::{MemberReport, MemberState};
-use crate::snapshot::{BinlogSample, History, Snapshot};
+use crate::plan;
+use crate::snapshot::{BinlogSample, Condition, History, Snapshot};
 
 /// Samples kept per member.
 const SAMPLES: usize = 12;
@@ -115,6 +116,14 @@ pub fn deadlines(snapshot: &Snapshot) -> Vec<Deadline> {
     if donors.is_empty() {
         return Vec::new();
     }
+    // Each member's condition as of this observation, and since when (a member that just left
+    // is out since now).
+    let conditions = plan::conditions::next(
+        &snapshot.history.conditions,
+        &snapshot.instances,
+        snapshot.policy.applier_queue_limit,
+        snapshot.observed_at,
+    );
     snapshot
         .instances
         .iter()
@@ -125,7 +134,7 @@ pub fn deadlines(snapshot: &Snapshot) -> Vec<Deadline> {
                 .is_none_or(|r| r.own_state() != MemberState::Recovering)
         })
         .filter_map(|i| {
-            let left = left_at(&snapshot.history, &i.id)?;
+            let left = left_at(&conditions, &i.id)?;
             let holds = i.mysql.seen().map(|r| &r.gtid_executed);
             let estimates: Vec<(DateTime<Utc>, String, u32)> = donors
                 .iter()
@@ -147,8 +156,8 @@ pub fn deadlines(snapshot: &Snapshot) -> Vec<Deadline> {
 
 /// When the member was first seen out of the group: since its current condition, when that is
 /// not a group state.
-fn left_at(history: &History, instance: &str) -> Option<DateTime<Utc>> {
-    let condition = history.conditions.get(instance)?;
+fn left_at(conditions: &BTreeMap<String, Condition>, instance: &str) -> Option<DateTime<Utc>> {
+    let condition = conditions.get(instance)?;
     let in_group = condition.state.starts_with("ONLINE") || condition.state == "RECOVERING";
     (!in_group).then_some(condition.since)
 }
