@@ -431,3 +431,50 @@ async fn an_alert_sns_rejects_for_good_is_parked_and_the_alerts_after_it_still_g
     assert!(saved.undelivered.is_empty());
     assert_eq!(saved.parked.len(), 1);
 }
+
+/// Log lines written to memory, as the functions write them to stderr.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_refusal_logs_at_info_the_snapshot_that_replays_to_the_same_plan() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _default = tracing::subscriber::set_default(subscriber);
+    // A person stopped GR on orders-2: the rejoin it needs is refused, nothing is done.
+    let stopped =
+        ClusterBuilder::healthy(3).stopped_by("orders-2", "dba@10.0.3.7", "2026-11-30 11:00:00");
+    let keeper = keeper(stopped.clone(), stopped);
+
+    let summary = keeper.tick(&sweep(), &options("tick-42")).await.unwrap();
+
+    let plan = summary.clusters[0].plan.clone().unwrap();
+    assert_eq!(plan.refused.len(), 1, "{plan:#?}");
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let line: serde_json::Value = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|l| l["fields"]["message"] == "planned on this snapshot")
+        .unwrap_or_else(|| panic!("no snapshot logged:\n{logs}"));
+    assert_eq!(line["level"], "INFO");
+    assert_eq!(line["fields"]["tick"], "tick-42");
+    let snapshot =
+        crate::snapshot::Snapshot::from_json(line["fields"]["snapshot"].as_str().unwrap()).unwrap();
+    assert_eq!(crate::plan::plan(&snapshot), plan);
+}

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Instance;
 use crate::model::untrusted::clean;
+use crate::plan::Severity;
 
 use super::evidence::{ViewMatrix, error_lines, gtid_lines};
 use super::links::Deployment;
@@ -33,8 +34,9 @@ pub struct AlertMessage {
     pub subject: String,
     /// The evidence and the next step, as plain text.
     pub body: String,
-    /// `severity`, `cluster`, `incident`, `dedup_key`, `action`, `transition` and, when known,
-    /// `deployment`: what subscriptions filter on.
+    /// `severity` (of this message: `info` for a resolution), `cluster`, `incident`,
+    /// `dedup_key`, `action`, `transition` and, when known, `deployment`: what subscriptions
+    /// filter on.
     pub attributes: BTreeMap<String, String>,
 }
 
@@ -54,8 +56,13 @@ pub fn alert_message(
         (None, false) => "refused".to_owned(),
         (None, true) => "none".to_owned(),
     };
+    // How urgent this message is: a resolution needs nobody, whatever the incident was.
+    let severity = match transition.change {
+        Change::Resolved => Severity::Info,
+        Change::Opened | Change::Updated => incident.severity,
+    };
     let mut attributes = BTreeMap::from([
-        ("severity".to_owned(), wire_name(&incident.severity)),
+        ("severity".to_owned(), wire_name(&severity)),
         ("cluster".to_owned(), plan.cluster.clone()),
         ("incident".to_owned(), incident.id.clone()),
         ("dedup_key".to_owned(), incident.id.clone()),
