@@ -10,7 +10,7 @@ use crate::plan::{
 };
 
 use crate::fixtures::ClusterBuilder;
-use crate::snapshot::{ActionKind, Outcome, Snapshot};
+use crate::snapshot::{ActionKind, BinlogSample, Outcome, Snapshot};
 
 use super::Step;
 
@@ -91,4 +91,30 @@ pub(crate) fn planned(cluster: ClusterBuilder, secs: i64) -> Step {
         snapshot,
         taken: None,
     }
+}
+
+/// `cluster` with donors orders-1 and orders-3 having purged `GROUP:1-40` over the last hour
+/// (samples at 11:00 and 12:00): 40 transactions an hour.
+pub(crate) fn purging_40_an_hour(cluster: ClusterBuilder) -> ClusterBuilder {
+    let purged = format!("{}:1-40", crate::fixtures::GROUP);
+    cluster
+        .purged("orders-1", &purged)
+        .purged("orders-3", &purged)
+        .history(|h| {
+            for donor in ["orders-1", "orders-3"] {
+                h.binlogs.insert(
+                    donor.into(),
+                    vec![
+                        BinlogSample {
+                            at: crate::fixtures::at("2026-11-30T11:00:00Z"),
+                            purged: 0,
+                        },
+                        BinlogSample {
+                            at: crate::fixtures::at("2026-11-30T12:00:00Z"),
+                            purged: 40,
+                        },
+                    ],
+                );
+            }
+        })
 }

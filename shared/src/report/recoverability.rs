@@ -243,6 +243,7 @@ pub(crate) fn by_member(snapshot: &Snapshot) -> BTreeMap<String, Deadline> {
 mod tests {
     use super::*;
     use crate::fixtures::{ClusterBuilder, GROUP, at};
+    use crate::report::fixtures::purging_40_an_hour;
 
     /// orders-2 out since 11:00 with transactions 1-90; the donors hold 1-100.
     fn out_since_eleven() -> ClusterBuilder {
@@ -274,27 +275,7 @@ mod tests {
     fn donors_purging_bring_the_deadline_closer_and_make_it_urgent() {
         // orders-1 and orders-3 purged 1-40 in the last hour (40 an hour); orders-2 holds 1-90,
         // so 50 of its transactions are still kept: about 75 minutes left.
-        let s = out_since_eleven()
-            .purged("orders-1", &format!("{GROUP}:1-40"))
-            .purged("orders-3", &format!("{GROUP}:1-40"))
-            .history(|h| {
-                for donor in ["orders-1", "orders-3"] {
-                    h.binlogs.insert(
-                        donor.into(),
-                        vec![
-                            BinlogSample {
-                                at: at("2026-11-30T11:00:00Z"),
-                                purged: 0,
-                            },
-                            BinlogSample {
-                                at: at("2026-11-30T12:00:00Z"),
-                                purged: 40,
-                            },
-                        ],
-                    );
-                }
-            })
-            .build();
+        let s = purging_40_an_hour(out_since_eleven()).build();
         let d = deadlines(&s);
         assert_eq!(d[0].at, at("2026-11-30T13:15:00Z"));
         assert!(d[0].is_urgent(s.observed_at));

@@ -489,7 +489,7 @@ proptest! {
 
 #[test]
 fn a_member_out_is_critical_once_its_donors_are_about_to_purge_what_it_lacks() {
-    use crate::snapshot::BinlogSample;
+    use crate::report::fixtures::purging_40_an_hour;
     let out = || {
         ClusterBuilder::healthy(3)
             .stopped_by("orders-2", "admin@10.0.3.7", "2026-11-30 11:00:00")
@@ -500,26 +500,7 @@ fn a_member_out_is_critical_once_its_donors_are_about_to_purge_what_it_lacks() {
     assert_eq!(opened[0].incident.severity, Severity::Warning);
     // The donors start purging: at 40 an hour, the 50 transactions orders-2 holds that they
     // still keep last 75 minutes.
-    let purging = out()
-        .purged("orders-1", &format!("{}:1-40", crate::fixtures::GROUP))
-        .purged("orders-3", &format!("{}:1-40", crate::fixtures::GROUP))
-        .history(|h| {
-            for donor in ["orders-1", "orders-3"] {
-                h.binlogs.insert(
-                    donor.into(),
-                    vec![
-                        BinlogSample {
-                            at: crate::fixtures::at("2026-11-30T11:00:00Z"),
-                            purged: 0,
-                        },
-                        BinlogSample {
-                            at: crate::fixtures::at("2026-11-30T12:00:00Z"),
-                            purged: 40,
-                        },
-                    ],
-                );
-            }
-        });
+    let purging = purging_40_an_hour(out());
     let (updated, _) = reconcile(&open, &[planned(purging, 12 * 3600 + 60)]);
     assert_eq!(updated.len(), 1, "{updated:#?}");
     assert_eq!(

@@ -197,7 +197,10 @@ fn an_update_says_what_changed_and_a_resolution_says_it_is_over() {
     let resolved = alert_message(&resolutions[0], &nothing, &deployment(), TICK);
     assert_eq!(resolved.subject, "RESOLVED orders/orders-2: member offline");
     assert_eq!(resolved.attributes["transition"], "resolved");
-    assert_eq!(resolved.attributes["severity"], "info", "a resolution pages nobody");
+    assert_eq!(
+        resolved.attributes["severity"], "info",
+        "a resolution pages nobody"
+    );
     assert!(
         resolved
             .body

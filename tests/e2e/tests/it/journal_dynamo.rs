@@ -10,7 +10,7 @@ use chrono::{TimeZone, Utc};
 use grkeeper::adapters::aws::dynamo::DynamoJournal;
 use grkeeper::plan::Action;
 use grkeeper::ports::journal::{
-    Alerting, Journal, JournalError, LeaseGrant, LeaseStore, Parked, Tracked, contract,
+    Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore, Parked, Tracked, contract,
 };
 use grkeeper::report::AlertMessage;
 use grkeeper::snapshot::{ActionKind, Approval, Condition, Outcome, Pause};
@@ -25,6 +25,19 @@ async fn journal(moto: &Moto) -> (DynamoJournal, Client) {
     (DynamoJournal::new(client.clone(), TABLE), client)
 }
 
+/// The first lease of cluster `orders`, taken at 2026-11-30T00:00:00Z: that time and the lease.
+async fn first_lease(journal: &DynamoJournal) -> (chrono::DateTime<Utc>, Lease) {
+    let now = Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap();
+    let LeaseGrant::Acquired(lease) = journal
+        .acquire_lease("orders", "req-1", now, Duration::from_secs(300))
+        .await
+        .unwrap()
+    else {
+        panic!("the lease of a new cluster is free");
+    };
+    (now, lease)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_dynamodb_journal_keeps_the_journal_contract() {
     let moto = Moto::start().await.unwrap();
@@ -36,14 +49,7 @@ async fn the_dynamodb_journal_keeps_the_journal_contract() {
 async fn journal_items_have_the_documented_layout() {
     let moto = Moto::start().await.unwrap();
     let (journal, client) = journal(&moto).await;
-    let now = Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap();
-    let LeaseGrant::Acquired(lease) = journal
-        .acquire_lease("orders", "req-1", now, Duration::from_secs(300))
-        .await
-        .unwrap()
-    else {
-        panic!("the lease of a new cluster is free");
-    };
+    let (now, lease) = first_lease(&journal).await;
     let action = Action {
         kind: ActionKind::Rejoin,
         instance: "db2".into(),
@@ -154,14 +160,7 @@ async fn a_missing_table_is_a_clear_error_that_retrying_does_not_fix() {
 async fn alerts_waiting_through_a_long_sns_outage_fit_one_dynamodb_item() {
     let moto = Moto::start().await.unwrap();
     let (journal, _) = journal(&moto).await;
-    let now = Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap();
-    let LeaseGrant::Acquired(lease) = journal
-        .acquire_lease("orders", "req-1", now, Duration::from_secs(300))
-        .await
-        .unwrap()
-    else {
-        panic!("the lease of a new cluster is free");
-    };
+    let (now, lease) = first_lease(&journal).await;
     let message = |n: usize| AlertMessage {
         subject: format!("CRITICAL orders/orders-{n}: member offline"),
         body: format!("alert {n}\n{}", "x".repeat(150 * 1024)),

@@ -23,6 +23,20 @@ fn failed_tick(error: HandlerError) -> (String, Value) {
     (diagnostic.error_type, summary)
 }
 
+/// A cluster whose member orders-1 came back from a restart OFFLINE with a transaction of its
+/// own: it cannot rejoin, an errant-transactions alert is due.
+async fn errant_after_restart() -> Harness {
+    let h = Harness::start_without_gr_on_boot().await.unwrap();
+    h.restart_offline("orders-1").await.unwrap();
+    h.sim
+        .inject(Fault::ErrantTransaction {
+            member: "orders-1".into(),
+            count: 1,
+        })
+        .unwrap();
+    h
+}
+
 /// A cluster whose member orders-2 left into offline mode: it needs a reboot.
 async fn needs_a_reboot() -> Harness {
     let h = Harness::start().await.unwrap();
@@ -65,14 +79,7 @@ async fn with_sns_unreachable_a_safe_rejoin_is_done_and_journaled_and_the_tick_f
 
 #[tokio::test]
 async fn an_alert_sns_could_not_take_is_sent_by_the_next_tick() {
-    let h = Harness::start_without_gr_on_boot().await.unwrap();
-    h.restart_offline("orders-1").await.unwrap();
-    h.sim
-        .inject(Fault::ErrantTransaction {
-            member: "orders-1".into(),
-            count: 1,
-        })
-        .unwrap();
+    let h = errant_after_restart().await;
     h.bridge.fail("sns", Some("Publish"), Failure::Drop);
     let deps = h.cold_start(Function::Sweep).await.unwrap();
     let input = event("schedule-constant-input-one-cluster.json").unwrap();
@@ -96,16 +103,9 @@ async fn an_alert_sns_could_not_take_is_sent_by_the_next_tick() {
 
 #[tokio::test]
 async fn an_alert_sns_rejects_for_good_is_parked_and_later_alerts_are_still_delivered() {
-    let h = Harness::start_without_gr_on_boot().await.unwrap();
     // Two problems, two alerts: orders-1 holds errant transactions (it cannot rejoin), and
     // orders-3 refuses clients after its exit action ran (it needs a reboot).
-    h.restart_offline("orders-1").await.unwrap();
-    h.sim
-        .inject(Fault::ErrantTransaction {
-            member: "orders-1".into(),
-            count: 1,
-        })
-        .unwrap();
+    let h = errant_after_restart().await;
     h.sim
         .inject(Fault::OfflineMode {
             member: "orders-3".into(),
