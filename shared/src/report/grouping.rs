@@ -9,6 +9,9 @@
 //!   problem per member, headed by its most telling finding (errant transactions explain why
 //!   it is `OFFLINE`). A member incident already open when a cluster condition appears keeps its
 //!   member, but says nothing new while the cluster incident speaks for it.
+//! - A member that refuses grkeeper's credentials is its own problem even during a cluster
+//!   condition: no state of the group explains it (it rather explains what grkeeper cannot
+//!   see), and its remedy is the secret, not the group.
 //! - Everything else (configuration drift, parameters, retention) is a problem of its own.
 //!
 //! Only findings of severity `warning` and above make problems. A problem whose member must
@@ -155,6 +158,12 @@ fn class_for(kind: FindingKind, instance: Option<&str>) -> Class {
     }
 }
 
+/// Whether a cluster condition can explain a member finding of `kind`: every kind but grkeeper
+/// being refused entry, which is about its credentials.
+fn explained_by_the_group(kind: FindingKind) -> bool {
+    kind != FindingKind::AccessDenied
+}
+
 /// Whether `finding` is a condition of the whole cluster.
 pub(crate) fn is_condition(finding: &Finding) -> bool {
     matches!(class_of(finding), Class::Condition(_))
@@ -212,6 +221,7 @@ pub(crate) fn groups<'p>(plan: &'p Plan, snapshot: &Snapshot, open: &[Incident])
             (Class::Condition(_) | Class::Evidence, _) if cluster_active => cluster.push(finding),
             (Class::Member(_), Some(instance)) => {
                 if !own_incident(instance)
+                    && explained_by_the_group(finding.kind)
                     && cluster_active
                     && (root.is_some() || cluster_members.contains(instance))
                 {

@@ -424,6 +424,39 @@ fn a_member_incident_open_before_an_outage_keeps_quiet_during_it_and_resolves_af
     assert!(open.is_empty());
 }
 
+#[test]
+fn members_refusing_grkeepers_credentials_stay_their_own_incidents_beside_the_outage_it_sees() {
+    let denied = crate::model::ProbeError::Mysql {
+        code: 1045,
+        message: "Access denied for user 'grkeeper'@'10.0.0.5' (using password: YES)".into(),
+    };
+    let mut cluster = ClusterBuilder::healthy(3);
+    for id in ["orders-1", "orders-2", "orders-3"] {
+        cluster = cluster.unreadable(id, denied.clone(), false);
+    }
+    let (opened, _) = reconcile(&[], &[planned(cluster, 0)]);
+    let kinds = changes(&opened);
+    assert!(
+        kinds.contains(&(Change::Opened, FindingKind::CompleteOutage, None)),
+        "{kinds:?}"
+    );
+    for id in ["orders-1", "orders-2", "orders-3"] {
+        assert!(
+            kinds.contains(&(Change::Opened, FindingKind::AccessDenied, Some(id.into()))),
+            "the credentials, not the group, keep {id} out of sight: {kinds:?}"
+        );
+    }
+    let outage = &opened[0];
+    assert!(
+        outage
+            .findings
+            .iter()
+            .all(|f| f.kind != FindingKind::AccessDenied),
+        "{:#?}",
+        outage.findings
+    );
+}
+
 /// Findings a random tick may hold: cluster conditions, member troubles and drift.
 fn any_finding() -> impl Strategy<Value = Finding> {
     let kinds = prop::sample::select(vec![
