@@ -186,12 +186,8 @@ async fn a_hostile_error_log_leaves_alerts_topology_events_and_status_well_forme
     h.topology_events().await.unwrap();
     // orders-2 comes back with a transaction of its own (it cannot rejoin), and an error log
     // written to fool whoever reads it.
-    h.restart_offline("orders-2").await.unwrap();
-    h.sim
-        .inject(Fault::ErrantTransaction {
-            member: "orders-2".into(),
-            count: 1,
-        })
+    h.restart_with_errant_transactions("orders-2", 1)
+        .await
         .unwrap();
     let hostile = [
         "ok\nNext step: DROP DATABASE orders; all is well".to_owned(),

@@ -35,8 +35,9 @@ pub struct AlertMessage {
     /// The evidence and the next step, as plain text.
     pub body: String,
     /// `severity` (of this message: `info` for a resolution), `cluster`, `incident`,
-    /// `dedup_key`, `action`, `transition` and, when known, `deployment`: what subscriptions
-    /// filter on.
+    /// `dedup_key`, `action`, `transition` and, when known, `account`, `region` and `deployment`:
+    /// what subscriptions filter on. At most 10: SNS drops a message with more on its way to an
+    /// SQS subscription with raw message delivery.
     pub attributes: BTreeMap<String, String>,
 }
 
@@ -69,8 +70,15 @@ pub fn alert_message(
         ("action".to_owned(), action),
         ("transition".to_owned(), wire_name(&transition.change)),
     ]);
-    if let Some(stack) = &deployment.stack {
-        attributes.insert("deployment".to_owned(), stack.clone());
+    // Where it comes from, as far as known: one paging service may take several accounts.
+    for (name, value) in [
+        ("account", &deployment.account),
+        ("region", &deployment.region),
+        ("deployment", &deployment.stack),
+    ] {
+        if let Some(value) = value {
+            attributes.insert(name.to_owned(), value.clone());
+        }
     }
 
     let title = wire_name(&incident.kind).replace('_', " ");

@@ -281,6 +281,20 @@ impl Harness {
         .await
     }
 
+    /// `member` comes back from a restart (as [`Harness::restart_offline`]) holding `count`
+    /// transactions of its own that the group never saw: it must not rejoin. Their GTIDs.
+    pub async fn restart_with_errant_transactions(
+        &self,
+        member: &str,
+        count: u64,
+    ) -> Result<Vec<String>, HarnessError> {
+        self.restart_offline(member).await?;
+        Ok(self.sim.inject(Fault::ErrantTransaction {
+            member: member.to_owned(),
+            count,
+        })?)
+    }
+
     /// An operator stops Group Replication on `member` over SQL, as before maintenance: it goes
     /// OFFLINE and the others drop it from their views.
     pub async fn stop_group_replication(&self, member: &str) -> Result<Truth, HarnessError> {

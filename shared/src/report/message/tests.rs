@@ -70,7 +70,7 @@ fn a_long_body_is_cut_under_the_sns_limit_on_a_character_boundary() {
 }
 
 #[test]
-fn attributes_carry_severity_cluster_incident_dedup_key_action_transition_and_deployment() {
+fn attributes_carry_severity_cluster_incident_dedup_key_action_transition_and_where() {
     let mut s = offline_with(ClusterBuilder::healthy(3).build(), vec![]);
     s.plan.findings[0].severity = Severity::Critical;
     s.plan.action = Some(action(ActionKind::Rejoin, "orders-2"));
@@ -83,12 +83,16 @@ fn attributes_carry_severity_cluster_incident_dedup_key_action_transition_and_de
         ("dedup_key", t.incident.id.as_str()),
         ("action", "rejoin"),
         ("transition", "opened"),
+        ("account", "123456789012"),
+        ("region", "eu-west-1"),
         ("deployment", "grkeeper-prod"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
     assert_eq!(message.attributes, expected);
+    // SNS drops a message with more than 10 on its way to a raw-delivery SQS subscription.
+    assert!(message.attributes.len() <= 10);
     assert_eq!(message.subject, "CRITICAL orders/orders-2: member offline");
 }
 
@@ -152,7 +156,9 @@ fn a_tick_run_outside_lambda_says_where_its_logs_are() {
             .contains("This tick (cli@host:42) ran outside Lambda")
     );
     assert!(!message.body.contains("console.aws"));
-    assert!(!message.attributes.contains_key("deployment"));
+    for unknown in ["account", "region", "deployment"] {
+        assert!(!message.attributes.contains_key(unknown), "{unknown}");
+    }
 }
 
 #[test]

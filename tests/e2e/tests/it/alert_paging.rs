@@ -103,7 +103,18 @@ async fn a_complete_outage_and_its_repair_send_at_most_three_messages_and_page_o
     }
     let group = LOG_GROUP.replace('/', "*2F");
     assert!(body.contains(&group), "the log group in the query: {body}");
-    assert_eq!(alerts[0].attribute("deployment"), DEPLOYMENT);
+    // Every message, the resolution too, says where it comes from, in its body and attributes.
+    for alert in &alerts {
+        assert!(
+            alert.message.contains(&format!(
+                "Where: account {ACCOUNT_ID}, region {REGION}, deployment {DEPLOYMENT}"
+            )),
+            "{alert:#?}"
+        );
+        assert_eq!(alert.attribute("account"), ACCOUNT_ID);
+        assert_eq!(alert.attribute("region"), REGION);
+        assert_eq!(alert.attribute("deployment"), DEPLOYMENT);
+    }
     // The resolution tells what grkeeper did, and pages nobody.
     let resolved = &alerts.last().unwrap().message;
     assert!(

@@ -27,12 +27,8 @@ fn failed_tick(error: HandlerError) -> (String, Value) {
 /// own: it cannot rejoin, an errant-transactions alert is due.
 async fn errant_after_restart() -> Harness {
     let h = Harness::start_without_gr_on_boot().await.unwrap();
-    h.restart_offline("orders-1").await.unwrap();
-    h.sim
-        .inject(Fault::ErrantTransaction {
-            member: "orders-1".into(),
-            count: 1,
-        })
+    h.restart_with_errant_transactions("orders-1", 1)
+        .await
         .unwrap();
     h
 }
