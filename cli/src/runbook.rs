@@ -113,6 +113,8 @@ fn markdown() -> Result<String, Failure> {
          reason says what would unblock it.\n\n| guard | the action waits because |\n|---|---|\n",
     );
     for (name, meaning) in variants(schemars::schema_for!(Guard))? {
+        // A doc comment wrapped over lines is one table cell.
+        let meaning = meaning.split_whitespace().collect::<Vec<_>>().join(" ");
         text.push_str(&format!("| `{name}` | {meaning} |\n"));
     }
     Ok(text)

@@ -200,6 +200,7 @@ fn defaults(env: &mut Reader<'_>) -> Policy {
         exit_state_action,
         flap_limit,
         flap_window_secs,
+        clock_skew_secs: env.number("GRKEEPER_CLOCK_SKEW_SECS", default.clock_skew_secs, SECS),
     }
 }
 

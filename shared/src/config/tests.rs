@@ -283,6 +283,7 @@ fn policy_variables_set_the_default_policy() {
         ("GRKEEPER_FLAP_LIMIT", "4/7200"),
         ("GRKEEPER_EXIT_STATE_ACTION", "read_only"),
         ("GRKEEPER_MIN_BINLOG_RETENTION_HOURS", "72"),
+        ("GRKEEPER_CLOCK_SKEW_SECS", "120"),
     ])
     .unwrap();
     let policy = config.policy_for("orders");
@@ -298,6 +299,7 @@ fn policy_variables_set_the_default_policy() {
     assert_eq!((policy.flap_limit, policy.flap_window_secs), (4, 7200));
     assert_eq!(policy.exit_state_action.as_deref(), Some("READ_ONLY"));
     assert_eq!(policy.min_binlog_retention_hours, 72);
+    assert_eq!(policy.clock_skew_secs, 120);
 }
 
 #[test]

@@ -287,6 +287,7 @@ mod tests {
             h.approvals.push(Approval {
                 action: ActionKind::Rejoin,
                 instance: Some("orders-2".into()),
+                gives_up: vec![],
                 expires: at("2026-11-30T13:00:00Z"),
                 by: "dba".into(),
             });

@@ -132,8 +132,10 @@ fn class(kind: FindingKind) -> Class {
         MemberUnreachable => Class::Member(14),
         MemberOffline => Class::Member(15),
         InstanceChanging => Class::Member(16),
-        NoGtidSuperset | FaultToleranceLow | UnknownMember => Class::Evidence,
-        SeedsDrift
+        NoGtidSuperset | TransactionsUnknown | FaultToleranceLow | UnknownMember => Class::Evidence,
+        DuplicateServerUuid
+        | EmptyInventory
+        | SeedsDrift
         | ParameterPendingReboot
         | BinlogRetention
         | ExitStateActionDrift
@@ -174,11 +176,14 @@ pub(crate) fn is_condition(finding: &Finding) -> bool {
 pub(crate) fn asks_a_person(guard: Guard) -> bool {
     use Guard::*;
     match guard {
-        Cooldown | PendingAction | InstanceNotAvailable => false,
+        // Group Replication or the next observation settles these by itself.
+        Cooldown | PendingAction | InstanceNotAvailable | EarlierBootstrap | UnreachableMember
+        | AutoRejoin | StaleView => false,
         ObserveMode | Disabled | Paused | ClusterBudget | RebootBudget | ErrantGtids
         | PurgedTransactions | Version | GroupName | Majority | ToleranceFloor
         | UnobservedMember | NoGtidSuperset | ApprovalRequired | RebuildNeeded | OperatorStop
-        | RepeatedFailure | Flapping => true,
+        | RepeatedFailure | Flapping | TransactionsUnknown | UnknownMember
+        | DuplicateServerUuid => true,
     }
 }
 

@@ -51,6 +51,10 @@ pub struct Policy {
     pub flap_limit: u32,
     /// See `flap_limit`.
     pub flap_window_secs: u64,
+    /// How far apart the clocks of grkeeper's invocations may be, plus how long an observation
+    /// takes: an observation counts as taken after a journaled bootstrap only when it finished
+    /// this many seconds after the bootstrap's journaled time.
+    pub clock_skew_secs: u64,
 }
 
 /// Whether grkeeper may act at all.
@@ -98,6 +102,7 @@ impl Default for Policy {
             exit_state_action: None,
             flap_limit: 3,
             flap_window_secs: 3600,
+            clock_skew_secs: 60,
         }
     }
 }
