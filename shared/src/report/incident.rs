@@ -105,9 +105,12 @@ fn fold(folded: &mut Vec<Folded>, step: StepChange, before: Option<&Incident>) {
         (_, now) => now,
     };
     for why in step.why {
-        if !kept.why.contains(&why) {
-            kept.why.push(why);
-        }
+        tell(&mut kept.why, why);
+    }
+    // Steps that undid each other's changes (critical for a step, warning again after the
+    // action) leave nothing to tell.
+    if kept.change == Some(Change::Updated) && kept.why.is_empty() {
+        kept.change = None;
     }
     kept.actions.extend(step.taken);
     kept.incident = step.incident;
@@ -115,6 +118,30 @@ fn fold(folded: &mut Vec<Folded>, step: StepChange, before: Option<&Incident>) {
     if step.change != Some(Change::Resolved) {
         kept.findings = step.findings;
         kept.refused = step.refused;
+    }
+}
+
+/// Adds `why` to what a tick tells about one incident: a severity or lead change nets with the
+/// one an earlier step of the tick told (from its first `from` to the last `to`, nothing when
+/// they are equal); the other reasons are told once each.
+fn tell(told: &mut Vec<Why>, why: Why) {
+    let netted = told.iter_mut().find_map(|earlier| match (earlier, &why) {
+        (Why::Severity { from, to }, Why::Severity { to: now, .. }) => {
+            *to = *now;
+            Some(*from == *now)
+        }
+        (Why::Lead { from, to }, Why::Lead { to: now, .. }) => {
+            *to = *now;
+            Some(*from == *now)
+        }
+        _ => None,
+    });
+    match netted {
+        None if !told.contains(&why) => told.push(why),
+        Some(true) => {
+            told.retain(|w| std::mem::discriminant(w) != std::mem::discriminant(&why));
+        }
+        None | Some(false) => {}
     }
 }
 

@@ -152,13 +152,7 @@ impl Bridge {
         pass: usize,
         failure: Failure,
     ) {
-        lock(&self.state.rules).push(Rule {
-            service: service.to_owned(),
-            operation: operation.map(str::to_owned),
-            failure,
-            pass,
-            remaining: None,
-        });
+        self.add_rule(service, operation, pass, None, failure);
     }
 
     /// The next `count` requests to `service` (or only `operation`) fail as `failure`; the ones
@@ -170,12 +164,25 @@ impl Bridge {
         count: usize,
         failure: Failure,
     ) {
+        self.add_rule(service, operation, 0, Some(count), failure);
+    }
+
+    /// Requests to `service` (or only `operation`) fail as `failure` after `pass` go through,
+    /// `remaining` times or for good.
+    fn add_rule(
+        &self,
+        service: &str,
+        operation: Option<&str>,
+        pass: usize,
+        remaining: Option<usize>,
+        failure: Failure,
+    ) {
         lock(&self.state.rules).push(Rule {
             service: service.to_owned(),
             operation: operation.map(str::to_owned),
             failure,
-            pass: 0,
-            remaining: Some(count),
+            pass,
+            remaining,
         });
     }
 

@@ -111,6 +111,55 @@ fn a_severity_change_updates_the_incident() {
 }
 
 #[test]
+fn changes_the_steps_of_one_tick_undo_are_not_told_and_the_others_net() {
+    let lag = |severity: Severity| {
+        plan(
+            vec![finding(FindingKind::ApplierLag, severity, Some("db3"))],
+            None,
+            vec![],
+        )
+    };
+    let (_, open) = reconcile(&[], &[step(lag(Severity::Warning), 0)]);
+    // Critical for one step, warning again by the end of the tick: nothing to tell.
+    let (undone, open) = reconcile(
+        &open,
+        &[
+            step(lag(Severity::Critical), 60),
+            step(lag(Severity::Warning), 62),
+        ],
+    );
+    assert!(undone.is_empty(), "{undone:#?}");
+    assert_eq!(open[0].severity, Severity::Warning);
+    // Warning to critical and back, then the member is offline (another lead) and critical:
+    // one update, from the first state to the last.
+    let mut offline = lag(Severity::Critical);
+    offline.findings[0].kind = FindingKind::ErrantGtids;
+    let (netted, _) = reconcile(
+        &open,
+        &[
+            step(lag(Severity::Critical), 120),
+            step(lag(Severity::Warning), 122),
+            step(offline, 124),
+        ],
+    );
+    assert_eq!(netted.len(), 1, "{netted:#?}");
+    assert_eq!(netted[0].change, Change::Updated);
+    assert_eq!(
+        netted[0].why,
+        vec![
+            Why::Severity {
+                from: Severity::Warning,
+                to: Severity::Critical
+            },
+            Why::Lead {
+                from: FindingKind::ApplierLag,
+                to: FindingKind::ErrantGtids
+            }
+        ]
+    );
+}
+
+#[test]
 fn an_action_that_works_is_told_with_the_next_message_and_a_failed_one_updates() {
     let (_, open) = reconcile(&[], &[step(offline("db2"), 0)]);
     let mut acting = offline("db2");
