@@ -4,6 +4,7 @@
 //! environment. Every bad value is reported with the variable's name and what was expected, and
 //! all problems are collected before failing, so one deploy fixes them all.
 
+mod effective;
 mod policy;
 mod reader;
 mod tls;
@@ -11,11 +12,14 @@ mod tls;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use crate::model::{Endpoint, EndpointOverrides};
 use crate::report::Deployment;
 use crate::snapshot::Policy;
 use crate::trigger::{ClusterName, InstanceId};
 
+pub use effective::{Difference, Effective, Published};
 pub use reader::{ConfigError, Problem};
 pub use tls::{CaBundle, CaSource, Tls};
 
@@ -24,6 +28,12 @@ use reader::Reader;
 /// Everything the functions and the CLI are configured with.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// This deployment's name (`GRKEEPER_DEPLOYMENT`; the stack name): its claim on the members,
+    /// its metrics' `Deployment` dimension.
+    pub deployment: String,
+    /// The DB instances the deployment's event rule and IAM policy name
+    /// (`GRKEEPER_EVENT_INSTANCE_IDS`, the stack's `EventInstanceIds`); `None` outside a stack.
+    pub event_instance_ids: Option<Vec<String>>,
     /// Which instances make up which cluster.
     pub inventory: Inventory,
     /// Secrets Manager secret with the members' `{"username", "password"}`.
@@ -35,8 +45,8 @@ pub struct Config {
     /// EventBridge bus for topology events.
     pub event_bus: String,
     /// Where this deployment is, as alerts name it: the account and Region of the alert topic,
-    /// the stack (`GRKEEPER_DEPLOYMENT`), and the function's log group (set by Lambda).
-    pub deployment: Deployment,
+    /// the deployment's name, and the function's log group (set by Lambda).
+    pub location: Deployment,
     /// Instance id -> local address (local runs only).
     pub endpoint_overrides: EndpointOverrides,
     /// TCP + handshake bound per member.
@@ -51,12 +61,16 @@ pub struct Config {
     pub lease: Duration,
     /// Actions one tick may take.
     pub max_steps: u32,
+    /// `GRKEEPER_LOCAL_RUN`: the functions run under a local emulator (`cargo lambda watch`), so
+    /// TLS off and endpoint overrides are allowed in them.
+    pub local_run: bool,
     policy: Policy,
     cluster_policies: BTreeMap<String, Policy>,
 }
 
 /// Where the clusters and their instances come from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Inventory {
     /// DB instances carrying `tag_key`; the tag value is the cluster name.
     Tagged {
@@ -69,13 +83,14 @@ pub enum Inventory {
     Listed(BTreeMap<String, Vec<String>>),
 }
 
+const DEPLOYMENT: &str = "GRKEEPER_DEPLOYMENT";
+const EVENT_INSTANCE_IDS: &str = "GRKEEPER_EVENT_INSTANCE_IDS";
 const CLUSTER_TAG: &str = "GRKEEPER_CLUSTER_TAG";
 const CLUSTERS: &str = "GRKEEPER_CLUSTERS";
 const INSTANCES: &str = "GRKEEPER_INSTANCES";
 const ENDPOINT_OVERRIDES: &str = "GRKEEPER_ENDPOINT_OVERRIDES";
 const VERIFY_TIMEOUT_SECS: &str = "GRKEEPER_VERIFY_TIMEOUT_SECS";
 const LEASE_SECS: &str = "GRKEEPER_LEASE_SECS";
-const DEPLOYMENT: &str = "GRKEEPER_DEPLOYMENT";
 /// Set by Lambda in every function's environment.
 const LOG_GROUP: &str = "AWS_LAMBDA_LOG_GROUP_NAME";
 
@@ -89,6 +104,8 @@ impl Config {
     /// template can pass empty stack parameters through.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let mut env = Reader::new(&lookup);
+        let deployment = deployment(&mut env);
+        let event_instance_ids = event_instance_ids(&mut env);
         let inventory = inventory(&mut env);
         let secret_arn = env.required("GRKEEPER_SECRET_ARN");
         let table = env.required("GRKEEPER_TABLE");
@@ -96,8 +113,8 @@ impl Config {
         let event_bus = env
             .get("GRKEEPER_EVENT_BUS")
             .unwrap_or_else(|| "default".to_owned());
-        let deployment = Deployment {
-            stack: env.get(DEPLOYMENT),
+        let location = Deployment {
+            stack: Some(deployment.clone()),
             log_group: env.get(LOG_GROUP),
             ..Deployment::from_arn(topic_arn.as_deref().unwrap_or_default())
         };
@@ -125,15 +142,18 @@ impl Config {
                 ),
             );
         }
+        let local_run = policy::switch(&mut env, "GRKEEPER_LOCAL_RUN", false);
         let (policy, cluster_policies) = policy::read(&mut env, &inventory);
         env.finish()?;
         Ok(Config {
+            deployment,
+            event_instance_ids,
             inventory: inventory.unwrap_or(Inventory::Listed(BTreeMap::new())),
             secret_arn: secret_arn.unwrap_or_default(),
             table: table.unwrap_or_default(),
             topic_arn: topic_arn.unwrap_or_default(),
             event_bus,
-            deployment,
+            location,
             endpoint_overrides,
             connect_timeout,
             query_timeout,
@@ -141,8 +161,29 @@ impl Config {
             tls: tls.unwrap_or(Tls::Disabled),
             lease,
             max_steps,
+            local_run,
             policy,
             cluster_policies,
+        })
+    }
+
+    /// What only a local run may set, as a sentence, when set: a deployed function refuses to
+    /// start with it unless `GRKEEPER_LOCAL_RUN` says it runs locally.
+    pub fn local_only_settings(&self) -> Option<String> {
+        let mut set = Vec::new();
+        if matches!(self.tls, Tls::Disabled) {
+            set.push("GRKEEPER_TLS=disabled");
+        }
+        if !self.endpoint_overrides.as_map().is_empty() {
+            set.push("GRKEEPER_ENDPOINT_OVERRIDES");
+        }
+        (!set.is_empty() && !self.local_run).then(|| {
+            format!(
+                "{} in a Lambda function: these are for local runs only (a deployed function \
+                 always verifies TLS and reaches the members where RDS says they are); set \
+                 GRKEEPER_LOCAL_RUN=on only under a local emulator such as cargo lambda watch",
+                set.join(" and ")
+            )
         })
     }
 
@@ -154,6 +195,32 @@ impl Config {
             .unwrap_or(&self.policy)
             .clone()
     }
+}
+
+/// `GRKEEPER_DEPLOYMENT`, by the rules of a tag value (it becomes one: the claim tag).
+fn deployment(env: &mut Reader<'_>) -> String {
+    let name = env
+        .get(DEPLOYMENT)
+        .unwrap_or_else(|| DEFAULT_DEPLOYMENT.to_owned());
+    if let Err(why) = ClusterName::parse(&name, "the deployment name") {
+        env.problem(DEPLOYMENT, why.to_string());
+    }
+    name
+}
+
+/// The deployment name when `GRKEEPER_DEPLOYMENT` is unset (local runs).
+pub const DEFAULT_DEPLOYMENT: &str = "grkeeper";
+
+fn event_instance_ids(env: &mut Reader<'_>) -> Option<Vec<String>> {
+    let text = env.get(EVENT_INSTANCE_IDS)?;
+    let mut ids = Vec::new();
+    for id in text.split(',').map(str::trim).filter(|id| !id.is_empty()) {
+        match instance_id(id, "the list") {
+            Ok(id) => ids.push(id),
+            Err(why) => env.problem(EVENT_INSTANCE_IDS, why),
+        }
+    }
+    Some(ids)
 }
 
 fn inventory(env: &mut Reader<'_>) -> Option<Inventory> {

@@ -9,6 +9,7 @@ use tokio::sync::watch;
 
 use crate::clock::Clock;
 use crate::config::Auth;
+use crate::grants::Grants;
 use crate::model::World;
 
 #[derive(Debug)]
@@ -19,6 +20,8 @@ pub(crate) struct Shared {
     pub user: String,
     pub password: String,
     pub auth: Auth,
+    /// What the account may do.
+    pub grants: std::sync::Arc<Grants>,
     /// Listening address of each member, by index.
     pub addrs: Vec<SocketAddr>,
     next_connection: AtomicU32,
@@ -31,6 +34,7 @@ impl Shared {
         user: String,
         password: String,
         auth: Auth,
+        grants: Grants,
         addrs: Vec<SocketAddr>,
     ) -> Self {
         let (changed, _) = watch::channel(world.revision);
@@ -41,6 +45,7 @@ impl Shared {
             user,
             password,
             auth,
+            grants: std::sync::Arc::new(grants),
             addrs,
             next_connection: AtomicU32::new(8),
         }
