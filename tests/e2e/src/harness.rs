@@ -56,8 +56,8 @@ pub const TABLE: &str = "grkeeper";
 /// The topology bus.
 pub const BUS: &str = "grkeeper-topology";
 const TOPIC: &str = "grkeeper-alerts";
-/// The deployment's name, as alerts name it (`GRKEEPER_DEPLOYMENT`).
-pub const DEPLOYMENT: &str = "grkeeper-e2e";
+/// The deployment's name (`GRKEEPER_DEPLOYMENT`): its claim on the members, as alerts name it.
+pub const DEPLOYMENT: &str = DEFAULT_DEPLOYMENT;
 /// The log group the functions' ticks link (`AWS_LAMBDA_LOG_GROUP_NAME`).
 pub const LOG_GROUP: &str = "/aws/lambda/grkeeper-e2e/sweep";
 const SECRET: &str = "grkeeper/members";
@@ -231,7 +231,7 @@ impl Harness {
         resources::member_parameter_group(&rds).await?;
         for member in sim.truth().members {
             // Kept by the harness's deployment already: a tick acts from the start.
-            let tags = [(CLUSTER_TAG, CLUSTER), (CLAIM_TAG, DEFAULT_DEPLOYMENT)];
+            let tags = [(CLUSTER_TAG, CLUSTER), (CLAIM_TAG, DEPLOYMENT)];
             resources::db_instance(
                 &rds,
                 &member.name,

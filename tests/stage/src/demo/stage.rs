@@ -94,7 +94,7 @@ impl Stage {
             Credentials::new(sim.user(), sim.password()),
         );
         let keeper = Keeper {
-            rds: SimRds::new(Arc::clone(&sim), CLUSTER),
+            rds: SimRds::kept_by(Arc::clone(&sim), CLUSTER, &config.deployment),
             members,
             journal: MemoryJournal::new(),
             notifier: MemoryNotifier::new(),
