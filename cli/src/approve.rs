@@ -1,10 +1,11 @@
-//! `grkeeper approve bootstrap --cluster NAME [--instance ID] [--give-up ID_OR_UUID]...
+//! `grkeeper approve bootstrap|rejoin --cluster NAME [--instance ID] [--give-up ID_OR_UUID]...
 //! [--for DURATION] [--by WHO]`: the approval a policy with `GRKEEPER_BOOTSTRAP=approval` waits
-//! for, and the one that lets a re-bootstrap go ahead without members whose transactions could
-//! not be read (`--give-up` an instance id) or a member outside the inventory the views once
-//! listed (`--give-up` its server_uuid). The refusal names the exact command. The next tick
-//! that finds every bootstrap guard holding takes it; the approval lapses after `--for`
-//! (default 1h) so an old one cannot bootstrap a later, different outage.
+//! for; the one that lets a re-bootstrap go ahead without members whose transactions could not
+//! be read (`--give-up` an instance id) or a member outside the inventory the views once listed
+//! (`--give-up` its server_uuid); or the one that lets grkeeper bring a flapping member back
+//! before its flap window has passed. Each refusal names its exact command. The next tick that
+//! finds every other guard holding takes the action; the approval lapses after `--for` (default
+//! 1h) so an old one cannot approve a later, different problem.
 
 use grkeeper::ports::journal::Journal;
 use grkeeper::snapshot::{ActionKind, Approval};
@@ -42,12 +43,15 @@ pub struct Args {
 enum Approvable {
     /// Re-bootstrap the group after a complete outage.
     Bootstrap,
+    /// Bring a flapping member back (rejoin or reboot it) although it keeps leaving.
+    Rejoin,
 }
 
 impl Approvable {
     fn kind(self) -> ActionKind {
         match self {
             Approvable::Bootstrap => ActionKind::Bootstrap,
+            Approvable::Rejoin => ActionKind::Rejoin,
         }
     }
 }

@@ -83,6 +83,29 @@ const SCENARIOS: &[Scenario] = &[
         },
     },
     Scenario {
+        name: "member-flapping",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .gr_stopped("orders-2")
+                .history(|h| {
+                    h.departures.insert(
+                        "orders-2".into(),
+                        ["11:05:00", "11:25:00", "11:58:00"]
+                            .map(|t| at(&format!("2026-11-30T{t}Z")))
+                            .to_vec(),
+                    );
+                })
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Rejoin, "orders-2", Guard::Flapping)]
+            );
+            assert!(has(p, FindingKind::Flapping, Severity::Warning));
+        },
+    },
+    Scenario {
         name: "member-stopped-by-operator",
         build: || {
             ClusterBuilder::healthy(3).stopped_by(

@@ -13,19 +13,19 @@
 use std::io::Write as _;
 use std::time::{Duration, Instant};
 
-use tracing::{debug, error, info, warn};
+use tracing::{error, info, warn};
 
 use crate::model::Instance;
-use crate::plan::{self, Action, Plan};
+use crate::plan::{self, Action, flapping};
 use crate::ports::Ports;
 use crate::ports::clock::Clock;
 use crate::ports::journal::{
-    ActionId, Journal, JournalError, Lease, LeaseGrant, LeaseStore, lookback,
+    ActionId, Journal, JournalError, Lease, LeaseGrant, LeaseStore, Tracked, lookback,
 };
 use crate::ports::notifier::AlertError;
 use crate::ports::rds::ClusterInventory;
 use crate::report::metrics::TickMetrics;
-use crate::report::topology;
+use crate::report::{Step, recoverability, topology};
 use crate::snapshot::{ActionKind, FORMAT, History, Outcome, PastAction, Policy, Snapshot};
 
 use super::act::{self, Verdict, Verification};
@@ -121,7 +121,7 @@ pub(super) async fn tick<P: Ports>(
     let metrics = match result {
         Ok(()) => report.plan.as_ref().map(|plan| {
             let taken = report.actions.iter().filter(|a| !a.resumed).count();
-            TickMetrics::planned(plan, taken, started.elapsed())
+            TickMetrics::planned(plan, taken, report.alerts_parked, started.elapsed())
         }),
         Err(e) => {
             error!(cluster = name, error = %e, kind = e.kind(), "tick failed");
@@ -174,7 +174,7 @@ impl TickError {
 pub(super) struct Run<'k, P: Ports> {
     pub(super) keeper: &'k Keeper<P>,
     pub(super) cluster: &'k ClusterInventory,
-    options: &'k TickOptions,
+    pub(super) options: &'k TickOptions,
     policy: Policy,
     pub(super) lease: Option<Lease>,
     pub(super) report: ClusterReport,
@@ -197,32 +197,36 @@ impl<P: Ports> Run<'_, P> {
             instances = self.resume_pending(&mut history, instances).await?;
         }
         let steps = self.act_until_done(&mut history, instances).await?;
-        let Some((last_snapshot, last_plan)) = steps.last() else {
+        let Some(last) = steps.last() else {
             return Ok(());
         };
         // Conditions step by step, so a member seen in offline mode and then back ONLINE within
         // one tick shows both changes to whoever follows the topology events.
         let mut conditions = before;
         let mut changes = Vec::new();
-        for (snapshot, plan) in &steps {
+        for step in &steps {
             changes.extend(topology::member_changes(
                 &conditions,
-                &plan.conditions,
-                snapshot,
+                &step.plan.conditions,
+                &step.snapshot,
             ));
-            conditions = plan.conditions.clone();
+            conditions = step.plan.conditions.clone();
         }
+        recoverability::record(&mut history, &last.snapshot);
         // Saved before the alerts, so an SNS outage does not restart every deadline's clock.
         if let Some(lease) = &self.lease {
-            keeper.journal.save_conditions(lease, &conditions).await?;
+            keeper
+                .journal
+                .save_tracked(lease, &Tracked::of(&history))
+                .await?;
         }
         let transitions = self.alert(&steps).await?;
         if self.lease.is_some() {
-            self.put_events(changes, last_snapshot, last_plan, &transitions)
+            self.put_events(changes, &last.snapshot, &last.plan, &transitions)
                 .await;
         }
-        self.report.plan = Some(last_plan.clone());
-        self.report.snapshot = Some(last_snapshot.clone());
+        self.report.plan = Some(last.plan.clone());
+        self.report.snapshot = Some(last.snapshot.clone());
         Ok(())
     }
 
@@ -291,12 +295,13 @@ impl<P: Ports> Run<'_, P> {
     }
 
     /// Plans, and acts on each plan's action, until there is nothing to do or acting must
-    /// stop; returns every step's snapshot and plan (the last one shows the final state).
+    /// stop; returns every step's snapshot, plan and, when its action was taken, how it ended
+    /// (the last step shows the final state).
     async fn act_until_done(
         &mut self,
         history: &mut History,
         mut instances: Vec<Instance>,
-    ) -> Result<Vec<(Snapshot, Plan)>, TickError> {
+    ) -> Result<Vec<Step>, TickError> {
         let keeper = self.keeper;
         let mut steps = Vec::new();
         let mut stop = false;
@@ -316,25 +321,30 @@ impl<P: Ports> Run<'_, P> {
                 db_user: None,
             };
             let plan = plan::plan(&snapshot);
-            // The next step plans from the conditions this one saw.
+            // The next step plans from the conditions this one saw, and knows who left.
+            flapping::record(
+                history,
+                &plan.conditions,
+                snapshot.observed_at,
+                &self.policy,
+            );
             history.conditions = plan.conditions.clone();
-            // A decision worth explaining later: keep what it was made on, replayable with
-            // `grkeeper plan --snapshot` (a steady refusal only at debug, not every minute).
-            if plan.action.is_some() {
+            // A decision worth explaining later, an action or a refusal: keep what it was made
+            // on, replayable with `grkeeper plan --snapshot`; alerts say how to fetch it.
+            if plan.action.is_some() || !plan.refused.is_empty() {
                 info!(
                     cluster = %snapshot.cluster,
-                    snapshot = %serde_json::to_string(&snapshot).unwrap_or_default(),
-                    "planned on this snapshot"
-                );
-            } else if !plan.refused.is_empty() {
-                debug!(
-                    cluster = %snapshot.cluster,
+                    tick = %self.options.owner,
                     snapshot = %serde_json::to_string(&snapshot).unwrap_or_default(),
                     "planned on this snapshot"
                 );
             }
             let action = plan.action.clone();
-            steps.push((snapshot, plan));
+            steps.push(Step {
+                snapshot,
+                plan,
+                taken: None,
+            });
             let (Some(action), Some(lease)) = (action, self.lease.clone()) else {
                 break;
             };
@@ -364,7 +374,7 @@ impl<P: Ports> Run<'_, P> {
             });
             let observed = steps
                 .last()
-                .map(|(s, _)| s.instances.as_slice())
+                .map(|s| s.snapshot.instances.as_slice())
                 .unwrap_or_default();
             let outcome = act::act(&action, &self.context(observed)).await;
             let recorded = journal_outcome(outcome.verdict);
@@ -374,6 +384,9 @@ impl<P: Ports> Run<'_, P> {
                 .await?;
             if let Some(past) = history.actions.last_mut() {
                 past.outcome = recorded;
+            }
+            if let Some(step) = steps.last_mut() {
+                step.taken = Some(recorded);
             }
             self.lease = Some(
                 keeper

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 
 use super::*;
 use crate::config::DEFAULT_DEPLOYMENT;
-use crate::fixtures::ClusterBuilder;
+use crate::fixtures::{ClusterBuilder, GROUP};
 use crate::model::{Endpoint, Instance, MemberReport, Observed, ProbeError};
 use crate::plan::Action;
 use crate::ports::clock::SystemClock;
@@ -168,14 +168,17 @@ async fn a_tick_journals_the_intent_acts_verifies_and_alerts() {
     let past = history(&keeper).await.actions;
     assert_eq!(past.len(), 1);
     assert_eq!(past[0].outcome, Outcome::Succeeded);
-    // Opened (orders-2 offline) and resolved within the tick.
+    // Opened (orders-2 offline) and resolved within the tick: one message, telling the repair.
     let subjects: Vec<String> = keeper
         .notifier
         .sent()
         .iter()
         .map(|m| m.subject.clone())
         .collect();
-    assert_eq!(subjects.len(), 2, "{subjects:?}");
+    assert_eq!(
+        subjects,
+        ["RESOLVED orders/orders-2: member offline (repaired)"]
+    );
     assert!(report.plan.as_ref().unwrap().findings.is_empty());
     assert!(!keeper.bus.events().is_empty());
 }
@@ -189,7 +192,7 @@ async fn running_the_same_tick_twice_acts_once() {
     assert_eq!(keeper.members.calls().len(), 1);
     assert_eq!(
         keeper.notifier.sent().len(),
-        2,
+        1,
         "a healthy cluster publishes nothing new"
     );
 }
@@ -341,14 +344,11 @@ async fn alerts_sns_could_not_take_are_delivered_by_the_next_tick_even_once_the_
         .collect();
     assert_eq!(
         subjects,
-        [
-            "WARNING orders/orders-2: member offline",
-            "RESOLVED orders/orders-2: member offline"
-        ]
+        ["RESOLVED orders/orders-2: member offline (repaired)"]
     );
     let third = keeper.tick(&sweep(), &options("t3")).await.unwrap();
     assert!(third.clusters[0].alerts.is_empty());
-    assert_eq!(keeper.notifier.delivered.sent().len(), 2, "delivered once");
+    assert_eq!(keeper.notifier.delivered.sent().len(), 1, "delivered once");
 }
 
 #[tokio::test]
@@ -367,6 +367,30 @@ async fn a_kept_cluster_without_instances_fails_as_a_configuration_problem_not_a
     );
 }
 
+/// Rejects, for good, every message whose subject contains `refused` (as SNS answers a message
+/// it will never take: `InvalidParameter`), and delivers the others.
+struct RejectingNotifier {
+    delivered: MemoryNotifier,
+    refused: &'static str,
+}
+
+impl Notifier for RejectingNotifier {
+    async fn publish(
+        &self,
+        message: &crate::report::AlertMessage,
+    ) -> Result<(), crate::ports::notifier::AlertError> {
+        if message.subject.contains(self.refused) && !message.is_notice() {
+            let rejected = crate::ports::aws::AwsError::entry_failure(
+                "SNS.Publish",
+                Some("InvalidParameter"),
+                "Invalid parameter: Message too long".into(),
+            );
+            return Err(rejected.into());
+        }
+        self.delivered.publish(message).await
+    }
+}
+
 fn claimed_by(keeper: &TestKeeper, deployment: Option<&str>) {
     for id in ["orders-1", "orders-2", "orders-3"] {
         let mut record = keeper.rds.instance(id).expect("fixture instance");
@@ -376,6 +400,99 @@ fn claimed_by(keeper: &TestKeeper, deployment: Option<&str>) {
         };
         keeper.rds.insert(id, record);
     }
+}
+
+#[tokio::test]
+async fn an_alert_sns_rejects_for_good_is_parked_and_the_alerts_after_it_still_go_out() {
+    let notifier = RejectingNotifier {
+        delivered: MemoryNotifier::new(),
+        refused: "orders-2",
+    };
+    // orders-2 cannot rejoin (errant transactions): its alert is rejected. orders-3's seeds
+    // drift: its alert comes after and must still be delivered.
+    let stuck = ClusterBuilder::healthy(3)
+        .gr_stopped("orders-2")
+        .executed(
+            "orders-2",
+            &format!("{GROUP}:1-100,{}:1-2", crate::fixtures::server_uuid(2)),
+        )
+        .report("orders-3", |r| r.settings.group_seeds.truncate(1));
+    let keeper = keeper_with(stuck.clone(), stuck, notifier);
+
+    let first = keeper.tick(&sweep(), &options("t1")).await.unwrap();
+    let report = &first.clusters[0];
+    assert_eq!(report.outcome, ClusterOutcome::Ticked, "{report:#?}");
+    assert_eq!(report.alerts_parked, 1, "{report:#?}");
+    assert_eq!(report.parked.len(), 1);
+    assert!(report.parked[0].subject.contains("orders-2"));
+    assert!(report.parked[0].error.contains("Message too long"));
+    assert!(
+        report.notes.iter().any(|n| n.contains("parked")),
+        "{report:#?}"
+    );
+    let sent = keeper.notifier.delivered.sent();
+    let subjects: Vec<&str> = sent.iter().map(|m| m.subject.as_str()).collect();
+    assert_eq!(subjects.len(), 2, "{subjects:?}");
+    // The rejected alert's notice, with its attributes so a page still pages, then the next.
+    assert!(sent[0].is_notice() && sent[0].subject.contains("orders-2"));
+    assert_eq!(sent[0].attributes["severity"], "critical");
+    assert!(subjects[1].contains("orders-3"), "{subjects:?}");
+
+    // The next tick does not try the parked alert again, and the queue is empty.
+    let second = keeper.tick(&sweep(), &options("t2")).await.unwrap();
+    assert_eq!(second.clusters[0].alerts_parked, 0);
+    assert_eq!(second.clusters[0].parked.len(), 1, "still shown");
+    assert_eq!(keeper.notifier.delivered.sent().len(), 2);
+    let saved = keeper.journal.alerting("orders").await.unwrap();
+    assert!(saved.undelivered.is_empty());
+    assert_eq!(saved.parked.len(), 1);
+}
+
+/// Log lines written to memory, as the functions write them to stderr.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_refusal_logs_at_info_the_snapshot_that_replays_to_the_same_plan() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _default = tracing::subscriber::set_default(subscriber);
+    // A person stopped GR on orders-2: the rejoin it needs is refused, nothing is done.
+    let stopped =
+        ClusterBuilder::healthy(3).stopped_by("orders-2", "dba@10.0.3.7", "2026-11-30 11:00:00");
+    let keeper = keeper(stopped.clone(), stopped);
+
+    let summary = keeper.tick(&sweep(), &options("tick-42")).await.unwrap();
+
+    let plan = summary.clusters[0].plan.clone().unwrap();
+    assert_eq!(plan.refused.len(), 1, "{plan:#?}");
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let line: serde_json::Value = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|l| l["fields"]["message"] == "planned on this snapshot")
+        .unwrap_or_else(|| panic!("no snapshot logged:\n{logs}"));
+    assert_eq!(line["level"], "INFO");
+    assert_eq!(line["fields"]["tick"], "tick-42");
+    let snapshot =
+        crate::snapshot::Snapshot::from_json(line["fields"]["snapshot"].as_str().unwrap()).unwrap();
+    assert_eq!(crate::plan::plan(&snapshot), plan);
 }
 
 #[tokio::test]

@@ -24,7 +24,8 @@ pub(crate) fn block(guard: Guard, reason: impl Into<String>) -> Block {
     }
 }
 
-/// Operator and rate guards for `kind` on `instance`, in the order a person would check them.
+/// Operator and rate guards for `kind` on `instance`, in the order a person would check them;
+/// the last, a member that keeps leaving the group, is in `flapping`.
 /// `gate_kind`/`gate_instance` name the policy switch (and approval) that governs the action.
 pub(crate) fn policy(
     ctx: &Ctx<'_>,
@@ -158,7 +159,7 @@ pub(crate) fn policy(
             ));
         }
     }
-    Ok(())
+    super::flapping::check(snapshot, kind, instance)
 }
 
 /// A rejoin or bootstrap right after a member's verified reboot is the same repair's next step

@@ -11,6 +11,7 @@ mod checks;
 pub mod conditions;
 mod draft;
 mod drift;
+pub mod flapping;
 mod guards;
 pub mod last_seen;
 mod members;
@@ -217,6 +218,8 @@ pub enum FindingKind {
     RebuildNeeded,
     /// The group tolerates fewer failures than the policy floor.
     FaultToleranceLow,
+    /// The member keeps leaving the group: grkeeper stopped bringing it back automatically.
+    Flapping,
 }
 
 /// An action the situation called for that a guard stopped.
@@ -278,6 +281,9 @@ pub enum Guard {
     OperatorStop,
     /// The same action failed on the member too often: a person should look first.
     RepeatedFailure,
+    /// The member left the group too often lately: a person should look before it is brought
+    /// back again.
+    Flapping,
     /// Some member's transactions were not read in this observation and no approval gives them up.
     TransactionsUnknown,
     /// A view lists, or once listed, a member outside the inventory that may be live.
@@ -306,6 +312,7 @@ impl Guard {
             Guard::NoGtidSuperset => FindingKind::NoGtidSuperset,
             Guard::RebuildNeeded => FindingKind::RebuildNeeded,
             Guard::Paused => FindingKind::Paused,
+            Guard::Flapping => FindingKind::Flapping,
             Guard::TransactionsUnknown => FindingKind::TransactionsUnknown,
             Guard::UnknownMember => FindingKind::UnknownMember,
             Guard::DuplicateServerUuid => FindingKind::DuplicateServerUuid,
@@ -348,5 +355,6 @@ pub fn plan(snapshot: &Snapshot) -> Plan {
         }
     }
     drift::note(&ctx, &mut draft);
+    flapping::note(&ctx, &mut draft);
     draft.finish(&ctx)
 }

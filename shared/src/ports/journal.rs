@@ -27,7 +27,7 @@ use crate::plan::Action;
 use crate::ports::aws::AwsError;
 use crate::report::{AlertMessage, Incident};
 use crate::snapshot::{
-    ActionKind, Approval, Condition, History, Outcome, PastAction, Pause, Policy,
+    ActionKind, Approval, BinlogSample, Condition, History, Outcome, PastAction, Pause, Policy,
 };
 
 pub use memory::MemoryJournal;
@@ -89,9 +89,38 @@ impl fmt::Display for ActionId {
     }
 }
 
-/// The alerting side of the journal: the open incidents, and the alerts a tick decided on but
-/// could not deliver (SNS unreachable), which the next tick sends first. Incidents and the
-/// queue are saved together, so a transition is never lost between "decided" and "delivered".
+/// What a tick keeps for the next besides its actions, in one item written at once: each
+/// instance's condition label and since when, when members left the group (the flap history),
+/// and samples of each member's purged transactions (how fast donors purge). [`History`] holds them for the planner.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tracked {
+    /// Instance -> label and since when.
+    #[serde(default)]
+    pub conditions: BTreeMap<String, Condition>,
+    /// Instance -> when it left the group, oldest first.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub departures: BTreeMap<String, Vec<DateTime<Utc>>>,
+    /// Instance -> samples of its purged transactions, oldest first.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub binlogs: BTreeMap<String, Vec<BinlogSample>>,
+}
+
+impl Tracked {
+    /// The tracked parts of `history`.
+    pub fn of(history: &History) -> Tracked {
+        Tracked {
+            conditions: history.conditions.clone(),
+            departures: history.departures.clone(),
+            binlogs: history.binlogs.clone(),
+        }
+    }
+}
+
+/// The alerting side of the journal: the open incidents, the alerts a tick decided on but
+/// could not deliver (SNS unreachable), which the next tick sends first, and the alerts SNS
+/// rejected for good, parked for a person to read. Incidents and the queue are saved together,
+/// so a transition is never lost between "decided" and "delivered"; the whole stays within one
+/// DynamoDB item ([`Alerting::bounded`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Alerting {
     /// Open incidents.
@@ -100,6 +129,99 @@ pub struct Alerting {
     /// Alerts not delivered yet, oldest first (bodies clipped to keep the item small).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub undelivered: Vec<AlertMessage>,
+    /// Alerts SNS rejected as they are (not retryable), oldest first: never sent again, so the
+    /// queue never jams; `grkeeper status` shows them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parked: Vec<Parked>,
+}
+
+/// An alert SNS would not take, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Parked {
+    /// The alert (its body clipped).
+    pub message: AlertMessage,
+    /// SNS's answer.
+    pub error: String,
+    /// When it was parked.
+    pub at: DateTime<Utc>,
+}
+
+/// What [`Alerting::bounded`] had to leave out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Shed {
+    /// Undelivered alerts dropped, the oldest first.
+    pub undelivered: usize,
+    /// Parked alerts dropped, the oldest first.
+    pub parked: usize,
+}
+
+/// Undelivered alerts kept at most, each body cut to [`UNDELIVERED_BODY_MAX`] (the summary and
+/// the next step come first, the evidence last).
+pub const UNDELIVERED_MAX: usize = 20;
+/// See [`UNDELIVERED_MAX`].
+pub const UNDELIVERED_BODY_MAX: usize = 16 * 1024;
+/// Parked alerts kept at most, each body cut to [`PARKED_BODY_MAX`].
+pub const PARKED_MAX: usize = 10;
+/// See [`PARKED_MAX`].
+pub const PARKED_BODY_MAX: usize = 8 * 1024;
+/// An open incident keeps this many characters of its finding's message.
+const INCIDENT_MESSAGE_MAX: usize = 1000;
+/// The alerting item's JSON stays under this: DynamoDB items hold 400 KB, and an item takes
+/// fewer bytes there than its JSON does.
+pub const ALERTING_MAX_BYTES: usize = 300 * 1024;
+
+impl Alerting {
+    /// The same, cut to fit one journal item: bodies and incident messages clipped, at most
+    /// [`UNDELIVERED_MAX`] undelivered and [`PARKED_MAX`] parked alerts (the newest), and then,
+    /// while its JSON is over [`ALERTING_MAX_BYTES`], the oldest parked and then the oldest
+    /// undelivered dropped, and incident messages cut shorter. The open incidents themselves are
+    /// never dropped: without them a problem would be told as new again.
+    pub fn bounded(mut self) -> (Alerting, Shed) {
+        let mut shed = Shed::default();
+        for incident in &mut self.incidents {
+            incident.message = clip_chars(&incident.message, INCIDENT_MESSAGE_MAX);
+        }
+        for message in &mut self.undelivered {
+            *message = message.clipped(UNDELIVERED_BODY_MAX);
+        }
+        for parked in &mut self.parked {
+            parked.message = parked.message.clipped(PARKED_BODY_MAX);
+            parked.error = clip_chars(&parked.error, INCIDENT_MESSAGE_MAX);
+        }
+        shed.undelivered = drop_oldest(&mut self.undelivered, UNDELIVERED_MAX);
+        shed.parked = drop_oldest(&mut self.parked, PARKED_MAX);
+        while self.size() > ALERTING_MAX_BYTES {
+            if !self.parked.is_empty() {
+                self.parked.remove(0);
+                shed.parked += 1;
+            } else if !self.undelivered.is_empty() {
+                self.undelivered.remove(0);
+                shed.undelivered += 1;
+            } else {
+                for incident in &mut self.incidents {
+                    incident.message = clip_chars(&incident.message, 80);
+                }
+                break;
+            }
+        }
+        (self, shed)
+    }
+
+    /// Its JSON's length in bytes.
+    pub fn size(&self) -> usize {
+        serde_json::to_vec(self).map_or(usize::MAX, |json| json.len())
+    }
+}
+
+/// Keeps the last `max` of `items`; returns how many were dropped.
+fn drop_oldest<T>(items: &mut Vec<T>, max: usize) -> usize {
+    let dropped = items.len().saturating_sub(max);
+    items.drain(..dropped);
+    dropped
+}
+
+fn clip_chars(text: &str, max: usize) -> String {
+    crate::model::untrusted::clean(text, max)
 }
 
 /// Who may act on a cluster: one tick at a time.
@@ -161,11 +283,12 @@ pub trait Journal: Send + Sync {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), JournalError>> + Send;
 
-    /// Replaces the condition labels (instance -> label and since when).
-    fn save_conditions(
+    /// Replaces what the keeper tracks between ticks ([`Tracked`]): condition labels and
+    /// departures from the group.
+    fn save_tracked(
         &self,
         lease: &Lease,
-        conditions: &BTreeMap<String, Condition>,
+        tracked: &Tracked,
     ) -> impl Future<Output = Result<(), JournalError>> + Send;
 
     /// The open incidents and the undelivered alerts, as last saved.

@@ -32,6 +32,14 @@ pub struct History {
     /// Recorded operator approvals.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub approvals: Vec<Approval>,
+    /// Per instance: when it was seen leaving the group (`ONLINE` one tick, out the next),
+    /// oldest first, within the policy's flap window: what tells a flapping member.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub departures: BTreeMap<String, Vec<DateTime<Utc>>>,
+    /// Per instance: how many transactions its `gtid_purged` held, sampled when it changed,
+    /// oldest first: how fast donors purge what a member out of the group may still need.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub binlogs: BTreeMap<String, Vec<BinlogSample>>,
     /// Per instance: what the last observation that could read it saw (see [`LastSeen`]). An
     /// instance that cannot be read now is judged by this, never by its RDS status.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -40,6 +48,15 @@ pub struct History {
     /// the views) cannot wipe the evidence that they exist (see [`Stranger`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub strangers: Vec<Stranger>,
+}
+
+/// One member's purged transactions as one tick counted them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct BinlogSample {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// How many transactions `gtid_purged` held.
+    pub purged: u64,
 }
 
 /// An action grkeeper took (or started: `outcome` pending) on a member.

@@ -56,6 +56,10 @@ pub const TABLE: &str = "grkeeper";
 /// The topology bus.
 pub const BUS: &str = "grkeeper-topology";
 const TOPIC: &str = "grkeeper-alerts";
+/// The deployment's name (`GRKEEPER_DEPLOYMENT`): its claim on the members, as alerts name it.
+pub const DEPLOYMENT: &str = DEFAULT_DEPLOYMENT;
+/// The log group the functions' ticks link (`AWS_LAMBDA_LOG_GROUP_NAME`).
+pub const LOG_GROUP: &str = "/aws/lambda/grkeeper-e2e/sweep";
 const SECRET: &str = "grkeeper/members";
 const DB_USER: &str = "grkeeper";
 const DB_PASSWORD: &str = "e2e-members-password";
@@ -227,7 +231,7 @@ impl Harness {
         resources::member_parameter_group(&rds).await?;
         for member in sim.truth().members {
             // Kept by the harness's deployment already: a tick acts from the start.
-            let tags = [(CLUSTER_TAG, CLUSTER), (CLAIM_TAG, DEFAULT_DEPLOYMENT)];
+            let tags = [(CLUSTER_TAG, CLUSTER), (CLAIM_TAG, DEPLOYMENT)];
             resources::db_instance(
                 &rds,
                 &member.name,
@@ -288,6 +292,20 @@ impl Harness {
         .await
     }
 
+    /// `member` comes back from a restart (as [`Harness::restart_offline`]) holding `count`
+    /// transactions of its own that the group never saw: it must not rejoin. Their GTIDs.
+    pub async fn restart_with_errant_transactions(
+        &self,
+        member: &str,
+        count: u64,
+    ) -> Result<Vec<String>, HarnessError> {
+        self.restart_offline(member).await?;
+        Ok(self.sim.inject(Fault::ErrantTransaction {
+            member: member.to_owned(),
+            count,
+        })?)
+    }
+
     /// An operator stops Group Replication on `member` over SQL, as before maintenance: it goes
     /// OFFLINE and the others drop it from their views.
     pub async fn stop_group_replication(&self, member: &str) -> Result<Truth, HarnessError> {
@@ -328,6 +346,9 @@ impl Harness {
             // Fast timings settle well under a second; a few seconds absorb a busy machine.
             ("GRKEEPER_VERIFY_TIMEOUT_SECS", "5".to_owned()),
             ("GRKEEPER_LEASE_SECS", "30".to_owned()),
+            ("GRKEEPER_DEPLOYMENT", DEPLOYMENT.to_owned()),
+            // What Lambda sets in a function's environment: alerts link the tick's logs there.
+            ("AWS_LAMBDA_LOG_GROUP_NAME", LOG_GROUP.to_owned()),
         ];
         let mut env: BTreeMap<String, String> = self
             .moto
@@ -360,7 +381,18 @@ impl Harness {
     /// Every alert published so far and not yet read, oldest first (waits until none has
     /// arrived for a couple of seconds).
     pub async fn alerts(&self) -> Result<Vec<Alert>, HarnessError> {
-        let envelopes = self.alerts.drain().await?;
+        Harness::read_alerts(&self.alerts).await
+    }
+
+    /// A queue subscribed to the alert topic with the subscription filter policy `filter`
+    /// (JSON): what a subscriber with that filter gets, read with [`Harness::read_alerts`].
+    pub async fn subscribe(&self, name: &str, filter: &str) -> Result<Queue, HarnessError> {
+        resources::filtered_queue(&self.aws, &self.topic_arn, name, filter).await
+    }
+
+    /// Every alert that arrived in `queue` and was not read yet, oldest first.
+    pub async fn read_alerts(queue: &Queue) -> Result<Vec<Alert>, HarnessError> {
+        let envelopes = queue.drain().await?;
         envelopes.iter().map(Alert::from_envelope).collect()
     }
 

@@ -44,10 +44,15 @@ impl SimRds {
     /// The instances of `sim`, as the cluster named `cluster`, kept by the default deployment
     /// already (so a tick acts from the start).
     pub fn new(sim: Arc<Cluster>, cluster: impl Into<String>) -> Self {
+        SimRds::kept_by(sim, cluster, DEFAULT_DEPLOYMENT)
+    }
+
+    /// The same, kept by the deployment named `deployment`.
+    pub fn kept_by(sim: Arc<Cluster>, cluster: impl Into<String>, deployment: &str) -> Self {
         let claims = sim
             .names()
             .iter()
-            .map(|name| (name.clone(), DEFAULT_DEPLOYMENT.to_owned()))
+            .map(|name| (name.clone(), deployment.to_owned()))
             .collect();
         SimRds {
             sim,

@@ -4,7 +4,7 @@
 
 mod codec;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
@@ -25,9 +25,9 @@ use crate::ports::journal::items::{
 };
 use crate::ports::journal::{
     ActionId, Alerting, DeploymentStore, Journal, JournalError, Lease, LeaseGrant, LeaseStore,
-    journal_time,
+    Tracked, journal_time,
 };
-use crate::snapshot::{Approval, Condition, History, Outcome, Pause};
+use crate::snapshot::{Approval, History, Outcome, Pause};
 
 use codec::{PK, SK, decode, encode, encode_at, to_attribute};
 
@@ -458,14 +458,10 @@ impl Journal for DynamoJournal {
         }
     }
 
-    #[instrument(skip(self, conditions))]
-    async fn save_conditions(
-        &self,
-        lease: &Lease,
-        conditions: &BTreeMap<String, Condition>,
-    ) -> Result<(), JournalError> {
+    #[instrument(skip(self, tracked))]
+    async fn save_tracked(&self, lease: &Lease, tracked: &Tracked) -> Result<(), JournalError> {
         let item = Item::Conditions(ConditionsItem {
-            conditions: conditions.clone(),
+            tracked: tracked.clone(),
         });
         let write = self.put(&lease.cluster, items::CONDITIONS, &item, None)?;
         self.fenced(lease, write).await.map(drop)

@@ -10,9 +10,11 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
 use crate::plan::{Action, FindingKind, Severity};
 use crate::report::{AlertMessage, Incident};
-use crate::snapshot::{ActionKind, Approval, Condition, History, Outcome, Pause};
+use crate::snapshot::{ActionKind, Approval, BinlogSample, Condition, History, Outcome, Pause};
 
-use super::{ActionId, Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore};
+use super::{
+    ActionId, Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore, Parked, Tracked,
+};
 
 const TTL: Duration = Duration::from_secs(300);
 
@@ -183,7 +185,7 @@ where
         "intent",
     );
     lost(
-        journal.save_conditions(&stale, &BTreeMap::new()).await,
+        journal.save_tracked(&stale, &Tracked::default()).await,
         "conditions",
     );
     lost(
@@ -484,32 +486,45 @@ where
             },
         ),
     ]);
-    ok(
-        journal.save_conditions(&lease, &conditions).await,
-        "conditions",
-    );
-    assert_eq!(
-        history(journal, cluster, secs(1)).await.conditions,
+    let tracked = Tracked {
         conditions,
-        "{cluster}"
-    );
+        departures: BTreeMap::from([("db2".to_owned(), vec![secs(-300), secs(-30)])]),
+        binlogs: BTreeMap::from([(
+            "db1".to_owned(),
+            vec![BinlogSample {
+                at: secs(-60),
+                purged: 1200,
+            }],
+        )]),
+    };
+    ok(journal.save_tracked(&lease, &tracked).await, "tracked");
+    let read = history(journal, cluster, secs(1)).await;
+    assert_eq!(Tracked::of(&read), tracked, "{cluster}");
 
     let incident = Incident {
         id: format!("{cluster}/member_offline/db2/20261130T000000Z"),
         kind: FindingKind::MemberOffline,
         instance: Some("db2".into()),
+        lead: None,
         severity: Severity::Warning,
         message: "db2 is OFFLINE".into(),
+        members: ["db2".to_owned()].into(),
         opened: t0(),
         updated: secs(60),
         refusals: Default::default(),
     };
+    let message = AlertMessage {
+        subject: "WARNING orders/db2: member offline".into(),
+        body: "db2 is OFFLINE".into(),
+        attributes: BTreeMap::from([("severity".into(), "warning".into())]),
+    };
     let alerting = Alerting {
         incidents: vec![incident],
-        undelivered: vec![AlertMessage {
-            subject: "WARNING orders/db2: member offline".into(),
-            body: "db2 is OFFLINE".into(),
-            attributes: BTreeMap::from([("severity".into(), "warning".into())]),
+        undelivered: vec![message.clone()],
+        parked: vec![Parked {
+            message,
+            error: "SNS.Publish: request rejected: Invalid parameter".into(),
+            at: secs(30),
         }],
     };
     ok(journal.save_alerting(&lease, &alerting).await, "alerting");

@@ -2,7 +2,6 @@
 //! layout of `docs/journal.md`), the record each item holds, the lease rules, and how stored
 //! records become the planner's [`History`].
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -12,9 +11,9 @@ use serde::{Deserialize, Serialize};
 use crate::config::Published;
 use crate::plan::Action;
 
-use crate::snapshot::{ActionKind, Approval, Condition, History, Outcome, PastAction, Pause};
+use crate::snapshot::{ActionKind, Approval, History, Outcome, PastAction, Pause};
 
-use super::{ActionId, Alerting, Lease, journal_time};
+use super::{ActionId, Alerting, Lease, Tracked, journal_time};
 
 /// Sort key of the lease item.
 pub(crate) const LEASE: &str = "lease";
@@ -223,9 +222,11 @@ impl ActionItem {
     }
 }
 
+/// Older items hold only `conditions`; `departures` reads as empty then.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct ConditionsItem {
-    pub conditions: BTreeMap<String, Condition>,
+    #[serde(flatten)]
+    pub tracked: Tracked,
 }
 
 /// Older items hold only `incidents`; `undelivered` reads as empty then.
@@ -276,7 +277,11 @@ pub(crate) fn history<'a>(
                     outcome: a.outcome,
                 });
             }
-            Item::Conditions(c) => history.conditions = c.conditions.clone(),
+            Item::Conditions(c) => {
+                history.conditions = c.tracked.conditions.clone();
+                history.departures = c.tracked.departures.clone();
+                history.binlogs = c.tracked.binlogs.clone();
+            }
             Item::Pause(p) if p.pause.until > now => match &p.instance {
                 None => history.paused = Some(p.pause.clone()),
                 Some(instance) => {

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use crate::config::Published;
 use crate::plan::Action;
 
-use crate::snapshot::{Approval, Condition, History, Outcome, Pause};
+use crate::snapshot::{Approval, History, Outcome, Pause};
 
 use super::items::{
     self, ConditionsItem, DEPLOYMENT_PK, DEPLOYMENT_SK, IncidentsItem, Item, LeaseItem, action_key,
@@ -18,7 +18,7 @@ use super::items::{
 };
 use super::{
     ActionId, Alerting, DeploymentStore, Journal, JournalError, Lease, LeaseGrant, LeaseStore,
-    journal_time,
+    Tracked, journal_time,
 };
 
 /// Partition key -> sort key -> item: the DynamoDB table's shape.
@@ -185,14 +185,10 @@ impl Journal for MemoryJournal {
         })
     }
 
-    async fn save_conditions(
-        &self,
-        lease: &Lease,
-        conditions: &BTreeMap<String, Condition>,
-    ) -> Result<(), JournalError> {
+    async fn save_tracked(&self, lease: &Lease, tracked: &Tracked) -> Result<(), JournalError> {
         self.fenced(lease, |items| {
             let item = Item::Conditions(ConditionsItem {
-                conditions: conditions.clone(),
+                tracked: tracked.clone(),
             });
             items.insert(items::CONDITIONS.to_owned(), item);
             Ok(())

@@ -9,7 +9,10 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{TimeZone, Utc};
 use grkeeper::adapters::aws::dynamo::DynamoJournal;
 use grkeeper::plan::Action;
-use grkeeper::ports::journal::{Alerting, Journal, JournalError, LeaseGrant, LeaseStore, contract};
+use grkeeper::ports::journal::{
+    Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore, Parked, Tracked, contract,
+};
+use grkeeper::report::AlertMessage;
 use grkeeper::snapshot::{ActionKind, Approval, Condition, Outcome, Pause};
 use grkeeper_e2e::harness::TABLE;
 use grkeeper_e2e::moto::Moto;
@@ -20,6 +23,19 @@ async fn journal(moto: &Moto) -> (DynamoJournal, Client) {
     let client = Client::new(&moto.sdk_config().await);
     journal_table(&client, TABLE).await.unwrap();
     (DynamoJournal::new(client.clone(), TABLE), client)
+}
+
+/// The first lease of cluster `orders`, taken at 2026-11-30T00:00:00Z: that time and the lease.
+async fn first_lease(journal: &DynamoJournal) -> (chrono::DateTime<Utc>, Lease) {
+    let now = Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap();
+    let LeaseGrant::Acquired(lease) = journal
+        .acquire_lease("orders", "req-1", now, Duration::from_secs(300))
+        .await
+        .unwrap()
+    else {
+        panic!("the lease of a new cluster is free");
+    };
+    (now, lease)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -33,14 +49,7 @@ async fn the_dynamodb_journal_keeps_the_journal_contract() {
 async fn journal_items_have_the_documented_layout() {
     let moto = Moto::start().await.unwrap();
     let (journal, client) = journal(&moto).await;
-    let now = Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap();
-    let LeaseGrant::Acquired(lease) = journal
-        .acquire_lease("orders", "req-1", now, Duration::from_secs(300))
-        .await
-        .unwrap()
-    else {
-        panic!("the lease of a new cluster is free");
-    };
+    let (now, lease) = first_lease(&journal).await;
     let action = Action {
         kind: ActionKind::Rejoin,
         instance: "db2".into(),
@@ -58,7 +67,11 @@ async fn journal_items_have_the_documented_layout() {
             since: now,
         },
     )]);
-    journal.save_conditions(&lease, &conditions).await.unwrap();
+    let tracked = Tracked {
+        conditions,
+        ..Tracked::default()
+    };
+    journal.save_tracked(&lease, &tracked).await.unwrap();
     journal
         .save_alerting(&lease, &Alerting::default())
         .await
@@ -142,4 +155,47 @@ async fn a_missing_table_is_a_clear_error_that_retrying_does_not_fix() {
     assert_eq!(error.kind(), "aws_rejected");
     assert!(!error.is_retryable());
     assert!(error.to_string().contains("DynamoDB.Query"), "{error}");
+}
+
+#[tokio::test]
+async fn alerts_waiting_through_a_long_sns_outage_fit_one_dynamodb_item() {
+    let moto = Moto::start().await.unwrap();
+    let (journal, _) = journal(&moto).await;
+    let (now, lease) = first_lease(&journal).await;
+    let message = |n: usize| AlertMessage {
+        subject: format!("CRITICAL orders/orders-{n}: member offline"),
+        body: format!("alert {n}\n{}", "x".repeat(150 * 1024)),
+        attributes: BTreeMap::from([("severity".to_owned(), "critical".to_owned())]),
+    };
+    let waiting = Alerting {
+        incidents: Vec::new(),
+        undelivered: (0..25).map(message).collect(),
+        parked: (25..35)
+            .map(|n| Parked {
+                message: message(n),
+                error: "SNS.Publish: request rejected: Invalid parameter".into(),
+                at: now,
+            })
+            .collect(),
+    };
+
+    // As it is, DynamoDB refuses it (the item limit is real in the stand-in too).
+    let refused = journal.save_alerting(&lease, &waiting).await.unwrap_err();
+    assert!(
+        refused.to_string().contains("size"),
+        "{refused}: expected DynamoDB's item size error"
+    );
+    // Bounded, it is taken and reads back whole, with the newest alerts.
+    let (bounded, shed) = waiting.bounded();
+    assert!(shed.undelivered > 0 || shed.parked > 0, "{shed:?}");
+    journal.save_alerting(&lease, &bounded).await.unwrap();
+    let read = journal.alerting("orders").await.unwrap();
+    assert_eq!(read, bounded);
+    assert!(
+        read.undelivered
+            .last()
+            .unwrap()
+            .body
+            .starts_with("alert 24\n")
+    );
 }

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod act_actions;
+mod alert_paging;
 mod alert_sns;
 mod aws_unreachable;
 mod bridge;
