@@ -782,3 +782,59 @@ pub(super) fn stopped() -> impl Strategy<Value = Snapshot> {
             .build()
         })
 }
+
+/// 3-9 members of versions 8.0.35-8.4.3, one joiner (OFFLINE, or in ERROR with its peers still
+/// listing it OFFLINE as after a refused join), the others ONLINE, RECOVERING or UNREACHABLE in
+/// the group's view (fewer UNREACHABLE than would cost it quorum): the plugin compares the
+/// joiner with every one of them.
+pub(super) fn joiners() -> impl Strategy<Value = Snapshot> {
+    (
+        3usize..=9,
+        prop::collection::vec((version(), 0u8..5), 9),
+        version(),
+        any::<bool>(),
+        acting_policy(),
+    )
+        .prop_map(|(n, others, joiner_version, in_error, policy)| {
+            let mut b = ClusterBuilder::healthy(n).policy(|p| *p = policy);
+            let mut unreachable = 0;
+            for (i, (version, state)) in others.iter().take(n).enumerate().skip(1) {
+                let m = format!("orders-{}", i + 1);
+                b = b.version(&m, version);
+                b = match state {
+                    0 => b.recovering(&m),
+                    // UNREACHABLE in every view, while the group keeps its quorum.
+                    1 if (unreachable + 1) * 2 < n - 1 => {
+                        unreachable += 1;
+                        b.crashed(&m)
+                    }
+                    _ => b,
+                };
+            }
+            b = b.version("orders-1", joiner_version);
+            b = if in_error {
+                b.error_state("orders-1")
+            } else {
+                b.gr_stopped("orders-1")
+            };
+            let mut snapshot = b.build();
+            if in_error {
+                // A join the group refused: ERROR to itself, OFFLINE to its peers.
+                for instance in &mut snapshot.instances[1..] {
+                    if let Observed::Seen(report) = &mut instance.mysql
+                        && report.own_state().is_live()
+                    {
+                        report.view.push(ViewMember {
+                            member_id: server_uuid(1),
+                            host: "ip-10-0-1-11".into(),
+                            port: 3306,
+                            state: MemberState::Offline,
+                            role: String::new(),
+                            version: joiner_version.into(),
+                        });
+                    }
+                }
+            }
+            snapshot
+        })
+}

@@ -169,6 +169,7 @@ pub(super) fn check_all(snapshot: &Snapshot) -> Result<(), TestCaseError> {
     no_member_with_errant_gtids_is_rejoined(&reading, &plan)?;
     no_action_on_an_instance_sharing_its_server_uuid(&reading, &plan)?;
     bootstrap_starts_from_the_lowest_version_holding_everything(&reading, &plan)?;
+    a_joiner_is_judged_by_every_member_of_the_group(&reading, &plan)?;
     no_membership_change_while_a_member_is_unreachable(&reading, &plan)?;
     no_expel_of_a_recovering_member_still_making_progress(&reading, &plan)?;
     no_reboot_cuts_across_an_auto_rejoin(&reading, &plan)?;
@@ -558,6 +559,60 @@ fn bootstrap_starts_from_the_lowest_version_holding_everything(
             id,
             seed.version,
             lower.map(|(o, r)| (o, &r.version)),
+            plan
+        );
+    }
+    Ok(())
+}
+
+/// A join is refused for its version only when Group Replication would refuse it, and planned
+/// only when it would not: the plugin compares the joiner with every member of the group
+/// (RECOVERING and UNREACHABLE ones too), never with the joiner's own earlier row nor with a row
+/// in ERROR. Views may disagree, so each side is checked against some quorum view.
+fn a_joiner_is_judged_by_every_member_of_the_group(
+    reading: &Reading<'_>,
+    plan: &Plan,
+) -> Result<(), TestCaseError> {
+    let refused_by = |id: &str, view: &[ViewMember]| -> Option<bool> {
+        let joiner = reading.read.get(id)?;
+        let lowest = view
+            .iter()
+            .filter(|r| r.state != MemberState::Error)
+            .filter(|r| !r.member_id.eq_ignore_ascii_case(&joiner.server_uuid))
+            .map(|r| version_key(&r.version))
+            .min()?;
+        Some(version_key(&joiner.version) < lowest)
+    };
+    let judged = |id: &str, refused: bool| {
+        reading
+            .quorum_views
+            .iter()
+            .any(|view| refused_by(id, view) == Some(refused))
+    };
+    for refusal in plan
+        .refused
+        .iter()
+        .filter(|r| r.guard == crate::plan::Guard::Version)
+    {
+        prop_assert!(
+            judged(&refusal.instance, true),
+            "{:?} of {} refused for a version every member of the group accepts: {:#?}",
+            refusal.action,
+            refusal.instance,
+            plan
+        );
+    }
+    for action in plan
+        .action
+        .iter()
+        .filter(|a| matches!(a.kind, ActionKind::Rejoin | ActionKind::Reboot))
+        .filter(|a| reading.read.contains_key(a.instance.as_str()))
+    {
+        prop_assert!(
+            reading.quorum_views.is_empty() || judged(&action.instance, false),
+            "{:?} of {}, which the group refuses for its version: {:#?}",
+            action.kind,
+            action.instance,
             plan
         );
     }

@@ -6,7 +6,9 @@
 use proptest::prelude::*;
 
 use super::config;
-use super::generate::{counted_exited, outage, recovering, scenario, second_group, stopped};
+use super::generate::{
+    counted_exited, joiners, outage, recovering, scenario, second_group, stopped,
+};
 use super::invariants::check_all;
 
 proptest! {
@@ -43,6 +45,11 @@ proptest! {
 
     #[test]
     fn stopped_members_keep_every_invariant(snapshot in stopped()) {
+        check_all(&snapshot)?;
+    }
+
+    #[test]
+    fn joiners_of_every_version_keep_every_invariant(snapshot in joiners()) {
         check_all(&snapshot)?;
     }
 }
