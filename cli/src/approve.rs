@@ -5,6 +5,10 @@
 //! listed (`--give-up` its server_uuid). The refusal names the exact command. The next tick
 //! that finds every bootstrap guard holding takes it; the approval lapses after `--for`
 //! (default 1h) so an old one cannot bootstrap a later, different outage.
+//!
+//! `grkeeper approve rejoin --cluster NAME --instance ID`: after a split brain, a person vouches
+//! that this member was rebuilt from the kept group, so grkeeper may rejoin it (and forgets it
+//! was on the other side).
 
 use grkeeper::ports::journal::Journal;
 use grkeeper::snapshot::{ActionKind, Approval};
@@ -39,18 +43,36 @@ pub struct Args {
 enum Approvable {
     /// Re-bootstrap the group after a complete outage.
     Bootstrap,
+    /// Rejoin a member that was live in another group (split brain), once rebuilt from the kept
+    /// one. Needs --instance.
+    Rejoin,
 }
 
 impl Approvable {
     fn kind(self) -> ActionKind {
         match self {
             Approvable::Bootstrap => ActionKind::Bootstrap,
+            Approvable::Rejoin => ActionKind::Rejoin,
         }
     }
 }
 
 pub async fn run(args: &Args) -> Result<(), Failure> {
     let (cluster, instance) = scope::names(&args.cluster, args.instance.as_deref())?;
+    if matches!(args.action, Approvable::Rejoin) {
+        if instance.is_none() {
+            return Err(Failure::BadInput(
+                "approve rejoin needs --instance: each member of the other group is rebuilt, \
+                 and vouched for, on its own"
+                    .into(),
+            ));
+        }
+        if !args.give_up.is_empty() {
+            return Err(Failure::BadInput(
+                "--give-up belongs to approve bootstrap".into(),
+            ));
+        }
+    }
     let gives_up = args
         .give_up
         .iter()

@@ -13,7 +13,7 @@ use crate::gtid::GtidSet;
 use crate::model::{GrCall, LastGrCall, MemberState, Observed, ProbeError, ViewMember};
 use crate::plan::{
     ActionKind, Approval, BootstrapPolicy, Condition, History, LastSeen, Mode, Outcome, PastAction,
-    Pause, Policy, Stranger, conditions,
+    Pause, Policy, SplitBrain, Stranger, conditions,
 };
 use crate::snapshot::Snapshot;
 
@@ -348,21 +348,88 @@ fn memory() -> impl Strategy<Value = Memory> {
     })
 }
 
-/// Layers over any snapshot: journal memory, remembered strangers, a restored copy, who stopped
-/// GR where, auto-rejoin logs, grkeeper's database user.
-#[derive(Debug, Clone)]
+/// Layers over any snapshot: journal memory, remembered strangers, a remembered split brain and
+/// rejoin approvals, a restored copy, who stopped GR where, auto-rejoin logs, grkeeper's database
+/// user.
+#[derive(Debug, Clone, Default)]
 pub(super) struct Extras {
     memories: Vec<Memory>,
     strangers: Vec<(usize, i64)>,
+    split: Option<Split>,
     twin: Option<(usize, usize)>,
     stops: Vec<(usize, bool, i64)>,
     autorejoin: Vec<(usize, u64, u64, bool, i64)>,
     db_user: bool,
 }
 
+/// A remembered split brain: each member's side (0 or 1, anything else none), members whose
+/// remembered `server_uuid` is an older incarnation's (rebuilt since), and rejoin approvals
+/// (instance, or any; seconds until they expire, negative when they have).
+#[derive(Debug, Clone)]
+struct Split {
+    sides: Vec<u8>,
+    rebuilt: Vec<usize>,
+    approvals: Vec<(Option<usize>, i64)>,
+}
+
+fn split() -> impl Strategy<Value = Split> {
+    (
+        prop::collection::vec(0u8..3, 9),
+        prop::collection::vec(1usize..=9, 0..2),
+        prop::collection::vec(
+            (prop::option::weighted(0.8, 1usize..=9), -600i64..3600),
+            0..3,
+        ),
+    )
+        .prop_map(|(sides, rebuilt, approvals)| Split {
+            sides,
+            rebuilt,
+            approvals,
+        })
+}
+
+impl Split {
+    fn apply(&self, snapshot: &mut Snapshot) {
+        let n = snapshot.instances.len();
+        let member = |i: usize| (i - 1) % n + 1;
+        let uuid = |i: usize| {
+            if self.rebuilt.iter().any(|&r| member(r) == i) {
+                server_uuid(20 + i)
+            } else {
+                server_uuid(i)
+            }
+        };
+        let side = |s: u8| -> Vec<String> {
+            (1..=n)
+                .filter(|&i| self.sides[i - 1] == s)
+                .map(uuid)
+                .collect()
+        };
+        let sides: Vec<Vec<String>> = [side(0), side(1)]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect();
+        snapshot.history.split_brain = Some(SplitBrain {
+            first_seen: ago(3600),
+            last_seen: ago(1800),
+            sides,
+        });
+        for &(instance, expires) in &self.approvals {
+            snapshot.history.approvals.push(Approval {
+                action: ActionKind::Rejoin,
+                instance: instance.map(|i| format!("orders-{}", member(i))),
+                gives_up: Vec::new(),
+                expires: ago(-expires),
+                by: "alice".into(),
+            });
+        }
+    }
+}
+
 pub(super) fn extras() -> impl Strategy<Value = Extras> {
     (
         prop::collection::vec(memory(), 0..5),
+        prop::option::weighted(0.2, split()),
         // Mostly members outside any inventory (10, 11); sometimes one that has been tagged
         // into the cluster since.
         prop::collection::vec(
@@ -378,9 +445,10 @@ pub(super) fn extras() -> impl Strategy<Value = Extras> {
         any::<bool>(),
     )
         .prop_map(
-            |(memories, strangers, twin, stops, autorejoin, db_user)| Extras {
+            |(memories, split, strangers, twin, stops, autorejoin, db_user)| Extras {
                 memories,
                 strangers,
+                split,
                 twin,
                 stops,
                 autorejoin,
@@ -420,6 +488,9 @@ impl Extras {
                 first_seen: ago(secs + 60),
                 last_seen: ago(secs),
             });
+        }
+        if let Some(split) = &self.split {
+            split.apply(snapshot);
         }
         snapshot.db_user = self.db_user.then(|| "grkeeper".to_string());
         for &(member, by_grkeeper, secs) in &self.stops {
@@ -688,11 +759,8 @@ pub(super) fn counted_exited() -> impl Strategy<Value = Snapshot> {
             }
             Extras {
                 memories,
-                strangers: Vec::new(),
-                twin: None,
-                stops: Vec::new(),
                 autorejoin,
-                db_user: false,
+                ..Extras::default()
             }
             .apply(&mut snapshot);
             snapshot
@@ -728,11 +796,7 @@ pub(super) fn recovering() -> impl Strategy<Value = Snapshot> {
             let mut snapshot = b.build();
             Extras {
                 memories,
-                strangers: Vec::new(),
-                twin: None,
-                stops: Vec::new(),
-                autorejoin: Vec::new(),
-                db_user: false,
+                ..Extras::default()
             }
             .apply(&mut snapshot);
             snapshot
@@ -837,4 +901,62 @@ pub(super) fn joiners() -> impl Strategy<Value = Snapshot> {
             }
             snapshot
         })
+}
+
+/// After a split brain: the groups remembered apart, one of them live now (or none: a complete
+/// outage), the other's members back OFFLINE (stopped through RDS, or by a person), in ERROR, in
+/// offline mode or down, holding what look like subsets of the live group's transactions; rejoin
+/// approvals for some, members rebuilt since.
+pub(super) fn after_split_brain() -> impl Strategy<Value = Snapshot> {
+    (
+        3usize..=9,
+        split(),
+        any::<bool>(),
+        prop::collection::vec((0u8..6, 90u64..=100), 9),
+        prop::option::weighted(0.2, Just(())),
+        acting_policy(),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(n, mut split, keep_second, apart, outage, policy, after_stop)| {
+                // Both sides hold a member.
+                split.sides[0] = 0;
+                split.sides[1] = 1;
+                let kept = u8::from(keep_second);
+                let mut b = ClusterBuilder::healthy(n)
+                    .policy(|p| {
+                        *p = policy;
+                        p.rejoin_after_operator_stop = after_stop;
+                    })
+                    .db_user("grkeeper");
+                if outage.is_some() {
+                    b = b.complete_outage();
+                }
+                for i in 1..=n {
+                    let side = split.sides[i - 1];
+                    if side > 1 || side == kept {
+                        continue;
+                    }
+                    let m = format!("orders-{i}");
+                    let (how, k) = apart[i - 1];
+                    b = b.executed(&m, &format!("{GROUP}:1-{k}"));
+                    b = match how {
+                        0 | 1 => b.gr_stopped(&m),
+                        2 => b.stopped_by(&m, "admin@10.0.3.7", "2026-11-30 11:30:00"),
+                        3 => b.error_state(&m),
+                        4 => b.offline_mode(&m),
+                        _ => b.rds_status(&m, "stopped").unreadable(
+                            &m,
+                            ProbeError::Refused {
+                                message: "Connection refused (os error 111)".into(),
+                            },
+                            false,
+                        ),
+                    };
+                }
+                let mut snapshot = b.build();
+                split.apply(&mut snapshot);
+                snapshot
+            },
+        )
 }

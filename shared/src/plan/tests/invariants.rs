@@ -174,6 +174,7 @@ pub(super) fn check_all(snapshot: &Snapshot) -> Result<(), TestCaseError> {
     no_expel_of_a_recovering_member_still_making_progress(&reading, &plan)?;
     no_reboot_cuts_across_an_auto_rejoin(&reading, &plan)?;
     a_stop_by_a_person_is_respected(&reading, &plan)?;
+    no_member_rejoins_across_a_remembered_split_brain(&reading, &plan)?;
     Ok(())
 }
 
@@ -749,6 +750,88 @@ fn a_stop_by_a_person_is_respected(
                 action.kind,
                 action.instance,
                 call.by,
+                plan
+            );
+        }
+    }
+    Ok(())
+}
+
+/// After a split brain, no member of one group is rejoined (or rebooted back) into a group that
+/// holds a member of another, and nothing is re-bootstrapped, until a person approves each
+/// rebuilt member's rejoin. A member no inventory instance has the `server_uuid` of any more is
+/// forgotten, and so is the split once fewer than two groups keep members.
+fn no_member_rejoins_across_a_remembered_split_brain(
+    reading: &Reading<'_>,
+    plan: &Plan,
+) -> Result<(), TestCaseError> {
+    let snapshot = reading.snapshot;
+    let Some(split) = &snapshot.history.split_brain else {
+        return Ok(());
+    };
+    let approved = |id: &str| {
+        snapshot.history.approvals.iter().any(|a| {
+            a.action == ActionKind::Rejoin
+                && a.expires > reading.now()
+                && a.instance.as_deref() == Some(id)
+        })
+    };
+    // Some instance has the member's server_uuid and was not vouched for by name.
+    let open = |uuid: &str| {
+        reading
+            .identity
+            .iter()
+            .any(|(id, known)| known.eq_ignore_ascii_case(uuid) && !approved(id))
+    };
+    let mut sides: Vec<BTreeSet<String>> = Vec::new();
+    for side in &split.sides {
+        let side: BTreeSet<String> = side
+            .iter()
+            .filter(|uuid| open(uuid))
+            .map(|uuid| uuid.to_ascii_lowercase())
+            .collect();
+        if !side.is_empty() && !sides.contains(&side) {
+            sides.push(side);
+        }
+    }
+    if sides.len() < 2 {
+        return Ok(());
+    }
+    let live: BTreeSet<String> = reading
+        .quorum_views
+        .iter()
+        .copied()
+        .flatten()
+        .filter(|r| Reading::live(r.state))
+        .map(|r| r.member_id.to_ascii_lowercase())
+        .collect();
+    for action in plan.action.iter() {
+        if rebootstrapping(reading, action).is_some() {
+            return Err(TestCaseError::fail(format!(
+                "{:?} of {} while groups seen apart are remembered: {plan:#?}",
+                action.kind, action.instance
+            )));
+        }
+        if !matches!(action.kind, ActionKind::Rejoin | ActionKind::Reboot)
+            || approved(&action.instance)
+        {
+            continue;
+        }
+        let Some(uuid) = reading.identity.get(action.instance.as_str()) else {
+            continue;
+        };
+        for side in sides.iter().filter(|side| side.contains(uuid)) {
+            let across = sides
+                .iter()
+                .flatten()
+                .filter(|other| !side.contains(*other))
+                .find(|other| live.contains(*other));
+            prop_assert!(
+                across.is_none(),
+                "{:?} of {} into a group holding {:?}, which was live apart from it: {:#?}",
+                action.kind,
+                action.instance,
+                across,
                 plan
             );
         }

@@ -7,7 +7,7 @@ use proptest::prelude::*;
 
 use super::config;
 use super::generate::{
-    counted_exited, joiners, outage, recovering, scenario, second_group, stopped,
+    after_split_brain, counted_exited, joiners, outage, recovering, scenario, second_group, stopped,
 };
 use super::invariants::check_all;
 
@@ -50,6 +50,11 @@ proptest! {
 
     #[test]
     fn joiners_of_every_version_keep_every_invariant(snapshot in joiners()) {
+        check_all(&snapshot)?;
+    }
+
+    #[test]
+    fn members_of_groups_seen_apart_keep_every_invariant(snapshot in after_split_brain()) {
         check_all(&snapshot)?;
     }
 }

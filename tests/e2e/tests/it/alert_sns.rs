@@ -34,6 +34,7 @@ fn opened(severity: Severity, instance: &str) -> AlertMessage {
         }],
         refused: vec![],
         conditions: Default::default(),
+        memory: Default::default(),
     };
     let (transitions, _) = reconcile(&[], &plan, snapshot.observed_at);
     alert_message(&transitions[0], &plan, &snapshot)
