@@ -1,6 +1,6 @@
 //! The cluster's memory between ticks: a lease that makes one tick the only actor, the action
-//! journal (intent before acting, outcome after), condition labels, open incidents, pauses and
-//! approvals: [`LeaseStore`] and [`Journal`], with [`MemoryJournal`] beside them and the
+//! journal (intent before acting, outcome after), condition labels, the planner's memory (each
+//! instance as last read, strangers, a split brain), open incidents, pauses and approvals: [`LeaseStore`] and [`Journal`], with [`MemoryJournal`] beside them and the
 //! `contract` every implementation must meet (the DynamoDB one is in `adapters::aws::dynamo`;
 //! both keep the same `items`). Layout of the DynamoDB items: `docs/journal.md`.
 //!
@@ -22,7 +22,7 @@ use std::time::Duration;
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::plan::Action;
+use crate::plan::{Action, Memory};
 use crate::ports::aws::AwsError;
 use crate::report::{AlertMessage, Incident};
 use crate::snapshot::{
@@ -160,6 +160,17 @@ pub trait Journal: Send + Sync {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), JournalError>> + Send;
 
+    /// Replaces what the planner remembers of the cluster besides the conditions (each
+    /// instance as last read, the members outside the inventory, the groups seen apart), and
+    /// deletes the last-seen records of the instances in `forget` (they left the inventory).
+    /// Each instance's record is written whole or not at all.
+    fn save_memory(
+        &self,
+        lease: &Lease,
+        memory: &Memory,
+        forget: &[String],
+    ) -> impl Future<Output = Result<(), JournalError>> + Send;
+
     /// Replaces the condition labels (instance -> label and since when).
     fn save_conditions(
         &self,
@@ -235,6 +246,21 @@ pub enum JournalError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A record larger than the journal keeps.
+    #[error(
+        "journal item {sk:?} of cluster {cluster:?} would hold {bytes} bytes, more than the \
+         {limit} the journal keeps"
+    )]
+    TooLarge {
+        /// The cluster.
+        cluster: String,
+        /// The item's sort key.
+        sk: String,
+        /// Its size.
+        bytes: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// The DynamoDB call failed; nothing was written.
     #[error("journal unavailable: {0}")]
     Aws(#[from] AwsError),
@@ -247,6 +273,7 @@ impl JournalError {
             JournalError::LeaseLost { .. } => "lease_lost",
             JournalError::UnknownAction { .. } => "unknown_action",
             JournalError::Corrupt { .. } => "journal_corrupt",
+            JournalError::TooLarge { .. } => "journal_item_too_large",
             JournalError::Aws(error) => error.kind(),
         }
     }

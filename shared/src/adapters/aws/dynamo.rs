@@ -11,15 +11,17 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update,
+};
 use chrono::{DateTime, Utc};
 use tracing::instrument;
 
-use crate::plan::Action;
+use crate::plan::{Action, Memory};
 use crate::ports::aws::AwsError;
 use crate::ports::journal::items::{
     self, ConditionsItem, FENCE_CONDITION, FIRST_TAKE_CONDITION, IncidentsItem, Item, LeaseItem,
-    TAKE_OVER_CONDITION, action_key, epoch_secs, partition, pause_key, secs_after,
+    TAKE_OVER_CONDITION, Write, action_key, epoch_secs, partition, pause_key, secs_after,
 };
 use crate::ports::journal::{
     ActionId, Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore, journal_time,
@@ -74,6 +76,16 @@ impl DynamoJournal {
         lease: &Lease,
         write: TransactWriteItem,
     ) -> Result<Fenced, JournalError> {
+        self.fenced_all(lease, vec![write]).await
+    }
+
+    /// Writes all of `writes`, in one transaction, only if `lease` is still current; an item
+    /// condition failing is reported for the first write's.
+    async fn fenced_all(
+        &self,
+        lease: &Lease,
+        writes: Vec<TransactWriteItem>,
+    ) -> Result<Fenced, JournalError> {
         let check = ConditionCheck::builder()
             .table_name(&self.table)
             .set_key(Some(Self::key(&lease.cluster, items::LEASE)))
@@ -86,8 +98,11 @@ impl DynamoJournal {
         let sent = self
             .client
             .transact_write_items()
-            .transact_items(TransactWriteItem::builder().condition_check(check).build())
-            .transact_items(write)
+            .set_transact_items(Some(
+                std::iter::once(TransactWriteItem::builder().condition_check(check).build())
+                    .chain(writes)
+                    .collect(),
+            ))
             .send()
             .await;
         let error = match sent {
@@ -142,6 +157,16 @@ impl DynamoJournal {
             .build()
             .map_err(|e| AwsError::misconfigured(TRANSACT, e))?;
         Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// A transaction step that deletes the item at `sk` (absent is fine).
+    fn delete(&self, cluster: &str, sk: &str) -> Result<TransactWriteItem, JournalError> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(cluster, sk)))
+            .build()
+            .map_err(|e| AwsError::misconfigured(TRANSACT, e))?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
     }
 
     /// Sets the lease's expiry if `lease` is still current; `None` when it is not.
@@ -366,7 +391,7 @@ impl Journal for DynamoJournal {
             .iter()
             .map(|attributes| decode(cluster, attributes).map(|(_, item)| item))
             .collect::<Result<Vec<Item>, JournalError>>()?;
-        Ok(items::history(&stored, now, lookback))
+        items::history(cluster, &stored, now, lookback)
     }
 
     #[instrument(skip(self, action), fields(kind = ?action.kind, instance = %action.instance))]
@@ -427,6 +452,26 @@ impl Journal for DynamoJournal {
                 id: id.clone(),
             }),
         }
+    }
+
+    #[instrument(skip(self, memory), fields(instances = memory.last_seen.len()))]
+    async fn save_memory(
+        &self,
+        lease: &Lease,
+        memory: &Memory,
+        forget: &[String],
+    ) -> Result<(), JournalError> {
+        for group in items::memory_writes(&lease.cluster, memory, forget)? {
+            let writes = group
+                .iter()
+                .map(|write| match write {
+                    Write::Put(sk, item) => self.put(&lease.cluster, sk, item, None),
+                    Write::Delete(sk) => self.delete(&lease.cluster, sk),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            self.fenced_all(lease, writes).await?;
+        }
+        Ok(())
     }
 
     #[instrument(skip(self, conditions))]

@@ -7,13 +7,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::plan::Action;
+use crate::plan::{Action, Memory};
 
 use crate::snapshot::{Approval, Condition, History, Outcome, Pause};
 
 use super::items::{
-    self, ConditionsItem, IncidentsItem, Item, LeaseItem, action_key, at_secs, epoch_secs,
-    partition, pause_key, secs_after,
+    self, ConditionsItem, ITEM_LIMIT, IncidentsItem, Item, LeaseItem, Write, action_key, at_secs,
+    epoch_secs, partition, pause_key, secs_after,
 };
 use super::{
     ActionId, Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore, journal_time,
@@ -125,9 +125,9 @@ impl Journal for MemoryJournal {
         now: DateTime<Utc>,
         lookback: Duration,
     ) -> Result<History, JournalError> {
-        Ok(self.with_items(cluster, |items| {
-            items::history(items.values(), now, lookback)
-        }))
+        self.with_items(cluster, |items| {
+            items::history(cluster, items.values(), now, lookback)
+        })
     }
 
     async fn record_intent(
@@ -164,6 +164,40 @@ impl Journal for MemoryJournal {
                 id: id.clone(),
             }),
         })
+    }
+
+    async fn save_memory(
+        &self,
+        lease: &Lease,
+        memory: &Memory,
+        forget: &[String],
+    ) -> Result<(), JournalError> {
+        for group in items::memory_writes(&lease.cluster, memory, forget)? {
+            // DynamoDB refuses an item over its limit, and so does this journal.
+            for write in &group {
+                if let Write::Put(sk, item) = write {
+                    let bytes = item.size(&lease.cluster, sk);
+                    if bytes > ITEM_LIMIT {
+                        return Err(JournalError::TooLarge {
+                            cluster: lease.cluster.clone(),
+                            sk: sk.clone(),
+                            bytes,
+                            limit: ITEM_LIMIT,
+                        });
+                    }
+                }
+            }
+            self.fenced(lease, |items| {
+                for write in group {
+                    match write {
+                        Write::Put(sk, item) => items.insert(sk, item),
+                        Write::Delete(sk) => items.remove(&sk),
+                    };
+                }
+                Ok(())
+            })?;
+        }
+        Ok(())
     }
 
     async fn save_conditions(

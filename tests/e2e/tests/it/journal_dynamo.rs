@@ -8,9 +8,11 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{TimeZone, Utc};
 use grkeeper::adapters::aws::dynamo::DynamoJournal;
-use grkeeper::plan::Action;
+use grkeeper::plan::{Action, Memory};
 use grkeeper::ports::journal::{Alerting, Journal, JournalError, LeaseGrant, LeaseStore, contract};
-use grkeeper::snapshot::{ActionKind, Approval, Condition, Outcome, Pause};
+use grkeeper::snapshot::{
+    ActionKind, Approval, Condition, LastSeen, Outcome, Pause, SplitBrain, Stranger,
+};
 use grkeeper_e2e::harness::TABLE;
 use grkeeper_e2e::moto::Moto;
 use grkeeper_e2e::resources::journal_table;
@@ -78,6 +80,35 @@ async fn journal_items_have_the_documented_layout() {
         by: "bob".into(),
     };
     journal.approve("orders", &approval).await.unwrap();
+    let uuid = |i: u8| format!("0000000{i}-1111-4222-8333-444444444444");
+    let memory = Memory {
+        last_seen: BTreeMap::from([(
+            "db2".to_owned(),
+            LastSeen {
+                at: now,
+                server_uuid: uuid(2),
+                gtid_executed: "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee:1-100"
+                    .parse()
+                    .unwrap(),
+                received: Default::default(),
+                gtid_purged: Default::default(),
+                executed_since: now,
+            },
+        )]),
+        strangers: vec![Stranger {
+            member_id: uuid(9),
+            host: "ip-10-0-9-9".into(),
+            port: 3306,
+            first_seen: now,
+            last_seen: now,
+        }],
+        split_brain: Some(SplitBrain {
+            first_seen: now,
+            last_seen: now,
+            sides: vec![vec![uuid(1), uuid(2)], vec![uuid(3)]],
+        }),
+    };
+    journal.save_memory(&lease, &memory, &[]).await.unwrap();
 
     let items: HashMap<String, HashMap<String, AttributeValue>> = client
         .query()
@@ -100,8 +131,11 @@ async fn journal_items_have_the_documented_layout() {
             "approval#bootstrap#*",
             "conditions",
             "incidents",
+            "last_seen#db2",
             "lease",
             "pause#db3",
+            "split_brain",
+            "strangers",
         ]
     );
     let s = |sk: &str, name: &str| items[sk][name].as_s().unwrap().clone();
@@ -125,6 +159,24 @@ async fn journal_items_have_the_documented_layout() {
         .as_m()
         .unwrap();
     assert_eq!(db2["state"].as_s().unwrap(), "ONLINE");
+    // One part holding the record's JSON; no TTL while the instance is in the inventory.
+    assert_eq!(s("last_seen#db2", "instance"), "db2");
+    assert_eq!(
+        (n("last_seen#db2", "part"), n("last_seen#db2", "parts")),
+        (0, 1)
+    );
+    let record: serde_json::Value = serde_json::from_str(&s("last_seen#db2", "record")).unwrap();
+    assert_eq!(record["server_uuid"], uuid(2));
+    assert!(!items["last_seen#db2"].contains_key("expires_at"));
+    let strangers = items["strangers"]["strangers"].as_l().unwrap();
+    assert_eq!(
+        strangers[0].as_m().unwrap()["member_id"].as_s().unwrap(),
+        &uuid(9)
+    );
+    let sides = items["split_brain"]["split_brain"].as_m().unwrap()["sides"]
+        .as_l()
+        .unwrap();
+    assert_eq!(sides.len(), 2);
 }
 
 #[tokio::test]
