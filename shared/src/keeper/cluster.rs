@@ -4,8 +4,9 @@
 //! 3. observe, plan; for the planned action: journal the intent, act, verify, journal the
 //!    outcome, renew the lease, observe and plan again — until nothing is left to do, an action
 //!    fails, the step budget or the invocation deadline is reached;
-//! 4. deliver the incident transitions (any an earlier tick could not deliver first; what cannot
-//!    be delivered now waits in the journal), save conditions, put topology events, emit metrics;
+//! 4. save the conditions and the planner's memory (each instance as last read, strangers, a split
+//!    brain), deliver the incident transitions (any an earlier tick could not deliver first; what
+//!    cannot be delivered now waits in the journal), put topology events, emit metrics;
 //! 5. release the lease.
 //!
 //! Any journal error stops acting at once: without the journal, an action could be repeated.
@@ -22,6 +23,7 @@ use crate::ports::clock::Clock;
 use crate::ports::journal::{
     ActionId, Journal, JournalError, Lease, LeaseGrant, LeaseStore, lookback,
 };
+use crate::ports::member_probe::MemberProbe;
 use crate::ports::notifier::AlertError;
 use crate::ports::rds::ClusterInventory;
 use crate::report::metrics::TickMetrics;
@@ -183,6 +185,7 @@ impl<P: Ports> Run<'_, P> {
             .history(name, keeper.clock.now(), lookback(&self.policy))
             .await?;
         let before = history.conditions.clone();
+        let remembered: Vec<String> = history.last_seen.keys().cloned().collect();
         let mut instances = self.observe().await;
         if self.lease.is_some() {
             instances = self.resume_pending(&mut history, instances).await?;
@@ -203,9 +206,16 @@ impl<P: Ports> Run<'_, P> {
             ));
             conditions = plan.conditions.clone();
         }
-        // Saved before the alerts, so an SNS outage does not restart every deadline's clock.
+        // Saved before the alerts, so an SNS outage does not restart every deadline's clock nor
+        // lose what was read. A record of an instance no longer in the inventory is deleted.
         if let Some(lease) = &self.lease {
             keeper.journal.save_conditions(lease, &conditions).await?;
+            let memory = &last_plan.memory;
+            let forget: Vec<String> = remembered
+                .into_iter()
+                .filter(|id| !memory.last_seen.contains_key(id))
+                .collect();
+            keeper.journal.save_memory(lease, memory, &forget).await?;
         }
         let transitions = self.alert(&steps).await?;
         if self.lease.is_some() {
@@ -297,12 +307,14 @@ impl<P: Ports> Run<'_, P> {
                 instances,
                 policy: self.policy.clone(),
                 history: history.clone(),
-                // Filled by the keeper side of issue #19; until then stops are attributed by time.
-                db_user: None,
+                db_user: keeper.members.user(),
             };
             let plan = plan::plan(&snapshot);
-            // The next step plans from the conditions this one saw.
+            // The next step plans from what this one saw: the conditions and the memory.
             history.conditions = plan.conditions.clone();
+            history.last_seen = plan.memory.last_seen.clone();
+            history.strangers = plan.memory.strangers.clone();
+            history.split_brain = plan.memory.split_brain.clone();
             // A decision worth explaining later: keep what it was made on, replayable with
             // `grkeeper plan --snapshot` (a steady refusal only at debug, not every minute).
             if plan.action.is_some() {

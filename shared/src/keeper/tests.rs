@@ -361,3 +361,139 @@ async fn a_kept_cluster_without_instances_fails_as_a_configuration_problem_not_a
         "nothing to page anyone about"
     );
 }
+
+/// The endpoint a fixture instance is probed at.
+fn endpoint_of(snapshot: &crate::snapshot::Snapshot, id: &str) -> Endpoint {
+    endpoint(
+        snapshot
+            .instances
+            .iter()
+            .find(|i| i.id == id)
+            .expect("a fixture instance"),
+    )
+}
+
+#[tokio::test]
+async fn a_tick_remembers_each_member_as_read_and_knows_its_own_database_user() {
+    let keeper = offline_orders_2();
+    keeper.members.set_user("grkeeper");
+    let first = keeper.tick(&sweep(), &options("t1")).await.unwrap();
+    let snapshot = first.clusters[0].snapshot.as_ref().unwrap();
+    assert_eq!(snapshot.db_user.as_deref(), Some("grkeeper"));
+    let remembered = history(&keeper).await.last_seen;
+    assert_eq!(
+        remembered.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["orders-1", "orders-2", "orders-3"]
+    );
+    assert_eq!(
+        remembered["orders-3"].server_uuid,
+        crate::fixtures::server_uuid(3)
+    );
+
+    // orders-3 stops answering: what it held when last read stays remembered.
+    keeper.members.set(
+        &endpoint_of(snapshot, "orders-3"),
+        Err(ProbeError::Refused {
+            message: "Connection refused (os error 111)".into(),
+        }),
+    );
+    keeper.tick(&sweep(), &options("t2")).await.unwrap();
+    let later = history(&keeper).await.last_seen;
+    assert_eq!(later["orders-3"], remembered["orders-3"]);
+    assert!(later["orders-1"].at > remembered["orders-1"].at);
+}
+
+#[tokio::test]
+async fn a_member_outside_the_inventory_is_remembered_after_the_views_forget_it() {
+    let keeper = keeper(
+        ClusterBuilder::healthy(3).also_lists("orders-1", 9, crate::model::MemberState::Online),
+        ClusterBuilder::healthy(3),
+    );
+    keeper.tick(&sweep(), &options("t1")).await.unwrap();
+    let strangers = history(&keeper).await.strangers;
+    assert_eq!(
+        strangers
+            .iter()
+            .map(|s| s.member_id.as_str())
+            .collect::<Vec<_>>(),
+        [crate::fixtures::server_uuid(9)]
+    );
+}
+
+#[tokio::test]
+async fn the_record_of_an_instance_that_left_the_inventory_is_deleted() {
+    let keeper = offline_orders_2();
+    let now = Utc::now();
+    let crate::ports::journal::LeaseGrant::Acquired(lease) = keeper
+        .journal
+        .acquire_lease("orders", "earlier", now, std::time::Duration::from_secs(1))
+        .await
+        .unwrap()
+    else {
+        panic!("a new journal's lease is free");
+    };
+    let gone = crate::plan::Memory {
+        last_seen: BTreeMap::from([(
+            "orders-9".to_owned(),
+            crate::plan::LastSeen {
+                at: now,
+                server_uuid: crate::fixtures::server_uuid(9),
+                gtid_executed: Default::default(),
+                received: Default::default(),
+                gtid_purged: Default::default(),
+                executed_since: now,
+            },
+        )]),
+        ..Default::default()
+    };
+    keeper
+        .journal
+        .save_memory(&lease, &gone, &[])
+        .await
+        .unwrap();
+    keeper.journal.release_lease(&lease, now).await.unwrap();
+    assert!(history(&keeper).await.last_seen.contains_key("orders-9"));
+
+    keeper.tick(&sweep(), &options("t1")).await.unwrap();
+    let remembered = history(&keeper).await.last_seen;
+    assert!(!remembered.contains_key("orders-9"), "{remembered:?}");
+    assert_eq!(remembered.len(), 3);
+}
+
+#[tokio::test]
+async fn after_a_split_brain_the_other_group_is_not_rejoined_once_a_person_stopped_it() {
+    // orders-3 runs a group of its own; then a person stops it (through RDS, so no GR stop is
+    // recorded) and it comes back OFFLINE holding what looks like a subset of the group's
+    // transactions.
+    let keeper = keeper(
+        ClusterBuilder::healthy(3).split_brain(&["orders-3"]),
+        ClusterBuilder::healthy(3),
+    );
+    let split = keeper.tick(&sweep(), &options("t1")).await.unwrap();
+    assert!(split.clusters[0].actions.is_empty());
+    assert!(history(&keeper).await.split_brain.is_some());
+
+    let stopped = ClusterBuilder::healthy(3)
+        .gr_stopped("orders-3")
+        .executed("orders-3", &format!("{}:1-95", crate::fixtures::GROUP))
+        .build();
+    for instance in &stopped.instances {
+        keeper.members.set(&endpoint(instance), reading(instance));
+    }
+    let after = keeper.tick(&sweep(), &options("t2")).await.unwrap();
+    let report = &after.clusters[0];
+    assert!(report.actions.is_empty(), "{report:#?}");
+    let plan = report.plan.as_ref().unwrap();
+    assert_eq!(
+        plan.refused
+            .iter()
+            .map(|r| (r.action, r.instance.as_str(), r.guard))
+            .collect::<Vec<_>>(),
+        [(
+            ActionKind::Rejoin,
+            "orders-3",
+            crate::plan::Guard::SplitBrain
+        )]
+    );
+    assert!(keeper.members.calls().is_empty());
+}
