@@ -1,9 +1,10 @@
 //! One cluster's tick. The order matters for safety:
 //! 1. take the lease (another tick holds it: stop, nothing done);
-//! 2. read the history and verify any action an earlier tick left `pending` (never repeat it);
-//! 3. observe, plan; for the planned action: journal the intent, act, verify, journal the
-//!    outcome, renew the lease, observe and plan again — until nothing is left to do, an action
-//!    fails, the step budget or the invocation deadline is reached;
+//! 2. read the history and verify any action an earlier tick left `pending` (never repeat it;
+//!    one whose call was never sent is recorded not attempted);
+//! 3. observe, plan; for the planned action: journal the intent, mark it sent, act, verify,
+//!    journal the outcome, renew the lease, observe and plan again — until nothing is left to do,
+//!    an action fails, the step budget or the invocation deadline is reached;
 //! 4. save the conditions and the planner's memory (each instance as last read, strangers, a split
 //!    brain), deliver the incident transitions (any an earlier tick could not deliver first; what
 //!    cannot be delivered now waits in the journal), put topology events, emit metrics;
@@ -259,14 +260,22 @@ impl<P: Ports> Run<'_, P> {
                 instance: past.instance.clone(),
                 reason: "journaled by an earlier tick that did not record its outcome".into(),
             };
-            warn!(kind = %past.kind, instance = %past.instance, "verifying a pending action");
-            let outcome = act::resume(&action, &self.context(&instances)).await;
+            let id = ActionId::of(past);
+            // An intent never marked sent: the earlier tick stopped before the call (the reply of
+            // the intent's own write was lost, say). Nothing ran, so nothing is verified.
+            let outcome = if keeper.journal.sent(&lease.cluster, &id).await? {
+                warn!(kind = %past.kind, instance = %past.instance, "verifying a pending action");
+                act::resume(&action, &self.context(&instances)).await
+            } else {
+                warn!(kind = %past.kind, instance = %past.instance, "a pending action was never sent");
+                act::never_sent(&action)
+            };
             past.outcome = journal_outcome(outcome.verdict);
             keeper
                 .journal
                 .record_outcome(
                     &lease,
-                    &ActionId::of(past),
+                    &id,
                     past.outcome,
                     &outcome.summary,
                     keeper.clock.now(),
@@ -359,6 +368,9 @@ impl<P: Ports> Run<'_, P> {
                 at,
                 outcome: Outcome::Pending,
             });
+            // From here on the call may have been made: a later tick verifies it if this one
+            // dies. Before this write, it resumes the intent as never sent.
+            keeper.journal.mark_sent(&lease, &id).await?;
             let observed = steps
                 .last()
                 .map(|(s, _)| s.instances.as_slice())

@@ -226,11 +226,12 @@ async fn a_pending_action_left_by_a_dead_tick_is_verified_not_repeated() {
         instance: "orders-2".into(),
         reason: "test".into(),
     };
-    keeper
+    let id = keeper
         .journal
         .record_intent(&lease, &action, now)
         .await
         .unwrap();
+    keeper.journal.mark_sent(&lease, &id).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
 
     let summary = keeper.tick(&sweep(), &options("next")).await.unwrap();
@@ -241,6 +242,64 @@ async fn a_pending_action_left_by_a_dead_tick_is_verified_not_repeated() {
     assert_eq!(
         history(&keeper).await.actions[0].outcome,
         Outcome::Succeeded
+    );
+}
+
+#[tokio::test]
+async fn a_pending_action_never_sent_is_recorded_not_attempted_without_a_false_failure() {
+    // The dead tick journaled a reboot of orders-2 (in offline mode) and stopped before the call:
+    // had the next tick verified it, the member still in offline mode would read as a reboot
+    // that failed, and its next reboot as one made in vain ("rebuild needed").
+    let keeper = keeper(
+        ClusterBuilder::healthy(3).offline_mode("orders-2"),
+        ClusterBuilder::healthy(3),
+    );
+    let now: DateTime<Utc> = Utc::now();
+    let crate::ports::journal::LeaseGrant::Acquired(lease) = keeper
+        .journal
+        .acquire_lease("orders", "dead", now, std::time::Duration::from_secs(1))
+        .await
+        .unwrap()
+    else {
+        panic!("a new journal's lease is free");
+    };
+    let action = Action {
+        kind: ActionKind::Reboot,
+        instance: "orders-2".into(),
+        reason: "test".into(),
+    };
+    keeper
+        .journal
+        .record_intent(&lease, &action, now)
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+
+    let summary = keeper.tick(&sweep(), &options("next")).await.unwrap();
+    let report = &summary.clusters[0];
+    assert!(report.actions[0].resumed, "{report:#?}");
+    assert_eq!(
+        report.actions[0].verdict,
+        crate::keeper::act::Verdict::NotAttempted
+    );
+    assert!(report.actions[0].summary.contains("never sent"));
+    assert!(keeper.rds.reboots().is_empty(), "nothing was called");
+    assert_eq!(
+        history(&keeper).await.actions[0].outcome,
+        Outcome::NotAttempted
+    );
+    let plan = report.plan.as_ref().unwrap();
+    assert!(
+        plan.findings
+            .iter()
+            .all(|f| f.kind != crate::plan::FindingKind::RebuildNeeded),
+        "{plan:#?}"
+    );
+    assert!(
+        plan.refused
+            .iter()
+            .all(|r| r.guard == crate::plan::Guard::Cooldown),
+        "{plan:#?}"
     );
 }
 

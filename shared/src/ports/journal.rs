@@ -150,6 +150,23 @@ pub trait Journal: Send + Sync {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<ActionId, JournalError>> + Send;
 
+    /// Records that the call of the action `id` is about to be made: from here on it may have
+    /// run. An intent never marked was never sent (the tick stopped before: the reply of the
+    /// intent's own write was lost, or the action was not attempted).
+    fn mark_sent(
+        &self,
+        lease: &Lease,
+        id: &ActionId,
+    ) -> impl Future<Output = Result<(), JournalError>> + Send;
+
+    /// Whether the call of the journaled action `id` may have been made: its intent was marked
+    /// sent (an intent recorded before marking existed counts as sent).
+    fn sent(
+        &self,
+        cluster: &str,
+        id: &ActionId,
+    ) -> impl Future<Output = Result<bool, JournalError>> + Send;
+
     /// Records how the action `id` ended, after verifying it.
     fn record_outcome(
         &self,

@@ -414,6 +414,40 @@ impl Journal for DynamoJournal {
     }
 
     #[instrument(skip(self))]
+    async fn mark_sent(&self, lease: &Lease, id: &ActionId) -> Result<(), JournalError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(&lease.cluster, &action_key(id))))
+            .condition_expression("attribute_exists(sk)")
+            .update_expression("SET sent = :sent")
+            .expression_attribute_values(":sent", AttributeValue::Bool(true))
+            .build()
+            .map_err(|e| AwsError::misconfigured(TRANSACT, e))?;
+        match self
+            .fenced(lease, TransactWriteItem::builder().update(update).build())
+            .await?
+        {
+            Fenced::Written => Ok(()),
+            Fenced::ItemConditionFailed => Err(JournalError::UnknownAction {
+                cluster: lease.cluster.clone(),
+                id: id.clone(),
+            }),
+        }
+    }
+
+    #[instrument(skip(self))]
+    async fn sent(&self, cluster: &str, id: &ActionId) -> Result<bool, JournalError> {
+        match self.get(cluster, &action_key(id)).await? {
+            Some(Item::Action(recorded)) => Ok(recorded.sent),
+            Some(_) => Err(unexpected(cluster, &action_key(id))),
+            None => Err(JournalError::UnknownAction {
+                cluster: cluster.to_owned(),
+                id: id.clone(),
+            }),
+        }
+    }
+
+    #[instrument(skip(self))]
     async fn record_outcome(
         &self,
         lease: &Lease,

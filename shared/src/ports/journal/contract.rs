@@ -30,6 +30,7 @@ where
     a_renewed_lease_stays_ours_and_a_released_one_is_free(journal).await;
     recording_the_same_intent_twice_keeps_one_pending_action(journal).await;
     an_outcome_settles_the_action_and_an_unknown_action_is_refused(journal).await;
+    an_intent_is_sent_only_once_marked(journal).await;
     history_keeps_recent_and_pending_actions_and_drops_old_settled_ones(journal).await;
     pauses_and_approvals_count_until_they_expire(journal).await;
     conditions_and_incidents_read_back_as_saved(journal).await;
@@ -198,6 +199,8 @@ where
         journal.save_memory(&stale, &memory(&["db1"], 1), &[]).await,
         "memory",
     );
+    let id = ActionId::new(secs(401), ActionKind::Rejoin, "db2");
+    lost(journal.mark_sent(&stale, &id).await, "mark sent");
     lost(
         journal.renew_lease(&stale, secs(401), TTL).await.map(drop),
         "renew",
@@ -306,6 +309,41 @@ where
     {
         Err(JournalError::UnknownAction { id, .. }) => assert_eq!(id, unknown, "{cluster}"),
         other => panic!("{cluster}: outcome of an unknown action gave {other:?}"),
+    }
+}
+
+/// A new intent was not sent; marking it (twice is the same) says its call may have been made;
+/// an unknown action is refused either way.
+pub async fn an_intent_is_sent_only_once_marked<J>(journal: &J)
+where
+    J: LeaseStore + Journal,
+{
+    let cluster = "contract-sent";
+    let lease = take(journal, cluster, "tick-a", t0()).await;
+    let id = ok(
+        journal.record_intent(&lease, &rejoin("db2"), secs(1)).await,
+        "intent",
+    );
+    assert!(!ok(journal.sent(cluster, &id).await, "sent"), "{cluster}");
+    for _ in 0..2 {
+        ok(journal.mark_sent(&lease, &id).await, "mark sent");
+    }
+    assert!(ok(journal.sent(cluster, &id).await, "sent"), "{cluster}");
+    let past = history(journal, cluster, secs(2)).await.actions;
+    assert_eq!(
+        past[0].outcome,
+        Outcome::Pending,
+        "{cluster}: still pending"
+    );
+    let unknown = ActionId::new(secs(2), ActionKind::Reboot, "db3");
+    for result in [
+        journal.mark_sent(&lease, &unknown).await,
+        journal.sent(cluster, &unknown).await.map(drop),
+    ] {
+        match result {
+            Err(JournalError::UnknownAction { id, .. }) => assert_eq!(id, unknown, "{cluster}"),
+            other => panic!("{cluster}: an unknown action gave {other:?}"),
+        }
     }
 }
 

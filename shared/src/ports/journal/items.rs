@@ -336,6 +336,10 @@ pub(crate) struct ActionItem {
     pub detail: String,
     /// The lease epoch of the tick that recorded the intent.
     pub epoch: u64,
+    /// The call may have been made (`Journal::mark_sent`); items older than the marker read as
+    /// sent, the safe reading.
+    #[serde(default = "sent_before_marking")]
+    pub sent: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<DateTime<Utc>>,
     pub expires_at: i64,
@@ -351,10 +355,15 @@ impl ActionItem {
             reason: action.reason.clone(),
             detail: String::new(),
             epoch: lease.epoch,
+            sent: false,
             finished_at: None,
             expires_at: epoch_secs(at.checked_add_signed(ACTION_RETENTION).unwrap_or(at)),
         }
     }
+}
+
+fn sent_before_marking() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -144,6 +144,29 @@ impl Journal for MemoryJournal {
         Ok(id)
     }
 
+    async fn mark_sent(&self, lease: &Lease, id: &ActionId) -> Result<(), JournalError> {
+        self.fenced(lease, |items| match items.get_mut(&action_key(id)) {
+            Some(Item::Action(recorded)) => {
+                recorded.sent = true;
+                Ok(())
+            }
+            _ => Err(JournalError::UnknownAction {
+                cluster: lease.cluster.clone(),
+                id: id.clone(),
+            }),
+        })
+    }
+
+    async fn sent(&self, cluster: &str, id: &ActionId) -> Result<bool, JournalError> {
+        self.with_items(cluster, |items| match items.get(&action_key(id)) {
+            Some(Item::Action(recorded)) => Ok(recorded.sent),
+            _ => Err(JournalError::UnknownAction {
+                cluster: cluster.to_owned(),
+                id: id.clone(),
+            }),
+        })
+    }
+
     async fn record_outcome(
         &self,
         lease: &Lease,
