@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use tracing::{debug, error, info, warn};
 
 use crate::model::Instance;
-use crate::plan::{self, Action, Plan};
+use crate::plan::{self, Action, Memory, Plan};
 use crate::ports::Ports;
 use crate::ports::clock::Clock;
 use crate::ports::journal::{
@@ -186,7 +186,11 @@ impl<P: Ports> Run<'_, P> {
             .history(name, keeper.clock.now(), lookback(&self.policy))
             .await?;
         let before = history.conditions.clone();
-        let remembered: Vec<String> = history.last_seen.keys().cloned().collect();
+        let remembered = Memory {
+            last_seen: history.last_seen.clone(),
+            strangers: history.strangers.clone(),
+            split_brain: history.split_brain.clone(),
+        };
         let mut instances = self.observe().await;
         if self.lease.is_some() {
             instances = self.resume_pending(&mut history, instances).await?;
@@ -212,11 +216,10 @@ impl<P: Ports> Run<'_, P> {
         if let Some(lease) = &self.lease {
             keeper.journal.save_conditions(lease, &conditions).await?;
             let memory = &last_plan.memory;
-            let forget: Vec<String> = remembered
-                .into_iter()
-                .filter(|id| !memory.last_seen.contains_key(id))
-                .collect();
-            keeper.journal.save_memory(lease, memory, &forget).await?;
+            keeper
+                .journal
+                .save_memory(lease, memory, &remembered)
+                .await?;
         }
         let transitions = self.alert(&steps).await?;
         if self.lease.is_some() {

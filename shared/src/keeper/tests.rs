@@ -507,7 +507,7 @@ async fn the_record_of_an_instance_that_left_the_inventory_is_deleted() {
     };
     keeper
         .journal
-        .save_memory(&lease, &gone, &[])
+        .save_memory(&lease, &gone, &Default::default())
         .await
         .unwrap();
     keeper.journal.release_lease(&lease, now).await.unwrap();

@@ -178,14 +178,15 @@ pub trait Journal: Send + Sync {
     ) -> impl Future<Output = Result<(), JournalError>> + Send;
 
     /// Replaces what the planner remembers of the cluster besides the conditions (each
-    /// instance as last read, the members outside the inventory, the groups seen apart), and
-    /// deletes the last-seen records of the instances in `forget` (they left the inventory).
-    /// Each instance's record is written whole or not at all.
+    /// instance as last read, the members outside the inventory, the groups seen apart) with
+    /// `memory`, given `before`, the memory as [`Journal::history`] read it: only what changed
+    /// is written, and the record of an instance `memory` no longer has is deleted (it left the
+    /// inventory). Each instance's record is written whole or not at all.
     fn save_memory(
         &self,
         lease: &Lease,
         memory: &Memory,
-        forget: &[String],
+        before: &Memory,
     ) -> impl Future<Output = Result<(), JournalError>> + Send;
 
     /// Replaces the condition labels (instance -> label and since when).

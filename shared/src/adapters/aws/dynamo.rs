@@ -493,9 +493,9 @@ impl Journal for DynamoJournal {
         &self,
         lease: &Lease,
         memory: &Memory,
-        forget: &[String],
+        before: &Memory,
     ) -> Result<(), JournalError> {
-        for group in items::memory_writes(&lease.cluster, memory, forget)? {
+        for group in items::memory_writes(&lease.cluster, memory, before)? {
             let writes = group
                 .iter()
                 .map(|write| match write {

@@ -196,7 +196,9 @@ where
         "incidents",
     );
     lost(
-        journal.save_memory(&stale, &memory(&["db1"], 1), &[]).await,
+        journal
+            .save_memory(&stale, &memory(&["db1"], 1), &Memory::default())
+            .await,
         "memory",
     );
     let id = ActionId::new(secs(401), ActionKind::Rejoin, "db2");
@@ -576,7 +578,12 @@ where
     let cluster = "contract-memory";
     let lease = take(journal, cluster, "tick-a", t0()).await;
     let saved = memory(&["db1", "db2"], 3);
-    ok(journal.save_memory(&lease, &saved, &[]).await, "memory");
+    ok(
+        journal
+            .save_memory(&lease, &saved, &Memory::default())
+            .await,
+        "memory",
+    );
     let read = history(journal, cluster, secs(1)).await;
     assert_eq!(read.last_seen, saved.last_seen, "{cluster}");
     assert_eq!(read.strangers, saved.strangers, "{cluster}");
@@ -586,9 +593,7 @@ where
     next.strangers.clear();
     next.split_brain = None;
     ok(
-        journal
-            .save_memory(&lease, &next, &["db2".to_owned()])
-            .await,
+        journal.save_memory(&lease, &next, &saved).await,
         "memory again",
     );
     let read = history(journal, cluster, secs(2)).await;
@@ -600,17 +605,20 @@ where
     assert_eq!(read.split_brain, None, "{cluster}");
 }
 
-/// A record larger than one item may hold (GTID sets of half a megabyte each) reads back whole; a smaller one saved over it leaves no stale part; one larger than the
-/// journal keeps is refused before anything is written.
+/// A record larger than one item may hold (GTID sets of half a megabyte each) reads back whole,
+/// and so does a smaller one saved over it, whether or not the parts of the larger one were
+/// deleted (a part beyond the record's own is ignored); one larger than the journal keeps is
+/// refused before anything is written.
 pub async fn a_record_larger_than_an_item_reads_back_whole<J>(journal: &J)
 where
     J: LeaseStore + Journal,
 {
     let cluster = "contract-large";
     let lease = take(journal, cluster, "tick-a", t0()).await;
+    let none = Memory::default();
     let large = memory(&["db1", "db2"], 8_000);
     ok(
-        journal.save_memory(&lease, &large, &[]).await,
+        journal.save_memory(&lease, &large, &none).await,
         "large memory",
     );
     assert_eq!(
@@ -620,7 +628,7 @@ where
     );
     let small = memory(&["db1", "db2"], 2);
     ok(
-        journal.save_memory(&lease, &small, &[]).await,
+        journal.save_memory(&lease, &small, &large).await,
         "small memory",
     );
     assert_eq!(
@@ -628,13 +636,27 @@ where
         small.last_seen,
         "{cluster}"
     );
+    // Saved over the large one as if it had never been read: its other parts stay, ignored.
+    ok(
+        journal.save_memory(&lease, &large, &small).await,
+        "large again",
+    );
+    ok(
+        journal.save_memory(&lease, &small, &none).await,
+        "small again",
+    );
+    assert_eq!(
+        history(journal, cluster, secs(3)).await.last_seen,
+        small.last_seen,
+        "{cluster}"
+    );
     let huge = memory(&["db1"], 30_000);
-    match journal.save_memory(&lease, &huge, &[]).await {
+    match journal.save_memory(&lease, &huge, &small).await {
         Err(JournalError::TooLarge { sk, .. }) => assert_eq!(sk, "last_seen#db1", "{cluster}"),
         other => panic!("{cluster}: a record over the limit gave {other:?}"),
     }
     assert_eq!(
-        history(journal, cluster, secs(3)).await.last_seen,
+        history(journal, cluster, secs(4)).await.last_seen,
         small.last_seen,
         "{cluster}: nothing of it was written"
     );

@@ -187,23 +187,38 @@ pub(crate) enum Write {
     Delete(String),
 }
 
-/// The writes that store `memory` for `cluster`, in groups each written atomically (one
-/// transaction): one group per instance's last-seen record (its parts, and deletes of the parts
-/// an earlier, larger record may have left), one per record to `forget` (an instance that left
-/// the inventory), and one for the strangers and the split brain. A record larger than
-/// [`MAX_PARTS`] parts is refused.
+/// The writes that store `memory` for `cluster` in place of `before` (the memory as the tick
+/// read it), in groups each written atomically (one transaction): one group per instance whose
+/// last-seen record changed (its parts, and deletes of the parts its earlier record had beyond
+/// them), one per instance no longer remembered (every part deleted: it left the inventory),
+/// and one for the strangers and the split brain if either changed. A record larger than
+/// [`MAX_PARTS`] parts is refused before anything is written.
 pub(crate) fn memory_writes(
     cluster: &str,
     memory: &Memory,
-    forget: &[String],
+    before: &Memory,
 ) -> Result<Vec<Vec<Write>>, JournalError> {
-    let mut groups = Vec::new();
-    for (instance, record) in &memory.last_seen {
-        let text = serde_json::to_string(record).map_err(|e| JournalError::Corrupt {
+    let text = |instance: &str, record: &LastSeen| {
+        serde_json::to_string(record).map_err(|e| JournalError::Corrupt {
             cluster: cluster.to_owned(),
             sk: last_seen_key(instance, 0),
             reason: e.to_string(),
-        })?;
+        })
+    };
+    // How many parts a record had: as this version cuts it (a part left beyond them by a
+    // record cut otherwise is ignored on reading, so this only keeps the table tidy).
+    let parts_before = |instance: &str| -> Result<usize, JournalError> {
+        match before.last_seen.get(instance) {
+            Some(record) => Ok(chunks(&text(instance, record)?, PART_BYTES).len()),
+            None => Ok(0),
+        }
+    };
+    let mut groups = Vec::new();
+    for (instance, record) in &memory.last_seen {
+        if before.last_seen.get(instance) == Some(record) {
+            continue;
+        }
+        let text = text(instance, record)?;
         let chunks = chunks(&text, PART_BYTES);
         if chunks.len() > MAX_PARTS {
             return Err(JournalError::TooLarge {
@@ -227,35 +242,48 @@ pub(crate) fn memory_writes(
                 Write::Put(last_seen_key(instance, part), item)
             })
             .collect();
-        group.extend((chunks.len()..MAX_PARTS).map(|p| Write::Delete(last_seen_key(instance, p))));
+        let stale = chunks.len()..parts_before(instance)?.min(MAX_PARTS);
+        group.extend(stale.map(|p| Write::Delete(last_seen_key(instance, p))));
         groups.push(group);
     }
-    for instance in forget.iter().filter(|i| !memory.last_seen.contains_key(*i)) {
+    for instance in before
+        .last_seen
+        .keys()
+        .filter(|i| !memory.last_seen.contains_key(*i))
+    {
+        let parts = parts_before(instance)?.min(MAX_PARTS);
         groups.push(
-            (0..MAX_PARTS)
+            (0..parts)
                 .map(|p| Write::Delete(last_seen_key(instance, p)))
                 .collect(),
         );
     }
-    let strangers = match memory.strangers.is_empty() {
-        true => Write::Delete(STRANGERS.to_owned()),
-        false => Write::Put(
-            STRANGERS.to_owned(),
-            Item::Strangers(StrangersItem {
-                strangers: memory.strangers.clone(),
-            }),
-        ),
-    };
-    let split_brain = match &memory.split_brain {
-        None => Write::Delete(SPLIT_BRAIN.to_owned()),
-        Some(split) => Write::Put(
-            SPLIT_BRAIN.to_owned(),
-            Item::SplitBrain(SplitBrainItem {
-                split_brain: split.clone(),
-            }),
-        ),
-    };
-    groups.push(vec![strangers, split_brain]);
+    let mut rest = Vec::new();
+    if memory.strangers != before.strangers {
+        rest.push(match memory.strangers.is_empty() {
+            true => Write::Delete(STRANGERS.to_owned()),
+            false => Write::Put(
+                STRANGERS.to_owned(),
+                Item::Strangers(StrangersItem {
+                    strangers: memory.strangers.clone(),
+                }),
+            ),
+        });
+    }
+    if memory.split_brain != before.split_brain {
+        rest.push(match &memory.split_brain {
+            None => Write::Delete(SPLIT_BRAIN.to_owned()),
+            Some(split) => Write::Put(
+                SPLIT_BRAIN.to_owned(),
+                Item::SplitBrain(SplitBrainItem {
+                    split_brain: split.clone(),
+                }),
+            ),
+        });
+    }
+    if !rest.is_empty() {
+        groups.push(rest);
+    }
     Ok(groups)
 }
 
@@ -464,11 +492,15 @@ pub(crate) fn history<'a>(
     }
     for (instance, mut pieces) in parts {
         pieces.sort_by_key(|p| p.part);
+        // Part 0 says how many parts the record has; a part beyond them is a leftover of an
+        // earlier, larger record, and is ignored.
+        let count = pieces.first().map_or(0, |p| p.parts);
+        pieces.retain(|p| p.part < count);
         let whole = pieces
             .iter()
             .enumerate()
-            .all(|(i, p)| usize::try_from(p.part) == Ok(i) && p.parts == pieces[0].parts)
-            && usize::try_from(pieces[0].parts) == Ok(pieces.len());
+            .all(|(i, p)| usize::try_from(p.part) == Ok(i) && p.parts == count)
+            && usize::try_from(count) == Ok(pieces.len());
         let corrupt = |reason: String| JournalError::Corrupt {
             cluster: cluster.to_owned(),
             sk: last_seen_key(instance, 0),
@@ -476,9 +508,8 @@ pub(crate) fn history<'a>(
         };
         if !whole {
             return Err(corrupt(format!(
-                "parts {:?} of a record in {} parts",
+                "parts {:?} of a record in {count} parts",
                 pieces.iter().map(|p| p.part).collect::<Vec<_>>(),
-                pieces[0].parts
             )));
         }
         let text: String = pieces.iter().map(|p| p.record.as_str()).collect();

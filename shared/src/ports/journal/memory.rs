@@ -193,9 +193,9 @@ impl Journal for MemoryJournal {
         &self,
         lease: &Lease,
         memory: &Memory,
-        forget: &[String],
+        before: &Memory,
     ) -> Result<(), JournalError> {
-        for group in items::memory_writes(&lease.cluster, memory, forget)? {
+        for group in items::memory_writes(&lease.cluster, memory, before)? {
             // DynamoDB refuses an item over its limit, and so does this journal.
             for write in &group {
                 if let Write::Put(sk, item) = write {

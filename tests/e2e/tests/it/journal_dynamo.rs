@@ -108,7 +108,10 @@ async fn journal_items_have_the_documented_layout() {
             sides: vec![vec![uuid(1), uuid(2)], vec![uuid(3)]],
         }),
     };
-    journal.save_memory(&lease, &memory, &[]).await.unwrap();
+    journal
+        .save_memory(&lease, &memory, &Memory::default())
+        .await
+        .unwrap();
 
     let items: HashMap<String, HashMap<String, AttributeValue>> = client
         .query()
@@ -194,4 +197,71 @@ async fn a_missing_table_is_a_clear_error_that_retrying_does_not_fix() {
     assert_eq!(error.kind(), "aws_rejected");
     assert!(!error.is_retryable());
     assert!(error.to_string().contains("DynamoDB.Query"), "{error}");
+}
+
+/// The sort keys of cluster `orders`'s items.
+async fn keys(client: &Client) -> Vec<String> {
+    let mut keys: Vec<String> = client
+        .query()
+        .table_name(TABLE)
+        .key_condition_expression("pk = :pk")
+        .expression_attribute_values(":pk", AttributeValue::S("cluster#orders".into()))
+        .send()
+        .await
+        .unwrap()
+        .items()
+        .iter()
+        .map(|item| item["sk"].as_s().unwrap().clone())
+        .collect();
+    keys.sort_unstable();
+    keys
+}
+
+#[tokio::test]
+async fn a_large_record_is_kept_in_parts_that_a_smaller_one_and_forgetting_delete() {
+    let moto = Moto::start().await.unwrap();
+    let (journal, client) = journal(&moto).await;
+    let now = Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap();
+    let LeaseGrant::Acquired(lease) = journal
+        .acquire_lease("orders", "req-1", now, Duration::from_secs(300))
+        .await
+        .unwrap()
+    else {
+        panic!("the lease of a new cluster is free");
+    };
+    // Transactions of 10,000 sources: some 470 KB of GTID set text.
+    let record = |sources: u32| {
+        let set: String = (0..sources)
+            .map(|i| format!("{i:08x}-1111-4222-8333-444444444444:1-10:12-20,"))
+            .collect();
+        LastSeen {
+            at: now,
+            server_uuid: "00000001-1111-4222-8333-444444444444".into(),
+            gtid_executed: set.trim_end_matches(',').parse().unwrap(),
+            received: Default::default(),
+            gtid_purged: Default::default(),
+            executed_since: now,
+        }
+    };
+    let memory = |sources: u32| Memory {
+        last_seen: BTreeMap::from([("db1".to_owned(), record(sources))]),
+        ..Memory::default()
+    };
+    let (large, small) = (memory(10_000), memory(1));
+
+    journal
+        .save_memory(&lease, &large, &Memory::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        keys(&client).await,
+        ["last_seen#db1", "last_seen#db1#1", "lease"]
+    );
+    journal.save_memory(&lease, &small, &large).await.unwrap();
+    assert_eq!(keys(&client).await, ["last_seen#db1", "lease"]);
+    journal
+        .save_memory(&lease, &Memory::default(), &small)
+        .await
+        .unwrap();
+    assert_eq!(keys(&client).await, ["lease"]);
 }
