@@ -204,6 +204,22 @@ async fn ten_ticks_at_once_take_exactly_one_action() {
     assert!(outcomes.contains(&ClusterOutcome::Ticked));
 }
 
+/// The lease of an earlier tick, taken at `now` for a second: it expires by itself.
+async fn earlier_tick<N: Notifier>(
+    keeper: &Keeper<InMemory<N>>,
+    now: DateTime<Utc>,
+) -> crate::ports::journal::Lease {
+    match keeper
+        .journal
+        .acquire_lease("orders", "earlier", now, std::time::Duration::from_secs(1))
+        .await
+        .unwrap()
+    {
+        crate::ports::journal::LeaseGrant::Acquired(lease) => lease,
+        held => panic!("a new journal's lease is free: {held:?}"),
+    }
+}
+
 #[tokio::test]
 async fn a_pending_action_left_by_a_dead_tick_is_verified_not_repeated() {
     let keeper = keeper(
@@ -212,15 +228,7 @@ async fn a_pending_action_left_by_a_dead_tick_is_verified_not_repeated() {
         ClusterBuilder::healthy(3),
     );
     let now: DateTime<Utc> = Utc::now();
-    let lease = match keeper
-        .journal
-        .acquire_lease("orders", "dead", now, std::time::Duration::from_secs(1))
-        .await
-        .unwrap()
-    {
-        crate::ports::journal::LeaseGrant::Acquired(lease) => lease,
-        held => panic!("{held:?}"),
-    };
+    let lease = earlier_tick(&keeper, now).await;
     let action = Action {
         kind: ActionKind::Rejoin,
         instance: "orders-2".into(),
@@ -255,14 +263,7 @@ async fn a_pending_action_never_sent_is_recorded_not_attempted_without_a_false_f
         ClusterBuilder::healthy(3),
     );
     let now: DateTime<Utc> = Utc::now();
-    let crate::ports::journal::LeaseGrant::Acquired(lease) = keeper
-        .journal
-        .acquire_lease("orders", "dead", now, std::time::Duration::from_secs(1))
-        .await
-        .unwrap()
-    else {
-        panic!("a new journal's lease is free");
-    };
+    let lease = earlier_tick(&keeper, now).await;
     let action = Action {
         kind: ActionKind::Reboot,
         instance: "orders-2".into(),
@@ -483,14 +484,7 @@ async fn a_member_outside_the_inventory_is_remembered_after_the_views_forget_it(
 async fn the_record_of_an_instance_that_left_the_inventory_is_deleted() {
     let keeper = offline_orders_2();
     let now = Utc::now();
-    let crate::ports::journal::LeaseGrant::Acquired(lease) = keeper
-        .journal
-        .acquire_lease("orders", "earlier", now, std::time::Duration::from_secs(1))
-        .await
-        .unwrap()
-    else {
-        panic!("a new journal's lease is free");
-    };
+    let lease = earlier_tick(&keeper, now).await;
     let gone = crate::plan::Memory {
         last_seen: BTreeMap::from([(
             "orders-9".to_owned(),

@@ -159,6 +159,39 @@ impl DynamoJournal {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
+    /// Updates the journaled action `id` with `expression` if `lease` is still current; an action
+    /// never journaled is [`JournalError::UnknownAction`].
+    async fn update_action(
+        &self,
+        lease: &Lease,
+        id: &ActionId,
+        expression: &str,
+        values: Vec<(&str, AttributeValue)>,
+    ) -> Result<(), JournalError> {
+        let update = values
+            .into_iter()
+            .fold(
+                Update::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(Self::key(&lease.cluster, &action_key(id))))
+                    .condition_expression("attribute_exists(sk)")
+                    .update_expression(expression),
+                |update, (name, value)| update.expression_attribute_values(name, value),
+            )
+            .build()
+            .map_err(|e| AwsError::misconfigured(TRANSACT, e))?;
+        match self
+            .fenced(lease, TransactWriteItem::builder().update(update).build())
+            .await?
+        {
+            Fenced::Written => Ok(()),
+            Fenced::ItemConditionFailed => Err(JournalError::UnknownAction {
+                cluster: lease.cluster.clone(),
+                id: id.clone(),
+            }),
+        }
+    }
+
     /// A transaction step that deletes the item at `sk` (absent is fine).
     fn delete(&self, cluster: &str, sk: &str) -> Result<TransactWriteItem, JournalError> {
         let delete = Delete::builder()
@@ -415,24 +448,13 @@ impl Journal for DynamoJournal {
 
     #[instrument(skip(self))]
     async fn mark_sent(&self, lease: &Lease, id: &ActionId) -> Result<(), JournalError> {
-        let update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(&lease.cluster, &action_key(id))))
-            .condition_expression("attribute_exists(sk)")
-            .update_expression("SET sent = :sent")
-            .expression_attribute_values(":sent", AttributeValue::Bool(true))
-            .build()
-            .map_err(|e| AwsError::misconfigured(TRANSACT, e))?;
-        match self
-            .fenced(lease, TransactWriteItem::builder().update(update).build())
-            .await?
-        {
-            Fenced::Written => Ok(()),
-            Fenced::ItemConditionFailed => Err(JournalError::UnknownAction {
-                cluster: lease.cluster.clone(),
-                id: id.clone(),
-            }),
-        }
+        self.update_action(
+            lease,
+            id,
+            "SET sent = :sent",
+            vec![(":sent", AttributeValue::Bool(true))],
+        )
+        .await
     }
 
     #[instrument(skip(self))]
@@ -463,29 +485,18 @@ impl Journal for DynamoJournal {
                 reason: e.to_string(),
             })
         };
-        let update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(&lease.cluster, &action_key(id))))
-            .condition_expression("attribute_exists(sk)")
-            .update_expression("SET outcome = :outcome, detail = :detail, finished_at = :finished")
-            .expression_attribute_values(":outcome", json(serde_json::to_value(outcome))?)
-            .expression_attribute_values(":detail", AttributeValue::S(detail.to_owned()))
-            .expression_attribute_values(
-                ":finished",
-                json(serde_json::to_value(journal_time(now)))?,
-            )
-            .build()
-            .map_err(|e| AwsError::misconfigured(TRANSACT, e))?;
-        match self
-            .fenced(lease, TransactWriteItem::builder().update(update).build())
-            .await?
-        {
-            Fenced::Written => Ok(()),
-            Fenced::ItemConditionFailed => Err(JournalError::UnknownAction {
-                cluster: lease.cluster.clone(),
-                id: id.clone(),
-            }),
-        }
+        let values = vec![
+            (":outcome", json(serde_json::to_value(outcome))?),
+            (":detail", AttributeValue::S(detail.to_owned())),
+            (":finished", json(serde_json::to_value(journal_time(now)))?),
+        ];
+        self.update_action(
+            lease,
+            id,
+            "SET outcome = :outcome, detail = :detail, finished_at = :finished",
+            values,
+        )
+        .await
     }
 
     #[instrument(skip(self, memory), fields(instances = memory.last_seen.len()))]

@@ -12,8 +12,8 @@ use crate::plan::{Action, Memory};
 use crate::snapshot::{Approval, Condition, History, Outcome, Pause};
 
 use super::items::{
-    self, ConditionsItem, ITEM_LIMIT, IncidentsItem, Item, LeaseItem, Write, action_key, at_secs,
-    epoch_secs, partition, pause_key, secs_after,
+    self, ActionItem, ConditionsItem, ITEM_LIMIT, IncidentsItem, Item, LeaseItem, Write,
+    action_key, at_secs, epoch_secs, partition, pause_key, secs_after,
 };
 use super::{
     ActionId, Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore, journal_time,
@@ -51,6 +51,26 @@ impl MemoryJournal {
             _ => Err(JournalError::LeaseLost {
                 cluster: lease.cluster.clone(),
                 epoch: lease.epoch,
+            }),
+        })
+    }
+
+    /// Changes the journaled action `id` if `lease` is still current; an action never journaled
+    /// is [`JournalError::UnknownAction`].
+    fn update_action(
+        &self,
+        lease: &Lease,
+        id: &ActionId,
+        change: impl FnOnce(&mut ActionItem),
+    ) -> Result<(), JournalError> {
+        self.fenced(lease, |items| match items.get_mut(&action_key(id)) {
+            Some(Item::Action(recorded)) => {
+                change(recorded);
+                Ok(())
+            }
+            _ => Err(JournalError::UnknownAction {
+                cluster: lease.cluster.clone(),
+                id: id.clone(),
             }),
         })
     }
@@ -145,16 +165,7 @@ impl Journal for MemoryJournal {
     }
 
     async fn mark_sent(&self, lease: &Lease, id: &ActionId) -> Result<(), JournalError> {
-        self.fenced(lease, |items| match items.get_mut(&action_key(id)) {
-            Some(Item::Action(recorded)) => {
-                recorded.sent = true;
-                Ok(())
-            }
-            _ => Err(JournalError::UnknownAction {
-                cluster: lease.cluster.clone(),
-                id: id.clone(),
-            }),
-        })
+        self.update_action(lease, id, |recorded| recorded.sent = true)
     }
 
     async fn sent(&self, cluster: &str, id: &ActionId) -> Result<bool, JournalError> {
@@ -175,17 +186,10 @@ impl Journal for MemoryJournal {
         detail: &str,
         now: DateTime<Utc>,
     ) -> Result<(), JournalError> {
-        self.fenced(lease, |items| match items.get_mut(&action_key(id)) {
-            Some(Item::Action(recorded)) => {
-                recorded.outcome = outcome;
-                detail.clone_into(&mut recorded.detail);
-                recorded.finished_at = Some(journal_time(now));
-                Ok(())
-            }
-            _ => Err(JournalError::UnknownAction {
-                cluster: lease.cluster.clone(),
-                id: id.clone(),
-            }),
+        self.update_action(lease, id, |recorded| {
+            recorded.outcome = outcome;
+            detail.clone_into(&mut recorded.detail);
+            recorded.finished_at = Some(journal_time(now));
         })
     }
 

@@ -6,10 +6,12 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
-use chrono::{TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use grkeeper::adapters::aws::dynamo::DynamoJournal;
 use grkeeper::plan::{Action, Memory};
-use grkeeper::ports::journal::{Alerting, Journal, JournalError, LeaseGrant, LeaseStore, contract};
+use grkeeper::ports::journal::{
+    Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore, contract,
+};
 use grkeeper::snapshot::{
     ActionKind, Approval, Condition, LastSeen, Outcome, Pause, SplitBrain, Stranger,
 };
@@ -24,6 +26,18 @@ async fn journal(moto: &Moto) -> (DynamoJournal, Client) {
     (DynamoJournal::new(client.clone(), TABLE), client)
 }
 
+/// The first lease of cluster `orders`, taken at `now` by `req-1`.
+async fn first_lease(journal: &DynamoJournal, now: DateTime<Utc>) -> Lease {
+    match journal
+        .acquire_lease("orders", "req-1", now, Duration::from_secs(300))
+        .await
+        .unwrap()
+    {
+        LeaseGrant::Acquired(lease) => lease,
+        held => panic!("the lease of a new cluster is free: {held:?}"),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_dynamodb_journal_keeps_the_journal_contract() {
     let moto = Moto::start().await.unwrap();
@@ -36,13 +50,7 @@ async fn journal_items_have_the_documented_layout() {
     let moto = Moto::start().await.unwrap();
     let (journal, client) = journal(&moto).await;
     let now = Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap();
-    let LeaseGrant::Acquired(lease) = journal
-        .acquire_lease("orders", "req-1", now, Duration::from_secs(300))
-        .await
-        .unwrap()
-    else {
-        panic!("the lease of a new cluster is free");
-    };
+    let lease = first_lease(&journal, now).await;
     let action = Action {
         kind: ActionKind::Rejoin,
         instance: "db2".into(),
@@ -113,20 +121,8 @@ async fn journal_items_have_the_documented_layout() {
         .await
         .unwrap();
 
-    let items: HashMap<String, HashMap<String, AttributeValue>> = client
-        .query()
-        .table_name(TABLE)
-        .key_condition_expression("pk = :pk")
-        .expression_attribute_values(":pk", AttributeValue::S("cluster#orders".into()))
-        .send()
-        .await
-        .unwrap()
-        .items()
-        .iter()
-        .map(|item| (item["sk"].as_s().unwrap().clone(), item.clone()))
-        .collect();
-    let mut keys: Vec<&str> = items.keys().map(String::as_str).collect();
-    keys.sort_unstable();
+    let items = items(&client).await;
+    let keys: Vec<&str> = items.keys().map(String::as_str).collect();
     assert_eq!(
         keys,
         vec![
@@ -199,9 +195,9 @@ async fn a_missing_table_is_a_clear_error_that_retrying_does_not_fix() {
     assert!(error.to_string().contains("DynamoDB.Query"), "{error}");
 }
 
-/// The sort keys of cluster `orders`'s items.
-async fn keys(client: &Client) -> Vec<String> {
-    let mut keys: Vec<String> = client
+/// Cluster `orders`'s items as DynamoDB holds them, by sort key.
+async fn items(client: &Client) -> BTreeMap<String, HashMap<String, AttributeValue>> {
+    client
         .query()
         .table_name(TABLE)
         .key_condition_expression("pk = :pk")
@@ -211,10 +207,13 @@ async fn keys(client: &Client) -> Vec<String> {
         .unwrap()
         .items()
         .iter()
-        .map(|item| item["sk"].as_s().unwrap().clone())
-        .collect();
-    keys.sort_unstable();
-    keys
+        .map(|item| (item["sk"].as_s().unwrap().clone(), item.clone()))
+        .collect()
+}
+
+/// The sort keys of cluster `orders`'s items.
+async fn keys(client: &Client) -> Vec<String> {
+    items(client).await.into_keys().collect()
 }
 
 #[tokio::test]
@@ -222,13 +221,7 @@ async fn a_large_record_is_kept_in_parts_that_a_smaller_one_and_forgetting_delet
     let moto = Moto::start().await.unwrap();
     let (journal, client) = journal(&moto).await;
     let now = Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap();
-    let LeaseGrant::Acquired(lease) = journal
-        .acquire_lease("orders", "req-1", now, Duration::from_secs(300))
-        .await
-        .unwrap()
-    else {
-        panic!("the lease of a new cluster is free");
-    };
+    let lease = first_lease(&journal, now).await;
     // Transactions of 10,000 sources: some 470 KB of GTID set text.
     let record = |sources: u32| {
         let set: String = (0..sources)
