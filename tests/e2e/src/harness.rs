@@ -536,8 +536,8 @@ async fn keep_binlogs(sim: &Cluster) -> Result<(), HarnessError> {
     Ok(())
 }
 
-/// Runs one statement on `member` as its master user (bounded: [`sim::STATEMENT_BOUND`]); a
-/// MySQL error fails like no answer at all.
+/// Runs one statement on `member` as a person would, with their own account (bounded:
+/// [`sim::STATEMENT_BOUND`]); a MySQL error fails like no answer at all.
 async fn run_sql(sim: &Cluster, member: &str, statement: &str) -> Result<(), HarnessError> {
     let reason = match sim::run_statement(sim, member, statement).await {
         Ok(Reply::Done(_)) => return Ok(()),
