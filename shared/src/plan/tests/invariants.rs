@@ -164,6 +164,7 @@ pub(super) fn check_all(snapshot: &Snapshot) -> Result<(), TestCaseError> {
     no_second_bootstrap_before_the_first_is_proven_dead(&reading, &plan)?;
     no_action_leaves_fewer_online_members_than_a_majority(&reading, &plan)?;
     every_refusal_and_action_says_why(&plan)?;
+    every_action_repairs_a_finding_it_reports(&plan)?;
     paused_or_observing_clusters_take_no_action(&reading, &plan)?;
     actions_target_available_inventory_instances_only(&reading, &plan)?;
     no_member_with_errant_gtids_is_rejoined(&reading, &plan)?;
@@ -419,6 +420,22 @@ fn every_refusal_and_action_says_why(plan: &Plan) -> Result<(), TestCaseError> {
     prop_assert!(plan.refused.iter().all(|r| !r.reason.trim().is_empty()));
     prop_assert!(plan.action.iter().all(|a| !a.reason.trim().is_empty()));
     prop_assert!(plan.findings.iter().all(|f| !f.message.trim().is_empty()));
+    Ok(())
+}
+
+/// An action is taken for something the plan reports, so the incident about that finding tells
+/// of it (`ActionKind::repairs`).
+fn every_action_repairs_a_finding_it_reports(plan: &Plan) -> Result<(), TestCaseError> {
+    for action in plan.action.iter() {
+        prop_assert!(
+            plan.findings
+                .iter()
+                .any(|f| action.kind.repairs().contains(&f.kind)),
+            "{:?} repairs none of the findings: {:#?}",
+            action,
+            plan
+        );
+    }
     Ok(())
 }
 
