@@ -200,19 +200,26 @@ fn policy_strategy() -> impl Strategy<Value = Policy> {
         any::<bool>(),
         0u32..3,
         prop::sample::select(vec![0u64, 60, 600]),
+        // Rejoin and reboot switched off now and then.
+        prop::sample::select(vec![true, true, true, false]),
+        prop::sample::select(vec![true, true, true, false]),
     )
         .prop_map(
-            |(observe, expel, bootstrap, floor, budget, huge, reboots, skew)| Policy {
-                mode: if observe { Mode::Observe } else { Mode::Act },
-                expel,
-                bootstrap,
-                fault_tolerance_floor: floor,
-                cluster_budget: budget,
-                reboot_budget: reboots,
-                member_cooldown_secs: if huge { u64::MAX } else { 600 },
-                recovering_deadline_secs: if huge { u64::MAX } else { 60 },
-                clock_skew_secs: skew,
-                ..Policy::default()
+            |(observe, expel, bootstrap, floor, budget, huge, reboots, skew, rejoin, reboot)| {
+                Policy {
+                    mode: if observe { Mode::Observe } else { Mode::Act },
+                    rejoin,
+                    reboot,
+                    expel,
+                    bootstrap,
+                    fault_tolerance_floor: floor,
+                    cluster_budget: budget,
+                    reboot_budget: reboots,
+                    member_cooldown_secs: if huge { u64::MAX } else { 600 },
+                    recovering_deadline_secs: if huge { u64::MAX } else { 60 },
+                    clock_skew_secs: skew,
+                    ..Policy::default()
+                }
             },
         )
 }
@@ -233,12 +240,15 @@ fn acting_policy() -> impl Strategy<Value = Policy> {
         0u32..3,
         prop::sample::select(vec![0u64, 60, 600]),
         prop::sample::select(vec![60u64, 1800]),
+        // A fault tolerance floor now and then, so the floor's arithmetic decides.
+        prop_oneof![3 => Just(0u32), 1 => 1u32..3],
     )
         .prop_map(
-            |(mode, bootstrap, expel, budget, reboots, skew, deadline)| Policy {
+            |(mode, bootstrap, expel, budget, reboots, skew, deadline, floor)| Policy {
                 mode,
                 bootstrap,
                 expel,
+                fault_tolerance_floor: floor,
                 cluster_budget: budget,
                 reboot_budget: reboots,
                 clock_skew_secs: skew,
@@ -278,7 +288,8 @@ fn approval() -> impl Strategy<Value = Approval> {
     (
         prop::option::of(1usize..=9),
         prop::collection::btree_set(1usize..=11, 0..5),
-        -600i64..3600,
+        // Some expire at the very second of the observation: no longer valid.
+        prop_oneof![1 => Just(0i64), 9 => -600i64..3600],
     )
         .prop_map(|(instance, gives_up, expires)| Approval {
             action: ActionKind::Bootstrap,
@@ -349,17 +360,19 @@ fn memory() -> impl Strategy<Value = Memory> {
 }
 
 /// Layers over any snapshot: journal memory, remembered strangers, a remembered split brain and
-/// rejoin approvals, a restored copy, who stopped GR where, auto-rejoin logs, grkeeper's database
-/// user.
+/// rejoin approvals, a restored copy, who stopped or started GR last, auto-rejoin logs,
+/// grkeeper's database user, a member configured for another group (or for the same one spelled
+/// in capitals).
 #[derive(Debug, Clone, Default)]
 pub(super) struct Extras {
     memories: Vec<Memory>,
     strangers: Vec<(usize, i64)>,
     split: Option<Split>,
     twin: Option<(usize, usize)>,
-    stops: Vec<(usize, bool, i64)>,
+    stops: Vec<(usize, bool, i64, bool)>,
     autorejoin: Vec<(usize, u64, u64, bool, i64)>,
     db_user: bool,
+    renamed: Option<(usize, bool)>,
 }
 
 /// A remembered split brain: each member's side (0 or 1, anything else none), members whose
@@ -437,15 +450,25 @@ pub(super) fn extras() -> impl Strategy<Value = Extras> {
             0..2,
         ),
         prop::option::weighted(0.1, (1usize..=9, 1usize..=9)),
-        prop::collection::vec((1usize..=9, any::<bool>(), -600i64..7200), 0..3),
+        // The last GR call: mostly a stop, sometimes a start (the member left the group since).
+        prop::collection::vec(
+            (
+                1usize..=9,
+                any::<bool>(),
+                -600i64..7200,
+                prop::bool::weighted(0.75),
+            ),
+            0..3,
+        ),
         prop::collection::vec(
             (1usize..=9, 1u64..=4, 1u64..=4, any::<bool>(), 0i64..1200),
             0..2,
         ),
         any::<bool>(),
+        prop::option::weighted(0.15, (1usize..=9, any::<bool>())),
     )
         .prop_map(
-            |(memories, split, strangers, twin, stops, autorejoin, db_user)| Extras {
+            |(memories, split, strangers, twin, stops, autorejoin, db_user, renamed)| Extras {
                 memories,
                 strangers,
                 split,
@@ -453,6 +476,7 @@ pub(super) fn extras() -> impl Strategy<Value = Extras> {
                 stops,
                 autorejoin,
                 db_user,
+                renamed,
             },
         )
 }
@@ -493,7 +517,7 @@ impl Extras {
             split.apply(snapshot);
         }
         snapshot.db_user = self.db_user.then(|| "grkeeper".to_string());
-        for &(member, by_grkeeper, secs) in &self.stops {
+        for &(member, by_grkeeper, secs, stop) in &self.stops {
             let by = if by_grkeeper {
                 "grkeeper@10.0.9.9"
             } else {
@@ -503,7 +527,12 @@ impl Extras {
                 report.last_gr_call = LastGrCall::Call(GrCall {
                     at: ago(secs).format("%Y-%m-%d %H:%M:%S").to_string(),
                     by: by.into(),
-                    action: "stop group replication".into(),
+                    action: if stop {
+                        "stop group replication"
+                    } else {
+                        "start group replication. bootstrap:0"
+                    }
+                    .into(),
                 });
             }
         }
@@ -524,6 +553,15 @@ impl Extras {
                     data,
                 });
             }
+        }
+        if let Some((member, same)) = self.renamed
+            && let Observed::Seen(report) = &mut snapshot.instances[(member - 1) % n].mysql
+        {
+            report.settings.group_name = Some(if same {
+                GROUP.to_ascii_uppercase()
+            } else {
+                server_uuid(30)
+            });
         }
         if let Some((copy, original)) = self.twin {
             let (copy, original) = ((copy - 1) % n + 1, (original - 1) % n + 1);
