@@ -35,8 +35,10 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sqs::error::DisplayErrorContext;
 use gr_sim::{Cluster, Fault, GtidSet, SimConfig, SimError, Timing, Truth};
 use grkeeper::adapters::aws::dynamo::DynamoJournal;
+use grkeeper::config::DEFAULT_DEPLOYMENT;
 use grkeeper::lambda::{Deps, Function};
 use grkeeper::ports::journal::Journal;
+use grkeeper::ports::reboot::CLAIM_TAG;
 use grkeeper::snapshot::Approval;
 use grkeeper::wiring::InitError;
 use grkeeper_demo::sim::{self, Reply};
@@ -233,6 +235,7 @@ impl Harness {
             .map_err(HarnessError::Listen)?;
         let aws = moto.sdk_config().await;
         let rds = aws_sdk_rds::Client::new(&aws);
+        resources::member_parameter_group(&rds).await?;
         // Only the cluster's own members are RDS instances of the inventory; any other simulated
         // member (`start_with_outsiders`) is one grkeeper cannot see.
         for member in sim
@@ -241,9 +244,17 @@ impl Harness {
             .into_iter()
             .filter(|m| MEMBERS.contains(&m.name.as_str()))
         {
-            let tags = [(CLUSTER_TAG, CLUSTER)];
-            resources::db_instance(&rds, &member.name, "mysql", Some(&member.version), &tags)
-                .await?;
+            // Kept by the harness's deployment already: a tick acts from the start.
+            let tags = [(CLUSTER_TAG, CLUSTER), (CLAIM_TAG, DEFAULT_DEPLOYMENT)];
+            resources::db_instance(
+                &rds,
+                &member.name,
+                "mysql",
+                Some(&member.version),
+                &tags,
+                Some(resources::MEMBER_PARAMETER_GROUP),
+            )
+            .await?;
         }
         resources::journal_table(&aws_sdk_dynamodb::Client::new(&aws), TABLE).await?;
         let (topic_arn, alerts) = resources::topic_with_queue(&aws, TOPIC).await?;

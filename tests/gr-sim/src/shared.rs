@@ -9,6 +9,7 @@ use tokio::sync::watch;
 
 use crate::clock::Clock;
 use crate::config::Auth;
+use crate::grants::Grants;
 use crate::model::World;
 
 #[derive(Debug)]
@@ -21,6 +22,8 @@ pub(crate) struct Shared {
     /// A person's own account: (user, password).
     pub operator: (String, String),
     pub auth: Auth,
+    /// What the account may do.
+    pub grants: std::sync::Arc<Grants>,
     /// Listening address of each member, by index.
     pub addrs: Vec<SocketAddr>,
     next_connection: AtomicU32,
@@ -33,6 +36,7 @@ impl Shared {
         (user, password): (String, String),
         operator: (String, String),
         auth: Auth,
+        grants: Grants,
         addrs: Vec<SocketAddr>,
     ) -> Self {
         let (changed, _) = watch::channel(world.revision);
@@ -44,6 +48,7 @@ impl Shared {
             password,
             operator,
             auth,
+            grants: std::sync::Arc::new(grants),
             addrs,
             next_connection: AtomicU32::new(8),
         }

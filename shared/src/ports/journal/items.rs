@@ -10,6 +10,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::config::Published;
 use crate::plan::{Action, Memory};
 
 use crate::snapshot::{
@@ -29,6 +30,9 @@ pub(crate) const INCIDENTS: &str = "incidents";
 pub(crate) const STRANGERS: &str = "strangers";
 /// Sort key of the remembered split brain.
 pub(crate) const SPLIT_BRAIN: &str = "split_brain";
+/// Partition and sort key of the deployment's published configuration (one per table).
+pub(crate) const DEPLOYMENT_PK: &str = "deployment";
+pub(crate) const DEPLOYMENT_SK: &str = "config";
 const ACTION: &str = "action#";
 const PAUSE: &str = "pause";
 const APPROVAL: &str = "approval#";
@@ -98,6 +102,7 @@ pub(crate) enum Item {
     LastSeen(LastSeenPart),
     Strangers(StrangersItem),
     SplitBrain(SplitBrainItem),
+    Deployment(Box<Published>),
 }
 
 impl Item {
@@ -148,6 +153,7 @@ impl Item {
             SPLIT_BRAIN => Item::SplitBrain(parse(value)?),
             _ if sk.starts_with(LAST_SEEN) => Item::LastSeen(parse(value)?),
             PAUSE => Item::Pause(parse(value)?),
+            DEPLOYMENT_SK => Item::Deployment(parse(value)?),
             _ if sk.starts_with(ACTION) => Item::Action(parse(value)?),
             _ if sk.starts_with(PAUSE) => Item::Pause(parse(value)?),
             _ if sk.starts_with(APPROVAL) => Item::Approval(parse(value)?),
@@ -167,6 +173,7 @@ impl Item {
             Item::LastSeen(item) => serde_json::to_value(item),
             Item::Strangers(item) => serde_json::to_value(item),
             Item::SplitBrain(item) => serde_json::to_value(item),
+            Item::Deployment(item) => serde_json::to_value(item),
         }
     }
 
