@@ -841,6 +841,27 @@ pub(super) fn recovering() -> impl Strategy<Value = Snapshot> {
         })
 }
 
+/// 2-9 members, one ONLINE but lagging behind its applier queue past the deadline (an expel takes
+/// out a member the group counts ONLINE, so the majority and the tolerance floor decide), maybe
+/// others faulted, under an acting policy with a tolerance floor now and then.
+pub(super) fn lagging() -> impl Strategy<Value = Snapshot> {
+    (
+        2usize..=9,
+        0usize..9,
+        prop::collection::vec((0usize..9, fault()), 0..3),
+        acting_policy(),
+    )
+        .prop_map(|(n, lagging, faults, policy)| {
+            let id = |i: usize| format!("orders-{}", i % n + 1);
+            let mut b = ClusterBuilder::healthy(n).policy(|p| *p = policy);
+            b = apply(b, &id(lagging), lagging % n + 1, Fault::Lagging);
+            for (i, fault) in faults.into_iter().filter(|(i, _)| i % n != lagging % n) {
+                b = apply(b, &id(i), i % n + 1, fault);
+            }
+            b.build()
+        })
+}
+
 /// 2-9 members, some with Group Replication stopped by grkeeper's user or by a person at a
 /// random time, grkeeper's expels journaled at random times, its database user known or not.
 pub(super) fn stopped() -> impl Strategy<Value = Snapshot> {

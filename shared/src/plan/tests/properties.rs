@@ -7,7 +7,8 @@ use proptest::prelude::*;
 
 use super::config;
 use super::generate::{
-    after_split_brain, counted_exited, joiners, outage, recovering, scenario, second_group, stopped,
+    after_split_brain, counted_exited, joiners, lagging, outage, recovering, scenario,
+    second_group, stopped,
 };
 use super::invariants::check_all;
 
@@ -40,6 +41,11 @@ proptest! {
 
     #[test]
     fn recovering_members_keep_every_invariant(snapshot in recovering()) {
+        check_all(&snapshot)?;
+    }
+
+    #[test]
+    fn lagging_members_keep_every_invariant(snapshot in lagging()) {
         check_all(&snapshot)?;
     }
 
