@@ -1,11 +1,15 @@
 //! `grkeeper approve bootstrap|rejoin --cluster NAME [--instance ID] [--give-up ID_OR_UUID]...
 //! [--for DURATION] [--by WHO]`: the approval a policy with `GRKEEPER_BOOTSTRAP=approval` waits
-//! for; the one that lets a re-bootstrap go ahead without members whose transactions could not
-//! be read (`--give-up` an instance id) or a member outside the inventory the views once listed
-//! (`--give-up` its server_uuid); or the one that lets grkeeper bring a flapping member back
-//! before its flap window has passed. Each refusal names its exact command. The next tick that
-//! finds every other guard holding takes the action; the approval lapses after `--for` (default
-//! 1h) so an old one cannot approve a later, different problem.
+//! for, and the one that lets a re-bootstrap go ahead without members whose transactions could
+//! not be read (`--give-up` an instance id) or a member outside the inventory the views once
+//! listed (`--give-up` its server_uuid). The refusal names the exact command. The next tick
+//! that finds every bootstrap guard holding takes it; the approval lapses after `--for`
+//! (default 1h) so an old one cannot bootstrap a later, different outage.
+//!
+//! `grkeeper approve rejoin --cluster NAME --instance ID`: a person vouches for one member, so
+//! grkeeper may bring it back although it keeps leaving (flapping, before its flap window has
+//! passed), or after a split brain once it was rebuilt from the kept group (and forgets it was
+//! on the other side).
 
 use grkeeper::ports::journal::Journal;
 use grkeeper::snapshot::{ActionKind, Approval};
@@ -43,7 +47,8 @@ pub struct Args {
 enum Approvable {
     /// Re-bootstrap the group after a complete outage.
     Bootstrap,
-    /// Bring a flapping member back (rejoin or reboot it) although it keeps leaving.
+    /// Bring one member back although it keeps leaving (flapping), or, after a split brain, once
+    /// rebuilt from the kept group. Needs --instance.
     Rejoin,
 }
 
@@ -58,6 +63,20 @@ impl Approvable {
 
 pub async fn run(args: &Args) -> Result<(), Failure> {
     let (cluster, instance) = scope::names(&args.cluster, args.instance.as_deref())?;
+    if matches!(args.action, Approvable::Rejoin) {
+        if instance.is_none() {
+            return Err(Failure::BadInput(
+                "approve rejoin needs --instance: each member of the other group is rebuilt, \
+                 and vouched for, on its own"
+                    .into(),
+            ));
+        }
+        if !args.give_up.is_empty() {
+            return Err(Failure::BadInput(
+                "--give-up belongs to approve bootstrap".into(),
+            ));
+        }
+    }
     let gives_up = args
         .give_up
         .iter()

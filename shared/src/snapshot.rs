@@ -15,7 +15,8 @@ use crate::model::Instance;
 
 pub use action::ActionKind;
 pub use history::{
-    Approval, BinlogSample, Condition, History, LastSeen, Outcome, PastAction, Pause, Stranger,
+    Approval, BinlogSample, Condition, History, LastSeen, Outcome, PastAction, Pause, SplitBrain,
+    Stranger,
 };
 pub use policy::{BootstrapPolicy, Mode, Policy};
 

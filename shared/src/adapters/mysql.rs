@@ -384,6 +384,11 @@ impl MemberProbe for MysqlMembers {
             Err(broken) => Err(broken.into_error()),
         }
     }
+
+    fn user(&self) -> Option<String> {
+        let credentials = self.credentials.read().unwrap_or_else(|e| e.into_inner());
+        Some(credentials.username.clone())
+    }
 }
 
 impl MemberControl for MysqlMembers {

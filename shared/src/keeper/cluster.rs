@@ -1,11 +1,13 @@
 //! One cluster's tick. The order matters for safety:
 //! 1. take the lease (another tick holds it: stop, nothing done);
-//! 2. read the history and verify any action an earlier tick left `pending` (never repeat it);
-//! 3. observe, plan; for the planned action: journal the intent, act, verify, journal the
-//!    outcome, renew the lease, observe and plan again — until nothing is left to do, an action
-//!    fails, the step budget or the invocation deadline is reached;
-//! 4. deliver the incident transitions (any an earlier tick could not deliver first; what cannot
-//!    be delivered now waits in the journal), save conditions, put topology events, emit metrics;
+//! 2. read the history and verify any action an earlier tick left `pending` (never repeat it;
+//!    one whose call was never sent is recorded not attempted);
+//! 3. observe, plan; for the planned action: journal the intent, mark it sent, act, verify,
+//!    journal the outcome, renew the lease, observe and plan again — until nothing is left to do,
+//!    an action fails, the step budget or the invocation deadline is reached;
+//! 4. save the conditions and the planner's memory (each instance as last read, strangers, a split
+//!    brain), deliver the incident transitions (any an earlier tick could not deliver first; what
+//!    cannot be delivered now waits in the journal), put topology events, emit metrics;
 //! 5. release the lease.
 //!
 //! Any journal error stops acting at once: without the journal, an action could be repeated.
@@ -16,12 +18,13 @@ use std::time::{Duration, Instant};
 use tracing::{error, info, warn};
 
 use crate::model::Instance;
-use crate::plan::{self, Action, flapping};
+use crate::plan::{self, Action, Memory, flapping};
 use crate::ports::Ports;
 use crate::ports::clock::Clock;
 use crate::ports::journal::{
     ActionId, Journal, JournalError, Lease, LeaseGrant, LeaseStore, Tracked, lookback,
 };
+use crate::ports::member_probe::MemberProbe;
 use crate::ports::notifier::AlertError;
 use crate::ports::rds::ClusterInventory;
 use crate::report::metrics::TickMetrics;
@@ -191,6 +194,11 @@ impl<P: Ports> Run<'_, P> {
             .history(name, keeper.clock.now(), lookback(&self.policy))
             .await?;
         let before = history.conditions.clone();
+        let remembered = Memory {
+            last_seen: history.last_seen.clone(),
+            strangers: history.strangers.clone(),
+            split_brain: history.split_brain.clone(),
+        };
         let mut instances = self.observe().await;
         self.hold = claim::settle(keeper, name, &instances, self.options.dry_run).await?;
         if self.lease.is_some() {
@@ -213,11 +221,16 @@ impl<P: Ports> Run<'_, P> {
             conditions = step.plan.conditions.clone();
         }
         recoverability::record(&mut history, &last.snapshot);
-        // Saved before the alerts, so an SNS outage does not restart every deadline's clock.
+        // Saved before the alerts, so an SNS outage does not restart every deadline's clock nor
+        // lose what was read. A record of an instance no longer in the inventory is deleted.
         if let Some(lease) = &self.lease {
             keeper
                 .journal
                 .save_tracked(lease, &Tracked::of(&history))
+                .await?;
+            keeper
+                .journal
+                .save_memory(lease, &last.plan.memory, &remembered)
                 .await?;
         }
         let transitions = self.alert(&steps).await?;
@@ -262,14 +275,22 @@ impl<P: Ports> Run<'_, P> {
                 instance: past.instance.clone(),
                 reason: "journaled by an earlier tick that did not record its outcome".into(),
             };
-            warn!(kind = %past.kind, instance = %past.instance, "verifying a pending action");
-            let outcome = act::resume(&action, &self.context(&instances)).await;
+            let id = ActionId::of(past);
+            // An intent never marked sent: the earlier tick stopped before the call (the reply of
+            // the intent's own write was lost, say). Nothing ran, so nothing is verified.
+            let outcome = if keeper.journal.sent(&lease.cluster, &id).await? {
+                warn!(kind = %past.kind, instance = %past.instance, "verifying a pending action");
+                act::resume(&action, &self.context(&instances)).await
+            } else {
+                warn!(kind = %past.kind, instance = %past.instance, "a pending action was never sent");
+                act::never_sent(&action)
+            };
             past.outcome = journal_outcome(outcome.verdict);
             keeper
                 .journal
                 .record_outcome(
                     &lease,
-                    &ActionId::of(past),
+                    &id,
                     past.outcome,
                     &outcome.summary,
                     keeper.clock.now(),
@@ -317,11 +338,11 @@ impl<P: Ports> Run<'_, P> {
                 instances,
                 policy: self.policy.clone(),
                 history: history.clone(),
-                // Filled by the keeper side of issue #19; until then stops are attributed by time.
-                db_user: None,
+                db_user: keeper.members.user(),
             };
             let plan = plan::plan(&snapshot);
-            // The next step plans from the conditions this one saw, and knows who left.
+            // The next step plans from what this one saw: the conditions, who left, and the
+            // memory.
             flapping::record(
                 history,
                 &plan.conditions,
@@ -329,6 +350,9 @@ impl<P: Ports> Run<'_, P> {
                 &self.policy,
             );
             history.conditions = plan.conditions.clone();
+            history.last_seen = plan.memory.last_seen.clone();
+            history.strangers = plan.memory.strangers.clone();
+            history.split_brain = plan.memory.split_brain.clone();
             // A decision worth explaining later, an action or a refusal: keep what it was made
             // on, replayable with `grkeeper plan --snapshot`; alerts say how to fetch it.
             if plan.action.is_some() || !plan.refused.is_empty() {
@@ -372,6 +396,9 @@ impl<P: Ports> Run<'_, P> {
                 at,
                 outcome: Outcome::Pending,
             });
+            // From here on the call may have been made: a later tick verifies it if this one
+            // dies. Before this write, it resumes the intent as never sent.
+            keeper.journal.mark_sent(&lease, &id).await?;
             let observed = steps
                 .last()
                 .map(|s| s.snapshot.instances.as_slice())

@@ -212,6 +212,22 @@ async fn ten_ticks_at_once_take_exactly_one_action() {
     assert!(outcomes.contains(&ClusterOutcome::Ticked));
 }
 
+/// The lease of an earlier tick, taken at `now` for a second: it expires by itself.
+async fn earlier_tick<N: Notifier>(
+    keeper: &Keeper<InMemory<N>>,
+    now: DateTime<Utc>,
+) -> crate::ports::journal::Lease {
+    match keeper
+        .journal
+        .acquire_lease("orders", "earlier", now, std::time::Duration::from_secs(1))
+        .await
+        .unwrap()
+    {
+        crate::ports::journal::LeaseGrant::Acquired(lease) => lease,
+        held => panic!("a new journal's lease is free: {held:?}"),
+    }
+}
+
 #[tokio::test]
 async fn a_pending_action_left_by_a_dead_tick_is_verified_not_repeated() {
     let keeper = keeper(
@@ -220,17 +236,44 @@ async fn a_pending_action_left_by_a_dead_tick_is_verified_not_repeated() {
         ClusterBuilder::healthy(3),
     );
     let now: DateTime<Utc> = Utc::now();
-    let lease = match keeper
-        .journal
-        .acquire_lease("orders", "dead", now, std::time::Duration::from_secs(1))
-        .await
-        .unwrap()
-    {
-        crate::ports::journal::LeaseGrant::Acquired(lease) => lease,
-        held => panic!("{held:?}"),
-    };
+    let lease = earlier_tick(&keeper, now).await;
     let action = Action {
         kind: ActionKind::Rejoin,
+        instance: "orders-2".into(),
+        reason: "test".into(),
+    };
+    let id = keeper
+        .journal
+        .record_intent(&lease, &action, now)
+        .await
+        .unwrap();
+    keeper.journal.mark_sent(&lease, &id).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+
+    let summary = keeper.tick(&sweep(), &options("next")).await.unwrap();
+    let report = &summary.clusters[0];
+    assert_eq!(report.actions.len(), 1, "{report:#?}");
+    assert!(report.actions[0].resumed);
+    assert!(keeper.members.calls().is_empty(), "nothing is called again");
+    assert_eq!(
+        history(&keeper).await.actions[0].outcome,
+        Outcome::Succeeded
+    );
+}
+
+#[tokio::test]
+async fn a_pending_action_never_sent_is_recorded_not_attempted_without_a_false_failure() {
+    // The dead tick journaled a reboot of orders-2 (in offline mode) and stopped before the call:
+    // had the next tick verified it, the member still in offline mode would read as a reboot
+    // that failed, and its next reboot as one made in vain ("rebuild needed").
+    let keeper = keeper(
+        ClusterBuilder::healthy(3).offline_mode("orders-2"),
+        ClusterBuilder::healthy(3),
+    );
+    let now: DateTime<Utc> = Utc::now();
+    let lease = earlier_tick(&keeper, now).await;
+    let action = Action {
+        kind: ActionKind::Reboot,
         instance: "orders-2".into(),
         reason: "test".into(),
     };
@@ -243,12 +286,29 @@ async fn a_pending_action_left_by_a_dead_tick_is_verified_not_repeated() {
 
     let summary = keeper.tick(&sweep(), &options("next")).await.unwrap();
     let report = &summary.clusters[0];
-    assert_eq!(report.actions.len(), 1, "{report:#?}");
-    assert!(report.actions[0].resumed);
-    assert!(keeper.members.calls().is_empty(), "nothing is called again");
+    assert!(report.actions[0].resumed, "{report:#?}");
+    assert_eq!(
+        report.actions[0].verdict,
+        crate::keeper::act::Verdict::NotAttempted
+    );
+    assert!(report.actions[0].summary.contains("never sent"));
+    assert!(keeper.rds.reboots().is_empty(), "nothing was called");
     assert_eq!(
         history(&keeper).await.actions[0].outcome,
-        Outcome::Succeeded
+        Outcome::NotAttempted
+    );
+    let plan = report.plan.as_ref().unwrap();
+    assert!(
+        plan.findings
+            .iter()
+            .all(|f| f.kind != crate::plan::FindingKind::RebuildNeeded),
+        "{plan:#?}"
+    );
+    assert!(
+        plan.refused
+            .iter()
+            .all(|r| r.guard == crate::plan::Guard::Cooldown),
+        "{plan:#?}"
     );
 }
 
@@ -389,6 +449,135 @@ impl Notifier for RejectingNotifier {
         }
         self.delivered.publish(message).await
     }
+}
+
+/// The endpoint a fixture instance is probed at.
+fn endpoint_of(snapshot: &crate::snapshot::Snapshot, id: &str) -> Endpoint {
+    endpoint(
+        snapshot
+            .instances
+            .iter()
+            .find(|i| i.id == id)
+            .expect("a fixture instance"),
+    )
+}
+
+#[tokio::test]
+async fn a_tick_remembers_each_member_as_read_and_knows_its_own_database_user() {
+    let keeper = offline_orders_2();
+    keeper.members.set_user("grkeeper");
+    let first = keeper.tick(&sweep(), &options("t1")).await.unwrap();
+    let snapshot = first.clusters[0].snapshot.as_ref().unwrap();
+    assert_eq!(snapshot.db_user.as_deref(), Some("grkeeper"));
+    let remembered = history(&keeper).await.last_seen;
+    assert_eq!(
+        remembered.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["orders-1", "orders-2", "orders-3"]
+    );
+    assert_eq!(
+        remembered["orders-3"].server_uuid,
+        crate::fixtures::server_uuid(3)
+    );
+
+    // orders-3 stops answering: what it held when last read stays remembered.
+    keeper.members.set(
+        &endpoint_of(snapshot, "orders-3"),
+        Err(ProbeError::Refused {
+            message: "Connection refused (os error 111)".into(),
+        }),
+    );
+    keeper.tick(&sweep(), &options("t2")).await.unwrap();
+    let later = history(&keeper).await.last_seen;
+    assert_eq!(later["orders-3"], remembered["orders-3"]);
+    assert!(later["orders-1"].at > remembered["orders-1"].at);
+}
+
+#[tokio::test]
+async fn a_member_outside_the_inventory_is_remembered_after_the_views_forget_it() {
+    let keeper = keeper(
+        ClusterBuilder::healthy(3).also_lists("orders-1", 9, crate::model::MemberState::Online),
+        ClusterBuilder::healthy(3),
+    );
+    keeper.tick(&sweep(), &options("t1")).await.unwrap();
+    let strangers = history(&keeper).await.strangers;
+    assert_eq!(
+        strangers
+            .iter()
+            .map(|s| s.member_id.as_str())
+            .collect::<Vec<_>>(),
+        [crate::fixtures::server_uuid(9)]
+    );
+}
+
+#[tokio::test]
+async fn the_record_of_an_instance_that_left_the_inventory_is_deleted() {
+    let keeper = offline_orders_2();
+    let now = Utc::now();
+    let lease = earlier_tick(&keeper, now).await;
+    let gone = crate::plan::Memory {
+        last_seen: BTreeMap::from([(
+            "orders-9".to_owned(),
+            crate::plan::LastSeen {
+                at: now,
+                server_uuid: crate::fixtures::server_uuid(9),
+                gtid_executed: Default::default(),
+                received: Default::default(),
+                gtid_purged: Default::default(),
+                executed_since: now,
+            },
+        )]),
+        ..Default::default()
+    };
+    keeper
+        .journal
+        .save_memory(&lease, &gone, &Default::default())
+        .await
+        .unwrap();
+    keeper.journal.release_lease(&lease, now).await.unwrap();
+    assert!(history(&keeper).await.last_seen.contains_key("orders-9"));
+
+    keeper.tick(&sweep(), &options("t1")).await.unwrap();
+    let remembered = history(&keeper).await.last_seen;
+    assert!(!remembered.contains_key("orders-9"), "{remembered:?}");
+    assert_eq!(remembered.len(), 3);
+}
+
+#[tokio::test]
+async fn after_a_split_brain_the_other_group_is_not_rejoined_once_a_person_stopped_it() {
+    // orders-3 runs a group of its own; then a person stops it (through RDS, so no GR stop is
+    // recorded) and it comes back OFFLINE holding what looks like a subset of the group's
+    // transactions.
+    let keeper = keeper(
+        ClusterBuilder::healthy(3).split_brain(&["orders-3"]),
+        ClusterBuilder::healthy(3),
+    );
+    let split = keeper.tick(&sweep(), &options("t1")).await.unwrap();
+    assert!(split.clusters[0].actions.is_empty());
+    assert!(history(&keeper).await.split_brain.is_some());
+
+    let stopped = ClusterBuilder::healthy(3)
+        .gr_stopped("orders-3")
+        .executed("orders-3", &format!("{}:1-95", crate::fixtures::GROUP))
+        .build();
+    for instance in &stopped.instances {
+        keeper.members.set(&endpoint(instance), reading(instance));
+    }
+    let after = keeper.tick(&sweep(), &options("t2")).await.unwrap();
+    let report = &after.clusters[0];
+    assert!(report.actions.is_empty(), "{report:#?}");
+    let plan = report.plan.as_ref().unwrap();
+    assert_eq!(
+        plan.refused
+            .iter()
+            .map(|r| (r.action, r.instance.as_str(), r.guard))
+            .collect::<Vec<_>>(),
+        [(
+            ActionKind::Rejoin,
+            "orders-3",
+            crate::plan::Guard::SplitBrain
+        )]
+    );
+    assert!(keeper.members.calls().is_empty());
 }
 
 fn claimed_by(keeper: &TestKeeper, deployment: Option<&str>) {

@@ -173,7 +173,7 @@ fn group_names(ctx: &Ctx<'_>, draft: &mut Draft) {
 }
 
 fn version_skew(ctx: &Ctx<'_>, draft: &mut Draft) {
-    let Some(lowest) = lowest_group_version(ctx) else {
+    let Some(lowest) = lowest_group_version(ctx, None) else {
         return;
     };
     let lower: Vec<&str> = ctx

@@ -3,8 +3,9 @@
 //! No I/O, no clock, no async: the same snapshot always gives the same plan, so any tick can be
 //! replayed offline (`grkeeper plan --snapshot`). A plan holds at most one action (its type says
 //! so); the keeper acts, observes again and plans again, so every step is re-diagnosed on fresh
-//! facts. The plan also carries the next condition labels ([`conditions`]), which the keeper
-//! keeps in the journal for the next tick's deadlines.
+//! facts. The plan also carries what the keeper keeps in the journal for the next tick: the
+//! condition labels ([`conditions`]) and the [`Memory`] ([`last_seen`], [`strangers`],
+//! [`split_brain`]).
 
 mod autorejoin;
 mod checks;
@@ -18,6 +19,7 @@ mod members;
 mod picture;
 mod playbook;
 mod safety;
+pub mod split_brain;
 pub mod strangers;
 #[cfg(test)]
 mod tests;
@@ -31,7 +33,7 @@ use serde::{Deserialize, Serialize};
 // The planner's inputs besides the observation, named here too for the planner's own use.
 pub use crate::snapshot::{
     ActionKind, Approval, BootstrapPolicy, Condition, History, LastSeen, Mode, Outcome, PastAction,
-    Pause, Policy, Stranger,
+    Pause, Policy, SplitBrain, Stranger,
 };
 
 use crate::snapshot::Snapshot;
@@ -52,6 +54,24 @@ pub struct Plan {
     /// Each inventory instance's condition label as of this observation, and since when: the
     /// history's conditions carried forward ([`conditions::next`]), for the journal to keep.
     pub conditions: BTreeMap<String, Condition>,
+    /// The rest of what the journal keeps after this observation. Not printed: it holds every
+    /// member's GTID sets, which can be large (the journal's items show it).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub memory: Memory,
+}
+
+/// What the journal keeps after an observation besides the conditions, for the next one to be
+/// judged against: each instance as last read, the members outside the inventory the views
+/// listed, and the groups seen apart.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Memory {
+    /// [`last_seen::next`].
+    pub last_seen: BTreeMap<String, LastSeen>,
+    /// [`strangers::next`].
+    pub strangers: Vec<Stranger>,
+    /// [`split_brain::next`].
+    pub split_brain: Option<SplitBrain>,
 }
 
 /// Cluster health in MySQL Shell's terms, computed from the authoritative view.
@@ -298,6 +318,8 @@ pub enum Guard {
     AutoRejoin,
     /// A member's view still lists others live although they report otherwise.
     StaleView,
+    /// Groups seen live apart (split brain) are remembered and a person has not reconciled them.
+    SplitBrain,
 }
 
 impl Guard {
@@ -316,6 +338,7 @@ impl Guard {
             Guard::TransactionsUnknown => FindingKind::TransactionsUnknown,
             Guard::UnknownMember => FindingKind::UnknownMember,
             Guard::DuplicateServerUuid => FindingKind::DuplicateServerUuid,
+            Guard::SplitBrain => FindingKind::SplitBrain,
             _ => return None,
         })
     }
@@ -342,6 +365,7 @@ pub fn plan(snapshot: &Snapshot) -> Plan {
     members::note(&ctx, &mut draft);
     safety::note(&ctx, &mut draft);
     strangers::note(&ctx, &mut draft);
+    split_brain::note(&ctx, &mut draft);
     match ctx.picture.health.status {
         ClusterStatus::SplitBrain => playbook::outage::split_brain(&ctx, &mut draft),
         ClusterStatus::CompleteOutage => playbook::outage::complete(&ctx, &mut draft),

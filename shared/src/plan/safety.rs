@@ -1,7 +1,8 @@
 //! The cluster-wide safety rules every candidate passes, whichever playbook proposed it, so no
 //! playbook can forget one: no action on an instance whose `server_uuid` another instance
 //! shares; no expel or bootstrap while a view lists a member outside the inventory; no membership
-//! change while the group cannot reconfigure; and no re-bootstrap, nor a step toward one, unless
+//! change while the group cannot reconfigure; no rejoin or reboot of a member into a group apart
+//! from its own in a remembered split brain; and no re-bootstrap, nor a step toward one, unless
 //! `rebootstrap` allows it. `docs/safety.md` states each rule and the test that holds it.
 
 use crate::plan::ActionKind;
@@ -10,7 +11,7 @@ use super::checks::group_can_reconfigure;
 use super::draft::{Candidate, Ctx, Draft};
 use super::guards::{Block, block};
 use super::playbook::rebootstrap;
-use super::{FindingKind, Guard, Severity, strangers};
+use super::{FindingKind, Guard, Severity, split_brain, strangers};
 
 pub(crate) fn check(
     ctx: &Ctx<'_>,
@@ -28,6 +29,9 @@ pub(crate) fn check(
         && ctx.picture.quorum_group().is_some()
     {
         group_can_reconfigure(ctx, node)?;
+    }
+    if let (Some(node), ActionKind::Rejoin | ActionKind::Reboot) = (node, candidate.kind) {
+        split_brain::not_apart(ctx, node)?;
     }
     match candidate.gate() {
         (ActionKind::Bootstrap, seed) => rebootstrap::allowed(ctx, draft, seed),

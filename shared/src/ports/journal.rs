@@ -1,6 +1,6 @@
 //! The cluster's memory between ticks: a lease that makes one tick the only actor, the action
-//! journal (intent before acting, outcome after), condition labels, open incidents, pauses and
-//! approvals: [`LeaseStore`] and [`Journal`], with [`MemoryJournal`] beside them and the
+//! journal (intent before acting, outcome after), condition labels, the planner's memory (each
+//! instance as last read, strangers, a split brain), open incidents, pauses and approvals: [`LeaseStore`] and [`Journal`], with [`MemoryJournal`] beside them and the
 //! `contract` every implementation must meet (the DynamoDB one is in `adapters::aws::dynamo`;
 //! both keep the same `items`). Layout of the DynamoDB items: `docs/journal.md`.
 //!
@@ -23,7 +23,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Published;
-use crate::plan::Action;
+use crate::plan::{Action, Memory};
 use crate::ports::aws::AwsError;
 use crate::report::{AlertMessage, Incident};
 use crate::snapshot::{
@@ -273,6 +273,23 @@ pub trait Journal: Send + Sync {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<ActionId, JournalError>> + Send;
 
+    /// Records that the call of the action `id` is about to be made: from here on it may have
+    /// run. An intent never marked was never sent (the tick stopped before: the reply of the
+    /// intent's own write was lost, or the action was not attempted).
+    fn mark_sent(
+        &self,
+        lease: &Lease,
+        id: &ActionId,
+    ) -> impl Future<Output = Result<(), JournalError>> + Send;
+
+    /// Whether the call of the journaled action `id` may have been made: its intent was marked
+    /// sent (an intent recorded before marking existed counts as sent).
+    fn sent(
+        &self,
+        cluster: &str,
+        id: &ActionId,
+    ) -> impl Future<Output = Result<bool, JournalError>> + Send;
+
     /// Records how the action `id` ended, after verifying it.
     fn record_outcome(
         &self,
@@ -281,6 +298,18 @@ pub trait Journal: Send + Sync {
         outcome: Outcome,
         detail: &str,
         now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), JournalError>> + Send;
+
+    /// Replaces what the planner remembers of the cluster besides the conditions (each
+    /// instance as last read, the members outside the inventory, the groups seen apart) with
+    /// `memory`, given `before`, the memory as [`Journal::history`] read it: only what changed
+    /// is written, and the record of an instance `memory` no longer has is deleted (it left the
+    /// inventory). Each instance's record is written whole or not at all.
+    fn save_memory(
+        &self,
+        lease: &Lease,
+        memory: &Memory,
+        before: &Memory,
     ) -> impl Future<Output = Result<(), JournalError>> + Send;
 
     /// Replaces what the keeper tracks between ticks ([`Tracked`]): condition labels and
@@ -385,6 +414,21 @@ pub enum JournalError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A record larger than the journal keeps.
+    #[error(
+        "journal item {sk:?} of cluster {cluster:?} would hold {bytes} bytes, more than the \
+         {limit} the journal keeps"
+    )]
+    TooLarge {
+        /// The cluster.
+        cluster: String,
+        /// The item's sort key.
+        sk: String,
+        /// Its size.
+        bytes: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// The DynamoDB call failed; nothing was written.
     #[error("journal unavailable: {0}")]
     Aws(#[from] AwsError),
@@ -398,6 +442,7 @@ impl JournalError {
             JournalError::UnknownAction { .. } => "unknown_action",
             JournalError::IntentTaken { .. } => "intent_taken",
             JournalError::Corrupt { .. } => "journal_corrupt",
+            JournalError::TooLarge { .. } => "journal_item_too_large",
             JournalError::Aws(error) => error.kind(),
         }
     }

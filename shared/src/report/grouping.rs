@@ -183,7 +183,7 @@ pub(crate) fn asks_a_person(guard: Guard) -> bool {
         | PurgedTransactions | Version | GroupName | Majority | ToleranceFloor
         | UnobservedMember | NoGtidSuperset | ApprovalRequired | RebuildNeeded | OperatorStop
         | RepeatedFailure | Flapping | TransactionsUnknown | UnknownMember
-        | DuplicateServerUuid => true,
+        | DuplicateServerUuid | SplitBrain => true,
     }
 }
 

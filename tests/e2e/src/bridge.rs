@@ -15,7 +15,8 @@
 //! ([`Bridge::calls`]) so a test can tell which AWS calls grkeeper made, and a test can make the
 //! calls of a service, or one operation, fail ([`Bridge::fail`], [`Bridge::fail_after`] to let
 //! the first few through, [`Bridge::fail_next`] to fail only a few): answered with throttling or
-//! with a rejection, or the connection dropped without an answer.
+//! with a rejection, the connection dropped without an answer, or the request passed on and its
+//! answer lost.
 //!
 //! ```no_run
 //! # async fn example(moto: &grkeeper_e2e::moto::Moto, sim: std::sync::Arc<gr_sim::Cluster>)
@@ -25,8 +26,11 @@
 //! let endpoint = bridge.endpoint_url(); // AWS_ENDPOINT_URL for the code under test
 //! bridge.fail("rds", Some("DescribeDBInstances"), Failure::Throttle);
 //! bridge.fail("sns", None, Failure::Drop); // every SNS call
-//! // A tick's first journal transaction (the intent) passes; the outcome's, and any later, fail.
-//! bridge.fail_after("dynamodb", Some("TransactWriteItems"), 1, Failure::Drop);
+//! // A tick's first two journal transactions (the intent, marking it sent) pass; the outcome's,
+//! // and any later, fail.
+//! bridge.fail_after("dynamodb", Some("TransactWriteItems"), 2, Failure::Drop);
+//! // Every intent is stored, and its answer lost on the way back.
+//! bridge.fail("dynamodb", Some("TransactWriteItems"), Failure::Lost);
 //! // The next message SNS gets is refused as invalid; the ones after it go through.
 //! bridge.fail_next("sns", Some("Publish"), 1, Failure::Reject);
 //! bridge.heal();
@@ -71,6 +75,9 @@ pub enum Failure {
     /// retryable): `InvalidParameter` in the query protocol's shape (SNS's answer to a message
     /// it refuses), `ValidationException` in the JSON protocols.
     Reject,
+    /// The request reaches moto (it takes effect), then the connection is closed without its
+    /// answer: a reply lost on the way back.
+    Lost,
 }
 
 /// Which requests fail, and how.
@@ -269,16 +276,21 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Answer,
     };
     let call = Call::of(&parts.headers, &body);
     lock(&state.calls).push(call.clone());
-    match state.failure_for(&call) {
+    let failure = state.failure_for(&call);
+    match failure {
         Some(Failure::Drop) => return Err(Dropped),
         Some(Failure::Throttle) => return Ok(call::throttled(&call, &parts.headers)),
         Some(Failure::Reject) => return Ok(call::rejected(&call, &parts.headers)),
-        None => {}
+        Some(Failure::Lost) | None => {}
     }
-    if call.service == "rds" {
-        Ok(rds::handle(&state, &call, &parts, body).await)
+    let answer = if call.service == "rds" {
+        rds::handle(&state, &call, &parts, body).await
     } else {
-        Ok(forward(&state, &parts, body).await)
+        forward(&state, &parts, body).await
+    };
+    match failure {
+        Some(Failure::Lost) => Err(Dropped),
+        _ => Ok(answer),
     }
 }
 

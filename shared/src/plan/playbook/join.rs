@@ -103,7 +103,7 @@ fn version(ctx: &Ctx<'_>, draft: &mut Draft, node: &Node<'_>) -> Result<String, 
     let Some(joiner) = node.report.and_then(|r| Version::parse(&r.version)) else {
         return Ok(String::new());
     };
-    let Some(lowest) = lowest_group_version(ctx) else {
+    let Some(lowest) = lowest_group_version(ctx, node.identity().as_deref()) else {
         return Ok(String::new());
     };
     match join_rule(joiner, lowest) {
@@ -135,13 +135,16 @@ fn version(ctx: &Ctx<'_>, draft: &mut Draft, node: &Node<'_>) -> Result<String, 
     }
 }
 
-/// The lowest version among the quorum group's ONLINE members.
-pub(crate) fn lowest_group_version(ctx: &Ctx<'_>) -> Option<Version> {
+/// The lowest version among the quorum group's members, `except` one (a joiner's previous
+/// incarnation). The plugin compares a joiner with every member of the group, RECOVERING and
+/// UNREACHABLE ones too; only an `ERROR` row is a member that already left.
+pub(crate) fn lowest_group_version(ctx: &Ctx<'_>, except: Option<&str>) -> Option<Version> {
     let group = ctx.picture.quorum_group()?;
     group
         .rows
         .iter()
-        .filter(|row| row.state == crate::model::MemberState::Online)
+        .filter(|row| row.state != crate::model::MemberState::Error)
+        .filter(|row| except.is_none_or(|uuid| !row.member_id.eq_ignore_ascii_case(uuid)))
         .filter_map(|row| Version::parse(&row.version))
         .min()
 }

@@ -175,9 +175,11 @@ pub fn next_step(kind: FindingKind) -> &'static str {
              allow; if refused, resolve the reason given (or record an approval)."
         }
         SplitBrain => {
-            "Two live groups exist: keep one, pause grkeeper for the other's members, stop GR on \
-             them, and rebuild them from the kept group (never rejoin them: same GTIDs, \
-             different rows)."
+            "Two live groups exist (or did): keep one, pause grkeeper for the other's members, stop \
+             GR on them, rebuild them from the kept group (never rejoin them: same GTIDs, \
+             different rows), then approve each rebuilt member's rejoin (grkeeper approve rejoin \
+             --cluster NAME --instance ID); until then grkeeper rejoins none and re-bootstraps \
+             nothing."
         }
         ErrantGtids => {
             "The member holds transactions the group lacks: inspect them, then rebuild the member \

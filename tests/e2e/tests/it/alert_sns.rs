@@ -34,6 +34,7 @@ fn opened(severity: Severity, instance: &str) -> AlertMessage {
         }],
         refused: vec![],
         conditions: Default::default(),
+        memory: Default::default(),
     };
     let step = Step {
         snapshot,

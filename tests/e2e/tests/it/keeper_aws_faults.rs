@@ -284,3 +284,44 @@ async fn a_throttled_reboot_is_journaled_as_not_attempted_alerted_and_not_repeat
     assert!(taken(&summary).is_empty(), "{summary:#}");
     assert_eq!(h.journaled_actions().await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn an_intent_whose_reply_was_lost_is_resumed_as_never_sent_not_as_a_failed_reboot() {
+    let h = needs_a_reboot().await;
+    // The tick's first transaction is the intent: DynamoDB stores it, its answer (and the SDK's
+    // retries' answers) never come back, and the tick stops before the reboot.
+    h.bridge
+        .fail("dynamodb", Some("TransactWriteItems"), Failure::Lost);
+    let deps = h.cold_start(Function::Sweep).await.unwrap();
+    let input = event("schedule.json").unwrap();
+
+    let (_, summary) = failed_tick(invoke(&deps, input.clone()).await.unwrap_err());
+
+    assert_eq!(summary["clusters"][0]["error_kind"], "aws_unreachable");
+    assert!(taken(&summary).is_empty(), "{summary:#}");
+    assert_eq!(
+        h.journaled_actions().await.unwrap(),
+        ["reboot orders-2 pending"],
+        "the intent took effect"
+    );
+    assert_eq!(h.bridge.count("rds", "RebootDBInstance"), 0);
+
+    // The next tick finds the intent never marked sent: nothing ran, so nothing is verified and
+    // nothing failed.
+    h.bridge.heal();
+    let summary = invoke(&deps, input).await.unwrap();
+    let resumed = &summary["clusters"][0]["actions"][0];
+    assert_eq!(resumed["resumed"], true, "{summary:#}");
+    assert_eq!(resumed["verdict"], "not_attempted", "{summary:#}");
+    assert_eq!(
+        h.journaled_actions().await.unwrap(),
+        ["reboot orders-2 not_attempted"]
+    );
+    assert_eq!(h.bridge.count("rds", "RebootDBInstance"), 0);
+    assert!(h.sim.truth().member("orders-2").unwrap().offline_mode);
+    let alerts = h.alerts().await.unwrap();
+    assert!(
+        alerts.iter().all(|a| !a.subject.contains("rebuild needed")),
+        "{alerts:#?}"
+    );
+}

@@ -17,6 +17,7 @@ mod keeper_delivery;
 mod keeper_deployments;
 mod keeper_playbooks;
 mod keeper_refusals;
+mod keeper_safety;
 mod lambda_watch;
 mod moto_server;
 mod observe_probe;
