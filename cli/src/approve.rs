@@ -4,6 +4,11 @@
 //! not be read (`--give-up` an instance id) or a member outside the inventory the views once
 //! listed (`--give-up` its server_uuid).
 //!
+//! `grkeeper approve rejoin --cluster NAME --instance ID`: a person vouches for one member, so
+//! grkeeper may bring it back although it keeps leaving (flapping, before its flap window has
+//! passed), or after a split brain once it was rebuilt from the kept group (and forgets it was
+//! on the other side).
+//!
 //! `grkeeper approve sync-gtids --cluster NAME --instance ID [--gtids SET] [--for DURATION]
 //! [--by WHO]`: lets grkeeper create empty placeholders for the local GTIDs that keep a 9.7
 //! member out of the group, in both directions, then rejoin it; `--gtids` allows those GTIDs
@@ -23,7 +28,7 @@ use crate::{Failure, environment, expiry, operator, scope};
 /// Arguments of `grkeeper approve`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  grkeeper approve bootstrap --cluster orders\n  grkeeper approve bootstrap --cluster orders --instance orders-1 --give-up orders-3 --for 30m\n  grkeeper approve sync-gtids --cluster orders --instance orders-4"
+    after_help = "Examples:\n  grkeeper approve bootstrap --cluster orders\n  grkeeper approve bootstrap --cluster orders --instance orders-1 --give-up orders-3 --for 30m\n  grkeeper approve rejoin --cluster orders --instance orders-2\n  grkeeper approve sync-gtids --cluster orders --instance orders-4"
 )]
 pub struct Args {
     /// The action to allow.
@@ -57,6 +62,9 @@ enum Approvable {
     Bootstrap,
     /// Create placeholders for a 9.7 member's and the group's local GTIDs, then rejoin it.
     SyncGtids,
+    /// Bring one member back although it keeps leaving (flapping), or, after a split brain, once
+    /// rebuilt from the kept group. Needs --instance.
+    Rejoin,
 }
 
 impl Approvable {
@@ -64,6 +72,7 @@ impl Approvable {
         match self {
             Approvable::Bootstrap => ActionKind::Bootstrap,
             Approvable::SyncGtids => ActionKind::SyncGtids,
+            Approvable::Rejoin => ActionKind::Rejoin,
         }
     }
 }
@@ -110,8 +119,20 @@ fn approval(args: &Args) -> Result<Approval, Failure> {
         (Approvable::SyncGtids, _) if !args.give_up.is_empty() => {
             return bad("--give-up belongs to approve bootstrap, not sync-gtids");
         }
+        (Approvable::Rejoin, _) if instance.is_none() => {
+            return bad(
+                "approve rejoin needs --instance: each member of the other group is rebuilt, \
+                 and vouched for, on its own",
+            );
+        }
+        (Approvable::Rejoin, _) if !args.give_up.is_empty() => {
+            return bad("--give-up belongs to approve bootstrap, not rejoin");
+        }
         (Approvable::Bootstrap, Some(_)) => {
             return bad("--gtids belongs to approve sync-gtids, not bootstrap");
+        }
+        (Approvable::Rejoin, Some(_)) => {
+            return bad("--gtids belongs to approve sync-gtids, not rejoin");
         }
         (_, None) => None,
         (_, Some(text)) => Some(

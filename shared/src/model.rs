@@ -13,8 +13,11 @@ use serde::{Deserialize, Serialize};
 use crate::gtid::GtidSet;
 
 mod endpoint;
+pub mod untrusted;
 
 pub use endpoint::{Endpoint, EndpointOverrides};
+
+use untrusted::SHOWN;
 
 /// What was seen of one inventory instance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -200,10 +203,22 @@ impl ProbeError {
 impl fmt::Display for ProbeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ProbeError::Mysql { code, message } => write!(f, "MySQL error {code}: {message}"),
-            ProbeError::Timeout { during } => write!(f, "timed out during {during}"),
-            ProbeError::Refused { message } => write!(f, "connection refused: {message}"),
-            ProbeError::Other { message } => f.write_str(message),
+            // The server's and the client's words are not grkeeper's: shown cleaned, the
+            // server's quoted.
+            ProbeError::Mysql { code, message } => {
+                write!(f, "MySQL error {code}: {}", untrusted::quote(message))
+            }
+            ProbeError::Timeout { during } => {
+                write!(f, "timed out during {}", untrusted::clean(during, SHOWN))
+            }
+            ProbeError::Refused { message } => {
+                write!(
+                    f,
+                    "connection refused: {}",
+                    untrusted::clean(message, SHOWN)
+                )
+            }
+            ProbeError::Other { message } => f.write_str(&untrusted::clean(message, SHOWN)),
         }
     }
 }

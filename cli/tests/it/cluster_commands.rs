@@ -17,7 +17,7 @@ const BOUND: Duration = Duration::from_secs(60);
 
 /// `grkeeper <args>` with the harness's environment (and no AWS profile files). It runs on a
 /// blocking thread, so the simulator and the bridge keep serving it on the test's runtime.
-async fn run(h: &Harness, args: &[&str]) -> Finished {
+pub(crate) async fn run(h: &Harness, args: &[&str]) -> Finished {
     run_with(h, &[], args).await
 }
 

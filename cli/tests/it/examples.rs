@@ -12,7 +12,7 @@ use grkeeper::fixtures::{ClusterBuilder, GROUP, at, server_uuid};
 use grkeeper::model::{MemberState, ProbeError};
 use grkeeper::plan::{
     ActionKind, BootstrapPolicy, ClusterStatus, FindingKind, Guard, Mode, Outcome, PastAction,
-    Pause, Plan, Severity,
+    Pause, Plan, Severity, SplitBrain,
 };
 
 struct Scenario {
@@ -92,6 +92,29 @@ const SCENARIOS: &[Scenario] = &[
         expect: |p| {
             assert_eq!(action(p), Some((ActionKind::Rejoin, "orders-2")));
             assert_eq!(p.health.status, ClusterStatus::OkNoTolerancePartial);
+        },
+    },
+    Scenario {
+        name: "member-flapping",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .gr_stopped("orders-2")
+                .history(|h| {
+                    h.departures.insert(
+                        "orders-2".into(),
+                        ["11:05:00", "11:25:00", "11:58:00"]
+                            .map(|t| at(&format!("2026-11-30T{t}Z")))
+                            .to_vec(),
+                    );
+                })
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Rejoin, "orders-2", Guard::Flapping)]
+            );
+            assert!(has(p, FindingKind::Flapping, Severity::Warning));
         },
     },
     Scenario {
@@ -962,6 +985,37 @@ const SCENARIOS: &[Scenario] = &[
             assert_eq!(p.health.status, ClusterStatus::SplitBrain);
             assert!(
                 message(p, FindingKind::SplitBrain).contains("grkeeper pause --cluster orders")
+            );
+        },
+    },
+    Scenario {
+        // After a split brain (orders-3 bootstrapped apart from orders-1 and orders-2), a person
+        // stopped orders-3 through RDS and started it again: it is OFFLINE, and its GTID set
+        // looks like a subset of the group's while its rows differ under the same numbers.
+        name: "split-brain-remembered-member-not-rejoined",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .gr_stopped("orders-3")
+                .executed("orders-3", &format!("{GROUP}:1-95"))
+                .history(|h| {
+                    h.split_brain = Some(SplitBrain {
+                        first_seen: at("2026-11-30T10:00:00Z"),
+                        last_seen: at("2026-11-30T11:00:00Z"),
+                        sides: vec![vec![server_uuid(1), server_uuid(2)], vec![server_uuid(3)]],
+                    });
+                })
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Rejoin, "orders-3", Guard::SplitBrain)]
+            );
+            assert!(has(p, FindingKind::SplitBrain, Severity::Critical));
+            assert!(
+                p.refused[0]
+                    .reason
+                    .contains("grkeeper approve rejoin --cluster orders --instance orders-3")
             );
         },
     },

@@ -70,6 +70,14 @@ fn an_approval_with_a_bad_duration_or_name_exits_2_with_one_line() {
             .contains("--give-up \"orders--3\"")
     );
 
+    let rejoin_of_any = grkeeper(&["approve", "rejoin", "--cluster", "orders"], &[], BOUND);
+    assert_eq!(rejoin_of_any.code(), Some(2), "{rejoin_of_any:?}");
+    assert!(
+        rejoin_of_any
+            .one_line_of_stderr()
+            .contains("approve rejoin needs --instance")
+    );
+
     let bad_instance = grkeeper(
         &["resume", "--cluster", "orders", "--instance", "orders--2"],
         &[],

@@ -463,7 +463,7 @@ fn pair() -> impl Strategy<Value = (Raw, Raw)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(crate::proptest_seed::config(2000))]
 
     #[test]
     fn operations_agree_with_a_naive_set_model(a in naive_numbers(), b in naive_numbers()) {
@@ -489,7 +489,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(crate::proptest_seed::config(256))]
 
     #[test]
     fn operations_agree_with_the_cut_model_on_edge_and_fragmented_sets(
@@ -715,7 +715,7 @@ fn valid_text() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(crate::proptest_seed::config(2000))]
 
     #[test]
     fn text_broken_in_any_way_mysql_never_prints_is_refused_with_its_reason(

@@ -9,8 +9,8 @@ use crate::snapshot::Snapshot;
 use super::guards::{self, Block};
 use super::picture::{Node, Picture};
 use super::{
-    Action, ActionKind, Condition, Finding, FindingKind, PastAction, Placeholders, Plan, Refusal,
-    Severity, safety,
+    Action, ActionKind, Condition, Finding, FindingKind, Memory, PastAction, Placeholders, Plan,
+    Refusal, Severity, SplitBrain, last_seen, safety, split_brain, strangers,
 };
 
 /// What the playbooks read: the snapshot, the derived picture, the conditions (with "since")
@@ -20,6 +20,8 @@ pub(crate) struct Ctx<'a> {
     pub snapshot: &'a Snapshot,
     pub picture: Picture<'a>,
     pub conditions: BTreeMap<String, Condition>,
+    /// The split brain remembered as of this observation ([`split_brain::remember`]).
+    pub split_brain: Option<SplitBrain>,
     /// `history.actions` ordered by time (the journal's order is not trusted).
     actions: Vec<&'a PastAction>,
 }
@@ -28,9 +30,11 @@ impl<'a> Ctx<'a> {
     pub fn new(snapshot: &'a Snapshot) -> Ctx<'a> {
         let mut actions: Vec<&PastAction> = snapshot.history.actions.iter().collect();
         actions.sort_by_key(|a| a.at);
+        let picture = Picture::new(snapshot);
         Ctx {
             snapshot,
-            picture: Picture::new(snapshot),
+            split_brain: split_brain::remember(snapshot, &picture),
+            picture,
             conditions: super::conditions::next(
                 &snapshot.history.conditions,
                 &snapshot.instances,
@@ -171,6 +175,11 @@ impl Draft {
             findings: self.findings,
             refused: self.refused,
             conditions: ctx.conditions.clone(),
+            memory: Memory {
+                last_seen: last_seen::next(ctx.snapshot),
+                strangers: strangers::remember(ctx.snapshot, &ctx.picture),
+                split_brain: ctx.split_brain.clone(),
+            },
         }
     }
 }

@@ -173,7 +173,7 @@ fn group_names(ctx: &Ctx<'_>, draft: &mut Draft) {
 }
 
 fn version_skew(ctx: &Ctx<'_>, draft: &mut Draft) {
-    let group = group_versions(ctx);
+    let group = group_versions(ctx, None);
     let Some(&lowest) = group.iter().min() else {
         return;
     };

@@ -25,7 +25,8 @@ pub(crate) fn block(guard: Guard, reason: impl Into<String>) -> Block {
     }
 }
 
-/// Operator and rate guards for `kind` on `instance`, in the order a person would check them.
+/// Operator and rate guards for `kind` on `instance`, in the order a person would check them;
+/// the last, a member that keeps leaving the group, is in `flapping`.
 /// `gate` names the policy switch (and approval) that governs the action and the member it is
 /// for; a sync step's `placeholders` must be covered by its approval.
 pub(crate) fn policy(
@@ -165,7 +166,11 @@ pub(crate) fn policy(
             ));
         }
     }
-    Ok(())
+    // A sync step prepares its joiner's rejoin: a flapping joiner is not prepared for either.
+    if kind == ActionKind::SyncGtids {
+        super::flapping::check(snapshot, ActionKind::Rejoin, gate_instance)?;
+    }
+    super::flapping::check(snapshot, kind, instance)
 }
 
 /// A rejoin or bootstrap right after a member's verified reboot is the same repair's next step

@@ -1,7 +1,8 @@
 //! The cluster-wide safety rules every candidate passes, whichever playbook proposed it, so no
 //! playbook can forget one: no action on an instance whose `server_uuid` another instance
 //! shares; no expel or bootstrap while a view lists a member outside the inventory; no membership
-//! change while the group cannot reconfigure; no re-bootstrap, nor a step toward one, unless
+//! change while the group cannot reconfigure; no rejoin or reboot of a member into a group apart
+//! from its own in a remembered split brain; no re-bootstrap, nor a step toward one, unless
 //! `rebootstrap` allows it; and no placeholder unless a group holds quorum, the join it prepares
 //! could go ahead, and its GTIDs are no group's. `docs/safety.md` states each rule and the test
 //! that holds it.
@@ -12,7 +13,7 @@ use super::checks::group_can_reconfigure;
 use super::draft::{Candidate, Ctx, Draft};
 use super::guards::{Block, block};
 use super::playbook::rebootstrap;
-use super::{FindingKind, Guard, Severity, strangers};
+use super::{FindingKind, Guard, Severity, split_brain, strangers};
 
 pub(crate) fn check(
     ctx: &Ctx<'_>,
@@ -34,6 +35,9 @@ pub(crate) fn check(
     {
         group_can_reconfigure(ctx, node)?;
     }
+    if let (Some(node), ActionKind::Rejoin | ActionKind::Reboot) = (node, candidate.kind) {
+        split_brain::not_apart(ctx, node)?;
+    }
     match candidate.gate() {
         (ActionKind::Bootstrap, seed) => rebootstrap::allowed(ctx, draft, seed),
         (ActionKind::SyncGtids, joiner) => placeholders_allowed(ctx, candidate, joiner),
@@ -42,8 +46,9 @@ pub(crate) fn check(
 }
 
 /// A placeholder is created only while a group holds quorum (its members are what the joiner
-/// is compared with), for a joiner that is no restored copy and that the group could take in
-/// now, and never under a group name: those are the group's own transactions.
+/// is compared with), for a joiner that is no restored copy, that the group could take in now
+/// and that was not live apart from it in a remembered split brain, and never under a group
+/// name: those are the group's own transactions.
 fn placeholders_allowed(
     ctx: &Ctx<'_>,
     candidate: &Candidate<'_>,
@@ -68,6 +73,8 @@ fn placeholders_allowed(
         return Err(duplicate(ctx, node.index));
     }
     group_can_reconfigure(ctx, node)?;
+    // The join it prepares would cross a remembered split brain: no placeholders for it either.
+    split_brain::not_apart(ctx, node)?;
     let uuid = candidate.placeholders.as_ref().map(|p| p.uuid.as_str());
     let named = ctx
         .picture

@@ -224,6 +224,7 @@ pub struct SimConfig {
     pub(crate) members: Vec<MemberSpec>,
     pub(crate) user: String,
     pub(crate) password: String,
+    pub(crate) operator: (String, String),
     pub(crate) repl_password: String,
     pub(crate) auth: Auth,
     pub(crate) clock: ClockMode,
@@ -251,6 +252,7 @@ impl SimConfig {
                 .collect(),
             user: "admin".to_string(),
             password: "secret".to_string(),
+            operator: ("dba".to_string(), "dba-secret".to_string()),
             repl_password: "rdsgrprepl-secret".to_string(),
             auth: Auth::default(),
             clock: ClockMode::Manual,
@@ -272,6 +274,14 @@ impl SimConfig {
     pub fn user(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
         self.user = user.into();
         self.password = password.into();
+        self
+    }
+
+    /// A second account every member accepts, a person's own (`dba` by default): what it calls
+    /// is recorded under its name (`mysql.rds_history.called_by_user`), told apart from the
+    /// master user's calls.
+    pub fn operator(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
+        self.operator = (user.into(), password.into());
         self
     }
 

@@ -1,6 +1,6 @@
 //! Faults a test (or the HTTP control) can inject, as data so both speak the same language:
 //! process crashes and restarts, network partitions, blackholes and latency, GR errors, offline
-//! mode, errant transactions, purged binlogs, upgrades, and writes.
+//! mode, errant transactions, purged binlogs, upgrades, writes, and error-log lines.
 
 use std::time::Duration;
 
@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::errors::SimError;
 use crate::gtid::GtidSet;
 use crate::model::World;
+use crate::model::errlog;
 use crate::model::leave::Leave;
 use crate::rds::InstanceStatus;
 use crate::version::Version;
@@ -56,6 +57,10 @@ pub enum Fault {
     },
     /// A minor version upgrade: `upgrading` for the reboot time, then up on `version`.
     Upgrade { member: String, version: Version },
+    /// Writes `data` as an `Error` line of the `Repl` subsystem to the member's error log, word
+    /// for word: what a broken or hostile server could log (line breaks, escape sequences,
+    /// megabytes).
+    LogLine { member: String, data: String },
     /// Commits `count` write transactions as a client would (refused where a client would be;
     /// an error instead of a hang where a client would block).
     Commit {
@@ -139,6 +144,12 @@ impl World {
             Fault::Upgrade { member, version } => {
                 let m = self.index(member)?;
                 self.upgrade_instance(m, *version)?;
+            }
+            Fault::LogLine { member, data } => {
+                let m = self.index(member)?;
+                let now = self.now;
+                self.members[m].log(now, errlog::written(data.clone()));
+                self.touch();
             }
             Fault::Commit { member, count } => {
                 let m = self.index(member)?;

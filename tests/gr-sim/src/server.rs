@@ -203,8 +203,10 @@ impl Conn {
         }
 
         let mut out = Outgoing::new(next);
-        let password_ok = hello.user == self.shared.user
-            && handshake::password_matches(auth, &nonce, &self.shared.password, &response);
+        let password_ok = self
+            .shared
+            .password_of(&hello.user)
+            .is_some_and(|password| handshake::password_matches(auth, &nonce, password, &response));
         if !password_ok {
             let e = SqlError::access_denied(&hello.user, &self.session.host, !response.is_empty());
             self.encoder.err(&mut out, &e);

@@ -144,6 +144,20 @@ where
     run(action, context, true).await
 }
 
+/// The result of an action an earlier tick journaled but never sent (it stopped before the
+/// call): nothing was done, and nothing is observed.
+pub fn never_sent(action: &Action) -> ActionResult {
+    ActionResult::new(
+        action,
+        Verdict::NotAttempted,
+        format!(
+            "{} of {} was journaled but never sent: the tick that journaled it stopped before the \
+             call, so nothing was done",
+            action.kind, action.instance
+        ),
+    )
+}
+
 async fn run<M, R>(action: &Action, context: &Context<'_, M, R>, resumed: bool) -> ActionResult
 where
     M: MemberProbe + MemberControl,

@@ -140,7 +140,7 @@ fn version(ctx: &Ctx<'_>, draft: &mut Draft, node: &Node<'_>) -> Result<String, 
     let Some(joiner) = node.report.and_then(|r| Version::parse(&r.version)) else {
         return Ok(String::new());
     };
-    let group = group_versions(ctx);
+    let group = group_versions(ctx, node.identity().as_deref());
     let Some(&lowest) = group.iter().min() else {
         return Ok(String::new());
     };
@@ -173,15 +173,18 @@ fn version(ctx: &Ctx<'_>, draft: &mut Draft, node: &Node<'_>) -> Result<String, 
     }
 }
 
-/// The versions of the quorum group's ONLINE members: what a joiner is judged against.
-pub(crate) fn group_versions(ctx: &Ctx<'_>) -> Vec<Version> {
+/// The versions of the quorum group's members, `except` one (a joiner's previous incarnation):
+/// what a joiner is judged against. The plugin compares a joiner with every member of the
+/// group, RECOVERING and UNREACHABLE ones too; only an `ERROR` row is a member that already left.
+pub(crate) fn group_versions(ctx: &Ctx<'_>, except: Option<&str>) -> Vec<Version> {
     let Some(group) = ctx.picture.quorum_group() else {
         return Vec::new();
     };
     group
         .rows
         .iter()
-        .filter(|row| row.state == crate::model::MemberState::Online)
+        .filter(|row| row.state != crate::model::MemberState::Error)
+        .filter(|row| except.is_none_or(|uuid| !row.member_id.eq_ignore_ascii_case(uuid)))
         .filter_map(|row| Version::parse(&row.version))
         .collect()
 }

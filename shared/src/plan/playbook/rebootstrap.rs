@@ -2,6 +2,7 @@
 //! taken (fencing a hung minority, stopping Group Replication on the seed or on a member whose
 //! view is stale): a bootstrap is the one action that can lose committed transactions or create
 //! a second live group, so
+//! - no split brain is remembered that a person has not reconciled;
 //! - no member outside the inventory is remembered from the views and unaccounted for;
 //! - every inventory member's transactions were read in this observation, or an approval
 //!   names the ones given up (a member stopped or failed in RDS may hold commits the others
@@ -11,9 +12,10 @@
 use crate::plan::draft::{Ctx, Draft};
 use crate::plan::guards::{Block, approvals, block, outcome_name, stamp, window};
 use crate::plan::picture::{Node, names};
-use crate::plan::{ActionKind, FindingKind, Guard, Outcome, Severity, strangers};
+use crate::plan::{ActionKind, FindingKind, Guard, Outcome, Severity, split_brain, strangers};
 
 pub(crate) fn allowed(ctx: &Ctx<'_>, draft: &mut Draft, seed: &str) -> Result<(), Block> {
+    split_brain::none_remembered(ctx)?;
     strangers::none_remembered(ctx, draft, seed)?;
     transactions_known(ctx, draft, seed)?;
     no_earlier_bootstrap(ctx)

@@ -13,25 +13,9 @@ mod retries;
 mod situations;
 mod versions;
 
-use proptest::test_runner::{Config as ProptestConfig, RngSeed};
-
 use super::*;
 use crate::fixtures::{ClusterBuilder, at};
-
-/// The seed property tests use unless `PROPTEST_RNG_SEED` names another.
-const FIXED_SEED: u64 = 0x6b65_6570_6572;
-
-/// Property-test settings: `cases` cases from a fixed seed, so the same cases run on every run,
-/// or from `PROPTEST_RNG_SEED` when it is set (`scripts/test` runs the properties once more with
-/// a fresh seed it prints). The seed is printed either way, so a failure names what reproduces it.
-fn config(cases: u32) -> ProptestConfig {
-    let mut config = ProptestConfig::with_cases(cases);
-    if config.rng_seed == RngSeed::Random {
-        config.rng_seed = RngSeed::Fixed(FIXED_SEED);
-    }
-    eprintln!("property test seed: PROPTEST_RNG_SEED={}", config.rng_seed);
-    config
-}
+use crate::proptest_seed::config;
 
 fn one_action(plan: &Plan) -> (ActionKind, &str) {
     let Some(action) = &plan.action else {

@@ -291,6 +291,70 @@ fn an_approved_sync_waits_while_another_rule_blocks() {
     // An older joiner the group's version rules refuse.
     let older = plan(&approved().version("orders-4", "8.4.3").build());
     assert_eq!(action(&older), None, "{older:#?}");
+    // A joiner that keeps leaving the group: its rejoin is held back, so is preparing it, until
+    // a person approves its rejoin too.
+    let flapping = || {
+        approved().history(|h| {
+            let times = [
+                "2026-11-30T11:10:00Z",
+                "2026-11-30T11:30:00Z",
+                "2026-11-30T11:50:00Z",
+            ];
+            h.departures
+                .insert("orders-4".into(), times.map(crate::fixtures::at).to_vec());
+        })
+    };
+    let p = plan(&flapping().build());
+    assert_eq!(action(&p), None, "{p:#?}");
+    assert!(
+        guards(&p)
+            .iter()
+            .any(|g| g.0 == ActionKind::SyncGtids && g.2 == Guard::Flapping),
+        "{p:#?}"
+    );
+    let vouched = plan(
+        &flapping()
+            .history(|h| h.approvals.push(rejoin_approved()))
+            .build(),
+    );
+    assert_eq!(action(&vouched).map(|a| a.0), Some(ActionKind::SyncGtids));
+    // A joiner remembered live apart from the group in a split brain: no placeholders for a join
+    // across it, until a person vouches for the rebuilt member.
+    let apart = || {
+        approved().history(|h| {
+            h.split_brain = Some(crate::plan::SplitBrain {
+                first_seen: crate::fixtures::at("2026-11-30T10:00:00Z"),
+                last_seen: crate::fixtures::at("2026-11-30T11:00:00Z"),
+                sides: vec![(1..=3).map(server_uuid).collect(), vec![server_uuid(4)]],
+            });
+        })
+    };
+    let p = plan(&apart().build());
+    assert_eq!(action(&p), None, "{p:#?}");
+    assert!(
+        guards(&p)
+            .iter()
+            .any(|g| g.0 == ActionKind::SyncGtids && g.2 == Guard::SplitBrain),
+        "{p:#?}"
+    );
+    let vouched = plan(
+        &apart()
+            .history(|h| h.approvals.push(rejoin_approved()))
+            .build(),
+    );
+    assert_eq!(action(&vouched).map(|a| a.0), Some(ActionKind::SyncGtids));
+}
+
+/// A person's `approve rejoin` of orders-4.
+fn rejoin_approved() -> crate::plan::Approval {
+    crate::plan::Approval {
+        action: ActionKind::Rejoin,
+        instance: Some("orders-4".into()),
+        gives_up: Vec::new(),
+        expires: crate::fixtures::at("2026-11-30T14:00:00Z"),
+        by: "alice".into(),
+        gtids: None,
+    }
 }
 
 #[test]

@@ -14,12 +14,14 @@ use grkeeper::report::AlertMessage;
 use grkeeper_e2e::bridge::Failure;
 use grkeeper_e2e::harness::{Harness, MEMBERS};
 
-/// A reboot that lasts long enough to be seen `rebooting` on a busy machine (a loaded 2-core
-/// CI runner can take seconds between the reboot call and the next describe).
+/// A reboot and a stop that last long enough to be seen `rebooting` and `stopping` on a busy
+/// machine (a loaded 2-core CI runner can take seconds between the call and its answer, or the
+/// next describe: with the fast timing's 60 ms stop, StopDBInstance answered `stopped`).
 async fn slow_reboots() -> Harness {
     Harness::start_with(|config| {
         config.real_time(Timing {
             reboot: Duration::from_secs(10),
+            stop: Duration::from_secs(5),
             start: Duration::from_secs(2),
             ..Timing::fast()
         })

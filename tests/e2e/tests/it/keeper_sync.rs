@@ -131,10 +131,11 @@ async fn a_new_9_7_member_is_refused_then_synced_on_approval_and_a_cut_tick_repe
     );
 
     // Approved in full. The tick dies after the first call, before its outcome is journaled (its
-    // intent was the first journal transaction, its outcome would be the second).
+    // intent was the first journal transaction, the mark that it is sent the second, its outcome
+    // would be the third).
     journal.approve(CLUSTER, &approval(None)).await.unwrap();
     h.bridge
-        .fail_after("dynamodb", Some("TransactWriteItems"), 1, Failure::Drop);
+        .fail_after("dynamodb", Some("TransactWriteItems"), 2, Failure::Drop);
     let failed = invoke(&deps, input.clone()).await;
     assert!(failed.is_err(), "{failed:?}");
     assert_eq!(

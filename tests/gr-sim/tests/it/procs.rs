@@ -2,6 +2,7 @@
 
 use gr_sim::{Cluster, ExitStateAction, SimConfig, StartState};
 use mysql_async::prelude::*;
+use mysql_async::{Conn, Opts};
 
 use crate::support::*;
 
@@ -52,6 +53,25 @@ async fn stop_then_start_returns_message_rows_and_the_member_rejoins() {
             "start group replication. bootstrap:0"
         ]
     );
+}
+
+#[tokio::test]
+async fn a_person_s_own_account_is_recorded_as_the_caller_apart_from_the_master_user() {
+    let sim = Cluster::start(SimConfig::with_members(3).operator("alice", "her-secret"))
+        .await
+        .unwrap();
+    let person = Opts::from_url(&sim.operator_url("db2").unwrap()).unwrap();
+    let mut conn = bounded(Conn::new(person)).await.unwrap();
+    call(&mut conn, "CALL mysql.rds_group_replication_stop()")
+        .await
+        .unwrap();
+    let mut master = connect(&sim, "db2").await;
+    call(&mut master, "CALL mysql.rds_group_replication_start(0)")
+        .await
+        .unwrap();
+    let callers: Vec<String> =
+        column(&mut master, "SELECT called_by_user FROM mysql.rds_history").await;
+    assert_eq!(callers, ["alice@127.0.0.1", "admin@127.0.0.1"]);
 }
 
 #[tokio::test]

@@ -1,7 +1,136 @@
-//! What a person should do next, one line per finding kind. Exhaustive on purpose: a new
-//! finding kind does not compile without its advice.
+//! What a person should do: the next step, one line per finding kind, and the procedure it
+//! belongs to, step by step with exact commands (`procedures/*.md`: `grkeeper runbook` and
+//! `docs/runbook.md` print them, each alert links its own). Exhaustive on purpose: a new finding
+//! kind does not compile without its advice and its procedure.
 
 use crate::plan::FindingKind;
+
+/// A step-by-step procedure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Procedure {
+    /// A member out of the group (stopped, failed, offline mode, unreachable, stopped in RDS).
+    MemberOut,
+    /// No live group anywhere, members stopped in RDS included.
+    CompleteOutage,
+    /// Live members without a majority.
+    QuorumLost,
+    /// Two live groups.
+    SplitBrain,
+    /// Replacing a member that can no longer join with a copy of a healthy one.
+    RebuildMember,
+    /// A member holding transactions the group lacks.
+    ErrantTransactions,
+    /// A member that keeps leaving the group.
+    Flapping,
+    /// Setup drift, credentials, pauses.
+    Configuration,
+}
+
+/// Every procedure, in the order the runbook prints them.
+pub const PROCEDURES: [Procedure; 8] = [
+    Procedure::MemberOut,
+    Procedure::CompleteOutage,
+    Procedure::QuorumLost,
+    Procedure::SplitBrain,
+    Procedure::RebuildMember,
+    Procedure::ErrantTransactions,
+    Procedure::Flapping,
+    Procedure::Configuration,
+];
+
+impl Procedure {
+    /// Its name: the argument of `grkeeper runbook` and the anchor in `docs/runbook.md`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Procedure::MemberOut => "member-out-of-the-group",
+            Procedure::CompleteOutage => "complete-outage",
+            Procedure::QuorumLost => "quorum-lost",
+            Procedure::SplitBrain => "split-brain",
+            Procedure::RebuildMember => "rebuilding-a-member",
+            Procedure::ErrantTransactions => "errant-transactions",
+            Procedure::Flapping => "flapping",
+            Procedure::Configuration => "configuration",
+        }
+    }
+
+    /// Its text: Markdown, a `##` heading first.
+    pub fn text(self) -> &'static str {
+        match self {
+            Procedure::MemberOut => include_str!("procedures/member-out-of-the-group.md"),
+            Procedure::CompleteOutage => include_str!("procedures/complete-outage.md"),
+            Procedure::QuorumLost => include_str!("procedures/quorum-lost.md"),
+            Procedure::SplitBrain => include_str!("procedures/split-brain.md"),
+            Procedure::RebuildMember => include_str!("procedures/rebuilding-a-member.md"),
+            Procedure::ErrantTransactions => include_str!("procedures/errant-transactions.md"),
+            Procedure::Flapping => include_str!("procedures/flapping.md"),
+            Procedure::Configuration => include_str!("procedures/configuration.md"),
+        }
+    }
+
+    /// Its heading, without the `## `.
+    pub fn title(self) -> &'static str {
+        self.text()
+            .lines()
+            .next()
+            .and_then(|line| line.strip_prefix("## "))
+            .unwrap_or_else(|| self.name())
+    }
+
+    /// Where it is published: `docs/runbook.md` in the project's repository.
+    pub fn url(self) -> String {
+        format!(
+            "{}/blob/main/docs/runbook.md#{}",
+            env!("CARGO_PKG_REPOSITORY"),
+            self.name()
+        )
+    }
+
+    /// The procedure of `name`, if there is one.
+    pub fn named(name: &str) -> Option<Procedure> {
+        PROCEDURES.into_iter().find(|p| p.name() == name)
+    }
+}
+
+/// The procedure a finding of `kind` belongs to.
+pub fn procedure(kind: FindingKind) -> Procedure {
+    use FindingKind::*;
+    match kind {
+        MemberOffline | MemberError | OfflineMode | MemberUnreachable | MemberStopped
+        | InstanceChanging | StuckRecovering | ApplierLag | AccessDenied => Procedure::MemberOut,
+        CompleteOutage | NoGtidSuperset | TransactionsUnknown | UnobservedMember => {
+            Procedure::CompleteOutage
+        }
+        NoQuorum | MinorityPartition => Procedure::QuorumLost,
+        SplitBrain => Procedure::SplitBrain,
+        PurgedTransactions | RebuildNeeded => Procedure::RebuildMember,
+        ErrantGtids | LocalGtids => Procedure::ErrantTransactions,
+        Flapping => Procedure::Flapping,
+        VersionSkew
+        | LowerVersion
+        | SeedsDrift
+        | ParameterPendingReboot
+        | BinlogRetention
+        | ExitStateActionDrift
+        | GroupNameMismatch
+        | UnknownMember
+        | DuplicateServerUuid
+        | EmptyInventory
+        | ControlPlaneError
+        | Paused
+        | FaultToleranceLow => Procedure::Configuration,
+    }
+}
+
+/// How an alert points at the procedure for `kind`: the command that prints it, and its page.
+pub fn procedure_link(kind: FindingKind) -> String {
+    let procedure = procedure(kind);
+    format!(
+        "{} (`grkeeper runbook {}`, {})",
+        procedure.title(),
+        procedure.name(),
+        procedure.url()
+    )
+}
 
 /// The next step for a person facing a finding of `kind`.
 pub fn next_step(kind: FindingKind) -> &'static str {
@@ -46,9 +175,11 @@ pub fn next_step(kind: FindingKind) -> &'static str {
              allow; if refused, resolve the reason given (or record an approval)."
         }
         SplitBrain => {
-            "Two live groups exist: keep one, pause grkeeper for the other's members, stop GR on \
-             them, and rebuild them from the kept group (never rejoin them: same GTIDs, \
-             different rows)."
+            "Two live groups exist (or did): keep one, pause grkeeper for the other's members, stop \
+             GR on them, rebuild them from the kept group (never rejoin them: same GTIDs, \
+             different rows), then approve each rebuilt member's rejoin (grkeeper approve rejoin \
+             --cluster NAME --instance ID); until then grkeeper rejoins none and re-bootstraps \
+             nothing."
         }
         ErrantGtids => {
             "The member holds transactions the group lacks: inspect them, then rebuild the member \
@@ -121,6 +252,10 @@ pub fn next_step(kind: FindingKind) -> &'static str {
         }
         FaultToleranceLow => {
             "The group tolerates fewer failures than the policy floor: bring the missing members back."
+        }
+        Flapping => {
+            "It keeps leaving the group: find why (its Repl error log, the network, its load) before \
+             it is brought back; then approve (`grkeeper approve rejoin`) or wait for the window."
         }
     }
 }
