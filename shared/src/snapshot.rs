@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Instance;
 
-pub use action::ActionKind;
+pub use action::{ActionKind, Placeholders, advance_gtid_call};
 pub use history::{
     Approval, BinlogSample, Condition, History, LastSeen, Outcome, PastAction, Pause, SplitBrain,
     Stranger,

@@ -57,7 +57,19 @@ fn recent(kind: ActionKind, instance: &str, time: &str, outcome: Outcome) -> Pas
         instance: instance.into(),
         at: at(time),
         outcome,
+        placeholders: None,
     }
+}
+
+/// Three 9.7 members set up by AWS's procedure (two initialization GTIDs each, placeholders
+/// everywhere), and a new 9.7 member orders-4 with three of its own, never joined.
+fn new_9_7_member() -> ClusterBuilder {
+    (1..=4)
+        .fold(ClusterBuilder::healthy(4), |b, i| {
+            b.version(&format!("orders-{i}"), "9.7.0")
+        })
+        .initialization_gtids_synced(2)
+        .new_member_with_initialization_gtids("orders-4", 3)
 }
 
 const SCENARIOS: &[Scenario] = &[
@@ -165,6 +177,37 @@ const SCENARIOS: &[Scenario] = &[
             assert!(p.findings.iter().any(|f| f.kind == FindingKind::ErrantGtids
                 && f.severity == Severity::Critical
                 && f.message.contains(&errant)));
+        },
+    },
+    Scenario {
+        name: "local-gtids-refused",
+        build: new_9_7_member,
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Rejoin, "orders-4", Guard::LocalGtids)]
+            );
+            let call = format!(
+                "on orders-1 (the joiner's): CALL mysql.rds_group_replication_advance_gtid(1, 3, \
+                 '{}')",
+                server_uuid(4)
+            );
+            assert!(p.findings.iter().any(|f| f.kind == FindingKind::LocalGtids
+                && f.message.contains(&call)
+                && f.message.contains("diverges silently")));
+        },
+    },
+    Scenario {
+        name: "local-gtids-sync-approved",
+        build: || new_9_7_member().approved_sync("orders-4", None, "2026-11-30T13:00:00Z", "alice"),
+        expect: |p| {
+            assert_eq!(action(p), Some((ActionKind::SyncGtids, "orders-1")));
+            let placeholders = p.action.as_ref().and_then(|a| a.placeholders.as_ref());
+            assert_eq!(
+                placeholders.map(ToString::to_string),
+                Some(format!("{}:1-3", server_uuid(4)))
+            );
         },
     },
     Scenario {

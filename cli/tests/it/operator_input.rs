@@ -114,6 +114,61 @@ fn a_valid_pause_without_configuration_names_every_missing_variable_and_exits_2(
 }
 
 #[test]
+fn an_approval_of_a_sync_without_its_member_or_with_a_bad_set_exits_2_with_one_line() {
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["approve", "sync-gtids", "--cluster", "orders"],
+            "needs --instance",
+        ),
+        (
+            &[
+                "approve",
+                "sync-gtids",
+                "--cluster",
+                "orders",
+                "--instance",
+                "orders-4",
+                "--gtids",
+                "not-a-uuid:1-3",
+            ],
+            "--gtids",
+        ),
+        (
+            &[
+                "approve",
+                "sync-gtids",
+                "--cluster",
+                "orders",
+                "--instance",
+                "orders-4",
+                "--give-up",
+                "orders-3",
+            ],
+            "--give-up belongs to approve bootstrap",
+        ),
+        (
+            &[
+                "approve",
+                "bootstrap",
+                "--cluster",
+                "orders",
+                "--gtids",
+                "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-3",
+            ],
+            "--gtids belongs to approve sync-gtids",
+        ),
+    ];
+    for (args, expected) in cases {
+        let run = grkeeper(args, &[], BOUND);
+        assert_eq!(run.code(), Some(2), "{args:?}: {run:?}");
+        assert!(
+            run.one_line_of_stderr().contains(expected),
+            "{args:?}: {run:?}"
+        );
+    }
+}
+
+#[test]
 fn an_echoed_input_is_escaped_and_clipped_on_its_one_line() {
     // A path is echoed as given (no name rules clip or quote it): the line must still be safe.
     let hostile = format!("/nonexistent/\u{1b}[31m\r{}", "x".repeat(10_000));

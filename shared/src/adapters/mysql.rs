@@ -299,7 +299,7 @@ impl MysqlMembers {
             Ok(Err(mysql_async::Error::Server(e))) => Err(Failure::Answered(server_error(e))),
             Ok(Err(e)) => Err(Failure::Broken(probe_error(e))),
             Err(_) => Err(Failure::Broken(ProbeError::Timeout {
-                during: procedure.statement().to_owned(),
+                during: procedure.statement().into_owned(),
             })),
         }
     }

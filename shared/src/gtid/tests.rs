@@ -770,3 +770,28 @@ proptest! {
         let _ = text.parse::<GtidSet>();
     }
 }
+
+#[test]
+fn a_set_lists_its_intervals_in_order_and_keeps_one_source_on_request() {
+    let all = set(&format!("{B}:7:1-3,{A}:tag:4-5:9,{A}:2"));
+    let listed: Vec<(String, String, u64, u64)> = all
+        .intervals()
+        .map(|(s, a, b)| (s.uuid.clone(), s.tag.clone(), a, b))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (A.to_string(), String::new(), 2, 2),
+            (A.to_string(), "tag".to_string(), 4, 5),
+            (A.to_string(), "tag".to_string(), 9, 9),
+            (B.to_string(), String::new(), 1, 3),
+            (B.to_string(), String::new(), 7, 7),
+        ]
+    );
+    assert_eq!(all.of_source(&source(A, "")), set(&format!("{A}:2")));
+    assert_eq!(
+        all.of_source(&source(A, "tag")),
+        set(&format!("{A}:tag:4-5:9"))
+    );
+    assert!(all.of_source(&source(C, "")).is_empty());
+}

@@ -271,9 +271,12 @@ impl<P: Ports> Run<'_, P> {
             .filter(|a| a.outcome == Outcome::Pending)
         {
             let action = Action {
-                kind: past.kind,
-                instance: past.instance.clone(),
-                reason: "journaled by an earlier tick that did not record its outcome".into(),
+                placeholders: past.placeholders.clone(),
+                ..Action::new(
+                    past.kind,
+                    past.instance.clone(),
+                    "journaled by an earlier tick that did not record its outcome",
+                )
             };
             let id = ActionId::of(past);
             // An intent never marked sent: the earlier tick stopped before the call (the reply of
@@ -306,6 +309,7 @@ impl<P: Ports> Run<'_, P> {
                 kind: action.kind,
                 instance: action.instance,
                 reason: action.reason,
+                placeholders: action.placeholders,
                 verdict: outcome.verdict,
                 summary: outcome.summary,
                 resumed: true,
@@ -395,6 +399,7 @@ impl<P: Ports> Run<'_, P> {
                 instance: action.instance.clone(),
                 at,
                 outcome: Outcome::Pending,
+                placeholders: action.placeholders.clone(),
             });
             // From here on the call may have been made: a later tick verifies it if this one
             // dies. Before this write, it resumes the intent as never sent.
@@ -427,6 +432,7 @@ impl<P: Ports> Run<'_, P> {
                 kind: action.kind,
                 instance: action.instance,
                 reason: action.reason,
+                placeholders: action.placeholders,
                 verdict: outcome.verdict,
                 summary: outcome.summary,
                 resumed: false,

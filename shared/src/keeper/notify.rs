@@ -158,9 +158,8 @@ impl<P: Ports> Run<'_, P> {
             .iter()
             .map(|a| {
                 let action = Action {
-                    kind: a.kind,
-                    instance: a.instance.clone(),
-                    reason: a.reason.clone(),
+                    placeholders: a.placeholders.clone(),
+                    ..Action::new(a.kind, a.instance.clone(), a.reason.clone())
                 };
                 (action, journal_outcome(a.verdict))
             })

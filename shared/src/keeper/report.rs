@@ -7,7 +7,7 @@ use crate::keeper::act::Verdict;
 use crate::plan::Plan;
 use crate::ports::journal::Parked;
 use crate::report::Change;
-use crate::snapshot::{ActionKind, Snapshot};
+use crate::snapshot::{ActionKind, Placeholders, Snapshot};
 
 /// The result of one tick over the clusters its trigger concerns.
 #[derive(Debug, Clone, Serialize)]
@@ -112,6 +112,9 @@ pub struct ActionReport {
     pub instance: String,
     /// Why the planner chose it.
     pub reason: String,
+    /// A sync step's placeholders.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub placeholders: Option<Placeholders>,
     /// How the verification ended.
     pub verdict: Verdict,
     /// One line for a person.

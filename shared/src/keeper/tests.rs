@@ -237,11 +237,7 @@ async fn a_pending_action_left_by_a_dead_tick_is_verified_not_repeated() {
     );
     let now: DateTime<Utc> = Utc::now();
     let lease = earlier_tick(&keeper, now).await;
-    let action = Action {
-        kind: ActionKind::Rejoin,
-        instance: "orders-2".into(),
-        reason: "test".into(),
-    };
+    let action = Action::new(ActionKind::Rejoin, "orders-2", "test");
     let id = keeper
         .journal
         .record_intent(&lease, &action, now)
@@ -272,11 +268,7 @@ async fn a_pending_action_never_sent_is_recorded_not_attempted_without_a_false_f
     );
     let now: DateTime<Utc> = Utc::now();
     let lease = earlier_tick(&keeper, now).await;
-    let action = Action {
-        kind: ActionKind::Reboot,
-        instance: "orders-2".into(),
-        reason: "test".into(),
-    };
+    let action = Action::new(ActionKind::Reboot, "orders-2", "test");
     keeper
         .journal
         .record_intent(&lease, &action, now)

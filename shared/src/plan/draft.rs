@@ -9,8 +9,8 @@ use crate::snapshot::Snapshot;
 use super::guards::{self, Block};
 use super::picture::{Node, Picture};
 use super::{
-    Action, ActionKind, Condition, Finding, FindingKind, Memory, PastAction, Plan, Refusal,
-    Severity, SplitBrain, last_seen, safety, split_brain, strangers,
+    Action, ActionKind, Condition, Finding, FindingKind, Memory, PastAction, Placeholders, Plan,
+    Refusal, Severity, SplitBrain, last_seen, safety, split_brain, strangers,
 };
 
 /// What the playbooks read: the snapshot, the derived picture, the conditions (with "since")
@@ -67,8 +67,11 @@ pub(crate) struct Candidate<'a> {
     pub reason: String,
     /// The policy switch that governs it, when not its own kind: stopping Group Replication as
     /// the first step of a re-bootstrap (fencing a hung minority, clearing a stale view, readying
-    /// the seed) is decided by the bootstrap policy (and approval) for that seed.
+    /// the seed) is decided by the bootstrap policy (and approval) for that seed; a sync step by
+    /// the approval naming its joiner.
     pub gate: Option<(ActionKind, &'a str)>,
+    /// A sync step's placeholders.
+    pub placeholders: Option<Placeholders>,
 }
 
 impl<'a> Candidate<'a> {
@@ -78,12 +81,20 @@ impl<'a> Candidate<'a> {
             instance,
             reason: reason.into(),
             gate: None,
+            placeholders: None,
         }
     }
 
     /// A step of the re-bootstrap from `seed`.
     pub fn toward_bootstrap(mut self, seed: &'a str) -> Self {
         self.gate = Some((ActionKind::Bootstrap, seed));
+        self
+    }
+
+    /// A sync step creating `placeholders` for `joiner`, governed by the approval naming it.
+    pub fn creating(mut self, joiner: &'a str, placeholders: Placeholders) -> Self {
+        self.gate = Some((ActionKind::SyncGtids, joiner));
+        self.placeholders = Some(placeholders);
         self
     }
 
@@ -133,8 +144,8 @@ impl Draft {
                     ctx,
                     candidate.kind,
                     candidate.instance,
-                    gate_kind,
-                    gate_instance,
+                    (gate_kind, gate_instance),
+                    candidate.placeholders.as_ref(),
                 )
             });
         match verdict {
@@ -143,6 +154,7 @@ impl Draft {
                     kind: candidate.kind,
                     instance: candidate.instance.to_string(),
                     reason: candidate.reason,
+                    placeholders: candidate.placeholders,
                 })
             }
             Ok(()) => {}

@@ -290,6 +290,7 @@ mod tests {
                 gives_up: vec![],
                 expires: at("2026-11-30T13:00:00Z"),
                 by: "dba".into(),
+                gtids: None,
             });
         });
         let p = plan(&approved.build());

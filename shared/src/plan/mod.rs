@@ -15,6 +15,7 @@ mod drift;
 pub mod flapping;
 mod guards;
 pub mod last_seen;
+mod local_gtids;
 mod members;
 mod picture;
 mod playbook;
@@ -33,7 +34,7 @@ use serde::{Deserialize, Serialize};
 // The planner's inputs besides the observation, named here too for the planner's own use.
 pub use crate::snapshot::{
     ActionKind, Approval, BootstrapPolicy, Condition, History, LastSeen, Mode, Outcome, PastAction,
-    Pause, Policy, SplitBrain, Stranger,
+    Pause, Placeholders, Policy, SplitBrain, Stranger,
 };
 
 use crate::snapshot::Snapshot;
@@ -119,6 +120,21 @@ pub struct Action {
     pub instance: String,
     /// Why, in words a person on call understands.
     pub reason: String,
+    /// For [`ActionKind::SyncGtids`]: the placeholders to create on `instance`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placeholders: Option<Placeholders>,
+}
+
+impl Action {
+    /// `kind` on `instance`, for `reason`.
+    pub fn new(kind: ActionKind, instance: impl Into<String>, reason: impl Into<String>) -> Self {
+        Action {
+            kind,
+            instance: instance.into(),
+            reason: reason.into(),
+            placeholders: None,
+        }
+    }
 }
 
 impl ActionKind {
@@ -136,6 +152,7 @@ impl ActionKind {
                 FindingKind::CompleteOutage,
             ],
             ActionKind::Bootstrap => &[FindingKind::CompleteOutage],
+            ActionKind::SyncGtids => &[FindingKind::LocalGtids],
         }
     }
 }
@@ -178,7 +195,8 @@ pub enum FindingKind {
     MemberOffline,
     /// Member in `ERROR`.
     MemberError,
-    /// Member refuses connections with 3032 (its exit action ran).
+    /// Member refuses connections with an offline-mode error (3032; 6400 or 6401 on 9.x): its
+    /// exit action ran.
     OfflineMode,
     /// Member's MySQL cannot be reached (timeout, refused, other error).
     MemberUnreachable,
@@ -200,6 +218,10 @@ pub enum FindingKind {
     SplitBrain,
     /// Member holds transactions the group does not.
     ErrantGtids,
+    /// A 9.7 joiner, or the group's members, hold GTIDs under their own `server_uuid` the other
+    /// side lacks (RDS initialization writes, or local writes): they block the join until
+    /// placeholders are created in both directions.
+    LocalGtids,
     /// Member lacks transactions every donor has purged: rebuild needed.
     PurgedTransactions,
     /// Complete outage and no member holds every other's transactions.
@@ -279,6 +301,10 @@ pub enum Guard {
     InstanceNotAvailable,
     /// Member has errant GTIDs.
     ErrantGtids,
+    /// A 9.7 joiner's join waits for placeholders of local GTIDs, in both directions.
+    LocalGtids,
+    /// No group holds quorum.
+    NoQuorum,
     /// Every donor purged what the member lacks.
     PurgedTransactions,
     /// Version rules forbid the join.
@@ -327,6 +353,7 @@ impl Guard {
     pub fn finding(self) -> Option<FindingKind> {
         Some(match self {
             Guard::ErrantGtids => FindingKind::ErrantGtids,
+            Guard::LocalGtids => FindingKind::LocalGtids,
             Guard::PurgedTransactions => FindingKind::PurgedTransactions,
             Guard::Version => FindingKind::LowerVersion,
             Guard::GroupName => FindingKind::GroupNameMismatch,

@@ -493,6 +493,7 @@ mod tests {
             instance: "db2".into(),
             at: journal_time(at),
             outcome: Outcome::Pending,
+            placeholders: None,
         };
         assert_eq!(ActionId::of(&read_back), recorded);
         assert_eq!(recorded.as_str(), "2026-11-30T12:00:00.123Z#rejoin#db2");

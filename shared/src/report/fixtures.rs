@@ -47,11 +47,11 @@ pub(crate) fn finding(kind: FindingKind, severity: Severity, instance: Option<&s
 }
 
 pub(crate) fn action(kind: ActionKind, instance: &str) -> Action {
-    Action {
+    Action::new(
         kind,
-        instance: instance.into(),
-        reason: format!("{kind:?} because the member dropped out"),
-    }
+        instance,
+        format!("{kind:?} because the member dropped out"),
+    )
 }
 
 pub(crate) fn refusal(kind: ActionKind, instance: &str, guard: Guard, reason: &str) -> Refusal {

@@ -20,7 +20,7 @@
 use std::collections::BTreeSet;
 
 use crate::model::MemberState;
-use crate::plan::{ActionKind, Finding, FindingKind, Guard, Plan, Refusal, Severity};
+use crate::plan::{Action, ActionKind, Finding, FindingKind, Guard, Plan, Refusal, Severity};
 use crate::snapshot::Snapshot;
 
 use super::{Incident, recoverability};
@@ -85,6 +85,16 @@ impl Group<'_> {
         })
     }
 
+    /// Whether a planned `action` is this problem's: by [`Group::concerns`] on the instance it
+    /// is taken on or, a sync step, on the joiner it prepares.
+    pub fn claims(&self, action: &Action) -> bool {
+        self.concerns(action.kind, &action.instance, None)
+            || action
+                .placeholders
+                .as_ref()
+                .is_some_and(|p| self.concerns(action.kind, &p.joiner, None))
+    }
+
     /// The plan's refusals that are this problem's.
     pub fn refusals<'a>(&self, plan: &'a Plan) -> Vec<&'a Refusal> {
         plan.refused
@@ -120,18 +130,19 @@ fn class(kind: FindingKind) -> Class {
         RebuildNeeded => Class::Member(2),
         GroupNameMismatch => Class::Member(3),
         LowerVersion => Class::Member(4),
-        Flapping => Class::Member(5),
-        AccessDenied => Class::Member(6),
-        MinorityPartition => Class::Member(7),
-        StuckRecovering => Class::Member(8),
-        ApplierLag => Class::Member(9),
-        OfflineMode => Class::Member(10),
-        MemberError => Class::Member(11),
-        MemberStopped => Class::Member(12),
-        UnobservedMember => Class::Member(13),
-        MemberUnreachable => Class::Member(14),
-        MemberOffline => Class::Member(15),
-        InstanceChanging => Class::Member(16),
+        LocalGtids => Class::Member(5),
+        Flapping => Class::Member(6),
+        AccessDenied => Class::Member(7),
+        MinorityPartition => Class::Member(8),
+        StuckRecovering => Class::Member(9),
+        ApplierLag => Class::Member(10),
+        OfflineMode => Class::Member(11),
+        MemberError => Class::Member(12),
+        MemberStopped => Class::Member(13),
+        UnobservedMember => Class::Member(14),
+        MemberUnreachable => Class::Member(15),
+        MemberOffline => Class::Member(16),
+        InstanceChanging => Class::Member(17),
         NoGtidSuperset | TransactionsUnknown | FaultToleranceLow | UnknownMember => Class::Evidence,
         DuplicateServerUuid
         | EmptyInventory
@@ -154,7 +165,7 @@ fn class_of(finding: &Finding) -> Class {
 
 fn class_for(kind: FindingKind, instance: Option<&str>) -> Class {
     match (class(kind), instance) {
-        (Class::Condition(rank), Some(_)) => Class::Member(rank.saturating_add(17)),
+        (Class::Condition(rank), Some(_)) => Class::Member(rank.saturating_add(18)),
         (Class::Member(_), None) => Class::Evidence,
         (class, _) => class,
     }
@@ -183,7 +194,7 @@ pub(crate) fn asks_a_person(guard: Guard) -> bool {
         | PurgedTransactions | Version | GroupName | Majority | ToleranceFloor
         | UnobservedMember | NoGtidSuperset | ApprovalRequired | RebuildNeeded | OperatorStop
         | RepeatedFailure | Flapping | TransactionsUnknown | UnknownMember
-        | DuplicateServerUuid | SplitBrain => true,
+        | DuplicateServerUuid | SplitBrain | LocalGtids | NoQuorum => true,
     }
 }
 

@@ -170,8 +170,7 @@ fn one_step(open: &[Incident], step: &Step) -> (Vec<StepChange>, Vec<Incident>) 
                 guard: r.guard,
             })
             .collect();
-        let ours =
-            taken_unclaimed.take_if(|t| group.concerns(t.action.kind, &t.action.instance, None));
+        let ours = taken_unclaimed.take_if(|t| group.claims(&t.action));
         let before = remaining
             .iter()
             .position(|i| Scope::of(i) == group.scope)

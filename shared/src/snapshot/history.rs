@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::gtid::GtidSet;
 
-use super::ActionKind;
+use super::{ActionKind, Placeholders};
 
 /// The past, as far as the planner needs it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -75,6 +75,10 @@ pub struct PastAction {
     pub at: DateTime<Utc>,
     /// How it ended.
     pub outcome: Outcome,
+    /// For a [`ActionKind::SyncGtids`] step, the placeholders it created on `instance`: what
+    /// verifying it reads back from the instance's `gtid_executed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placeholders: Option<Placeholders>,
 }
 
 /// How an action ended.
@@ -128,6 +132,10 @@ pub struct Approval {
     /// vouches that they are down.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gives_up: Vec<String>,
+    /// For a sync of initialization GTIDs: the only GTIDs it may create placeholders for, in
+    /// either direction; `None` approves whatever the joiner's and the members' own GTIDs need.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gtids: Option<GtidSet>,
     /// The approval is void after this.
     pub expires: DateTime<Utc>,
     /// Who approved.

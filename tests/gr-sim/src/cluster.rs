@@ -259,6 +259,16 @@ fn validate(cfg: &SimConfig) -> Result<(), SimError> {
             "member names must be unique and non-empty".to_string(),
         ));
     }
+    if let Some(spec) = cfg
+        .members
+        .iter()
+        .find(|m| m.initialization_gtids > 0 && !m.version.writes_initialization_gtids())
+    {
+        return Err(SimError::Config(format!(
+            "{} runs {}: RDS writes initialization GTIDs on 9.7 instances only",
+            spec.name, spec.version
+        )));
+    }
     if !is_uuid(&cfg.group_name) {
         return Err(SimError::Config(format!(
             "group name '{}' is not a UUID",

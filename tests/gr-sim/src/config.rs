@@ -185,6 +185,14 @@ pub struct MemberSpec {
     pub seeds: Option<Vec<String>>,
     /// `rds.group_replication_enabled`: the plugin is loaded (default true).
     pub gr_enabled: bool,
+    /// Transactions RDS wrote under the instance's own server_uuid while it created it
+    /// (`uuid:1-N`; 9.7 only, default 0). Members the start state joins get placeholders for
+    /// each other's first, as AWS's setup procedure makes them.
+    pub initialization_gtids: u64,
+    /// Joined when the cluster starts in `StartState::Online` (default true). False: an instance
+    /// added later, configured (replication user, recovery channel) but with Group Replication
+    /// never started.
+    pub joins_at_start: bool,
 }
 
 impl MemberSpec {
@@ -204,6 +212,8 @@ impl MemberSpec {
             start_on_boot: true,
             seeds: None,
             gr_enabled: true,
+            initialization_gtids: 0,
+            joins_at_start: true,
         }
     }
 }

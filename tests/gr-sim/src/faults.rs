@@ -36,7 +36,8 @@ pub enum Fault {
     Heal,
     /// The applier fails: the member leaves its group in ERROR and takes its exit action.
     ApplierError { member: String },
-    /// Sets `offline_mode` (new connections and next statements get 3032).
+    /// Sets `offline_mode` as a person would, without a reason (new connections and next
+    /// statements get 3032).
     OfflineMode { member: String, on: bool },
     /// Accepts TCP connections and never answers (also on open connections).
     Blackhole { member: String, on: bool },
@@ -100,7 +101,9 @@ impl World {
             }
             Fault::OfflineMode { member, on } => {
                 let m = self.index(member)?;
+                // Set as a person would (`SET GLOBAL offline_mode`): no reason recorded.
                 self.members[m].offline_mode = *on;
+                self.members[m].offline_reason = None;
                 self.touch();
             }
             Fault::Blackhole { member, on } => {

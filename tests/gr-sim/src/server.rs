@@ -217,8 +217,8 @@ impl Conn {
             out.push(&FAST_AUTH_OK);
         }
         // Offline mode refuses the user after authentication, instead of the OK (MySQL's order).
-        if self.shared.with(|w| w.members[m].offline_mode) {
-            self.encoder.err(&mut out, &SqlError::offline_mode());
+        if let Some(refusal) = self.shared.with(|w| w.offline_refusal(m)) {
+            self.encoder.err(&mut out, &refusal);
             let _ = self.send(out).await;
             return Err(());
         }

@@ -3,14 +3,17 @@
 //! memory, strangers, restored copies, who stopped GR, auto-rejoin logs). The others aim at one
 //! unsafe class each, so that it comes up in most cases instead of by luck: `outage` (unread
 //! members, approvals, remembered strangers, journaled bootstraps with clock skew, versions,
-//! stale views), `second_group` (a group bootstrapped apart) and `counted_exited` (members that
-//! left but some view still counts).
+//! stale views), `second_group` (a group bootstrapped apart), `counted_exited` (members that
+//! left but some view still counts) and `local_gtids` (a new 9.7 member whose initialization
+//! GTIDs and the group's keep it out, with approvals of the sync or not).
 
 use proptest::prelude::*;
 
 use crate::fixtures::{ClusterBuilder, GROUP, at, server_uuid};
 use crate::gtid::GtidSet;
-use crate::model::{GrCall, LastGrCall, MemberState, Observed, ProbeError, ViewMember};
+use crate::model::{
+    GrCall, LastGrCall, MemberState, OFFLINE_MODE_ERRORS, Observed, ProbeError, ViewMember,
+};
 use crate::plan::{
     ActionKind, Approval, BootstrapPolicy, Condition, History, LastSeen, Mode, Outcome, PastAction,
     Pause, Policy, SplitBrain, Stranger, conditions,
@@ -32,7 +35,7 @@ fn ago(secs: i64) -> chrono::DateTime<chrono::Utc> {
 enum Fault {
     Stopped,
     Error,
-    OfflineMode,
+    OfflineMode(u16),
     Crashed,
     Timeout,
     Recovering,
@@ -47,7 +50,7 @@ fn fault() -> impl Strategy<Value = Fault> {
     prop_oneof![
         3 => Just(Fault::Stopped),
         2 => Just(Fault::Error),
-        2 => Just(Fault::OfflineMode),
+        2 => prop::sample::select(OFFLINE_MODE_ERRORS.to_vec()).prop_map(Fault::OfflineMode),
         2 => Just(Fault::Crashed),
         1 => Just(Fault::Timeout),
         2 => Just(Fault::Recovering),
@@ -64,7 +67,7 @@ fn apply(b: ClusterBuilder, m: &str, i: usize, fault: Fault) -> ClusterBuilder {
     match fault {
         Fault::Stopped => b.gr_stopped(m),
         Fault::Error => b.error_state(m),
-        Fault::OfflineMode => b.offline_mode(m),
+        Fault::OfflineMode(code) => b.offline_mode_with(m, code),
         Fault::Crashed => b.crashed(m),
         Fault::Timeout => b.unreadable(
             m,
@@ -136,8 +139,8 @@ pub(super) fn set_row(
     }
 }
 
-/// A cluster of 1-9 members with faults, maybe a partition or a split, noise in the views, and
-/// random policy, history and extras.
+/// A cluster of 1-9 members with faults, maybe a partition or a split, noise in the views,
+/// random policy, history and extras, and sometimes a mix of versions.
 pub(super) fn scenario() -> impl Strategy<Value = Snapshot> {
     (
         (
@@ -151,11 +154,15 @@ pub(super) fn scenario() -> impl Strategy<Value = Snapshot> {
         policy_strategy(),
         history_strategy(),
         extras(),
+        prop::option::weighted(0.3, versions()),
     )
         .prop_map(
-            |((n, faults, side, split, noise, outage), policy, history, extras)| {
+            |((n, faults, side, split, noise, outage), policy, history, extras, versions)| {
                 let id = |i: usize| format!("orders-{}", i % n + 1);
                 let mut b = ClusterBuilder::healthy(n).policy(|p| *p = policy);
+                for (i, version) in versions.iter().flatten().take(n).enumerate() {
+                    b = b.version(&id(i), version);
+                }
                 if outage {
                     b = b.complete_outage();
                 }
@@ -265,6 +272,7 @@ fn action() -> impl Strategy<Value = PastAction> {
             ActionKind::Reboot,
             ActionKind::Expel,
             ActionKind::Bootstrap,
+            ActionKind::SyncGtids,
         ]),
         1usize..=9,
         // Up to two hours ago, or up to ten minutes ahead (a writer's clock ahead of this one).
@@ -281,6 +289,7 @@ fn action() -> impl Strategy<Value = PastAction> {
             instance: format!("orders-{i}"),
             at: ago(secs),
             outcome,
+            placeholders: None,
         })
 }
 
@@ -307,6 +316,7 @@ fn approval() -> impl Strategy<Value = Approval> {
                 .collect(),
             expires: ago(-expires),
             by: "alice".into(),
+            gtids: None,
         })
 }
 
@@ -434,6 +444,7 @@ impl Split {
                 gives_up: Vec::new(),
                 expires: ago(-expires),
                 by: "alice".into(),
+                gtids: None,
             });
         }
     }
@@ -631,8 +642,21 @@ fn left() -> impl Strategy<Value = Left> {
 
 fn version() -> impl Strategy<Value = &'static str> {
     prop::sample::select(vec![
-        "8.0.36", "8.0.36", "8.0.37", "8.0.35", "8.4.2", "8.4.3",
+        "8.0.36", "8.0.36", "8.0.37", "8.0.35", "8.4.2", "8.4.3", "9.7.0", "9.7.1",
     ])
+}
+
+/// The versions of a cluster: one series (8.0, 8.4 or 9.7) or an upgrade between two (8.0 to
+/// 8.4, 8.4 to 9.7), each member at a random release of either.
+fn versions() -> impl Strategy<Value = Vec<&'static str>> {
+    prop::sample::select(vec![
+        vec!["8.0.35", "8.0.36", "8.0.37"],
+        vec!["8.4.1", "8.4.2", "8.4.3"],
+        vec!["9.7.0", "9.7.1", "9.7.2"],
+        vec!["8.0.36", "8.0.37", "8.4.2", "8.4.3"],
+        vec!["8.4.2", "8.4.3", "9.7.0", "9.7.1"],
+    ])
+    .prop_flat_map(|releases| prop::collection::vec(prop::sample::select(releases), 9))
 }
 
 /// A complete outage of 1-9 members left in various ways, with versions, journal memory,
@@ -703,6 +727,7 @@ pub(super) fn outage() -> impl Strategy<Value = Snapshot> {
                                 } else {
                                     Outcome::Failed
                                 },
+                                placeholders: None,
                             });
                         }
                     })
@@ -899,11 +924,163 @@ pub(super) fn stopped() -> impl Strategy<Value = Snapshot> {
                         instance: id(*i),
                         at: ago(*secs),
                         outcome: Outcome::Succeeded,
+                        placeholders: None,
                     })
                     .collect();
             })
             .build()
         })
+}
+
+/// What is odd about a 9.7 joiner besides its initialization GTIDs.
+#[derive(Debug, Clone, Copy)]
+enum Twist {
+    /// Errant GTIDs under the group name too.
+    Errant,
+    /// Local GTIDs with a tag (advance_gtid cannot create those).
+    Tagged,
+    /// Local GTIDs numbered beyond advance_gtid's `INT UNSIGNED`.
+    Huge,
+    /// Its own server_uuid is the group's name.
+    GroupName,
+}
+
+fn twist() -> impl Strategy<Value = Twist> {
+    prop::sample::select(vec![
+        Twist::Errant,
+        Twist::Tagged,
+        Twist::Huge,
+        Twist::GroupName,
+    ])
+}
+
+/// An approval of a sync: for the joiner, another member or any (0, 1, 2), expiring in
+/// `expires` seconds, allowing no ranges in particular, exactly the initialization GTIDs, only
+/// the joiner's own, or far more (0 to 3).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct SyncApproval {
+    whom: u8,
+    expires: i64,
+    ranges: u8,
+}
+
+fn sync_approval() -> impl Strategy<Value = SyncApproval> {
+    prop_oneof![
+        3 => (Just(0u8), 60i64..3600, 0u8..4),
+        1 => (0u8..3, -600i64..3600, 0u8..4),
+    ]
+    .prop_map(|(whom, expires, ranges)| SyncApproval {
+        whom,
+        expires,
+        ranges,
+    })
+}
+
+/// A 9.7 group of 2-6 members set up by AWS's procedure and a new member, the last, with its
+/// own initialization GTIDs; some placeholders already made either way; sometimes a twist on
+/// the joiner or a version that is not 9.7; random approvals of the sync (mostly for the joiner),
+/// faults elsewhere, an acting policy.
+pub(super) fn local_gtids() -> impl Strategy<Value = Snapshot> {
+    (
+        (
+            2usize..=6,
+            1u64..=4,
+            1u64..=4,
+            prop::collection::vec(any::<bool>(), 12),
+            prop::option::weighted(0.3, twist()),
+            prop::option::weighted(0.15, version()),
+        ),
+        prop::collection::vec(sync_approval(), 0..3),
+        prop::collection::vec((0usize..7, fault()), 0..2),
+        acting_policy(),
+        prop::collection::vec(action(), 0..2),
+    )
+        .prop_map(
+            |((n, k, j, done, twist, version), approvals, faults, policy, actions)| {
+                let size = n + 1;
+                let joiner = format!("orders-{size}");
+                let own = |i: usize, count: u64| format!("{}:1-{count}", server_uuid(i));
+                let mut b = (1..=size)
+                    .fold(ClusterBuilder::healthy(size), |b, i| {
+                        b.version(&format!("orders-{i}"), "9.7.1")
+                    })
+                    .policy(|p| *p = policy)
+                    .initialization_gtids_synced(k)
+                    .new_member_with_initialization_gtids(&joiner, j);
+                // Placeholders made before this observation, either way.
+                for i in 1..=n {
+                    let member = format!("orders-{i}");
+                    if done[i - 1] {
+                        b = b.report(&member, |r| {
+                            r.gtid_executed = r.gtid_executed.union(&set(&own(size, j)));
+                        });
+                    }
+                    if done[6 + i - 1] {
+                        b = b.report(&joiner, |r| {
+                            r.gtid_executed = r.gtid_executed.union(&set(&own(i, k)));
+                        });
+                    }
+                }
+                b = match twist {
+                    None => b,
+                    Some(Twist::Errant) => b.report(&joiner, |r| {
+                        r.gtid_executed = r.gtid_executed.union(&set(&format!("{GROUP}:101")));
+                    }),
+                    Some(Twist::Tagged) => b.report(&joiner, |r| {
+                        let tagged = format!("{}:init:1-2", server_uuid(size));
+                        r.gtid_executed = r.gtid_executed.union(&set(&tagged));
+                    }),
+                    Some(Twist::Huge) => b.report(&joiner, |r| {
+                        let huge = format!("{}:4294967290-4294967300", server_uuid(size));
+                        r.gtid_executed = r.gtid_executed.union(&set(&huge));
+                    }),
+                    Some(Twist::GroupName) => b.report(&joiner, |r| {
+                        r.server_uuid = GROUP.to_string();
+                        r.gtid_executed = set(&format!("{GROUP}:1-100,{GROUP}:101-103"));
+                    }),
+                };
+                if let Some(version) = version {
+                    b = b.version(&joiner, version);
+                }
+                for (i, fault) in faults {
+                    let i = i % n + 1;
+                    b = apply(b, &format!("orders-{i}"), i, fault);
+                }
+                let everything = (1..=size)
+                    .map(|i| own(i, if i == size { j } else { k }))
+                    .collect::<Vec<_>>()
+                    .join(",");
+                let mut snapshot = b
+                    .history(|h| {
+                        h.actions = actions;
+                        for a in &approvals {
+                            h.approvals.push(Approval {
+                                action: ActionKind::SyncGtids,
+                                instance: match a.whom {
+                                    0 => Some(joiner.clone()),
+                                    1 => Some("orders-1".into()),
+                                    _ => None,
+                                },
+                                gives_up: Vec::new(),
+                                expires: ago(-a.expires),
+                                by: "alice".into(),
+                                gtids: match a.ranges {
+                                    0 => None,
+                                    1 => Some(set(&everything)),
+                                    2 => Some(set(&own(size, j))),
+                                    _ => Some(set(&(1..=11)
+                                        .map(|i| own(i, 10))
+                                        .collect::<Vec<_>>()
+                                        .join(","))),
+                                },
+                            });
+                        }
+                    })
+                    .build();
+                snapshot.history.actions.sort_by_key(|a| a.at);
+                snapshot
+            },
+        )
 }
 
 /// 3-9 members of versions 8.0.35-8.4.3, one joiner (OFFLINE, or in ERROR with its peers still

@@ -307,6 +307,79 @@ pub(super) fn check_all(snapshot: &Snapshot) -> Result<(), TestCaseError> {
     no_member_joins_a_group_of_another_name(&reading, &plan)?;
     every_refusal_is_justified(&reading, &plan)?;
     no_member_rejoins_across_a_remembered_split_brain(&reading, &plan)?;
+    placeholders_only_approved_own_missing_and_never_the_groups(&reading, &plan)?;
+    Ok(())
+}
+
+/// A placeholder is created only: with an unexpired approval of the sync naming the joiner, and
+/// covering it when the approval names ranges; for GTIDs under a read member's own
+/// `server_uuid` (the joiner's own on another member, a member's own on the joiner), never under
+/// a group name any member is configured with; on an instance that holds none of them yet (so
+/// no range is ever created twice); for a 9.7 joiner; while a view holds quorum.
+fn placeholders_only_approved_own_missing_and_never_the_groups(
+    reading: &Reading<'_>,
+    plan: &Plan,
+) -> Result<(), TestCaseError> {
+    for action in plan.action.iter() {
+        let placeholders = action.placeholders.as_ref();
+        prop_assert_eq!(
+            action.kind == ActionKind::SyncGtids,
+            placeholders.is_some(),
+            "{:#?}",
+            plan
+        );
+        let Some(placeholders) = placeholders else {
+            continue;
+        };
+        let gtids = placeholders.gtids();
+        let joiner = placeholders.joiner.as_str();
+        let approved = reading.snapshot.history.approvals.iter().any(|a| {
+            a.action == ActionKind::SyncGtids
+                && a.expires > reading.now()
+                && a.instance.as_deref() == Some(joiner)
+                && a.gtids
+                    .as_ref()
+                    .is_none_or(|allowed| gtids.is_subset(allowed))
+        });
+        prop_assert!(approved, "placeholders without an approval: {:#?}", plan);
+        let uuid = placeholders.uuid.to_ascii_lowercase();
+        let group_name = reading
+            .read
+            .values()
+            .filter_map(|r| r.settings.group_name.as_deref())
+            .any(|name| name.eq_ignore_ascii_case(&uuid));
+        prop_assert!(!group_name, "placeholders under a group name: {:#?}", plan);
+        let owner = reading
+            .read
+            .iter()
+            .find(|(_, r)| r.server_uuid.eq_ignore_ascii_case(&uuid))
+            .map(|(id, _)| *id);
+        let own = match owner {
+            Some(owner) if action.instance == joiner => owner != joiner,
+            Some(owner) => owner == joiner,
+            None => false,
+        };
+        prop_assert!(
+            own,
+            "placeholders for GTIDs not the owner's own: {:#?}",
+            plan
+        );
+        prop_assert!(
+            !gtids.intersects(&reading.holds(&action.instance)),
+            "placeholders {} the target already holds: {:#?}",
+            gtids,
+            plan
+        );
+        prop_assert!(
+            reading
+                .read
+                .get(joiner)
+                .is_some_and(|r| triple(&r.version).0 == 9 && triple(&r.version).1 == 7),
+            "{:#?}",
+            plan
+        );
+        prop_assert!(!reading.quorum_views.is_empty(), "{:#?}", plan);
+    }
     Ok(())
 }
 
@@ -655,8 +728,8 @@ fn no_action_on_an_instance_sharing_its_server_uuid(
     Ok(())
 }
 
-/// The version a join compares, every 8.4.x counted as one; unparsed versions last.
-fn version_key(text: &str) -> (u32, u32, u32) {
+/// `major.minor.patch` of a version text; unparsed versions last.
+fn triple(text: &str) -> (u32, u32, u32) {
     let parts: Vec<u32> = text
         .split('.')
         .map(|p| {
@@ -668,9 +741,32 @@ fn version_key(text: &str) -> (u32, u32, u32) {
         })
         .collect();
     match parts.as_slice() {
-        [8, 4, _] => (8, 4, 0),
         [a, b, c] => (*a, *b, *c),
         _ => (u32::MAX, u32::MAX, u32::MAX),
+    }
+}
+
+/// The LTS series of a version: 8.4, and `x.7` from 9 on.
+fn lts(version: (u32, u32, u32)) -> Option<(u32, u32)> {
+    let (major, minor, _) = version;
+    ((major, minor) == (8, 4) || (major >= 9 && minor == 7)).then_some((major, minor))
+}
+
+/// Group Replication counts every version of one LTS series as one when all of `versions` run it.
+fn one_series(versions: &[(u32, u32, u32)]) -> bool {
+    versions
+        .first()
+        .and_then(|v| lts(*v))
+        .is_some_and(|first| versions.iter().all(|v| lts(*v) == Some(first)))
+}
+
+/// The version a join compares: the series when `one` (every member one LTS series), else the
+/// full version.
+fn version_key(text: &str, one: bool) -> (u32, u32, u32) {
+    let version = triple(text);
+    match lts(version) {
+        Some((major, minor)) if one => (major, minor, 0),
+        _ => version,
     }
 }
 
@@ -698,9 +794,12 @@ fn bootstrap_starts_from_the_lowest_version_holding_everything(
             acc.union(&reading.holds(other))
         });
         prop_assert!(everything.is_subset(&reading.holds(id)), "{:#?}", plan);
+        let read: Vec<(u32, u32, u32)> =
+            reading.read.values().map(|r| triple(&r.version)).collect();
+        let one = one_series(&read);
         let lower = reading.read.iter().find(|(other, report)| {
             everything.is_subset(&reading.holds(other))
-                && version_key(&report.version) < version_key(&seed.version)
+                && version_key(&report.version, one) < version_key(&seed.version, one)
         });
         prop_assert!(
             lower.is_none(),
@@ -729,6 +828,8 @@ fn a_seed_in_error_is_readied_only_without_an_offline_equal(
         acc.union(&reading.holds(other))
     });
     let holds_everything = |id: &str| everything.is_subset(&reading.holds(id));
+    let read: Vec<(u32, u32, u32)> = reading.read.values().map(|r| triple(&r.version)).collect();
+    let one = one_series(&read);
     for action in plan.action.iter().filter(|a| a.kind == ActionKind::Expel) {
         let id = action.instance.as_str();
         let Some(seed) = reading.read.get(id) else {
@@ -746,7 +847,7 @@ fn a_seed_in_error_is_readied_only_without_an_offline_equal(
             **other != id
                 && reading.own_state(other) == Some(MemberState::Offline)
                 && holds_everything(other)
-                && version_key(&report.version) <= version_key(&seed.version)
+                && version_key(&report.version, one) <= version_key(&seed.version, one)
                 && reading.rds_status(other) == Some("available")
                 && report.settings.group_name.is_some()
                 && (reading.snapshot.policy.rejoin_after_operator_stop
@@ -766,20 +867,28 @@ fn a_seed_in_error_is_readied_only_without_an_offline_equal(
 /// A join is refused for its version only when Group Replication would refuse it, and planned
 /// only when it would not: the plugin compares the joiner with every member of the group
 /// (RECOVERING and UNREACHABLE ones too), never with the joiner's own earlier row nor with a row
-/// in ERROR. Views may disagree, so each side is checked against some quorum view.
+/// in ERROR; older than the lowest of them is refused, unless the joiner and all of them run one
+/// LTS series. Views may disagree, so each side is checked against some quorum view.
 fn a_joiner_is_judged_by_every_member_of_the_group(
     reading: &Reading<'_>,
     plan: &Plan,
 ) -> Result<(), TestCaseError> {
     let refused_by = |id: &str, view: &[ViewMember]| -> Option<bool> {
         let joiner = reading.read.get(id)?;
-        let lowest = view
+        let group: Vec<&str> = view
             .iter()
             .filter(|r| r.state != MemberState::Error)
             .filter(|r| !r.member_id.eq_ignore_ascii_case(&joiner.server_uuid))
-            .map(|r| version_key(&r.version))
-            .min()?;
-        Some(version_key(&joiner.version) < lowest)
+            .map(|r| r.version.as_str())
+            .collect();
+        let all: Vec<(u32, u32, u32)> = group
+            .iter()
+            .chain([&joiner.version.as_str()])
+            .map(|v| triple(v))
+            .collect();
+        let one = one_series(&all);
+        let lowest = group.iter().map(|v| version_key(v, one)).min()?;
+        Some(version_key(&joiner.version, one) < lowest)
     };
     let judged = |id: &str, refused: bool| {
         reading
@@ -964,6 +1073,9 @@ fn the_operators_switches_are_obeyed(
             ActionKind::Reboot => policy.reboot,
             ActionKind::Expel => policy.expel || bootstrap(None),
             ActionKind::Bootstrap => bootstrap(Some(&action.instance)),
+            // No switch: its approval, which
+            // `placeholders_only_approved_own_missing_and_never_the_groups` checks.
+            ActionKind::SyncGtids => true,
         };
         prop_assert!(allowed, "{:?} against {:?}: {:#?}", action, policy, plan);
     }
@@ -982,10 +1094,15 @@ fn no_member_joins_a_group_of_another_name(
             ActionKind::Bootstrap => {
                 prop_assert!(reading.group_names(false).len() <= 1, "{:#?}", plan);
             }
-            ActionKind::Rejoin | ActionKind::Reboot => {
+            // A sync step prepares its joiner's rejoin.
+            ActionKind::Rejoin | ActionKind::Reboot | ActionKind::SyncGtids => {
+                let member = action
+                    .placeholders
+                    .as_ref()
+                    .map_or(action.instance.as_str(), |p| p.joiner.as_str());
                 let Some(mine) = reading
                     .read
-                    .get(action.instance.as_str())
+                    .get(member)
                     .and_then(|r| r.settings.group_name.as_deref())
                 else {
                     continue;
@@ -1024,7 +1141,11 @@ fn every_refusal_is_justified(reading: &Reading<'_>, plan: &Plan) -> Result<(), 
                 ActionKind::Reboot => !policy.reboot,
                 ActionKind::Expel => !policy.expel || policy.bootstrap == BootstrapPolicy::Off,
                 ActionKind::Bootstrap => policy.bootstrap == BootstrapPolicy::Off,
+                ActionKind::SyncGtids => false,
             },
+            // A sync step's refusal names the instance it is taken on, not the joiner its
+            // approval must name and cover: that side is checked on the actions.
+            Guard::ApprovalRequired if refusal.action == ActionKind::SyncGtids => true,
             Guard::ApprovalRequired => {
                 policy.bootstrap == BootstrapPolicy::Approval
                     && match refusal.action {
@@ -1047,8 +1168,13 @@ fn every_refusal_is_justified(reading: &Reading<'_>, plan: &Plan) -> Result<(), 
                     || snapshot
                         .history
                         .paused_instances
-                        .get(instance)
-                        .is_some_and(|p| p.until > now)
+                        .iter()
+                        // A sync step is held back for its joiner's pause too, which its
+                        // refusal does not name.
+                        .filter(|(id, _)| {
+                            *id == instance || refusal.action == ActionKind::SyncGtids
+                        })
+                        .any(|(_, p)| p.until > now)
             }
             Guard::PendingAction => snapshot
                 .history
@@ -1078,7 +1204,7 @@ fn every_refusal_is_justified(reading: &Reading<'_>, plan: &Plan) -> Result<(), 
             Guard::RepeatedFailure => {
                 reading
                     .journaled(Some(instance), policy.reboot_window_secs, |k| {
-                        k == ActionKind::Rejoin
+                        k == refusal.action
                     })
                     .filter(|a| a.outcome == Outcome::Failed)
                     .count()
@@ -1158,12 +1284,19 @@ fn no_member_rejoins_across_a_remembered_split_brain(
                 action.kind, action.instance
             )));
         }
-        if !matches!(action.kind, ActionKind::Rejoin | ActionKind::Reboot)
-            || approved(&action.instance)
+        // A sync step prepares its joiner's rejoin.
+        let member = action
+            .placeholders
+            .as_ref()
+            .map_or(action.instance.as_str(), |p| p.joiner.as_str());
+        if !matches!(
+            action.kind,
+            ActionKind::Rejoin | ActionKind::Reboot | ActionKind::SyncGtids
+        ) || approved(member)
         {
             continue;
         }
-        let Some(uuid) = reading.identity.get(action.instance.as_str()) else {
+        let Some(uuid) = reading.identity.get(member) else {
             continue;
         };
         for side in sides.iter().filter(|side| side.contains(uuid)) {
@@ -1176,7 +1309,7 @@ fn no_member_rejoins_across_a_remembered_split_brain(
                 across.is_none(),
                 "{:?} of {} into a group holding {:?}, which was live apart from it: {:#?}",
                 action.kind,
-                action.instance,
+                member,
                 across,
                 plan
             );

@@ -6,9 +6,12 @@
 
 mod generate;
 mod invariants;
+mod mysql_9_7;
 mod properties;
 mod regressions;
+mod retries;
 mod situations;
+mod versions;
 
 use super::*;
 use crate::fixtures::{ClusterBuilder, at};
@@ -98,6 +101,7 @@ fn a_pending_action_blocks_every_new_one() {
                     instance: "orders-1".into(),
                     at: at("2026-11-30T11:59:00Z"),
                     outcome: Outcome::Pending,
+                    placeholders: None,
                 });
             })
             .build(),
@@ -115,6 +119,7 @@ fn the_cluster_budget_stops_disruptive_actions_but_not_rejoins() {
                     instance: format!("orders-{}", i + 3),
                     at: at(&format!("2026-11-30T11:{minute}:00Z")),
                     outcome: Outcome::Succeeded,
+                    placeholders: None,
                 });
             }
         })
@@ -143,6 +148,7 @@ fn bootstrap_waits_for_an_approval_when_the_policy_asks_for_one() {
                     gives_up: Vec::new(),
                     expires: at("2026-11-30T13:00:00Z"),
                     by: "alice".into(),
+                    gtids: None,
                 });
             })
             .build(),

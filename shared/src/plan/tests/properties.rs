@@ -7,7 +7,7 @@ use proptest::prelude::*;
 
 use super::config;
 use super::generate::{
-    after_split_brain, counted_exited, joiners, lagging, outage, recovering, scenario,
+    after_split_brain, counted_exited, joiners, lagging, local_gtids, outage, recovering, scenario,
     second_group, stopped,
 };
 use super::invariants::check_all;
@@ -51,6 +51,11 @@ proptest! {
 
     #[test]
     fn stopped_members_keep_every_invariant(snapshot in stopped()) {
+        check_all(&snapshot)?;
+    }
+
+    #[test]
+    fn new_9_7_members_with_local_gtids_keep_every_invariant(snapshot in local_gtids()) {
         check_all(&snapshot)?;
     }
 

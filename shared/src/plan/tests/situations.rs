@@ -191,6 +191,7 @@ fn a_journaled_bootstrap_blocks_another_until_an_observation_after_it() {
                     instance: "orders-2".into(),
                     at: crate::fixtures::at(at),
                     outcome,
+                    placeholders: None,
                 });
             })
     };
@@ -279,6 +280,7 @@ fn a_stop_is_attributed_by_who_made_it_before_when() {
                     instance: "orders-3".into(),
                     at: crate::fixtures::at("2026-11-30T11:20:00Z"),
                     outcome: Outcome::Succeeded,
+                    placeholders: None,
                 });
             })
     };
@@ -437,6 +439,7 @@ fn rejoin_approved(instance: &str) -> Approval {
         gives_up: Vec::new(),
         expires: crate::fixtures::at("2026-11-30T13:00:00Z"),
         by: "alice".into(),
+        gtids: None,
     }
 }
 

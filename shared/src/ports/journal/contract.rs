@@ -70,11 +70,11 @@ async fn take(journal: &impl LeaseStore, cluster: &str, owner: &str, now: DateTi
 }
 
 fn rejoin(instance: &str) -> Action {
-    Action {
-        kind: ActionKind::Rejoin,
-        instance: instance.into(),
-        reason: "OFFLINE with a quorum group to join".into(),
-    }
+    Action::new(
+        ActionKind::Rejoin,
+        instance,
+        "OFFLINE with a quorum group to join",
+    )
 }
 
 async fn history(journal: &impl Journal, cluster: &str, now: DateTime<Utc>) -> History {
@@ -469,6 +469,7 @@ pub async fn pauses_and_approvals_count_until_they_expire(journal: &impl Journal
         gives_up: vec!["db3".into()],
         expires: secs(expires),
         by: "bob".into(),
+        gtids: None,
     };
     ok(journal.approve(cluster, &approval(50)).await, "approve");
     ok(

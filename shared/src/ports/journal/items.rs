@@ -14,7 +14,8 @@ use crate::config::Published;
 use crate::plan::{Action, Memory};
 
 use crate::snapshot::{
-    ActionKind, Approval, History, LastSeen, Outcome, PastAction, Pause, SplitBrain, Stranger,
+    ActionKind, Approval, History, LastSeen, Outcome, PastAction, Pause, Placeholders, SplitBrain,
+    Stranger,
 };
 
 use super::{ActionId, Alerting, JournalError, Lease, Tracked, journal_time};
@@ -377,6 +378,9 @@ pub(crate) struct ActionItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<DateTime<Utc>>,
     pub expires_at: i64,
+    /// A sync step's placeholders; older items have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placeholders: Option<Placeholders>,
 }
 
 impl ActionItem {
@@ -392,6 +396,7 @@ impl ActionItem {
             sent: false,
             finished_at: None,
             expires_at: epoch_secs(at.checked_add_signed(ACTION_RETENTION).unwrap_or(at)),
+            placeholders: action.placeholders.clone(),
         }
     }
 }
@@ -478,6 +483,7 @@ pub(crate) fn history<'a>(
                     instance: a.instance.clone(),
                     at: a.at,
                     outcome: a.outcome,
+                    placeholders: a.placeholders.clone(),
                 });
             }
             Item::Conditions(c) => {

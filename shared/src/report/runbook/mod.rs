@@ -103,7 +103,7 @@ pub fn procedure(kind: FindingKind) -> Procedure {
         NoQuorum | MinorityPartition => Procedure::QuorumLost,
         SplitBrain => Procedure::SplitBrain,
         PurgedTransactions | RebuildNeeded => Procedure::RebuildMember,
-        ErrantGtids => Procedure::ErrantTransactions,
+        ErrantGtids | LocalGtids => Procedure::ErrantTransactions,
         Flapping => Procedure::Flapping,
         VersionSkew
         | LowerVersion
@@ -184,6 +184,13 @@ pub fn next_step(kind: FindingKind) -> &'static str {
         ErrantGtids => {
             "The member holds transactions the group lacks: inspect them, then rebuild the member \
              from a snapshot of a healthy one (or apply them to the group)."
+        }
+        LocalGtids => {
+            "A 9.7 member and the group each hold GTIDs under their own server_uuid the other \
+             lacks (RDS initialization writes, or errant local writes). Check they changed no \
+             replicated data, then create the placeholders with the calls listed, or let \
+             grkeeper make them: `grkeeper approve sync-gtids` names the member (and the ranges). \
+             If in doubt, rebuild the member from a healthy one."
         }
         PurgedTransactions => {
             "The group no longer has the binlogs it lacks: rebuild it from a snapshot of a \

@@ -52,11 +52,7 @@ async fn journal_items_have_the_documented_layout() {
     let (journal, client) = journal(&moto).await;
     let now = Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap();
     let lease = first_lease(&journal, now).await;
-    let action = Action {
-        kind: ActionKind::Rejoin,
-        instance: "db2".into(),
-        reason: "OFFLINE".into(),
-    };
+    let action = Action::new(ActionKind::Rejoin, "db2", "OFFLINE");
     let id = journal.record_intent(&lease, &action, now).await.unwrap();
     journal
         .record_outcome(&lease, &id, Outcome::Succeeded, "ONLINE", now)
@@ -91,6 +87,7 @@ async fn journal_items_have_the_documented_layout() {
         gives_up: Vec::new(),
         expires: until,
         by: "bob".into(),
+        gtids: None,
     };
     journal.approve("orders", &approval).await.unwrap();
     let uuid = |i: u8| format!("0000000{i}-1111-4222-8333-444444444444");

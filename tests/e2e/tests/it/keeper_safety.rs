@@ -81,6 +81,7 @@ async fn a_complete_outage_with_a_member_stopped_in_rds_waits_for_a_person_then_
         gives_up: vec!["orders-3".into()],
         expires: Utc::now() + chrono::Duration::hours(1),
         by: "e2e".into(),
+        gtids: None,
     })
     .await
     .unwrap();

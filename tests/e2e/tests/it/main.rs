@@ -18,6 +18,7 @@ mod keeper_deployments;
 mod keeper_playbooks;
 mod keeper_refusals;
 mod keeper_safety;
+mod keeper_sync;
 mod lambda_watch;
 mod moto_server;
 mod observe_probe;
