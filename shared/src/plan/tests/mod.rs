@@ -40,6 +40,24 @@ fn a_healthy_cluster_needs_nothing() {
     assert_eq!((plan.health.online, plan.health.tolerance), (3, 1));
 }
 
+/// The fault tolerance warning starts below the floor, not at it: three ONLINE members tolerate
+/// one failure, which a floor of one accepts and a floor of two does not.
+#[test]
+fn the_tolerance_warning_starts_below_the_floor() {
+    let warned = |floor: u32| {
+        let plan = plan(
+            &ClusterBuilder::healthy(3)
+                .policy(|p| p.fault_tolerance_floor = floor)
+                .build(),
+        );
+        plan.findings
+            .iter()
+            .any(|f| f.kind == FindingKind::FaultToleranceLow)
+    };
+    assert!(!warned(1), "a tolerance at the floor is enough");
+    assert!(warned(2), "a tolerance below the floor is warned of");
+}
+
 #[test]
 fn a_member_that_restarted_before_being_expelled_waits_for_the_expulsion() {
     let plan = plan(
