@@ -238,6 +238,29 @@ fn a_seed_without_a_group_name_is_never_chosen() {
     assert!(refusal(&p, Guard::GroupName).contains("group_replication_group_name"));
 }
 
+/// Among seeds holding the same transactions at the same version, an available one comes first:
+/// when none can be used, the bootstrap's refusal is about one RDS is done with (here a person's
+/// stop, and how to lift it), not about the instance RDS is still busy with.
+#[test]
+fn among_equal_seeds_the_refusal_is_about_an_available_one() {
+    let p = plan(
+        &ClusterBuilder::healthy(3)
+            .complete_outage()
+            .rds_status("orders-1", "modifying")
+            .stopped_by("orders-2", "dba@10.0.3.7", "2026-11-30 11:00:00")
+            .stopped_by("orders-3", "dba@10.0.3.7", "2026-11-30 11:00:00")
+            .build(),
+    );
+    assert_eq!(action(&p), None, "{p:#?}");
+    let bootstrap: Vec<(Guard, &str)> = p
+        .refused
+        .iter()
+        .filter(|r| r.action == ActionKind::Bootstrap)
+        .map(|r| (r.guard, r.instance.as_str()))
+        .collect();
+    assert_eq!(bootstrap, [(Guard::OperatorStop, "orders-2")], "{p:#?}");
+}
+
 #[test]
 fn two_instances_with_one_server_uuid_are_left_alone() {
     let p = plan(
