@@ -261,6 +261,29 @@ fn among_equal_seeds_the_refusal_is_about_an_available_one() {
     assert_eq!(bootstrap, [(Guard::OperatorStop, "orders-2")], "{p:#?}");
 }
 
+/// When no member holds every other's transactions, nothing is bootstrapped: a critical finding
+/// names what each member alone has (and only those that have something of their own), to
+/// reconcile by hand, and the bootstrap is refused for it.
+#[test]
+fn without_a_member_holding_every_transaction_each_ones_own_are_named() {
+    let p = plan(
+        &ClusterBuilder::healthy(3)
+            .complete_outage()
+            .executed("orders-1", &format!("{GROUP}:1-101"))
+            .executed("orders-2", &format!("{GROUP}:1-100:102"))
+            .build(),
+    );
+    assert_eq!(action(&p), None, "{p:#?}");
+    let message = finding(&p, FindingKind::NoGtidSuperset);
+    assert!(
+        message.contains(&format!("orders-1 alone has {GROUP}:101"))
+            && message.contains(&format!("orders-2 alone has {GROUP}:102"))
+            && !message.contains("orders-3"),
+        "{message}"
+    );
+    refusal(&p, Guard::NoGtidSuperset);
+}
+
 #[test]
 fn two_instances_with_one_server_uuid_are_left_alone() {
     let p = plan(
