@@ -284,6 +284,19 @@ fn without_a_member_holding_every_transaction_each_ones_own_are_named() {
     refusal(&p, Guard::NoGtidSuperset);
 }
 
+/// The outage's finding says what RDS reports of a member that cannot be read because it is
+/// down (`failed`, `storage-full`, ...): what a person must fix first.
+#[test]
+fn the_outage_names_the_rds_status_of_a_member_that_is_down() {
+    let p = plan(
+        &stopped_outage()
+            .rds_status("orders-3", "storage-full")
+            .build(),
+    );
+    let message = finding(&p, FindingKind::CompleteOutage);
+    assert!(message.contains("orders-3 storage-full"), "{message}");
+}
+
 #[test]
 fn two_instances_with_one_server_uuid_are_left_alone() {
     let p = plan(
