@@ -23,7 +23,7 @@ use std::time::Duration;
 use gr_sim::Fault;
 use grkeeper_e2e::fleet::Fleet;
 use grkeeper_e2e::harness::{CONNECT_TIMEOUT_MS, event};
-use grkeeper_e2e::invoke::FUNCTION_TIMEOUT;
+use grkeeper_e2e::invoke::{FUNCTION_TIMEOUT, outcomes, taken};
 use grkeeper_e2e::runtime::FunctionProcess;
 use grkeeper_e2e::tools::workspace_root;
 use serde_json::Value;
@@ -172,10 +172,18 @@ impl Bench {
             member: names[0].clone(),
             on: true,
         })?;
-        let (_, blackholed) = process.invoke(&event("schedule.json")?).await?;
+        let (answer, blackholed) = process.invoke(&event("schedule.json")?).await?;
         let timeout = Duration::from_millis(CONNECT_TIMEOUT_MS);
+        let actions = taken(&answer);
         row(
-            "tick of 9 members, one blackholed",
+            &format!(
+                "tick of 9 members, one blackholed (actions: {})",
+                if actions.is_empty() {
+                    "none".into()
+                } else {
+                    actions.join(", ")
+                }
+            ),
             ms(blackholed),
             format!("{} connect timeout", ms(timeout)),
             blackholed.as_secs_f64() / timeout.as_secs_f64(),
@@ -250,6 +258,10 @@ fn expect_clusters(answer: &Value, clusters: usize, python: bool) -> Result<(), 
     };
     if got != Some(clusters) {
         return Err(format!("expected {clusters} clusters ticked, got: {answer}").into());
+    }
+    // A cluster skipped (its lease held) or failed would make a sweep look fast.
+    if !python && outcomes(answer).iter().any(|o| o != "ticked") {
+        return Err(format!("a cluster was not ticked: {answer}").into());
     }
     Ok(())
 }
