@@ -113,7 +113,8 @@ pub struct Bridge {
 #[derive(Debug)]
 struct State {
     moto: SocketAddr,
-    sim: Arc<Cluster>,
+    /// The simulated clusters whose members are RDS instances here.
+    sims: Vec<Arc<Cluster>>,
     rules: Mutex<Vec<Rule>>,
     calls: Mutex<Vec<Call>>,
 }
@@ -126,11 +127,16 @@ struct Dropped;
 impl Bridge {
     /// Listens on a free port of 127.0.0.1, forwarding to `moto` and acting on `sim`.
     pub async fn start(moto: &Moto, sim: Arc<Cluster>) -> std::io::Result<Bridge> {
+        Bridge::start_many(moto, vec![sim]).await
+    }
+
+    /// The same, acting on every cluster of `sims` (their member names differ).
+    pub async fn start_many(moto: &Moto, sims: Vec<Arc<Cluster>>) -> std::io::Result<Bridge> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(State {
             moto: SocketAddr::from((Ipv4Addr::LOCALHOST, moto.port())),
-            sim,
+            sims,
             rules: Mutex::new(Vec::new()),
             calls: Mutex::new(Vec::new()),
         });

@@ -1,7 +1,8 @@
 //! Many simulated clusters under one deployment, for the sweep benchmarks: cluster `cNNN` of
 //! `n` members (instances `cNNN-1`..`cNNN-n`), every member ONLINE, all in this process, as RDS
-//! instances in moto with grkeeper's resources beside them (the [`Harness`](crate::harness)'s,
-//! without the bridge: a sweep of healthy clusters changes nothing in RDS).
+//! instances in moto with grkeeper's resources beside them (the [`Harness`](crate::harness)'s),
+//! behind the bridge (which shows the simulated members' endpoints and statuses, and runs
+//! reboots on them).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use futures_util::future::try_join_all;
 use gr_sim::{Cluster, SimConfig, Timing};
 use grkeeper_demo::sim;
 
+use crate::bridge::Bridge;
 use crate::harness::{
     DB_PASSWORD, DB_USER, Deployed, HarnessError, function_env, keep_binlogs, member_instance,
 };
@@ -22,6 +24,8 @@ pub struct Fleet {
     pub clusters: Vec<Arc<Cluster>>,
     /// The AWS stand-in.
     pub moto: Moto,
+    /// The proxy in front of it, for every cluster.
+    pub bridge: Bridge,
     deployed: Deployed,
 }
 
@@ -49,9 +53,13 @@ impl Fleet {
             }
         }))
         .await?;
+        let bridge = Bridge::start_many(&moto, clusters.clone())
+            .await
+            .map_err(HarnessError::Listen)?;
         Ok(Fleet {
             clusters,
             moto,
+            bridge,
             deployed,
         })
     }
@@ -61,7 +69,7 @@ impl Fleet {
         self.clusters.iter().map(|c| c.names().len()).sum()
     }
 
-    /// grkeeper's environment for a function process: AWS calls straight to moto, every
+    /// grkeeper's environment for a function process: AWS calls through the bridge, every
     /// member's traffic to its simulated member, and `GRKEEPER_LOCAL_RUN` (without it a function
     /// refuses the endpoint overrides and TLS off).
     pub fn env(&self) -> BTreeMap<String, String> {
@@ -73,7 +81,7 @@ impl Fleet {
             .join(",");
         let mut env = function_env(
             &self.moto,
-            self.moto.endpoint_url().to_owned(),
+            self.bridge.endpoint_url(),
             overrides,
             &self.deployed.secret_arn,
             &self.deployed.topic_arn,
