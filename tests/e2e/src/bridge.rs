@@ -140,7 +140,7 @@ impl Bridge {
             rules: Mutex::new(Vec::new()),
             calls: Mutex::new(Vec::new()),
         });
-        let task = tokio::spawn(serve(listener, Arc::clone(&state)));
+        let task = tokio::spawn(serve(listener, Arc::clone(&state), handle));
         Ok(Bridge { addr, state, task })
     }
 
@@ -249,7 +249,16 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-async fn serve(listener: TcpListener, state: Arc<State>) {
+/// Serves HTTP/1 on `listener` until the task is aborted, each request answered by
+/// `handle(state, request)`; an `Err` drops the connection without an answer. The bridge's loop,
+/// and the Lambda Runtime API stand-in's (`crate::runtime`).
+pub(crate) async fn serve<S, F, Fut, E>(listener: TcpListener, state: Arc<S>, handle: F)
+where
+    S: Send + Sync + 'static,
+    F: Fn(Arc<S>, Request<Incoming>) -> Fut + Copy + Send + Sync + 'static,
+    Fut: Future<Output = Result<Response<Full<Bytes>>, E>> + Send + 'static,
+    E: std::error::Error + Send + Sync + 'static,
+{
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {

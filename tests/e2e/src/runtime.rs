@@ -17,13 +17,13 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::task::JoinHandle;
+
+use crate::bridge::serve;
 
 /// How long a function may take to start, or to answer one invocation (a function's timeout).
 const ANSWER_WITHIN: Duration = Duration::from_secs(240);
@@ -108,7 +108,7 @@ impl FunctionProcess {
             first_poll: Mutex::new(None),
             answers: answers_tx,
         });
-        let server = tokio::spawn(serve(listener, Arc::clone(&state)));
+        let server = tokio::spawn(serve(listener, Arc::clone(&state), handle));
         let process = |what: &str| {
             let what = format!("{what} {}", program.display());
             move |source| RuntimeError::Process { what, source }
@@ -236,28 +236,6 @@ fn lambda_env(api: SocketAddr) -> [(&'static str, String); 5] {
         ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
         ("AWS_LAMBDA_LOG_STREAM_NAME", "bench".into()),
     ]
-}
-
-async fn serve(listener: TcpListener, state: Arc<State>) {
-    let mut connections = JoinSet::new();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    let state = Arc::clone(&state);
-                    connections.spawn(async move {
-                        let service = service_fn(move |req| handle(Arc::clone(&state), req));
-                        // A dropped connection is the function's business.
-                        let _ = hyper::server::conn::http1::Builder::new()
-                            .serve_connection(TokioIo::new(stream), service)
-                            .await;
-                    });
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
-            },
-            Some(_) = connections.join_next() => {}
-        }
-    }
 }
 
 async fn handle(
