@@ -242,11 +242,12 @@ impl Harness {
         resources::member_parameter_group(&rds).await?;
         // Only the cluster's own members are RDS instances of the inventory; any other simulated
         // member (`start_with_outsiders`) is one grkeeper cannot see.
-        for member in sim
+        for (index, member) in sim
             .truth()
             .members
             .into_iter()
             .filter(|m| MEMBERS.contains(&m.name.as_str()))
+            .enumerate()
         {
             // Kept by the harness's deployment already: a tick acts from the start.
             let tags = [(CLUSTER_TAG, CLUSTER), (CLAIM_TAG, DEPLOYMENT)];
@@ -257,6 +258,7 @@ impl Harness {
                 Some(&member.version),
                 &tags,
                 Some(resources::MEMBER_PARAMETER_GROUP),
+                Some(&resources::maintenance_window(index)),
             )
             .await?;
         }
