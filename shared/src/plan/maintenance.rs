@@ -124,10 +124,13 @@ fn pending(ctx: &Ctx<'_>, draft: &mut Draft) {
             format!(
                 "RDS holds maintenance for {}: {}. RDS takes the member down to apply it. Apply it \
                  yourself one member at a time, each once the previous one is ONLINE again (`aws \
-                 rds apply-pending-maintenance-action --opt-in-type immediate`), or make sure \
-                 no other member's window is open at that time.",
+                 rds apply-pending-maintenance-action --resource-identifier <{} ARN> \
+                 --apply-action {} --opt-in-type immediate`), or make sure no other member's \
+                 window is open at that time.",
                 node.id,
-                told.join("; ")
+                told.join("; "),
+                node.id,
+                actions.first().map_or("<action>", |a| a.action.as_str())
             ),
         );
     }

@@ -1,16 +1,17 @@
-//! RDS's own lifecycle seen from the control plane: maintenance windows open together on more
-//! members than the group can lose (property-tested over random windows across the week's end,
-//! with the schedule the finding suggests checked to never open two together), pending
+//! RDS's own lifecycle seen from the control plane: the week arithmetic of maintenance windows
+//! and windows open together on more members than the group can lose (property-tested over
+//! random windows across the week's end, against a count of every minute of the week, with the
+//! schedule the finding suggests checked to never open two together), pending
 //! maintenance with its dates, automatic minor version upgrades on some members only, engine
 //! versions that differ, and the seven-day stop limit (property-tested over random stop times).
 
-use chrono::TimeDelta;
+use chrono::{Datelike, TimeDelta, Timelike};
 use proptest::prelude::*;
 
 use super::*;
 use crate::model::{Observed, PendingMaintenance, ProbeError};
 use crate::plan::guards::stamp;
-use crate::plan::window::{WEEK, Window};
+use crate::plan::window::{DAY, GAP, WEEK, Window, most_open_together, staggered};
 
 fn findings_of(plan: &Plan, kind: FindingKind) -> Vec<&Finding> {
     plan.findings.iter().filter(|f| f.kind == kind).collect()
@@ -109,9 +110,82 @@ fn windows_across_the_end_of_the_week_overlap() {
     );
 }
 
-/// A window RDS accepts: 30 minutes to a day, anywhere in the week.
+/// A window as RDS allows it: at least 30 minutes, here at most a day.
 fn window() -> impl Strategy<Value = Window> {
-    (0..WEEK, 30u32..=1440).prop_map(|(start, minutes)| Window { start, minutes })
+    (0..WEEK, 30..=DAY).prop_map(|(start, minutes)| Window { start, minutes })
+}
+
+/// Counts, minute by minute over the whole week, the windows open at once: what the
+/// arithmetic must agree with.
+fn most_open_by_brute_force(windows: &[Window]) -> usize {
+    (0..WEEK)
+        .map(|m| windows.iter().filter(|w| w.covers(m)).count())
+        .max()
+        .unwrap_or(0)
+}
+
+proptest! {
+    #![proptest_config(config(300))]
+
+    #[test]
+    fn windows_read_back_as_they_are_written(window in (0..WEEK, 1..WEEK)
+        .prop_map(|(start, minutes)| Window { start, minutes }))
+    {
+        prop_assert_eq!(Window::parse(&window.to_string()), Some(window));
+    }
+
+    #[test]
+    fn overlap_is_a_shared_minute_across_the_week_end(a in window(), b in window()) {
+        let shared = (0..WEEK).any(|m| a.covers(m) && b.covers(m));
+        prop_assert_eq!(most_open_together(&[a, b]).len() == 2, shared);
+        prop_assert_eq!(most_open_together(&[b, a]).len() == 2, shared);
+    }
+
+    #[test]
+    fn the_most_open_together_are_counted_exactly(
+        windows in proptest::collection::vec(window(), 0..=9),
+    ) {
+        let most = most_open_together(&windows);
+        prop_assert_eq!(most.len(), most_open_by_brute_force(&windows));
+        // The ones named are open together at some minute.
+        prop_assert!((0..WEEK).any(|m| most.iter().all(|&i| windows[i].covers(m))));
+    }
+
+    #[test]
+    fn a_staggered_schedule_never_opens_two_windows_together(
+        windows in proptest::collection::vec(window(), 1..=9),
+    ) {
+        let longest = windows.iter().map(|w| w.minutes).max().unwrap();
+        match staggered(&windows) {
+            Some(schedule) => {
+                prop_assert_eq!(most_open_by_brute_force(&schedule), 1);
+                prop_assert_eq!(schedule[0], windows[0]);
+                for (old, new) in windows.iter().zip(&schedule) {
+                    prop_assert_eq!(old.minutes, new.minutes);
+                }
+            }
+            None => {
+                let rounds = if windows.len() > 7 { 2 } else { 1 };
+                prop_assert!(rounds * (longest + GAP) > DAY);
+            }
+        }
+    }
+
+    #[test]
+    fn the_next_opening_is_within_a_week_and_opens_the_window(
+        window in window(),
+        offset in 0i64..(4 * 7 * 86_400),
+        nanos in prop_oneof![Just(0i64), 1i64..1_000_000_000],
+    ) {
+        let second = at("2026-11-30T00:00:00Z") + TimeDelta::seconds(offset);
+        let now = second + TimeDelta::nanoseconds(nanos);
+        let next = window.next_start(now);
+        prop_assert!(next >= second && next - second < TimeDelta::days(7));
+        let minute = next.weekday().num_days_from_monday() * DAY
+            + next.hour() * 60 + next.minute();
+        prop_assert_eq!(minute, window.start);
+        prop_assert_eq!(next.second(), 0);
+    }
 }
 
 proptest! {
@@ -126,19 +200,14 @@ proptest! {
         let n = windows.len();
         let texts: Vec<String> = windows.iter().map(ToString::to_string).collect();
         let plan = plan_of(with_windows(n, &texts));
-        let most = (0..WEEK)
-            .map(|m| windows.iter().filter(|w| w.covers(m)).count())
-            .max()
-            .unwrap_or(0);
+        let most = most_open_by_brute_force(&windows);
         let found = findings_of(&plan, FindingKind::MaintenanceWindowsOverlap);
         prop_assert_eq!(found.len(), usize::from(most > (n - 1) / 2), "{:#?}", plan.findings);
         if let Some(finding) = found.first() {
             let schedule = suggested(&finding.message);
             if !schedule.is_empty() {
                 prop_assert_eq!(schedule.len(), n);
-                for m in 0..WEEK {
-                    prop_assert!(schedule.iter().filter(|w| w.covers(m)).count() <= 1);
-                }
+                prop_assert_eq!(most_open_by_brute_force(&schedule), 1);
                 for (old, new) in windows.iter().zip(&schedule) {
                     prop_assert_eq!(old.minutes, new.minutes);
                 }
