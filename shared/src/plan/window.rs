@@ -190,14 +190,18 @@ mod tests {
 
     #[test]
     fn a_stagger_fits_two_rounds_of_the_longest_window_and_their_gaps_in_a_day() {
+        // Whether a schedule came back, and then that no two of its windows share a minute.
         let of = |n: usize, minutes: u32| {
             let windows = vec![Window { start: 0, minutes }; n];
-            staggered(&windows).map(|s| s.len())
+            staggered(&windows).map(|s| {
+                (0..WEEK).all(|m| s.iter().filter(|w| w.covers(m)).count() <= 1) && s.len() == n
+            })
         };
-        assert_eq!(of(7, DAY - GAP), Some(7));
+        assert_eq!(of(7, DAY - GAP), Some(true));
         assert_eq!(of(7, DAY - GAP + 1), None);
-        assert_eq!(of(9, DAY / 2 - GAP), Some(9));
+        assert_eq!(of(9, DAY / 2 - GAP), Some(true));
         assert_eq!(of(9, DAY / 2 - GAP + 1), None);
+        assert_eq!(of(8, 30), Some(true));
         assert_eq!(staggered(&[]), None);
     }
 }
