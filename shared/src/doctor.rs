@@ -20,7 +20,7 @@ use crate::adapters::aws::secrets_manager::SecretsManagerSource;
 use crate::adapters::mysql::MysqlMembers;
 use crate::config::{CaSource, Config, Tls};
 use crate::keeper::observe;
-use crate::model::{Endpoint, ProbeError};
+use crate::model::{Endpoint, Observed, ProbeError};
 use crate::ports::journal::DeploymentStore;
 use crate::ports::rds::RdsControl;
 use crate::ports::reboot::CLAIM_TAG;
@@ -352,6 +352,19 @@ pub async fn run(
                     id,
                     format!("RDS status {}", record.status.0),
                     Some("checked again once it is available".into()),
+                ));
+            }
+            if let Some(Observed::Failed(error)) = &record.pending_maintenance {
+                checks.push(Check::new(
+                    Status::Warn,
+                    "maintenance",
+                    id,
+                    format!("cannot read the maintenance RDS holds for it: {error}"),
+                    Some(
+                        "your credentials (and the functions' role) need \
+                         rds:DescribePendingMaintenanceActions"
+                            .into(),
+                    ),
                 ));
             }
             match rds.parameter_groups(id, &PARAMETERS).await {

@@ -65,6 +65,9 @@ impl ClusterBuilder {
                         port: Some(3306),
                         engine_version: Some("8.0.36".into()),
                         parameter_apply_status: Some("in-sync".into()),
+                        maintenance_window: None,
+                        auto_minor_version_upgrade: None,
+                        pending_maintenance: None,
                         tags: BTreeMap::from([("grkeeper:cluster".into(), "orders".into())]),
                     }),
                     report: MemberReport {

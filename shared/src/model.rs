@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -78,6 +79,42 @@ pub struct RdsInstance {
     /// `TagList` as a map.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
+    /// `PreferredMaintenanceWindow`, `ddd:hh24:mi-ddd:hh24:mi` in UTC (`sun:05:00-sun:05:30`):
+    /// the weekly window in which RDS applies maintenance, taking the instance down.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maintenance_window: Option<String>,
+    /// `AutoMinorVersionUpgrade`: RDS upgrades the engine's minor version by itself in the
+    /// maintenance window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_minor_version_upgrade: Option<bool>,
+    /// `DescribePendingMaintenanceActions` for this instance: what RDS will apply and when.
+    /// Absent when it was not asked (older snapshots); failed with the reason (a missing
+    /// `rds:DescribePendingMaintenanceActions` permission) when it could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_maintenance: Option<Observed<Vec<PendingMaintenance>, String>>,
+}
+
+/// One `PendingMaintenanceActionDetails` of an instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PendingMaintenance {
+    /// `Action`: `system-update`, `db-upgrade`, `hardware-maintenance`,
+    /// `ca-certificate-rotation`, ...
+    pub action: String,
+    /// `Description`, as RDS words it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// `AutoAppliedAfterDate`: RDS applies it in the first maintenance window after this date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_applied_after: Option<DateTime<Utc>>,
+    /// `ForcedApplyDate`: RDS applies it on this date, whatever the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forced_apply: Option<DateTime<Utc>>,
+    /// `CurrentApplyDate`: when RDS will apply it, as far as RDS knows now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_apply: Option<DateTime<Utc>>,
+    /// `OptInStatus`: `immediate`, `next-maintenance`, `undo-opt-in`, when someone opted in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opt_in_status: Option<String>,
 }
 
 /// `DBInstanceStatus` as RDS spells it (`available`, `rebooting`, `stopped`, ...). Kept as text:

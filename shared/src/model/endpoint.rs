@@ -78,6 +78,9 @@ mod tests {
             port,
             engine_version: None,
             parameter_apply_status: None,
+            maintenance_window: None,
+            auto_minor_version_upgrade: None,
+            pending_maintenance: None,
             tags: BTreeMap::new(),
         }
     }

@@ -15,11 +15,13 @@ use super::Condition;
 pub const LAGGING: &str = "ONLINE/LAGGING";
 /// Label of a member ONLINE in a view without a majority (its side of a partition).
 pub const MINORITY: &str = "ONLINE/MINORITY";
+/// Label of an instance stopped through RDS.
+pub const STOPPED: &str = "STOPPED";
 
 /// The label for one instance as observed now.
 pub fn label(instance: &Instance, applier_queue_limit: u64) -> String {
     if instance.rds.seen().is_some_and(|r| r.status.is_stopped()) {
-        return "STOPPED".into();
+        return STOPPED.into();
     }
     match &instance.mysql {
         Observed::Failed(e) if e.is_offline_mode() => "OFFLINE_MODE".into(),

@@ -4,18 +4,21 @@
 use crate::model::MemberState;
 use crate::model::untrusted::quote;
 
+use super::conditions::STOPPED;
 use super::draft::{Ctx, Draft};
+use super::guards::stamp;
+use super::maintenance::auto_start;
 use super::picture::Node;
 use super::{FindingKind, Severity};
 
 pub(crate) fn note(ctx: &Ctx<'_>, draft: &mut Draft) {
     for node in &ctx.picture.nodes {
-        note_control_plane(node, draft);
+        note_control_plane(ctx, node, draft);
         note_member(node, draft);
     }
 }
 
-fn note_control_plane(node: &Node<'_>, draft: &mut Draft) {
+fn note_control_plane(ctx: &Ctx<'_>, node: &Node<'_>, draft: &mut Draft) {
     let id = Some(node.id);
     if let Some(error) = node.rds_error {
         draft.note(
@@ -31,15 +34,28 @@ fn note_control_plane(node: &Node<'_>, draft: &mut Draft) {
     }
     let Some(rds) = node.rds else { return };
     if rds.status.is_stopped() {
+        let stopped_since = ctx
+            .conditions
+            .get(node.id)
+            .filter(|c| c.state == STOPPED)
+            .map(|c| c.since);
         draft.note(
             FindingKind::MemberStopped,
             Severity::Warning,
             id,
             format!(
-                "{} is stopped through RDS. RDS starts it again after 7 days; if its donors purge \
-                 the binlogs it lacks before then, it will need a rebuild. Start it with \
-                 `aws rds start-db-instance --db-instance-identifier {}` when it should rejoin.",
-                node.id, node.id
+                "{} is stopped through RDS{}. RDS starts it again by itself after seven days \
+                 stopped{}; if its donors purge the binlogs it lacks before then, it will need a \
+                 rebuild. Start it with `aws rds start-db-instance --db-instance-identifier {}` \
+                 when it should rejoin.",
+                node.id,
+                stopped_since.map_or_else(String::new, |s| format!(
+                    " (seen stopped since {})",
+                    stamp(s)
+                )),
+                stopped_since
+                    .map_or_else(String::new, |s| format!(": by {}", stamp(auto_start(s)))),
+                node.id
             ),
         );
     } else if rds.status.is_changing() {

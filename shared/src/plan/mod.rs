@@ -16,6 +16,7 @@ pub mod flapping;
 mod guards;
 pub mod last_seen;
 mod local_gtids;
+mod maintenance;
 mod members;
 mod picture;
 mod playbook;
@@ -25,6 +26,7 @@ pub mod strangers;
 #[cfg(test)]
 mod tests;
 mod version;
+mod window;
 
 use std::collections::BTreeMap;
 
@@ -262,6 +264,16 @@ pub enum FindingKind {
     FaultToleranceLow,
     /// The member keeps leaving the group: grkeeper stopped bringing it back automatically.
     Flapping,
+    /// More members' maintenance windows are open at once than the group can lose.
+    MaintenanceWindowsOverlap,
+    /// RDS holds maintenance for the member (`DescribePendingMaintenanceActions`).
+    PendingMaintenance,
+    /// Automatic minor version upgrade is on for some members and off for others.
+    AutoMinorVersionUpgradeMixed,
+    /// Members run different engine versions.
+    EngineVersionsDiffer,
+    /// RDS started the instance by itself after seven days stopped (RDS-EVENT-0154).
+    StartedByRds,
 }
 
 /// An action the situation called for that a guard stopped.
@@ -406,6 +418,7 @@ pub fn plan(snapshot: &Snapshot) -> Plan {
         }
     }
     drift::note(&ctx, &mut draft);
+    maintenance::note(&ctx, &mut draft);
     flapping::note(&ctx, &mut draft);
     draft.finish(&ctx)
 }

@@ -152,7 +152,12 @@ fn class(kind: FindingKind) -> Class {
         | ExitStateActionDrift
         | VersionSkew
         | ControlPlaneError
-        | Paused => Class::Own,
+        | Paused
+        | MaintenanceWindowsOverlap
+        | PendingMaintenance
+        | AutoMinorVersionUpgradeMixed
+        | EngineVersionsDiffer
+        | StartedByRds => Class::Own,
     }
 }
 

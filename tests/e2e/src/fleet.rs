@@ -46,8 +46,8 @@ impl Fleet {
                     .real_time(Timing::fast());
                 let sim = Cluster::start(config).await?;
                 keep_binlogs(&sim).await?;
-                for member in sim.truth().members {
-                    member_instance(&rds, &name, &member.name, &member.version).await?;
+                for (index, member) in sim.truth().members.into_iter().enumerate() {
+                    member_instance(&rds, &name, index, &member.name, &member.version).await?;
                 }
                 Ok::<_, HarnessError>(Arc::new(sim))
             }

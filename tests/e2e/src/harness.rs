@@ -244,13 +244,14 @@ impl Harness {
         let rds = aws_sdk_rds::Client::new(&aws);
         // Only the cluster's own members are RDS instances of the inventory; any other simulated
         // member (`start_with_outsiders`) is one grkeeper cannot see.
-        for member in sim
+        for (index, member) in sim
             .truth()
             .members
             .into_iter()
             .filter(|m| MEMBERS.contains(&m.name.as_str()))
+            .enumerate()
         {
-            member_instance(&rds, CLUSTER, &member.name, &member.version).await?;
+            member_instance(&rds, CLUSTER, index, &member.name, &member.version).await?;
         }
         let Deployed {
             alerts,
@@ -568,11 +569,14 @@ impl Deployed {
     }
 }
 
-/// The DB instance of simulated member `name` (MySQL `version`) in cluster `cluster`, kept by
-/// the harness's deployment already: a tick acts from the start.
+/// The DB instance of simulated member `name` (MySQL `version`), the `index`th of cluster
+/// `cluster`, kept by the harness's deployment already: a tick acts from the start. Each member
+/// of a cluster gets its own maintenance window (moto gives every instance the same one, which
+/// would raise the overlapping-windows finding in every test).
 pub(crate) async fn member_instance(
     rds: &aws_sdk_rds::Client,
     cluster: &str,
+    index: usize,
     name: &str,
     version: &str,
 ) -> Result<(), HarnessError> {
@@ -584,6 +588,7 @@ pub(crate) async fn member_instance(
         Some(version),
         &tags,
         Some(resources::MEMBER_PARAMETER_GROUP),
+        Some(&resources::maintenance_window(index)),
     )
     .await
 }

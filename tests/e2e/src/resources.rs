@@ -48,8 +48,18 @@ pub async fn member_parameter_group(rds: &aws_sdk_rds::Client) -> Result<(), Har
     Ok(())
 }
 
+/// The members' maintenance windows in a well-kept cluster: one day each, at the same hour
+/// (moto gives every instance the same window otherwise).
+pub fn maintenance_window(member: usize) -> String {
+    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let day = DAYS[member % 7];
+    let hour = 3 + member / 7;
+    format!("{day}:{hour:02}:00-{day}:{hour:02}:30")
+}
+
 /// Creates DB instance `id` (`available` at once in moto) with `engine`, `engine_version` when
-/// given, `tags`, and the DB parameter group `parameter_group` when given.
+/// given, `tags`, and the DB parameter group `parameter_group` and the maintenance window
+/// `window` when given.
 pub async fn db_instance(
     rds: &aws_sdk_rds::Client,
     id: &str,
@@ -57,11 +67,13 @@ pub async fn db_instance(
     engine_version: Option<&str>,
     tags: &[(&str, &str)],
     parameter_group: Option<&str>,
+    window: Option<&str>,
 ) -> Result<(), HarnessError> {
     let mut request = rds
         .create_db_instance()
         .db_instance_identifier(id)
         .set_db_parameter_group_name(parameter_group.map(str::to_owned))
+        .set_preferred_maintenance_window(window.map(str::to_owned))
         .db_instance_class("db.t3.micro")
         .engine(engine)
         .set_engine_version(engine_version.map(str::to_owned))

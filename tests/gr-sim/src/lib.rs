@@ -85,6 +85,6 @@ pub use errors::{SimError, SqlError};
 pub use faults::Fault;
 pub use grants::ACCOUNT;
 pub use gtid::GtidSet;
-pub use rds::{InstanceInfo, InstanceStatus, Rds, RdsError, RdsEvent};
+pub use rds::{InstanceInfo, InstanceStatus, PendingMaintenance, Rds, RdsError, RdsEvent};
 pub use truth::{GroupTruth, MemberTruth, Truth};
 pub use version::Version;

@@ -110,6 +110,20 @@ pub struct InstanceInfo {
     pub local_addr: String,
     /// EngineVersion.
     pub engine_version: String,
+    /// What RDS holds for it, as `DescribePendingMaintenanceActions` lists it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending_maintenance: Vec<PendingMaintenance>,
+}
+
+/// One maintenance action RDS holds for an instance (`PendingMaintenanceActionDetails`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingMaintenance {
+    /// `Action`: `system-update`, `db-upgrade`, ...
+    pub action: String,
+    /// `Description`.
+    pub description: String,
+    /// `AutoAppliedAfterDate`, RFC 3339.
+    pub auto_applied_after: Option<String>,
 }
 
 /// The RDS control plane of a running simulator (`Cluster::rds`).
@@ -154,6 +168,19 @@ impl Rds<'_> {
         self.transition(id, |w, m| w.upgrade_instance(m, version))
     }
 
+    /// RDS now holds `maintenance` for the instance (a new OS update, an engine minor version).
+    pub fn hold_maintenance(
+        &self,
+        id: &str,
+        maintenance: PendingMaintenance,
+    ) -> Result<(), RdsError> {
+        self.transition(id, |w, m| {
+            w.members[m].pending_maintenance.push(maintenance);
+            w.touch();
+            Ok(())
+        })
+    }
+
     /// DBInstanceStatus of one instance.
     pub fn status(&self, id: &str) -> Result<InstanceStatus, RdsError> {
         self.shared.with(|w| {
@@ -175,6 +202,7 @@ impl Rds<'_> {
                     endpoint: m.endpoint.clone(),
                     local_addr: addr.to_string(),
                     engine_version: m.version.to_string(),
+                    pending_maintenance: m.pending_maintenance.clone(),
                 })
                 .collect()
         })

@@ -92,6 +92,9 @@ impl RdsControl for SimRds {
                         port: Some(RDS_PORT),
                         engine_version: Some(info.engine_version.clone()),
                         parameter_apply_status: Some("in-sync".into()),
+                        maintenance_window: None,
+                        auto_minor_version_upgrade: None,
+                        pending_maintenance: None,
                         tags: BTreeMap::from([("grkeeper:cluster".into(), self.cluster.clone())])
                             .into_iter()
                             .chain(claims.get(id).map(|by| (CLAIM_TAG.to_owned(), by.clone())))

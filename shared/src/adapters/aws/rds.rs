@@ -1,13 +1,15 @@
-//! [`RdsControl`] and [`RdsReboot`] over aws-sdk-rds: `DescribeDBInstances` (paginated),
-//! `RebootDBInstance` and `AddTagsToResource` (the claim tag).
+//! [`RdsControl`] and [`RdsReboot`] over aws-sdk-rds: `DescribeDBInstances` with each
+//! instance's `DescribePendingMaintenanceActions` (both paginated), `RebootDBInstance` and
+//! `AddTagsToResource` (the claim tag).
 
 use std::collections::BTreeMap;
 
 use aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput;
-use aws_sdk_rds::types::{DbInstance, Filter, Tag};
+use aws_sdk_rds::types::{DbInstance, Filter, PendingMaintenanceAction, Tag};
+use chrono::{DateTime, Utc};
 use tracing::instrument;
 
-use crate::model::{InstanceStatus, Observed, RdsInstance};
+use crate::model::{InstanceStatus, Observed, PendingMaintenance, RdsInstance};
 use crate::ports::aws::AwsError;
 use crate::ports::rds::{ClusterInventory, Described, RdsControl, RdsError, group, not_found};
 use crate::ports::reboot::{CLAIM_TAG, RdsReboot};
@@ -40,6 +42,61 @@ impl AwsRds {
             instances.extend(page.db_instances.unwrap_or_default());
         }
         Ok(instances)
+    }
+
+    /// `DescribePendingMaintenanceActions` for the instances `ids`, by instance id (an instance
+    /// with nothing pending is absent).
+    async fn pending_maintenance(
+        &self,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Vec<PendingMaintenance>>, AwsError> {
+        let filter = Filter::builder()
+            .name("db-instance-id")
+            .set_values(Some(ids.to_vec()))
+            .build();
+        let mut pages = self
+            .client
+            .describe_pending_maintenance_actions()
+            .filters(filter)
+            .into_paginator()
+            .send();
+        let mut pending: BTreeMap<String, Vec<PendingMaintenance>> = BTreeMap::new();
+        while let Some(page) = pages.next().await {
+            let page =
+                page.map_err(|e| AwsError::from_sdk("RDS.DescribePendingMaintenanceActions", e))?;
+            for resource in page.pending_maintenance_actions() {
+                // The resource is the instance's ARN, `arn:aws:rds:<region>:<account>:db:<id>`.
+                let Some(id) = resource
+                    .resource_identifier()
+                    .and_then(|arn| arn.rsplit_once(":db:"))
+                    .map(|(_, id)| id)
+                else {
+                    continue;
+                };
+                pending.entry(id.to_owned()).or_default().extend(
+                    resource
+                        .pending_maintenance_action_details()
+                        .iter()
+                        .map(pending_action),
+                );
+            }
+        }
+        Ok(pending)
+    }
+}
+
+/// One pending action as the snapshot keeps it.
+fn pending_action(action: &PendingMaintenanceAction) -> PendingMaintenance {
+    let date = |d: Option<&aws_sdk_rds::primitives::DateTime>| {
+        d.and_then(|d| DateTime::<Utc>::from_timestamp(d.secs(), d.subsec_nanos()))
+    };
+    PendingMaintenance {
+        action: action.action().unwrap_or("unknown").to_owned(),
+        description: action.description().unwrap_or("").to_owned(),
+        auto_applied_after: date(action.auto_applied_after_date()),
+        forced_apply: date(action.forced_apply_date()),
+        current_apply: date(action.current_apply_date()),
+        opt_in_status: action.opt_in_status().map(str::to_owned),
     }
 }
 
@@ -132,9 +189,20 @@ impl RdsControl for AwsRds {
                 .name("db-instance-id")
                 .set_values(Some(chunk.to_vec()))
                 .build();
+            // Pending maintenance is read beside the instances: a failure to read it (a missing
+            // permission) is told per instance and does not hide what RDS said of them.
+            let pending = self
+                .pending_maintenance(chunk)
+                .await
+                .map_err(|e| e.to_string());
             for db in self.describe_all(filter).await? {
                 if let Some(id) = db.db_instance_identifier() {
-                    found.insert(id.to_owned(), record(&db));
+                    let mut rds = record(&db);
+                    rds.pending_maintenance = Some(match &pending {
+                        Ok(all) => Observed::Seen(all.get(id).cloned().unwrap_or_default()),
+                        Err(error) => Observed::Failed(error.clone()),
+                    });
+                    found.insert(id.to_owned(), rds);
                 }
             }
         }
@@ -216,6 +284,9 @@ fn record(db: &DbInstance) -> RdsInstance {
             .filter_map(|g| g.parameter_apply_status())
             .max_by_key(|status| *status != "in-sync")
             .map(str::to_owned),
+        maintenance_window: db.preferred_maintenance_window().map(str::to_owned),
+        auto_minor_version_upgrade: db.auto_minor_version_upgrade(),
+        pending_maintenance: None,
         tags: db
             .tag_list()
             .iter()

@@ -30,6 +30,9 @@ fn rds_record(id: &str) -> RdsInstance {
         port: Some(3306),
         engine_version: Some("8.0.36".into()),
         parameter_apply_status: None,
+        maintenance_window: None,
+        auto_minor_version_upgrade: None,
+        pending_maintenance: None,
         tags: BTreeMap::new(),
     }
 }

@@ -6,6 +6,7 @@
 
 mod generate;
 mod invariants;
+mod maintenance;
 mod mysql_9_7;
 mod properties;
 mod regressions;

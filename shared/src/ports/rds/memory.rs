@@ -181,6 +181,9 @@ mod tests {
             port: Some(3306),
             engine_version: Some("8.0.36".to_owned()),
             parameter_apply_status: None,
+            maintenance_window: None,
+            auto_minor_version_upgrade: None,
+            pending_maintenance: None,
             tags: cluster
                 .map(|c| BTreeMap::from([("grkeeper:cluster".to_owned(), c.to_owned())]))
                 .unwrap_or_default(),

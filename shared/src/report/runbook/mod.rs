@@ -117,7 +117,12 @@ pub fn procedure(kind: FindingKind) -> Procedure {
         | EmptyInventory
         | ControlPlaneError
         | Paused
-        | FaultToleranceLow => Procedure::Configuration,
+        | FaultToleranceLow
+        | MaintenanceWindowsOverlap
+        | PendingMaintenance
+        | AutoMinorVersionUpgradeMixed
+        | EngineVersionsDiffer
+        | StartedByRds => Procedure::Configuration,
     }
 }
 
@@ -252,6 +257,26 @@ pub fn next_step(kind: FindingKind) -> &'static str {
         }
         FaultToleranceLow => {
             "The group tolerates fewer failures than the policy floor: bring the missing members back."
+        }
+        MaintenanceWindowsOverlap => {
+            "Give every member its own maintenance window (the finding suggests a staggered \
+             schedule), so RDS never takes more members down together than the group can lose."
+        }
+        PendingMaintenance => {
+            "Apply it yourself one member at a time, each once the previous one is ONLINE and \
+             caught up, before RDS applies it in the member's window (docs/maintenance.md)."
+        }
+        AutoMinorVersionUpgradeMixed => {
+            "Turn automatic minor version upgrade off on every member and upgrade one member at a \
+             time, so no member is left read-only by a surprise upgrade."
+        }
+        EngineVersionsDiffer => {
+            "Finish the upgrade one member at a time: on 8.0 the newer members are read-only \
+             until none runs an older version."
+        }
+        StartedByRds => {
+            "RDS started it after seven days stopped: let it rejoin (or rebuild it if its \
+             binlogs are gone), or stop it again if it should stay down."
         }
         Flapping => {
             "It keeps leaving the group: find why (its Repl error log, the network, its load) before \

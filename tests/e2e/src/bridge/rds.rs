@@ -1,19 +1,26 @@
 //! RDS requests at the bridge: reboot, stop and start of a simulated instance run on the
-//! simulator first, and every RDS answer shows the simulator's record of its instances (status,
-//! endpoint address, engine version) in place of moto's.
+//! simulator first, every RDS answer shows the simulator's record of its instances (status,
+//! endpoint address, engine version) in place of moto's, and `DescribePendingMaintenanceActions`,
+//! which moto lacks, is answered from the simulator's RDS model.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::http::request::Parts;
 use hyper::{Response, StatusCode};
 
-use gr_sim::InstanceInfo;
+use gr_sim::{InstanceInfo, PendingMaintenance};
 
 use super::call::{self, Call};
 use super::{Answer, State, answer, forward};
 
+/// The account and Region moto answers for: the instances' ARNs.
+const ARN_PREFIX: &str = "arn:aws:rds:us-east-1:123456789012:db:";
+
 /// Handles one RDS request.
 pub(super) async fn handle(state: &State, call: &Call, parts: &Parts, body: Bytes) -> Answer {
+    if call.operation == "DescribePendingMaintenanceActions" {
+        return pending_maintenance(state, &body);
+    }
     let simulated = call.instance.as_deref().and_then(|id| {
         state
             .sims
@@ -47,6 +54,60 @@ pub(super) async fn handle(state: &State, call: &Call, parts: &Parts, body: Byte
         .collect();
     let rewritten = rewrite_instances(&xml, |id| described.iter().find(|info| info.id == id));
     Response::from_parts(head, Full::new(Bytes::from(rewritten)))
+}
+
+/// `DescribePendingMaintenanceActions` from the simulator: the instances a filter's values name
+/// (identifiers or ARNs), or every simulated instance (of every cluster) without a filter, each listed when RDS
+/// holds something for it. One page: nine members never need a second.
+fn pending_maintenance(state: &State, body: &[u8]) -> Answer {
+    let named: Vec<String> = form_urlencoded::parse(body)
+        .filter(|(key, _)| key.starts_with("Filters.") && key.contains(".Values."))
+        .map(|(_, value)| {
+            let id = value.strip_prefix(ARN_PREFIX).unwrap_or(&value);
+            id.to_owned()
+        })
+        .collect();
+    let resources: String = state
+        .sims
+        .iter()
+        .flat_map(|sim| sim.rds().describe())
+        .filter(|info| named.is_empty() || named.contains(&info.id))
+        .filter(|info| !info.pending_maintenance.is_empty())
+        .map(|info| {
+            let details: String = info.pending_maintenance.iter().map(detail).collect();
+            format!(
+                "<ResourcePendingMaintenanceActions><ResourceIdentifier>{ARN_PREFIX}{}\
+                 </ResourceIdentifier><PendingMaintenanceActionDetails>{details}\
+                 </PendingMaintenanceActionDetails></ResourcePendingMaintenanceActions>",
+                call::escape(&info.id)
+            )
+        })
+        .collect();
+    answer(
+        StatusCode::OK,
+        "text/xml",
+        format!(
+            r#"<DescribePendingMaintenanceActionsResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><DescribePendingMaintenanceActionsResult><PendingMaintenanceActions>{resources}</PendingMaintenanceActions></DescribePendingMaintenanceActionsResult><ResponseMetadata><RequestId>grkeeper-e2e-bridge</RequestId></ResponseMetadata></DescribePendingMaintenanceActionsResponse>"#
+        ),
+    )
+}
+
+fn detail(pending: &PendingMaintenance) -> String {
+    let after = pending
+        .auto_applied_after
+        .as_deref()
+        .map_or_else(String::new, |at| {
+            format!(
+                "<AutoAppliedAfterDate>{}</AutoAppliedAfterDate>",
+                call::escape(at)
+            )
+        });
+    format!(
+        "<PendingMaintenanceAction><Action>{}</Action><Description>{}</Description>{after}\
+         </PendingMaintenanceAction>",
+        call::escape(&pending.action),
+        call::escape(&pending.description)
+    )
 }
 
 /// RDS's answer to a refused transition: `InvalidDBInstanceState` is HTTP 400,
@@ -147,6 +208,7 @@ mod tests {
             endpoint: "a.sim".into(),
             local_addr: "127.0.0.1:1".into(),
             engine_version: "8.0.37".into(),
+            pending_maintenance: Vec::new(),
         };
         let rewritten = rewrite_instances(xml, |id| (id == "a").then_some(&a));
         let expected = xml

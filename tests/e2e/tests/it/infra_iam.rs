@@ -192,6 +192,10 @@ fn each_action_reaches_only_its_own_resources() {
             ("sqs:SendMessage", vec![arn("sqs", "DeadLetterQueue")]),
             ("rds:DescribeDBInstances", vec![arn("rds", "db:*")]),
             (
+                "rds:DescribePendingMaintenanceActions",
+                vec![arn("rds", "db:*")],
+            ),
+            (
                 "rds:RebootDBInstance",
                 EVENT_INSTANCES.iter().map(|id| member_arn(id)).collect(),
             ),
@@ -244,6 +248,7 @@ fn the_role_grants_exactly_the_actions_grkeeper_uses() {
         "ec2:AssignPrivateIpAddresses",
         "ec2:UnassignPrivateIpAddresses",
         "rds:DescribeDBInstances",
+        "rds:DescribePendingMaintenanceActions",
         "rds:RebootDBInstance",
         "rds:AddTagsToResource",
         "sns:Publish",

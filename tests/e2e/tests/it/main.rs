@@ -15,6 +15,7 @@ mod journal_dynamo;
 mod keeper_aws_faults;
 mod keeper_delivery;
 mod keeper_deployments;
+mod keeper_maintenance;
 mod keeper_playbooks;
 mod keeper_refusals;
 mod keeper_safety;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::config::{ExitStateAction, MemberSpec};
 use crate::gtid::GtidSet;
 use crate::model::errlog::Line;
-use crate::rds::InstanceStatus;
+use crate::rds::{InstanceStatus, PendingMaintenance};
 use crate::version::Version;
 
 /// The GR settings a member reads from its parameter group.
@@ -203,6 +203,8 @@ pub(crate) struct Member {
     pub local_proposed: u64,
     pub remote_applied: u64,
     pub instance: Instance,
+    /// What RDS holds for the instance (`DescribePendingMaintenanceActions`).
+    pub pending_maintenance: Vec<PendingMaintenance>,
 }
 
 impl Member {
@@ -252,6 +254,7 @@ impl Member {
                 status: InstanceStatus::Available,
                 until: None,
             },
+            pending_maintenance: Vec::new(),
         }
     }
 
