@@ -4,6 +4,7 @@
 //! environment. Every bad value is reported with the variable's name and what was expected, and
 //! all problems are collected before failing, so one deploy fixes them all.
 
+mod dns;
 mod effective;
 mod policy;
 mod reader;
@@ -19,6 +20,7 @@ use crate::report::Deployment;
 use crate::snapshot::Policy;
 use crate::trigger::{ClusterName, InstanceId};
 
+pub use dns::Dns;
 pub use effective::{Difference, Effective, Published};
 pub use reader::{ConfigError, Problem};
 pub use tls::{CaBundle, CaSource, Tls};
@@ -64,6 +66,8 @@ pub struct Config {
     /// `GRKEEPER_LOCAL_RUN`: the functions run under a local emulator (`cargo lambda watch`), so
     /// TLS off and endpoint overrides are allowed in them.
     pub local_run: bool,
+    /// The Route 53 zone and names kept for applications (`GRKEEPER_DNS_*`); `None`: no names.
+    pub dns: Option<Dns>,
     policy: Policy,
     cluster_policies: BTreeMap<String, Policy>,
 }
@@ -143,7 +147,9 @@ impl Config {
             );
         }
         let local_run = policy::switch(&mut env, "GRKEEPER_LOCAL_RUN", false);
-        let (policy, cluster_policies) = policy::read(&mut env, &inventory);
+        let dns = dns::read(&mut env);
+        let endpoints = dns.is_some().then(|| dns::policy(&mut env));
+        let (policy, cluster_policies) = policy::read(&mut env, &inventory, endpoints);
         env.finish()?;
         Ok(Config {
             deployment,
@@ -162,6 +168,7 @@ impl Config {
             lease,
             max_steps,
             local_run,
+            dns,
             policy,
             cluster_policies,
         })

@@ -17,6 +17,7 @@ mod claim;
 mod cluster;
 mod notify;
 pub mod observe;
+mod records;
 mod report;
 
 use std::time::Instant;
@@ -29,6 +30,7 @@ use crate::ports::Ports;
 use crate::ports::rds::{ClusterInventory, RdsError};
 use crate::trigger::Trigger;
 
+pub use records::DnsReport;
 pub use report::{
     ActionReport, AlertReport, ClusterOutcome, ClusterReport, ParkedReport, TickSummary,
 };
@@ -49,6 +51,8 @@ pub struct Keeper<P: Ports> {
     pub notifier: P::Notifier,
     /// Topology events.
     pub bus: P::Bus,
+    /// The DNS records applications connect through (used when `config.dns` is set).
+    pub dns: P::Dns,
     /// Time.
     pub clock: P::Clock,
 }
