@@ -9,6 +9,7 @@ mod effective;
 mod policy;
 mod reader;
 mod tls;
+mod watch;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -24,6 +25,7 @@ pub use dns::Dns;
 pub use effective::{Difference, Effective, Published};
 pub use reader::{ConfigError, Problem};
 pub use tls::{CaBundle, CaSource, Tls};
+pub use watch::Watch;
 
 use reader::Reader;
 
@@ -68,6 +70,9 @@ pub struct Config {
     pub local_run: bool,
     /// The Route 53 zone and names kept for applications (`GRKEEPER_DNS_*`); `None`: no names.
     pub dns: Option<Dns>,
+    /// Watch mode (`GRKEEPER_WATCH_INTERVAL_SECS`): the sweep ticks again every interval until
+    /// `GRKEEPER_WATCH_UNTIL_SECS` after it started; `None`: one tick per schedule.
+    pub watch: Option<Watch>,
     policy: Policy,
     cluster_policies: BTreeMap<String, Policy>,
 }
@@ -148,6 +153,7 @@ impl Config {
         }
         let local_run = policy::switch(&mut env, "GRKEEPER_LOCAL_RUN", false);
         let dns = dns::read(&mut env);
+        let watch = watch::read(&mut env);
         let endpoints = dns.is_some().then(|| dns::policy(&mut env));
         let (policy, cluster_policies) = policy::read(&mut env, &inventory, endpoints);
         env.finish()?;
@@ -169,6 +175,7 @@ impl Config {
             max_steps,
             local_run,
             dns,
+            watch,
             policy,
             cluster_policies,
         })

@@ -125,7 +125,19 @@ pub(super) async fn tick<P: Ports>(
     let metrics = match result {
         Ok(()) => report.plan.as_ref().map(|plan| {
             let taken = report.actions.iter().filter(|a| !a.resumed).count();
-            TickMetrics::planned(plan, taken, report.alerts_parked, started.elapsed())
+            // Kept names count a tick whose records could not be read or changed.
+            let dns_failures = keeper
+                .config
+                .dns
+                .as_ref()
+                .map(|_| usize::from(report.dns.as_ref().is_some_and(|d| d.error.is_some())));
+            TickMetrics::planned(
+                plan,
+                taken,
+                report.alerts_parked,
+                dns_failures,
+                started.elapsed(),
+            )
         }),
         Err(e) => {
             error!(cluster = name, error = %e, kind = e.kind(), "tick failed");

@@ -19,6 +19,7 @@ mod notify;
 pub mod observe;
 mod records;
 mod report;
+mod watch;
 
 use std::time::Instant;
 

@@ -818,3 +818,24 @@ async fn a_batch_built_on_records_that_changed_is_refused_whole_and_journaled_so
         "a refused batch changes nothing"
     );
 }
+
+#[tokio::test]
+async fn watch_mode_ticks_at_every_interval_and_publishes_each_change_once() {
+    let keeper = with_names(offline_orders_2());
+    let watch = crate::config::Watch {
+        interval: std::time::Duration::from_millis(100),
+        until: std::time::Duration::from_millis(350),
+    };
+    let (summary, ticks) = keeper
+        .watch(&sweep(), &options("w1"), &watch)
+        .await
+        .unwrap();
+    assert_eq!(ticks, 4, "{summary:#?}");
+    assert_eq!(summary.clusters[0].outcome, ClusterOutcome::Ticked);
+    assert_eq!(
+        keeper.members.calls().len(),
+        1,
+        "one rejoin, in the first tick"
+    );
+    assert_eq!(keeper.dns.batches().len(), 1);
+}
