@@ -61,27 +61,19 @@ pub struct Decision {
     pub active: Option<ActiveMember>,
 }
 
-/// Why a member is left out of the members name, or `None` when it belongs in it.
-pub(crate) fn left_out(ctx: &Ctx<'_>, node: &Node<'_>, policy: &EndpointPolicy) -> Option<String> {
-    let Some(report) = node.report else {
-        return Some("its MySQL server could not be read".into());
-    };
-    if node.rds.and_then(|r| r.endpoint.as_deref()).is_none() {
-        return Some("RDS reports no endpoint address for it".into());
-    }
-    if !report.has_quorum() || !online_in_quorum_views(ctx, node) {
-        return Some("it is not ONLINE in the group that holds quorum".into());
-    }
-    if !writable(report) {
-        return Some("it is not writable (read_only, super_read_only or offline_mode)".into());
-    }
-    let queue = own_applier_queue(report);
-    (queue > policy.max_queue).then(|| {
-        format!(
-            "its applier queue holds {queue} transactions, above the endpoints' limit of {}",
-            policy.max_queue
-        )
-    })
+/// The member can take traffic through a name: read now, with an endpoint address, `ONLINE`
+/// with a majority in its own view and in every view of the quorum group that holds quorum and
+/// lists it, and writable. The active member keeps its name while this holds, lagging or not.
+fn serves(ctx: &Ctx<'_>, node: &Node<'_>) -> bool {
+    node.report.is_some_and(|r| r.has_quorum() && writable(r))
+        && node.rds.and_then(|r| r.endpoint.as_deref()).is_some()
+        && online_in_quorum_views(ctx, node)
+}
+
+/// Its applier queue is within the policy's limit.
+fn caught_up(node: &Node<'_>, policy: &EndpointPolicy) -> bool {
+    node.report
+        .is_some_and(|r| own_applier_queue(r) <= policy.max_queue)
 }
 
 /// Decides the records; `None` when the policy keeps no names. Notes a critical finding when
@@ -119,11 +111,15 @@ pub(crate) fn decide(ctx: &Ctx<'_>, draft: &mut Draft) -> Option<Decision> {
             .and_then(|r| r.endpoint.clone())
             .unwrap_or_default()
     };
+    let target = |node: &Node<'_>| Target {
+        instance: node.id.to_owned(),
+        address: address(node),
+    };
     let eligible: Vec<&Node<'_>> = ctx
         .picture
         .nodes
         .iter()
-        .filter(|n| left_out(ctx, n, policy).is_none())
+        .filter(|n| serves(ctx, n) && caught_up(n, policy))
         .collect();
     let members: BTreeMap<String, String> = eligible
         .iter()
@@ -136,15 +132,12 @@ pub(crate) fn decide(ctx: &Ctx<'_>, draft: &mut Draft) -> Option<Decision> {
     // The active member keeps the name while it is ONLINE in the quorum group and writable,
     // lagging or not: moving writers costs more than a queue does.
     if let Some((active, node)) = current
-        && keeps_active(ctx, node)
+        && serves(ctx, node)
     {
         return Some(Decision {
             records: Records::Desired {
                 members,
-                active: Some(Target {
-                    instance: node.id.to_owned(),
-                    address: address(node),
-                }),
+                active: Some(target(node)),
             },
             active: Some(active.clone()),
         });
@@ -163,12 +156,8 @@ pub(crate) fn decide(ctx: &Ctx<'_>, draft: &mut Draft) -> Option<Decision> {
             n.index,
         )
     });
-    let target = |node: &Node<'_>| Target {
-        instance: node.id.to_owned(),
-        address: address(node),
-    };
-    match (best, current) {
-        (Some(node), _) => Some(Decision {
+    match best {
+        Some(node) => Some(Decision {
             records: Records::Desired {
                 members,
                 active: Some(target(node)),
@@ -178,7 +167,7 @@ pub(crate) fn decide(ctx: &Ctx<'_>, draft: &mut Draft) -> Option<Decision> {
                 since: now,
             }),
         }),
-        (None, _) => {
+        None => {
             if let Some(active) = &remembered {
                 draft.note(
                     FindingKind::ActiveHeld,
@@ -201,14 +190,6 @@ pub(crate) fn decide(ctx: &Ctx<'_>, draft: &mut Draft) -> Option<Decision> {
             })
         }
     }
-}
-
-/// The active member keeps the name: read now, ONLINE with a majority in its own view and in the
-/// quorum group's, and writable.
-fn keeps_active(ctx: &Ctx<'_>, node: &Node<'_>) -> bool {
-    node.report.is_some_and(|r| r.has_quorum() && writable(r))
-        && node.rds.and_then(|r| r.endpoint.as_deref()).is_some()
-        && online_in_quorum_views(ctx, node)
 }
 
 fn writable(report: &MemberReport) -> bool {
