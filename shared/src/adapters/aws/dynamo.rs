@@ -455,14 +455,7 @@ impl Journal for DynamoJournal {
         let write = self.put(&lease.cluster, &key, &item, Some(condition))?;
         match self.fenced(lease, write).await? {
             Fenced::Written => Ok(()),
-            Fenced::ItemConditionFailed if intent => Err(JournalError::IntentTaken {
-                cluster: lease.cluster.clone(),
-                id: ActionId::dns(&key),
-            }),
-            Fenced::ItemConditionFailed => Err(JournalError::UnknownAction {
-                cluster: lease.cluster.clone(),
-                id: ActionId::dns(&key),
-            }),
+            Fenced::ItemConditionFailed => Err(items::dns_refused(lease, &key, intent)),
         }
     }
 

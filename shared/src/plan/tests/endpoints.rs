@@ -135,7 +135,7 @@ fn with_names(snapshot: impl Strategy<Value = Snapshot>) -> impl Strategy<Value 
 }
 
 proptest! {
-    #![proptest_config(config(1500))]
+    #![proptest_config(config(500))]
 
     #[test]
     fn random_clusters_keep_the_names_rules(snapshot in with_names(scenario())) {

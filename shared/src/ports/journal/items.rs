@@ -512,6 +512,16 @@ impl Item {
     }
 }
 
+/// Why the DNS change journaled under `key` was refused: as an intent (`intent`), one with its
+/// time exists already; as an outcome, no intent has its time.
+pub(crate) fn dns_refused(lease: &Lease, key: &str, intent: bool) -> JournalError {
+    let (cluster, id) = (lease.cluster.clone(), ActionId::dns(key));
+    match intent {
+        true => JournalError::IntentTaken { cluster, id },
+        false => JournalError::UnknownAction { cluster, id },
+    }
+}
+
 /// The DNS change batches among `items`, oldest first.
 pub(crate) fn dns_changes<'a>(items: impl IntoIterator<Item = &'a Item>) -> Vec<DnsChange> {
     let mut changes: Vec<DnsChange> = items

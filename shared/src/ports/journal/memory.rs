@@ -254,20 +254,9 @@ impl Journal for MemoryJournal {
         let (key, item) = Item::dns(lease, change);
         let intent = change.outcome == Outcome::Pending;
         self.fenced(lease, |items| {
-            match (items.contains_key(&key), intent) {
-                (true, true) => {
-                    return Err(JournalError::IntentTaken {
-                        cluster: lease.cluster.clone(),
-                        id: ActionId::dns(&key),
-                    });
-                }
-                (false, false) => {
-                    return Err(JournalError::UnknownAction {
-                        cluster: lease.cluster.clone(),
-                        id: ActionId::dns(&key),
-                    });
-                }
-                _ => {}
+            // An intent must be new; an outcome must settle an intent.
+            if items.contains_key(&key) == intent {
+                return Err(items::dns_refused(lease, &key, intent));
             }
             items.insert(key, item);
             Ok(())
