@@ -3,7 +3,8 @@
 //! the observation and the active member the journal remembers.
 //!
 //! The members name lists the members `ONLINE` in the group that holds quorum (as they report
-//! themselves and as that group lists them), writable and caught up. The active name points at
+//! themselves and as that group lists them), writable and caught up (all of the first two when
+//! none is caught up). The active name points at
 //! one member and moves only when that member leaves the quorum group or stops being writable
 //! (never back when it returns), to a member of the members name: first one whose condition has
 //! not changed for the hold-down (one that just came back may leave again), then the smallest
@@ -115,12 +116,21 @@ pub(crate) fn decide(ctx: &Ctx<'_>, draft: &mut Draft) -> Option<Decision> {
         instance: node.id.to_owned(),
         address: address(node),
     };
-    let eligible: Vec<&Node<'_>> = ctx
+    let serving: Vec<&Node<'_>> = ctx
         .picture
         .nodes
         .iter()
-        .filter(|n| serves(ctx, n) && caught_up(n, policy))
+        .filter(|n| serves(ctx, n))
         .collect();
+    // When every serving member lags, none is better than another: the name keeps them all
+    // rather than resolve to nothing while the group can commit.
+    let eligible: Vec<&Node<'_>> = match serving.iter().any(|n| caught_up(n, policy)) {
+        true => serving
+            .into_iter()
+            .filter(|n| caught_up(n, policy))
+            .collect(),
+        false => serving,
+    };
     let members: BTreeMap<String, String> = eligible
         .iter()
         .map(|n| (n.id.to_owned(), address(n)))

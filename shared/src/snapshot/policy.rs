@@ -66,7 +66,7 @@ pub struct Policy {
 #[serde(default, deny_unknown_fields)]
 pub struct EndpointPolicy {
     /// A member whose applier queue holds more transactions than this is not caught up: it
-    /// leaves the members name, and cannot take the active one.
+    /// leaves the members name, and cannot take the active one (unless no member is caught up).
     pub max_queue: u64,
     /// A member whose condition changed less than this many seconds ago (it just came back) takes
     /// the active name only when no settled member can.
@@ -76,7 +76,7 @@ pub struct EndpointPolicy {
 impl Default for EndpointPolicy {
     fn default() -> Self {
         EndpointPolicy {
-            max_queue: 100,
+            max_queue: 1000,
             hold_down_secs: 300,
         }
     }
