@@ -14,8 +14,9 @@ use crate::plan::endpoints::Records;
 use crate::plan::{ActiveMember, ClusterStatus, EndpointPolicy, FindingKind, Plan, Severity, plan};
 use crate::snapshot::Snapshot;
 
-/// The member is where a name may point: read now, `ONLINE` with a majority in its own view,
-/// listed `ONLINE` by every member that holds a majority and lists it, and writable.
+/// The member is where a name may point: read now, with an endpoint address, `ONLINE` with a
+/// majority in its own view, listed `ONLINE` by every member that holds a majority and lists
+/// it, and writable.
 fn may_serve<'s>(snapshot: &'s Snapshot, id: &str) -> Option<&'s MemberReport> {
     let report = snapshot
         .instances
@@ -66,10 +67,23 @@ fn check(snapshot: &Snapshot) -> Result<Plan, TestCaseError> {
                 "names changed while {:?}",
                 plan.health.status
             );
-            // Lagging members are left out, unless every member that may serve lags.
+            // Exactly the members that may serve and are caught up; all that may serve when none
+            // is caught up.
             let any_caught_up = snapshot.instances.iter().any(|i| {
                 may_serve(snapshot, &i.id).is_some_and(|r| own_applier_queue(r) <= policy.max_queue)
             });
+            let mut expected: Vec<&str> = snapshot
+                .instances
+                .iter()
+                .filter(|i| {
+                    may_serve(snapshot, &i.id)
+                        .is_some_and(|r| own_applier_queue(r) <= policy.max_queue || !any_caught_up)
+                })
+                .map(|i| i.id.as_str())
+                .collect();
+            expected.sort_unstable();
+            let named: Vec<&str> = members.keys().map(String::as_str).collect();
+            prop_assert_eq!(named, expected, "the members name");
             for id in members.keys() {
                 let report = may_serve(snapshot, id);
                 prop_assert!(report.is_some(), "{id} in the members name may not serve");
@@ -260,6 +274,64 @@ fn the_active_name_moves_once_when_its_member_is_lost_and_not_back() {
     let moved = lost.memory.active.clone();
     let back = plan(&names(ClusterBuilder::healthy(3), None).clone_with_active(moved));
     assert_eq!(desired(&back).1, Some("orders-2"));
+}
+
+#[test]
+fn the_active_name_prefers_a_member_settled_for_the_hold_down_to_one_that_just_came_back() {
+    let plan = plan(&names(
+        ClusterBuilder::healthy(3)
+            .crashed("orders-1")
+            .applier_queue("orders-3", 50)
+            .condition_since("orders-2", "ONLINE", "2026-11-30T11:59:50Z")
+            .condition_since("orders-3", "ONLINE", "2026-11-30T11:00:00Z"),
+        Some("orders-1"),
+    ));
+    assert_eq!(desired(&plan).1, Some("orders-3"), "{plan:#?}");
+}
+
+#[test]
+fn with_no_member_to_take_it_the_active_name_stays_and_a_warning_says_so() {
+    let snapshot = names(
+        ClusterBuilder::healthy(3)
+            .crashed("orders-1")
+            .super_read_only("orders-2", true)
+            .super_read_only("orders-3", true),
+        Some("orders-1"),
+    );
+    let plan = plan(&snapshot);
+    assert_eq!(desired(&plan), (vec![], None), "{plan:#?}");
+    assert_eq!(plan.memory.active, snapshot.history.active);
+    assert!(
+        plan.findings
+            .iter()
+            .any(|f| f.kind == FindingKind::ActiveHeld
+                && f.severity == Severity::Warning
+                && f.instance.as_deref() == Some("orders-1"))
+    );
+}
+
+#[test]
+fn an_empty_inventory_freezes_the_names_rather_than_empty_them() {
+    let mut snapshot = names(ClusterBuilder::healthy(3), Some("orders-1"));
+    snapshot.instances.clear();
+    let plan = plan(&snapshot);
+    assert!(
+        matches!(plan.records, Some(Records::Frozen { .. })),
+        "{plan:#?}"
+    );
+    assert_eq!(plan.memory.active, snapshot.history.active);
+}
+
+#[test]
+fn without_an_endpoint_policy_there_are_no_records_and_the_active_member_is_kept() {
+    let mut snapshot = names(
+        ClusterBuilder::healthy(3).crashed("orders-1"),
+        Some("orders-1"),
+    );
+    snapshot.policy.endpoints = None;
+    let plan = plan(&snapshot);
+    assert_eq!(plan.records, None);
+    assert_eq!(plan.memory.active, snapshot.history.active);
 }
 
 #[test]
