@@ -4,10 +4,12 @@
 //! environment. Every bad value is reported with the variable's name and what was expected, and
 //! all problems are collected before failing, so one deploy fixes them all.
 
+mod dns;
 mod effective;
 mod policy;
 mod reader;
 mod tls;
+mod watch;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -19,9 +21,11 @@ use crate::report::Deployment;
 use crate::snapshot::Policy;
 use crate::trigger::{ClusterName, InstanceId};
 
+pub use dns::Dns;
 pub use effective::{Difference, Effective, Published};
 pub use reader::{ConfigError, Problem};
 pub use tls::{CaBundle, CaSource, Tls};
+pub use watch::Watch;
 
 use reader::Reader;
 
@@ -64,6 +68,11 @@ pub struct Config {
     /// `GRKEEPER_LOCAL_RUN`: the functions run under a local emulator (`cargo lambda watch`), so
     /// TLS off and endpoint overrides are allowed in them.
     pub local_run: bool,
+    /// The Route 53 zone and names kept for applications (`GRKEEPER_DNS_*`); `None`: no names.
+    pub dns: Option<Dns>,
+    /// Watch mode (`GRKEEPER_WATCH_INTERVAL_SECS`): the sweep ticks again every interval until
+    /// `GRKEEPER_WATCH_UNTIL_SECS` after it started; `None`: one tick per schedule.
+    pub watch: Option<Watch>,
     policy: Policy,
     cluster_policies: BTreeMap<String, Policy>,
 }
@@ -139,7 +148,10 @@ impl Config {
             );
         }
         let local_run = policy::switch(&mut env, "GRKEEPER_LOCAL_RUN", false);
-        let (policy, cluster_policies) = policy::read(&mut env, &inventory);
+        let dns = dns::read(&mut env);
+        let watch = watch::read(&mut env);
+        let endpoints = dns.is_some().then(|| dns::policy(&mut env));
+        let (policy, cluster_policies) = policy::read(&mut env, &inventory, endpoints);
         env.finish()?;
         Ok(Config {
             deployment,
@@ -158,6 +170,8 @@ impl Config {
             lease,
             max_steps,
             local_run,
+            dns,
+            watch,
             policy,
             cluster_policies,
         })

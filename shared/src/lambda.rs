@@ -170,7 +170,12 @@ async fn tick(
         deadline: deadline(deadline_ms),
         emit_metrics: true,
     };
-    let summary = deps.wired.keeper.tick(trigger, &options).await?;
+    let keeper = &deps.wired.keeper;
+    let summary = match (&keeper.config.watch, trigger) {
+        // Watch mode keeps the scheduled sweep ticking until just before the next schedule.
+        (Some(watch), Trigger::Schedule(_)) => keeper.watch(trigger, &options, watch).await?.0,
+        _ => keeper.tick(trigger, &options).await?,
+    };
     info!(summary = %serde_json::to_string(&summary).unwrap_or_default(), "tick done");
     refresh_credentials_if_rejected(deps, &summary).await;
     Ok(summary)

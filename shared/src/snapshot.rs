@@ -15,10 +15,10 @@ use crate::model::Instance;
 
 pub use action::{ActionKind, Placeholders, advance_gtid_call};
 pub use history::{
-    Approval, BinlogSample, Condition, History, LastSeen, Outcome, PastAction, Pause, SplitBrain,
-    Stranger,
+    ActiveMember, Approval, BinlogSample, Condition, History, LastSeen, Outcome, PastAction, Pause,
+    SplitBrain, Stranger,
 };
-pub use policy::{BootstrapPolicy, Mode, Policy};
+pub use policy::{BootstrapPolicy, EndpointPolicy, Mode, Policy};
 
 /// The only snapshot format this version reads and writes.
 pub const FORMAT: u32 = 1;

@@ -7,6 +7,7 @@ use aws_config::SdkConfig;
 use crate::adapters::aws::dynamo::DynamoJournal;
 use crate::adapters::aws::eventbridge::EventBridgeBus;
 use crate::adapters::aws::rds::AwsRds;
+use crate::adapters::aws::route53::Route53Zone;
 use crate::adapters::aws::secrets_manager::SecretsManagerSource;
 use crate::adapters::aws::sns::SnsNotifier;
 use crate::adapters::aws::{self};
@@ -27,6 +28,7 @@ impl Ports for Deployed {
     type Journal = DynamoJournal;
     type Notifier = SnsNotifier;
     type Bus = EventBridgeBus;
+    type Dns = Route53Zone;
     type Clock = SystemClock;
 }
 
@@ -89,6 +91,7 @@ impl Wired {
                 aws_sdk_eventbridge::Client::new(sdk),
                 config.event_bus.clone(),
             ),
+            dns: Route53Zone::new(aws_sdk_route53::Client::new(sdk)),
             clock: SystemClock,
             config,
         };

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::Inventory;
 use super::reader::Reader;
-use crate::snapshot::{BootstrapPolicy, Mode, Policy};
+use crate::snapshot::{BootstrapPolicy, EndpointPolicy, Mode, Policy};
 
 const POLICY: &str = "GRKEEPER_POLICY";
 const EXIT_STATE_ACTION: &str = "GRKEEPER_EXIT_STATE_ACTION";
@@ -17,8 +17,12 @@ const EXIT_STATE_ACTIONS: [&str; 3] = ["OFFLINE_MODE", "READ_ONLY", "ABORT_SERVE
 pub(super) fn read(
     env: &mut Reader<'_>,
     inventory: &Option<Inventory>,
+    endpoints: Option<EndpointPolicy>,
 ) -> (Policy, BTreeMap<String, Policy>) {
-    let base = defaults(env);
+    let base = Policy {
+        endpoints,
+        ..defaults(env)
+    };
     let Some(text) = env.get(POLICY) else {
         return (base, BTreeMap::new());
     };
@@ -201,6 +205,7 @@ fn defaults(env: &mut Reader<'_>) -> Policy {
         flap_limit,
         flap_window_secs,
         clock_skew_secs: env.number("GRKEEPER_CLOCK_SKEW_SECS", default.clock_skew_secs, SECS),
+        endpoints: None,
     }
 }
 

@@ -34,6 +34,7 @@ use crate::snapshot::{ActionKind, FORMAT, History, Outcome, PastAction, Policy, 
 use super::act::{self, Verdict, Verification};
 use super::claim::{self, ClaimError};
 use super::observe::observe_cluster;
+use super::records;
 use super::{ActionReport, ClusterOutcome, ClusterReport, Keeper, TickOptions};
 
 /// Time kept free before the invocation deadline besides one verification: publishing alerts,
@@ -124,7 +125,19 @@ pub(super) async fn tick<P: Ports>(
     let metrics = match result {
         Ok(()) => report.plan.as_ref().map(|plan| {
             let taken = report.actions.iter().filter(|a| !a.resumed).count();
-            TickMetrics::planned(plan, taken, report.alerts_parked, started.elapsed())
+            // Kept names count a tick whose records could not be read or changed.
+            let dns_failures = keeper
+                .config
+                .dns
+                .as_ref()
+                .map(|_| usize::from(report.dns.as_ref().is_some_and(|d| d.error.is_some())));
+            TickMetrics::planned(
+                plan,
+                taken,
+                report.alerts_parked,
+                dns_failures,
+                started.elapsed(),
+            )
         }),
         Err(e) => {
             error!(cluster = name, error = %e, kind = e.kind(), "tick failed");
@@ -198,6 +211,7 @@ impl<P: Ports> Run<'_, P> {
             last_seen: history.last_seen.clone(),
             strangers: history.strangers.clone(),
             split_brain: history.split_brain.clone(),
+            active: history.active.clone(),
         };
         let mut instances = self.observe().await;
         self.hold = claim::settle(keeper, name, &instances, self.options.dry_run).await?;
@@ -228,9 +242,25 @@ impl<P: Ports> Run<'_, P> {
                 .journal
                 .save_tracked(lease, &Tracked::of(&history))
                 .await?;
+            // The records, before the memory: the active member is remembered only once the
+            // name points at it.
+            let published = records::publish(
+                keeper,
+                lease,
+                &last.plan,
+                &last.snapshot,
+                remembered.active.clone(),
+            )
+            .await?;
+            changes.extend(published.events);
+            self.report.dns = published.report;
+            let memory = Memory {
+                active: published.active,
+                ..last.plan.memory.clone()
+            };
             keeper
                 .journal
-                .save_memory(lease, &last.plan.memory, &remembered)
+                .save_memory(lease, &memory, &remembered)
                 .await?;
         }
         let transitions = self.alert(&steps).await?;

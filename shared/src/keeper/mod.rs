@@ -18,7 +18,9 @@ mod claim;
 mod cluster;
 mod notify;
 pub mod observe;
+mod records;
 mod report;
+mod watch;
 
 use std::time::Instant;
 
@@ -30,6 +32,7 @@ use crate::ports::Ports;
 use crate::ports::rds::{ClusterInventory, RdsError};
 use crate::trigger::Trigger;
 
+pub use records::DnsReport;
 pub use report::{
     ActionReport, AlertReport, ClusterOutcome, ClusterReport, ParkedReport, TickSummary,
 };
@@ -58,6 +61,8 @@ pub struct Keeper<P: Ports> {
     pub notifier: P::Notifier,
     /// Topology events.
     pub bus: P::Bus,
+    /// The DNS records applications connect through (used when `config.dns` is set).
+    pub dns: P::Dns,
     /// Time.
     pub clock: P::Clock,
 }

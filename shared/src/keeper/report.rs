@@ -53,6 +53,9 @@ pub struct ClusterReport {
     /// Alerts parked in the journal (this tick's included), for a person to read.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub parked: Vec<ParkedReport>,
+    /// What the tick did to the DNS names, when they had to change or could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns: Option<super::DnsReport>,
     /// Why the tick stopped short, or what went wrong on the way.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -80,6 +83,7 @@ impl ClusterReport {
             alerts: Vec::new(),
             alerts_parked: 0,
             parked: Vec::new(),
+            dns: None,
             notes: Vec::new(),
             error: None,
             error_kind: None,

@@ -14,6 +14,7 @@ use crate::fixtures::{ClusterBuilder, GROUP};
 use crate::model::{Endpoint, Instance, MemberReport, Observed, ProbeError};
 use crate::plan::Action;
 use crate::ports::clock::SystemClock;
+use crate::ports::dns_zone::{Change, DnsError, DnsZone, MemoryZone, Record};
 use crate::ports::journal::{Journal, LeaseStore, MemoryJournal};
 use crate::ports::member_control::{Procedure, ProcedureReply};
 use crate::ports::member_probe::MemoryMembers;
@@ -34,6 +35,7 @@ impl<N: Notifier> Ports for InMemory<N> {
     type Journal = MemoryJournal;
     type Notifier = N;
     type Bus = MemoryBus;
+    type Dns = MemoryZone;
     type Clock = SystemClock;
 }
 
@@ -96,7 +98,22 @@ fn keeper_with<N: Notifier>(
             message: Some("Group Replication started successfully".into()),
         })
     });
-    let env: BTreeMap<&str, &str> = BTreeMap::from([
+    let config = config(&[]);
+    Keeper {
+        config,
+        rds,
+        members,
+        journal: MemoryJournal::new(),
+        notifier,
+        bus: MemoryBus::new(),
+        dns: MemoryZone::new(),
+        clock: SystemClock,
+    }
+}
+
+/// The test configuration, with `extra` variables.
+fn config(extra: &[(&'static str, &'static str)]) -> crate::config::Config {
+    let mut env: BTreeMap<&str, &str> = BTreeMap::from([
         ("GRKEEPER_INSTANCES", "orders=orders-1,orders-2,orders-3"),
         (
             "GRKEEPER_SECRET_ARN",
@@ -110,17 +127,9 @@ fn keeper_with<N: Notifier>(
         ("GRKEEPER_TLS", "disabled"),
         ("GRKEEPER_VERIFY_TIMEOUT_SECS", "5"),
     ]);
-    let config = crate::config::Config::from_lookup(|name| env.get(name).map(|v| v.to_string()))
-        .expect("test configuration is valid");
-    Keeper {
-        config,
-        rds,
-        members,
-        journal: MemoryJournal::new(),
-        notifier,
-        bus: MemoryBus::new(),
-        clock: SystemClock,
-    }
+    env.extend(extra.iter().copied());
+    crate::config::Config::from_lookup(|name| env.get(name).map(|v| v.to_string()))
+        .expect("test configuration is valid")
 }
 
 fn options(owner: &str) -> TickOptions {
@@ -759,4 +768,96 @@ async fn a_dry_run_claims_nothing() {
             .tags
             .contains_key(CLAIM_TAG)
     );
+}
+
+/// DNS names kept in zone `Z1` for the test cluster.
+fn with_names(mut keeper: TestKeeper) -> TestKeeper {
+    keeper.config = config(&[
+        ("GRKEEPER_DNS_ZONE_ID", "Z1"),
+        ("GRKEEPER_DNS_MEMBERS_NAME", "{cluster}-members.db.internal"),
+        ("GRKEEPER_DNS_ACTIVE_NAME", "{cluster}-active.db.internal"),
+    ]);
+    keeper
+}
+
+#[tokio::test]
+async fn the_names_change_once_per_transition_however_often_or_concurrently_ticked() {
+    let keeper = with_names(offline_orders_2());
+    // orders-2 is rejoined within the first tick: the names then list all three.
+    let (trigger, one, two) = (sweep(), options("t1"), options("t2"));
+    let (a, b) = tokio::join!(keeper.tick(&trigger, &one), keeper.tick(&trigger, &two));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    keeper.tick(&sweep(), &options("t3")).await.unwrap();
+    keeper.tick(&sweep(), &options("t1")).await.unwrap();
+    assert_eq!(keeper.dns.batches().len(), 1, "{a:#?} {b:#?}");
+    let records = keeper.dns.all("Z1");
+    let members: Vec<_> = records
+        .iter()
+        .filter(|r| r.name == "orders-members.db.internal.")
+        .filter_map(|r| r.set_identifier.as_deref())
+        .collect();
+    assert_eq!(members, ["orders-1", "orders-2", "orders-3"]);
+    let active: Vec<_> = records
+        .iter()
+        .filter(|r| r.name == "orders-active.db.internal.")
+        .collect();
+    assert_eq!(active.len(), 1, "{records:#?}");
+    let journaled = keeper.journal.dns_changes("orders").await.unwrap();
+    assert_eq!(journaled.len(), 1, "{journaled:#?}");
+    assert_eq!(journaled[0].outcome, Outcome::Succeeded);
+    assert_eq!(journaled[0].changes, keeper.dns.batches()[0]);
+    assert!(history(&keeper).await.active.is_some());
+    let endpoint_events = keeper
+        .bus
+        .events()
+        .iter()
+        .filter(|e| e.detail_type() == "GR Endpoint Change")
+        .count();
+    assert_eq!(endpoint_events, 4, "one per record created");
+}
+
+#[tokio::test]
+async fn a_batch_built_on_records_that_changed_is_refused_whole_and_journaled_so() {
+    let keeper = with_names(offline_orders_2());
+    keeper.tick(&sweep(), &options("t1")).await.unwrap();
+    let [first] = keeper.dns.batches().try_into().unwrap();
+    // A record of the members name is changed behind grkeeper's back: the next batch deletes
+    // it with the values read, so it goes through; a batch on a stale reading would not.
+    let stale = vec![Change::Delete(match &first[0] {
+        Change::Create(r) => Record {
+            value: "elsewhere.example.".into(),
+            ..r.clone()
+        },
+        Change::Delete(r) => r.clone(),
+    })];
+    assert!(matches!(
+        keeper.dns.change("Z1", &stale, "test").await,
+        Err(DnsError::Stale(_))
+    ));
+    assert_eq!(
+        keeper.dns.batches().len(),
+        1,
+        "a refused batch changes nothing"
+    );
+}
+
+#[tokio::test]
+async fn watch_mode_ticks_at_every_interval_and_publishes_each_change_once() {
+    let keeper = with_names(offline_orders_2());
+    let watch = crate::config::Watch {
+        interval: std::time::Duration::from_millis(100),
+        until: std::time::Duration::from_millis(350),
+    };
+    let (summary, ticks) = keeper
+        .watch(&sweep(), &options("w1"), &watch)
+        .await
+        .unwrap();
+    assert_eq!(ticks, 4, "{summary:#?}");
+    assert_eq!(summary.clusters[0].outcome, ClusterOutcome::Ticked);
+    assert_eq!(
+        keeper.members.calls().len(),
+        1,
+        "one rejoin, in the first tick"
+    );
+    assert_eq!(keeper.dns.batches().len(), 1);
 }

@@ -10,7 +10,7 @@ use super::guards::{self, Block};
 use super::picture::{Node, Picture};
 use super::{
     Action, ActionKind, Condition, Finding, FindingKind, Memory, PastAction, Placeholders, Plan,
-    Refusal, Severity, SplitBrain, last_seen, safety, split_brain, strangers,
+    Refusal, Severity, SplitBrain, endpoints, last_seen, safety, split_brain, strangers,
 };
 
 /// What the playbooks read: the snapshot, the derived picture, the conditions (with "since")
@@ -167,7 +167,11 @@ impl Draft {
         }
     }
 
-    pub fn finish(self, ctx: &Ctx<'_>) -> Plan {
+    pub fn finish(self, ctx: &Ctx<'_>, endpoints: Option<endpoints::Decision>) -> Plan {
+        let (records, active) = match endpoints {
+            Some(d) => (Some(d.records), d.active),
+            None => (None, ctx.snapshot.history.active.clone()),
+        };
         Plan {
             cluster: ctx.snapshot.cluster.clone(),
             health: ctx.picture.health.clone(),
@@ -175,10 +179,12 @@ impl Draft {
             findings: self.findings,
             refused: self.refused,
             conditions: ctx.conditions.clone(),
+            records,
             memory: Memory {
                 last_seen: last_seen::next(ctx.snapshot),
                 strangers: strangers::remember(ctx.snapshot, &ctx.picture),
                 split_brain: ctx.split_brain.clone(),
+                active,
             },
         }
     }

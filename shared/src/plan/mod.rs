@@ -12,6 +12,7 @@ mod checks;
 pub mod conditions;
 mod draft;
 mod drift;
+pub mod endpoints;
 pub mod flapping;
 mod guards;
 pub mod last_seen;
@@ -35,8 +36,8 @@ use serde::{Deserialize, Serialize};
 
 // The planner's inputs besides the observation, named here too for the planner's own use.
 pub use crate::snapshot::{
-    ActionKind, Approval, BootstrapPolicy, Condition, History, LastSeen, Mode, Outcome, PastAction,
-    Pause, Placeholders, Policy, SplitBrain, Stranger,
+    ActionKind, ActiveMember, Approval, BootstrapPolicy, Condition, EndpointPolicy, History,
+    LastSeen, Mode, Outcome, PastAction, Pause, Placeholders, Policy, SplitBrain, Stranger,
 };
 
 use crate::snapshot::Snapshot;
@@ -57,6 +58,10 @@ pub struct Plan {
     /// Each inventory instance's condition label as of this observation, and since when: the
     /// history's conditions carried forward ([`conditions::next`]), for the journal to keep.
     pub conditions: BTreeMap<String, Condition>,
+    /// What the DNS names should resolve to, when the policy keeps names
+    /// ([`endpoints`], `docs/endpoints.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub records: Option<endpoints::Records>,
     /// The rest of what the journal keeps after this observation. Not printed: it holds every
     /// member's GTID sets, which can be large (the journal's items show it).
     #[serde(skip)]
@@ -75,6 +80,9 @@ pub struct Memory {
     pub strangers: Vec<Stranger>,
     /// [`split_brain::next`].
     pub split_brain: Option<SplitBrain>,
+    /// [`endpoints`]: the member the active name points at; the keeper keeps it once the
+    /// records are published.
+    pub active: Option<ActiveMember>,
 }
 
 /// Cluster health in MySQL Shell's terms, computed from the authoritative view.
@@ -274,6 +282,11 @@ pub enum FindingKind {
     EngineVersionsDiffer,
     /// RDS started the instance by itself after seven days stopped (RDS-EVENT-0154).
     StartedByRds,
+    /// No group holds quorum alone: the DNS names are frozen as they are.
+    EndpointsFrozen,
+    /// The active DNS name's member left the quorum group or stopped being writable, and no
+    /// member can take the name.
+    ActiveHeld,
 }
 
 /// An action the situation called for that a guard stopped.
@@ -399,7 +412,8 @@ pub fn plan(snapshot: &Snapshot) -> Plan {
                 snapshot.cluster
             ),
         );
-        return draft.finish(&ctx);
+        let decision = endpoints::decide(&ctx, &mut draft);
+        return draft.finish(&ctx, decision);
     }
     members::note(&ctx, &mut draft);
     safety::note(&ctx, &mut draft);
@@ -420,5 +434,6 @@ pub fn plan(snapshot: &Snapshot) -> Plan {
     drift::note(&ctx, &mut draft);
     maintenance::note(&ctx, &mut draft);
     flapping::note(&ctx, &mut draft);
-    draft.finish(&ctx)
+    let decision = endpoints::decide(&ctx, &mut draft);
+    draft.finish(&ctx, decision)
 }

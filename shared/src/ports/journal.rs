@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Published;
 use crate::plan::{Action, Memory};
 use crate::ports::aws::AwsError;
+use crate::ports::dns_zone::Change;
 use crate::report::{AlertMessage, Incident};
 use crate::snapshot::{
     ActionKind, Approval, BinlogSample, Condition, History, Outcome, PastAction, Pause, Policy,
@@ -75,6 +76,11 @@ impl ActionId {
     /// The id of an action read back from the journal.
     pub fn of(past: &PastAction) -> ActionId {
         ActionId::new(past.at, past.kind, &past.instance)
+    }
+
+    /// The id of the DNS change batch stored under sort key `key`, for errors.
+    pub(crate) fn dns(key: &str) -> ActionId {
+        ActionId(key.to_owned())
     }
 
     /// The id as text.
@@ -326,6 +332,21 @@ pub trait Journal: Send + Sync {
         cluster: &str,
     ) -> impl Future<Output = Result<Alerting, JournalError>> + Send;
 
+    /// Journals a DNS change batch: with outcome `pending` it is the intent (refused as
+    /// [`JournalError::IntentTaken`] if one with its time exists), otherwise the outcome of the
+    /// intent journaled with the same `at`.
+    fn record_dns_change(
+        &self,
+        lease: &Lease,
+        change: &DnsChange,
+    ) -> impl Future<Output = Result<(), JournalError>> + Send;
+
+    /// The DNS change batches journaled for `cluster`, oldest first.
+    fn dns_changes(
+        &self,
+        cluster: &str,
+    ) -> impl Future<Output = Result<Vec<DnsChange>, JournalError>> + Send;
+
     /// Replaces the open incidents (resolved ones are simply left out) and the undelivered
     /// alerts, in one write.
     fn save_alerting(
@@ -357,6 +378,24 @@ pub trait Journal: Send + Sync {
         cluster: &str,
         approval: &Approval,
     ) -> impl Future<Output = Result<(), JournalError>> + Send;
+}
+
+/// One change batch of the DNS records, journaled like an action: the intent (`pending`) before
+/// the batch is sent, the outcome after (`docs/endpoints.md`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DnsChange {
+    /// When the intent was journaled (the journal's resolution: milliseconds).
+    pub at: DateTime<Utc>,
+    /// `pending` until the batch is answered; then `succeeded`, `failed`, or `not_attempted`
+    /// when Route 53 refused it unapplied (the records had changed since they were read).
+    pub outcome: Outcome,
+    /// Why: which member joined or left which name.
+    pub reason: String,
+    /// The batch.
+    pub changes: Vec<Change>,
+    /// Route 53's answer when it was not applied.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
 }
 
 /// Where a deployment's functions publish the configuration they run with (at cold start) and

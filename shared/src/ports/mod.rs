@@ -5,6 +5,7 @@
 
 pub mod aws;
 pub mod clock;
+pub mod dns_zone;
 pub mod journal;
 pub mod member_control;
 pub mod member_probe;
@@ -15,6 +16,7 @@ pub mod secrets;
 pub mod topology_bus;
 
 use clock::Clock;
+use dns_zone::DnsZone;
 use journal::{Journal, LeaseStore};
 use member_control::MemberControl;
 use member_probe::MemberProbe;
@@ -36,6 +38,8 @@ pub trait Ports {
     type Notifier: Notifier;
     /// Topology events.
     type Bus: TopologyBus;
+    /// The DNS records applications connect through.
+    type Dns: DnsZone;
     /// Time.
     type Clock: Clock;
 }

@@ -33,6 +33,7 @@ pub(crate) fn plan(findings: Vec<Finding>, action: Option<Action>, refused: Vec<
         findings,
         refused,
         conditions: BTreeMap::new(),
+        records: None,
         memory: Default::default(),
     }
 }

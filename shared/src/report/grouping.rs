@@ -143,7 +143,8 @@ fn class(kind: FindingKind) -> Class {
         MemberUnreachable => Class::Member(15),
         MemberOffline => Class::Member(16),
         InstanceChanging => Class::Member(17),
-        NoGtidSuperset | TransactionsUnknown | FaultToleranceLow | UnknownMember => Class::Evidence,
+        NoGtidSuperset | TransactionsUnknown | FaultToleranceLow | UnknownMember
+        | EndpointsFrozen => Class::Evidence,
         DuplicateServerUuid
         | EmptyInventory
         | SeedsDrift
@@ -157,7 +158,8 @@ fn class(kind: FindingKind) -> Class {
         | PendingMaintenance
         | AutoMinorVersionUpgradeMixed
         | EngineVersionsDiffer
-        | StartedByRds => Class::Own,
+        | StartedByRds
+        | ActiveHeld => Class::Own,
     }
 }
 

@@ -31,6 +31,9 @@ pub const REFUSALS: &str = "Refusals";
 pub const TICKS: &str = "Ticks";
 /// Alerts SNS rejected for good during the tick, parked in the journal.
 pub const ALERTS_PARKED: &str = "AlertsParked";
+/// Metric name: 1 when the tick could not read or change the DNS names (`docs/endpoints.md`);
+/// only emitted where names are kept.
+pub const DNS_UPDATE_FAILURES: &str = "DnsUpdateFailures";
 
 /// EMF limits a dimension value to 1024 characters.
 const DIMENSION_VALUE_MAX: usize = 1024;
@@ -59,6 +62,8 @@ pub struct TickHealth {
     pub refusals: u32,
     /// Alerts parked.
     pub alerts_parked: u32,
+    /// Whether the DNS names could not be read or changed; `None` where no names are kept.
+    pub dns_failures: Option<u32>,
 }
 
 impl TickMetrics {
@@ -68,6 +73,7 @@ impl TickMetrics {
         plan: &Plan,
         actions: usize,
         alerts_parked: usize,
+        dns_failures: Option<usize>,
         duration: Duration,
     ) -> TickMetrics {
         let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
@@ -80,6 +86,7 @@ impl TickMetrics {
                 actions: count(actions),
                 refusals: count(plan.refused.len()),
                 alerts_parked: count(alerts_parked),
+                dns_failures: dns_failures.map(count),
             }),
         }
     }
@@ -108,6 +115,9 @@ impl TickMetrics {
                 (REFUSALS, "Count", u64::from(h.refusals)),
                 (ALERTS_PARKED, "Count", u64::from(h.alerts_parked)),
             ]);
+            if let Some(failures) = h.dns_failures {
+                values.push((DNS_UPDATE_FAILURES, "Count", u64::from(failures)));
+            }
         }
         let definitions: Vec<Value> = values
             .iter()
@@ -193,8 +203,8 @@ mod tests {
         );
         p.health.online = 2;
         p.health.tolerance = 0;
-        let line =
-            TickMetrics::planned(&p, 1, 2, Duration::from_millis(1234)).to_emf("grkeeper-a", at(0));
+        let line = TickMetrics::planned(&p, 1, 2, Some(1), Duration::from_millis(1234))
+            .to_emf("grkeeper-a", at(0));
         let doc = check_emf(&line);
         assert_eq!(doc["_aws"]["Timestamp"], at(0).timestamp_millis());
         assert_eq!(doc["_aws"]["CloudWatchMetrics"][0]["Namespace"], "grkeeper");
@@ -212,6 +222,7 @@ mod tests {
             (ACTIONS, 1),
             (REFUSALS, 1),
             (ALERTS_PARKED, 2),
+            (DNS_UPDATE_FAILURES, 1),
         ] {
             assert_eq!(doc[name], value, "{name}");
         }

@@ -29,6 +29,33 @@ pub enum TopologyEvent {
     Action(ActionEvent),
     /// `GR Incident`: an incident opened, changed or resolved.
     Incident(IncidentEvent),
+    /// `GR Endpoint Change`: a DNS name applications connect through gained or lost a member.
+    Endpoint(EndpointEvent),
+}
+
+/// Detail of `GR Endpoint Change` (`docs/endpoints.md`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointEvent {
+    /// The cluster.
+    pub cluster: String,
+    /// The DNS name, fully qualified.
+    pub name: String,
+    /// The instance the record points at.
+    pub instance: String,
+    /// Its endpoint address.
+    pub address: String,
+    /// `added` or `removed`.
+    pub change: EndpointChange,
+}
+
+/// How a name changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndpointChange {
+    /// The name now resolves to the member.
+    Added,
+    /// The name no longer resolves to the member.
+    Removed,
 }
 
 /// Detail of `GR Member State Change`.
@@ -109,6 +136,7 @@ impl TopologyEvent {
             TopologyEvent::MemberStateChange(_) => "GR Member State Change",
             TopologyEvent::Action(_) => "GR Action",
             TopologyEvent::Incident(_) => "GR Incident",
+            TopologyEvent::Endpoint(_) => "GR Endpoint Change",
         }
     }
 
@@ -118,6 +146,7 @@ impl TopologyEvent {
             TopologyEvent::MemberStateChange(detail) => serde_json::to_string(detail),
             TopologyEvent::Action(detail) => serde_json::to_string(detail),
             TopologyEvent::Incident(detail) => serde_json::to_string(detail),
+            TopologyEvent::Endpoint(detail) => serde_json::to_string(detail),
         }
     }
 }

@@ -53,6 +53,19 @@ pub struct History {
     /// (see [`SplitBrain`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub split_brain: Option<SplitBrain>,
+    /// The member the active DNS name points at, and since when (see [`ActiveMember`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active: Option<ActiveMember>,
+}
+
+/// The member the active DNS name was last pointed at (`docs/endpoints.md`): it keeps the name
+/// until it leaves the quorum group or stops being writable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ActiveMember {
+    /// The RDS instance.
+    pub instance: String,
+    /// When the name was pointed at it.
+    pub since: DateTime<Utc>,
 }
 
 /// One member's purged transactions as one tick counted them.

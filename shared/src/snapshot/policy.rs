@@ -55,6 +55,31 @@ pub struct Policy {
     /// takes: an observation counts as taken after a journaled bootstrap only when it finished
     /// this many seconds after the bootstrap's journaled time.
     pub clock_skew_secs: u64,
+    /// The DNS names applications connect through (`docs/endpoints.md`); absent: grkeeper keeps
+    /// no names for this cluster.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoints: Option<EndpointPolicy>,
+}
+
+/// How the DNS names choose their members (`docs/endpoints.md`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct EndpointPolicy {
+    /// A member whose applier queue holds more transactions than this is not caught up: it
+    /// leaves the members name, and cannot take the active one (unless no member is caught up).
+    pub max_queue: u64,
+    /// A member whose condition changed less than this many seconds ago (it just came back) takes
+    /// the active name only when no settled member can.
+    pub hold_down_secs: u64,
+}
+
+impl Default for EndpointPolicy {
+    fn default() -> Self {
+        EndpointPolicy {
+            max_queue: 1000,
+            hold_down_secs: 300,
+        }
+    }
 }
 
 /// Whether grkeeper may act at all.
@@ -103,6 +128,7 @@ impl Default for Policy {
             flap_limit: 3,
             flap_window_secs: 3600,
             clock_skew_secs: 60,
+            endpoints: None,
         }
     }
 }

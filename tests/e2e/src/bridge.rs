@@ -11,6 +11,9 @@
 //! - the `DBInstanceStatus` of simulated instances in every RDS answer (moto's own XML, so the
 //!   SDK parses what it parses from moto) is the simulator's (`rebooting`, `stopped`...).
 //!
+//! - a Route 53 change batch's creations reach moto as upserts (`route53`: moto refuses to
+//!   create a weighted record again that Route 53 takes).
+//!
 //! Every other request, of any service, goes to moto unchanged. Every request is recorded
 //! ([`Bridge::calls`]) so a test can tell which AWS calls grkeeper made, and a test can make the
 //! calls of a service, or one operation, fail ([`Bridge::fail`], [`Bridge::fail_after`] to let
@@ -39,6 +42,7 @@
 
 mod call;
 mod rds;
+mod route53;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -298,10 +302,10 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Answer,
         Some(Failure::Reject) => return Ok(call::rejected(&call, &parts.headers)),
         Some(Failure::Lost) | None => {}
     }
-    let answer = if call.service == "rds" {
-        rds::handle(&state, &call, &parts, body).await
-    } else {
-        forward(&state, &parts, body).await
+    let answer = match call.service.as_str() {
+        "rds" => rds::handle(&state, &call, &parts, body).await,
+        "route53" => forward(&state, &parts, route53::creations_as_upserts(body)).await,
+        _ => forward(&state, &parts, body).await,
     };
     match failure {
         Some(Failure::Lost) => Err(Dropped),

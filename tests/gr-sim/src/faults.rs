@@ -43,6 +43,9 @@ pub enum Fault {
     Blackhole { member: String, on: bool },
     /// Adds real-time latency before every reply of the member.
     Latency { member: String, ms: u64 },
+    /// The member's applier falls behind: while ONLINE it reports `transactions` remote
+    /// transactions in its applier queue (0: caught up again).
+    ApplierBacklog { member: String, transactions: u64 },
     /// Commits `count` transactions locally with the member's own UUID (not replicated).
     ErrantTransaction {
         member: String,
@@ -114,6 +117,14 @@ impl World {
             Fault::Latency { member, ms } => {
                 let m = self.index(member)?;
                 self.members[m].latency = Duration::from_millis(*ms);
+                self.touch();
+            }
+            Fault::ApplierBacklog {
+                member,
+                transactions,
+            } => {
+                let m = self.index(member)?;
+                self.members[m].backlog = *transactions;
                 self.touch();
             }
             Fault::ErrantTransaction { member, count } => {

@@ -215,10 +215,11 @@ fn member_stats(world: &World, m: usize) -> Vec<Vec<Value>> {
         .iter()
         .map(|&t| {
             let peer = &world.members[t];
-            // A recovering member queues what the group committed and it has not applied yet.
+            // A recovering member queues what the group committed and it has not applied yet;
+            // an ONLINE one what its slow applier has not (`Fault::ApplierBacklog`).
             let queue = match peer.active().map(|a| &a.phase) {
                 Some(Phase::Recovering { .. }) => group.subtract(&peer.executed).count(),
-                _ => 0,
+                _ => peer.backlog,
             };
             stats_row(
                 &peer.uuid,

@@ -26,8 +26,8 @@ use crate::ports::journal::items::{
     pause_key, secs_after,
 };
 use crate::ports::journal::{
-    ActionId, Alerting, DeploymentStore, Journal, JournalError, Lease, LeaseGrant, LeaseStore,
-    Tracked, journal_time,
+    ActionId, Alerting, DeploymentStore, DnsChange, Journal, JournalError, Lease, LeaseGrant,
+    LeaseStore, Tracked, journal_time,
 };
 use crate::snapshot::{Approval, History, Outcome, Pause};
 
@@ -207,6 +207,28 @@ impl DynamoJournal {
             .build()
             .map_err(|e| AwsError::misconfigured(TRANSACT, e))?;
         Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+
+    /// Every item of `cluster`'s partition (a consistent read).
+    async fn partition_items(&self, cluster: &str) -> Result<Vec<Item>, JournalError> {
+        let pages: Vec<_> = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", AttributeValue::S(partition(cluster)))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<_, _>>()
+            .await
+            .map_err(|e| AwsError::from_sdk(QUERY, e))?;
+        let stored = pages
+            .iter()
+            .map(|attributes| decode(cluster, attributes).map(|(_, item)| item))
+            .collect::<Result<Vec<Item>, JournalError>>()?;
+        Ok(stored)
     }
 
     /// Sets the lease's expiry if `lease` is still current; `None` when it is not.
@@ -414,24 +436,32 @@ impl Journal for DynamoJournal {
         now: DateTime<Utc>,
         lookback: Duration,
     ) -> Result<History, JournalError> {
-        let pages: Vec<_> = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", AttributeValue::S(partition(cluster)))
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<_, _>>()
-            .await
-            .map_err(|e| AwsError::from_sdk(QUERY, e))?;
-        let stored = pages
-            .iter()
-            .map(|attributes| decode(cluster, attributes).map(|(_, item)| item))
-            .collect::<Result<Vec<Item>, JournalError>>()?;
+        let stored = self.partition_items(cluster).await?;
         items::history(cluster, &stored, now, lookback)
+    }
+
+    #[instrument(skip(self, change), fields(at = %change.at, outcome = ?change.outcome))]
+    async fn record_dns_change(
+        &self,
+        lease: &Lease,
+        change: &DnsChange,
+    ) -> Result<(), JournalError> {
+        let (key, item) = Item::dns(lease, change);
+        let intent = change.outcome == Outcome::Pending;
+        let condition = match intent {
+            true => "attribute_not_exists(sk)",
+            false => "attribute_exists(sk)",
+        };
+        let write = self.put(&lease.cluster, &key, &item, Some(condition))?;
+        match self.fenced(lease, write).await? {
+            Fenced::Written => Ok(()),
+            Fenced::ItemConditionFailed => Err(items::dns_refused(lease, &key, intent)),
+        }
+    }
+
+    #[instrument(skip(self))]
+    async fn dns_changes(&self, cluster: &str) -> Result<Vec<DnsChange>, JournalError> {
+        Ok(items::dns_changes(&self.partition_items(cluster).await?))
     }
 
     #[instrument(skip(self, action), fields(kind = ?action.kind, instance = %action.instance))]

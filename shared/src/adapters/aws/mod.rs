@@ -4,6 +4,7 @@
 pub mod dynamo;
 pub mod eventbridge;
 pub mod rds;
+pub mod route53;
 pub mod secrets_manager;
 pub mod sns;
 

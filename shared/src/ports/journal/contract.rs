@@ -10,14 +10,16 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
 use crate::gtid::GtidSet;
 use crate::plan::{Action, FindingKind, Memory, Severity};
+use crate::ports::dns_zone::{Change, Record};
 use crate::report::{AlertMessage, Incident};
 use crate::snapshot::{
-    ActionKind, Approval, BinlogSample, Condition, History, LastSeen, Outcome, Pause, SplitBrain,
-    Stranger,
+    ActionKind, ActiveMember, Approval, BinlogSample, Condition, History, LastSeen, Outcome, Pause,
+    SplitBrain, Stranger,
 };
 
 use super::{
-    ActionId, Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore, Parked, Tracked,
+    ActionId, Alerting, DnsChange, Journal, JournalError, Lease, LeaseGrant, LeaseStore, Parked,
+    Tracked,
 };
 
 const TTL: Duration = Duration::from_secs(300);
@@ -40,6 +42,7 @@ where
     conditions_and_incidents_read_back_as_saved(journal).await;
     the_memory_reads_back_as_saved_and_a_forgotten_record_is_gone(journal).await;
     a_record_larger_than_an_item_reads_back_whole(journal).await;
+    a_dns_change_is_journaled_once_then_settled(journal).await;
 }
 
 fn t0() -> DateTime<Utc> {
@@ -635,6 +638,10 @@ fn memory(instances: &[&str], sources: u32) -> Memory {
             last_seen: secs(0),
             sides: vec![vec!["db1".into()], vec!["db2".into()]],
         }),
+        active: Some(ActiveMember {
+            instance: "db1".into(),
+            since: secs(-30),
+        }),
     }
 }
 
@@ -657,10 +664,12 @@ where
     assert_eq!(read.last_seen, saved.last_seen, "{cluster}");
     assert_eq!(read.strangers, saved.strangers, "{cluster}");
     assert_eq!(read.split_brain, saved.split_brain, "{cluster}");
+    assert_eq!(read.active, saved.active, "{cluster}");
 
     let mut next = memory(&["db1"], 5);
     next.strangers.clear();
     next.split_brain = None;
+    next.active = None;
     ok(
         journal.save_memory(&lease, &next, &saved).await,
         "memory again",
@@ -672,6 +681,69 @@ where
     );
     assert!(read.strangers.is_empty(), "{cluster}: {:?}", read.strangers);
     assert_eq!(read.split_brain, None, "{cluster}");
+    assert_eq!(read.active, None, "{cluster}");
+}
+
+/// A DNS change batch's intent is journaled once (the same intent again is refused, so a retry
+/// cannot send the batch twice), its outcome settles it, and an outcome without an intent is
+/// refused; a tick that lost its lease journals nothing.
+pub async fn a_dns_change_is_journaled_once_then_settled<J>(journal: &J)
+where
+    J: LeaseStore + Journal,
+{
+    let cluster = "contract-dns";
+    let lease = take(journal, cluster, "tick-a", t0()).await;
+    let record = Record {
+        name: "orders-members.db.internal.".into(),
+        set_identifier: Some("db1".into()),
+        weight: Some(1),
+        ttl: 5,
+        value: "db1.example.rds.amazonaws.com".into(),
+    };
+    let mut change = DnsChange {
+        at: secs(1),
+        outcome: Outcome::Pending,
+        reason: "create db1".into(),
+        changes: vec![Change::Create(record)],
+        detail: String::new(),
+    };
+    ok(journal.record_dns_change(&lease, &change).await, "intent");
+    assert!(
+        matches!(
+            journal.record_dns_change(&lease, &change).await,
+            Err(JournalError::IntentTaken { .. })
+        ),
+        "{cluster}: the same intent twice"
+    );
+    change.outcome = Outcome::Succeeded;
+    ok(journal.record_dns_change(&lease, &change).await, "outcome");
+    let stray = DnsChange {
+        at: secs(2),
+        ..change.clone()
+    };
+    assert!(
+        matches!(
+            journal.record_dns_change(&lease, &stray).await,
+            Err(JournalError::UnknownAction { .. })
+        ),
+        "{cluster}: an outcome without an intent"
+    );
+    let read = ok(journal.dns_changes(cluster).await, "dns changes");
+    assert_eq!(read, vec![change.clone()], "{cluster}");
+    let later = take(journal, cluster, "tick-b", secs(400)).await;
+    assert!(later.epoch > lease.epoch);
+    let stale = DnsChange {
+        at: secs(401),
+        outcome: Outcome::Pending,
+        ..change
+    };
+    assert!(
+        matches!(
+            journal.record_dns_change(&lease, &stale).await,
+            Err(JournalError::LeaseLost { .. })
+        ),
+        "{cluster}: a lost lease"
+    );
 }
 
 /// A record larger than one item may hold (GTID sets of half a megabyte each) reads back whole,

@@ -14,11 +14,11 @@ use crate::config::Published;
 use crate::plan::{Action, Memory};
 
 use crate::snapshot::{
-    ActionKind, Approval, History, LastSeen, Outcome, PastAction, Pause, Placeholders, SplitBrain,
-    Stranger,
+    ActionKind, ActiveMember, Approval, History, LastSeen, Outcome, PastAction, Pause,
+    Placeholders, SplitBrain, Stranger,
 };
 
-use super::{ActionId, Alerting, JournalError, Lease, Tracked, journal_time};
+use super::{ActionId, Alerting, DnsChange, JournalError, Lease, Tracked, journal_time, timestamp};
 
 /// Sort key of the lease item.
 pub(crate) const LEASE: &str = "lease";
@@ -30,6 +30,8 @@ pub(crate) const INCIDENTS: &str = "incidents";
 pub(crate) const STRANGERS: &str = "strangers";
 /// Sort key of the remembered split brain.
 pub(crate) const SPLIT_BRAIN: &str = "split_brain";
+/// Sort key of the member the active DNS name points at.
+pub(crate) const ACTIVE: &str = "active";
 /// Partition and sort key of the deployment's published configuration (one per table).
 pub(crate) const DEPLOYMENT_PK: &str = "deployment";
 pub(crate) const DEPLOYMENT_SK: &str = "config";
@@ -37,6 +39,7 @@ const ACTION: &str = "action#";
 const PAUSE: &str = "pause";
 const APPROVAL: &str = "approval#";
 const LAST_SEEN: &str = "last_seen#";
+const DNS: &str = "dns#";
 
 /// DynamoDB's limit on one item (attribute names and values together).
 pub(crate) const ITEM_LIMIT: usize = 400 * 1024;
@@ -80,6 +83,11 @@ pub(crate) fn last_seen_key(instance: &str, part: usize) -> String {
     }
 }
 
+/// Sort key of the DNS change batch journaled at `at`.
+pub(crate) fn dns_key(at: DateTime<Utc>) -> String {
+    format!("{DNS}{}", timestamp(at))
+}
+
 /// Epoch seconds: the unit of DynamoDB TTL and of lease expiry.
 pub(crate) fn epoch_secs(at: DateTime<Utc>) -> i64 {
     at.timestamp()
@@ -102,6 +110,8 @@ pub(crate) enum Item {
     LastSeen(LastSeenPart),
     Strangers(StrangersItem),
     SplitBrain(SplitBrainItem),
+    Active(ActiveItem),
+    Dns(DnsItem),
     Deployment(Box<Published>),
 }
 
@@ -151,6 +161,8 @@ impl Item {
             INCIDENTS => Item::Incidents(parse(value)?),
             STRANGERS => Item::Strangers(parse(value)?),
             SPLIT_BRAIN => Item::SplitBrain(parse(value)?),
+            ACTIVE => Item::Active(parse(value)?),
+            _ if sk.starts_with(DNS) => Item::Dns(parse(value)?),
             _ if sk.starts_with(LAST_SEEN) => Item::LastSeen(parse(value)?),
             PAUSE => Item::Pause(parse(value)?),
             DEPLOYMENT_SK => Item::Deployment(parse(value)?),
@@ -173,6 +185,8 @@ impl Item {
             Item::LastSeen(item) => serde_json::to_value(item),
             Item::Strangers(item) => serde_json::to_value(item),
             Item::SplitBrain(item) => serde_json::to_value(item),
+            Item::Active(item) => serde_json::to_value(item),
+            Item::Dns(item) => serde_json::to_value(item),
             Item::Deployment(item) => serde_json::to_value(item),
         }
     }
@@ -284,6 +298,17 @@ pub(crate) fn memory_writes(
                 SPLIT_BRAIN.to_owned(),
                 Item::SplitBrain(SplitBrainItem {
                     split_brain: split.clone(),
+                }),
+            ),
+        });
+    }
+    if memory.active != before.active {
+        rest.push(match &memory.active {
+            None => Write::Delete(ACTIVE.to_owned()),
+            Some(active) => Write::Put(
+                ACTIVE.to_owned(),
+                Item::Active(ActiveItem {
+                    active: active.clone(),
                 }),
             ),
         });
@@ -456,6 +481,60 @@ pub(crate) struct SplitBrainItem {
     pub split_brain: SplitBrain,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ActiveItem {
+    pub active: ActiveMember,
+}
+
+/// A journaled DNS change batch; kept as long as an action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct DnsItem {
+    #[serde(flatten)]
+    pub change: DnsChange,
+    /// The lease epoch of the tick that journaled it.
+    pub epoch: u64,
+    pub expires_at: i64,
+}
+
+impl Item {
+    /// The item journaling `change` (its time cut to the journal's resolution) and its key.
+    pub(crate) fn dns(lease: &Lease, change: &DnsChange) -> (String, Item) {
+        let at = journal_time(change.at);
+        let item = Item::Dns(DnsItem {
+            change: DnsChange {
+                at,
+                ..change.clone()
+            },
+            epoch: lease.epoch,
+            expires_at: epoch_secs(at.checked_add_signed(ACTION_RETENTION).unwrap_or(at)),
+        });
+        (dns_key(at), item)
+    }
+}
+
+/// Why the DNS change journaled under `key` was refused: as an intent (`intent`), one with its
+/// time exists already; as an outcome, no intent has its time.
+pub(crate) fn dns_refused(lease: &Lease, key: &str, intent: bool) -> JournalError {
+    let (cluster, id) = (lease.cluster.clone(), ActionId::dns(key));
+    match intent {
+        true => JournalError::IntentTaken { cluster, id },
+        false => JournalError::UnknownAction { cluster, id },
+    }
+}
+
+/// The DNS change batches among `items`, oldest first.
+pub(crate) fn dns_changes<'a>(items: impl IntoIterator<Item = &'a Item>) -> Vec<DnsChange> {
+    let mut changes: Vec<DnsChange> = items
+        .into_iter()
+        .filter_map(|item| match item {
+            Item::Dns(d) => Some(d.change.clone()),
+            _ => None,
+        })
+        .collect();
+    changes.sort_by_key(|c| c.at);
+    changes
+}
+
 /// The planner's past at `now`, from `cluster`'s items: what expired (TTL is lazy, and moto
 /// never applies it) is left out, as are settled actions older than `lookback`; a last-seen
 /// record is put together from its parts (a part missing or unreadable is an error: each record
@@ -505,6 +584,7 @@ pub(crate) fn history<'a>(
             Item::LastSeen(part) => parts.entry(&part.instance).or_default().push(part),
             Item::Strangers(s) => history.strangers.clone_from(&s.strangers),
             Item::SplitBrain(s) => history.split_brain = Some(s.split_brain.clone()),
+            Item::Active(a) => history.active = Some(a.active.clone()),
             _ => {}
         }
     }

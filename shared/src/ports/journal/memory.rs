@@ -17,8 +17,8 @@ use super::items::{
     Item, LeaseItem, Write, action_key, at_secs, epoch_secs, partition, pause_key, secs_after,
 };
 use super::{
-    ActionId, Alerting, DeploymentStore, Journal, JournalError, Lease, LeaseGrant, LeaseStore,
-    Tracked, journal_time,
+    ActionId, Alerting, DeploymentStore, DnsChange, Journal, JournalError, Lease, LeaseGrant,
+    LeaseStore, Tracked, journal_time,
 };
 
 /// Partition key -> sort key -> item: the DynamoDB table's shape.
@@ -244,6 +244,27 @@ impl Journal for MemoryJournal {
             })?;
         }
         Ok(())
+    }
+
+    async fn record_dns_change(
+        &self,
+        lease: &Lease,
+        change: &DnsChange,
+    ) -> Result<(), JournalError> {
+        let (key, item) = Item::dns(lease, change);
+        let intent = change.outcome == Outcome::Pending;
+        self.fenced(lease, |items| {
+            // An intent must be new; an outcome must settle an intent.
+            if items.contains_key(&key) == intent {
+                return Err(items::dns_refused(lease, &key, intent));
+            }
+            items.insert(key, item);
+            Ok(())
+        })
+    }
+
+    async fn dns_changes(&self, cluster: &str) -> Result<Vec<DnsChange>, JournalError> {
+        Ok(self.with_items(cluster, |items| items::dns_changes(items.values())))
     }
 
     async fn save_tracked(&self, lease: &Lease, tracked: &Tracked) -> Result<(), JournalError> {

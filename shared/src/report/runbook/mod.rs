@@ -96,11 +96,13 @@ pub fn procedure(kind: FindingKind) -> Procedure {
     use FindingKind::*;
     match kind {
         MemberOffline | MemberError | OfflineMode | MemberUnreachable | MemberStopped
-        | InstanceChanging | StuckRecovering | ApplierLag | AccessDenied => Procedure::MemberOut,
+        | InstanceChanging | StuckRecovering | ApplierLag | AccessDenied | ActiveHeld => {
+            Procedure::MemberOut
+        }
         CompleteOutage | NoGtidSuperset | TransactionsUnknown | UnobservedMember => {
             Procedure::CompleteOutage
         }
-        NoQuorum | MinorityPartition => Procedure::QuorumLost,
+        NoQuorum | MinorityPartition | EndpointsFrozen => Procedure::QuorumLost,
         SplitBrain => Procedure::SplitBrain,
         PurgedTransactions | RebuildNeeded => Procedure::RebuildMember,
         ErrantGtids | LocalGtids => Procedure::ErrantTransactions,
@@ -281,6 +283,15 @@ pub fn next_step(kind: FindingKind) -> &'static str {
         Flapping => {
             "It keeps leaving the group: find why (its Repl error log, the network, its load) before \
              it is brought back; then approve (`grkeeper approve rejoin`) or wait for the window."
+        }
+        EndpointsFrozen => {
+            "The DNS names stay as they were until one group holds quorum: repair the cluster \
+             condition above; during a split brain, point applications at the group you keep by \
+             hand if they must write before then."
+        }
+        ActiveHeld => {
+            "No member can take the active DNS name: bring a member back ONLINE, writable and \
+             caught up; the name moves to it on the next tick."
         }
     }
 }

@@ -34,6 +34,7 @@ fn opened(severity: Severity, instance: &str) -> AlertMessage {
         }],
         refused: vec![],
         conditions: Default::default(),
+        records: None,
         memory: Default::default(),
     };
     let step = Step {

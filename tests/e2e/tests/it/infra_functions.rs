@@ -33,6 +33,7 @@ const ALL_OPTIONAL: &[(&str, &str)] = &[
     ("TlsCaFile", "/opt/ca.pem"),
     ("ExitStateAction", "READ_ONLY"),
     ("PolicyOverrides", r#"{"orders":{"expel":true}}"#),
+    ("DnsHostedZoneId", "Z0123456789ABC"),
 ];
 
 /// The environment of every function of the stack (they must all agree).

@@ -14,7 +14,7 @@ use grkeeper::ports::journal::{
 };
 use grkeeper::report::AlertMessage;
 use grkeeper::snapshot::{
-    ActionKind, Approval, Condition, LastSeen, Outcome, Pause, SplitBrain, Stranger,
+    ActionKind, ActiveMember, Approval, Condition, LastSeen, Outcome, Pause, SplitBrain, Stranger,
 };
 use grkeeper_e2e::harness::TABLE;
 use grkeeper_e2e::moto::Moto;
@@ -117,6 +117,10 @@ async fn journal_items_have_the_documented_layout() {
             last_seen: now,
             sides: vec![vec![uuid(1), uuid(2)], vec![uuid(3)]],
         }),
+        active: Some(ActiveMember {
+            instance: "db2".into(),
+            since: now,
+        }),
     };
     journal
         .save_memory(&lease, &memory, &Memory::default())
@@ -129,6 +133,7 @@ async fn journal_items_have_the_documented_layout() {
         keys,
         vec![
             "action#2026-11-30T00:00:00.000Z#rejoin#db2",
+            "active",
             "approval#bootstrap#*",
             "conditions",
             "incidents",

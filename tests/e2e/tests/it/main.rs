@@ -7,6 +7,7 @@ mod alert_paging;
 mod alert_sns;
 mod aws_unreachable;
 mod bridge;
+mod endpoints_route53;
 mod infra_functions;
 mod infra_iam;
 mod infra_parameters;

@@ -200,6 +200,9 @@ pub(crate) struct Member {
     pub boot_join: Option<Retry>,
     pub blackhole: bool,
     pub latency: Duration,
+    /// Remote transactions its applier has queued and not applied while ONLINE (a slow
+    /// applier): what its stats row reports as its applier queue.
+    pub backlog: u64,
     pub local_proposed: u64,
     pub remote_applied: u64,
     pub instance: Instance,
@@ -248,6 +251,7 @@ impl Member {
             boot_join: None,
             blackhole: false,
             latency: Duration::ZERO,
+            backlog: 0,
             local_proposed: 0,
             remote_applied: 0,
             instance: Instance {

@@ -12,6 +12,7 @@ use grkeeper::adapters::mysql::MysqlMembers;
 use grkeeper::config::Config;
 use grkeeper::keeper::{ClusterOutcome, ClusterReport, Keeper};
 use grkeeper::ports::Ports;
+use grkeeper::ports::dns_zone::MemoryZone;
 use grkeeper::ports::journal::MemoryJournal;
 use grkeeper::ports::notifier::MemoryNotifier;
 use grkeeper::ports::secrets::Credentials;
@@ -53,6 +54,7 @@ impl Ports for Demo {
     type Journal = MemoryJournal;
     type Notifier = MemoryNotifier;
     type Bus = MemoryBus;
+    type Dns = MemoryZone;
     type Clock = DemoClock;
 }
 
@@ -99,6 +101,7 @@ impl Stage {
             journal: MemoryJournal::new(),
             notifier: MemoryNotifier::new(),
             bus: MemoryBus::new(),
+            dns: MemoryZone::new(),
             clock: DemoClock::default(),
             config,
         };
