@@ -394,11 +394,15 @@ impl<P: Ports> Run<'_, P> {
             .then(|| "the invocation deadline is too close for another verified action".into())
     }
 
-    fn context<'a>(&'a self, observed: &'a [Instance]) -> act::Context<'a, P::Members, P::Rds> {
+    fn context<'a>(
+        &'a self,
+        observed: &'a [Instance],
+    ) -> act::Context<'a, P::Members, P::Rds, P::Clock> {
         let keeper = self.keeper;
         act::Context {
             members: &keeper.members,
             rds: &keeper.rds,
+            clock: &keeper.clock,
             observed,
             overrides: &keeper.config.endpoint_overrides,
             verification: Verification::new(keeper.config.verify_timeout),
