@@ -185,6 +185,9 @@ pub struct MemberSpec {
     pub seeds: Option<Vec<String>>,
     /// `rds.group_replication_enabled`: the plugin is loaded (default true).
     pub gr_enabled: bool,
+    /// Joins the group when the cluster starts `StartState::Online` (default true); false: a
+    /// configured spare that stays OFFLINE, with no transactions, until someone starts it.
+    pub join_at_start: bool,
 }
 
 impl MemberSpec {
@@ -204,6 +207,7 @@ impl MemberSpec {
             start_on_boot: true,
             seeds: None,
             gr_enabled: true,
+            join_at_start: true,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Faults a test (or the HTTP control) can inject, as data so both speak the same language:
 //! process crashes and restarts, network partitions, blackholes and latency, GR errors, offline
-//! mode, errant transactions, purged binlogs, upgrades, and writes.
+//! mode, errant transactions, purged binlogs, upgrades, restored snapshots, and writes.
 
 use std::time::Duration;
 
@@ -55,6 +55,9 @@ pub enum Fault {
     },
     /// A minor version upgrade: `upgrading` for the reboot time, then up on `version`.
     Upgrade { member: String, version: Version },
+    /// RDS restores a snapshot of `from` into instance `member` (taken now): `member` restarts
+    /// as a copy of `from`'s data, its `server_uuid` and GTID sets included.
+    Restore { member: String, from: String },
     /// Commits `count` write transactions as a client would (refused where a client would be;
     /// an error instead of a hang where a client would block).
     Commit {
@@ -112,9 +115,7 @@ impl World {
                 let m = self.index(member)?;
                 let uuid = self.members[m].uuid.clone();
                 let last = self.members[m].executed.last_gno(&uuid);
-                self.members[m]
-                    .executed
-                    .add_range(&uuid, last + 1, last + count);
+                self.issue(m, &uuid, last + 1, last + count);
                 self.touch();
                 return Ok((last + 1..=last + count)
                     .map(|g| format!("{uuid}:{g}"))
@@ -136,6 +137,26 @@ impl World {
             Fault::Upgrade { member, version } => {
                 let m = self.index(member)?;
                 self.upgrade_instance(m, *version)?;
+            }
+            Fault::Restore { member, from } => {
+                let (m, f) = (self.index(member)?, self.index(from)?);
+                if m == f {
+                    return Err(SimError::Fault(format!(
+                        "{member} cannot be restored onto itself"
+                    )));
+                }
+                self.crash(m);
+                let source = &self.members[f];
+                let (uuid, executed, purged) = (
+                    source.uuid.clone(),
+                    source.executed.clone(),
+                    source.purged.clone(),
+                );
+                let copy = &mut self.members[m];
+                copy.uuid = uuid;
+                copy.executed = executed;
+                copy.purged = purged;
+                self.boot(m);
             }
             Fault::Commit { member, count } => {
                 let m = self.index(member)?;

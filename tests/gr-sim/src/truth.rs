@@ -1,10 +1,12 @@
-//! Ground truth for assertions: every member's real process, RDS and GR state, and every live
-//! group (who is in it, who can reach whom, whether it has a majority, what it committed).
+//! Ground truth for assertions: every member's real process, RDS and GR state, every live group
+//! (who is in it, who can reach whom, whether it has a majority, what it committed), and the
+//! history a checker needs: every bootstrap, and every GTID issued twice.
 
 use serde::{Deserialize, Serialize};
 
 use crate::gtid::GtidSet;
 use crate::model::World;
+use crate::model::ledger::{Bootstrap, Reuse};
 use crate::model::member::Gr;
 use crate::rds::InstanceStatus;
 
@@ -17,6 +19,10 @@ pub struct Truth {
     pub members: Vec<MemberTruth>,
     /// Live groups: members sharing a view and able to talk, one entry per such component.
     pub groups: Vec<GroupTruth>,
+    /// Every bootstrap since start, oldest first.
+    pub bootstraps: Vec<Bootstrap>,
+    /// Every commit that issued a GTID issued before (two transactions under one GTID).
+    pub reused_gtids: Vec<Reuse>,
 }
 
 /// One member as it really is.
@@ -134,6 +140,8 @@ impl Truth {
             now_ms: u64::try_from(world.now.as_millis()).unwrap_or(u64::MAX),
             members,
             groups,
+            bootstraps: world.ledger.bootstraps.clone(),
+            reused_gtids: world.ledger.reused.clone(),
         }
     }
 

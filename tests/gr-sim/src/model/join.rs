@@ -105,6 +105,7 @@ impl World {
         });
         member.log(self.now, line);
         member.log(self.now, errlog::declared_online_self());
+        self.record_bootstrap(m, incarnation);
         self.apply_version_rule(&[m]);
         Ok(())
     }
@@ -118,6 +119,11 @@ impl World {
         let view = self.view_of(&comp).cloned().ok_or(JoinError::NoGroup)?;
         if view.members.contains(&m) {
             return Err(JoinError::OldIncarnation);
+        }
+        let uuid = self.members[m].uuid.clone();
+        if view.members.iter().any(|&t| self.members[t].uuid == uuid) {
+            self.members[m].log(self.now, errlog::duplicate_uuid(&uuid));
+            return Err(JoinError::Incompatible);
         }
         if !self.can_reconfigure(&comp) {
             return Err(JoinError::ViewTimeout);

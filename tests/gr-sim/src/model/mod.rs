@@ -8,6 +8,7 @@ pub(crate) mod errlog;
 pub(crate) mod group;
 pub(crate) mod join;
 pub(crate) mod leave;
+pub(crate) mod ledger;
 pub(crate) mod lifecycle;
 pub(crate) mod member;
 pub(crate) mod writes;
@@ -19,6 +20,7 @@ use crate::config::{SimConfig, StartState, Timing};
 use crate::errors::SimError;
 use crate::rds::RdsEvent;
 
+use self::ledger::Ledger;
 use self::member::Member;
 
 /// Bound on rule passes per step and on timed events per `advance_to`, so a modelling
@@ -48,6 +50,8 @@ pub(crate) struct World {
     /// Wall-clock microseconds (Unix) at simulated time zero.
     pub epoch_micros: i64,
     pub rds_events: Vec<RdsEvent>,
+    /// GTIDs issued and bootstraps, as they happened.
+    pub ledger: Ledger,
 }
 
 impl World {
@@ -82,6 +86,7 @@ impl World {
             revision: 0,
             epoch_micros,
             rds_events: Vec::new(),
+            ledger: Ledger::default(),
         };
         for m in 0..world.members.len() {
             world.log_boot(m);
@@ -102,7 +107,12 @@ impl World {
             member.repl_user = Some(cfg.repl_password.clone());
             member.recovery_channel = Some(cfg.repl_password.clone());
         }
-        let Some((&first, rest)) = enabled.split_first() else {
+        let joining: Vec<usize> = enabled
+            .iter()
+            .copied()
+            .filter(|&m| cfg.members[m].join_at_start)
+            .collect();
+        let Some((&first, rest)) = joining.split_first() else {
             return Ok(());
         };
         self.start_gr(first, true)?;
@@ -114,7 +124,7 @@ impl World {
             }
         }
         if cfg.start == StartState::Stopped {
-            for &m in &enabled {
+            for &m in &joining {
                 self.stop_gr(m);
             }
         }

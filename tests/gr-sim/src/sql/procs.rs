@@ -312,7 +312,14 @@ fn advance_gtid(
     }
     let (begin, end) = (begin.unsigned_abs(), end.unsigned_abs());
     // Empty transactions with binlogging off: local to this member, already-present ones skipped.
-    world.members[m].executed.add_range(&uuid, begin, end);
+    let missing = {
+        let mut range = crate::gtid::GtidSet::new();
+        range.add_range(&uuid, begin, end);
+        range.subtract(&world.members[m].executed)
+    };
+    for (first, last) in missing.ranges(&uuid) {
+        world.issue(m, &uuid, first, last);
+    }
     history(
         world,
         m,
