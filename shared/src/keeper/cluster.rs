@@ -3,7 +3,8 @@
 //! 2. read the history and verify any action an earlier tick left `pending` (never repeat it);
 //! 3. observe, plan; for the planned action: journal the intent, act, verify, journal the
 //!    outcome, renew the lease, observe and plan again — until nothing is left to do, an action
-//!    fails, the step budget or the invocation deadline is reached;
+//!    fails, the step budget or the invocation deadline is reached, or a second disruptive
+//!    action comes up (one reboot, expel or bootstrap per tick; rejoins may follow it);
 //! 4. deliver the incident transitions (any an earlier tick could not deliver first; what cannot
 //!    be delivered now waits in the journal), save conditions, put topology events, emit metrics;
 //! 5. release the lease.
@@ -289,6 +290,10 @@ impl<P: Ports> Run<'_, P> {
         // members are observed and the cluster planned again, and it goes ahead only if that
         // fresh plan still asks for a bootstrap.
         let mut fresh = false;
+        // The disruptive action this tick took: a second one waits for the next tick, which
+        // sees the cluster settle from the first (a tick rebooting two members at once could
+        // take a majority down with them).
+        let mut disrupted: Option<(ActionKind, String)> = None;
         loop {
             let snapshot = Snapshot {
                 format: FORMAT,
@@ -331,6 +336,16 @@ impl<P: Ports> Run<'_, P> {
                 ));
                 break;
             }
+            if let Some((kind, instance)) = &disrupted
+                && action.kind.is_disruptive()
+            {
+                self.report.notes.push(format!(
+                    "one disruptive action per tick ({kind} of {instance} taken); {} of {} left \
+                     for the next tick",
+                    action.kind, action.instance
+                ));
+                break;
+            }
             if action.kind == ActionKind::Bootstrap && !fresh {
                 fresh = true;
                 instances = self.observe().await;
@@ -366,6 +381,9 @@ impl<P: Ports> Run<'_, P> {
             );
             // After a failure, plan once more for the alert, but act no further this tick.
             stop = outcome.verdict != Verdict::Verified;
+            if action.kind.is_disruptive() {
+                disrupted = Some((action.kind, action.instance.clone()));
+            }
             self.report.actions.push(ActionReport {
                 kind: action.kind,
                 instance: action.instance,

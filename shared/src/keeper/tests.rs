@@ -361,3 +361,92 @@ async fn a_kept_cluster_without_instances_fails_as_a_configuration_problem_not_a
         "nothing to page anyone about"
     );
 }
+
+/// grkeeper's time moved by the tick's own waits instead of waiting: a verification's pauses
+/// cost nothing, and whatever they wait for (a spawned task) runs meanwhile.
+#[derive(Debug, Default)]
+struct SteppingClock {
+    ahead_ms: std::sync::atomic::AtomicI64,
+}
+
+impl crate::ports::clock::Clock for SteppingClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+            + chrono::TimeDelta::milliseconds(
+                self.ahead_ms.load(std::sync::atomic::Ordering::SeqCst),
+            )
+    }
+
+    async fn sleep(&self, duration: std::time::Duration) {
+        let ms = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
+        self.ahead_ms
+            .fetch_add(ms, std::sync::atomic::Ordering::SeqCst);
+        tokio::task::yield_now().await;
+    }
+}
+
+#[derive(Debug)]
+enum Stepping {}
+
+impl Ports for Stepping {
+    type Rds = MemoryRds;
+    type Members = MemoryMembers;
+    type Journal = MemoryJournal;
+    type Notifier = MemoryNotifier;
+    type Bus = MemoryBus;
+    type Clock = SteppingClock;
+}
+
+#[tokio::test]
+async fn a_tick_takes_one_disruptive_action_and_leaves_the_next_for_the_next_tick() {
+    // Two members in offline mode, each needing a reboot; each reboot brings its member back.
+    let both = ClusterBuilder::healthy(3)
+        .offline_mode("orders-2")
+        .offline_mode("orders-3");
+    let stages = [
+        ClusterBuilder::healthy(3).offline_mode("orders-3").build(),
+        ClusterBuilder::healthy(3).build(),
+    ];
+    let base = keeper(both, ClusterBuilder::healthy(3));
+    let keeper: Keeper<Stepping> = Keeper {
+        config: base.config,
+        rds: base.rds,
+        members: base.members,
+        journal: base.journal,
+        notifier: base.notifier,
+        bus: base.bus,
+        clock: SteppingClock::default(),
+    };
+    let members = keeper.members.clone();
+    let reboots = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    keeper.rds.on_reboot(move |rds, id| {
+        let n = reboots.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let after = stages[n.min(1)].clone();
+        let (rds, members, id) = (rds.clone(), members.clone(), id.to_owned());
+        // RDS shows `rebooting` until the member is back.
+        tokio::spawn(async move {
+            for instance in &after.instances {
+                members.set(&endpoint(instance), reading(instance));
+            }
+            rds.set_status(&id, "available");
+        });
+    });
+
+    let first = keeper.tick(&sweep(), &options("t1")).await.unwrap();
+    let report = &first.clusters[0];
+    assert_eq!(keeper.rds.reboots(), ["orders-2"], "{report:#?}");
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.contains("one disruptive action per tick")),
+        "{:?}",
+        report.notes
+    );
+    let second = keeper.tick(&sweep(), &options("t2")).await.unwrap();
+    assert_eq!(
+        keeper.rds.reboots(),
+        ["orders-2", "orders-3"],
+        "{second:#?}"
+    );
+}
