@@ -13,9 +13,9 @@
 //!
 //! Every other request, of any service, goes to moto unchanged. Every request is recorded
 //! ([`Bridge::calls`]) so a test can tell which AWS calls grkeeper made, and a test can make the
-//! calls of a service, or one operation, fail ([`Bridge::fail`], or [`Bridge::fail_after`] to
-//! let the first few through): answered with throttling, or the connection dropped without an
-//! answer.
+//! calls of a service, or one operation, fail ([`Bridge::fail`], [`Bridge::fail_after`] to
+//! let the first few through, [`Bridge::fail_times`] for the next few only): answered with
+//! throttling, the connection dropped without an answer, or dropped after the call went through.
 //!
 //! ```no_run
 //! # async fn example(moto: &grkeeper_e2e::moto::Moto, sim: std::sync::Arc<gr_sim::Cluster>)
@@ -65,6 +65,9 @@ pub enum Failure {
     Throttle,
     /// The connection is closed without an answer.
     Drop,
+    /// The request goes through to moto (and the simulator), then the connection is closed
+    /// without the answer: the call was made, and its caller cannot know.
+    LoseReply,
 }
 
 /// Which requests fail, and how.
@@ -75,11 +78,14 @@ struct Rule {
     failure: Failure,
     /// Matching requests still to let through before failing the rest.
     pass: usize,
+    /// How many more matching requests fail (`None`: all of them).
+    times: Option<usize>,
 }
 
 impl Rule {
     fn matches(&self, call: &Call) -> bool {
-        self.service == call.service
+        self.times != Some(0)
+            && self.service == call.service
             && self
                 .operation
                 .as_ref()
@@ -149,6 +155,25 @@ impl Bridge {
             operation: operation.map(str::to_owned),
             failure,
             pass,
+            times: None,
+        });
+    }
+
+    /// The next `times` requests to `service` (only `operation`, when given) fail as
+    /// `failure`; later ones go through again.
+    pub fn fail_times(
+        &self,
+        service: &str,
+        operation: Option<&str>,
+        times: usize,
+        failure: Failure,
+    ) {
+        lock(&self.state.rules).push(Rule {
+            service: service.to_owned(),
+            operation: operation.map(str::to_owned),
+            failure,
+            pass: 0,
+            times: Some(times),
         });
     }
 
@@ -187,6 +212,9 @@ impl State {
         if rule.pass > 0 {
             rule.pass -= 1;
             return None;
+        }
+        if let Some(times) = &mut rule.times {
+            *times -= 1;
         }
         Some(rule.failure)
     }
@@ -230,16 +258,21 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Answer,
     };
     let call = Call::of(&parts.headers, &body);
     lock(&state.calls).push(call.clone());
-    match state.failure_for(&call) {
+    let failure = state.failure_for(&call);
+    match failure {
         Some(Failure::Drop) => return Err(Dropped),
         Some(Failure::Throttle) => return Ok(call::throttled(&call, &parts.headers)),
-        None => {}
+        Some(Failure::LoseReply) | None => {}
     }
-    if call.service == "rds" {
-        Ok(rds::handle(&state, &call, &parts, body).await)
+    let answer = if call.service == "rds" {
+        rds::handle(&state, &call, &parts, body).await
     } else {
-        Ok(forward(&state, &parts, body).await)
+        forward(&state, &parts, body).await
+    };
+    if failure == Some(Failure::LoseReply) {
+        return Err(Dropped);
     }
+    Ok(answer)
 }
 
 /// Sends the request to moto as it came and returns moto's answer; a failure to reach moto is
