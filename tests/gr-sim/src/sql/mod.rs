@@ -58,7 +58,7 @@ impl From<SqlError> for Stop {
 
 /// Runs the text of one COM_QUERY (possibly several statements).
 pub(crate) async fn run(shared: &Shared, session: &mut Session, sql: &str) -> Outcome {
-    let statements = match Parser::parse_sql(&MySqlDialect {}, sql) {
+    let statements = match shared.parsed(sql, || Parser::parse_sql(&MySqlDialect {}, sql)) {
         Ok(statements) => statements,
         Err(e) => {
             return Outcome::Replies(vec![Reply::Err(SqlError::syntax(near(
@@ -72,7 +72,7 @@ pub(crate) async fn run(shared: &Shared, session: &mut Session, sql: &str) -> Ou
         return Outcome::Replies(vec![Reply::Err(empty)]);
     }
     let mut replies = Vec::new();
-    for statement in &statements {
+    for statement in statements.iter() {
         match execute(shared, session, statement).await {
             Ok(mut more) => replies.append(&mut more),
             Err(Stop::Sql(e)) => {
