@@ -1,0 +1,192 @@
+//! `chaos`: runs random fault schedules against the simulator and judges them by its ground
+//! truth (`docs/testing.md`, "Chaos").
+//!
+//! ```text
+//! chaos --schedules 500 --seed 1                  # a batch; failures are shrunk and printed
+//! chaos --schedules 10000 --seed 1 --report docs/reliability.md
+//! chaos --replay 4711 --keep 2,5                  # one schedule, step by step
+//! ```
+//!
+//! Exit status 1 when any schedule broke an invariant or failed to converge, 2 on bad usage or a
+//! harness error.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use grkeeper_chaos::batch::{BatchOptions, run_batch};
+use grkeeper_chaos::ports::UnsafePlanner;
+use grkeeper_chaos::report::{Figures, failure};
+use grkeeper_chaos::runner::{RunOptions, run};
+use grkeeper_chaos::shrink::{Shrunk, replayed, shrink};
+
+/// Schedules one failure may run while it is shrunk.
+const SHRINK_RUNS: usize = 80;
+
+/// Runs seeded fault schedules against the simulated cluster and grkeeper's real tick.
+#[derive(Debug, Parser)]
+#[command(name = "chaos")]
+struct Args {
+    /// How many schedules to run.
+    #[arg(long, default_value_t = 100)]
+    schedules: u64,
+    /// The first seed (schedules use seed, seed + 1, ...).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Threads (default: the machine's cores).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Schedules in flight per thread.
+    #[arg(long, default_value_t = 12)]
+    concurrent: usize,
+    /// Replay one seed step by step instead of running a batch.
+    #[arg(long, value_name = "SEED")]
+    replay: Option<u64>,
+    /// With --replay: keep only these faults (numbers as printed; `none` for none).
+    #[arg(long, value_name = "N,N,...")]
+    keep: Option<String>,
+    /// Plant a deliberately unsafe planner (the checker's own test): bootstrap-instead-of-rejoin.
+    #[arg(long, value_name = "NAME")]
+    unsafe_planner: Option<String>,
+    /// Write the batch's figures as markdown to this file (docs/reliability.md).
+    #[arg(long, value_name = "FILE")]
+    report: Option<std::path::PathBuf>,
+    /// Report failures without shrinking them.
+    #[arg(long)]
+    no_shrink: bool,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let planner = match args.unsafe_planner.as_deref().map(UnsafePlanner::named) {
+        None => None,
+        Some(Some(planner)) => Some(planner),
+        Some(None) => {
+            eprintln!("chaos: unknown --unsafe-planner (known: bootstrap-instead-of-rejoin)");
+            return ExitCode::from(2);
+        }
+    };
+    let options = RunOptions {
+        planner,
+        ..RunOptions::default()
+    };
+    match args.replay {
+        Some(seed) => replay(seed, args.keep.as_deref(), options),
+        None => batch(&args, options),
+    }
+}
+
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()
+}
+
+fn replay(seed: u64, keep: Option<&str>, mut options: RunOptions) -> ExitCode {
+    let keep: Option<Vec<usize>> = match keep {
+        None => None,
+        Some("none") => Some(Vec::new()),
+        Some(list) => match list.split(',').map(str::parse).collect() {
+            Ok(keep) => Some(keep),
+            Err(e) => {
+                eprintln!("chaos: --keep {list}: {e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let schedule = replayed(seed, keep.as_deref());
+    println!(
+        "seed {seed}: {} members ({}), {:?} AWS side, policy {}",
+        schedule.shape.inventory().len(),
+        schedule
+            .shape
+            .members
+            .iter()
+            .map(|m| format!("{} {}", m.name, m.version))
+            .collect::<Vec<_>>()
+            .join(", "),
+        schedule.aws,
+        serde_json::to_string(&schedule.policy).unwrap_or_default()
+    );
+    options.verbose = true;
+    let Some(runtime) = runtime() else {
+        return ExitCode::from(2);
+    };
+    match runtime.block_on(run(&schedule, &options)) {
+        Ok(outcome) => {
+            for violation in &outcome.violations {
+                println!("VIOLATION {violation}");
+            }
+            println!("liveness: {:?}", outcome.liveness);
+            if outcome.failed() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("chaos: seed {seed} could not be set up: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn batch(args: &Args, options: RunOptions) -> ExitCode {
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let batch = BatchOptions {
+        first_seed: args.seed,
+        count: args.schedules,
+        jobs,
+        concurrent: args.concurrent,
+        run: options.clone(),
+        progress: true,
+    };
+    let started = std::time::Instant::now();
+    let ran = match run_batch(&batch) {
+        Ok(ran) => ran,
+        Err(e) => {
+            eprintln!("chaos: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let figures = Figures::of(&ran);
+    let Some(runtime) = runtime() else {
+        return ExitCode::from(2);
+    };
+    for outcome in ran.iter().flatten().filter(|o| o.failed()) {
+        let schedule = grkeeper_chaos::schedule::generate(outcome.seed);
+        let shrunk = if args.no_shrink {
+            Shrunk::unshrunk(outcome)
+        } else {
+            runtime.block_on(shrink(&schedule, outcome, &options, SHRINK_RUNS))
+        };
+        println!("{}", failure(outcome, &shrunk, options.planner));
+    }
+    for (seed, why) in &figures.not_run {
+        println!("NOT RUN seed {seed}: {why}");
+    }
+    println!(
+        "{} ({:.0} s)",
+        figures.summary(),
+        started.elapsed().as_secs_f64()
+    );
+    if let Some(path) = &args.report {
+        let command = format!(
+            "cargo run -p grkeeper-chaos --bin chaos -- --schedules {} --seed {} --report {}",
+            args.schedules,
+            args.seed,
+            path.display()
+        );
+        if let Err(e) = std::fs::write(path, figures.markdown(&command, args.seed)) {
+            eprintln!("chaos: cannot write {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
+    if figures.clean() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
