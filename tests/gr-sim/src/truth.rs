@@ -190,6 +190,48 @@ impl Truth {
         })
     }
 
+    /// One line for a person: each member's state (with offline mode and a transitional RDS
+    /// status), and each live group (its incarnation, view, ONLINE members, majority or not).
+    pub fn summary(&self) -> String {
+        let members: Vec<String> = self
+            .members
+            .iter()
+            .map(|m| {
+                let mut text = format!("{} {}", m.name, self.state(&m.name));
+                if m.offline_mode {
+                    text.push_str(" (offline mode)");
+                }
+                if m.instance_status != InstanceStatus::Available {
+                    text.push_str(&format!(" (RDS {})", m.instance_status));
+                }
+                text
+            })
+            .collect();
+        let groups: Vec<String> = self
+            .groups
+            .iter()
+            .map(|g| {
+                format!(
+                    "group #{} of [{}] with [{}] ONLINE, {}",
+                    g.incarnation,
+                    g.view.join(", "),
+                    g.online.join(", "),
+                    if g.has_majority {
+                        "majority"
+                    } else {
+                        "no majority"
+                    }
+                )
+            })
+            .collect();
+        let groups = if groups.is_empty() {
+            "no live group".to_owned()
+        } else {
+            groups.join("; ")
+        };
+        format!("{}; {groups}", members.join(", "))
+    }
+
     /// Every transaction any member has executed.
     pub fn all_executed(&self) -> GtidSet {
         let mut all = GtidSet::new();

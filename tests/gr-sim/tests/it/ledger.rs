@@ -126,3 +126,16 @@ async fn a_crashed_member_s_port_refuses_connections_and_stays_its_own_until_it_
     .await;
     assert_eq!(column(&mut db2, "SELECT @@hostname").await.len(), 1);
 }
+
+#[tokio::test]
+async fn the_truth_s_summary_names_each_member_s_state_and_each_live_group() {
+    let sim = cluster(3).await;
+    sim.crash("db3").unwrap();
+    sim.rds().reboot("db2").unwrap();
+    let summary = sim.truth().summary();
+    assert_eq!(
+        summary,
+        "db1 ONLINE, db2 DOWN (RDS rebooting), db3 DOWN; group #1 of [db1, db2, db3] with \
+         [db1] ONLINE, no majority"
+    );
+}
