@@ -150,13 +150,7 @@ impl Bridge {
         pass: usize,
         failure: Failure,
     ) {
-        lock(&self.state.rules).push(Rule {
-            service: service.to_owned(),
-            operation: operation.map(str::to_owned),
-            failure,
-            pass,
-            times: None,
-        });
+        self.rule(service, operation, failure, pass, None);
     }
 
     /// The next `times` requests to `service` (only `operation`, when given) fail as
@@ -168,12 +162,23 @@ impl Bridge {
         times: usize,
         failure: Failure,
     ) {
+        self.rule(service, operation, failure, 0, Some(times));
+    }
+
+    fn rule(
+        &self,
+        service: &str,
+        operation: Option<&str>,
+        failure: Failure,
+        pass: usize,
+        times: Option<usize>,
+    ) {
         lock(&self.state.rules).push(Rule {
             service: service.to_owned(),
             operation: operation.map(str::to_owned),
             failure,
-            pass: 0,
-            times: Some(times),
+            pass,
+            times,
         });
     }
 
