@@ -123,38 +123,6 @@ pub fn converged(truth: &Truth, inventory: &[String]) -> bool {
     })
 }
 
-/// One line of the truth: each member's state, and the groups.
-pub fn describe(truth: &Truth) -> String {
-    let members: Vec<String> = truth
-        .members
-        .iter()
-        .map(|m| {
-            let mut text = format!("{} {}", m.name, truth.state(&m.name));
-            if m.offline_mode {
-                text.push_str("+offline_mode");
-            }
-            if m.instance_status.as_str() != "available" {
-                text.push_str(&format!("+{}", m.instance_status));
-            }
-            text
-        })
-        .collect();
-    let groups: Vec<String> = truth
-        .groups
-        .iter()
-        .map(|g| {
-            format!(
-                "#{} [{}] online [{}]{}",
-                g.incarnation,
-                g.view.join(","),
-                g.online.join(","),
-                if g.has_majority { " majority" } else { "" }
-            )
-        })
-        .collect();
-    format!("{}; groups: {}", members.join(", "), groups.join("; "))
-}
-
 /// The checker's memory across the steps of one schedule.
 #[derive(Debug)]
 pub struct Checker {
@@ -265,7 +233,7 @@ impl Checker {
 
     fn groups(&mut self, truth: &Truth) {
         if truth.split_brain() {
-            self.violate(Violation::SplitBrain(describe(truth)));
+            self.violate(Violation::SplitBrain(truth.summary()));
         }
         let mut live: Vec<u64> = truth
             .members
@@ -276,7 +244,7 @@ impl Checker {
         live.sort_unstable();
         live.dedup();
         if live.len() > 1 {
-            self.violate(Violation::TwoLiveGroups(describe(truth)));
+            self.violate(Violation::TwoLiveGroups(truth.summary()));
         }
     }
 

@@ -19,7 +19,7 @@ use grkeeper::trigger::{self, Trigger};
 use grkeeper_demo::sim::{Reply, run_statement};
 use grkeeper_e2e::moto::Moto;
 
-use crate::checker::{Checker, Liveness, Violation, converged, describe};
+use crate::checker::{Checker, Liveness, Violation, converged};
 use crate::ports::UnsafePlanner;
 use crate::rng::Rng;
 use crate::schedule::{Aws, Delivery, Fault, Schedule, Step};
@@ -167,7 +167,7 @@ impl<'s, P: Ports> Run<'s, P> {
     }
 
     async fn go(mut self) -> Result<Outcome, StageError> {
-        self.note(format!("start: {}", describe(&self.sim().truth())));
+        self.note(format!("start: {}", self.sim().truth().summary()));
         for step in &self.schedule.steps {
             match step {
                 Step::Wait(d) => self.wait(*d).await,
@@ -188,7 +188,7 @@ impl<'s, P: Ports> Run<'s, P> {
         let truth = self.sim().truth();
         self.checker
             .end(&truth, matches!(liveness, Liveness::Converged { .. }));
-        self.note(format!("end: {}; {liveness:?}", describe(&truth)));
+        self.note(format!("end: {}; {liveness:?}", truth.summary()));
         Ok(Outcome {
             seed: self.schedule.seed,
             aws: self.schedule.aws,
@@ -516,13 +516,8 @@ impl<'s, P: Ports> Run<'s, P> {
                 self.stage.tap.arm_cut(*point);
                 Ok(())
             }
-            Fault::Aws {
-                port,
-                op,
-                failure,
-                times,
-            } => {
-                self.stage.arm_failure(*port, *op, *failure, *times);
+            Fault::Calls(calls) => {
+                self.stage.arm_failure(*calls);
                 Ok(())
             }
             Fault::Event(m, id, delivery) => {
@@ -637,7 +632,7 @@ impl<'s, P: Ports> Run<'s, P> {
                 continue;
             }
             // A cluster only a person can fix: judged once nothing changes any more.
-            let state = describe(&truth);
+            let state = truth.summary();
             let now = format!("{state} {}", self.actions_seen);
             unchanged = if now == last { unchanged + 1 } else { 0 };
             last = now;
@@ -657,7 +652,7 @@ impl<'s, P: Ports> Run<'s, P> {
         if self.must_converge(&truth) {
             return Liveness::Failed(format!(
                 "not converged {QUIET_TICKS} ticks after the faults stopped: {}",
-                describe(&truth)
+                truth.summary()
             ));
         }
         match self.stage.tap.incidents().await {
@@ -672,7 +667,7 @@ impl<'s, P: Ports> Run<'s, P> {
             ),
             Ok(_) => Liveness::Failed(format!(
                 "not converged and no open incident tells a person what to do: {}",
-                describe(&truth)
+                truth.summary()
             )),
             Err(e) => Liveness::Failed(format!("the incidents cannot be read: {e}")),
         }

@@ -108,6 +108,19 @@ pub enum AwsFailure {
     LostReply,
 }
 
+/// The first `times` calls of a tick to `port` (of operation `op`, or any) fail as `failure`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallFailure {
+    /// The port.
+    pub port: Port,
+    /// The operation (the port method's name), or any.
+    pub op: Option<&'static str>,
+    /// How they fail.
+    pub failure: AwsFailure,
+    /// How many.
+    pub times: u32,
+}
+
 /// Where a tick is cut off (the function timing out).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CutPoint {
@@ -181,13 +194,8 @@ pub enum Fault {
     ClockSkew(i64),
     /// The next tick is cut off here.
     Cut(CutPoint),
-    /// The next tick's first `times` calls to `port` (of operation `op`, or any) fail.
-    Aws {
-        port: Port,
-        op: Option<&'static str>,
-        failure: AwsFailure,
-        times: u32,
-    },
+    /// The next tick's calls fail.
+    Calls(CallFailure),
     /// RDS sends this event about the member (an explicit extra event), delivered so.
     Event(String, &'static str, Delivery),
     /// Two scheduled ticks at once.
@@ -227,15 +235,11 @@ impl Fault {
             Fault::Restore(..) => "restored copy (same server_uuid)",
             Fault::ClockSkew(_) => "clock skew",
             Fault::Cut(_) => "tick cut off",
-            Fault::Aws {
-                failure: AwsFailure::LostReply,
-                ..
-            } => "reply lost after a call",
-            Fault::Aws {
-                failure: AwsFailure::Throttle,
-                ..
-            } => "aws throttling",
-            Fault::Aws { .. } => "aws or connection error",
+            Fault::Calls(calls) => match calls.failure {
+                AwsFailure::LostReply => "reply lost after a call",
+                AwsFailure::Throttle => "aws throttling",
+                AwsFailure::ServerError => "aws or connection error",
+            },
             Fault::Event(_, _, Delivery::Once) => "extra event",
             Fault::Event(_, _, Delivery::Twice) => "duplicated event",
             Fault::Event(_, _, Delivery::Concurrent) => "concurrent events",
@@ -277,12 +281,12 @@ impl fmt::Display for Fault {
             Fault::Restore(m, from) => write!(f, "a snapshot of {from} restored into {m}"),
             Fault::ClockSkew(secs) => write!(f, "grkeeper's clock {secs:+} s off"),
             Fault::Cut(point) => write!(f, "next tick cut off {point:?}"),
-            Fault::Aws {
+            Fault::Calls(CallFailure {
                 port,
                 op,
                 failure,
                 times,
-            } => write!(
+            }) => write!(
                 f,
                 "next tick: {times} {} call(s){} {failure:?}",
                 port.service(),
@@ -721,12 +725,12 @@ fn faults(rng: &mut Rng, shape: &Shape, policy: &Policy) -> Vec<Fault> {
             if rng.chance(60) {
                 out.push(Fault::ApplierError(member(rng)));
             }
-            out.push(Fault::Aws {
+            out.push(Fault::Calls(CallFailure {
                 port,
                 op,
                 failure,
                 times,
-            });
+            }));
             out
         }
         16 => {

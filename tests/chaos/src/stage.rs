@@ -28,7 +28,7 @@ use grkeeper_e2e::resources::{self, CLUSTER_TAG};
 
 use crate::clock::SimClock;
 use crate::ports::{Faulty, UnsafePlanner};
-use crate::schedule::{AwsFailure, Port, Schedule, Shape};
+use crate::schedule::{AwsFailure, CallFailure, Port, Schedule, Shape};
 use crate::tap::{Reader, Tap};
 
 /// The members' master user, as grkeeper's secret would hold it.
@@ -111,24 +111,18 @@ impl<P: Ports> std::fmt::Debug for Stage<P> {
 impl<P: Ports> Stage<P> {
     /// Makes the next tick's calls to `port` fail: through the wrappers, or for the AWS side of
     /// a moto schedule through the bridge (where the SDK meets them with its retries).
-    pub fn arm_failure(
-        &self,
-        port: Port,
-        op: Option<&'static str>,
-        failure: AwsFailure,
-        times: u32,
-    ) {
-        match (&self.bridge, port) {
-            (Some(bridge), port) if port != Port::Members => {
-                let failure = match failure {
+    pub fn arm_failure(&self, calls: CallFailure) {
+        match &self.bridge {
+            Some(bridge) if calls.port != Port::Members => {
+                let failure = match calls.failure {
                     AwsFailure::Throttle => Failure::Throttle,
                     AwsFailure::ServerError => Failure::Drop,
                     AwsFailure::LostReply => Failure::LoseReply,
                 };
-                let times = usize::try_from(times).unwrap_or(1);
-                bridge.fail_times(port.service(), None, times, failure);
+                let times = usize::try_from(calls.times).unwrap_or(1);
+                bridge.fail_times(calls.port.service(), None, times, failure);
             }
-            _ => self.tap.arm_failure(port, op, failure, times),
+            _ => self.tap.arm_failure(calls),
         }
     }
 }

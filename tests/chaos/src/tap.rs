@@ -18,7 +18,7 @@ use grkeeper::snapshot::History;
 use tokio::sync::Notify;
 
 use crate::clock::SimClock;
-use crate::schedule::{AwsFailure, CutPoint, Port};
+use crate::schedule::{AwsFailure, CallFailure, CutPoint, Port};
 
 tokio::task_local! {
     /// The tick the current task runs (set by the runner around each tick).
@@ -110,7 +110,7 @@ pub enum Gate {
 #[derive(Debug, Clone, Default)]
 struct Armed {
     cut: Option<CutPoint>,
-    failures: Vec<(Port, Option<&'static str>, AwsFailure, u32)>,
+    failures: Vec<CallFailure>,
     calls: u32,
 }
 
@@ -166,15 +166,9 @@ impl Tap {
         self.lock().next.cut = Some(point);
     }
 
-    /// The next tick's first `times` calls to `port` (operation `op`, or any) fail so.
-    pub fn arm_failure(
-        &self,
-        port: Port,
-        op: Option<&'static str>,
-        failure: AwsFailure,
-        times: u32,
-    ) {
-        self.lock().next.failures.push((port, op, failure, times));
+    /// The next tick's calls fail so.
+    pub fn arm_failure(&self, calls: CallFailure) {
+        self.lock().next.failures.push(calls);
     }
 
     /// Tick `id` starts: it takes the armed faults; returns the signal that it is cut off.
@@ -198,7 +192,7 @@ impl Tap {
         if let Some(mut armed) = state.ticks.remove(&id)
             && skipped
         {
-            armed.failures.retain(|(.., left)| *left > 0);
+            armed.failures.retain(|calls| calls.times > 0);
             armed.calls = 0;
             state.next = armed;
         }
@@ -241,16 +235,15 @@ impl Tap {
         if !inject {
             return Gate::Go;
         }
-        let failing = armed
-            .failures
-            .iter_mut()
-            .find(|(p, o, _, left)| *p == port && o.is_none_or(|o| o == op) && *left > 0);
+        let failing = armed.failures.iter_mut().find(|calls| {
+            calls.port == port && calls.op.is_none_or(|o| o == op) && calls.times > 0
+        });
         match failing {
-            Some((_, _, failure, left)) => {
-                *left -= 1;
-                match failure {
+            Some(calls) => {
+                calls.times -= 1;
+                match calls.failure {
                     AwsFailure::LostReply => Gate::LoseReply,
-                    other => Gate::Fail(*other),
+                    other => Gate::Fail(other),
                 }
             }
             None => Gate::Go,
