@@ -1,18 +1,17 @@
 //! Many schedules at once: `jobs` threads, each a single-threaded runtime running `concurrent`
 //! schedules side by side (a schedule mostly waits on loopback round trips and on the real
 //! timeouts a blackholed or slow member costs, so a thread keeps several busy). moto starts
-//! once, if any schedule of the batch needs it.
+//! once, when the first schedule that needs it runs.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use grkeeper_e2e::moto::Moto;
 use tokio::task::JoinSet;
 
 use crate::runner::{Outcome, RunOptions, run};
-use crate::schedule::{Aws, generate};
+use crate::schedule::generate;
 
 /// How a batch runs.
 #[derive(Debug, Clone)]
@@ -37,11 +36,7 @@ pub type Ran = Result<Outcome, (u64, String)>;
 /// Runs the batch; the outcomes come back in seed order.
 pub fn run_batch(options: &BatchOptions) -> Result<Vec<Ran>, String> {
     let started = Instant::now();
-    let mut run_options = options.run.clone();
-    let seeds = options.first_seed..options.first_seed + options.count;
-    if run_options.moto.is_none() && seeds.clone().any(|s| generate(s).aws == Aws::Moto) {
-        run_options.moto = Some(start_moto()?);
-    }
+    let run_options = options.run.clone();
     let next = Arc::new(AtomicU64::new(options.first_seed));
     let results: Arc<Mutex<Vec<Ran>>> = Arc::new(Mutex::new(Vec::new()));
     let end = options.first_seed + options.count;
@@ -80,6 +75,12 @@ pub fn run_batch(options: &BatchOptions) -> Result<Vec<Ran>, String> {
                             break;
                         };
                         let ran = match done {
+                            // A passing schedule's step log is not needed: only a failure's is
+                            // printed (10,000 logs would hold hundreds of megabytes).
+                            Ok((_, Ok(mut outcome))) if !outcome.failed() => {
+                                outcome.log = Vec::new();
+                                Ok(outcome)
+                            }
                             Ok((_, ran)) => ran,
                             Err(e) => {
                                 let seed = seeds.get(&e.id()).copied().unwrap_or_default();
@@ -111,16 +112,4 @@ pub fn run_batch(options: &BatchOptions) -> Result<Vec<Ran>, String> {
         Err((seed, _)) => *seed,
     });
     Ok(all)
-}
-
-/// Starts the moto server the batch's moto schedules share.
-fn start_moto() -> Result<Arc<Moto>, String> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    runtime
-        .block_on(Moto::start())
-        .map(Arc::new)
-        .map_err(|e| e.to_string())
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use grkeeper::model::{Endpoint, MemberReport, ProbeError};
 use grkeeper::plan::Action;
-use grkeeper::ports::aws::AwsError;
+use grkeeper::ports::aws::{AwsError, FailureClass};
 use grkeeper::ports::journal::{
     ActionId, Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore,
 };
@@ -85,11 +85,6 @@ impl<T> Faulty<T> {
         self.unsafe_planner = planner;
         self
     }
-
-    /// The wrapped implementation.
-    pub fn inner(&self) -> &T {
-        &self.inner
-    }
 }
 
 /// A cut-off tick never gets an answer: the runner drops it.
@@ -116,18 +111,18 @@ async fn through<R, E>(
     error: impl Fn(AwsFailure) -> E,
     call: impl Future<Output = Result<R, E>>,
 ) -> Result<R, E> {
-    let gate = tap.enter(port, op);
-    match gate {
+    let entry = tap.enter(port, op);
+    match entry.gate {
         Gate::Cut => return halt().await,
         Gate::Fail(failure) => return Err(error(failure)),
         Gate::Go | Gate::LoseReply => {}
     }
     let result = call.await;
     let reached = result.is_ok().then_some(milestone).flatten();
-    if tap.left(reached) {
+    if tap.left(entry.call, reached) {
         return halt().await;
     }
-    if gate == Gate::LoseReply {
+    if entry.gate == Gate::LoseReply {
         return Err(error(AwsFailure::LostReply));
     }
     result
@@ -158,8 +153,19 @@ impl<T: RdsReboot> RdsReboot for Faulty<T> {
             other => RdsError::Aws(aws_error("RDS.RebootDBInstance", other)),
         };
         let call = async {
-            self.tap.record(id.to_owned(), Done::Reboot).await;
-            self.inner.reboot(id).await
+            let evidence = self.tap.evidence(id.to_owned(), Done::Reboot).await;
+            let result = self.inner.reboot(id).await;
+            // Refused (not available, unknown), RDS did nothing; a timed-out request may have
+            // been taken.
+            let reached = match &result {
+                Ok(()) => true,
+                Err(RdsError::Aws(e)) => e.class == FailureClass::Timeout,
+                Err(_) => false,
+            };
+            if reached {
+                self.tap.record(evidence);
+            }
+            result
         };
         let milestone = Some(CutPoint::AfterAction);
         through(&self.tap, Port::Rds, "reboot", milestone, error, call).await
@@ -195,8 +201,14 @@ impl<T: MemberControl> MemberControl for Faulty<T> {
             .map_or(procedure, |planner| planner.rewrite(procedure));
         let call = async {
             let instance = self.tap.instance_at(endpoint);
-            self.tap.record(instance, Done::Call(procedure)).await;
-            self.inner.call(endpoint, procedure).await
+            let evidence = self.tap.evidence(instance, Done::Call(procedure)).await;
+            let result = self.inner.call(endpoint, procedure).await;
+            // Not sent, it never reached the member; answered, even with an error, or
+            // unanswered, it may have run.
+            if !matches!(result, Err(CallError::NotSent(_))) {
+                self.tap.record(evidence);
+            }
+            result
         };
         let milestone = Some(CutPoint::AfterAction);
         through(&self.tap, Port::Members, "call", milestone, error, call).await

@@ -18,6 +18,7 @@ use grkeeper::snapshot::{ActionKind, Approval, Pause};
 use grkeeper::trigger::{self, Trigger};
 use grkeeper_demo::sim::{Reply, run_statement};
 use grkeeper_e2e::moto::Moto;
+use tokio::sync::OnceCell;
 
 use crate::checker::{Checker, Liveness, Violation, converged};
 use crate::ports::UnsafePlanner;
@@ -45,8 +46,8 @@ const SETTLED_WITHOUT_INCIDENT: u32 = 65;
 pub struct RunOptions {
     /// A planted unsafe planner (the checker's own test).
     pub planner: Option<UnsafePlanner>,
-    /// The moto server moto schedules share.
-    pub moto: Option<Arc<Moto>>,
+    /// The moto server the moto schedules share (started by the first one; clones share it).
+    pub moto: Arc<OnceCell<Moto>>,
     /// Print every step as it happens.
     pub verbose: bool,
 }
@@ -102,15 +103,12 @@ pub async fn run(schedule: &Schedule, options: &RunOptions) -> Result<Outcome, S
             Run::new(stage, schedule, options).go().await
         }
         Aws::Moto => {
-            let moto = match &options.moto {
-                Some(moto) => Arc::clone(moto),
-                None => Arc::new(
-                    Moto::start()
-                        .await
-                        .map_err(grkeeper_e2e::harness::HarnessError::from)?,
-                ),
-            };
-            let stage = Stage::on_moto(schedule, options.planner, &moto).await?;
+            let moto = options
+                .moto
+                .get_or_try_init(Moto::start)
+                .await
+                .map_err(grkeeper_e2e::harness::HarnessError::from)?;
+            let stage = Stage::on_moto(schedule, options.planner, moto).await?;
             Run::new(stage, schedule, options).go().await
         }
     }

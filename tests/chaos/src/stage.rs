@@ -288,13 +288,7 @@ impl Stage<OnMoto> {
         let bridge = Bridge::start(moto, Arc::clone(&sim))
             .await
             .map_err(HarnessError::Listen)?;
-        let bridged = moto
-            .config_loader()
-            .endpoint_url(bridge.endpoint_url())
-            .timeout_config(grkeeper::adapters::aws::timeouts())
-            .retry_config(grkeeper::adapters::aws::retries())
-            .load()
-            .await;
+        let bridged = bridge.sdk_config(moto).await;
         let config = config(
             schedule,
             &sim,
@@ -314,7 +308,6 @@ impl Stage<OnMoto> {
         let tap = tap(&sim, &clock, &config, &cluster, reader, |port| {
             port == Port::Members
         });
-        let wrap = |inner| Faulty::new(inner, Arc::clone(&tap));
         let keeper = Keeper {
             rds: Faulty::new(
                 AwsRds::new(aws_sdk_rds::Client::new(&bridged)),
@@ -329,10 +322,10 @@ impl Stage<OnMoto> {
                 SnsNotifier::new(aws_sdk_sns::Client::new(&bridged), topic_arn),
                 Arc::clone(&tap),
             ),
-            bus: wrap(EventBridgeBus::new(
-                aws_sdk_eventbridge::Client::new(&bridged),
-                bus,
-            )),
+            bus: Faulty::new(
+                EventBridgeBus::new(aws_sdk_eventbridge::Client::new(&bridged), bus),
+                Arc::clone(&tap),
+            ),
             clock: clock.clone(),
             config,
         };

@@ -93,6 +93,15 @@ pub struct ActionRecord {
     pub journal: Result<History, String>,
 }
 
+/// A wrapped call as the tap let it in: its number in the tick, and what it must do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    /// The call's number in its tick (0 outside a tick).
+    pub call: u32,
+    /// What it must do.
+    pub gate: Gate,
+}
+
 /// What a wrapped call must do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Gate {
@@ -214,26 +223,28 @@ impl Tap {
         }
     }
 
-    /// A wrapped call to `port` (`op`) starts: what it must do.
-    pub fn enter(&self, port: Port, op: &'static str) -> Gate {
+    /// A wrapped call to `port` (`op`) starts: its number, and what it must do.
+    pub fn enter(&self, port: Port, op: &'static str) -> Entry {
         let tick = current_tick();
         let inject = (self.inject)(port);
         let mut state = self.lock();
         let Some(armed) = state.ticks.get_mut(&tick) else {
-            return Gate::Go;
+            return Entry {
+                call: 0,
+                gate: Gate::Go,
+            };
         };
         armed.calls += 1;
-        match armed.cut {
-            Some(CutPoint::BeforeCall(n)) if n == armed.calls => {
-                armed.cut = None;
-                drop(state);
-                self.cut_now(tick);
-                return Gate::Cut;
-            }
-            _ => {}
+        let call = armed.calls;
+        let gate = |gate| Entry { call, gate };
+        if armed.cut == Some(CutPoint::BeforeCall(call)) {
+            armed.cut = None;
+            drop(state);
+            self.cut_now(tick);
+            return gate(Gate::Cut);
         }
         if !inject {
-            return Gate::Go;
+            return gate(Gate::Go);
         }
         let failing = armed.failures.iter_mut().find(|calls| {
             calls.port == port && calls.op.is_none_or(|o| o == op) && calls.times > 0
@@ -241,25 +252,26 @@ impl Tap {
         match failing {
             Some(calls) => {
                 calls.times -= 1;
-                match calls.failure {
+                gate(match calls.failure {
                     AwsFailure::LostReply => Gate::LoseReply,
                     other => Gate::Fail(other),
-                }
+                })
             }
-            None => Gate::Go,
+            None => gate(Gate::Go),
         }
     }
 
-    /// A wrapped call was made; `milestone` names what it was when it is one a cut may follow
-    /// (`AfterIntent`, `AfterAction`, `AfterOutcome`). True: the tick is cut off now.
-    pub fn left(&self, milestone: Option<CutPoint>) -> bool {
+    /// The wrapped call number `call` was made; `milestone` names what it was when it is one a
+    /// cut may follow (`AfterIntent`, `AfterAction`, `AfterOutcome`). True: the tick is cut off
+    /// now.
+    pub fn left(&self, call: u32, milestone: Option<CutPoint>) -> bool {
         let tick = current_tick();
         let mut state = self.lock();
         let Some(armed) = state.ticks.get_mut(&tick) else {
             return false;
         };
         let cut = match armed.cut {
-            Some(CutPoint::AfterCall(n)) => n == armed.calls,
+            Some(CutPoint::AfterCall(n)) => n == call,
             Some(point) => milestone == Some(point),
             None => false,
         };
@@ -279,18 +291,21 @@ impl Tap {
             .unwrap_or_else(|| endpoint.to_string())
     }
 
-    /// Records an action about to reach the cluster, with the truth and the journal now.
-    pub async fn record(&self, instance: String, done: Done) {
-        let truth = self.sim.truth();
-        let journal = self.reader.history(&self.cluster, &self.clock).await;
-        let tick = current_tick();
-        self.lock().actions.push(ActionRecord {
-            tick,
+    /// The evidence an action is judged by, taken just before it is sent: the truth and the
+    /// journal now.
+    pub async fn evidence(&self, instance: String, done: Done) -> ActionRecord {
+        ActionRecord {
+            tick: current_tick(),
             instance,
             done,
-            truth,
-            journal,
-        });
+            truth: self.sim.truth(),
+            journal: self.reader.history(&self.cluster, &self.clock).await,
+        }
+    }
+
+    /// Records an action that reached the cluster (its evidence taken before it was sent).
+    pub fn record(&self, action: ActionRecord) {
+        self.lock().actions.push(action);
     }
 
     /// The actions recorded after the first `seen`.
