@@ -11,10 +11,13 @@ use chrono::{DateTime, Utc};
 
 use crate::gtid::GtidSet;
 use crate::model::{
-    APPLIER_CHANNEL, ChannelStatus, GrCall, GrSettings, Instance, InstanceStatus, LastGrCall,
-    MemberReport, MemberState, MemberStats, Observed, ProbeError, RdsInstance, ViewMember,
+    APPLIER_CHANNEL, ChannelStatus, ErrorLogEntry, GrCall, GrSettings, Instance, InstanceStatus,
+    LastGrCall, MemberReport, MemberState, MemberStats, Observed, ProbeError, RdsInstance,
+    ViewMember,
 };
-use crate::snapshot::{Condition, FORMAT, History, Policy, Snapshot};
+use crate::snapshot::{
+    ActionKind, Approval, Condition, FORMAT, History, LastSeen, Policy, Snapshot, Stranger,
+};
 
 /// The group name every example member is configured with.
 pub const GROUP: &str = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
@@ -44,6 +47,7 @@ pub struct ClusterBuilder {
     observed_at: DateTime<Utc>,
     policy: Policy,
     history: History,
+    db_user: Option<String>,
 }
 
 impl ClusterBuilder {
@@ -103,6 +107,7 @@ impl ClusterBuilder {
             observed_at: at("2026-11-30T12:00:00Z"),
             policy: Policy::default(),
             history: History::default(),
+            db_user: None,
         }
     }
 
@@ -302,6 +307,85 @@ impl ClusterBuilder {
         self
     }
 
+    /// grkeeper logs in as `user` (the snapshot's `db_user`).
+    pub fn db_user(mut self, user: &str) -> Self {
+        self.db_user = Some(user.into());
+        self
+    }
+
+    /// The member's `server_uuid` is the `other`-th member's (1-based): a restored copy.
+    pub fn same_uuid_as(self, id: &str, other: usize) -> Self {
+        self.with(id, |m| {
+            m.uuid = server_uuid(other);
+            m.report.server_uuid = server_uuid(other);
+        })
+    }
+
+    /// The journal's last reading of the member: at `time`, holding `executed` (its current
+    /// identity and other sets), unchanged since then.
+    pub fn last_seen(self, id: &str, time: &str, executed: &str) -> Self {
+        let Some(m) = self.members.iter().find(|m| m.id == id) else {
+            return self;
+        };
+        let record = LastSeen {
+            at: at(time),
+            server_uuid: m.uuid.clone(),
+            gtid_executed: gtids(executed),
+            received: m.report.received(),
+            gtid_purged: m.report.gtid_purged.clone(),
+            executed_since: at(time),
+        };
+        let id = id.to_string();
+        self.history(|h| {
+            h.last_seen.insert(id, record);
+        })
+    }
+
+    /// The journal remembers the `member`-th member (1-based, beyond the cluster: outside the
+    /// inventory) as listed by views from `first` to `last`.
+    pub fn remembered_stranger(self, member: usize, first: &str, last: &str) -> Self {
+        let stranger = Stranger {
+            member_id: server_uuid(member),
+            host: format!("ip-10-0-1-{}", 10 + member),
+            port: 3306,
+            first_seen: at(first),
+            last_seen: at(last),
+        };
+        self.history(|h| h.strangers.push(stranger))
+    }
+
+    /// `by` approved a bootstrap (on `instance`, or any) until `expires`, giving up `gives_up`.
+    pub fn approved_bootstrap(
+        self,
+        instance: Option<&str>,
+        gives_up: &[&str],
+        expires: &str,
+        by: &str,
+    ) -> Self {
+        let approval = Approval {
+            action: ActionKind::Bootstrap,
+            instance: instance.map(str::to_string),
+            gives_up: gives_up.iter().map(|g| (*g).to_string()).collect(),
+            expires: at(expires),
+            by: by.into(),
+        };
+        self.history(|h| h.approvals.push(approval))
+    }
+
+    /// The member's error log (newest first, as the probe reads it): `(LOGGED, DATA)` lines.
+    pub fn error_log(self, id: &str, lines: &[(&str, &str)]) -> Self {
+        let errors = lines
+            .iter()
+            .map(|(logged, data)| ErrorLogEntry {
+                logged: (*logged).into(),
+                prio: "System".into(),
+                error_code: "MY-011735".into(),
+                data: (*data).into(),
+            })
+            .collect();
+        self.with(id, |m| m.report.errors = errors)
+    }
+
     /// Records that the member has carried `state` since `time`.
     pub fn condition_since(self, id: &str, state: &str, time: &str) -> Self {
         let (id, state, since) = (id.to_string(), state.to_string(), at(time));
@@ -334,6 +418,7 @@ impl ClusterBuilder {
             instances,
             policy: self.policy,
             history: self.history,
+            db_user: self.db_user,
         }
     }
 

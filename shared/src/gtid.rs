@@ -3,7 +3,13 @@
 //!
 //! Text form, as `@@gtid_executed` prints it: `uuid:1-5:7,\nuuid2:1-3`; MySQL 8.4 adds tags,
 //! which apply to the intervals after them: `uuid:1-5:audit:1-2` (tags are case-insensitive).
-//! The empty string is the empty set.
+//! The empty string is the empty set. Whitespace may surround the separators, never split a
+//! UUID, tag or number. The parser is stricter than MySQL's (which reads `010` as octal and
+//! skips reversed intervals): anything MySQL would not print is refused with the reason.
+//!
+//! Long-lived multi-primary groups accumulate sets of many thousands of intervals, and a tick
+//! parses and compares nine of them, so every operation is linear in the intervals (parsing
+//! sorts once, O(n log n)): sets are merged by sweeping their sorted intervals side by side.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -23,28 +29,54 @@ pub struct Source {
     pub tag: String,
 }
 
-/// A set of GTIDs. Intervals are inclusive, sorted, non-overlapping and never adjacent, so two
-/// equal sets always have equal representations.
+/// Inclusive intervals of transaction numbers in `1..=MAX_GNO`.
+type Intervals = Vec<(u64, u64)>;
+
+/// A set of GTIDs. Intervals are inclusive, sorted, non-overlapping and never adjacent, and no
+/// source has none, so two equal sets always have equal representations.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct GtidSet {
-    sources: BTreeMap<Source, Vec<(u64, u64)>>,
+    sources: BTreeMap<Source, Intervals>,
 }
 
-/// Why a GTID set text did not parse.
+/// Why a GTID set text did not parse. Each names the offending piece (cut at 64 characters).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GtidParseError {
     /// The UUID part is not 32 hex digits in the 8-4-4-4-12 layout.
-    #[error("malformed UUID {0:?} in GTID set")]
+    #[error("{0:?} in a GTID set is not a UUID (32 hex digits grouped 8-4-4-4-12)")]
     Uuid(String),
     /// A tag is not 1-32 characters of `[a-z0-9_]` starting with a letter or `_`.
-    #[error("malformed tag {0:?} in GTID set")]
+    #[error("{0:?} in a GTID set is not a tag (a letter or _, then up to 31 letters, digits or _)")]
     Tag(String),
-    /// An interval is not `n` or `a-b` with 1 <= a <= b <= MAX_GNO.
-    #[error("malformed interval {0:?} in GTID set")]
+    /// An interval is not `n` or `a-b`.
+    #[error("{0:?} in a GTID set is not an interval (n or a-b)")]
     Interval(String),
-    /// A UUID with no interval at all (`uuid` or `uuid:tag`).
-    #[error("GTID set entry {0:?} has no transaction numbers")]
+    /// A transaction number is not plain decimal digits in `1..=MAX_GNO`.
+    #[error(
+        "{0:?} in a GTID set is not a transaction number (decimal digits without sign or \
+         leading zero, 1 to {MAX_GNO})"
+    )]
+    Number(String),
+    /// An interval `a-b` with `a > b`.
+    #[error("interval {0:?} in a GTID set ends before it starts")]
+    Reversed(String),
+    /// A UUID or tag with no interval after it (`uuid`, `uuid:tag`, `uuid:1:tag`).
+    #[error("{0:?} in a GTID set has no transaction numbers after it")]
     Empty(String),
+}
+
+impl GtidParseError {
+    /// A short, stable name for log fields and metric dimensions.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            GtidParseError::Uuid(_) => "uuid",
+            GtidParseError::Tag(_) => "tag",
+            GtidParseError::Interval(_) => "interval",
+            GtidParseError::Number(_) => "number",
+            GtidParseError::Reversed(_) => "reversed",
+            GtidParseError::Empty(_) => "empty",
+        }
+    }
 }
 
 impl GtidSet {
@@ -58,14 +90,23 @@ impl GtidSet {
         self.sources.is_empty()
     }
 
-    /// Adds the interval `start..=end` of `source`.
+    /// Adds the interval `start..=end` of `source`; numbers outside `1..=MAX_GNO` name no
+    /// transaction and are left out. Appending in order is O(log n); inserting before the last
+    /// interval moves the ones after it, so build large sets by parsing instead.
     pub fn insert_interval(&mut self, source: Source, start: u64, end: u64) {
+        let (start, end) = (start.max(1), end.min(MAX_GNO));
         if start > end {
             return;
         }
         let intervals = self.sources.entry(source).or_default();
-        intervals.push((start, end));
-        normalize(intervals);
+        // The intervals that overlap or touch start..=end are merged with it into one.
+        let first = intervals.partition_point(|&(_, b)| b + 1 < start);
+        let after = intervals.partition_point(|&(a, _)| a <= end + 1);
+        let merged = match intervals.get(first..after) {
+            Some([(a, _), .., (_, b)]) | Some([(a, b)]) => (start.min(*a), end.max(*b)),
+            _ => (start, end),
+        };
+        intervals.splice(first..after, [merged]);
     }
 
     /// Number of transactions in the set (saturating).
@@ -78,104 +119,166 @@ impl GtidSet {
 
     /// True when `source:gno` is in the set.
     pub fn contains(&self, source: &Source, gno: u64) -> bool {
-        self.sources
-            .get(source)
-            .is_some_and(|iv| iv.iter().any(|&(a, b)| a <= gno && gno <= b))
+        self.sources.get(source).is_some_and(|intervals| {
+            let i = intervals.partition_point(|&(_, b)| b < gno);
+            intervals.get(i).is_some_and(|&(a, _)| a <= gno)
+        })
     }
 
     /// Every GTID of either set.
     pub fn union(&self, other: &GtidSet) -> GtidSet {
         let mut out = self.clone();
-        for (source, intervals) in &other.sources {
-            let merged = out.sources.entry(source.clone()).or_default();
-            merged.extend_from_slice(intervals);
-            normalize(merged);
+        for (source, theirs) in &other.sources {
+            let merged = match out.sources.get(source) {
+                Some(mine) => union(mine, theirs),
+                None => theirs.clone(),
+            };
+            out.sources.insert(source.clone(), merged);
         }
         out
     }
 
     /// The GTIDs in both sets.
     pub fn intersection(&self, other: &GtidSet) -> GtidSet {
-        let mut out = GtidSet::new();
-        for (source, mine) in &self.sources {
-            if let Some(theirs) = other.sources.get(source) {
-                let both = intersect(mine, theirs);
-                if !both.is_empty() {
-                    out.sources.insert(source.clone(), both);
-                }
-            }
-        }
-        out
+        self.combine(other, |mine, theirs| {
+            theirs.map_or_else(Vec::new, |theirs| common(mine, theirs).collect())
+        })
     }
 
     /// The GTIDs of `self` that are not in `other` (MySQL's `GTID_SUBTRACT(self, other)`).
     pub fn difference(&self, other: &GtidSet) -> GtidSet {
-        let mut out = GtidSet::new();
-        for (source, mine) in &self.sources {
-            let rest = match other.sources.get(source) {
-                Some(theirs) => subtract(mine, theirs),
-                None => mine.clone(),
-            };
-            if !rest.is_empty() {
-                out.sources.insert(source.clone(), rest);
-            }
-        }
-        out
+        self.combine(other, |mine, theirs| {
+            theirs.map_or_else(|| mine.clone(), |theirs| subtract(mine, theirs))
+        })
     }
 
     /// MySQL's `GTID_SUBSET(self, other)`.
     pub fn is_subset(&self, other: &GtidSet) -> bool {
-        self.difference(other).is_empty()
+        self.sources.iter().all(|(source, mine)| {
+            other
+                .sources
+                .get(source)
+                .is_some_and(|theirs| covers(theirs, mine))
+        })
     }
 
     /// True when the two sets share at least one GTID.
     pub fn intersects(&self, other: &GtidSet) -> bool {
-        !self.intersection(other).is_empty()
+        self.sources.iter().any(|(source, mine)| {
+            other
+                .sources
+                .get(source)
+                .is_some_and(|theirs| common(mine, theirs).next().is_some())
+        })
+    }
+
+    /// Each of `self`'s sources with `op(its intervals, other's for the source)`, empty results
+    /// left out.
+    fn combine(
+        &self,
+        other: &GtidSet,
+        op: impl Fn(&Intervals, Option<&Intervals>) -> Intervals,
+    ) -> GtidSet {
+        let sources = self
+            .sources
+            .iter()
+            .map(|(source, mine)| (source, op(mine, other.sources.get(source))))
+            .filter(|(_, out)| !out.is_empty())
+            .map(|(source, out)| (source.clone(), out))
+            .collect();
+        GtidSet { sources }
     }
 }
 
-/// Sorts and merges overlapping or adjacent intervals in place.
-fn normalize(intervals: &mut Vec<(u64, u64)>) {
-    intervals.sort_unstable();
-    let mut merged: Vec<(u64, u64)> = Vec::with_capacity(intervals.len());
-    for &(a, b) in intervals.iter() {
-        match merged.last_mut() {
-            Some(last) if a <= last.1.saturating_add(1) => last.1 = last.1.max(b),
-            _ => merged.push((a, b)),
-        }
+/// Appends `next`, which starts no earlier than the last interval, merging the two when they
+/// overlap or touch.
+fn push_merged(out: &mut Intervals, next: (u64, u64)) {
+    match out.last_mut() {
+        Some(last) if next.0 <= last.1 + 1 => last.1 = last.1.max(next.1),
+        _ => out.push(next),
     }
-    *intervals = merged;
 }
 
-fn intersect(a: &[(u64, u64)], b: &[(u64, u64)]) -> Vec<(u64, u64)> {
-    let (mut i, mut j, mut out) = (0, 0, Vec::new());
-    while i < a.len() && j < b.len() {
-        let lo = a[i].0.max(b[j].0);
-        let hi = a[i].1.min(b[j].1);
-        if lo <= hi {
-            out.push((lo, hi));
-        }
-        if a[i].1 < b[j].1 {
-            i += 1;
-        } else {
-            j += 1;
-        }
+/// Sorts and merges: O(n log n), O(n) when already sorted (pattern-defeating quicksort).
+fn normalize(intervals: &mut Intervals) {
+    let mut sorted = std::mem::take(intervals);
+    sorted.sort_unstable();
+    intervals.reserve(sorted.len());
+    for next in sorted {
+        push_merged(intervals, next);
     }
-    out
 }
 
-fn subtract(a: &[(u64, u64)], b: &[(u64, u64)]) -> Vec<(u64, u64)> {
+fn union(mut a: &[(u64, u64)], mut b: &[(u64, u64)]) -> Intervals {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    // Both lists in order of start. mutants: equivalent because `<=` only changes which of two
+    // intervals starting at the same number comes first, and `push_merged` gives the same
+    // either way.
+    loop {
+        let next = match (a.first().copied(), b.first().copied()) {
+            (Some(x), Some(y)) if y.0 < x.0 => {
+                b = &b[1..];
+                y
+            }
+            (Some(x), _) => {
+                a = &a[1..];
+                x
+            }
+            (None, Some(y)) => {
+                b = &b[1..];
+                y
+            }
+            (None, None) => return out,
+        };
+        push_merged(&mut out, next);
+    }
+}
+
+/// The intervals both lists hold, in order, found lazily so a test for any stops at the first.
+fn common<'a>(
+    mut a: &'a [(u64, u64)],
+    mut b: &'a [(u64, u64)],
+) -> impl Iterator<Item = (u64, u64)> + 'a {
+    std::iter::from_fn(move || {
+        while let (Some(&(a0, a1)), Some(&(b0, b1))) = (a.first(), b.first()) {
+            // The one that ends first meets nothing more of the other. mutants: equivalent
+            // because `<=` only changes which of two intervals ending at the same number is
+            // dropped first; the other goes next, having met nothing new (the next interval of
+            // either list starts after both ends).
+            if a1 < b1 {
+                a = &a[1..];
+            } else {
+                b = &b[1..];
+            }
+            let (lo, hi) = (a0.max(b0), a1.min(b1));
+            if lo <= hi {
+                return Some((lo, hi));
+            }
+        }
+        None
+    })
+}
+
+/// `b`'s intervals from the first that ends at or after `start`: the ones before it end before
+/// every later interval of a sorted list starts, so a sweep drops them for good (one step at a
+/// time: a sweep mostly drops none or one, where a binary search would cost log n each time).
+fn from_start(mut b: &[(u64, u64)], start: u64) -> &[(u64, u64)] {
+    while b.first().is_some_and(|&(_, b1)| b1 < start) {
+        b = &b[1..];
+    }
+    b
+}
+
+fn subtract(a: &[(u64, u64)], mut b: &[(u64, u64)]) -> Intervals {
     let mut out = Vec::new();
     for &(start, end) in a {
+        b = from_start(b, start);
         let mut lo = start;
-        for &(bs, be) in b.iter().filter(|&&(bs, be)| be >= start && bs <= end) {
-            if bs > lo {
-                out.push((lo, bs - 1));
+        for &(b0, b1) in b.iter().take_while(|&&(b0, _)| b0 <= end) {
+            if b0 > lo {
+                out.push((lo, b0 - 1));
             }
-            lo = lo.max(be.saturating_add(1));
-            if lo > end {
-                break;
-            }
+            lo = b1 + 1;
         }
         if lo <= end {
             out.push((lo, end));
@@ -184,87 +287,137 @@ fn subtract(a: &[(u64, u64)], b: &[(u64, u64)]) -> Vec<(u64, u64)> {
     out
 }
 
+/// True when every interval of `inner` lies within one of `outer`, which holds no adjacent
+/// intervals, so no interval of `inner` can span two.
+fn covers(mut outer: &[(u64, u64)], inner: &[(u64, u64)]) -> bool {
+    inner.iter().all(|&(start, end)| {
+        outer = from_start(outer, start);
+        outer
+            .first()
+            .is_some_and(|&(b0, b1)| b0 <= start && end <= b1)
+    })
+}
+
+/// The piece of text an error names, cut so a hostile or corrupt value cannot flood a message.
+fn shown(text: &str) -> String {
+    const MAX: usize = 64;
+    match text.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+fn trimmed(text: &str) -> &str {
+    text.trim_matches(|c: char| c.is_ascii_whitespace())
+}
+
 fn parse_uuid(text: &str) -> Result<String, GtidParseError> {
-    let lower = text.to_ascii_lowercase();
-    let hex: String = lower.chars().filter(|c| *c != '-').collect();
-    let layout_ok = lower.len() == 36
-        && lower
-            .char_indices()
-            .all(|(i, c)| matches!(i, 8 | 13 | 18 | 23) == (c == '-'));
-    if layout_ok && hex.len() == 32 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        Ok(lower)
+    let layout_ok = text.len() == 36
+        && text.bytes().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        });
+    if layout_ok {
+        Ok(text.to_ascii_lowercase())
     } else {
-        Err(GtidParseError::Uuid(text.to_string()))
+        Err(GtidParseError::Uuid(shown(text)))
     }
 }
 
 fn parse_tag(text: &str) -> Result<String, GtidParseError> {
-    let lower = text.to_ascii_lowercase();
-    let mut chars = lower.chars();
+    let mut chars = text.chars();
     let first_ok = chars
         .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_');
-    let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if first_ok && rest_ok && lower.len() <= 32 {
-        Ok(lower)
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if first_ok && rest_ok && text.len() <= 32 {
+        Ok(text.to_ascii_lowercase())
     } else {
-        Err(GtidParseError::Tag(text.to_string()))
+        Err(GtidParseError::Tag(shown(text)))
     }
 }
 
-fn parse_gno(text: &str) -> Option<u64> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    text.parse::<u64>()
-        .ok()
+/// Plain decimal as MySQL prints it: no sign, no leading zero (MySQL itself would read `010` as
+/// octal), no whitespace, in `1..=MAX_GNO`.
+fn parse_gno(text: &str) -> Result<u64, GtidParseError> {
+    let plain = text.bytes().all(|b| b.is_ascii_digit()) && !text.starts_with('0');
+    plain
+        .then(|| text.parse::<u64>().ok())
+        .flatten()
         .filter(|n| (1..=MAX_GNO).contains(n))
+        .ok_or_else(|| GtidParseError::Number(shown(text)))
 }
 
 fn parse_interval(text: &str) -> Result<(u64, u64), GtidParseError> {
-    let bad = || GtidParseError::Interval(text.to_string());
-    let (a, b) = match text.split_once('-') {
-        Some((a, b)) => (parse_gno(a).ok_or_else(bad)?, parse_gno(b).ok_or_else(bad)?),
-        None => {
-            let n = parse_gno(text).ok_or_else(bad)?;
-            (n, n)
-        }
+    let mut ends = text.split('-').map(trimmed);
+    let (a, b) = match (ends.next(), ends.next(), ends.next()) {
+        (Some(a), None, None) if !a.is_empty() => (a, a),
+        (Some(a), Some(b), None) if !a.is_empty() && !b.is_empty() => (a, b),
+        _ => return Err(GtidParseError::Interval(shown(text))),
     };
-    if a <= b { Ok((a, b)) } else { Err(bad()) }
+    let (a, b) = (parse_gno(a)?, parse_gno(b)?);
+    if a <= b {
+        Ok((a, b))
+    } else {
+        Err(GtidParseError::Reversed(shown(text)))
+    }
+}
+
+/// Parses one `uuid[:interval...][:tag:interval...]...` entry into `sources`, unsorted.
+fn parse_entry(
+    entry: &str,
+    sources: &mut BTreeMap<Source, Intervals>,
+) -> Result<(), GtidParseError> {
+    let mut pieces = entry.split(':').map(trimmed);
+    let uuid = parse_uuid(pieces.next().unwrap_or_default())?;
+    let mut tag = String::new();
+    let mut run: Intervals = Vec::new();
+    let mut tagged = false;
+    // Each run of intervals is added under its tag when the next tag or the entry's end comes.
+    let mut flush = |tag: &str, run: &mut Intervals| -> Result<(), GtidParseError> {
+        if run.is_empty() {
+            let named = if tag.is_empty() {
+                uuid.clone()
+            } else {
+                format!("{uuid}:{tag}")
+            };
+            return Err(GtidParseError::Empty(shown(&named)));
+        }
+        let source = Source {
+            uuid: uuid.clone(),
+            tag: tag.to_string(),
+        };
+        sources.entry(source).or_default().append(run);
+        Ok(())
+    };
+    for piece in pieces {
+        if piece.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+            // Untagged intervals may be absent (`uuid:tag:1`); a tag's never may.
+            if tagged || !run.is_empty() {
+                flush(&tag, &mut run)?;
+            }
+            tag = parse_tag(piece)?;
+            tagged = true;
+        } else {
+            run.push(parse_interval(piece)?);
+        }
+    }
+    flush(&tag, &mut run)
 }
 
 impl FromStr for GtidSet {
     type Err = GtidParseError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-        let mut set = GtidSet::new();
-        for entry in compact.split(',').filter(|e| !e.is_empty()) {
-            let mut parts = entry.split(':');
-            let uuid = parse_uuid(parts.next().unwrap_or_default())?;
-            let mut tag = String::new();
-            let mut any = false;
-            for part in parts {
-                if part.starts_with(|c: char| c.is_ascii_digit()) {
-                    let (a, b) = parse_interval(part)?;
-                    set.insert_interval(
-                        Source {
-                            uuid: uuid.clone(),
-                            tag: tag.clone(),
-                        },
-                        a,
-                        b,
-                    );
-                    any = true;
-                } else {
-                    tag = parse_tag(part)?;
-                }
-            }
-            if !any {
-                return Err(GtidParseError::Empty(entry.to_string()));
-            }
+        let mut sources = BTreeMap::new();
+        // MySQL skips empty entries (`a:1,,b:2`), and so do we.
+        for entry in text.split(',').map(trimmed).filter(|e| !e.is_empty()) {
+            parse_entry(entry, &mut sources)?;
         }
-        Ok(set)
+        for intervals in sources.values_mut() {
+            normalize(intervals);
+        }
+        Ok(GtidSet { sources })
     }
 }
 
@@ -323,145 +476,4 @@ impl<'de> Deserialize<'de> for GtidSet {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-    use std::collections::BTreeSet;
-
-    const A: &str = "3e11fa47-71ca-11e1-9e33-c80aa9429562";
-    const B: &str = "9854d4a2-5d7f-11ee-b8ec-0ec88c43c251";
-
-    fn set(text: &str) -> GtidSet {
-        text.parse().unwrap()
-    }
-
-    #[test]
-    fn parses_mysql_output_with_newlines_and_uppercase() {
-        let text = format!("{}:1-5:7,\n{B}:1-3", A.to_uppercase());
-        let parsed = set(&text);
-        assert_eq!(parsed.to_string(), format!("{A}:1-5:7,{B}:1-3"));
-        assert_eq!(parsed.count(), 9);
-    }
-
-    #[test]
-    fn the_empty_string_is_the_empty_set() {
-        assert!(set("").is_empty());
-        assert!(set(" \n").is_empty());
-        assert_eq!(GtidSet::new().to_string(), "");
-    }
-
-    #[test]
-    fn merges_adjacent_and_overlapping_intervals() {
-        assert_eq!(
-            set(&format!("{A}:1-3:4-6:5-9:11")).to_string(),
-            format!("{A}:1-9:11")
-        );
-        assert_eq!(set(&format!("{A}:1,{A}:2")).to_string(), format!("{A}:1-2"));
-    }
-
-    #[test]
-    fn parses_and_prints_tagged_gtids_of_mysql_8_4() {
-        let parsed = set(&format!("{A}:1-5:Audit:1-2:4,{A}:batch:9"));
-        assert_eq!(parsed.to_string(), format!("{A}:1-5:audit:1-2:4:batch:9"));
-        let audit = Source {
-            uuid: A.into(),
-            tag: "audit".into(),
-        };
-        assert!(parsed.contains(&audit, 4));
-        assert!(!parsed.contains(&audit, 5));
-        assert_eq!(set(&parsed.to_string()), parsed);
-    }
-
-    #[test]
-    fn rejects_malformed_text_with_a_reason() {
-        for bad in [
-            "not-a-uuid:1",
-            A,
-            &format!("{A}:0"),
-            &format!("{A}:5-3"),
-            &format!("{A}:1-"),
-            &format!("{A}:9tag:1"),
-            &format!("{A}:-1"),
-            &format!("{A}:99999999999999999999"),
-        ] {
-            assert!(bad.parse::<GtidSet>().is_err(), "{bad} parsed");
-        }
-    }
-
-    #[test]
-    fn set_operations_match_mysql_examples() {
-        let executed = set(&format!("{A}:1-10,{B}:1-3"));
-        let joiner = set(&format!("{A}:1-4"));
-        assert!(joiner.is_subset(&executed));
-        assert_eq!(
-            executed.difference(&joiner).to_string(),
-            format!("{A}:5-10,{B}:1-3")
-        );
-        let errant = set(&format!("{A}:1-4,{B}:7"));
-        assert!(!errant.is_subset(&executed));
-        assert_eq!(errant.difference(&executed).to_string(), format!("{B}:7"));
-        assert_eq!(
-            executed
-                .intersection(&set(&format!("{A}:8-20")))
-                .to_string(),
-            format!("{A}:8-10")
-        );
-    }
-
-    /// A naive model: the set of (source index, gno) pairs over a small universe.
-    type Naive = BTreeSet<(u8, u8, u64)>;
-
-    fn uuid_of(i: u8) -> &'static str {
-        [A, B][usize::from(i % 2)]
-    }
-
-    fn tag_of(i: u8) -> &'static str {
-        ["", "t1"][usize::from(i % 2)]
-    }
-
-    fn build(naive: &Naive) -> GtidSet {
-        let mut out = GtidSet::new();
-        for &(u, t, g) in naive {
-            out.insert_interval(
-                Source {
-                    uuid: uuid_of(u).into(),
-                    tag: tag_of(t).into(),
-                },
-                g,
-                g,
-            );
-        }
-        out
-    }
-
-    fn naive_set() -> impl Strategy<Value = Naive> {
-        proptest::collection::btree_set((0u8..2, 0u8..2, 1u64..40), 0..30)
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2000))]
-
-        #[test]
-        fn operations_agree_with_a_naive_set_model(a in naive_set(), b in naive_set()) {
-            let (x, y) = (build(&a), build(&b));
-            prop_assert_eq!(x.union(&y), build(&a.union(&b).copied().collect()));
-            prop_assert_eq!(x.intersection(&y), build(&a.intersection(&b).copied().collect()));
-            prop_assert_eq!(x.difference(&y), build(&a.difference(&b).copied().collect()));
-            prop_assert_eq!(x.is_subset(&y), a.is_subset(&b));
-            prop_assert_eq!(x.intersects(&y), !a.is_disjoint(&b));
-            prop_assert_eq!(x.count(), a.len() as u64);
-            prop_assert_eq!(x == y, a == b);
-        }
-
-        #[test]
-        fn printing_then_parsing_gives_the_same_set(a in naive_set()) {
-            let x = build(&a);
-            prop_assert_eq!(x.to_string().parse::<GtidSet>().unwrap(), x);
-        }
-
-        #[test]
-        fn parsing_arbitrary_text_never_panics(text in "\\PC{0,80}") {
-            let _ = text.parse::<GtidSet>();
-        }
-    }
-}
+mod tests;

@@ -267,6 +267,14 @@ impl GrCall {
     pub fn is_stop(&self) -> bool {
         self.action.starts_with("stop group replication")
     }
+
+    /// The user part of `called_by_user` (the procedures record `USER()`, `user@client-host`;
+    /// the client host of a Lambda changes from one invocation to the next).
+    pub fn user(&self) -> &str {
+        self.by
+            .rsplit_once('@')
+            .map_or(self.by.as_str(), |(user, _)| user)
+    }
 }
 
 impl MemberReport {
@@ -285,10 +293,15 @@ impl MemberReport {
     /// (and be checked against) these, not from `gtid_executed` alone
     /// (`docs/group-replication.md`, "Transactions").
     pub fn known_transactions(&self) -> GtidSet {
+        self.gtid_executed.union(&self.received())
+    }
+
+    /// What the group certified and queued on this member's applier channel (maybe applied).
+    pub fn received(&self) -> GtidSet {
         self.channels
             .iter()
             .filter(|c| c.channel == APPLIER_CHANNEL)
-            .fold(self.gtid_executed.clone(), |all, c| {
+            .fold(GtidSet::new(), |all, c| {
                 all.union(&c.received_transaction_set)
             })
     }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::Instance;
 
 pub use action::ActionKind;
-pub use history::{Approval, Condition, History, Outcome, PastAction, Pause};
+pub use history::{Approval, Condition, History, LastSeen, Outcome, PastAction, Pause, Stranger};
 pub use policy::{BootstrapPolicy, Mode, Policy};
 
 /// The only snapshot format this version reads and writes.
@@ -39,6 +39,11 @@ pub struct Snapshot {
     /// What the planner knows of the past.
     #[serde(default)]
     pub history: History,
+    /// The database user grkeeper logs in as (its secret's `username`): a `mysql.rds_history`
+    /// row by this user is grkeeper's own call, a row by any other user a person's. Unknown in
+    /// older snapshots; then only the time of a journaled expel tells grkeeper's stops apart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db_user: Option<String>,
 }
 
 /// Why a snapshot document was rejected.
@@ -80,5 +85,28 @@ impl Snapshot {
             }
         }
         Ok(snapshot)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Snapshots saved before the approval's `gives_up`, the policy's `clock_skew_secs`, the
+    /// history's `last_seen` and `strangers` and `db_user` existed still parse, with defaults.
+    #[test]
+    fn an_older_snapshot_parses_with_the_new_fields_defaulted() {
+        let old = r#"{
+            "format": 1, "cluster": "orders", "observed_at": "2026-11-30T12:00:00Z",
+            "instances": [],
+            "policy": {"mode": "act", "bootstrap": "approval", "exit_state_action": null},
+            "history": {"approvals": [{"action": "bootstrap", "instance": "orders-1",
+                                       "expires": "2026-11-30T12:30:00Z", "by": "alice"}]}
+        }"#;
+        let snapshot = Snapshot::from_json(old).unwrap();
+        assert!(snapshot.history.approvals[0].gives_up.is_empty());
+        assert_eq!(snapshot.policy.clock_skew_secs, 60);
+        assert!(snapshot.history.last_seen.is_empty() && snapshot.history.strangers.is_empty());
+        assert_eq!(snapshot.db_user, None);
     }
 }

@@ -1,7 +1,7 @@
 //! A cluster's health in MySQL Shell's words (`cluster.status()`: `status` and `statusText`),
 //! so a person used to InnoDB Cluster reads it at once. Shell has no word for a complete outage
-//! or a split brain (it reports the view of the one member it is connected to); grkeeper, which
-//! reads every member, names them.
+//! or a split brain (it reports the view of the one member it is connected to), nor for a
+//! cluster whose inventory is empty; grkeeper, which reads every member, names them.
 
 use grkeeper::plan::{ClusterStatus, Health};
 
@@ -15,6 +15,7 @@ pub fn word(status: ClusterStatus) -> &'static str {
         ClusterStatus::NoQuorum => "NO_QUORUM",
         ClusterStatus::CompleteOutage => "COMPLETE_OUTAGE",
         ClusterStatus::SplitBrain => "SPLIT_BRAIN",
+        ClusterStatus::Empty => "EMPTY",
     }
 }
 
@@ -38,9 +39,8 @@ pub fn text(health: &Health) -> String {
         ClusterStatus::CompleteOutage => {
             "Cluster is OFFLINE: no member is ONLINE or RECOVERING in any view.".to_owned()
         }
-        ClusterStatus::SplitBrain => {
-            "Cluster is SPLIT: more than one group accepts writes.".to_owned()
-        }
+        ClusterStatus::SplitBrain => "Cluster is SPLIT: more than one group is live.".to_owned(),
+        ClusterStatus::Empty => "Cluster has no instance in the inventory.".to_owned(),
     }
 }
 

@@ -90,17 +90,30 @@ async fn a_paused_cluster_s_dry_run_tick_refuses_the_reboot_it_needs_as_paused()
 async fn approve_bootstrap_writes_the_approval_the_planner_reads() {
     let h = Harness::start().await.unwrap();
 
+    let stranger = "0000000A-1111-4222-8333-444444444444";
     let approve = run(
         &h,
-        &["approve", "bootstrap", "--cluster", CLUSTER, "--for", "1h"],
+        &[
+            "approve",
+            "bootstrap",
+            "--cluster",
+            CLUSTER,
+            "--give-up",
+            "orders-3",
+            "--give-up",
+            stranger,
+            "--for",
+            "1h",
+        ],
     )
     .await;
 
     assert_eq!(approve.code(), Some(0), "{approve:?}");
     assert!(
-        approve
-            .stdout
-            .starts_with("approved bootstrap on any instance of cluster orders"),
+        approve.stdout.starts_with(
+            "approved bootstrap on any instance of cluster orders, giving up orders-3, \
+             0000000a-1111-4222-8333-444444444444"
+        ),
         "{}",
         approve.stdout
     );
@@ -116,4 +129,9 @@ async fn approve_bootstrap_writes_the_approval_the_planner_reads() {
     assert_eq!(approvals.len(), 1, "{journal:#?}");
     assert_eq!(approvals[0]["sk"], "approval#bootstrap#*", "{journal:#?}");
     assert_eq!(approvals[0]["action"], "bootstrap", "{journal:#?}");
+    assert_eq!(
+        approvals[0]["gives_up"],
+        serde_json::json!(["orders-3", "0000000a-1111-4222-8333-444444444444"]),
+        "{journal:#?}"
+    );
 }

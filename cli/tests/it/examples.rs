@@ -11,8 +11,8 @@ use std::process::Command;
 use grkeeper::fixtures::{ClusterBuilder, GROUP, at, server_uuid};
 use grkeeper::model::{MemberState, ProbeError};
 use grkeeper::plan::{
-    ActionKind, Approval, BootstrapPolicy, ClusterStatus, FindingKind, Guard, Mode, Outcome,
-    PastAction, Pause, Plan, Severity,
+    ActionKind, BootstrapPolicy, ClusterStatus, FindingKind, Guard, Mode, Outcome, PastAction,
+    Pause, Plan, Severity,
 };
 
 struct Scenario {
@@ -36,6 +36,19 @@ fn has(plan: &Plan, kind: FindingKind, severity: Severity) -> bool {
     plan.findings
         .iter()
         .any(|f| f.kind == kind && f.severity == severity)
+}
+
+fn message(plan: &Plan, kind: FindingKind) -> &str {
+    plan.findings
+        .iter()
+        .find(|f| f.kind == kind)
+        .map_or("", |f| f.message.as_str())
+}
+
+fn refused_probe() -> ProbeError {
+    ProbeError::Refused {
+        message: "Connection refused (os error 111)".into(),
+    }
 }
 
 fn recent(kind: ActionKind, instance: &str, time: &str, outcome: Outcome) -> PastAction {
@@ -212,9 +225,15 @@ const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "stuck-recovering-expel",
         build: || {
+            // RECOVERING since 10:00, and its gtid_executed has not grown since 10:30.
             ClusterBuilder::healthy(5)
                 .recovering("orders-5")
                 .condition_since("orders-5", "RECOVERING", "2026-11-30T10:00:00Z")
+                .last_seen(
+                    "orders-5",
+                    "2026-11-30T10:30:00Z",
+                    &format!("{GROUP}:1-100"),
+                )
                 .policy(|p| p.expel = true)
         },
         expect: |p| {
@@ -228,6 +247,11 @@ const SCENARIOS: &[Scenario] = &[
             ClusterBuilder::healthy(5)
                 .recovering("orders-5")
                 .condition_since("orders-5", "RECOVERING", "2026-11-30T10:00:00Z")
+                .last_seen(
+                    "orders-5",
+                    "2026-11-30T10:30:00Z",
+                    &format!("{GROUP}:1-100"),
+                )
         },
         expect: |p| {
             assert_eq!(action(p), None);
@@ -383,20 +407,50 @@ const SCENARIOS: &[Scenario] = &[
         },
     },
     Scenario {
+        // Class 1: a member stopped in RDS may hold commits the others lack.
         name: "complete-outage-stopped-member",
         build: || {
             ClusterBuilder::healthy(3)
                 .complete_outage()
-                .rds_status("orders-3", "stopped")
-                .unreadable(
+                .last_seen(
                     "orders-3",
-                    ProbeError::Refused {
-                        message: "Connection refused (os error 111)".into(),
-                    },
-                    false,
+                    "2026-11-30T11:40:00Z",
+                    &format!("{GROUP}:1-103"),
                 )
+                .rds_status("orders-3", "stopped")
+                .unreadable("orders-3", refused_probe(), false)
         },
-        expect: |p| assert_eq!(action(p), Some((ActionKind::Bootstrap, "orders-1"))),
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(
+                    ActionKind::Bootstrap,
+                    "orders-1",
+                    Guard::TransactionsUnknown
+                )]
+            );
+            let told = message(p, FindingKind::TransactionsUnknown);
+            assert!(told.contains("aws rds start-db-instance --db-instance-identifier orders-3"));
+            assert!(told.contains(&format!("orders-1 lacks {GROUP}:101-103")));
+            assert!(told.contains(
+                "grkeeper approve bootstrap --cluster orders --instance orders-1 --give-up orders-3"
+            ));
+        },
+    },
+    Scenario {
+        name: "complete-outage-stopped-member-given-up",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .complete_outage()
+                .rds_status("orders-3", "stopped")
+                .unreadable("orders-3", refused_probe(), false)
+                .approved_bootstrap(None, &["orders-3"], "2026-11-30T13:00:00Z", "alice")
+        },
+        expect: |p| {
+            assert_eq!(action(p), Some((ActionKind::Bootstrap, "orders-1")));
+            assert!(has(p, FindingKind::TransactionsUnknown, Severity::Warning));
+        },
     },
     Scenario {
         name: "outage-but-one-member-online",
@@ -464,7 +518,7 @@ const SCENARIOS: &[Scenario] = &[
         },
         expect: |p| {
             assert_eq!(action(p), None);
-            assert_eq!(refused(p)[0].2, Guard::UnobservedMember);
+            assert_eq!(refused(p)[0].2, Guard::UnknownMember);
             assert!(has(p, FindingKind::UnknownMember, Severity::Critical));
         },
     },
@@ -474,15 +528,19 @@ const SCENARIOS: &[Scenario] = &[
             ClusterBuilder::healthy(3)
                 .complete_outage()
                 .rds_status("orders-3", "failed")
-                .unreadable(
-                    "orders-3",
-                    ProbeError::Refused {
-                        message: "Connection refused (os error 111)".into(),
-                    },
-                    false,
-                )
+                .unreadable("orders-3", refused_probe(), false)
         },
-        expect: |p| assert_eq!(action(p), Some((ActionKind::Bootstrap, "orders-1"))),
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(
+                    ActionKind::Bootstrap,
+                    "orders-1",
+                    Guard::TransactionsUnknown
+                )]
+            );
+        },
     },
     Scenario {
         name: "complete-outage-bootstrap-right-after-reboot",
@@ -526,6 +584,11 @@ const SCENARIOS: &[Scenario] = &[
             let mut cluster = ClusterBuilder::healthy(3)
                 .recovering("orders-3")
                 .condition_since("orders-3", "RECOVERING", "2026-11-30T10:00:00Z")
+                .last_seen(
+                    "orders-3",
+                    "2026-11-30T10:30:00Z",
+                    &format!("{GROUP}:1-100"),
+                )
                 .policy(|p| p.expel = true);
             for viewer in ["orders-1", "orders-2", "orders-3"] {
                 for stranger in [8, 9] {
@@ -735,14 +798,7 @@ const SCENARIOS: &[Scenario] = &[
             ClusterBuilder::healthy(3)
                 .complete_outage()
                 .policy(|p| p.bootstrap = BootstrapPolicy::Approval)
-                .history(|h| {
-                    h.approvals.push(Approval {
-                        action: ActionKind::Bootstrap,
-                        instance: Some("orders-1".into()),
-                        expires: at("2026-11-30T12:30:00Z"),
-                        by: "alice".into(),
-                    });
-                })
+                .approved_bootstrap(Some("orders-1"), &[], "2026-11-30T12:30:00Z", "alice")
         },
         expect: |p| assert_eq!(action(p), Some((ActionKind::Bootstrap, "orders-1"))),
     },
@@ -795,6 +851,328 @@ const SCENARIOS: &[Scenario] = &[
             assert_eq!(action(p), None);
             assert!(has(p, FindingKind::AccessDenied, Severity::Critical));
         },
+    },
+    Scenario {
+        // Class 2: three members outside the inventory hold the majority; the two grkeeper
+        // sees look like a hung minority, but fencing and re-bootstrapping them would start a
+        // second group.
+        name: "no-quorum-beside-members-outside-the-inventory",
+        build: || {
+            let mut cluster = ClusterBuilder::healthy(2)
+                .condition_since("orders-1", "ONLINE/MINORITY", "2026-11-30T11:50:00Z")
+                .condition_since("orders-2", "ONLINE/MINORITY", "2026-11-30T11:50:00Z");
+            for viewer in ["orders-1", "orders-2"] {
+                for stranger in [7, 8, 9] {
+                    cluster = cluster.also_lists(viewer, stranger, MemberState::Unreachable);
+                }
+            }
+            cluster
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(p.health.status, ClusterStatus::NoQuorum);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Expel, "orders-1", Guard::UnknownMember)]
+            );
+            assert!(has(p, FindingKind::UnknownMember, Severity::Critical));
+            assert!(message(p, FindingKind::UnknownMember).contains("ip-10-0-1-17:3306"));
+        },
+    },
+    Scenario {
+        // Class 2, after a stop: the views no longer show the member outside the inventory,
+        // the journal does.
+        name: "complete-outage-remembered-stranger",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .complete_outage()
+                .remembered_stranger(7, "2026-11-30T09:00:00Z", "2026-11-30T11:45:00Z")
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Bootstrap, "orders-1", Guard::UnknownMember)]
+            );
+            assert!(
+                p.refused[0]
+                    .reason
+                    .contains(&format!("--give-up {}", server_uuid(7)))
+            );
+        },
+    },
+    Scenario {
+        // Class 3: orders-4 and orders-5 were bootstrapped apart; orders-5 crashed, so orders-4
+        // lacks quorum and looks like a minority partition. Its view shares no member with the
+        // group's: it is a second group, and nothing is expelled or rejoined.
+        name: "second-group-bootstrapped-apart",
+        build: || {
+            ClusterBuilder::healthy(5)
+                .split_brain(&["orders-4", "orders-5"])
+                .crashed("orders-5")
+                .condition_since("orders-4", "ONLINE/MINORITY", "2026-11-30T11:00:00Z")
+                .policy(|p| p.expel = true)
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert!(p.refused.is_empty());
+            assert_eq!(p.health.status, ClusterStatus::SplitBrain);
+            assert!(
+                message(p, FindingKind::SplitBrain).contains("grkeeper pause --cluster orders")
+            );
+        },
+    },
+    Scenario {
+        // Class 4: a bootstrap of orders-2 was journaled 30 s ago; this observation may predate
+        // it on a skewed clock, so it does not prove that group dead.
+        name: "complete-outage-right-after-a-bootstrap",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .complete_outage()
+                .executed("orders-2", &format!("{GROUP}:1-90"))
+                .history(|h| {
+                    h.actions.push(recent(
+                        ActionKind::Bootstrap,
+                        "orders-2",
+                        "2026-11-30T11:59:30Z",
+                        Outcome::Succeeded,
+                    ));
+                })
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Bootstrap, "orders-1", Guard::EarlierBootstrap)]
+            );
+        },
+    },
+    Scenario {
+        // Class 5: orders-2 reports ERROR, but orders-3's view, which holds quorum only by
+        // counting it, lists it OFFLINE (as peers list a joiner whose checks failed).
+        name: "error-member-a-peer-still-counts",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .error_state("orders-2")
+                .partition(&["orders-1"])
+                .also_lists("orders-3", 2, MemberState::Offline)
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Reboot, "orders-2", Guard::Majority)]
+            );
+        },
+    },
+    Scenario {
+        name: "duplicate-server-uuid",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .same_uuid_as("orders-3", 2)
+                .gr_stopped("orders-2")
+                .gr_stopped("orders-3")
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![
+                    (ActionKind::Rejoin, "orders-2", Guard::DuplicateServerUuid),
+                    (ActionKind::Rejoin, "orders-3", Guard::DuplicateServerUuid)
+                ]
+            );
+            assert!(has(p, FindingKind::DuplicateServerUuid, Severity::Critical));
+        },
+    },
+    Scenario {
+        // orders-1 and orders-2 hold every transaction; orders-2 runs the lower version, so the
+        // group starts from it and orders-1 joins it (read-only until upgraded) instead of
+        // locking orders-2 out. orders-3 is older still and will be refused.
+        name: "complete-outage-lowest-version-seed",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .complete_outage()
+                .version("orders-1", "8.0.37")
+                .version("orders-3", "8.0.35")
+                .executed("orders-3", &format!("{GROUP}:1-90"))
+        },
+        expect: |p| {
+            assert_eq!(action(p), Some((ActionKind::Bootstrap, "orders-2")));
+            assert!(
+                p.action
+                    .as_ref()
+                    .unwrap()
+                    .reason
+                    .contains("orders-3 (8.0.35)")
+            );
+        },
+    },
+    Scenario {
+        name: "complete-outage-seed-in-error-stopped-first",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .complete_outage()
+                .error_state("orders-2")
+                .executed("orders-1", &format!("{GROUP}:1-90"))
+                .executed("orders-3", &format!("{GROUP}:1-90"))
+        },
+        expect: |p| assert_eq!(action(p), Some((ActionKind::Expel, "orders-2"))),
+    },
+    Scenario {
+        name: "complete-outage-equal-seed-when-the-first-was-stopped-by-a-person",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .complete_outage()
+                .stopped_by("orders-1", "admin@10.0.3.7", "2026-11-30 11:20:04")
+                .executed("orders-3", &format!("{GROUP}:1-90"))
+        },
+        expect: |p| assert_eq!(action(p), Some((ActionKind::Bootstrap, "orders-2"))),
+    },
+    Scenario {
+        // A person stopped orders-3 four seconds after grkeeper's expel: time alone would take
+        // it for grkeeper's own stop; the user who made the call says otherwise.
+        name: "member-stopped-by-a-person-as-grkeeper-expelled-it",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .db_user("grkeeper")
+                .stopped_by("orders-3", "admin@10.0.3.7", "2026-11-30 11:20:04")
+                .history(|h| {
+                    h.actions.push(recent(
+                        ActionKind::Expel,
+                        "orders-3",
+                        "2026-11-30T11:20:00Z",
+                        Outcome::Succeeded,
+                    ));
+                })
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Rejoin, "orders-3", Guard::OperatorStop)]
+            );
+        },
+    },
+    Scenario {
+        name: "auto-rejoin-in-progress",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .error_state("orders-3")
+                .error_log(
+                    "orders-3",
+                    &[
+                        (
+                            "2026-11-30 11:57:12.000000",
+                            "Started auto-rejoin procedure attempt 2 of 3",
+                        ),
+                        (
+                            "2026-11-30 11:52:11.000000",
+                            "Auto-rejoin procedure attempt 1 of 3 finished. Member was not able to \
+                         join the group.",
+                        ),
+                    ],
+                )
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Reboot, "orders-3", Guard::AutoRejoin)]
+            );
+        },
+    },
+    Scenario {
+        // orders-4 crashed and is still UNREACHABLE in the group's view: no member can join or
+        // leave until it is expelled, so the rejoin of orders-5 waits.
+        name: "rejoin-waits-while-a-member-is-unreachable",
+        build: || {
+            ClusterBuilder::healthy(5)
+                .last_seen(
+                    "orders-4",
+                    "2026-11-30T11:58:00Z",
+                    &format!("{GROUP}:1-100"),
+                )
+                .crashed("orders-4")
+                .gr_stopped("orders-5")
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Rejoin, "orders-5", Guard::UnreachableMember)]
+            );
+        },
+    },
+    Scenario {
+        name: "recovering-still-progressing",
+        build: || {
+            ClusterBuilder::healthy(5)
+                .recovering("orders-5")
+                .condition_since("orders-5", "RECOVERING", "2026-11-30T10:00:00Z")
+                .last_seen("orders-5", "2026-11-30T11:59:00Z", &format!("{GROUP}:1-97"))
+                .policy(|p| p.expel = true)
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert!(p.refused.is_empty());
+            assert!(has(p, FindingKind::StuckRecovering, Severity::Info));
+        },
+    },
+    Scenario {
+        // orders-2 left in ERROR with a stale view that still lists orders-1 ONLINE; orders-1
+        // itself reports OFFLINE. No bootstrap while a view shows a live member: clear it first.
+        name: "complete-outage-stale-view",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .complete_outage()
+                .error_state("orders-2")
+                .also_lists("orders-2", 1, MemberState::Online)
+        },
+        expect: |p| {
+            assert_eq!(p.health.status, ClusterStatus::CompleteOutage);
+            assert_eq!(action(p), Some((ActionKind::Expel, "orders-2")));
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Bootstrap, "orders-1", Guard::StaleView)]
+            );
+        },
+    },
+    Scenario {
+        // No member that could be read is live, but a view lists orders-3, which could not be
+        // read, ONLINE.
+        name: "no-quorum-unread-member-listed-online",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .complete_outage()
+                .error_state("orders-2")
+                .unreadable("orders-3", refused_probe(), false)
+                .also_lists("orders-2", 3, MemberState::Online)
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(p.health.status, ClusterStatus::NoQuorum);
+            assert!(message(p, FindingKind::NoQuorum).contains("orders-2's view lists"));
+        },
+    },
+    Scenario {
+        name: "empty-inventory",
+        build: || ClusterBuilder::healthy(0),
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(p.health.status, ClusterStatus::Empty);
+            assert!(has(p, FindingKind::EmptyInventory, Severity::Warning));
+            assert!(!has(p, FindingKind::CompleteOutage, Severity::Critical));
+        },
+    },
+    Scenario {
+        name: "reboot-budget-zero-still-rejoins",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .gr_stopped("orders-2")
+                .policy(|p| p.reboot_budget = 0)
+        },
+        expect: |p| assert_eq!(action(p), Some((ActionKind::Rejoin, "orders-2"))),
     },
 ];
 

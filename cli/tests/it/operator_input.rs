@@ -51,6 +51,25 @@ fn an_approval_with_a_bad_duration_or_name_exits_2_with_one_line() {
     assert_eq!(bad_duration.code(), Some(2), "{bad_duration:?}");
     assert!(bad_duration.one_line_of_stderr().contains("--for \"soon\""));
 
+    let bad_give_up = grkeeper(
+        &[
+            "approve",
+            "bootstrap",
+            "--cluster",
+            "orders",
+            "--give-up",
+            "orders--3",
+        ],
+        &[],
+        BOUND,
+    );
+    assert_eq!(bad_give_up.code(), Some(2), "{bad_give_up:?}");
+    assert!(
+        bad_give_up
+            .one_line_of_stderr()
+            .contains("--give-up \"orders--3\"")
+    );
+
     let bad_instance = grkeeper(
         &["resume", "--cluster", "orders", "--instance", "orders--2"],
         &[],

@@ -190,6 +190,7 @@ fn defaults(env: &mut Reader<'_>) -> Policy {
             "hours as a whole number",
         ),
         exit_state_action,
+        clock_skew_secs: env.number("GRKEEPER_CLOCK_SKEW_SECS", default.clock_skew_secs, SECS),
     }
 }
 

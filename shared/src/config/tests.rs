@@ -282,6 +282,7 @@ fn policy_variables_set_the_default_policy() {
         ("GRKEEPER_REBOOT_BUDGET", "1/86400"),
         ("GRKEEPER_EXIT_STATE_ACTION", "read_only"),
         ("GRKEEPER_MIN_BINLOG_RETENTION_HOURS", "72"),
+        ("GRKEEPER_CLOCK_SKEW_SECS", "120"),
     ])
     .unwrap();
     let policy = config.policy_for("orders");
@@ -296,6 +297,7 @@ fn policy_variables_set_the_default_policy() {
     );
     assert_eq!(policy.exit_state_action.as_deref(), Some("READ_ONLY"));
     assert_eq!(policy.min_binlog_retention_hours, 72);
+    assert_eq!(policy.clock_skew_secs, 120);
 }
 
 #[test]

@@ -302,6 +302,8 @@ impl<P: Ports> Run<'_, P> {
                 instances,
                 policy: self.policy.clone(),
                 history: history.clone(),
+                // Filled by the keeper side of issue #19; until then stops are attributed by time.
+                db_user: None,
             };
             let plan = plan::plan(&snapshot);
             // The next step plans from the conditions this one saw.

@@ -8,18 +8,44 @@ use crate::snapshot::Snapshot;
 
 use super::guards::{self, Block};
 use super::picture::{Node, Picture};
-use super::{Action, ActionKind, Condition, Finding, FindingKind, Plan, Refusal, Severity};
+use super::{
+    Action, ActionKind, Condition, Finding, FindingKind, PastAction, Plan, Refusal, Severity,
+    safety,
+};
 
-/// What the playbooks read: the snapshot, the derived picture, and the conditions (with "since")
-/// as of this observation.
+/// What the playbooks read: the snapshot, the derived picture, the conditions (with "since")
+/// as of this observation, and the journaled actions in time order.
 #[derive(Debug)]
 pub(crate) struct Ctx<'a> {
     pub snapshot: &'a Snapshot,
     pub picture: Picture<'a>,
     pub conditions: BTreeMap<String, Condition>,
+    /// `history.actions` ordered by time (the journal's order is not trusted).
+    actions: Vec<&'a PastAction>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    pub fn new(snapshot: &'a Snapshot) -> Ctx<'a> {
+        let mut actions: Vec<&PastAction> = snapshot.history.actions.iter().collect();
+        actions.sort_by_key(|a| a.at);
+        Ctx {
+            snapshot,
+            picture: Picture::new(snapshot),
+            conditions: super::conditions::next(
+                &snapshot.history.conditions,
+                &snapshot.instances,
+                snapshot.policy.applier_queue_limit,
+                snapshot.observed_at,
+            ),
+            actions,
+        }
+    }
+
+    /// The journaled actions, oldest first.
+    pub fn actions(&self) -> impl DoubleEndedIterator<Item = &'a PastAction> + '_ {
+        self.actions.iter().copied()
+    }
+
     /// When the member has carried condition `label` for longer than `deadline_secs`, since
     /// when (for messages).
     pub fn overdue(&self, node: &Node<'_>, label: &str, deadline_secs: u64) -> Option<String> {
@@ -35,8 +61,9 @@ pub(crate) struct Candidate<'a> {
     pub kind: ActionKind,
     pub instance: &'a str,
     pub reason: String,
-    /// The policy switch that governs it, when not its own kind: fencing a minority partition is
-    /// the first step of a re-bootstrap, so the bootstrap policy (and approval) decides it.
+    /// The policy switch that governs it, when not its own kind: stopping Group Replication as
+    /// the first step of a re-bootstrap (fencing a hung minority, clearing a stale view, readying
+    /// the seed) is decided by the bootstrap policy (and approval) for that seed.
     pub gate: Option<(ActionKind, &'a str)>,
 }
 
@@ -49,6 +76,17 @@ impl<'a> Candidate<'a> {
             gate: None,
         }
     }
+
+    /// A step of the re-bootstrap from `seed`.
+    pub fn toward_bootstrap(mut self, seed: &'a str) -> Self {
+        self.gate = Some((ActionKind::Bootstrap, seed));
+        self
+    }
+
+    /// The kind and instance of the policy switch (and approval) that governs it.
+    pub fn gate(&self) -> (ActionKind, &'a str) {
+        self.gate.unwrap_or((self.kind, self.instance))
+    }
 }
 
 #[derive(Debug, Default)]
@@ -59,7 +97,7 @@ pub(crate) struct Draft {
 }
 
 impl Draft {
-    /// Records a finding.
+    /// Records a finding (once: the same finding from two candidates is told once).
     pub fn note(
         &mut self,
         kind: FindingKind,
@@ -67,35 +105,34 @@ impl Draft {
         instance: Option<&str>,
         message: impl Into<String>,
     ) {
-        self.findings.push(Finding {
+        let finding = Finding {
             kind,
             severity,
             instance: instance.map(str::to_string),
             message: message.into(),
-        });
+        };
+        if !self.findings.contains(&finding) {
+            self.findings.push(finding);
+        }
     }
 
-    /// Weighs a candidate: `data` is the playbook's own verdict on the facts; the operator and
-    /// rate guards come after it. Only the first candidate that passes everything is taken;
-    /// later ones that pass wait for the next step, which re-observes first.
-    pub fn consider(
-        &mut self,
-        snapshot: &Snapshot,
-        candidate: Candidate<'_>,
-        data: Result<(), Block>,
-    ) {
-        let (gate_kind, gate_instance) = candidate
-            .gate
-            .unwrap_or((candidate.kind, candidate.instance));
-        let verdict = data.and_then(|()| {
-            guards::policy(
-                snapshot,
-                candidate.kind,
-                candidate.instance,
-                gate_kind,
-                gate_instance,
-            )
-        });
+    /// Weighs a candidate: `data` is the playbook's own verdict on the facts; the cluster-wide
+    /// safety rules, then the operator and rate guards come after it. Only the first candidate
+    /// that passes everything is taken; later ones that pass wait for the next step, which
+    /// re-observes first.
+    pub fn consider(&mut self, ctx: &Ctx<'_>, candidate: Candidate<'_>, data: Result<(), Block>) {
+        let (gate_kind, gate_instance) = candidate.gate();
+        let verdict = data
+            .and_then(|()| safety::check(ctx, self, &candidate))
+            .and_then(|()| {
+                guards::policy(
+                    ctx,
+                    candidate.kind,
+                    candidate.instance,
+                    gate_kind,
+                    gate_instance,
+                )
+            });
         match verdict {
             Ok(()) if self.action.is_none() => {
                 self.action = Some(Action {

@@ -1,7 +1,7 @@
 //! Configuration drift and slow dangers, reported and never acted on: seeds missing a member,
 //! parameter changes waiting for a reboot, binlog retention too short to rejoin, exit actions
-//! and group names that differ, version skew after an upgrade, members no inventory knows,
-//! fault tolerance under the policy floor, and pauses.
+//! and group names that differ, version skew after an upgrade, fault tolerance under the policy
+//! floor, and pauses.
 
 use std::collections::BTreeSet;
 
@@ -20,7 +20,6 @@ pub(crate) fn note(ctx: &Ctx<'_>, draft: &mut Draft) {
     exit_state_action(ctx, draft);
     group_names(ctx, draft);
     version_skew(ctx, draft);
-    unknown_members(ctx, draft);
     tolerance(ctx, draft);
     paused(ctx, draft);
 }
@@ -208,35 +207,6 @@ fn version_skew(ctx: &Ctx<'_>, draft: &mut Draft) {
                 ),
             );
         }
-    }
-}
-
-fn unknown_members(ctx: &Ctx<'_>, draft: &mut Draft) {
-    // With a member unread, its uuid is unknown and cannot be told apart from a stranger.
-    if ctx.picture.nodes.iter().any(|n| n.report.is_none()) {
-        return;
-    }
-    let strangers: BTreeSet<String> = ctx
-        .picture
-        .nodes
-        .iter()
-        .filter_map(|n| n.report)
-        .flat_map(|r| &r.view)
-        .filter(|row| ctx.picture.node_of(&row.member_id).is_none())
-        .map(|row| format!("{} ({}:{})", row.member_id, row.host, row.port))
-        .collect();
-    if !strangers.is_empty() {
-        let strangers: BTreeSet<&str> = strangers.iter().map(String::as_str).collect();
-        draft.note(
-            FindingKind::UnknownMember,
-            Severity::Warning,
-            None,
-            format!(
-                "The group lists members that are not in the inventory: {}. Tag their instances \
-                 with the cluster tag, or remove them from the group.",
-                joined(&strangers)
-            ),
-        );
     }
 }
 

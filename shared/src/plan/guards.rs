@@ -7,7 +7,8 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::snapshot::Snapshot;
 
-use super::{ActionKind, BootstrapPolicy, Guard, Mode, Outcome, PastAction};
+use super::draft::Ctx;
+use super::{ActionKind, Approval, BootstrapPolicy, Guard, Mode, Outcome, PastAction};
 
 /// A guard that stopped an action, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,19 +27,21 @@ pub(crate) fn block(guard: Guard, reason: impl Into<String>) -> Block {
 /// Operator and rate guards for `kind` on `instance`, in the order a person would check them.
 /// `gate_kind`/`gate_instance` name the policy switch (and approval) that governs the action.
 pub(crate) fn policy(
-    snapshot: &Snapshot,
+    ctx: &Ctx<'_>,
     kind: ActionKind,
     instance: &str,
     gate_kind: ActionKind,
     gate_instance: &str,
 ) -> Result<(), Block> {
+    let snapshot = ctx.snapshot;
     let policy = &snapshot.policy;
     let history = &snapshot.history;
     let now = snapshot.observed_at;
     if policy.mode == Mode::Observe {
         return Err(block(
             Guard::ObserveMode,
-            "the policy mode is observe: grkeeper plans and alerts but does not act",
+            "the policy mode is observe: grkeeper plans and alerts but does not act; set \
+             GRKEEPER_MODE=act to let it act",
         ));
     }
     switched_on(snapshot, gate_kind, gate_instance)?;
@@ -46,9 +49,10 @@ pub(crate) fn policy(
         return Err(block(
             Guard::Paused,
             format!(
-                "cluster paused until {} ({}); resume with `grkeeper resume`",
+                "cluster paused until {} ({}); resume with `grkeeper resume --cluster {}`",
                 stamp(pause.until),
-                pause.reason
+                pause.reason,
+                snapshot.cluster
             ),
         ));
     }
@@ -60,29 +64,29 @@ pub(crate) fn policy(
         return Err(block(
             Guard::Paused,
             format!(
-                "{instance} paused until {} ({})",
+                "{instance} paused until {} ({}); resume with `grkeeper resume --cluster {} \
+                 --instance {instance}`",
                 stamp(pause.until),
-                pause.reason
+                pause.reason,
+                snapshot.cluster
             ),
         ));
     }
-    if let Some(pending) = history
-        .actions
-        .iter()
-        .find(|a| a.outcome == Outcome::Pending)
-    {
+    if let Some(pending) = ctx.actions().find(|a| a.outcome == Outcome::Pending) {
         return Err(block(
             Guard::PendingAction,
             format!(
-                "the {} of {} started at {} has no recorded outcome; it must be verified first",
+                "the {} of {} started at {} has no recorded outcome; the next tick verifies it \
+                 first (see `grkeeper status --cluster {}`)",
                 pending.kind,
                 pending.instance,
-                stamp(pending.at)
+                stamp(pending.at),
+                snapshot.cluster
             ),
         ));
     }
     let cooldown = window(policy.member_cooldown_secs);
-    if let Some(last) = recent(&history.actions, now, cooldown)
+    if let Some(last) = recent(ctx.actions(), now, cooldown)
         .filter(|a| a.instance == instance && !follows_up(a, kind))
         .last()
     {
@@ -101,7 +105,7 @@ pub(crate) fn policy(
     }
     if kind.is_disruptive() {
         let window = window(policy.budget_window_secs);
-        let used = recent(&history.actions, now, window)
+        let used = recent(ctx.actions(), now, window)
             .filter(|a| a.kind.is_disruptive() && ran(a))
             .count();
         if used >= usize::try_from(policy.cluster_budget).unwrap_or(usize::MAX) {
@@ -109,7 +113,8 @@ pub(crate) fn policy(
                 Guard::ClusterBudget,
                 format!(
                     "{used} disruptive actions in the last {}s (budget {}): a person should look \
-                     before more are taken",
+                     before more are taken; the budget frees up as they age out of the window \
+                     (GRKEEPER_CLUSTER_BUDGET)",
                     policy.budget_window_secs, policy.cluster_budget
                 ),
             ));
@@ -117,14 +122,17 @@ pub(crate) fn policy(
     }
     if kind == ActionKind::Reboot {
         let window = window(policy.reboot_window_secs);
-        let reboots = recent(&history.actions, now, window)
+        let reboots = recent(ctx.actions(), now, window)
             .filter(|a| a.kind == ActionKind::Reboot && a.instance == instance && ran(a))
             .count();
         if reboots >= usize::try_from(policy.reboot_budget).unwrap_or(usize::MAX) {
             return Err(block(
                 Guard::RebootBudget,
                 format!(
-                    "{instance} was rebooted {reboots} times in the last {}s (budget {})",
+                    "{instance} was rebooted {reboots} times in the last {}s (budget {}): read \
+                     its error log (performance_schema.error_log, subsystem Repl) before \
+                     rebooting it yourself (aws rds reboot-db-instance --db-instance-identifier \
+                     {instance})",
                     policy.reboot_window_secs, policy.reboot_budget
                 ),
             ));
@@ -132,11 +140,14 @@ pub(crate) fn policy(
     }
     if kind == ActionKind::Rejoin {
         let window = window(policy.reboot_window_secs);
-        let failed = recent(&history.actions, now, window)
+        let failed = recent(ctx.actions(), now, window)
             .filter(|a| a.kind == ActionKind::Rejoin && a.instance == instance)
             .filter(|a| a.outcome == Outcome::Failed)
             .count();
-        if failed >= usize::try_from(policy.reboot_budget).unwrap_or(usize::MAX) {
+        // A rejoin is retried until it failed as often as a reboot may be tried, and at least
+        // once: a budget of no reboots does not forbid a first rejoin.
+        let limit = usize::try_from(policy.reboot_budget.max(1)).unwrap_or(usize::MAX);
+        if failed >= limit {
             return Err(block(
                 Guard::RepeatedFailure,
                 format!(
@@ -151,11 +162,16 @@ pub(crate) fn policy(
 }
 
 /// A rejoin or bootstrap right after a member's verified reboot is the same repair's next step
-/// (a restarted member may come back OFFLINE), not a new action the cooldown should hold back.
+/// (a restarted member may come back OFFLINE), and so is a bootstrap right after grkeeper
+/// stopped Group Replication on the seed to ready it: not a new action the cooldown should
+/// hold back.
 fn follows_up(last: &PastAction, next: ActionKind) -> bool {
-    last.kind == ActionKind::Reboot
-        && last.outcome == Outcome::Succeeded
-        && matches!(next, ActionKind::Rejoin | ActionKind::Bootstrap)
+    last.outcome == Outcome::Succeeded
+        && match last.kind {
+            ActionKind::Reboot => matches!(next, ActionKind::Rejoin | ActionKind::Bootstrap),
+            ActionKind::Expel => next == ActionKind::Bootstrap,
+            _ => false,
+        }
 }
 
 /// The action reached its target: a call never sent, or one the API did not take, spends no
@@ -167,26 +183,29 @@ pub(crate) fn ran(action: &PastAction) -> bool {
 /// The policy switch (and for bootstrap, the approval) for `kind`.
 fn switched_on(snapshot: &Snapshot, kind: ActionKind, instance: &str) -> Result<(), Block> {
     let policy = &snapshot.policy;
-    let off = |what: &str| {
+    let off = |what: &str, variable: &str| {
         Err(block(
             Guard::Disabled,
-            format!("{what} is off in the policy"),
+            format!("{what} is off in the policy; set {variable}=on to let grkeeper do it"),
         ))
     };
     match kind {
-        ActionKind::Rejoin if !policy.rejoin => off("rejoin"),
-        ActionKind::Reboot if !policy.reboot => off("reboot"),
-        ActionKind::Expel if !policy.expel => off("expel"),
+        ActionKind::Rejoin if !policy.rejoin => off("rejoin", "GRKEEPER_REJOIN"),
+        ActionKind::Reboot if !policy.reboot => off("reboot", "GRKEEPER_REBOOT"),
+        ActionKind::Expel if !policy.expel => off("expel", "GRKEEPER_EXPEL"),
         ActionKind::Bootstrap => match policy.bootstrap {
             BootstrapPolicy::Auto => Ok(()),
-            BootstrapPolicy::Off => off("bootstrap"),
+            BootstrapPolicy::Off => Err(block(
+                Guard::Disabled,
+                format!(
+                    "bootstrap is off in the policy; bootstrap by hand (CALL \
+                     mysql.rds_group_replication_start(1) on {instance}), or set \
+                     GRKEEPER_BOOTSTRAP=approval and approve it"
+                ),
+            )),
             BootstrapPolicy::Approval => {
-                let approved = snapshot.history.approvals.iter().any(|a| {
-                    a.action == ActionKind::Bootstrap
-                        && a.expires > snapshot.observed_at
-                        && a.instance.as_deref().is_none_or(|i| i == instance)
-                });
-                if approved {
+                let approved = approvals(snapshot, ActionKind::Bootstrap, instance).next();
+                if approved.is_some() {
                     Ok(())
                 } else {
                     Err(block(
@@ -204,14 +223,28 @@ fn switched_on(snapshot: &Snapshot, kind: ActionKind, instance: &str) -> Result<
     }
 }
 
-/// Actions within `window` before `now`, oldest first. One journaled "in the future" (a writer's
-/// clock ahead of this one) counts as just taken, so clock skew never shortens a cooldown.
-pub(crate) fn recent(
-    actions: &[PastAction],
+/// The unexpired approvals of `kind` that cover `instance`.
+pub(crate) fn approvals<'s>(
+    snapshot: &'s Snapshot,
+    kind: ActionKind,
+    instance: &'s str,
+) -> impl Iterator<Item = &'s Approval> {
+    snapshot.history.approvals.iter().filter(move |a| {
+        a.action == kind
+            && a.expires > snapshot.observed_at
+            && a.instance.as_deref().is_none_or(|i| i == instance)
+    })
+}
+
+/// Actions within `window` before `now`, in the order given (oldest first from
+/// [`Ctx::actions`]). One journaled "in the future" (a writer's clock ahead of this one) counts
+/// as just taken, so clock skew never shortens a cooldown.
+pub(crate) fn recent<'a>(
+    actions: impl Iterator<Item = &'a PastAction>,
     now: DateTime<Utc>,
     window: Duration,
-) -> impl Iterator<Item = &PastAction> {
-    actions.iter().filter(move |a| now - a.at < window)
+) -> impl Iterator<Item = &'a PastAction> {
+    actions.filter(move |a| now - a.at < window)
 }
 
 /// A policy length in seconds as a duration, saturating instead of overflowing.
@@ -227,7 +260,7 @@ pub(crate) fn stamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-fn outcome_name(outcome: Outcome) -> &'static str {
+pub(crate) fn outcome_name(outcome: Outcome) -> &'static str {
     match outcome {
         Outcome::Pending => "pending",
         Outcome::Succeeded => "succeeded",

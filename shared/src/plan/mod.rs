@@ -6,14 +6,18 @@
 //! facts. The plan also carries the next condition labels ([`conditions`]), which the keeper
 //! keeps in the journal for the next tick's deadlines.
 
+mod autorejoin;
 mod checks;
 pub mod conditions;
 mod draft;
 mod drift;
 mod guards;
+pub mod last_seen;
 mod members;
 mod picture;
 mod playbook;
+mod safety;
+pub mod strangers;
 #[cfg(test)]
 mod tests;
 mod version;
@@ -25,8 +29,8 @@ use serde::{Deserialize, Serialize};
 
 // The planner's inputs besides the observation, named here too for the planner's own use.
 pub use crate::snapshot::{
-    ActionKind, Approval, BootstrapPolicy, Condition, History, Mode, Outcome, PastAction, Pause,
-    Policy,
+    ActionKind, Approval, BootstrapPolicy, Condition, History, LastSeen, Mode, Outcome, PastAction,
+    Pause, Policy, Stranger,
 };
 
 use crate::snapshot::Snapshot;
@@ -76,10 +80,13 @@ pub enum ClusterStatus {
     OkNoTolerancePartial,
     /// Members report a live group but none has a majority: writes hang.
     NoQuorum,
-    /// No member reports a live group.
+    /// No member reports a live group (views that still list members which themselves report
+    /// otherwise are stale).
     CompleteOutage,
-    /// Two live groups exist.
+    /// Two live groups exist: two with quorum, or two live members whose views share no member.
     SplitBrain,
+    /// The inventory has no instance: nothing to keep.
+    Empty,
 }
 
 /// One thing to do.
@@ -105,6 +112,7 @@ impl ActionKind {
                 FindingKind::ApplierLag,
                 FindingKind::MinorityPartition,
                 FindingKind::NoQuorum,
+                FindingKind::CompleteOutage,
             ],
             ActionKind::Bootstrap => &[FindingKind::CompleteOutage],
         }
@@ -175,6 +183,8 @@ pub enum FindingKind {
     PurgedTransactions,
     /// Complete outage and no member holds every other's transactions.
     NoGtidSuperset,
+    /// Members whose transactions could not be read block an automatic re-bootstrap.
+    TransactionsUnknown,
     /// A member whose state is unknown blocks a decision.
     UnobservedMember,
     /// Member read-only because it runs a newer version than the group's lowest.
@@ -191,8 +201,12 @@ pub enum FindingKind {
     ExitStateActionDrift,
     /// `group_name` differs between members.
     GroupNameMismatch,
-    /// A view lists a member that is not in the inventory.
+    /// A view lists (or listed) a member that is not in the inventory.
     UnknownMember,
+    /// Two inventory instances report the same `server_uuid`.
+    DuplicateServerUuid,
+    /// The inventory has no instance for this cluster.
+    EmptyInventory,
     /// grkeeper's database credentials are rejected.
     AccessDenied,
     /// `DescribeDBInstances` failed for an instance.
@@ -264,6 +278,20 @@ pub enum Guard {
     OperatorStop,
     /// The same action failed on the member too often: a person should look first.
     RepeatedFailure,
+    /// Some member's transactions were not read in this observation and no approval gives them up.
+    TransactionsUnknown,
+    /// A view lists, or once listed, a member outside the inventory that may be live.
+    UnknownMember,
+    /// A bootstrap is journaled and no observation since proves its group dead.
+    EarlierBootstrap,
+    /// Another inventory instance has the same `server_uuid`: views cannot tell them apart.
+    DuplicateServerUuid,
+    /// A member is UNREACHABLE in the group's view: the group cannot change its membership.
+    UnreachableMember,
+    /// Group Replication is rejoining the member by itself (auto-rejoin).
+    AutoRejoin,
+    /// A member's view still lists others live although they report otherwise.
+    StaleView,
 }
 
 impl Guard {
@@ -278,6 +306,9 @@ impl Guard {
             Guard::NoGtidSuperset => FindingKind::NoGtidSuperset,
             Guard::RebuildNeeded => FindingKind::RebuildNeeded,
             Guard::Paused => FindingKind::Paused,
+            Guard::TransactionsUnknown => FindingKind::TransactionsUnknown,
+            Guard::UnknownMember => FindingKind::UnknownMember,
+            Guard::DuplicateServerUuid => FindingKind::DuplicateServerUuid,
             _ => return None,
         })
     }
@@ -285,22 +316,30 @@ impl Guard {
 
 /// Plans the next step for the cluster in `snapshot`.
 pub fn plan(snapshot: &Snapshot) -> Plan {
-    let ctx = draft::Ctx {
-        snapshot,
-        picture: picture::Picture::new(&snapshot.instances),
-        conditions: conditions::next(
-            &snapshot.history.conditions,
-            &snapshot.instances,
-            snapshot.policy.applier_queue_limit,
-            snapshot.observed_at,
-        ),
-    };
+    let ctx = draft::Ctx::new(snapshot);
     let mut draft = draft::Draft::default();
+    if ctx.picture.nodes.is_empty() {
+        draft.note(
+            FindingKind::EmptyInventory,
+            Severity::Warning,
+            None,
+            format!(
+                "No RDS instance carries the tag grkeeper:cluster={} (or the inventory lists none), \
+                 so there is nothing to keep. Tag the cluster's instances, or remove the cluster \
+                 from grkeeper's configuration.",
+                snapshot.cluster
+            ),
+        );
+        return draft.finish(&ctx);
+    }
     members::note(&ctx, &mut draft);
+    safety::note(&ctx, &mut draft);
+    strangers::note(&ctx, &mut draft);
     match ctx.picture.health.status {
         ClusterStatus::SplitBrain => playbook::outage::split_brain(&ctx, &mut draft),
         ClusterStatus::CompleteOutage => playbook::outage::complete(&ctx, &mut draft),
         ClusterStatus::NoQuorum => playbook::outage::no_quorum(&ctx, &mut draft),
+        ClusterStatus::Empty => {}
         // A group with quorum exists: cheapest repair first (a rejoin only adds a member).
         _ => {
             playbook::rejoin::consider(&ctx, &mut draft);

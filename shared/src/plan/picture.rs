@@ -1,16 +1,19 @@
-//! The cluster as the planner reasons about it: each instance with what was seen of it, the live
-//! groups the members' views describe, which of them holds quorum, and the cluster's health.
+//! The cluster as the planner reasons about it: each instance with what was seen of it, who each
+//! view row is, the live groups the members' views describe, which of them holds quorum, and
+//! the cluster's health.
 //!
-//! Views disagree after partitions and restarts, so no single member is trusted: a view counts
-//! only when its owner is itself live, and quorum uses MySQL Shell's rule
-//! (`docs/group-replication.md`).
+//! Views disagree after partitions and restarts, and the members are not read at one instant, so
+//! no single member is trusted: a view counts only when its owner is itself live, and quorum uses
+//! MySQL Shell's rule (`docs/group-replication.md`): an `ERROR` row is left out, every other
+//! non-`UNREACHABLE` row counts as reachable, an `OFFLINE` joiner included.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::gtid::GtidSet;
-use crate::model::{Instance, MemberReport, MemberState, ProbeError, RdsInstance, ViewMember};
+use crate::model::{MemberReport, MemberState, ProbeError, RdsInstance, ViewMember};
+use crate::snapshot::Snapshot;
 
-use super::{ClusterStatus, Health};
+use super::{ClusterStatus, Health, LastSeen};
 
 /// One inventory instance and what was seen of it.
 #[derive(Debug)]
@@ -22,6 +25,8 @@ pub(crate) struct Node<'a> {
     pub rds_error: Option<&'a str>,
     pub report: Option<&'a MemberReport>,
     pub probe_error: Option<&'a ProbeError>,
+    /// What the last observation that read it saw (the journal's memory).
+    pub last_seen: Option<&'a LastSeen>,
 }
 
 impl Node<'_> {
@@ -48,6 +53,14 @@ impl Node<'_> {
     /// RDS status as text, for messages.
     pub fn rds_status(&self) -> &str {
         self.rds.map_or("unknown", |r| r.status.0.as_str())
+    }
+
+    /// Its `server_uuid` (lowercase): as read now, or as last read when it cannot be read now.
+    pub fn identity(&self) -> Option<String> {
+        self.report
+            .map(|r| r.server_uuid.as_str())
+            .or(self.last_seen.map(|l| l.server_uuid.as_str()))
+            .map(str::to_ascii_lowercase)
     }
 
     /// (every transaction it holds, `gtid_purged`), empty when the member was not read. "Holds"
@@ -84,8 +97,14 @@ impl Group {
 #[derive(Debug)]
 pub(crate) struct Picture<'a> {
     pub nodes: Vec<Node<'a>>,
-    /// `server_uuid` (lowercase) -> inventory index, for observed members.
+    /// `server_uuid` (lowercase) -> inventory index, for the members read now (the first of
+    /// instances that share one).
     pub by_uuid: BTreeMap<String, usize>,
+    /// Who every known `server_uuid` is: the read members, and the unread ones by their last
+    /// reading.
+    known: BTreeMap<String, usize>,
+    /// Instances whose `server_uuid` another inventory instance has too (a restored copy).
+    pub duplicates: BTreeSet<usize>,
     /// Live groups, largest first.
     pub groups: Vec<Group>,
     /// Index into `groups` of the one group with quorum, when exactly one has it.
@@ -94,8 +113,9 @@ pub(crate) struct Picture<'a> {
 }
 
 impl<'a> Picture<'a> {
-    pub fn new(instances: &'a [Instance]) -> Picture<'a> {
-        let nodes: Vec<Node<'a>> = instances
+    pub fn new(snapshot: &'a Snapshot) -> Picture<'a> {
+        let nodes: Vec<Node<'a>> = snapshot
+            .instances
             .iter()
             .enumerate()
             .map(|(index, inst)| Node {
@@ -105,20 +125,30 @@ impl<'a> Picture<'a> {
                 rds_error: inst.rds.failed().map(String::as_str),
                 report: inst.mysql.seen(),
                 probe_error: inst.mysql.failed(),
+                last_seen: snapshot.history.last_seen.get(&inst.id),
             })
             .collect();
-        let by_uuid = nodes
+        let mut by_uuid = BTreeMap::new();
+        let mut known: BTreeMap<String, usize> = BTreeMap::new();
+        let mut duplicates = BTreeSet::new();
+        // Read members first, so an unread instance's old uuid never hides a read one.
+        let read_first = nodes
             .iter()
-            .filter_map(|n| {
-                n.report
-                    .map(|r| (r.server_uuid.to_ascii_lowercase(), n.index))
-            })
-            .collect();
-        let any_live_row = nodes
-            .iter()
-            .filter_map(|n| n.report)
-            .flat_map(|r| &r.view)
-            .any(|row| row.state.is_live());
+            .filter(|n| n.report.is_some())
+            .chain(nodes.iter().filter(|n| n.report.is_none()));
+        for node in read_first {
+            let Some(uuid) = node.identity() else {
+                continue;
+            };
+            if node.report.is_some() {
+                by_uuid.entry(uuid.clone()).or_insert(node.index);
+            }
+            if let Some(&other) = known.get(&uuid) {
+                duplicates.extend([other, node.index]);
+            } else {
+                known.insert(uuid, node.index);
+            }
+        }
         let groups = live_groups(&nodes);
         let with_quorum: Vec<usize> = (0..groups.len())
             .filter(|&g| groups[g].has_quorum)
@@ -127,10 +157,42 @@ impl<'a> Picture<'a> {
             [one] => Some(*one),
             _ => None,
         };
-        let health = health(nodes.len(), &groups, &with_quorum, any_live_row);
+        let second_group = second_group(&nodes);
+        // A live row that no member read now contradicts (its owner reports itself live, or
+        // could not be read) may be a live group grkeeper cannot see.
+        let live_elsewhere = nodes
+            .iter()
+            .filter_map(|n| n.report)
+            .flat_map(|r| &r.view)
+            .filter(|row| row.state.is_live())
+            .any(|row| {
+                by_uuid
+                    .get(&row.member_id.to_ascii_lowercase())
+                    .is_none_or(|&i| nodes[i].own_state().is_some_and(MemberState::is_live))
+            });
+        let status = match (nodes.len(), with_quorum.as_slice()) {
+            (0, _) => ClusterStatus::Empty,
+            (_, [_, _, ..]) => ClusterStatus::SplitBrain,
+            _ if second_group => ClusterStatus::SplitBrain,
+            (_, [g]) => ok_status(groups[*g].online(), nodes.len()),
+            (_, []) if !groups.is_empty() || live_elsewhere => ClusterStatus::NoQuorum,
+            (_, []) => ClusterStatus::CompleteOutage,
+        };
+        let online = match status {
+            ClusterStatus::SplitBrain => 0,
+            _ => quorum.map_or(0, |g| groups[g].online()),
+        };
+        let health = Health {
+            status,
+            members: count(nodes.iter()),
+            online,
+            tolerance: online.saturating_sub(1) / 2,
+        };
         Picture {
             nodes,
             by_uuid,
+            known,
+            duplicates,
             groups,
             quorum,
             health,
@@ -142,16 +204,20 @@ impl<'a> Picture<'a> {
         self.quorum.map(|g| &self.groups[g])
     }
 
+    /// The inventory instance with this id.
+    pub fn node(&self, id: &str) -> Option<&Node<'a>> {
+        self.nodes.iter().find(|n| n.id == id)
+    }
+
     /// The state the quorum group's view gives this instance, if it lists it.
     pub fn state_in_quorum_group(&self, node: &Node<'_>) -> Option<MemberState> {
-        let uuid = node.report?.server_uuid.to_ascii_lowercase();
-        self.quorum_group()?.view.get(&uuid).copied()
+        self.quorum_group()?.view.get(&node.identity()?).copied()
     }
 
     /// Every state the quorum group's viewers list this member in: views can disagree for a
     /// moment, and the safe reading considers all of them.
     pub fn listed_states(&self, node: &Node<'_>) -> Vec<MemberState> {
-        let (Some(group), Some(report)) = (self.quorum_group(), node.report) else {
+        let (Some(group), Some(uuid)) = (self.quorum_group(), node.identity()) else {
             return Vec::new();
         };
         group
@@ -159,14 +225,26 @@ impl<'a> Picture<'a> {
             .iter()
             .filter_map(|&v| self.nodes[v].report)
             .flat_map(|r| &r.view)
-            .filter(|row| row.member_id.eq_ignore_ascii_case(&report.server_uuid))
+            .filter(|row| row.member_id.eq_ignore_ascii_case(&uuid))
             .map(|row| row.state)
             .collect()
     }
 
-    /// True when any viewer of the quorum group lists this member ONLINE.
-    pub fn online_in_quorum_group(&self, node: &Node<'_>) -> bool {
-        self.listed_states(node).contains(&MemberState::Online)
+    /// The state `view` lists `node` in. A member whose `server_uuid` grkeeper has never read
+    /// may be any row no known member accounts for: then the row whose removal costs the view
+    /// most.
+    pub fn listed_in(&self, view: &[ViewMember], node: &Node<'_>) -> Option<MemberState> {
+        match node.identity() {
+            Some(uuid) => view
+                .iter()
+                .find(|row| row.member_id.eq_ignore_ascii_case(&uuid))
+                .map(|row| row.state),
+            None => view
+                .iter()
+                .filter(|row| !self.is_known(&row.member_id))
+                .map(|row| row.state)
+                .max_by_key(|state| removal_cost(*state)),
+        }
     }
 
     /// Every transaction the observed members ONLINE in the quorum group hold (applied, or
@@ -188,17 +266,6 @@ impl<'a> Picture<'a> {
             .map(|r| r.view.as_slice())
     }
 
-    /// True when the quorum group's view lists a member ONLINE that no read instance is: it may
-    /// be an instance that could not be read.
-    pub fn unread_online_in_quorum_group(&self) -> bool {
-        self.quorum_views().flatten().any(|row| {
-            row.state == MemberState::Online
-                && !self
-                    .by_uuid
-                    .contains_key(&row.member_id.to_ascii_lowercase())
-        })
-    }
-
     /// Observed members ONLINE in the quorum group: the possible recovery donors.
     pub fn quorum_donors(&self) -> impl Iterator<Item = &Node<'a>> {
         self.nodes.iter().filter(|n| {
@@ -207,16 +274,92 @@ impl<'a> Picture<'a> {
         })
     }
 
-    /// The inventory instance a `MEMBER_ID` belongs to.
+    /// The inventory instance a `MEMBER_ID` belongs to, read now or by its last reading.
     pub fn node_of(&self, member_id: &str) -> Option<&Node<'a>> {
-        self.by_uuid
+        self.known
             .get(&member_id.to_ascii_lowercase())
             .map(|&i| &self.nodes[i])
+    }
+
+    /// True when the `MEMBER_ID` is an inventory instance's (read now, or by its last reading).
+    pub fn is_known(&self, member_id: &str) -> bool {
+        self.known.contains_key(&member_id.to_ascii_lowercase())
+    }
+
+    /// Who a view row is, for messages: the instance it belongs to, or its id, address and the
+    /// instances it may be (those whose `server_uuid` grkeeper has never read).
+    pub fn who(&self, row: &ViewMember) -> String {
+        if let Some(node) = self.node_of(&row.member_id) {
+            return node.id.to_string();
+        }
+        let never_read: Vec<&str> = self.unidentified().map(|n| n.id).collect();
+        if never_read.is_empty() {
+            format!("{} ({}:{})", row.member_id, row.host, row.port)
+        } else {
+            format!(
+                "{} ({}:{}, maybe {})",
+                row.member_id,
+                row.host,
+                row.port,
+                never_read.join(" or ")
+            )
+        }
+    }
+
+    /// Instances whose `server_uuid` grkeeper has never read: a row nobody accounts for may be
+    /// one of them.
+    pub fn unidentified(&self) -> impl Iterator<Item = &Node<'a>> {
+        self.nodes.iter().filter(|n| n.identity().is_none())
+    }
+
+    /// Rows of read views that list a member live although that member, read now, reports
+    /// itself out of any group (a view can even list its owner twice): (the view's owner, the
+    /// row).
+    pub fn stale_rows(&self) -> Vec<(&Node<'a>, &'a ViewMember)> {
+        let mut rows = Vec::new();
+        for holder in &self.nodes {
+            let Some(report) = holder.report else {
+                continue;
+            };
+            for row in report.view.iter().filter(|row| row.state.is_live()) {
+                let contradicted = self
+                    .by_uuid
+                    .get(&row.member_id.to_ascii_lowercase())
+                    .is_some_and(|&i| self.nodes[i].own_state().is_some_and(|s| !s.is_live()));
+                if contradicted {
+                    rows.push((holder, row));
+                }
+            }
+        }
+        rows
     }
 
     /// Strict majority of the inventory.
     pub fn majority(&self) -> u32 {
         count(self.nodes.iter()) / 2 + 1
+    }
+}
+
+/// How much taking a member out costs a view that lists it in `state`: an ONLINE member is
+/// counted and online, a RECOVERING or OFFLINE (joining) one counted and reachable, an
+/// UNREACHABLE one only counted, an ERROR one nothing.
+pub(crate) fn removal_cost(state: MemberState) -> u8 {
+    match state {
+        MemberState::Online => 3,
+        MemberState::Recovering | MemberState::Offline => 2,
+        MemberState::Unreachable => 1,
+        MemberState::Error => 0,
+    }
+}
+
+fn ok_status(online: u32, members: usize) -> ClusterStatus {
+    let tolerant = online >= 3;
+    let complete = usize::try_from(online).is_ok_and(|o| o >= members);
+    match (complete, tolerant) {
+        (true, true) => ClusterStatus::Ok,
+        (true, false) => ClusterStatus::OkNoTolerance,
+        (false, true) => ClusterStatus::OkPartial,
+        (false, false) => ClusterStatus::OkNoTolerancePartial,
     }
 }
 
@@ -286,32 +429,26 @@ fn live_groups(nodes: &[Node<'_>]) -> Vec<Group> {
     groups
 }
 
-fn health(members: usize, groups: &[Group], with_quorum: &[usize], any_live_row: bool) -> Health {
-    let members = u32::try_from(members).unwrap_or(u32::MAX);
-    let (status, online) = match with_quorum {
-        [] if any_live_row || !groups.is_empty() => (ClusterStatus::NoQuorum, 0),
-        [] => (ClusterStatus::CompleteOutage, 0),
-        [g] => {
-            let group = &groups[*g];
-            let online = group.online();
-            let tolerant = online >= 3;
-            let complete = online >= members;
-            let status = match (complete, tolerant) {
-                (true, true) => ClusterStatus::Ok,
-                (true, false) => ClusterStatus::OkNoTolerance,
-                (false, true) => ClusterStatus::OkPartial,
-                (false, false) => ClusterStatus::OkNoTolerancePartial,
-            };
-            (status, online)
-        }
-        _ => (ClusterStatus::SplitBrain, 0),
-    };
-    Health {
-        status,
-        members,
-        online,
-        tolerance: online.saturating_sub(1) / 2,
-    }
+/// Two live members whose views share no member at all, not even as UNREACHABLE: the two sides
+/// of a partition always list each other, so these are two groups bootstrapped apart.
+fn second_group(nodes: &[Node<'_>]) -> bool {
+    let views: Vec<BTreeSet<String>> = nodes
+        .iter()
+        .filter(|n| n.own_state().is_some_and(MemberState::is_live))
+        .filter_map(|n| {
+            let ids = n.report?.view.iter();
+            Some(ids.map(|r| r.member_id.to_ascii_lowercase()).collect())
+        })
+        .collect();
+    views
+        .iter()
+        .enumerate()
+        .any(|(i, mine)| views[i + 1..].iter().any(|theirs| mine.is_disjoint(theirs)))
+}
+
+/// `db1, db2` in inventory order, for messages.
+pub(crate) fn names(nodes: &[&Node<'_>]) -> String {
+    nodes.iter().map(|n| n.id).collect::<Vec<_>>().join(", ")
 }
 
 /// Counts items as u32 (at most 9 members; saturates instead of panicking).

@@ -46,8 +46,9 @@ pub fn next_step(kind: FindingKind) -> &'static str {
              allow; if refused, resolve the reason given (or record an approval)."
         }
         SplitBrain => {
-            "Two live groups accept writes: stop GR on the smaller one now and reconcile the \
-             transactions it took."
+            "Two live groups exist: keep one, pause grkeeper for the other's members, stop GR on \
+             them, and rebuild them from the kept group (never rejoin them: same GTIDs, \
+             different rows)."
         }
         ErrantGtids => {
             "The member holds transactions the group lacks: inspect them, then rebuild the member \
@@ -60,6 +61,11 @@ pub fn next_step(kind: FindingKind) -> &'static str {
         NoGtidSuperset => {
             "No member holds every transaction: compare the GTID sets below, pick the survivor, \
              and reconcile the others by hand before bootstrapping."
+        }
+        TransactionsUnknown => {
+            "Members whose transactions were not read block an automatic re-bootstrap: start or \
+             repair them so grkeeper can read them, or approve giving them up (the finding names \
+             the exact `grkeeper approve bootstrap ... --give-up` command)."
         }
         UnobservedMember => {
             "A member's state is unknown: make it reachable, or stop it through RDS so grkeeper \
@@ -84,8 +90,17 @@ pub fn next_step(kind: FindingKind) -> &'static str {
             "Members disagree on group_replication_group_name: fix the parameter groups before any rejoin."
         }
         UnknownMember => {
-            "A view lists a member outside the inventory: tag the instance for this cluster, or \
-             remove it from the group."
+            "A view lists (or listed) a member outside the inventory: grkeeper neither expels, \
+             fences nor bootstraps until it is accounted for. Tag its instance for this cluster, \
+             or stop Group Replication on it and remove it from the seeds."
+        }
+        DuplicateServerUuid => {
+            "Two instances share a server_uuid (a restored copy): grkeeper acts on neither. Take \
+             one out of the cluster or rebuild it so it gets its own server_uuid."
+        }
+        EmptyInventory => {
+            "No instance carries the cluster tag: tag the cluster's instances, or remove the \
+             cluster from grkeeper's configuration."
         }
         AccessDenied => {
             "grkeeper's database credentials are rejected: fix the user or the secret in Secrets Manager."

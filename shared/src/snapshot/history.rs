@@ -1,11 +1,15 @@
 //! What the planner knows of the past: recent actions, since when each member has been in its
-//! current condition, pauses and approvals. The journal keeps it; the planner only reads it.
+//! current condition, what each instance was last read as, the members outside the inventory
+//! that views have listed, pauses and approvals. The journal keeps it; the planner only reads
+//! it (`conditions::next`, `last_seen::next` and `strangers::next` say what to keep next).
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use crate::gtid::GtidSet;
 
 use super::ActionKind;
 
@@ -28,6 +32,14 @@ pub struct History {
     /// Recorded operator approvals.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub approvals: Vec<Approval>,
+    /// Per instance: what the last observation that could read it saw (see [`LastSeen`]). An
+    /// instance that cannot be read now is judged by this, never by its RDS status.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub last_seen: BTreeMap<String, LastSeen>,
+    /// Members outside the inventory that a view listed, remembered so that a stop (which wipes
+    /// the views) cannot wipe the evidence that they exist (see [`Stranger`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub strangers: Vec<Stranger>,
 }
 
 /// An action grkeeper took (or started: `outcome` pending) on a member.
@@ -88,9 +100,59 @@ pub struct Approval {
     /// Restricts the approval to one instance; `None` approves any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance: Option<String>,
+    /// What a bootstrap may go ahead without: the instance ids whose transactions could not be
+    /// read (stopped, failed) and the `server_uuid`s of remembered members outside the
+    /// inventory. The approver accepts that whatever only they committed is given up, and
+    /// vouches that they are down.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gives_up: Vec<String>,
     /// The approval is void after this.
     pub expires: DateTime<Utc>,
     /// Who approved.
     #[serde(default)]
     pub by: String,
+}
+
+/// One instance as the last observation that read it saw it: its identity and its GTID sets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct LastSeen {
+    /// When it was read.
+    pub at: DateTime<Utc>,
+    /// Its `@@server_uuid` then: a view row with this id is this instance.
+    pub server_uuid: String,
+    /// Its `@@gtid_executed` then.
+    pub gtid_executed: GtidSet,
+    /// What the group had certified and queued on it then but it had maybe not applied (the
+    /// applier channel's `RECEIVED_TRANSACTION_SET`).
+    #[serde(default, skip_serializing_if = "GtidSet::is_empty")]
+    pub received: GtidSet,
+    /// Its `@@gtid_purged` then.
+    #[serde(default, skip_serializing_if = "GtidSet::is_empty")]
+    pub gtid_purged: GtidSet,
+    /// The first reading at which `gtid_executed` had this value: how long it has not grown.
+    pub executed_since: DateTime<Utc>,
+}
+
+impl LastSeen {
+    /// Every transaction it held when read: applied, or certified and queued.
+    pub fn transactions(&self) -> GtidSet {
+        self.gtid_executed.union(&self.received)
+    }
+}
+
+/// A member a view listed that is no inventory instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Stranger {
+    /// Its `MEMBER_ID` (`server_uuid`), lowercase.
+    pub member_id: String,
+    /// `MEMBER_HOST` as the view gave it.
+    #[serde(default)]
+    pub host: String,
+    /// `MEMBER_PORT` as the view gave it.
+    #[serde(default)]
+    pub port: u16,
+    /// First observation that listed it.
+    pub first_seen: DateTime<Utc>,
+    /// Last observation that listed it.
+    pub last_seen: DateTime<Utc>,
 }

@@ -45,6 +45,10 @@ pub struct Policy {
     pub min_binlog_retention_hours: u32,
     /// The expected `group_replication_exit_state_action`; `None`: members must only agree.
     pub exit_state_action: Option<String>,
+    /// How far apart the clocks of grkeeper's invocations may be, plus how long an observation
+    /// takes: an observation counts as taken after a journaled bootstrap only when it finished
+    /// this many seconds after the bootstrap's journaled time.
+    pub clock_skew_secs: u64,
 }
 
 /// Whether grkeeper may act at all.
@@ -90,6 +94,7 @@ impl Default for Policy {
             partition_deadline_secs: 60,
             min_binlog_retention_hours: 168,
             exit_state_action: None,
+            clock_skew_secs: 60,
         }
     }
 }

@@ -37,7 +37,11 @@ fn group_name(ctx: &Ctx<'_>, draft: &mut Draft, node: &Node<'_>) -> Result<(), B
             );
             Err(block(
                 Guard::GroupName,
-                format!("group name {mine} differs from the live group's {theirs}"),
+                format!(
+                    "group name {mine} differs from the live group's {theirs}: fix \
+                     group_replication_group_name in {}'s DB parameter group",
+                    node.id
+                ),
             ))
         }
         _ => Ok(()),
@@ -63,7 +67,11 @@ fn gtids(ctx: &Ctx<'_>, draft: &mut Draft, node: &Node<'_>) -> Result<(), Block>
             );
             Err(block(
                 Guard::ErrantGtids,
-                format!("{} has errant GTIDs {errant}", node.id),
+                format!(
+                    "{} has errant GTIDs {errant}: rebuild it from a healthy member, or create \
+                     placeholders for them on the others once they are known not to matter",
+                    node.id
+                ),
             ))
         }
         GtidFit::Purged { missing, purged } => {
@@ -82,7 +90,8 @@ fn gtids(ctx: &Ctx<'_>, draft: &mut Draft, node: &Node<'_>) -> Result<(), Block>
             Err(block(
                 Guard::PurgedTransactions,
                 format!(
-                    "every donor purged transactions {} lacks: {purged}",
+                    "every donor purged transactions {} lacks: {purged}; rebuild it from a healthy \
+                     member (point-in-time restore)",
                     node.id
                 ),
             ))
@@ -116,7 +125,11 @@ fn version(ctx: &Ctx<'_>, draft: &mut Draft, node: &Node<'_>) -> Result<String, 
             );
             Err(block(
                 Guard::Version,
-                format!("{} runs {joiner}, older than the group's {lowest}", node.id),
+                format!(
+                    "{} runs {joiner}, older than the group's {lowest}: upgrade it to {lowest} \
+                     or later",
+                    node.id
+                ),
             ))
         }
     }

@@ -5,4 +5,6 @@ pub(crate) mod expel;
 pub(crate) mod join;
 pub(crate) mod outage;
 pub(crate) mod reboot;
+pub(crate) mod rebootstrap;
 pub(crate) mod rejoin;
+pub(crate) mod seed;

@@ -1,19 +1,22 @@
-//! No group with quorum: complete outage (re-bootstrap from the GTID superset member), quorum
-//! loss (fence the hung minority first, when the rest is proven out of any group), and split
-//! brain (alert only). Bootstrapping is the one action that can create two groups, so every
-//! member must be read or confirmed stopped, and no view anywhere may show a live member.
+//! No group with quorum: complete outage (re-bootstrap from the member holding every
+//! transaction), quorum loss (fence the hung minority first, when the rest is proven out of any
+//! group), and split brain (alert only). Bootstrapping is the one action that can lose
+//! transactions or create two groups: every member must be read or confirmed down, no view may
+//! show a live member, and `rebootstrap` must allow it.
 
-use crate::gtid::GtidSet;
-use crate::plan::checks::{available, not_stopped_on_purpose};
+use std::collections::BTreeMap;
+
+use crate::model::{MemberState, ViewMember};
+use crate::plan::checks::available;
 use crate::plan::conditions::MINORITY;
 use crate::plan::draft::{Candidate, Ctx, Draft};
 use crate::plan::guards::{Block, block};
-use crate::plan::picture::Node;
+use crate::plan::picture::{Node, names};
 use crate::plan::{ActionKind, FindingKind, Guard, Severity};
 
-use super::reboot;
+use super::{reboot, seed};
 
-/// Every member OFFLINE, ERROR, in offline mode or stopped, and no view shows a live member.
+/// Every member OFFLINE, ERROR, in offline mode or down, and no live view of its own.
 pub(crate) fn complete(ctx: &Ctx<'_>, draft: &mut Draft) {
     let picture = &ctx.picture;
     draft.note(
@@ -22,12 +25,13 @@ pub(crate) fn complete(ctx: &Ctx<'_>, draft: &mut Draft) {
         None,
         format!(
             "No member reports a live group ({}). Writes fail everywhere until the group is \
-             re-bootstrapped from the member that holds every transaction.",
+             re-bootstrapped from the member that holds every transaction; grkeeper does it when \
+             every guard allows, otherwise the refusal below says what is missing.",
             states(ctx)
         ),
     );
     reboot_offline_mode(ctx, draft);
-    let (target, superset) = superset(draft, picture.nodes.iter().collect());
+    let (target, chosen) = seed::choose(ctx, draft, &picture.nodes);
     let Some(target) = target else {
         // Not one member could be read: say which, and why nothing can be bootstrapped.
         if let (Err(block), Some(first)) = (
@@ -37,34 +41,120 @@ pub(crate) fn complete(ctx: &Ctx<'_>, draft: &mut Draft) {
             let reason = "complete outage, but no member could be read to find the one holding \
                           every transaction";
             draft.consider(
-                ctx.snapshot,
+                ctx,
                 Candidate::new(ActionKind::Bootstrap, first.id, reason),
                 Err(block),
             );
         }
         return;
     };
-    // Health says no view shows a live member (else this is not a complete outage); what
-    // remains to prove is that no member outside those views can be live.
-    let data = confirmed_out(draft, picture.nodes.iter().collect())
-        .and_then(|()| no_strangers(ctx, draft))
-        .and(superset)
-        .and_then(|()| group_names_agree(ctx))
-        .and_then(|()| available(target))
-        .and_then(|()| not_stopped_on_purpose(ctx.snapshot, target));
-    note_stopped(ctx, draft);
+    let proven_out = confirmed_out(draft, picture.nodes.iter().collect());
+    let stale = clear_stale_views(ctx, draft, target.id, &proven_out);
+    let data = proven_out
+        .and(chosen)
+        .and(stale)
+        .and_then(|()| group_names_agree(ctx));
+    if let Some(state) = target.own_state().filter(|s| *s != MemberState::Offline) {
+        // START GROUP_REPLICATION fails on a member whose GR still runs (ERROR): stop it first.
+        let reason = format!(
+            "complete outage: {} holds every transaction but its Group Replication is {state}, \
+             not OFFLINE; stopping it (CALL mysql.rds_group_replication_stop()) lets it \
+             bootstrap the group on the next step",
+            target.id
+        );
+        draft.consider(
+            ctx,
+            Candidate::new(ActionKind::Expel, target.id, reason).toward_bootstrap(target.id),
+            data,
+        );
+        return;
+    }
     let executed = target.transactions().0;
+    let lower = seed::locked_out(&picture.nodes, target);
+    let lower = if lower.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; {} run an older version and will be refused until upgraded",
+            lower.join(", ")
+        )
+    };
     let reason = format!(
-        "complete outage: no member is ONLINE or RECOVERING in any view, every member was read \
-         or is stopped, and {} holds every transaction the others hold ({executed}); the others \
-         rejoin one at a time after it bootstraps",
+        "complete outage: no member is ONLINE or RECOVERING in any view, every member's \
+         transactions were read (or given up by an approval), and {} holds every transaction \
+         the others hold ({executed}); the others rejoin one at a time after it bootstraps{lower}",
         target.id
     );
     draft.consider(
-        ctx.snapshot,
+        ctx,
         Candidate::new(ActionKind::Bootstrap, target.id, reason),
         data,
     );
+}
+
+/// Views of members in ERROR that still list members live which, read now, report themselves
+/// out of any group: such a view is stale, and no bootstrap is taken while any view shows a live
+/// member. Stopping Group Replication on the view's owner clears it.
+fn clear_stale_views(
+    ctx: &Ctx<'_>,
+    draft: &mut Draft,
+    seed: &str,
+    proven_out: &Result<(), Block>,
+) -> Result<(), Block> {
+    let mut by_holder: BTreeMap<usize, (&Node<'_>, Vec<&ViewMember>)> = BTreeMap::new();
+    for (holder, row) in ctx.picture.stale_rows() {
+        by_holder
+            .entry(holder.index)
+            .or_insert((holder, Vec::new()))
+            .1
+            .push(row);
+    }
+    let mut stale = Vec::new();
+    for (holder, rows) in by_holder.into_values() {
+        let listed: Vec<String> = rows
+            .iter()
+            .map(|row| {
+                let own = ctx
+                    .picture
+                    .node_of(&row.member_id)
+                    .and_then(Node::own_state)
+                    .map_or_else(String::new, |s| format!(" (it reports itself {s})"));
+                format!("{} {}{own}", ctx.picture.who(row), row.state)
+            })
+            .collect();
+        let what = format!(
+            "{}'s view ({}) still lists {}",
+            holder.id,
+            holder
+                .own_state()
+                .map_or_else(|| "unread".to_string(), |s| s.to_string()),
+            listed.join(", "),
+        );
+        let reason = format!(
+            "complete outage: {what}; stopping Group Replication on {} (CALL \
+             mysql.rds_group_replication_stop()) clears the stale view so the group can be \
+             re-bootstrapped",
+            holder.id
+        );
+        draft.consider(
+            ctx,
+            Candidate::new(ActionKind::Expel, holder.id, reason).toward_bootstrap(seed),
+            proven_out.clone().and_then(|()| available(holder)),
+        );
+        stale.push(what);
+    }
+    if stale.is_empty() {
+        Ok(())
+    } else {
+        Err(block(
+            Guard::StaleView,
+            format!(
+                "{}: no bootstrap while a view shows a live member; stopping Group Replication \
+                 on the view's owner clears it",
+                stale.join("; ")
+            ),
+        ))
+    }
 }
 
 /// Live members exist but no group has quorum: writes hang on them.
@@ -81,6 +171,23 @@ pub(crate) fn no_quorum(ctx: &Ctx<'_>, draft: &mut Draft) {
         .iter()
         .filter(|n| !live.iter().any(|l| l.index == n.index))
         .collect();
+    let Some(target) = live.first() else {
+        // No member read now is live, yet a view lists one that could not be read as live.
+        draft.note(
+            FindingKind::NoQuorum,
+            Severity::Critical,
+            None,
+            format!(
+                "No member that could be read is in a live group, but {}. It may be live in a \
+                 group grkeeper cannot see, so nothing is bootstrapped. Make it readable by \
+                 grkeeper, or, if it is down, stop it through RDS (aws rds stop-db-instance \
+                 --db-instance-identifier ID) so that its state is known.",
+                unread_live_rows(ctx)
+            ),
+        );
+        reboot_offline_mode(ctx, draft);
+        return;
+    };
     draft.note(
         FindingKind::NoQuorum,
         Severity::Critical,
@@ -96,8 +203,8 @@ pub(crate) fn no_quorum(ctx: &Ctx<'_>, draft: &mut Draft) {
         ),
     );
     reboot_offline_mode(ctx, draft);
-    let (candidate, superset) = superset(draft, picture.nodes.iter().collect());
-    let (Some(target), Some(candidate)) = (live.first(), candidate) else {
+    let (candidate, chosen) = seed::choose(ctx, draft, &picture.nodes);
+    let Some(candidate) = candidate else {
         return;
     };
     // Members rebooted at once come back and retry their join for a while: give the group the
@@ -117,7 +224,7 @@ pub(crate) fn no_quorum(ctx: &Ctx<'_>, draft: &mut Draft) {
         return;
     }
     let data = confirmed_out(draft, rest.clone())
-        .and(superset)
+        .and(chosen)
         .and_then(|()| available(target));
     let reason = format!(
         "fence the hung partition: the group lost quorum and {} are out of any group; stopping \
@@ -127,38 +234,91 @@ pub(crate) fn no_quorum(ctx: &Ctx<'_>, draft: &mut Draft) {
         candidate.id
     );
     draft.consider(
-        ctx.snapshot,
-        Candidate {
-            gate: Some((ActionKind::Bootstrap, candidate.id)),
-            ..Candidate::new(ActionKind::Expel, target.id, reason)
-        },
+        ctx,
+        Candidate::new(ActionKind::Expel, target.id, reason).toward_bootstrap(candidate.id),
         data,
     );
 }
 
-/// Two or more groups claim quorum: nothing automatic is safe.
+/// `orders-2's view lists orders-3 ONLINE` for every live row whose member was not read.
+fn unread_live_rows(ctx: &Ctx<'_>) -> String {
+    let picture = &ctx.picture;
+    let mut rows = Vec::new();
+    for holder in &picture.nodes {
+        for row in holder
+            .report
+            .map_or(&[][..], |r| r.view.as_slice())
+            .iter()
+            .filter(|r| r.state.is_live())
+            .filter(|r| {
+                !picture
+                    .by_uuid
+                    .contains_key(&r.member_id.to_ascii_lowercase())
+            })
+        {
+            rows.push(format!(
+                "{}'s view lists {} {}",
+                holder.id,
+                picture.who(row),
+                row.state
+            ));
+        }
+    }
+    rows.join(", ")
+}
+
+/// Two live groups: alert only, with the steps to reconcile them.
 pub(crate) fn split_brain(ctx: &Ctx<'_>, draft: &mut Draft) {
     let picture = &ctx.picture;
-    let groups: Vec<String> = picture
-        .groups
+    // The live members, grouped by the members their views list.
+    let mut groups: BTreeMap<Vec<String>, Vec<&Node<'_>>> = BTreeMap::new();
+    for node in picture
+        .nodes
         .iter()
-        .filter(|g| g.has_quorum)
-        .map(|g| {
-            let members: Vec<&Node<'_>> = g.viewers.iter().map(|&i| &picture.nodes[i]).collect();
-            format!("{{{}}}", names(&members))
+        .filter(|n| n.own_state().is_some_and(MemberState::is_live))
+    {
+        let mut view: Vec<String> = node
+            .report
+            .map_or(&[][..], |r| r.view.as_slice())
+            .iter()
+            .map(|row| {
+                picture
+                    .node_of(&row.member_id)
+                    .map_or_else(|| row.member_id.to_ascii_lowercase(), |n| n.id.to_string())
+            })
+            .collect();
+        view.sort();
+        groups.entry(view).or_default().push(node);
+    }
+    let described: Vec<String> = groups
+        .iter()
+        .map(|(view, members)| {
+            format!(
+                "{{{}}} (whose view lists {})",
+                names(members),
+                view.join(", ")
+            )
         })
         .collect();
+    let cluster = &ctx.snapshot.cluster;
     draft.note(
         FindingKind::SplitBrain,
         Severity::Critical,
         None,
         format!(
-            "Split brain: {} groups are live at once: {}. Their data diverges with every write. \
-             Stop writes to all but one group, stop Group Replication on the members of the \
-             others (CALL mysql.rds_group_replication_stop()), and reconcile their transactions \
-             before they rejoin. grkeeper takes no action.",
+            "Split brain: {} live groups exist at once: {}. Their data diverges with every write, \
+             under the same GTID numbers, so a member of one must never be rejoined into the \
+             other. grkeeper takes no action in this cluster until one group is left. 1. Decide \
+             which group to keep. 2. Stop writes to the others and pause grkeeper for each of \
+             their members (`grkeeper pause --cluster {cluster} --instance ID --for 24h --reason \
+             split-brain`): their GTID sets can look like subsets of the kept group's while \
+             holding different rows. 3. Stop Group Replication on each of them (CALL \
+             mysql.rds_group_replication_stop()). 4. Save what only they committed (their \
+             binary logs), then rebuild each from a member of the kept group (point-in-time \
+             restore) and re-apply what must be kept. 5. Resume (`grkeeper resume --cluster \
+             {cluster} --instance ID`).",
             groups.len(),
-            groups.join(" and ")
+            described.join(" and ")
         ),
     );
 }
@@ -175,7 +335,7 @@ fn reboot_offline_mode(ctx: &Ctx<'_>, draft: &mut Draft) {
     }
 }
 
-/// Every node in `nodes` must be proven out of any group: read and not live, or stopped.
+/// Every node in `nodes` must be proven out of any group: read and not live, or down in RDS.
 fn confirmed_out(draft: &mut Draft, nodes: Vec<&Node<'_>>) -> Result<(), Block> {
     let unknown: Vec<&Node<'_>> = nodes
         .into_iter()
@@ -198,129 +358,24 @@ fn confirmed_out(draft: &mut Draft, nodes: Vec<&Node<'_>>) -> Result<(), Block> 
             Some(node.id),
             format!(
                 "{} could not be read ({why}) and RDS reports it {}, so it may still be in a live \
-                 group; grkeeper will not re-bootstrap until it is read or confirmed down.",
+                 group; grkeeper will not re-bootstrap until it is read or confirmed down. Make \
+                 it reachable from grkeeper, or stop it (aws rds stop-db-instance \
+                 --db-instance-identifier {}).",
                 node.id,
-                node.rds_status()
+                node.rds_status(),
+                node.id
             ),
         );
     }
     Err(block(
         Guard::UnobservedMember,
         format!(
-            "{} could not be proven out of any group (not read, not down)",
-            names(&unknown)
+            "{} could not be proven out of any group (not read, not down): make {} readable or \
+             stop {} through RDS",
+            names(&unknown),
+            if unknown.len() == 1 { "it" } else { "them" },
+            if unknown.len() == 1 { "it" } else { "them" }
         ),
-    ))
-}
-
-/// The member whose `gtid_executed` contains every other read member's, preferring an available
-/// one, then inventory order. Without one: the member with the most transactions as the
-/// target, a `NoGtidSuperset` finding with the differences, and a block.
-fn superset<'n, 'a>(
-    draft: &mut Draft,
-    nodes: Vec<&'n Node<'a>>,
-) -> (Option<&'n Node<'a>>, Result<(), Block>) {
-    let read: Vec<(&Node<'_>, GtidSet)> = nodes
-        .into_iter()
-        .filter(|n| n.report.is_some())
-        .map(|n| (n, n.transactions().0))
-        .collect();
-    let holds_all = |set: &GtidSet| read.iter().all(|(_, other)| other.is_subset(set));
-    let mut supersets: Vec<&Node<'_>> = read
-        .iter()
-        .filter(|(_, s)| holds_all(s))
-        .map(|(n, _)| *n)
-        .collect();
-    supersets.sort_by_key(|n| (!n.rds.is_some_and(|r| r.status.is_available()), n.index));
-    if let Some(best) = supersets.first() {
-        return (Some(best), Ok(()));
-    }
-    let Some((largest, _)) = read
-        .iter()
-        .max_by_key(|(n, s)| (s.count(), std::cmp::Reverse(n.index)))
-    else {
-        return (None, Ok(()));
-    };
-    let differences: Vec<String> = read
-        .iter()
-        .map(|(node, set)| {
-            let others = read
-                .iter()
-                .filter(|(o, _)| o.index != node.index)
-                .fold(GtidSet::new(), |acc, (_, s)| acc.union(s));
-            (node, set.difference(&others))
-        })
-        .filter(|(_, only)| !only.is_empty())
-        .map(|(node, only)| format!("{} alone has {only}", node.id))
-        .collect();
-    draft.note(
-        FindingKind::NoGtidSuperset,
-        Severity::Critical,
-        None,
-        format!(
-            "No member holds every transaction: {}. Bootstrapping any of them would lose the \
-             others' transactions. Decide which transactions to keep, reconcile them by hand, \
-             then bootstrap the chosen member (CALL mysql.rds_group_replication_start(1)).",
-            differences.join("; ")
-        ),
-    );
-    (
-        Some(largest),
-        Err(block(
-            Guard::NoGtidSuperset,
-            format!(
-                "no member's GTID set contains all the others' ({})",
-                differences.join("; ")
-            ),
-        )),
-    )
-}
-
-/// Members outside the inventory that the read members name (in their seeds, or in a view):
-/// they may be live in a group grkeeper cannot see, so no bootstrap until they are accounted for.
-fn no_strangers(ctx: &Ctx<'_>, draft: &mut Draft) -> Result<(), Block> {
-    let picture = &ctx.picture;
-    let known: Vec<String> = picture
-        .nodes
-        .iter()
-        .filter_map(|n| {
-            let rds = n.rds?;
-            let endpoint = rds.endpoint.as_deref()?;
-            Some(format!("{endpoint}:{}", rds.port.unwrap_or(3306)).to_ascii_lowercase())
-        })
-        .collect();
-    let mut strangers: Vec<String> = Vec::new();
-    for report in picture.nodes.iter().filter_map(|n| n.report) {
-        for seed in &report.settings.group_seeds {
-            let seed = seed.trim().to_ascii_lowercase();
-            if !known.contains(&seed) && !strangers.contains(&seed) {
-                strangers.push(seed);
-            }
-        }
-        for row in &report.view {
-            let uuid = row.member_id.to_ascii_lowercase();
-            if picture.node_of(&uuid).is_none() && !strangers.contains(&uuid) {
-                strangers.push(uuid);
-            }
-        }
-    }
-    if strangers.is_empty() {
-        return Ok(());
-    }
-    let named = strangers.join(", ");
-    draft.note(
-        FindingKind::UnknownMember,
-        Severity::Critical,
-        None,
-        format!(
-            "The members name {named}, which no inventory instance is: it may be a member in a \
-             live group grkeeper cannot see. Tag its instance into the cluster, or remove it \
-             from group_replication_group_seeds."
-        ),
-    );
-    Err(block(
-        Guard::UnobservedMember,
-        format!("{named} is named by the members but not in the inventory; it may be live"),
     ))
 }
 
@@ -338,33 +393,13 @@ fn group_names_agree(ctx: &Ctx<'_>) -> Result<(), Block> {
         Err(block(
             Guard::GroupName,
             format!(
-                "members are configured for different groups: {}",
+                "members are configured for different groups: {}; give every member's DB \
+                 parameter group the same group_replication_group_name",
                 names.join(", ")
             ),
         ))
     } else {
         Ok(())
-    }
-}
-
-fn note_stopped(ctx: &Ctx<'_>, draft: &mut Draft) {
-    for node in ctx
-        .picture
-        .nodes
-        .iter()
-        .filter(|n| n.report.is_none() && n.is_stopped())
-    {
-        draft.note(
-            FindingKind::UnobservedMember,
-            Severity::Info,
-            Some(node.id),
-            format!(
-                "{} is {} (RDS), so its transactions are unknown; if it holds any the others lack, \
-                 it will be refused when it starts and rejoins.",
-                node.id,
-                node.rds_status()
-            ),
-        );
     }
 }
 
@@ -378,15 +413,11 @@ fn states(ctx: &Ctx<'_>) -> String {
                 (Some(s), _) => s.to_string(),
                 (None, _) if n.is_stopped() => "stopped".to_string(),
                 (None, Some(e)) if e.is_offline_mode() => "offline mode".to_string(),
+                (None, _) if n.is_down() => n.rds_status().to_string(),
                 (None, _) => "unreadable".to_string(),
             };
             format!("{} {state}", n.id)
         })
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// `db1, db2` in inventory order.
-fn names(nodes: &[&Node<'_>]) -> String {
-    nodes.iter().map(|n| n.id).collect::<Vec<_>>().join(", ")
 }

@@ -1,8 +1,10 @@
 //! Reboot: a member in offline mode (error 3032) or in `ERROR` -> `RebootDBInstance`, which is
 //! how RDS brings an exited member back; it rejoins by itself after the restart. If it was
-//! rebooted recently and is back in this state, a reboot will not help: rebuild needed.
+//! rebooted recently and is back in this state, a reboot will not help: rebuild needed. While
+//! Group Replication's own auto-rejoin is still trying, grkeeper waits for it.
 
 use crate::model::MemberState;
+use crate::plan::autorejoin;
 use crate::plan::checks::{available, keeps_majority};
 use crate::plan::draft::{Candidate, Ctx, Draft};
 use crate::plan::guards::{Block, block, ran, recent, stamp, window};
@@ -41,13 +43,12 @@ pub(crate) fn propose(ctx: &Ctx<'_>, draft: &mut Draft, node: &Node<'_>, reason:
     if node.rds.is_some_and(|r| r.status.is_changing()) {
         return;
     }
-    // A member that could not be read may be one the group still counts ONLINE (its row has a
-    // uuid no read instance has): then rebooting it must leave the group its quorum.
-    let listed = (node.report.is_none() && ctx.picture.unread_online_in_quorum_group())
-        .then_some(MemberState::Online);
+    // Whatever the member says of itself, the group may still count it: rebooting it must leave
+    // every view that does its quorum.
     let data = not_rebooted_in_vain(ctx, draft, node)
         .and_then(|()| available(node))
-        .and_then(|()| keeps_majority(ctx, ActionKind::Reboot, node.id, listed))
+        .and_then(|()| not_auto_rejoining(ctx, node))
+        .and_then(|()| keeps_majority(ctx, ActionKind::Reboot, node))
         .and_then(|()| match node.report {
             // An observed ERROR member with errant or purged GTIDs would only fail again.
             Some(_) if ctx.picture.quorum_group().is_some() => {
@@ -56,17 +57,37 @@ pub(crate) fn propose(ctx: &Ctx<'_>, draft: &mut Draft, node: &Node<'_>, reason:
             _ => Ok(()),
         });
     draft.consider(
-        ctx.snapshot,
+        ctx,
         Candidate::new(ActionKind::Reboot, node.id, reason),
         data,
     );
+}
+
+/// Group Replication is still rejoining the member by itself: a reboot would cut across it.
+fn not_auto_rejoining(ctx: &Ctx<'_>, node: &Node<'_>) -> Result<(), Block> {
+    let Some(running) = node
+        .report
+        .and_then(|r| autorejoin::running(r, ctx.snapshot.observed_at))
+    else {
+        return Ok(());
+    };
+    Err(block(
+        Guard::AutoRejoin,
+        format!(
+            "Group Replication is rejoining {} by itself (auto-rejoin attempt {} of {}, logged \
+             {}); grkeeper waits for it to succeed or give up (attempts are 5 minutes apart) \
+             before rebooting it. To stop waiting, run CALL mysql.rds_group_replication_stop() \
+             on it",
+            node.id, running.attempt, running.tries, running.logged
+        ),
+    ))
 }
 
 /// A member back in offline mode or ERROR after a recent reboot needs a person and a rebuild.
 fn not_rebooted_in_vain(ctx: &Ctx<'_>, draft: &mut Draft, node: &Node<'_>) -> Result<(), Block> {
     let snapshot = ctx.snapshot;
     let Some(last) = recent(
-        &snapshot.history.actions,
+        ctx.actions(),
         snapshot.observed_at,
         window(snapshot.policy.reboot_window_secs),
     )
@@ -90,7 +111,8 @@ fn not_rebooted_in_vain(ctx: &Ctx<'_>, draft: &mut Draft, node: &Node<'_>) -> Re
     Err(block(
         Guard::RebuildNeeded,
         format!(
-            "{} left the group again after the reboot at {}",
+            "{} left the group again after the reboot at {}: read its error log, then rebuild \
+             it from a healthy member (point-in-time restore) or fix the cause",
             node.id,
             stamp(last.at)
         ),

@@ -46,7 +46,7 @@ pub(crate) fn consider(ctx: &Ctx<'_>, draft: &mut Draft) {
             ),
         );
         let (data, note) = match available(node)
-            .and_then(|()| not_stopped_on_purpose(ctx.snapshot, node))
+            .and_then(|()| not_stopped_on_purpose(ctx, node))
             .and_then(|()| join::check(ctx, draft, node))
         {
             Ok(note) => (Ok(()), note),
@@ -58,7 +58,7 @@ pub(crate) fn consider(ctx: &Ctx<'_>, draft: &mut Draft) {
             node.id
         );
         draft.consider(
-            ctx.snapshot,
+            ctx,
             Candidate::new(ActionKind::Rejoin, node.id, reason),
             data,
         );

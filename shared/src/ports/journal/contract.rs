@@ -361,6 +361,8 @@ pub async fn pauses_and_approvals_count_until_they_expire(journal: &impl Journal
     let approval = |expires: i64| Approval {
         action: ActionKind::Bootstrap,
         instance: Some("db1".into()),
+        // What a bootstrap may go ahead without survives the journal.
+        gives_up: vec!["db3".into()],
         expires: secs(expires),
         by: "bob".into(),
     };

@@ -73,6 +73,7 @@ async fn journal_items_have_the_documented_layout() {
     let approval = Approval {
         action: ActionKind::Bootstrap,
         instance: None,
+        gives_up: Vec::new(),
         expires: until,
         by: "bob".into(),
     };

@@ -1,0 +1,502 @@
+//! The rules of issue #19 on one situation each, where the documented examples
+//! (`docs/examples/`, checked in `cli/tests/`) do not already show it: what is refused, and what
+//! the refusal tells a person to do. Also the journal's memory across ticks (`last_seen::next`,
+//! `strangers::next`): what one tick keeps is what the next one decides on.
+
+use proptest::prelude::*;
+
+use super::config;
+use super::generate::{outage, scenario};
+use crate::fixtures::{ClusterBuilder, GROUP, server_uuid};
+use crate::model::{MemberState, ProbeError};
+use crate::plan::{
+    ActionKind, ClusterStatus, FindingKind, Guard, Outcome, PastAction, Plan, Severity, last_seen,
+    plan, strangers,
+};
+use crate::snapshot::Snapshot;
+
+fn action(plan: &Plan) -> Option<(ActionKind, &str)> {
+    plan.action.as_ref().map(|a| (a.kind, a.instance.as_str()))
+}
+
+fn refusal(plan: &Plan, guard: Guard) -> &str {
+    plan.refused.iter().find(|r| r.guard == guard).map_or_else(
+        || panic!("no {guard:?} refusal: {plan:#?}"),
+        |r| r.reason.as_str(),
+    )
+}
+
+fn finding(plan: &Plan, kind: FindingKind) -> &str {
+    plan.findings.iter().find(|f| f.kind == kind).map_or_else(
+        || panic!("no {kind:?} finding: {plan:#?}"),
+        |f| f.message.as_str(),
+    )
+}
+
+fn refused() -> ProbeError {
+    ProbeError::Refused {
+        message: "Connection refused (os error 111)".into(),
+    }
+}
+
+fn stopped_outage() -> ClusterBuilder {
+    ClusterBuilder::healthy(3)
+        .complete_outage()
+        .rds_status("orders-3", "stopped")
+        .unreadable("orders-3", refused(), false)
+}
+
+#[test]
+fn a_stopped_member_blocks_the_bootstrap_until_it_is_read_or_given_up() {
+    let p = plan(
+        &stopped_outage()
+            .last_seen(
+                "orders-3",
+                "2026-11-30T11:30:00Z",
+                &format!("{GROUP}:1-104"),
+            )
+            .build(),
+    );
+    assert_eq!(action(&p), None, "{p:#?}");
+    let reason = refusal(&p, Guard::TransactionsUnknown);
+    assert!(
+        reason.contains(
+            "grkeeper approve bootstrap --cluster orders --instance orders-1 --give-up orders-3"
+        ),
+        "{reason}"
+    );
+    let message = finding(&p, FindingKind::TransactionsUnknown);
+    assert!(
+        message.contains("aws rds start-db-instance --db-instance-identifier orders-3"),
+        "{message}"
+    );
+    // What it held when last read, and what the seed lacks of it.
+    assert!(
+        message.contains(&format!("orders-1 lacks {GROUP}:101-104")),
+        "{message}"
+    );
+
+    let given_up = plan(
+        &stopped_outage()
+            .approved_bootstrap(None, &["orders-3"], "2026-11-30T13:00:00Z", "alice")
+            .build(),
+    );
+    assert_eq!(action(&given_up), Some((ActionKind::Bootstrap, "orders-1")));
+    // An approval that gives up another member, or has expired, is no approval for this one.
+    for (gives_up, expires) in [
+        ("orders-2", "2026-11-30T13:00:00Z"),
+        ("orders-3", "2026-11-30T11:00:00Z"),
+    ] {
+        let p = plan(
+            &stopped_outage()
+                .approved_bootstrap(None, &[gives_up], expires, "alice")
+                .build(),
+        );
+        assert_eq!(action(&p), None, "{p:#?}");
+    }
+}
+
+#[test]
+fn a_stranger_seen_before_the_stop_blocks_the_bootstrap() {
+    // Tick 1: a member outside the inventory is ONLINE in the group's views.
+    let mut cluster = ClusterBuilder::healthy(3);
+    for viewer in ["orders-1", "orders-2", "orders-3"] {
+        cluster = cluster.also_lists(viewer, 7, MemberState::Online);
+    }
+    let first = cluster.build();
+    let p = plan(&first);
+    assert!(
+        p.findings
+            .iter()
+            .any(|f| f.kind == FindingKind::UnknownMember
+                && f.severity == Severity::Critical
+                && f.message.contains(&server_uuid(7))
+                && f.message.contains("ip-10-0-1-17:3306")),
+        "{p:#?}"
+    );
+    let remembered = strangers::next(&first);
+    assert_eq!(remembered.len(), 1);
+    // Tick 2: every member stopped; the views show nothing of it any more.
+    let mut second = ClusterBuilder::healthy(3).complete_outage().build();
+    second.history.strangers = remembered;
+    let p = plan(&second);
+    assert_eq!(action(&p), None, "{p:#?}");
+    assert!(
+        refusal(&p, Guard::UnknownMember).contains(&format!("--give-up {}", server_uuid(7))),
+        "{p:#?}"
+    );
+    // A person who knows it is down gives it up.
+    let mut approved = ClusterBuilder::healthy(3)
+        .complete_outage()
+        .approved_bootstrap(None, &[&server_uuid(7)], "2026-11-30T13:00:00Z", "alice")
+        .build();
+    approved.history.strangers = strangers::next(&first);
+    assert_eq!(
+        action(&plan(&approved)),
+        Some((ActionKind::Bootstrap, "orders-1"))
+    );
+}
+
+#[test]
+fn strangers_are_forgotten_once_accounted_for() {
+    let cluster = ClusterBuilder::healthy(3).also_lists("orders-1", 7, MemberState::Online);
+    let first = cluster.clone().build();
+    // Still listed: kept, with its first sighting.
+    let mut again = cluster.at("2026-11-30T12:01:00Z").build();
+    again.history.strangers = strangers::next(&first);
+    let kept = strangers::next(&again);
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].first_seen, first.observed_at);
+    assert_eq!(kept[0].last_seen, again.observed_at);
+    // A view with quorum no longer lists it: it left the group.
+    let mut left = ClusterBuilder::healthy(3).build();
+    left.history.strangers = kept.clone();
+    assert!(strangers::next(&left).is_empty());
+    // No view with quorum (an outage): kept.
+    let mut outage = ClusterBuilder::healthy(3).complete_outage().build();
+    outage.history.strangers = kept;
+    assert_eq!(strangers::next(&outage).len(), 1);
+}
+
+#[test]
+fn a_second_group_without_quorum_is_split_brain() {
+    // orders-4 and orders-5 were bootstrapped apart; orders-5 crashed, so orders-4 has no
+    // quorum and looks like a minority partition, but its view shares no member with the group.
+    let p = plan(
+        &ClusterBuilder::healthy(5)
+            .split_brain(&["orders-4", "orders-5"])
+            .crashed("orders-5")
+            .condition_since("orders-4", "ONLINE/MINORITY", "2026-11-30T11:00:00Z")
+            .policy(|p| p.expel = true)
+            .build(),
+    );
+    assert_eq!(p.health.status, ClusterStatus::SplitBrain);
+    assert_eq!(action(&p), None, "{p:#?}");
+    assert!(p.refused.is_empty());
+    let message = finding(&p, FindingKind::SplitBrain);
+    assert!(
+        message.contains("grkeeper pause --cluster orders --instance ID"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_journaled_bootstrap_blocks_another_until_an_observation_after_it() {
+    let bootstrapped = |at: &str, outcome| {
+        ClusterBuilder::healthy(3)
+            .complete_outage()
+            .history(move |h| {
+                h.actions.push(PastAction {
+                    kind: ActionKind::Bootstrap,
+                    instance: "orders-2".into(),
+                    at: crate::fixtures::at(at),
+                    outcome,
+                });
+            })
+    };
+    // Journaled 30 s before this observation (clock skew allowance 60 s): not proven dead.
+    let p = plan(&bootstrapped("2026-11-30T11:59:30Z", Outcome::Succeeded).build());
+    assert_eq!(action(&p), None, "{p:#?}");
+    assert!(refusal(&p, Guard::EarlierBootstrap).contains("GRKEEPER_CLOCK_SKEW_SECS"));
+    // Journaled by a clock ahead of this one: the same.
+    let p = plan(&bootstrapped("2026-11-30T12:05:00Z", Outcome::Failed).build());
+    assert_eq!(action(&p), None, "{p:#?}");
+    // Long enough ago, and orders-2 read OFFLINE now: its group is dead.
+    let p = plan(&bootstrapped("2026-11-30T11:00:00Z", Outcome::Succeeded).build());
+    assert_eq!(action(&p), Some((ActionKind::Bootstrap, "orders-1")));
+    // A call never sent started nothing.
+    let p = plan(&bootstrapped("2026-11-30T11:59:30Z", Outcome::NotAttempted).build());
+    assert_eq!(action(&p), Some((ActionKind::Bootstrap, "orders-1")));
+}
+
+#[test]
+fn a_seed_in_error_has_group_replication_stopped_first() {
+    let p = plan(
+        &ClusterBuilder::healthy(3)
+            .complete_outage()
+            .error_state("orders-2")
+            .executed("orders-1", &format!("{GROUP}:1-90"))
+            .executed("orders-3", &format!("{GROUP}:1-90"))
+            .build(),
+    );
+    assert_eq!(action(&p), Some((ActionKind::Expel, "orders-2")), "{p:#?}");
+    // The stop is a step of the bootstrap: the bootstrap policy decides it, not expel's.
+    assert!(!p.refused.iter().any(|r| r.guard == Guard::Disabled));
+}
+
+#[test]
+fn a_seed_without_a_group_name_is_never_chosen() {
+    let p = plan(
+        &ClusterBuilder::healthy(2)
+            .complete_outage()
+            .report("orders-1", |r| r.settings.group_name = None)
+            .executed("orders-2", &format!("{GROUP}:1-90"))
+            .build(),
+    );
+    assert_eq!(action(&p), None, "{p:#?}");
+    assert!(refusal(&p, Guard::GroupName).contains("group_replication_group_name"));
+}
+
+#[test]
+fn two_instances_with_one_server_uuid_are_left_alone() {
+    let p = plan(
+        &ClusterBuilder::healthy(3)
+            .same_uuid_as("orders-3", 2)
+            .gr_stopped("orders-2")
+            .gr_stopped("orders-3")
+            .build(),
+    );
+    assert_eq!(action(&p), None, "{p:#?}");
+    assert_eq!(
+        p.refused
+            .iter()
+            .map(|r| (r.instance.as_str(), r.guard))
+            .collect::<Vec<_>>(),
+        vec![
+            ("orders-2", Guard::DuplicateServerUuid),
+            ("orders-3", Guard::DuplicateServerUuid)
+        ]
+    );
+    assert_eq!(
+        p.findings
+            .iter()
+            .filter(
+                |f| f.kind == FindingKind::DuplicateServerUuid && f.severity == Severity::Critical
+            )
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn a_stop_is_attributed_by_who_made_it_before_when() {
+    let stopped = |by: &str| {
+        ClusterBuilder::healthy(3)
+            .stopped_by("orders-3", by, "2026-11-30 11:20:04")
+            .history(|h| {
+                h.actions.push(PastAction {
+                    kind: ActionKind::Expel,
+                    instance: "orders-3".into(),
+                    at: crate::fixtures::at("2026-11-30T11:20:00Z"),
+                    outcome: Outcome::Succeeded,
+                });
+            })
+    };
+    // A person stopped it right when grkeeper expelled it: time alone would take it for
+    // grkeeper's own stop; the user says it was not.
+    let person = plan(&stopped("admin@10.0.3.7").db_user("grkeeper").build());
+    assert_eq!(action(&person), None, "{person:#?}");
+    assert!(refusal(&person, Guard::OperatorStop).contains("admin@10.0.3.7"));
+    let own = plan(&stopped("grkeeper@10.0.9.9").db_user("grkeeper").build());
+    assert_eq!(action(&own), Some((ActionKind::Rejoin, "orders-3")));
+    // Without the user (older snapshots), time decides as before.
+    let by_time = plan(&stopped("admin@10.0.3.7").build());
+    assert_eq!(action(&by_time), Some((ActionKind::Rejoin, "orders-3")));
+}
+
+#[test]
+fn an_auto_rejoin_in_progress_is_waited_for() {
+    let p = plan(
+        &ClusterBuilder::healthy(3)
+            .error_state("orders-3")
+            .error_log(
+                "orders-3",
+                &[(
+                    "2026-11-30 11:57:12.000000",
+                    "Started auto-rejoin procedure attempt 2 of 3",
+                )],
+            )
+            .build(),
+    );
+    assert_eq!(action(&p), None, "{p:#?}");
+    assert!(refusal(&p, Guard::AutoRejoin).contains("attempt 2 of 3"));
+    let gave_up = plan(
+        &ClusterBuilder::healthy(3)
+            .error_state("orders-3")
+            .error_log(
+                "orders-3",
+                &[(
+                    "2026-11-30 11:57:12.000000",
+                    "Auto-rejoin procedure attempt 3 of 3 finished. Member was not able to join \
+                     the group.",
+                )],
+            )
+            .build(),
+    );
+    assert_eq!(action(&gave_up), Some((ActionKind::Reboot, "orders-3")));
+}
+
+#[test]
+fn no_rejoin_while_the_group_cannot_reconfigure() {
+    let p = plan(
+        &ClusterBuilder::healthy(5)
+            .crashed("orders-4")
+            .gr_stopped("orders-5")
+            .build(),
+    );
+    assert_eq!(action(&p), None, "{p:#?}");
+    let reason = refusal(&p, Guard::UnreachableMember);
+    assert!(reason.contains(&server_uuid(4)), "{reason}");
+    assert!(reason.contains("maybe orders-4"), "{reason}");
+    // Once grkeeper has read orders-4, its row has a name.
+    let named = plan(
+        &ClusterBuilder::healthy(5)
+            .last_seen(
+                "orders-4",
+                "2026-11-30T11:50:00Z",
+                &format!("{GROUP}:1-100"),
+            )
+            .crashed("orders-4")
+            .gr_stopped("orders-5")
+            .build(),
+    );
+    assert!(refusal(&named, Guard::UnreachableMember).contains("lists orders-4 UNREACHABLE"));
+}
+
+#[test]
+fn a_recovering_member_still_applying_is_not_expelled() {
+    let recovering = |executed: &str| {
+        ClusterBuilder::healthy(5)
+            .recovering("orders-5")
+            .condition_since("orders-5", "RECOVERING", "2026-11-30T10:00:00Z")
+            .last_seen("orders-5", "2026-11-30T10:30:00Z", executed)
+            .policy(|p| p.expel = true)
+            .build()
+    };
+    let growing = plan(&recovering(&format!("{GROUP}:1-80")));
+    assert_eq!(action(&growing), None, "{growing:#?}");
+    assert!(finding(&growing, FindingKind::StuckRecovering).contains("still applying"));
+    let stuck = plan(&recovering(&format!("{GROUP}:1-100")));
+    assert_eq!(action(&stuck), Some((ActionKind::Expel, "orders-5")));
+}
+
+#[test]
+fn a_stale_view_is_cleared_before_a_bootstrap() {
+    let p = plan(
+        &ClusterBuilder::healthy(3)
+            .complete_outage()
+            .error_state("orders-2")
+            .also_lists("orders-2", 1, MemberState::Online)
+            .build(),
+    );
+    assert_eq!(p.health.status, ClusterStatus::CompleteOutage);
+    assert_eq!(action(&p), Some((ActionKind::Expel, "orders-2")), "{p:#?}");
+    assert!(refusal(&p, Guard::StaleView).contains("orders-1 ONLINE"));
+}
+
+#[test]
+fn a_live_row_of_a_member_that_cannot_be_read_is_named() {
+    let p = plan(
+        &ClusterBuilder::healthy(3)
+            .complete_outage()
+            .error_state("orders-2")
+            .unreadable("orders-3", refused(), false)
+            .also_lists("orders-2", 3, MemberState::Online)
+            .build(),
+    );
+    assert_eq!(p.health.status, ClusterStatus::NoQuorum);
+    let message = finding(&p, FindingKind::NoQuorum);
+    assert!(message.contains("orders-2's view lists"), "{message}");
+    assert!(!message.contains("  are ONLINE"), "{message}");
+}
+
+#[test]
+fn an_empty_inventory_is_not_an_outage() {
+    let mut snapshot = ClusterBuilder::healthy(1).build();
+    snapshot.instances.clear();
+    let p = plan(&snapshot);
+    assert_eq!(p.health.status, ClusterStatus::Empty);
+    assert_eq!(
+        p.findings
+            .iter()
+            .map(|f| (f.kind, f.severity))
+            .collect::<Vec<_>>(),
+        vec![(FindingKind::EmptyInventory, Severity::Warning)]
+    );
+}
+
+/// Keeps what `next` says and checks it against the snapshot it came from.
+fn remembered(snapshot: &Snapshot) -> Result<(), TestCaseError> {
+    let now = snapshot.observed_at;
+    let records = last_seen::next(snapshot);
+    for instance in &snapshot.instances {
+        let before = snapshot.history.last_seen.get(&instance.id);
+        let after = records.get(&instance.id);
+        match instance.mysql.seen() {
+            Some(report) => {
+                let after = after.ok_or_else(|| TestCaseError::fail("read but not kept"))?;
+                prop_assert_eq!(after.at, now);
+                prop_assert_eq!(&after.gtid_executed, &report.gtid_executed);
+                prop_assert_eq!(&after.received, &report.received());
+                let unchanged = before.is_some_and(|b| {
+                    b.server_uuid.eq_ignore_ascii_case(&report.server_uuid)
+                        && b.gtid_executed == report.gtid_executed
+                });
+                let since = if unchanged {
+                    before.map(|b| b.executed_since)
+                } else {
+                    Some(now)
+                };
+                prop_assert_eq!(Some(after.executed_since), since);
+            }
+            None => prop_assert_eq!(after, before),
+        }
+    }
+    prop_assert!(records.len() <= snapshot.instances.len());
+    let kept = strangers::next(snapshot);
+    // An instance's `server_uuid`: read now, else as last read.
+    let accounted = |member_id: &str| {
+        snapshot.instances.iter().any(|i| {
+            i.mysql
+                .seen()
+                .map(|r| r.server_uuid.as_str())
+                .or(snapshot
+                    .history
+                    .last_seen
+                    .get(&i.id)
+                    .map(|l| l.server_uuid.as_str()))
+                .is_some_and(|u| u.eq_ignore_ascii_case(member_id))
+        })
+    };
+    for stranger in &kept {
+        // Read members now, or identified by their last reading, are no strangers.
+        prop_assert!(
+            !accounted(&stranger.member_id),
+            "{} kept though known",
+            stranger.member_id
+        );
+        prop_assert!(stranger.first_seen <= stranger.last_seen);
+    }
+    // Every row no inventory instance accounts for is kept, seen now.
+    for row in snapshot
+        .instances
+        .iter()
+        .filter_map(|i| i.mysql.seen())
+        .flat_map(|r| &r.view)
+    {
+        if !accounted(&row.member_id) {
+            prop_assert!(
+                kept.iter()
+                    .any(|s| s.member_id.eq_ignore_ascii_case(&row.member_id)
+                        && s.last_seen == now),
+                "{} listed but not kept",
+                row.member_id
+            );
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config(1000))]
+
+    #[test]
+    fn the_journal_memory_keeps_what_was_read_and_every_stranger(snapshot in scenario()) {
+        remembered(&snapshot)?;
+    }
+
+    #[test]
+    fn the_journal_memory_of_an_outage_keeps_the_unread_members(snapshot in outage()) {
+        remembered(&snapshot)?;
+    }
+}
