@@ -556,6 +556,9 @@ impl<'s, P: Ports> Run<'s, P> {
                 let approval = Approval {
                     action: ActionKind::Bootstrap,
                     instance: None,
+                    // A person approves the bootstrap but gives up no member's transactions:
+                    // the planner must still wait for every one it cannot read.
+                    gives_up: Vec::new(),
                     expires: self.stage.clock.now() + chrono::TimeDelta::hours(3),
                     by: "chaos".into(),
                 };
