@@ -90,8 +90,13 @@ pub fn run_batch(options: &BatchOptions) -> Result<Vec<Ran>, String> {
                         let mut all = results.lock().unwrap_or_else(PoisonError::into_inner);
                         all.push(ran);
                         if progress && all.len() % 50 == 0 {
+                            let failed = all
+                                .iter()
+                                .filter(|ran| ran.as_ref().map_or(true, Outcome::failed))
+                                .count();
                             eprintln!(
-                                "chaos: {} of {total} schedules ({:.0} s)",
+                                "chaos: {} of {total} schedules, {failed} failed or not run \
+                                 ({:.0} s)",
                                 all.len(),
                                 started.elapsed().as_secs_f64()
                             );

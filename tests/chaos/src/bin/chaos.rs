@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! chaos --schedules 500 --seed 1                  # a batch; failures are shrunk and printed
-//! chaos --schedules 10000 --seed 1 --report docs/reliability.md
+//! chaos --schedules 10000 --seed 1 --report docs/reliability.md   # release build advised
 //! chaos --replay 4711 --keep 2,5                  # one schedule, step by step
 //! ```
 //!
@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use grkeeper_chaos::batch::{BatchOptions, run_batch};
 use grkeeper_chaos::ports::UnsafePlanner;
-use grkeeper_chaos::report::{Figures, failure};
+use grkeeper_chaos::report::{FIGURES_BEGIN, FIGURES_END, Figures, failure, splice};
 use grkeeper_chaos::runner::{RunOptions, run};
 use grkeeper_chaos::shrink::{Shrunk, replayed, shrink};
 
@@ -47,7 +47,8 @@ struct Args {
     /// Plant a deliberately unsafe planner (the checker's own test): bootstrap-instead-of-rejoin.
     #[arg(long, value_name = "NAME")]
     unsafe_planner: Option<String>,
-    /// Write the batch's figures as markdown to this file (docs/reliability.md).
+    /// Write the batch's figures into this file (docs/reliability.md), between its figure
+    /// markers.
     #[arg(long, value_name = "FILE")]
     report: Option<std::path::PathBuf>,
     /// Report failures without shrinking them.
@@ -174,13 +175,26 @@ fn batch(args: &Args, options: RunOptions) -> ExitCode {
     );
     if let Some(path) = &args.report {
         let command = format!(
-            "cargo run -p grkeeper-chaos --bin chaos -- --schedules {} --seed {} --report {}",
+            "cargo run -p grkeeper-chaos --release --bin chaos -- --schedules {} --seed {} \
+             --report {}",
             args.schedules,
             args.seed,
             path.display()
         );
-        if let Err(e) = std::fs::write(path, figures.markdown(&command, args.seed)) {
-            eprintln!("chaos: cannot write {}: {e}", path.display());
+        let figures = figures.markdown(&command, args.seed, started.elapsed());
+        let written = std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|document| {
+                splice(&document, &figures).ok_or_else(|| {
+                    format!("it has no lines {FIGURES_BEGIN} and {FIGURES_END} in that order")
+                })
+            })
+            .and_then(|document| std::fs::write(path, document).map_err(|e| e.to_string()));
+        if let Err(e) = written {
+            eprintln!(
+                "chaos: cannot write the figures into {}: {e}",
+                path.display()
+            );
             return ExitCode::from(2);
         }
     }
