@@ -1,7 +1,6 @@
 //! Seeds kept in the repository, one a line: `seed keep note`, where `keep` is `all`, `none` or
 //! the fault numbers to keep (`2,5`), as the replay command takes them. `regressions.txt` holds
-//! the failures found and fixed (run in CI, they must pass); `known-failures.txt` the ones whose
-//! fix is not in yet (CI reports them, and fails on any other).
+//! the failures found and fixed (run in CI, they must pass).
 
 use std::path::{Path, PathBuf};
 

@@ -20,7 +20,7 @@
 //! - [`checker`]: the invariants, and what converged means.
 //! - [`runner`]: one schedule, step by step.
 //! - [`shrink`]: the smallest fault list that still fails; [`kept`]: the seeds kept in the
-//!   repository (regressions, and known failures awaiting a fix).
+//!   repository (the failures found and fixed).
 //! - [`batch`]: many schedules at once; [`report`]: their figures as `docs/reliability.md`.
 
 pub mod batch;
