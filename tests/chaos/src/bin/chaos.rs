@@ -174,11 +174,18 @@ fn batch(args: &Args, options: RunOptions) -> ExitCode {
         started.elapsed().as_secs_f64()
     );
     if let Some(path) = &args.report {
+        // The profile this binary was built in: the figures' wall-clock time depends on it.
+        let profile = if cfg!(debug_assertions) {
+            ""
+        } else {
+            " --release"
+        };
         let command = format!(
-            "cargo run -p grkeeper-chaos --release --bin chaos -- --schedules {} --seed {} \
-             --report {}",
+            "cargo run -p grkeeper-chaos{profile} --bin chaos -- --schedules {} --seed {} \
+             --concurrent {} --report {}",
             args.schedules,
             args.seed,
+            args.concurrent,
             path.display()
         );
         let figures = figures.markdown(&command, args.seed, started.elapsed());
