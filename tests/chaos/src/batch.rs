@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::task::JoinSet;
 
@@ -28,6 +28,9 @@ pub struct BatchOptions {
     pub run: RunOptions,
     /// Print progress to standard error.
     pub progress: bool,
+    /// Start no schedule after this much time: the batch ends with the seeds started so far (a
+    /// run of consecutive seeds from `first_seed`).
+    pub time_limit: Option<Duration>,
 }
 
 /// One schedule of a batch: its outcome, or why it could not be set up (a harness problem).
@@ -46,6 +49,9 @@ pub fn run_batch(options: &BatchOptions) -> Result<Vec<Ran>, String> {
                 (Arc::clone(&next), Arc::clone(&results), run_options.clone());
             let (concurrent, progress, total) =
                 (options.concurrent.max(1), options.progress, options.count);
+            // Checked before a seed is taken, so every seed taken runs: the seeds run stay
+            // consecutive.
+            let deadline = options.time_limit.map(|limit| started + limit);
             std::thread::spawn(move || {
                 let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
@@ -58,6 +64,9 @@ pub fn run_batch(options: &BatchOptions) -> Result<Vec<Ran>, String> {
                     let mut seeds = HashMap::new();
                     loop {
                         while running.len() < concurrent {
+                            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                                break;
+                            }
                             let seed = next.fetch_add(1, Ordering::SeqCst);
                             if seed >= end {
                                 break;

@@ -125,7 +125,7 @@ impl Figures {
     /// The figures section of `docs/reliability.md`, with the command and seeds that produced
     /// them and the wall-clock time they took.
     pub fn markdown(&self, command: &str, first_seed: u64, elapsed: Duration) -> String {
-        let last = first_seed + self.schedules + self.not_run.len() as u64 - 1;
+        let last = (first_seed + self.schedules + self.not_run.len() as u64).saturating_sub(1);
         let mut md = String::new();
         let _ = writeln!(
             md,

@@ -51,6 +51,10 @@ struct Args {
     /// markers.
     #[arg(long, value_name = "FILE")]
     report: Option<std::path::PathBuf>,
+    /// Start no schedule after this many minutes; the batch and its report cover the seeds
+    /// started by then.
+    #[arg(long, value_name = "MINUTES")]
+    minutes: Option<u64>,
     /// Report failures without shrinking them.
     #[arg(long)]
     no_shrink: bool,
@@ -143,6 +147,7 @@ fn batch(args: &Args, options: RunOptions) -> ExitCode {
         concurrent: args.concurrent,
         run: options.clone(),
         progress: true,
+        time_limit: args.minutes.map(|m| std::time::Duration::from_secs(m * 60)),
     };
     let started = std::time::Instant::now();
     let ran = match run_batch(&batch) {
@@ -153,6 +158,15 @@ fn batch(args: &Args, options: RunOptions) -> ExitCode {
         }
     };
     let figures = Figures::of(&ran);
+    if (ran.len() as u64) < args.schedules {
+        println!(
+            "time limit: {} of {} schedules started (seeds {} to {})",
+            ran.len(),
+            args.schedules,
+            args.seed,
+            (args.seed + ran.len() as u64).saturating_sub(1)
+        );
+    }
     let Some(runtime) = runtime() else {
         return ExitCode::from(2);
     };
@@ -180,9 +194,12 @@ fn batch(args: &Args, options: RunOptions) -> ExitCode {
         } else {
             " --release"
         };
+        let limit = args
+            .minutes
+            .map_or(String::new(), |m| format!(" --minutes {m}"));
         let command = format!(
             "cargo run -p grkeeper-chaos{profile} --bin chaos -- --schedules {} --seed {} \
-             --concurrent {} --report {}",
+             --concurrent {}{limit} --report {}",
             args.schedules,
             args.seed,
             args.concurrent,

@@ -21,6 +21,7 @@ fn part(n: u64) {
         concurrent: 12,
         run: RunOptions::default(),
         progress: false,
+        time_limit: None,
     };
     let ran = run_batch(&options).unwrap();
     let figures = Figures::of(&ran);
