@@ -167,10 +167,33 @@ fn batch(args: &Args, options: RunOptions) -> ExitCode {
             (args.seed + ran.len() as u64).saturating_sub(1)
         );
     }
+    // The figures and the failing seeds first: shrinking takes a run per try, and a batch cut
+    // short while it shrinks still leaves its figures.
+    println!(
+        "{} ({:.0} s)",
+        figures.summary(),
+        started.elapsed().as_secs_f64()
+    );
+    let failed: Vec<_> = ran.iter().flatten().filter(|o| o.failed()).collect();
+    for outcome in &failed {
+        println!("failed seed {}: {:?}", outcome.seed, outcome.signature());
+    }
+    for (seed, why) in &figures.not_run {
+        println!("NOT RUN seed {seed}: {why}");
+    }
+    if let Some(path) = &args.report
+        && let Err(e) = write_report(args, path, &figures, started.elapsed())
+    {
+        eprintln!(
+            "chaos: cannot write the figures into {}: {e}",
+            path.display()
+        );
+        return ExitCode::from(2);
+    }
     let Some(runtime) = runtime() else {
         return ExitCode::from(2);
     };
-    for outcome in ran.iter().flatten().filter(|o| o.failed()) {
+    for outcome in failed {
         let schedule = grkeeper_chaos::schedule::generate(outcome.seed);
         let shrunk = if args.no_shrink {
             Shrunk::unshrunk(outcome)
@@ -179,52 +202,41 @@ fn batch(args: &Args, options: RunOptions) -> ExitCode {
         };
         println!("{}", failure(outcome, &shrunk, options.planner));
     }
-    for (seed, why) in &figures.not_run {
-        println!("NOT RUN seed {seed}: {why}");
-    }
-    println!(
-        "{} ({:.0} s)",
-        figures.summary(),
-        started.elapsed().as_secs_f64()
-    );
-    if let Some(path) = &args.report {
-        // The profile this binary was built in: the figures' wall-clock time depends on it.
-        let profile = if cfg!(debug_assertions) {
-            ""
-        } else {
-            " --release"
-        };
-        let limit = args
-            .minutes
-            .map_or(String::new(), |m| format!(" --minutes {m}"));
-        let command = format!(
-            "cargo run -p grkeeper-chaos{profile} --bin chaos -- --schedules {} --seed {} \
-             --concurrent {}{limit} --report {}",
-            args.schedules,
-            args.seed,
-            args.concurrent,
-            path.display()
-        );
-        let figures = figures.markdown(&command, args.seed, started.elapsed());
-        let written = std::fs::read_to_string(path)
-            .map_err(|e| e.to_string())
-            .and_then(|document| {
-                splice(&document, &figures).ok_or_else(|| {
-                    format!("it has no lines {FIGURES_BEGIN} and {FIGURES_END} in that order")
-                })
-            })
-            .and_then(|document| std::fs::write(path, document).map_err(|e| e.to_string()));
-        if let Err(e) = written {
-            eprintln!(
-                "chaos: cannot write the figures into {}: {e}",
-                path.display()
-            );
-            return ExitCode::from(2);
-        }
-    }
     if figures.clean() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// Writes the batch's figures into `path`, between its figure markers.
+fn write_report(
+    args: &Args,
+    path: &std::path::Path,
+    figures: &Figures,
+    elapsed: std::time::Duration,
+) -> Result<(), String> {
+    // The profile this binary was built in: the figures' wall-clock time depends on it.
+    let profile = if cfg!(debug_assertions) {
+        ""
+    } else {
+        " --release"
+    };
+    let limit = args
+        .minutes
+        .map_or(String::new(), |m| format!(" --minutes {m}"));
+    let command = format!(
+        "cargo run -p grkeeper-chaos{profile} --bin chaos -- --schedules {} --seed {} \
+         --concurrent {}{limit} --report {}",
+        args.schedules,
+        args.seed,
+        args.concurrent,
+        path.display()
+    );
+    let figures = figures.markdown(&command, args.seed, elapsed);
+    let document = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let document = splice(&document, &figures).ok_or_else(|| {
+        format!("it has no lines {FIGURES_BEGIN} and {FIGURES_END} in that order")
+    })?;
+    std::fs::write(path, document).map_err(|e| e.to_string())
 }
