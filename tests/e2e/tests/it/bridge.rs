@@ -21,6 +21,9 @@ async fn slow_reboots() -> Harness {
         config.real_time(Timing {
             reboot: Duration::from_secs(10),
             start: Duration::from_secs(2),
+            // StopDBInstance answers `stopping`: the fast 60 ms stop could end before a loaded
+            // machine built the reply, which then said `stopped`.
+            stop: Duration::from_secs(2),
             ..Timing::fast()
         })
     })
