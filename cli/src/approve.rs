@@ -13,6 +13,9 @@ use crate::{Failure, environment, expiry, operator, scope};
 
 /// Arguments of `grkeeper approve`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  grkeeper approve bootstrap --cluster orders\n  grkeeper approve bootstrap --cluster orders --instance orders-1 --give-up orders-3 --for 30m"
+)]
 pub struct Args {
     /// The action to allow.
     action: Approvable,
@@ -103,5 +106,6 @@ fn given_up(cluster: &str, member: &str) -> Result<String, Failure> {
         Ok((_, Some(instance))) => Ok(instance),
         Ok((_, None)) => Err(bad("not an instance id or a server_uuid".into())),
         Err(Failure::BadInput(why) | Failure::Failed(why)) => Err(bad(why)),
+        Err(Failure::Verdict(code)) => Err(bad(format!("exit {code}"))),
     }
 }

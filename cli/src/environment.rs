@@ -22,7 +22,7 @@ pub async fn journal() -> Result<DynamoJournal, Failure> {
 fn init_failure(error: InitError) -> Failure {
     match error {
         InitError::Config(_) => Failure::BadInput(error.to_string()),
-        InitError::Secret(_) => Failure::Failed(error.to_string()),
+        InitError::Secret(_) | InitError::LocalOnly(_) => Failure::Failed(error.to_string()),
     }
 }
 

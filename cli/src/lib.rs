@@ -4,6 +4,8 @@
 //! the tick options and the scope from here, so it shows and runs exactly what the CLI does.
 
 mod approve;
+mod deployed;
+mod doctor;
 mod environment;
 mod expiry;
 pub mod operator;
@@ -37,6 +39,8 @@ enum Command {
     Status(status::Args),
     /// Run one tick (observe, plan, act, journal, alert) and print its summary as JSON.
     Tick(tick::Args),
+    /// Check the deployment read-only: secret, TLS, logins, grants, parameters, tags, IAM reach.
+    Doctor(doctor::Args),
     /// Stop grkeeper acting on a cluster or one instance for a while (it still observes and alerts).
     Pause(pause::Args),
     /// End a pause early.
@@ -60,6 +64,18 @@ pub enum Failure {
     BadInput(String),
     /// The operation was attempted and failed (exit 1).
     Failed(String),
+    /// The command printed its result, and its exit code tells the verdict (`status`: 3
+    /// degraded, 4 down; `doctor`: 3 a warning, 4 a failure).
+    Verdict(u8),
+}
+
+/// How a command prints its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    /// For a person.
+    Text,
+    /// For scripts.
+    Json,
 }
 
 /// Parses the command line, runs the command, and maps its failure to the exit code.
@@ -68,6 +84,7 @@ pub fn main() -> ExitCode {
     finish(match cli.command {
         Command::Status(args) => run_async(status::run(&args)),
         Command::Tick(args) => run_async(tick::run(&args)),
+        Command::Doctor(args) => run_async(doctor::run(&args)),
         Command::Pause(args) => run_async(pause::run(&args)),
         Command::Resume(args) => run_async(resume::run(&args)),
         Command::Approve(args) => run_async(approve::run(&args)),
@@ -84,11 +101,32 @@ pub fn finish(result: Result<(), Failure>) -> ExitCode {
         Ok(()) => return ExitCode::SUCCESS,
         Err(Failure::BadInput(message)) => (2, message),
         Err(Failure::Failed(message)) => (1, message),
+        Err(Failure::Verdict(code)) => return ExitCode::from(code),
     };
-    // One line, whatever the cause's text holds: scripts read the first line of stderr.
-    let message: Vec<&str> = message.lines().map(str::trim).collect();
-    eprintln!("grkeeper: {}", message.join(" "));
+    eprintln!("grkeeper: {}", one_line(&message));
     ExitCode::from(code)
+}
+
+/// The longest failure line printed, in characters: an echoed input cannot flood a terminal.
+const LINE_MAX: usize = 2000;
+
+/// One line, whatever the cause's text holds (scripts read the first line of stderr): line
+/// breaks become spaces, other control characters are escaped (an echoed input cannot move the
+/// cursor or recolour a terminal), and the line is clipped to [`LINE_MAX`] characters.
+fn one_line(message: &str) -> String {
+    let joined = message.lines().map(str::trim).collect::<Vec<_>>().join(" ");
+    let mut escaped = String::with_capacity(joined.len());
+    for c in joined.chars() {
+        if c.is_control() {
+            escaped.extend(c.escape_default());
+        } else {
+            escaped.push(c);
+        }
+    }
+    match escaped.char_indices().nth(LINE_MAX) {
+        Some((end, _)) => format!("{}...", &escaped[..end]),
+        None => escaped,
+    }
 }
 
 /// Runs an async subcommand on a runtime of its own; the synchronous ones need none.

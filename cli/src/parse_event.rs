@@ -6,6 +6,9 @@ use crate::{Failure, print_json, read_input};
 
 /// Arguments of `grkeeper parse-event`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  grkeeper parse-event events/rds-instance-restarted.json\n  grkeeper parse-event - < event.json"
+)]
 pub struct Args {
     /// Event JSON file (samples in events/), or - for stdin.
     file: PathBuf,

@@ -9,6 +9,9 @@ use crate::{Failure, environment, expiry, operator, scope};
 
 /// Arguments of `grkeeper pause`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  grkeeper pause --cluster orders --for 2h --reason \"minor upgrade\"\n  grkeeper pause --cluster orders --instance orders-2 --for 30m --reason \"parameter change\""
+)]
 pub struct Args {
     /// The cluster.
     #[arg(long)]

@@ -8,6 +8,9 @@ use crate::{Failure, print_json, read_input};
 
 /// Arguments of `grkeeper plan`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  grkeeper tick --dry-run --save-snapshot snapshots/\n  grkeeper plan --snapshot snapshots/orders.json"
+)]
 pub struct Args {
     /// Snapshot document (docs/snapshot.md), or - for stdin.
     #[arg(long)]

@@ -7,6 +7,9 @@ use crate::{Failure, environment, scope};
 
 /// Arguments of `grkeeper resume`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  grkeeper resume --cluster orders\n  grkeeper resume --cluster orders --instance orders-2"
+)]
 pub struct Args {
     /// The cluster.
     #[arg(long)]

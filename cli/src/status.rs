@@ -1,20 +1,33 @@
-//! `grkeeper status [--cluster NAME] [--json]`: each cluster as the keeper sees it now. It is a
-//! dry-run tick (the functions' own observation and planner, no lease, no action, nothing sent)
-//! printed for a person: status and tolerance, members, views, findings, what a tick would do.
+//! `grkeeper status [--cluster NAME] [--output text|json]`: each cluster as the keeper sees it
+//! now. It is a dry-run tick (the functions' own observation and planner, no lease, no action,
+//! nothing sent) printed for a person: status and tolerance, members, views, findings, what a
+//! tick would do. Its exit code tells healthy (0), degraded (3) and down (4) apart.
+
+use grkeeper::plan::ClusterStatus;
 
 use grkeeper::keeper::{ClusterOutcome, ClusterReport};
 use serde_json::json;
 
-use crate::{Failure, environment, operator, print_json, render, scope};
+use crate::{Failure, Output, environment, operator, print_json, render, scope};
 
 /// Arguments of `grkeeper status`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit codes: 0 every cluster healthy (OK), 3 degraded (a member missing \
+                         or no failure tolerated), 4 down (no quorum, complete outage, split \
+                         brain), 1 a cluster could not be observed, 2 bad input.\n\n\
+                         Examples:\n  grkeeper status\n  grkeeper status --cluster orders \
+                         --output json | jq '.[0].plan.health'"
+)]
 pub struct Args {
     /// Only this cluster (default: every cluster the configuration keeps).
     #[arg(long)]
     cluster: Option<String>,
-    /// Print each cluster's plan and snapshot as JSON instead of tables.
-    #[arg(long)]
+    /// Tables for a person, or each cluster's plan and snapshot as JSON.
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    output: Output,
+    /// The same as --output json.
+    #[arg(long, hide = true)]
     json: bool,
 }
 
@@ -30,7 +43,7 @@ pub async fn run(args: &Args) -> Result<(), Failure> {
             "no cluster to show: the inventory is empty".to_owned()
         })));
     }
-    if args.json {
+    if args.json || args.output == Output::Json {
         let clusters: Vec<_> = summary
             .clusters
             .iter()
@@ -46,10 +59,33 @@ pub async fn run(args: &Args) -> Result<(), Failure> {
         println!("{}", shown.join("\n\n"));
     }
     let unobserved: Vec<String> = summary.clusters.iter().filter_map(unobserved).collect();
-    if unobserved.is_empty() {
-        Ok(())
-    } else {
-        Err(Failure::Failed(unobserved.join("; ")))
+    if !unobserved.is_empty() {
+        return Err(Failure::Failed(unobserved.join("; ")));
+    }
+    let worst = summary
+        .clusters
+        .iter()
+        .filter_map(|c| c.plan.as_ref())
+        .map(|plan| verdict(plan.health.status))
+        .max()
+        .unwrap_or(0);
+    match worst {
+        0 => Ok(()),
+        code => Err(Failure::Verdict(code)),
+    }
+}
+
+/// The exit code of one cluster's status: 0 healthy, 3 degraded, 4 down.
+fn verdict(status: ClusterStatus) -> u8 {
+    match status {
+        ClusterStatus::Ok => 0,
+        ClusterStatus::OkPartial
+        | ClusterStatus::OkNoTolerance
+        | ClusterStatus::OkNoTolerancePartial => 3,
+        ClusterStatus::NoQuorum
+        | ClusterStatus::CompleteOutage
+        | ClusterStatus::SplitBrain
+        | ClusterStatus::Empty => 4,
     }
 }
 

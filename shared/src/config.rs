@@ -4,6 +4,7 @@
 //! environment. Every bad value is reported with the variable's name and what was expected, and
 //! all problems are collected before failing, so one deploy fixes them all.
 
+mod effective;
 mod policy;
 mod reader;
 mod tls;
@@ -11,10 +12,13 @@ mod tls;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use crate::model::{Endpoint, EndpointOverrides};
 use crate::snapshot::Policy;
 use crate::trigger::{ClusterName, InstanceId};
 
+pub use effective::{Difference, Effective, Published};
 pub use reader::{ConfigError, Problem};
 pub use tls::{CaBundle, CaSource, Tls};
 
@@ -23,6 +27,12 @@ use reader::Reader;
 /// Everything the functions and the CLI are configured with.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// This deployment's name (`GRKEEPER_DEPLOYMENT`; the stack name): its claim on the members,
+    /// its metrics' `Deployment` dimension.
+    pub deployment: String,
+    /// The DB instances the deployment's event rule and IAM policy name
+    /// (`GRKEEPER_EVENT_INSTANCE_IDS`, the stack's `EventInstanceIds`); `None` outside a stack.
+    pub event_instance_ids: Option<Vec<String>>,
     /// Which instances make up which cluster.
     pub inventory: Inventory,
     /// Secrets Manager secret with the members' `{"username", "password"}`.
@@ -47,12 +57,16 @@ pub struct Config {
     pub lease: Duration,
     /// Actions one tick may take.
     pub max_steps: u32,
+    /// `GRKEEPER_LOCAL_RUN`: the functions run under a local emulator (`cargo lambda watch`), so
+    /// TLS off and endpoint overrides are allowed in them.
+    pub local_run: bool,
     policy: Policy,
     cluster_policies: BTreeMap<String, Policy>,
 }
 
 /// Where the clusters and their instances come from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Inventory {
     /// DB instances carrying `tag_key`; the tag value is the cluster name.
     Tagged {
@@ -65,6 +79,8 @@ pub enum Inventory {
     Listed(BTreeMap<String, Vec<String>>),
 }
 
+const DEPLOYMENT: &str = "GRKEEPER_DEPLOYMENT";
+const EVENT_INSTANCE_IDS: &str = "GRKEEPER_EVENT_INSTANCE_IDS";
 const CLUSTER_TAG: &str = "GRKEEPER_CLUSTER_TAG";
 const CLUSTERS: &str = "GRKEEPER_CLUSTERS";
 const INSTANCES: &str = "GRKEEPER_INSTANCES";
@@ -82,6 +98,8 @@ impl Config {
     /// template can pass empty stack parameters through.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let mut env = Reader::new(&lookup);
+        let deployment = deployment(&mut env);
+        let event_instance_ids = event_instance_ids(&mut env);
         let inventory = inventory(&mut env);
         let secret_arn = env.required("GRKEEPER_SECRET_ARN");
         let table = env.required("GRKEEPER_TABLE");
@@ -113,9 +131,12 @@ impl Config {
                 ),
             );
         }
+        let local_run = policy::switch(&mut env, "GRKEEPER_LOCAL_RUN", false);
         let (policy, cluster_policies) = policy::read(&mut env, &inventory);
         env.finish()?;
         Ok(Config {
+            deployment,
+            event_instance_ids,
             inventory: inventory.unwrap_or(Inventory::Listed(BTreeMap::new())),
             secret_arn: secret_arn.unwrap_or_default(),
             table: table.unwrap_or_default(),
@@ -128,8 +149,29 @@ impl Config {
             tls: tls.unwrap_or(Tls::Disabled),
             lease,
             max_steps,
+            local_run,
             policy,
             cluster_policies,
+        })
+    }
+
+    /// What only a local run may set, as a sentence, when set: a deployed function refuses to
+    /// start with it unless `GRKEEPER_LOCAL_RUN` says it runs locally.
+    pub fn local_only_settings(&self) -> Option<String> {
+        let mut set = Vec::new();
+        if matches!(self.tls, Tls::Disabled) {
+            set.push("GRKEEPER_TLS=disabled");
+        }
+        if !self.endpoint_overrides.as_map().is_empty() {
+            set.push("GRKEEPER_ENDPOINT_OVERRIDES");
+        }
+        (!set.is_empty() && !self.local_run).then(|| {
+            format!(
+                "{} in a Lambda function: these are for local runs only (a deployed function \
+                 always verifies TLS and reaches the members where RDS says they are); set \
+                 GRKEEPER_LOCAL_RUN=on only under a local emulator such as cargo lambda watch",
+                set.join(" and ")
+            )
         })
     }
 
@@ -141,6 +183,32 @@ impl Config {
             .unwrap_or(&self.policy)
             .clone()
     }
+}
+
+/// `GRKEEPER_DEPLOYMENT`, by the rules of a tag value (it becomes one: the claim tag).
+fn deployment(env: &mut Reader<'_>) -> String {
+    let name = env
+        .get(DEPLOYMENT)
+        .unwrap_or_else(|| DEFAULT_DEPLOYMENT.to_owned());
+    if let Err(why) = ClusterName::parse(&name, "the deployment name") {
+        env.problem(DEPLOYMENT, why.to_string());
+    }
+    name
+}
+
+/// The deployment name when `GRKEEPER_DEPLOYMENT` is unset (local runs).
+pub const DEFAULT_DEPLOYMENT: &str = "grkeeper";
+
+fn event_instance_ids(env: &mut Reader<'_>) -> Option<Vec<String>> {
+    let text = env.get(EVENT_INSTANCE_IDS)?;
+    let mut ids = Vec::new();
+    for id in text.split(',').map(str::trim).filter(|id| !id.is_empty()) {
+        match instance_id(id, "the list") {
+            Ok(id) => ids.push(id),
+            Err(why) => env.problem(EVENT_INSTANCE_IDS, why),
+        }
+    }
+    Some(ids)
 }
 
 fn inventory(env: &mut Reader<'_>) -> Option<Inventory> {

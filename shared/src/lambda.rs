@@ -16,8 +16,10 @@ use tracing::{info, warn};
 use crate::config::Config;
 use crate::keeper::{KeeperError, TickOptions, TickSummary};
 use crate::plan::FindingKind;
+use crate::ports::clock::Clock;
+use crate::ports::journal::DeploymentStore;
 use crate::ports::secrets::SecretSource;
-use crate::trigger::{self, Trigger, TriggerError};
+use crate::trigger::{self, Input, Trigger, TriggerError};
 use crate::wiring::{InitError, Wired};
 
 /// Which function this is: each accepts its own triggers, and manual ones.
@@ -57,9 +59,15 @@ pub struct Deps {
 
 impl Deps {
     /// Reads the configuration, builds every client from one SDK configuration, and reads the
-    /// database credentials.
+    /// database credentials. A deployed function refuses the settings of local runs (TLS off,
+    /// endpoint overrides).
     pub async fn from_env(function: Function) -> Result<Deps, InitError> {
-        let wired = Wired::from_env().await?;
+        let config = Config::from_env()?;
+        if let Some(refused) = config.local_only_settings() {
+            return Err(InitError::LocalOnly(refused));
+        }
+        let wired = Wired::new(config, &crate::adapters::aws::sdk_config().await).await?;
+        publish(&wired, function).await;
         Ok(Deps { wired, function })
     }
 
@@ -71,7 +79,21 @@ impl Deps {
         sdk: &SdkConfig,
     ) -> Result<Deps, InitError> {
         let wired = Wired::new(config, sdk).await?;
+        publish(&wired, function).await;
         Ok(Deps { wired, function })
+    }
+}
+
+/// Publishes the configuration this cold start runs with in the journal, where the operator CLI
+/// reads it before acting and `grkeeper doctor` checks it. A failure is logged, not fatal: the
+/// ticks do not depend on it (and a journal that cannot be written fails them on its own); the
+/// CLI refuses to act while it finds none.
+async fn publish(wired: &Wired, function: Function) {
+    let keeper = &wired.keeper;
+    let published = keeper.config.published(function.name(), keeper.clock.now());
+    match keeper.journal.publish(&published).await {
+        Ok(()) => info!(deployment = %keeper.config.deployment, "configuration published"),
+        Err(e) => warn!(error = %e, kind = e.kind(), "configuration not published"),
     }
 }
 
@@ -112,9 +134,10 @@ impl From<HandlerError> for Diagnostic {
     }
 }
 
-/// One invocation: parse the trigger, run one tick, return its summary as JSON.
-pub async fn handle(deps: &Deps, event: LambdaEvent<Value>) -> Result<Value, HandlerError> {
-    let trigger = trigger::from_value(&event.payload)?;
+/// One invocation: parse the trigger (strictly: a repeated key or an oversized input is
+/// refused), run one tick, return its summary as JSON.
+pub async fn handle(deps: &Deps, event: LambdaEvent<Input>) -> Result<Value, HandlerError> {
+    let trigger = trigger::from_value(event.payload.checked()?)?;
     let summary = tick(
         deps,
         &trigger,

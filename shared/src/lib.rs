@@ -31,6 +31,7 @@
 //!   [`ports::Ports`].
 //! - [`wiring`]: environment -> configuration -> adapters -> keeper, once per cold start (the
 //!   functions and the CLI).
+//! - [`doctor`]: a read-only check of a deployment, one line per check with its fix.
 //! - [`lambda`]: the handler: one invocation, one tick.
 
 // Declared bottom up, as the layout lists them (one group each, so rustfmt keeps the order).
@@ -58,5 +59,7 @@ pub mod adapters;
 pub mod keeper;
 
 pub mod wiring;
+
+pub mod doctor;
 
 pub mod lambda;

@@ -52,6 +52,9 @@ pub enum InitError {
     /// The database secret could not be read.
     #[error("database credentials: {0}")]
     Secret(#[from] SecretError),
+    /// A setting for local runs only, in a deployed function.
+    #[error("{0}")]
+    LocalOnly(String),
 }
 
 /// A failed `main` prints its error with `Debug`: make that the message, not a struct dump.

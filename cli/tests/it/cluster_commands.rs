@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use grkeeper::lambda::Function;
 use grkeeper_e2e::harness::{CLUSTER, Harness};
 use grkeeper_e2e::invoke::refused;
 use serde_json::Value;
@@ -17,7 +18,15 @@ const BOUND: Duration = Duration::from_secs(60);
 /// `grkeeper <args>` with the harness's environment (and no AWS profile files). It runs on a
 /// blocking thread, so the simulator and the bridge keep serving it on the test's runtime.
 async fn run(h: &Harness, args: &[&str]) -> Finished {
+    run_with(h, &[], args).await
+}
+
+/// [`run`] with `changes` made to the harness's environment (the doctor's tests use it too).
+pub(crate) async fn run_with(h: &Harness, changes: &[(&str, &str)], args: &[&str]) -> Finished {
     let mut env = h.env();
+    for (name, value) in changes {
+        env.insert((*name).into(), (*value).into());
+    }
     for file in ["AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"] {
         env.insert(file.into(), "/nonexistent/grkeeper-test".into());
     }
@@ -56,6 +65,21 @@ async fn status_shows_every_member_online_in_the_member_table() {
             "{row}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_exits_3_when_a_member_is_missing_and_prints_json_on_request() {
+    let h = Harness::start().await.unwrap();
+    h.leave_into_offline_mode("orders-2").await.unwrap();
+
+    let status = run(&h, &["status", "--output", "json"]).await;
+
+    assert_eq!(status.code(), Some(3), "degraded is exit 3: {status:?}");
+    let clusters: Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(
+        clusters[0]["plan"]["health"]["status"], "ok_no_tolerance_partial",
+        "{clusters:#}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -134,4 +158,43 @@ async fn approve_bootstrap_writes_the_approval_the_planner_reads() {
         serde_json::json!(["orders-3", "0000000a-1111-4222-8333-444444444444"]),
         "{journal:#?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tick_refuses_to_act_with_a_policy_the_deployed_functions_do_not_have() {
+    let h = Harness::start().await.unwrap();
+    h.leave_into_offline_mode("orders-2").await.unwrap();
+
+    // No function has started yet: nothing says what the deployment runs with.
+    let unpublished = run(&h, &["tick", "--yes"]).await;
+    assert_eq!(unpublished.code(), Some(2), "{unpublished:?}");
+    assert!(
+        unpublished
+            .one_line_of_stderr()
+            .contains("no deployment has published its configuration in table grkeeper"),
+        "{unpublished:?}"
+    );
+
+    // A cold start publishes the functions' configuration; the operator's differs in one switch.
+    h.cold_start(Function::Sweep).await.unwrap();
+    let differs = run_with(&h, &[("GRKEEPER_REBOOT", "off")], &["tick", "--yes"]).await;
+    assert_eq!(differs.code(), Some(2), "{differs:?}");
+    let line = differs.one_line_of_stderr();
+    assert!(
+        line.contains("policy.reboot: deployed true, here false")
+            && line.contains("nothing was done"),
+        "{line}"
+    );
+    assert_eq!(h.bridge.count("rds", "RebootDBInstance"), 0);
+
+    // Without a terminal to confirm on, acting needs --yes.
+    let unconfirmed = run(&h, &["tick"]).await;
+    assert_eq!(unconfirmed.code(), Some(2), "{unconfirmed:?}");
+    assert!(unconfirmed.one_line_of_stderr().contains("pass --yes"));
+    assert_eq!(h.bridge.count("rds", "RebootDBInstance"), 0);
+
+    // The deployment's own configuration acts.
+    let same = run(&h, &["tick", "--yes"]).await;
+    assert_eq!(same.code(), Some(0), "{same:?}");
+    assert_eq!(h.bridge.count("rds", "RebootDBInstance"), 1);
 }

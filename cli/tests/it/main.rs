@@ -6,6 +6,7 @@
 mod aws_unreachable;
 mod bounded;
 mod cluster_commands;
+mod doctor;
 mod examples;
 mod operator_input;
 mod parse_event;

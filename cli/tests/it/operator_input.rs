@@ -104,3 +104,53 @@ fn a_valid_pause_without_configuration_names_every_missing_variable_and_exits_2(
         assert!(line.contains(variable), "{line}");
     }
 }
+
+#[test]
+fn an_echoed_input_is_escaped_and_clipped_on_its_one_line() {
+    // A path is echoed as given (no name rules clip or quote it): the line must still be safe.
+    let hostile = format!("/nonexistent/\u{1b}[31m\r{}", "x".repeat(10_000));
+    let run = grkeeper(&["parse-event", &hostile], &[], BOUND);
+    assert_eq!(run.code(), Some(2), "{run:?}");
+    let line = run.one_line_of_stderr();
+    assert!(
+        !line.chars().any(char::is_control),
+        "no raw control character reaches the terminal: {line:?}"
+    );
+    assert!(
+        line.starts_with("grkeeper: cannot read /nonexistent/\\u{1b}[31m\\r"),
+        "{line}"
+    );
+    assert_eq!(
+        line.chars().count(),
+        "grkeeper: ".len() + 2000 + "...".len()
+    );
+    assert!(line.ends_with("..."), "{line}");
+}
+
+#[test]
+fn every_command_that_takes_arguments_shows_examples_in_its_help() {
+    for command in [
+        "status",
+        "tick",
+        "doctor",
+        "pause",
+        "resume",
+        "approve",
+        "plan",
+        "parse-event",
+    ] {
+        let run = grkeeper(&[command, "--help"], &[], BOUND);
+        assert_eq!(run.code(), Some(0), "{command}: {run:?}");
+        let examples = run
+            .stdout
+            .split_once("Examples:\n")
+            .map(|(_, rest)| rest)
+            .unwrap_or_else(|| panic!("{command} --help has no examples:\n{}", run.stdout));
+        assert!(
+            examples
+                .lines()
+                .any(|l| l.trim_start().starts_with("grkeeper ")),
+            "{command}: {examples}"
+        );
+    }
+}

@@ -10,7 +10,9 @@
 
 mod queries;
 
-use std::collections::HashMap;
+pub use queries::SETTING_NAMES;
+
+use std::collections::{BTreeMap, HashMap};
 use std::io::ErrorKind;
 use std::sync::{Mutex, MutexGuard, RwLock};
 use std::time::Duration;
@@ -95,6 +97,15 @@ impl MysqlMembers {
             credentials: RwLock::new(credentials),
             kept: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The MySQL user it logs in as.
+    pub fn username(&self) -> String {
+        self.credentials
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .username
+            .clone()
     }
 
     /// Uses new credentials from now on (a rotated secret); kept connections are dropped only
@@ -295,6 +306,58 @@ impl MysqlMembers {
             Err(_) => Err(Failure::Broken(ProbeError::Timeout {
                 during: procedure.statement().to_owned(),
             })),
+        }
+    }
+}
+
+/// What `grkeeper doctor` reads of one member over the probe's connection: the account's
+/// grants, the settings in effect, and the binlog retention (or why it could not be read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountReport {
+    /// `SHOW GRANTS`, one line each.
+    pub grants: Vec<String>,
+    /// Each of [`SETTING_NAMES`] and its value (`None`: NULL, or the plugin is not loaded).
+    pub settings: BTreeMap<String, Option<String>>,
+    /// `binlog retention hours`, or the server's refusal.
+    pub binlog_retention_hours: Result<Option<u32>, String>,
+}
+
+impl MysqlMembers {
+    /// Logs into the member as a tick does (same credentials, TLS and bounds) and reads what
+    /// `grkeeper doctor` checks. Read-only: nothing but SELECT and SHOW.
+    pub async fn account(&self, endpoint: &Endpoint) -> Result<AccountReport, ProbeError> {
+        let reading = async {
+            let mut conn = self.connect(endpoint).await.map_err(Failure::Broken)?;
+            let grants = self.rows(&mut conn, queries::GRANTS).await?;
+            let settings = match self.rows(&mut conn, queries::SETTINGS).await {
+                Ok(rows) => rows.into_iter().next().unwrap_or_default(),
+                // The plugin is not loaded (1193): no group_replication_* variable to read.
+                Err(Failure::Answered(_)) => Vec::new(),
+                Err(broken) => return Err(broken),
+            };
+            let retention = match self.rows(&mut conn, queries::BINLOG_RETENTION).await {
+                Ok(rows) => queries::binlog_retention(&rows),
+                Err(Failure::Answered(e)) => Err(e.to_string()),
+                Err(broken) => return Err(broken),
+            };
+            Ok(AccountReport {
+                grants: grants
+                    .into_iter()
+                    .filter_map(|row| row.into_iter().next().flatten())
+                    .collect(),
+                settings: SETTING_NAMES
+                    .iter()
+                    .enumerate()
+                    .map(|(i, name)| ((*name).to_owned(), settings.get(i).cloned().flatten()))
+                    .collect(),
+                binlog_retention_hours: retention,
+            })
+        };
+        match timeout(self.settings.probe_deadline(), reading).await {
+            Ok(result) => result.map_err(Failure::into_error),
+            Err(_) => Err(ProbeError::Timeout {
+                during: PROBE.to_owned(),
+            }),
         }
     }
 }

@@ -194,7 +194,7 @@ fn defaults(env: &mut Reader<'_>) -> Policy {
     }
 }
 
-fn switch(env: &mut Reader<'_>, name: &str, default: bool) -> bool {
+pub(super) fn switch(env: &mut Reader<'_>, name: &str, default: bool) -> bool {
     env.parsed(name, default, "on or off", |text| {
         match text.to_ascii_lowercase().as_str() {
             "on" | "true" => Some(true),

@@ -448,3 +448,48 @@ fn first_bundled_cert() -> String {
     let cut = bundle.find(end).unwrap() + end.len();
     bundle[..cut].to_owned()
 }
+
+#[test]
+fn tls_off_and_endpoint_overrides_are_named_as_local_only_unless_the_run_is_local() {
+    let local = [
+        ("GRKEEPER_TLS", "disabled"),
+        ("GRKEEPER_ENDPOINT_OVERRIDES", "db1=127.0.0.1:33061"),
+    ];
+    let refused = load(&local)
+        .unwrap()
+        .local_only_settings()
+        .unwrap_or_default();
+    assert!(
+        refused.starts_with(
+            "GRKEEPER_TLS=disabled and GRKEEPER_ENDPOINT_OVERRIDES in a Lambda function"
+        ),
+        "{refused}"
+    );
+    let mut allowed = local.to_vec();
+    allowed.push(("GRKEEPER_LOCAL_RUN", "on"));
+    assert_eq!(load(&allowed).unwrap().local_only_settings(), None);
+    assert_eq!(
+        load(&[("GRKEEPER_TLS", "verify")])
+            .unwrap()
+            .local_only_settings(),
+        None
+    );
+}
+
+#[test]
+fn the_deployment_is_named_by_tag_value_rules_and_defaults_to_grkeeper() {
+    assert_eq!(load(&[]).unwrap().deployment, "grkeeper");
+    assert_eq!(
+        load(&[("GRKEEPER_DEPLOYMENT", "grkeeper-prod")])
+            .unwrap()
+            .deployment,
+        "grkeeper-prod"
+    );
+    assert_eq!(problems(&[("GRKEEPER_DEPLOYMENT", "prod stack")]).len(), 1);
+    assert_eq!(
+        load(&[("GRKEEPER_EVENT_INSTANCE_IDS", "Orders-1, orders-2")])
+            .unwrap()
+            .event_instance_ids,
+        Some(vec!["orders-1".to_owned(), "orders-2".to_owned()])
+    );
+}

@@ -30,6 +30,7 @@ use crate::report::topology;
 use crate::snapshot::{ActionKind, FORMAT, History, Outcome, PastAction, Policy, Snapshot};
 
 use super::act::{self, Verdict, Verification};
+use super::claim::{self, ClaimError};
 use super::observe::observe_cluster;
 use super::{ActionReport, ClusterOutcome, ClusterReport, Keeper, TickOptions};
 
@@ -53,7 +54,7 @@ pub(super) async fn tick<P: Ports>(
              and GRKEEPER_CLUSTERS / GRKEEPER_INSTANCES"
         ));
         report.error_kind = Some("empty_cluster");
-        emit(
+        report.metrics = emit(
             keeper,
             options,
             TickMetrics::unplanned(name, started.elapsed()),
@@ -80,7 +81,7 @@ pub(super) async fn tick<P: Ports>(
                 report
                     .notes
                     .push(format!("lease held by {owner} until {until}"));
-                emit(
+                report.metrics = emit(
                     keeper,
                     options,
                     TickMetrics::unplanned(name, started.elapsed()),
@@ -88,12 +89,13 @@ pub(super) async fn tick<P: Ports>(
                 return report;
             }
             Err(e) => {
-                emit(
+                let mut report = failed(name, &e);
+                report.metrics = emit(
                     keeper,
                     options,
                     TickMetrics::unplanned(name, started.elapsed()),
                 );
-                return failed(name, &e);
+                return report;
             }
         }
     };
@@ -103,6 +105,7 @@ pub(super) async fn tick<P: Ports>(
         options,
         policy: keeper.config.policy_for(name),
         lease,
+        hold: None,
         report: ClusterReport::new(
             name,
             if options.dry_run {
@@ -129,7 +132,7 @@ pub(super) async fn tick<P: Ports>(
             None
         }
     };
-    emit(
+    report.metrics = emit(
         keeper,
         options,
         metrics.unwrap_or_else(|| TickMetrics::unplanned(name, started.elapsed())),
@@ -154,6 +157,8 @@ pub(super) enum TickError {
     Journal(#[from] JournalError),
     #[error("alert not delivered: {0}")]
     Alert(#[from] AlertError),
+    #[error(transparent)]
+    Claim(#[from] ClaimError),
 }
 
 impl TickError {
@@ -161,6 +166,7 @@ impl TickError {
         match self {
             TickError::Journal(e) => e.kind(),
             TickError::Alert(e) => e.kind(),
+            TickError::Claim(e) => e.kind(),
         }
     }
 }
@@ -173,6 +179,8 @@ pub(super) struct Run<'k, P: Ports> {
     policy: Policy,
     pub(super) lease: Option<Lease>,
     pub(super) report: ClusterReport,
+    /// Why no action may start in this tick at all (the cluster was claimed just now).
+    hold: Option<String>,
 }
 
 impl<P: Ports> Run<'_, P> {
@@ -185,6 +193,7 @@ impl<P: Ports> Run<'_, P> {
             .await?;
         let before = history.conditions.clone();
         let mut instances = self.observe().await;
+        self.hold = claim::settle(keeper, name, &instances, self.options.dry_run).await?;
         if self.lease.is_some() {
             instances = self.resume_pending(&mut history, instances).await?;
         }
@@ -237,7 +246,7 @@ impl<P: Ports> Run<'_, P> {
         mut instances: Vec<Instance>,
     ) -> Result<Vec<Instance>, TickError> {
         let keeper = self.keeper;
-        let Some(lease) = self.lease.clone() else {
+        let Some(mut lease) = self.lease.clone() else {
             return Ok(instances);
         };
         for past in history
@@ -263,6 +272,12 @@ impl<P: Ports> Run<'_, P> {
                     keeper.clock.now(),
                 )
                 .await?;
+            // A verification may take most of a lease: renew it, as after a new action.
+            lease = keeper
+                .journal
+                .renew_lease(&lease, keeper.clock.now(), keeper.config.lease)
+                .await?;
+            self.lease = Some(lease.clone());
             self.report.actions.push(ActionReport {
                 kind: action.kind,
                 instance: action.instance,
@@ -401,6 +416,9 @@ impl<P: Ports> Run<'_, P> {
 
     /// Why no further action may start now, if one may not.
     fn must_stop(&self) -> Option<String> {
+        if let Some(why) = &self.hold {
+            return Some(why.clone());
+        }
         let taken = self.report.actions.iter().filter(|a| !a.resumed).count();
         if taken >= usize::try_from(self.keeper.config.max_steps).unwrap_or(usize::MAX) {
             return Some(format!(
@@ -449,12 +467,20 @@ fn failed(cluster: &str, error: &JournalError) -> ClusterReport {
     report
 }
 
-fn emit<P: Ports>(keeper: &Keeper<P>, options: &TickOptions, metrics: TickMetrics) {
-    if options.emit_metrics {
-        // To standard output, where Lambda sends it to CloudWatch Logs. One write of one line,
-        // so it is never interleaved with a log line; a closed stdout loses a datapoint, never
-        // the tick.
-        let line = format!("{}\n", metrics.to_emf(keeper.clock.now()));
-        let _ = std::io::stdout().lock().write_all(line.as_bytes());
+/// Writes the metrics line (when the tick emits metrics) and returns it.
+fn emit<P: Ports>(
+    keeper: &Keeper<P>,
+    options: &TickOptions,
+    metrics: TickMetrics,
+) -> Option<String> {
+    if !options.emit_metrics {
+        return None;
     }
+    // To standard output, where Lambda sends it to CloudWatch Logs. One write of one line, so
+    // it is never interleaved with a log line; a closed stdout loses a datapoint, never the tick.
+    let line = metrics.to_emf(&keeper.config.deployment, keeper.clock.now());
+    let _ = std::io::stdout()
+        .lock()
+        .write_all(format!("{line}\n").as_bytes());
+    Some(line)
 }

@@ -13,6 +13,7 @@
 //! The keeper is generic over one [`Ports`] type, which names the adapters it runs with.
 
 pub mod act;
+mod claim;
 mod cluster;
 mod notify;
 pub mod observe;

@@ -57,6 +57,9 @@ pub struct ClusterReport {
     /// The last snapshot (not in the JSON output: the CLI saves it on request).
     #[serde(skip)]
     pub snapshot: Option<Snapshot>,
+    /// The embedded-metric-format line the tick wrote, when it wrote one (not in the JSON).
+    #[serde(skip)]
+    pub metrics: Option<String>,
 }
 
 impl ClusterReport {
@@ -71,6 +74,7 @@ impl ClusterReport {
             error: None,
             error_kind: None,
             snapshot: None,
+            metrics: None,
         }
     }
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::*;
+use crate::config::DEFAULT_DEPLOYMENT;
 use crate::fixtures::ClusterBuilder;
 use crate::model::{Endpoint, Instance, MemberReport, Observed, ProbeError};
 use crate::plan::Action;
@@ -18,6 +19,7 @@ use crate::ports::member_control::{Procedure, ProcedureReply};
 use crate::ports::member_probe::MemoryMembers;
 use crate::ports::notifier::{MemoryNotifier, Notifier};
 use crate::ports::rds::{ClusterInventory, MemoryRds};
+use crate::ports::reboot::CLAIM_TAG;
 use crate::ports::topology_bus::MemoryBus;
 use crate::snapshot::{ActionKind, Outcome};
 use crate::trigger::Trigger;
@@ -71,7 +73,10 @@ fn keeper_with<N: Notifier>(
     let snapshot = broken.build();
     for instance in &snapshot.instances {
         if let Observed::Seen(r) = &instance.rds {
-            rds.insert(instance.id.clone(), r.clone());
+            // Kept by this deployment already (the claim's own tests start unclaimed).
+            let mut r = r.clone();
+            r.tags.insert(CLAIM_TAG.into(), DEFAULT_DEPLOYMENT.into());
+            rds.insert(instance.id.clone(), r);
         }
         members.set(&endpoint(instance), reading(instance));
     }
@@ -448,5 +453,79 @@ async fn a_tick_takes_one_disruptive_action_and_leaves_the_next_for_the_next_tic
         keeper.rds.reboots(),
         ["orders-2", "orders-3"],
         "{second:#?}"
+    );
+}
+
+fn claimed_by(keeper: &TestKeeper, deployment: Option<&str>) {
+    for id in ["orders-1", "orders-2", "orders-3"] {
+        let mut record = keeper.rds.instance(id).expect("fixture instance");
+        match deployment {
+            Some(by) => record.tags.insert(CLAIM_TAG.into(), by.into()),
+            None => record.tags.remove(CLAIM_TAG),
+        };
+        keeper.rds.insert(id, record);
+    }
+}
+
+#[tokio::test]
+async fn a_cluster_another_deployment_keeps_is_refused_and_nothing_is_done() {
+    let keeper = offline_orders_2();
+    claimed_by(&keeper, Some("grkeeper-other"));
+
+    let summary = keeper.tick(&sweep(), &options("t1")).await.unwrap();
+
+    let report = &summary.clusters[0];
+    assert_eq!(report.outcome, ClusterOutcome::Failed);
+    assert_eq!(report.error_kind, Some("kept_by_another_deployment"));
+    let error = report.error.as_deref().unwrap_or_default();
+    assert!(
+        error.contains(r#"kept by deployment "grkeeper-other""#),
+        "{error}"
+    );
+    assert!(report.actions.is_empty());
+    assert!(keeper.members.calls().is_empty());
+    assert_eq!(
+        keeper.rds.instance("orders-1").unwrap().tags[CLAIM_TAG],
+        "grkeeper-other",
+        "the other deployment's claim is left alone"
+    );
+}
+
+#[tokio::test]
+async fn an_unclaimed_cluster_is_claimed_and_acted_on_from_the_next_tick() {
+    let keeper = offline_orders_2();
+    claimed_by(&keeper, None);
+
+    let first = keeper.tick(&sweep(), &options("t1")).await.unwrap();
+    assert!(first.clusters[0].actions.is_empty(), "{first:?}");
+    assert!(
+        first.clusters[0]
+            .notes
+            .iter()
+            .any(|n| n.starts_with("claimed orders-1, orders-2, orders-3 for deployment grkeeper")),
+        "{first:?}"
+    );
+    for id in ["orders-1", "orders-2", "orders-3"] {
+        assert_eq!(keeper.rds.instance(id).unwrap().tags[CLAIM_TAG], "grkeeper");
+    }
+
+    let second = keeper.tick(&sweep(), &options("t2")).await.unwrap();
+    assert_eq!(second.clusters[0].actions.len(), 1, "{second:?}");
+}
+
+#[tokio::test]
+async fn a_dry_run_claims_nothing() {
+    let keeper = offline_orders_2();
+    claimed_by(&keeper, None);
+    let mut dry = options("t1");
+    dry.dry_run = true;
+    keeper.tick(&sweep(), &dry).await.unwrap();
+    assert!(
+        !keeper
+            .rds
+            .instance("orders-1")
+            .unwrap()
+            .tags
+            .contains_key(CLAIM_TAG)
     );
 }

@@ -22,6 +22,7 @@ use std::time::Duration;
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::config::Published;
 use crate::plan::Action;
 use crate::ports::aws::AwsError;
 use crate::report::{AlertMessage, Incident};
@@ -206,6 +207,20 @@ pub trait Journal: Send + Sync {
     ) -> impl Future<Output = Result<(), JournalError>> + Send;
 }
 
+/// Where a deployment's functions publish the configuration they run with (at cold start) and
+/// where the CLI reads it back before acting (`docs/journal.md`, item `deployment`): one per
+/// table, so one per deployment.
+pub trait DeploymentStore: Send + Sync {
+    /// Replaces the published configuration.
+    fn publish(
+        &self,
+        published: &Published,
+    ) -> impl Future<Output = Result<(), JournalError>> + Send;
+
+    /// The published configuration, if any function has published one.
+    fn published(&self) -> impl Future<Output = Result<Option<Published>, JournalError>> + Send;
+}
+
 /// Why a journal call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
@@ -220,6 +235,18 @@ pub enum JournalError {
     /// An outcome for an action whose intent was never recorded.
     #[error("no journaled action {id} on cluster {cluster:?}")]
     UnknownAction {
+        /// The cluster.
+        cluster: String,
+        /// The action id.
+        id: ActionId,
+    },
+    /// An intent with the same id is journaled already, by another lease epoch or with an
+    /// outcome: only a retry of this tick's own pending intent is the same record.
+    #[error(
+        "action {id} on cluster {cluster:?} is journaled already by another tick or settled: \
+         not recorded again, not taken"
+    )]
+    IntentTaken {
         /// The cluster.
         cluster: String,
         /// The action id.
@@ -246,6 +273,7 @@ impl JournalError {
         match self {
             JournalError::LeaseLost { .. } => "lease_lost",
             JournalError::UnknownAction { .. } => "unknown_action",
+            JournalError::IntentTaken { .. } => "intent_taken",
             JournalError::Corrupt { .. } => "journal_corrupt",
             JournalError::Aws(error) => error.kind(),
         }

@@ -1,14 +1,26 @@
 //! The RDS write side: `RebootDBInstance` ([`RdsReboot`]), how RDS brings back a member that
-//! exited (offline mode, `ERROR`). [`MemoryRds`](crate::ports::rds::MemoryRds) implements it in
-//! memory (the aws-sdk-rds one is `adapters::aws::rds`).
+//! exited (offline mode, `ERROR`), and the deployment's claim tag on the members it keeps
+//! ([`CLAIM_TAG`]). [`MemoryRds`](crate::ports::rds::MemoryRds) implements it in memory (the
+//! aws-sdk-rds one is `adapters::aws::rds`).
 
 use std::future::Future;
 
 use crate::ports::rds::RdsError;
 
-/// The one RDS API call grkeeper changes anything with.
+/// The tag naming the deployment that keeps an instance: another deployment refuses its
+/// cluster (`docs/deploy.md`, "Several deployments side by side").
+pub const CLAIM_TAG: &str = "grkeeper:deployment";
+
+/// The RDS API calls grkeeper changes anything with: the reboot, and its claim tag.
 pub trait RdsReboot: Send + Sync {
     /// `RebootDBInstance`. RDS reboots only an `available` instance
     /// ([`RdsError::InvalidState`] otherwise).
     fn reboot(&self, id: &str) -> impl Future<Output = Result<(), RdsError>> + Send;
+
+    /// Tags the instance [`CLAIM_TAG`]`=<deployment>` (`AddTagsToResource`).
+    fn claim(
+        &self,
+        id: &str,
+        deployment: &str,
+    ) -> impl Future<Output = Result<(), RdsError>> + Send;
 }

@@ -1,5 +1,6 @@
 //! One tick's metrics as a CloudWatch embedded metric format (EMF) log line: CloudWatch Logs
-//! extracts them into namespace `grkeeper` with dimension `Cluster`, with no API call and no
+//! extracts them into namespace `grkeeper` with dimensions `Deployment` and `Cluster` (so one
+//! stack's ticks never keep another's alarms green), with no API call and no
 //! permission beyond writing logs. The alarms in `infra/template.yaml` use exactly these names.
 //! The keeper writes the line to standard output, where Lambda sends it to CloudWatch Logs.
 
@@ -12,8 +13,10 @@ use crate::plan::Plan;
 
 /// The CloudWatch namespace.
 pub const NAMESPACE: &str = "grkeeper";
-/// The one dimension.
+/// The cluster dimension.
 pub const DIMENSION: &str = "Cluster";
+/// The deployment dimension (`GRKEEPER_DEPLOYMENT`, the stack name).
+pub const DEPLOYMENT_DIMENSION: &str = "Deployment";
 /// ONLINE members of the group holding quorum.
 pub const MEMBERS_ONLINE: &str = "MembersOnline";
 /// Member failures the group can tolerate.
@@ -82,8 +85,8 @@ impl TickMetrics {
         }
     }
 
-    /// The EMF document for these metrics, stamped `at`, as one line of JSON.
-    pub fn to_emf(&self, at: DateTime<Utc>) -> String {
+    /// The EMF document for these metrics of `deployment`, stamped `at`, as one line of JSON.
+    pub fn to_emf(&self, deployment: &str, at: DateTime<Utc>) -> String {
         let duration_ms = u64::try_from(self.duration.as_millis()).unwrap_or(u64::MAX);
         let mut values: Vec<(&str, &str, u64)> = vec![(TICK_DURATION, "Milliseconds", duration_ms)];
         if let Some(h) = self.health {
@@ -106,13 +109,15 @@ impl TickMetrics {
                 "Timestamp": at.timestamp_millis(),
                 "CloudWatchMetrics": [{
                     "Namespace": NAMESPACE,
-                    "Dimensions": [[DIMENSION]],
+                    "Dimensions": [[DEPLOYMENT_DIMENSION, DIMENSION]],
                     "Metrics": definitions,
                 }],
             }),
         );
         let cluster: String = self.cluster.chars().take(DIMENSION_VALUE_MAX).collect();
         root.insert(DIMENSION.to_owned(), Value::String(cluster));
+        let deployment: String = deployment.chars().take(DIMENSION_VALUE_MAX).collect();
+        root.insert(DEPLOYMENT_DIMENSION.to_owned(), Value::String(deployment));
         for (name, _, value) in values {
             root.insert(name.to_owned(), Value::from(value));
         }
@@ -177,15 +182,17 @@ mod tests {
         );
         p.health.online = 2;
         p.health.tolerance = 0;
-        let line = TickMetrics::planned(&p, 1, Duration::from_millis(1234)).to_emf(at(0));
+        let line =
+            TickMetrics::planned(&p, 1, Duration::from_millis(1234)).to_emf("grkeeper-a", at(0));
         let doc = check_emf(&line);
         assert_eq!(doc["_aws"]["Timestamp"], at(0).timestamp_millis());
         assert_eq!(doc["_aws"]["CloudWatchMetrics"][0]["Namespace"], "grkeeper");
         assert_eq!(
             doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
-            json!([["Cluster"]])
+            json!([["Deployment", "Cluster"]])
         );
         assert_eq!(doc["Cluster"], "orders");
+        assert_eq!(doc["Deployment"], "grkeeper-a");
         for (name, value) in [
             (TICKS, 1),
             (TICK_DURATION, 1234),
@@ -207,7 +214,8 @@ mod tests {
 
     #[test]
     fn a_tick_that_did_not_plan_reports_only_its_duration() {
-        let line = TickMetrics::unplanned("orders", Duration::from_millis(40)).to_emf(at(0));
+        let line =
+            TickMetrics::unplanned("orders", Duration::from_millis(40)).to_emf("grkeeper", at(0));
         let doc = check_emf(&line);
         let names: Vec<&str> = doc["_aws"]["CloudWatchMetrics"][0]["Metrics"]
             .as_array()
@@ -221,7 +229,8 @@ mod tests {
 
     #[test]
     fn a_cluster_name_longer_than_emf_allows_is_cut_to_1024_characters() {
-        let line = TickMetrics::unplanned(&"é".repeat(2000), Duration::ZERO).to_emf(at(0));
+        let line =
+            TickMetrics::unplanned(&"é".repeat(2000), Duration::ZERO).to_emf("grkeeper", at(0));
         check_emf(&line);
     }
 }

@@ -10,6 +10,18 @@ pub enum TriggerError {
         /// The JSON parser's message.
         reason: String,
     },
+    /// An object repeats a key: which value counts would depend on the reader.
+    #[error("key \"{field}\" appears twice in one object")]
+    RepeatedKey {
+        /// Path of the repeated key (clipped).
+        field: String,
+    },
+    /// The input is larger than any event grkeeper handles.
+    #[error("input of {bytes} bytes, above the {max} bytes an event may have", max = super::MAX_INPUT_BYTES)]
+    TooLarge {
+        /// Its size.
+        bytes: usize,
+    },
     /// The input (or a part that must be an object) is another JSON type.
     #[error("expected a JSON object, found {found}")]
     NotAnObject {
@@ -132,6 +144,8 @@ impl TriggerError {
     pub fn kind(&self) -> &'static str {
         match self {
             TriggerError::NotJson { .. } => "not_json",
+            TriggerError::RepeatedKey { .. } => "repeated_key",
+            TriggerError::TooLarge { .. } => "too_large",
             TriggerError::NotAnObject { .. } => "not_an_object",
             TriggerError::NotATrigger => "not_a_trigger",
             TriggerError::MissingField { .. } => "missing_field",

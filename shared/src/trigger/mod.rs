@@ -1,6 +1,6 @@
 //! EventBridge input -> [`Trigger`]: which cluster or instance a tick was asked for, and why.
 //!
-//! [`from_value`] takes what the Lambda runtime hands over (`LambdaEvent<serde_json::Value>`);
+//! [`from_value`] takes what the Lambda runtime hands over, read strictly ([`Input::checked`]);
 //! [`parse`] takes bytes (the CLI, tests) and shares its implementation. Accepted inputs and
 //! every error message are listed in `docs/events.md`; samples of each are in `events/`.
 //!
@@ -11,6 +11,7 @@
 mod direct;
 mod envelope;
 mod error;
+mod input;
 mod json;
 mod names;
 mod rds;
@@ -22,6 +23,7 @@ use serde_json::Value;
 use envelope::Kind;
 
 pub use error::TriggerError;
+pub use input::{Input, MAX_INPUT_BYTES};
 pub use names::{ClusterName, DbClusterId, InstanceId, ParameterGroupName};
 pub use rds::{ClusterEvent, EventDetail, EventId, InstanceEvent, ParameterGroupEvent};
 
@@ -119,10 +121,7 @@ pub struct Manual {
 
 /// Parses a Lambda input given as JSON bytes.
 pub fn parse(input: &[u8]) -> Result<Trigger, TriggerError> {
-    let value: Value = serde_json::from_slice(input).map_err(|e| TriggerError::NotJson {
-        reason: e.to_string(),
-    })?;
-    from_value(&value)
+    from_value(Input::from_bytes(input)?.checked()?)
 }
 
 /// Parses a Lambda input as the runtime hands it over. The form is told by its keys: `action`

@@ -170,6 +170,12 @@ impl<T: RdsReboot> RdsReboot for Faulty<T> {
         let milestone = Some(CutPoint::AfterAction);
         through(&self.tap, Port::Rds, "reboot", milestone, error, call).await
     }
+
+    async fn claim(&self, id: &str, deployment: &str) -> Result<(), RdsError> {
+        let error = |failure| RdsError::Aws(aws_error("RDS.AddTagsToResource", failure));
+        let call = self.inner.claim(id, deployment);
+        through(&self.tap, Port::Rds, "claim", None, error, call).await
+    }
 }
 
 impl<T: MemberProbe> MemberProbe for Faulty<T> {

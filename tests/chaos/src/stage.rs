@@ -13,11 +13,12 @@ use grkeeper::adapters::aws::eventbridge::EventBridgeBus;
 use grkeeper::adapters::aws::rds::AwsRds;
 use grkeeper::adapters::aws::sns::SnsNotifier;
 use grkeeper::adapters::mysql::MysqlMembers;
-use grkeeper::config::Config;
+use grkeeper::config::{Config, DEFAULT_DEPLOYMENT};
 use grkeeper::keeper::Keeper;
 use grkeeper::ports::Ports;
 use grkeeper::ports::journal::MemoryJournal;
 use grkeeper::ports::notifier::MemoryNotifier;
+use grkeeper::ports::reboot::CLAIM_TAG;
 use grkeeper::ports::secrets::Credentials;
 use grkeeper::ports::topology_bus::MemoryBus;
 use grkeeper_demo::sim::{Reply, SimRds, endpoint_overrides, run_statement};
@@ -348,13 +349,17 @@ async fn aws_resources(
 ) -> Result<(String, String, String), StageError> {
     let rds = aws_sdk_rds::Client::new(aws);
     for member in &shape.members {
+        // The inventory kept by grkeeper's deployment already, so a tick acts from the start.
         let tags: &[(&str, &str)] = if member.inventory {
-            &[(CLUSTER_TAG, shape.cluster.as_str())]
+            &[
+                (CLUSTER_TAG, shape.cluster.as_str()),
+                (CLAIM_TAG, DEFAULT_DEPLOYMENT),
+            ]
         } else {
             &[]
         };
         let version = member.version.to_string();
-        resources::db_instance(&rds, &member.name, "mysql", Some(&version), tags).await?;
+        resources::db_instance(&rds, &member.name, "mysql", Some(&version), tags, None).await?;
     }
     let table = format!("{}-journal", shape.cluster);
     resources::journal_table(&aws_sdk_dynamodb::Client::new(aws), &table).await?;

@@ -34,7 +34,9 @@ use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sqs::error::DisplayErrorContext;
 use gr_sim::{Cluster, Fault, GtidSet, SimConfig, SimError, Timing, Truth};
+use grkeeper::config::DEFAULT_DEPLOYMENT;
 use grkeeper::lambda::{Deps, Function};
+use grkeeper::ports::reboot::CLAIM_TAG;
 use grkeeper::wiring::InitError;
 use grkeeper_demo::sim::{self, Reply};
 use serde_json::Value;
@@ -222,10 +224,19 @@ impl Harness {
             .map_err(HarnessError::Listen)?;
         let aws = moto.sdk_config().await;
         let rds = aws_sdk_rds::Client::new(&aws);
+        resources::member_parameter_group(&rds).await?;
         for member in sim.truth().members {
-            let tags = [(CLUSTER_TAG, CLUSTER)];
-            resources::db_instance(&rds, &member.name, "mysql", Some(&member.version), &tags)
-                .await?;
+            // Kept by the harness's deployment already: a tick acts from the start.
+            let tags = [(CLUSTER_TAG, CLUSTER), (CLAIM_TAG, DEFAULT_DEPLOYMENT)];
+            resources::db_instance(
+                &rds,
+                &member.name,
+                "mysql",
+                Some(&member.version),
+                &tags,
+                Some(resources::MEMBER_PARAMETER_GROUP),
+            )
+            .await?;
         }
         resources::journal_table(&aws_sdk_dynamodb::Client::new(&aws), TABLE).await?;
         let (topic_arn, alerts) = resources::topic_with_queue(&aws, TOPIC).await?;

@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use aws_config::SdkConfig;
 use grkeeper::config::Config;
 use grkeeper::lambda::{Deps, Function, HandlerError, handle};
+use grkeeper::trigger::Input;
 use grkeeper::wiring::InitError;
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::Value;
@@ -39,7 +40,7 @@ pub async fn invoke(deps: &Deps, payload: Value) -> Result<Value, HandlerError> 
     context.request_id = format!("e2e-{}-{n}", std::process::id());
     context.deadline = now_ms + u64::try_from(FUNCTION_TIMEOUT.as_millis()).unwrap_or(0);
     context.invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:grkeeper".into();
-    handle(deps, LambdaEvent::new(payload, context)).await
+    handle(deps, LambdaEvent::new(Input::from(payload), context)).await
 }
 
 /// The actions a tick's summary reports, one line each: `kind instance verdict`, with

@@ -16,18 +16,52 @@ use crate::queue::Queue;
 /// The RDS tag key that groups instances into clusters (grkeeper's default).
 pub const CLUSTER_TAG: &str = "grkeeper:cluster";
 
+/// The DB parameter group the harness's members use: the settings RDS requires for Group
+/// Replication that no `@@` variable shows (`infra/parameter-group.yaml`).
+pub const MEMBER_PARAMETER_GROUP: &str = "grkeeper-members";
+
+/// Creates [`MEMBER_PARAMETER_GROUP`] with Group Replication enabled and custom DNS resolution.
+pub async fn member_parameter_group(rds: &aws_sdk_rds::Client) -> Result<(), HarnessError> {
+    rds.create_db_parameter_group()
+        .db_parameter_group_name(MEMBER_PARAMETER_GROUP)
+        .db_parameter_group_family("mysql8.0")
+        .description("grkeeper test members")
+        .send()
+        .await
+        .map_err(|e| HarnessError::aws("RDS.CreateDBParameterGroup", e))?;
+    let mut modify = rds
+        .modify_db_parameter_group()
+        .db_parameter_group_name(MEMBER_PARAMETER_GROUP);
+    for name in ["rds.group_replication_enabled", "rds.custom_dns_resolution"] {
+        modify = modify.parameters(
+            aws_sdk_rds::types::Parameter::builder()
+                .parameter_name(name)
+                .parameter_value("1")
+                .apply_method(aws_sdk_rds::types::ApplyMethod::PendingReboot)
+                .build(),
+        );
+    }
+    modify
+        .send()
+        .await
+        .map_err(|e| HarnessError::aws("RDS.ModifyDBParameterGroup", e))?;
+    Ok(())
+}
+
 /// Creates DB instance `id` (`available` at once in moto) with `engine`, `engine_version` when
-/// given, and `tags`.
+/// given, `tags`, and the DB parameter group `parameter_group` when given.
 pub async fn db_instance(
     rds: &aws_sdk_rds::Client,
     id: &str,
     engine: &str,
     engine_version: Option<&str>,
     tags: &[(&str, &str)],
+    parameter_group: Option<&str>,
 ) -> Result<(), HarnessError> {
     let mut request = rds
         .create_db_instance()
         .db_instance_identifier(id)
+        .set_db_parameter_group_name(parameter_group.map(str::to_owned))
         .db_instance_class("db.t3.micro")
         .engine(engine)
         .set_engine_version(engine_version.map(str::to_owned))

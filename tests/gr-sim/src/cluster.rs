@@ -12,6 +12,7 @@ use crate::clock::{self, Clock};
 use crate::config::{ClockMode, SimConfig};
 use crate::errors::SimError;
 use crate::faults::Fault;
+use crate::grants::Grants;
 use crate::gtid::is_uuid;
 use crate::model::World;
 use crate::rds::Rds;
@@ -62,6 +63,10 @@ impl Cluster {
             cfg.user.clone(),
             cfg.password.clone(),
             cfg.auth,
+            match &cfg.grants {
+                Some(lines) => Grants::new(&cfg.user, lines),
+                None => Grants::master_user(&cfg.user),
+            },
             addrs,
         ));
         let mut tasks: Vec<JoinHandle<()>> = listeners

@@ -225,6 +225,8 @@ pub struct SimConfig {
     pub(crate) start: StartState,
     pub(crate) port_base: u16,
     pub(crate) group_name: String,
+    /// `SHOW GRANTS` of the account (`None`: the RDS master user's).
+    pub(crate) grants: Option<Vec<String>>,
     /// Names given to `member` that are not members; `Cluster::start` refuses them.
     pub(crate) unknown: Vec<String>,
 }
@@ -250,6 +252,7 @@ impl SimConfig {
             start: StartState::Online,
             port_base: 0,
             group_name: "9f0bd6a2-5d7f-11ee-b8ec-0ec88c43c251".to_string(),
+            grants: None,
             unknown: Vec::new(),
         }
     }
@@ -301,6 +304,14 @@ impl SimConfig {
     /// `group_replication_group_name` of every member.
     pub fn group_name(mut self, uuid: impl Into<String>) -> Self {
         self.group_name = uuid.into();
+        self
+    }
+
+    /// The account's grants instead of the RDS master user's: `SHOW GRANTS` prints these
+    /// lines (with [`crate::ACCOUNT`] replaced by the quoted account), and `SELECT` from the
+    /// simulated tables and `CALL` of the procedures are refused (1142, 1370) without them.
+    pub fn grants<S: AsRef<str>>(mut self, lines: &[S]) -> Self {
+        self.grants = Some(lines.iter().map(|l| l.as_ref().to_owned()).collect());
         self
     }
 

@@ -76,6 +76,15 @@ impl SqlError {
         )
     }
 
+    /// 1370: CALL without EXECUTE on the procedure.
+    pub fn routine_access_denied(user: &str, host: &str, routine: &str) -> Self {
+        err(
+            1370,
+            "42000",
+            format!("execute command denied to user '{user}'@'{host}' for routine '{routine}'"),
+        )
+    }
+
     /// 1146: unknown table.
     pub fn no_such_table(schema: &str, table: &str) -> Self {
         err(

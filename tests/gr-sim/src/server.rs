@@ -233,6 +233,7 @@ impl Conn {
         self.encoder.caps = hello.caps;
         self.session.multi_results = hello.caps.contains(CapabilityFlags::CLIENT_MULTI_RESULTS);
         self.session.user = hello.user.clone();
+        self.session.grants = Arc::clone(&self.shared.grants);
         let mut next = seq.wrapping_add(1);
         let mut response = hello.auth_response.clone();
         if hello

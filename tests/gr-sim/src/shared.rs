@@ -13,6 +13,7 @@ use tokio::sync::watch;
 
 use crate::clock::Clock;
 use crate::config::Auth;
+use crate::grants::Grants;
 use crate::model::World;
 
 #[derive(Debug)]
@@ -23,6 +24,8 @@ pub(crate) struct Shared {
     pub user: String,
     pub password: String,
     pub auth: Auth,
+    /// What the account may do.
+    pub grants: std::sync::Arc<Grants>,
     /// Listening address of each member, by index.
     pub addrs: Vec<SocketAddr>,
     next_connection: AtomicU32,
@@ -39,6 +42,7 @@ impl Shared {
         user: String,
         password: String,
         auth: Auth,
+        grants: Grants,
         addrs: Vec<SocketAddr>,
     ) -> Self {
         let (changed, _) = watch::channel(world.revision);
@@ -49,6 +53,7 @@ impl Shared {
             user,
             password,
             auth,
+            grants: std::sync::Arc::new(grants),
             addrs,
             next_connection: AtomicU32::new(8),
             parsed: Mutex::new(HashMap::new()),

@@ -14,13 +14,14 @@
 //! knows both.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use gr_sim::{Cluster, SimError};
+use grkeeper::config::DEFAULT_DEPLOYMENT;
 use grkeeper::model::{Endpoint, EndpointOverrides, InstanceStatus, Observed, RdsInstance};
 use grkeeper::ports::rds::{ClusterInventory, Described, RdsControl, RdsError};
-use grkeeper::ports::reboot::RdsReboot;
+use grkeeper::ports::reboot::{CLAIM_TAG, RdsReboot};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts, Row};
 
@@ -34,14 +35,24 @@ const RDS_PORT: u16 = 3306;
 pub struct SimRds {
     sim: Arc<Cluster>,
     cluster: String,
+    /// Instance -> the deployment that claimed it (the claim tag, which the simulator's RDS
+    /// control plane does not keep).
+    claims: Arc<Mutex<BTreeMap<String, String>>>,
 }
 
 impl SimRds {
-    /// The instances of `sim`, as the cluster named `cluster`.
+    /// The instances of `sim`, as the cluster named `cluster`, kept by the default deployment
+    /// already (so a tick acts from the start).
     pub fn new(sim: Arc<Cluster>, cluster: impl Into<String>) -> Self {
+        let claims = sim
+            .names()
+            .iter()
+            .map(|name| (name.clone(), DEFAULT_DEPLOYMENT.to_owned()))
+            .collect();
         SimRds {
             sim,
             cluster: cluster.into(),
+            claims: Arc::new(Mutex::new(claims)),
         }
     }
 
@@ -61,6 +72,11 @@ impl RdsControl for SimRds {
 
     async fn describe(&self, ids: &[String]) -> Result<Described, RdsError> {
         let described = self.sim.rds().describe();
+        let claims = self
+            .claims
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
         Ok(ids
             .iter()
             .map(|id| {
@@ -71,7 +87,10 @@ impl RdsControl for SimRds {
                         port: Some(RDS_PORT),
                         engine_version: Some(info.engine_version.clone()),
                         parameter_apply_status: Some("in-sync".into()),
-                        tags: BTreeMap::from([("grkeeper:cluster".into(), self.cluster.clone())]),
+                        tags: BTreeMap::from([("grkeeper:cluster".into(), self.cluster.clone())])
+                            .into_iter()
+                            .chain(claims.get(id).map(|by| (CLAIM_TAG.to_owned(), by.clone())))
+                            .collect(),
                     }),
                     None => Observed::Failed(format!("no instance {id}")),
                 };
@@ -82,6 +101,14 @@ impl RdsControl for SimRds {
 }
 
 impl RdsReboot for SimRds {
+    async fn claim(&self, id: &str, deployment: &str) -> Result<(), RdsError> {
+        self.claims
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id.to_owned(), deployment.to_owned());
+        Ok(())
+    }
+
     async fn reboot(&self, id: &str) -> Result<(), RdsError> {
         self.sim.rds().reboot(id).map_err(|e| match e.code() {
             "DBInstanceNotFound" => RdsError::NotFound {

@@ -15,18 +15,21 @@ use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWrite
 use chrono::{DateTime, Utc};
 use tracing::instrument;
 
+use crate::config::Published;
 use crate::plan::Action;
 use crate::ports::aws::AwsError;
 use crate::ports::journal::items::{
-    self, ConditionsItem, FENCE_CONDITION, FIRST_TAKE_CONDITION, IncidentsItem, Item, LeaseItem,
-    TAKE_OVER_CONDITION, action_key, epoch_secs, partition, pause_key, secs_after,
+    self, ConditionsItem, DEPLOYMENT_PK, DEPLOYMENT_SK, FENCE_CONDITION, FIRST_TAKE_CONDITION,
+    IncidentsItem, Item, LeaseItem, TAKE_OVER_CONDITION, action_key, epoch_secs, partition,
+    pause_key, secs_after,
 };
 use crate::ports::journal::{
-    ActionId, Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore, journal_time,
+    ActionId, Alerting, DeploymentStore, Journal, JournalError, Lease, LeaseGrant, LeaseStore,
+    journal_time,
 };
 use crate::snapshot::{Approval, Condition, History, Outcome, Pause};
 
-use codec::{PK, SK, decode, encode, to_attribute};
+use codec::{PK, SK, decode, encode, encode_at, to_attribute};
 
 /// Reads and conditional puts one acquisition may try before it reports the lease held.
 const TAKE_ATTEMPTS: usize = 3;
@@ -62,8 +65,12 @@ impl DynamoJournal {
     }
 
     fn key(cluster: &str, sk: &str) -> HashMap<String, AttributeValue> {
+        Self::key_at(&partition(cluster), sk)
+    }
+
+    fn key_at(pk: &str, sk: &str) -> HashMap<String, AttributeValue> {
         HashMap::from([
-            (PK.to_owned(), AttributeValue::S(partition(cluster))),
+            (PK.to_owned(), AttributeValue::S(pk.to_owned())),
             (SK.to_owned(), AttributeValue::S(sk.to_owned())),
         ])
     }
@@ -377,15 +384,37 @@ impl Journal for DynamoJournal {
         now: DateTime<Utc>,
     ) -> Result<ActionId, JournalError> {
         let (id, key, item) = Item::intent(lease, action, now);
-        let write = self.put(
-            &lease.cluster,
-            &key,
-            &item,
-            Some("attribute_not_exists(sk)"),
-        )?;
-        // Already recorded (same id) is the idempotent case: the first record stands.
-        self.fenced(lease, write).await?;
-        Ok(id)
+        let pending = serde_json::to_value(Outcome::Pending)
+            .map(to_attribute)
+            .map_err(|e| JournalError::Corrupt {
+                cluster: lease.cluster.clone(),
+                sk: key.clone(),
+                reason: e.to_string(),
+            })?;
+        // A retry of this tick's own pending record is the idempotent case (the first record
+        // stands); the same id from another epoch, or settled, is refused.
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(encode(&lease.cluster, &key, &item)?))
+            .condition_expression(
+                "attribute_not_exists(sk) OR (#epoch = :epoch AND #outcome = :pending)",
+            )
+            .expression_attribute_names("#epoch", "epoch")
+            .expression_attribute_names("#outcome", "outcome")
+            .expression_attribute_values(":epoch", AttributeValue::N(lease.epoch.to_string()))
+            .expression_attribute_values(":pending", pending)
+            .build()
+            .map_err(|e| AwsError::misconfigured(TRANSACT, e))?;
+        match self
+            .fenced(lease, TransactWriteItem::builder().put(put).build())
+            .await?
+        {
+            Fenced::Written => Ok(id),
+            Fenced::ItemConditionFailed => Err(JournalError::IntentTaken {
+                cluster: lease.cluster.clone(),
+                id,
+            }),
+        }
     }
 
     #[instrument(skip(self))]
@@ -487,5 +516,47 @@ impl Journal for DynamoJournal {
     async fn approve(&self, cluster: &str, approval: &Approval) -> Result<(), JournalError> {
         let (key, item) = Item::approval(approval);
         self.put_item(cluster, &key, &item).await
+    }
+}
+
+impl DeploymentStore for DynamoJournal {
+    #[instrument(skip(self, published), fields(deployment = %published.effective.deployment))]
+    async fn publish(&self, published: &Published) -> Result<(), JournalError> {
+        let item = Item::Deployment(Box::new(published.clone()));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(encode_at(
+                DEPLOYMENT_PK,
+                DEPLOYMENT_PK,
+                DEPLOYMENT_SK,
+                &item,
+            )?))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(PUT_ITEM, e))?;
+        Ok(())
+    }
+
+    #[instrument(skip(self))]
+    async fn published(&self) -> Result<Option<Published>, JournalError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key_at(DEPLOYMENT_PK, DEPLOYMENT_SK)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(GET_ITEM, e))?;
+        match output
+            .item()
+            .map(|a| decode(DEPLOYMENT_PK, a))
+            .transpose()?
+        {
+            None => Ok(None),
+            Some((_, Item::Deployment(published))) => Ok(Some(*published)),
+            Some(_) => Err(unexpected(DEPLOYMENT_PK, DEPLOYMENT_SK)),
+        }
     }
 }

@@ -1,15 +1,16 @@
-//! [`RdsControl`] and [`RdsReboot`] over aws-sdk-rds: `DescribeDBInstances` (paginated) and
-//! `RebootDBInstance`.
+//! [`RdsControl`] and [`RdsReboot`] over aws-sdk-rds: `DescribeDBInstances` (paginated),
+//! `RebootDBInstance` and `AddTagsToResource` (the claim tag).
 
 use std::collections::BTreeMap;
 
-use aws_sdk_rds::types::{DbInstance, Filter};
+use aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput;
+use aws_sdk_rds::types::{DbInstance, Filter, Tag};
 use tracing::instrument;
 
 use crate::model::{InstanceStatus, Observed, RdsInstance};
 use crate::ports::aws::AwsError;
 use crate::ports::rds::{ClusterInventory, Described, RdsControl, RdsError, group, not_found};
-use crate::ports::reboot::RdsReboot;
+use crate::ports::reboot::{CLAIM_TAG, RdsReboot};
 
 /// RDS through the AWS SDK.
 #[derive(Debug, Clone)]
@@ -39,6 +40,72 @@ impl AwsRds {
             instances.extend(page.db_instances.unwrap_or_default());
         }
         Ok(instances)
+    }
+}
+
+/// One DB parameter group of an instance, as `grkeeper doctor` reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParameterGroup {
+    /// Its name.
+    pub name: String,
+    /// `in-sync`, `pending-reboot`, `applying`.
+    pub apply_status: String,
+    /// The values asked for that the group sets (user or engine default), by parameter name.
+    pub values: BTreeMap<String, String>,
+}
+
+impl AwsRds {
+    /// `DescribeDBInstances` of the one instance `id`.
+    async fn describe_one(&self, id: &str) -> Result<DescribeDbInstancesOutput, AwsError> {
+        self.client
+            .describe_db_instances()
+            .db_instance_identifier(id)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("RDS.DescribeDBInstances", e))
+    }
+
+    /// The DB parameter groups of instance `id` with the values of `names` in each
+    /// (`DescribeDBInstances`, `DescribeDBParameters`). Read-only.
+    pub async fn parameter_groups(
+        &self,
+        id: &str,
+        names: &[&str],
+    ) -> Result<Vec<ParameterGroup>, RdsError> {
+        let described = self.describe_one(id).await?;
+        let mut groups = Vec::new();
+        for db in described.db_instances() {
+            for group in db.db_parameter_groups() {
+                let Some(name) = group.db_parameter_group_name() else {
+                    continue;
+                };
+                let mut pages = self
+                    .client
+                    .describe_db_parameters()
+                    .db_parameter_group_name(name)
+                    .into_paginator()
+                    .send();
+                let mut values = BTreeMap::new();
+                while let Some(page) = pages.next().await {
+                    let page =
+                        page.map_err(|e| AwsError::from_sdk("RDS.DescribeDBParameters", e))?;
+                    for parameter in page.parameters() {
+                        if let (Some(key), Some(value)) =
+                            (parameter.parameter_name(), parameter.parameter_value())
+                            && names.contains(&key)
+                        {
+                            values.insert(key.to_owned(), value.to_owned());
+                        }
+                    }
+                }
+                groups.push(ParameterGroup {
+                    name: name.to_owned(),
+                    apply_status: group.parameter_apply_status().unwrap_or("").to_owned(),
+                    values,
+                });
+            }
+        }
+        Ok(groups)
     }
 }
 
@@ -84,6 +151,29 @@ impl RdsControl for AwsRds {
 }
 
 impl RdsReboot for AwsRds {
+    #[instrument(skip(self))]
+    async fn claim(&self, id: &str, deployment: &str) -> Result<(), RdsError> {
+        let described = self
+            .describe_one(id)
+            .await
+            .map_err(|e| reboot_error(id, e))?;
+        let arn = described
+            .db_instances()
+            .first()
+            .and_then(DbInstance::db_instance_arn)
+            .ok_or_else(|| RdsError::NotFound {
+                instance: id.to_owned(),
+            })?;
+        self.client
+            .add_tags_to_resource()
+            .resource_name(arn)
+            .tags(Tag::builder().key(CLAIM_TAG).value(deployment).build())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| reboot_error(id, AwsError::from_sdk("RDS.AddTagsToResource", e)))
+    }
+
     #[instrument(skip(self))]
     async fn reboot(&self, id: &str) -> Result<(), RdsError> {
         self.client

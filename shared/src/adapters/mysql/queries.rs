@@ -59,6 +59,31 @@ pub const LAST_GR_CALL: Statement = Statement {
     sql: "SELECT action_timestamp, called_by_user, action FROM mysql.rds_history WHERE action LIKE '%group replication%' ORDER BY action_timestamp DESC LIMIT 1",
 };
 
+/// The account's privileges (`grkeeper doctor`): one grant per row.
+pub const GRANTS: Statement = Statement {
+    name: "grants",
+    sql: "SHOW GRANTS",
+};
+/// The settings `grkeeper doctor` checks, as the member reports them (parameter group values
+/// in effect); the columns are named by [`SETTING_NAMES`].
+pub const SETTINGS: Statement = Statement {
+    name: "settings",
+    sql: "SELECT @@group_replication_group_name, @@group_replication_group_seeds, @@group_replication_exit_state_action, @@group_replication_consistency, @@group_replication_autorejoin_tries, @@group_replication_unreachable_majority_timeout, @@group_replication_start_on_boot, @@gtid_mode, @@enforce_gtid_consistency, @@binlog_format",
+};
+/// The variables of [`SETTINGS`], in column order.
+pub const SETTING_NAMES: [&str; 10] = [
+    "group_replication_group_name",
+    "group_replication_group_seeds",
+    "group_replication_exit_state_action",
+    "group_replication_consistency",
+    "group_replication_autorejoin_tries",
+    "group_replication_unreachable_majority_timeout",
+    "group_replication_start_on_boot",
+    "gtid_mode",
+    "enforce_gtid_consistency",
+    "binlog_format",
+];
+
 /// One text-protocol row.
 pub type Row = Vec<Option<String>>;
 

@@ -26,6 +26,7 @@ where
     a_write_with_a_stale_epoch_is_rejected_and_changes_nothing(journal).await;
     a_renewed_lease_stays_ours_and_a_released_one_is_free(journal).await;
     recording_the_same_intent_twice_keeps_one_pending_action(journal).await;
+    an_intent_settled_or_of_another_epoch_is_not_recorded_again(journal).await;
     an_outcome_settles_the_action_and_an_unknown_action_is_refused(journal).await;
     history_keeps_recent_and_pending_actions_and_drops_old_settled_ones(journal).await;
     pauses_and_approvals_count_until_they_expire(journal).await;
@@ -263,6 +264,57 @@ where
         ActionId::of(&past[0]),
         first,
         "{cluster}: the id is derivable from history"
+    );
+}
+
+/// Only a retry of a tick's own pending intent is the same record: the same id once settled,
+/// or recorded by another lease epoch, is refused and the journaled action is left as it was.
+pub async fn an_intent_settled_or_of_another_epoch_is_not_recorded_again<J>(journal: &J)
+where
+    J: LeaseStore + Journal,
+{
+    let cluster = "contract-intent-taken";
+    let taken = |result: Result<ActionId, JournalError>, what: &str| match result {
+        Err(JournalError::IntentTaken { .. }) => {}
+        other => panic!("{cluster}: {what} gave {other:?}"),
+    };
+    let first = take(journal, cluster, "tick-a", t0()).await;
+    let at = secs(10);
+    let id = ok(
+        journal.record_intent(&first, &rejoin("db2"), at).await,
+        "intent",
+    );
+    ok(
+        journal
+            .record_outcome(&first, &id, Outcome::Succeeded, "ONLINE", secs(20))
+            .await,
+        "outcome",
+    );
+    taken(
+        journal.record_intent(&first, &rejoin("db2"), at).await,
+        "the same intent once settled",
+    );
+    let pending = ok(
+        journal.record_intent(&first, &rejoin("db3"), at).await,
+        "another intent",
+    );
+    let second = take(journal, cluster, "tick-b", secs(300)).await;
+    taken(
+        journal.record_intent(&second, &rejoin("db3"), at).await,
+        "another epoch's pending intent",
+    );
+    let past = history(journal, cluster, secs(301)).await.actions;
+    let outcomes: Vec<(String, Outcome)> = past
+        .iter()
+        .map(|a| (ActionId::of(a).to_string(), a.outcome))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            (id.to_string(), Outcome::Succeeded),
+            (pending.to_string(), Outcome::Pending)
+        ],
+        "{cluster}"
     );
 }
 

@@ -9,6 +9,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::config::Published;
 use crate::plan::Action;
 
 use crate::snapshot::{ActionKind, Approval, Condition, History, Outcome, PastAction, Pause};
@@ -21,6 +22,9 @@ pub(crate) const LEASE: &str = "lease";
 pub(crate) const CONDITIONS: &str = "conditions";
 /// Sort key of the open incidents item.
 pub(crate) const INCIDENTS: &str = "incidents";
+/// Partition and sort key of the deployment's published configuration (one per table).
+pub(crate) const DEPLOYMENT_PK: &str = "deployment";
+pub(crate) const DEPLOYMENT_SK: &str = "config";
 const ACTION: &str = "action#";
 const PAUSE: &str = "pause";
 const APPROVAL: &str = "approval#";
@@ -68,6 +72,7 @@ pub(crate) enum Item {
     Incidents(IncidentsItem),
     Pause(PauseItem),
     Approval(ApprovalItem),
+    Deployment(Box<Published>),
 }
 
 impl Item {
@@ -115,6 +120,7 @@ impl Item {
             CONDITIONS => Item::Conditions(parse(value)?),
             INCIDENTS => Item::Incidents(parse(value)?),
             PAUSE => Item::Pause(parse(value)?),
+            DEPLOYMENT_SK => Item::Deployment(parse(value)?),
             _ if sk.starts_with(ACTION) => Item::Action(parse(value)?),
             _ if sk.starts_with(PAUSE) => Item::Pause(parse(value)?),
             _ if sk.starts_with(APPROVAL) => Item::Approval(parse(value)?),
@@ -131,6 +137,7 @@ impl Item {
             Item::Incidents(item) => serde_json::to_value(item),
             Item::Pause(item) => serde_json::to_value(item),
             Item::Approval(item) => serde_json::to_value(item),
+            Item::Deployment(item) => serde_json::to_value(item),
         }
     }
 }

@@ -7,16 +7,18 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::config::Published;
 use crate::plan::Action;
 
 use crate::snapshot::{Approval, Condition, History, Outcome, Pause};
 
 use super::items::{
-    self, ConditionsItem, IncidentsItem, Item, LeaseItem, action_key, at_secs, epoch_secs,
-    partition, pause_key, secs_after,
+    self, ConditionsItem, DEPLOYMENT_PK, DEPLOYMENT_SK, IncidentsItem, Item, LeaseItem, action_key,
+    at_secs, epoch_secs, partition, pause_key, secs_after,
 };
 use super::{
-    ActionId, Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore, journal_time,
+    ActionId, Alerting, DeploymentStore, Journal, JournalError, Lease, LeaseGrant, LeaseStore,
+    journal_time,
 };
 
 /// Partition key -> sort key -> item: the DynamoDB table's shape.
@@ -36,8 +38,13 @@ impl MemoryJournal {
 
     /// Runs `f` on one cluster's items, atomically (as one DynamoDB request is).
     fn with_items<T>(&self, cluster: &str, f: impl FnOnce(&mut BTreeMap<String, Item>) -> T) -> T {
+        self.with_partition(&partition(cluster), f)
+    }
+
+    /// Runs `f` on the items of partition `pk`, atomically.
+    fn with_partition<T>(&self, pk: &str, f: impl FnOnce(&mut BTreeMap<String, Item>) -> T) -> T {
         let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
-        f(table.entry(partition(cluster)).or_default())
+        f(table.entry(pk.to_owned()).or_default())
     }
 
     /// Runs `f` only if `lease` is still current, as the DynamoDB backend's condition check does.
@@ -137,9 +144,21 @@ impl Journal for MemoryJournal {
         now: DateTime<Utc>,
     ) -> Result<ActionId, JournalError> {
         let (id, key, item) = Item::intent(lease, action, now);
-        self.fenced(lease, |items| {
-            items.entry(key).or_insert(item);
-            Ok(())
+        self.fenced(lease, |items| match items.get(&key) {
+            None => {
+                items.insert(key, item);
+                Ok(())
+            }
+            // A retry of this tick's own record, still pending: the first record stands.
+            Some(Item::Action(recorded))
+                if recorded.epoch == lease.epoch && recorded.outcome == Outcome::Pending =>
+            {
+                Ok(())
+            }
+            Some(_) => Err(JournalError::IntentTaken {
+                cluster: lease.cluster.clone(),
+                id: id.clone(),
+            }),
         })?;
         Ok(id)
     }
@@ -219,6 +238,25 @@ impl Journal for MemoryJournal {
         let (key, item) = Item::approval(approval);
         self.with_items(cluster, |items| items.insert(key, item));
         Ok(())
+    }
+}
+
+impl DeploymentStore for MemoryJournal {
+    async fn publish(&self, published: &Published) -> Result<(), JournalError> {
+        let item = Item::Deployment(Box::new(published.clone()));
+        self.with_partition(DEPLOYMENT_PK, |items| {
+            items.insert(DEPLOYMENT_SK.to_owned(), item)
+        });
+        Ok(())
+    }
+
+    async fn published(&self) -> Result<Option<Published>, JournalError> {
+        Ok(
+            self.with_partition(DEPLOYMENT_PK, |items| match items.get(DEPLOYMENT_SK) {
+                Some(Item::Deployment(published)) => Some((**published).clone()),
+                _ => None,
+            }),
+        )
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::{ClusterInventory, Described, RdsControl, RdsError, group, not_found};
 use crate::model::{InstanceStatus, Observed, RdsInstance};
-use crate::ports::reboot::RdsReboot;
+use crate::ports::reboot::{CLAIM_TAG, RdsReboot};
 
 type RebootHook = Arc<dyn Fn(&MemoryRds, &str) + Send + Sync>;
 
@@ -24,6 +24,16 @@ struct State {
     failures: VecDeque<RdsError>,
     lose_reboot_reply: bool,
     on_reboot: Option<RebootHook>,
+}
+
+impl State {
+    fn instance_mut(&mut self, id: &str) -> Result<&mut RdsInstance, RdsError> {
+        self.instances
+            .get_mut(id)
+            .ok_or_else(|| RdsError::NotFound {
+                instance: id.to_owned(),
+            })
+    }
 }
 
 impl std::fmt::Debug for MemoryRds {
@@ -116,16 +126,21 @@ impl RdsControl for MemoryRds {
 }
 
 impl RdsReboot for MemoryRds {
+    async fn claim(&self, id: &str, deployment: &str) -> Result<(), RdsError> {
+        self.injected_failure()?;
+        let mut state = self.lock();
+        state
+            .instance_mut(id)?
+            .tags
+            .insert(CLAIM_TAG.to_owned(), deployment.to_owned());
+        Ok(())
+    }
+
     async fn reboot(&self, id: &str) -> Result<(), RdsError> {
         self.injected_failure()?;
         let (hook, reply_lost) = {
             let mut state = self.lock();
-            let instance = state
-                .instances
-                .get_mut(id)
-                .ok_or_else(|| RdsError::NotFound {
-                    instance: id.to_owned(),
-                })?;
+            let instance = state.instance_mut(id)?;
             if !instance.status.is_available() {
                 return Err(not_available(id, &instance.status));
             }

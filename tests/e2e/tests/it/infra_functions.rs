@@ -7,7 +7,8 @@ use std::time::Duration;
 use grkeeper::adapters::mysql::ConnectSettings;
 use grkeeper::config::Tls;
 use grkeeper::report::metrics::{
-    ACTIONS, DIMENSION, FAULT_TOLERANCE, MEMBERS_ONLINE, NAMESPACE, REFUSALS, TICK_DURATION, TICKS,
+    ACTIONS, DEPLOYMENT_DIMENSION, DIMENSION, FAULT_TOLERANCE, MEMBERS_ONLINE, NAMESPACE, REFUSALS,
+    TICK_DURATION, TICKS,
 };
 use grkeeper_e2e::invoke::FUNCTION_TIMEOUT;
 use grkeeper_e2e::tools;
@@ -16,7 +17,14 @@ use serde_json::{Value, json};
 use crate::template::{self, Resolved};
 
 /// Variables of docs/configuration.md a deployment never sets.
-const LOCAL_ONLY: &[&str] = &["GRKEEPER_ENDPOINT_OVERRIDES"];
+const LOCAL_ONLY: &[&str] = &["GRKEEPER_ENDPOINT_OVERRIDES", "GRKEEPER_LOCAL_RUN"];
+
+/// Variables the stack sets from itself, not from a parameter of the same default: the
+/// deployment is the stack's name, the event instances are its required `EventInstanceIds`.
+const FROM_THE_STACK: &[(&str, &str)] = &[
+    ("GRKEEPER_DEPLOYMENT", template::STACK),
+    ("GRKEEPER_EVENT_INSTANCE_IDS", "orders-1,orders-2,orders-3"),
+];
 
 /// Every optional setting given, so every variable the template can set is set.
 const ALL_OPTIONAL: &[(&str, &str)] = &[
@@ -96,7 +104,13 @@ fn documented() -> (BTreeMap<String, Option<String>>, BTreeSet<String>) {
 fn template_sets_every_documented_variable_with_its_documented_default() {
     let (defaults, required) = documented();
     let env = environment(&template::resolved(&[]));
+    for (name, value) in FROM_THE_STACK {
+        assert_eq!(env.get(*name).map(String::as_str), Some(*value), "{name}");
+    }
     for (name, default) in &defaults {
+        if FROM_THE_STACK.iter().any(|(n, _)| n == name) {
+            continue;
+        }
         match (default, env.get(name)) {
             (_, Some(_)) if required.contains(name) => {}
             (Some(want), Some(got)) => assert_eq!(got, want, "{name}"),
@@ -325,11 +339,17 @@ fn alarms_dashboard_and_deploy_doc_use_the_metrics_the_functions_emit() {
         |alarm: &str| stack.resource(alarm)["Properties"]["Metrics"][0]["Expression"].clone();
     assert_eq!(
         query("FaultToleranceAlarm"),
-        format!(r#"SELECT MIN({FAULT_TOLERANCE}) FROM SCHEMA("{NAMESPACE}", {DIMENSION})"#)
+        format!(
+            r#"SELECT MIN({FAULT_TOLERANCE}) FROM SCHEMA("{NAMESPACE}", {DEPLOYMENT_DIMENSION}, {DIMENSION}) WHERE {DEPLOYMENT_DIMENSION} = '{}'"#,
+            template::STACK
+        )
     );
     assert_eq!(
         query("TicksAlarm"),
-        format!(r#"SELECT SUM({TICKS}) FROM SCHEMA("{NAMESPACE}", {DIMENSION})"#)
+        format!(
+            r#"SELECT SUM({TICKS}) FROM SCHEMA("{NAMESPACE}", {DEPLOYMENT_DIMENSION}, {DIMENSION}) WHERE {DEPLOYMENT_DIMENSION} = '{}'"#,
+            template::STACK
+        )
     );
     assert_eq!(
         stack.resource("TicksAlarm")["Properties"]["TreatMissingData"],
@@ -345,14 +365,15 @@ fn alarms_dashboard_and_deploy_doc_use_the_metrics_the_functions_emit() {
     let deploy = std::fs::read_to_string(tools::workspace_root().join("docs/deploy.md")).unwrap();
     assert!(
         deploy.contains(&format!(
-            "namespace `{NAMESPACE}` with dimension `{DIMENSION}`"
+            "namespace `{NAMESPACE}` with dimensions `{DEPLOYMENT_DIMENSION}` and `{DIMENSION}`"
         )),
         "docs/deploy.md: namespace and dimension"
     );
     for metric in METRICS {
         assert!(
             body.contains(&format!(
-                r#"SEARCH('{{{NAMESPACE},{DIMENSION}}} MetricName=\"{metric}\""#
+                r#"SEARCH('{{{NAMESPACE},{DEPLOYMENT_DIMENSION},{DIMENSION}}} {DEPLOYMENT_DIMENSION}=\"{}\" MetricName=\"{metric}\""#,
+                template::STACK
             )),
             "dashboard: {metric}"
         );

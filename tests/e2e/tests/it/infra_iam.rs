@@ -84,6 +84,29 @@ fn every_permission_is_scoped_to_a_resource_of_this_stack_account_and_region() {
                 let [arn, partition, service, region, account, rest] = parts[..] else {
                     panic!("{}: {resource} is not an ARN", s.origin)
                 };
+                // A configured member (reboot, claim): partition and account cannot be given per
+                // item of a list parameter; the Region is pinned by the condition instead, and
+                // the instance is named.
+                if (partition, service, region, account) == ("*", "rds", "*", "*") {
+                    let named = rest
+                        .strip_prefix("db:")
+                        .is_some_and(|id| !id.is_empty() && !id.contains('*'));
+                    let pinned = s
+                        .condition
+                        .as_ref()
+                        .is_some_and(|c| c["StringEquals"]["aws:RequestedRegion"] == REGION);
+                    let member_actions = s
+                        .actions
+                        .iter()
+                        .all(|a| a == "rds:RebootDBInstance" || a == "rds:AddTagsToResource");
+                    assert!(
+                        named && pinned && member_actions,
+                        "{}: {resource} for {:?} without its Region pinned",
+                        s.origin,
+                        s.actions
+                    );
+                    continue;
+                }
                 assert_eq!(
                     (arn, partition, region, account),
                     ("arn", "aws", REGION, ACCOUNT_ID),
@@ -168,7 +191,14 @@ fn each_action_reaches_only_its_own_resources() {
             ),
             ("sqs:SendMessage", vec![arn("sqs", "DeadLetterQueue")]),
             ("rds:DescribeDBInstances", vec![arn("rds", "db:*")]),
-            ("rds:RebootDBInstance", vec![arn("rds", "db:*")]),
+            (
+                "rds:RebootDBInstance",
+                EVENT_INSTANCES.iter().map(|id| member_arn(id)).collect(),
+            ),
+            (
+                "rds:AddTagsToResource",
+                EVENT_INSTANCES.iter().map(|id| member_arn(id)).collect(),
+            ),
             (
                 "logs:PutLogEvents",
                 vec![
@@ -215,11 +245,11 @@ fn the_role_grants_exactly_the_actions_grkeeper_uses() {
         "ec2:UnassignPrivateIpAddresses",
         "rds:DescribeDBInstances",
         "rds:RebootDBInstance",
+        "rds:AddTagsToResource",
         "sns:Publish",
         "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
-        "dynamodb:DeleteItem",
         "dynamodb:Query",
         "dynamodb:ConditionCheckItem",
         "secretsmanager:GetSecretValue",
@@ -241,18 +271,33 @@ fn the_role_grants_exactly_the_actions_grkeeper_uses() {
     }
 }
 
+/// The instances of the template tests' `EventInstanceIds`.
+const EVENT_INSTANCES: [&str; 3] = ["orders-1", "orders-2", "orders-3"];
+
+/// A configured member's ARN as the reboot and claim statements name it: partition and account
+/// `*` (CloudFormation cannot prefix a list parameter's items with them; identity policies never
+/// reach another account's instances), the Region pinned by `aws:RequestedRegion`.
+fn member_arn(id: &str) -> String {
+    format!("arn:*:rds:*:*:db:{id}")
+}
+
 #[test]
-fn reboot_is_allowed_only_on_instances_carrying_the_cluster_tag() {
+fn reboot_is_allowed_only_on_the_configured_members_carrying_the_cluster_tag_in_this_region() {
+    let region = json!({ "aws:RequestedRegion": REGION });
     let cases = [
-        (&[][..], "StringLike", "grkeeper:cluster", json!("?*")),
+        (
+            &[][..],
+            json!({"StringEquals": region, "StringLike": {"aws:ResourceTag/grkeeper:cluster": "?*"}}),
+        ),
         (
             EVERYTHING_SET,
-            "StringEquals",
-            "team:gr-cluster",
-            json!(["orders", "billing"]),
+            json!({"StringEquals": {
+                "aws:RequestedRegion": REGION,
+                "aws:ResourceTag/team:gr-cluster": ["orders", "billing"],
+            }}),
         ),
     ];
-    for (scenario, operator, tag_key, values) in cases {
+    for (scenario, condition) in cases {
         let stack = template::resolved(scenario);
         let reboots: Vec<Statement> = statements(&stack)
             .into_iter()
@@ -264,12 +309,51 @@ fn reboot_is_allowed_only_on_instances_carrying_the_cluster_tag() {
         assert_eq!(
             reboot.actions,
             ["rds:RebootDBInstance"],
-            "the tag condition must not cover other actions"
+            "the conditions must not cover other actions"
         );
+        // By resource: exactly the members of EventInstanceIds, not every instance of the
+        // account that someone may tag.
         assert_eq!(
-            reboot.condition,
-            Some(json!({ operator: { format!("aws:ResourceTag/{tag_key}"): values } })),
+            reboot.resources,
+            EVENT_INSTANCES.map(member_arn),
             "with {scenario:?}"
+        );
+        assert_eq!(reboot.condition, Some(condition), "with {scenario:?}");
+    }
+}
+
+#[test]
+fn the_claim_tag_is_the_only_tag_grkeeper_may_write_and_only_on_the_configured_members() {
+    for scenario in SCENARIOS {
+        let stack = template::resolved(scenario);
+        let tagging: Vec<Statement> = statements(&stack)
+            .into_iter()
+            .filter(|s| s.actions.iter().any(|a| a == "rds:AddTagsToResource"))
+            .collect();
+        let [claim] = &tagging[..] else {
+            panic!("one statement allows tagging, not {tagging:?}")
+        };
+        assert_eq!(claim.actions, ["rds:AddTagsToResource"]);
+        assert_eq!(claim.resources, EVENT_INSTANCES.map(member_arn));
+        assert_eq!(
+            claim.condition,
+            Some(json!({
+                "StringEquals": {"aws:RequestedRegion": REGION},
+                "ForAllValues:StringEquals": {"aws:TagKeys": [grkeeper::ports::reboot::CLAIM_TAG]},
+            }))
+        );
+    }
+}
+
+#[test]
+fn the_functions_may_not_delete_journal_items() {
+    for scenario in SCENARIOS {
+        let stack = template::resolved(scenario);
+        assert!(
+            statements(&stack)
+                .iter()
+                .all(|s| !s.actions.iter().any(|a| a == "dynamodb:DeleteItem")),
+            "only the operator's resume deletes (a pause)"
         );
     }
 }

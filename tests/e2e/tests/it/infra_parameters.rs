@@ -128,3 +128,68 @@ fn an_existing_secret_is_given_by_the_complete_arn_the_policy_grants() {
     ];
     assert_eq!(accepted("DatabaseSecretArn", &values), values[..3]);
 }
+
+/// `infra/samconfig.example.toml`'s `parameter_overrides`, as `Key=Value` pairs.
+fn example_parameters() -> Vec<(String, String)> {
+    let text =
+        std::fs::read_to_string(tools::workspace_root().join("infra/samconfig.example.toml"))
+            .expect("infra/samconfig.example.toml");
+    let list = text
+        .split_once("parameter_overrides = [")
+        .and_then(|(_, rest)| rest.split_once(']'))
+        .map(|(list, _)| list)
+        .expect("a parameter_overrides list");
+    list.lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with('"'))
+        .map(|l| {
+            let item = l.trim_end_matches(',').trim_matches('"');
+            let (key, value) = item.split_once('=').expect("Key=Value");
+            (key.to_owned(), value.to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn the_example_parameters_file_deploys_as_the_template_allows() {
+    let parameters = example_parameters();
+    assert!(parameters.len() >= 10, "{parameters:?}");
+    let pairs: Vec<(&str, &str)> = parameters
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let translated = template::translated();
+    // Every name is a parameter and every required one is given (Resolved::new checks both).
+    let _ = template::Resolved::new(&translated, &pairs);
+    assert_eq!(
+        template::failed_assertions(&translated, &pairs),
+        Vec::<String>::new()
+    );
+    for (name, value) in &pairs {
+        let declared = &translated["Parameters"][*name];
+        if let Some(allowed) = declared["AllowedValues"].as_array() {
+            assert!(
+                allowed.iter().any(|a| template::scalar(a) == *value),
+                "{name}={value} not in {allowed:?}"
+            );
+        }
+        if declared.get("AllowedPattern").is_some() {
+            assert_eq!(accepted(name, &[value]), [*value], "{name}={value}");
+        }
+        if let Some(n) = value
+            .parse::<f64>()
+            .ok()
+            .filter(|_| declared["Type"] == "Number")
+        {
+            let bound = |key: &str| declared[key].as_f64();
+            assert!(
+                bound("MinValue").is_none_or(|min| n >= min),
+                "{name}={value}"
+            );
+            assert!(
+                bound("MaxValue").is_none_or(|max| n <= max),
+                "{name}={value}"
+            );
+        }
+    }
+}

@@ -143,6 +143,9 @@ async fn cargo_lambda_invoke_runs_the_rds_event_function_on_a_sample_event_again
         // Quoted: dotenv syntax reads `:` and `/` in a bare value as errors.
         writeln!(file, "{name}=\"{value}\"").unwrap();
     }
+    // The harness's TLS off and endpoint overrides are refused in a function unless it is told
+    // it runs locally.
+    writeln!(file, "GRKEEPER_LOCAL_RUN=\"on\"").unwrap();
     let log = dir.join("watch.log");
     let mut watch = Watch::start(&env_file, &log);
     let log_text = || std::fs::read_to_string(&log).unwrap_or_default();

@@ -13,6 +13,7 @@ mod infra_rules;
 mod journal_dynamo;
 mod keeper_aws_faults;
 mod keeper_delivery;
+mod keeper_deployments;
 mod keeper_playbooks;
 mod keeper_refusals;
 mod lambda_watch;

@@ -17,7 +17,7 @@ async fn create(rds: &aws_sdk_rds::Client, id: &str, engine: &str, cluster: Opti
     let version = (engine == "mysql").then_some("8.0.36");
     let mut tags = vec![("team", "data")];
     tags.extend(cluster.map(|cluster| (TAG, cluster)));
-    resources::db_instance(rds, id, engine, version, &tags)
+    resources::db_instance(rds, id, engine, version, &tags, None)
         .await
         .unwrap();
 }

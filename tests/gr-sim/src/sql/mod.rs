@@ -1,6 +1,6 @@
 //! Runs COM_QUERY text: parses it with sqlparser's MySQL dialect and executes each statement
 //! against the member the session is connected to (SELECT, SET, USE, transactions, writes,
-//! CALL of the RDS procedures).
+//! CALL of the RDS procedures, SHOW GRANTS).
 
 pub(crate) mod eval;
 mod procs;
@@ -58,6 +58,9 @@ impl From<SqlError> for Stop {
 
 /// Runs the text of one COM_QUERY (possibly several statements).
 pub(crate) async fn run(shared: &Shared, session: &mut Session, sql: &str) -> Outcome {
+    if let Some(reply) = show_grants(session, sql) {
+        return Outcome::Replies(vec![reply]);
+    }
     let statements = match shared.parsed(sql, || Parser::parse_sql(&MySqlDialect {}, sql)) {
         Ok(statements) => statements,
         Err(e) => {
@@ -83,6 +86,41 @@ pub(crate) async fn run(shared: &Shared, session: &mut Session, sql: &str) -> Ou
         }
     }
     Outcome::Replies(replies)
+}
+
+/// `SHOW GRANTS`, `SHOW GRANTS FOR CURRENT_USER[()]` (sqlparser has no statement for it): the
+/// account's grant lines under MySQL's column title; `None` for any other text.
+fn show_grants(session: &Session, sql: &str) -> Option<Reply> {
+    let words: Vec<String> = sql
+        .trim()
+        .trim_end_matches(';')
+        .split_whitespace()
+        .map(str::to_ascii_uppercase)
+        .collect();
+    let for_self = match words.as_slice() {
+        [show, grants] => show == "SHOW" && grants == "GRANTS",
+        [show, grants, word, who] => {
+            show == "SHOW"
+                && grants == "GRANTS"
+                && word == "FOR"
+                && (who == "CURRENT_USER" || who == "CURRENT_USER()")
+        }
+        _ => false,
+    };
+    if !for_self {
+        return None;
+    }
+    let title = format!("Grants for {}@%", session.user);
+    let rows = session
+        .grants
+        .lines()
+        .iter()
+        .map(|line| vec![Value::str(line.as_str())])
+        .collect();
+    Some(Reply::Rows(ResultSet {
+        columns: vec![value::Column::computed(title, value::Kind::Str)],
+        rows,
+    }))
 }
 
 /// The query text from the position sqlparser reports, as MySQL's "near '…'".

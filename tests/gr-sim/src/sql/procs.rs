@@ -47,6 +47,13 @@ pub(crate) async fn call(
         (true, "rds_show_configuration") => 0,
         _ => return Err(SqlError::no_such_routine("PROCEDURE", &full)),
     };
+    if !session.grants.execute("mysql", &name) {
+        return Err(SqlError::routine_access_denied(
+            &session.user,
+            &session.host,
+            &full,
+        ));
+    }
     let args = arguments(shared, session, function)?;
     if args.len() != expected {
         return Err(SqlError::wrong_argument_count(&full, expected, args.len()));

@@ -129,6 +129,14 @@ fn resolve_table(
     let (schema, table_name) = split_name(name, session)?;
     let table = tables::lookup(&schema, &table_name)
         .ok_or_else(|| SqlError::no_such_table(&schema, &table_name))?;
+    if !session.grants.select(&schema, &table_name) {
+        return Err(SqlError::table_access_denied(
+            "SELECT",
+            &session.user,
+            &session.host,
+            table.name,
+        ));
+    }
     let known = alias
         .as_ref()
         .map_or_else(|| table.name.to_string(), |a| a.name.value.clone());

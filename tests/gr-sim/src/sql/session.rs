@@ -2,6 +2,9 @@
 
 use std::collections::HashMap;
 
+use std::sync::Arc;
+
+use crate::grants::Grants;
 use crate::sql::value::Value;
 
 #[derive(Debug, Clone)]
@@ -11,6 +14,8 @@ pub(crate) struct Session {
     /// The member's boot when the client connected; a later boot means the server restarted.
     pub boot: u64,
     pub user: String,
+    /// What the user may do (the server's grants, set at login).
+    pub grants: Arc<Grants>,
     /// Client address as MySQL names it in errors (`'admin'@'127.0.0.1'`).
     pub host: String,
     pub connection_id: u32,
@@ -33,6 +38,7 @@ impl Session {
             member,
             boot,
             user: String::new(),
+            grants: Arc::new(Grants::new("", &[] as &[&str])),
             host,
             connection_id,
             db: None,

@@ -20,6 +20,16 @@ pub(crate) fn encode(
     sk: &str,
     item: &Item,
 ) -> Result<HashMap<String, AttributeValue>, JournalError> {
+    encode_at(&partition(cluster), cluster, sk, item)
+}
+
+/// The attributes of `item` stored under (`pk`, `sk`); `cluster` names it in errors.
+pub(crate) fn encode_at(
+    pk: &str,
+    cluster: &str,
+    sk: &str,
+    item: &Item,
+) -> Result<HashMap<String, AttributeValue>, JournalError> {
     let corrupt = |reason: String| JournalError::Corrupt {
         cluster: cluster.to_owned(),
         sk: sk.to_owned(),
@@ -32,7 +42,7 @@ pub(crate) fn encode(
         .into_iter()
         .map(|(k, v)| (k, to_attribute(v)))
         .collect();
-    attributes.insert(PK.to_owned(), AttributeValue::S(partition(cluster)));
+    attributes.insert(PK.to_owned(), AttributeValue::S(pk.to_owned()));
     attributes.insert(SK.to_owned(), AttributeValue::S(sk.to_owned()));
     Ok(attributes)
 }
