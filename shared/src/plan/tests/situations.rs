@@ -415,6 +415,70 @@ fn an_empty_inventory_is_not_an_outage() {
     );
 }
 
+/// Chaos seed 1766: orders-1 alone committed 20-47, then a snapshot of orders-2 was restored
+/// into it (orders-2's uuid and data), and orders-3 comes back holding 1-19. Every member read
+/// now, orders-3 holds what the others hold; only the journal knows orders-1 held 20-47.
+fn restored_over_the_only_copy() -> ClusterBuilder {
+    ClusterBuilder::healthy(3)
+        .complete_outage()
+        .last_seen("orders-1", "2026-11-30T11:50:00Z", &format!("{GROUP}:1-47"))
+        .same_uuid_as("orders-1", 2)
+        .executed("orders-1", &format!("{GROUP}:1-16"))
+        .executed("orders-2", &format!("{GROUP}:1-16"))
+        .executed("orders-3", &format!("{GROUP}:1-19"))
+}
+
+#[test]
+fn a_restore_over_the_only_copy_blocks_the_bootstrap_until_a_person_gives_it_up() {
+    let refused = plan(&restored_over_the_only_copy().build());
+    assert_eq!(action(&refused), None, "{refused:#?}");
+    let why = refusal(&refused, Guard::NoGtidSuperset);
+    assert!(
+        why.contains("orders-3 lacks") && why.contains("orders-1"),
+        "{why}"
+    );
+    let told = finding(&refused, FindingKind::NoGtidSuperset);
+    assert!(
+        told.contains(&format!("{GROUP}:20-47"))
+            && told.contains("--instance orders-3 --give-up orders-1"),
+        "{told}"
+    );
+    // The next tick's memory keeps what was taken away, under the copy's new uuid.
+    let mut next = restored_over_the_only_copy().build();
+    next.history.last_seen = last_seen::next(&next);
+    let kept = &next.history.last_seen["orders-1"];
+    assert_eq!(kept.server_uuid, server_uuid(2));
+    assert_eq!(kept.lost, format!("{GROUP}:17-47").parse().unwrap());
+    let still = plan(&next);
+    assert_eq!(action(&still), None, "{still:#?}");
+    refusal(&still, Guard::NoGtidSuperset);
+    // A person gives orders-1 up: orders-3 is bootstrapped.
+    let approved = plan(
+        &restored_over_the_only_copy()
+            .approved_bootstrap(
+                Some("orders-3"),
+                &["orders-1"],
+                "2026-11-30T13:00:00Z",
+                "alice",
+            )
+            .build(),
+    );
+    assert_eq!(
+        action(&approved),
+        Some((ActionKind::Bootstrap, "orders-3")),
+        "{approved:#?}"
+    );
+}
+
+#[test]
+fn what_a_restore_took_away_is_forgotten_once_the_member_is_online() {
+    let mut snapshot = ClusterBuilder::healthy(3)
+        .last_seen("orders-1", "2026-11-30T11:50:00Z", &format!("{GROUP}:1-47"))
+        .build();
+    snapshot.history.last_seen = last_seen::next(&snapshot);
+    assert!(snapshot.history.last_seen["orders-1"].lost.is_empty());
+}
+
 /// Keeps what `next` says and checks it against the snapshot it came from.
 fn remembered(snapshot: &Snapshot) -> Result<(), TestCaseError> {
     let now = snapshot.observed_at;
@@ -438,6 +502,19 @@ fn remembered(snapshot: &Snapshot) -> Result<(), TestCaseError> {
                     Some(now)
                 };
                 prop_assert_eq!(Some(after.executed_since), since);
+                // Nothing held before is forgotten, whatever the uuid, until the member is read
+                // ONLINE (a group took it back as it is).
+                if let Some(before) = before {
+                    let online = report.own_state() == MemberState::Online;
+                    let earlier = before
+                        .gtid_executed
+                        .union(&before.received)
+                        .union(&before.lost);
+                    let kept = after.transactions().union(&after.lost);
+                    prop_assert!(online || earlier.is_subset(&kept));
+                    prop_assert!(!online || after.lost.is_empty());
+                    prop_assert!(after.lost.difference(&earlier).is_empty());
+                }
             }
             None => prop_assert_eq!(after, before),
         }
