@@ -17,11 +17,11 @@ use std::time::{Duration, Instant};
 use tracing::{debug, error, info, warn};
 
 use crate::model::Instance;
-use crate::plan::{self, Action, Plan};
+use crate::plan::{self, Action, Plan, last_seen, strangers};
 use crate::ports::Ports;
 use crate::ports::clock::Clock;
 use crate::ports::journal::{
-    ActionId, Journal, JournalError, Lease, LeaseGrant, LeaseStore, lookback,
+    ActionId, Journal, JournalError, Lease, LeaseGrant, LeaseStore, Memory, lookback,
 };
 use crate::ports::notifier::AlertError;
 use crate::ports::rds::ClusterInventory;
@@ -215,7 +215,12 @@ impl<P: Ports> Run<'_, P> {
         }
         // Saved before the alerts, so an SNS outage does not restart every deadline's clock.
         if let Some(lease) = &self.lease {
-            keeper.journal.save_conditions(lease, &conditions).await?;
+            let memory = Memory {
+                conditions,
+                last_seen: history.last_seen.clone(),
+                strangers: history.strangers.clone(),
+            };
+            keeper.journal.save_memory(lease, &memory).await?;
         }
         let transitions = self.alert(&steps).await?;
         if self.lease.is_some() {
@@ -321,8 +326,11 @@ impl<P: Ports> Run<'_, P> {
                 db_user: None,
             };
             let plan = plan::plan(&snapshot);
-            // The next step plans from the conditions this one saw.
+            // The next step plans from the conditions this one saw, and remembers what it read
+            // (a member unread later, or whose data a restore replaces, is still known by it).
             history.conditions = plan.conditions.clone();
+            history.last_seen = last_seen::next(&snapshot);
+            history.strangers = strangers::next(&snapshot);
             // A decision worth explaining later: keep what it was made on, replayable with
             // `grkeeper plan --snapshot` (a steady refusal only at debug, not every minute).
             if plan.action.is_some() {

@@ -529,3 +529,49 @@ async fn a_dry_run_claims_nothing() {
             .contains_key(CLAIM_TAG)
     );
 }
+
+/// What a tick reads is journaled for the next (chaos seed 1766): orders-1 alone held 20-47 when
+/// read; then a snapshot of orders-2 is restored into it and every member is OFFLINE. orders-3
+/// holds what every member holds now, but the next tick still knows what orders-1 held, and
+/// bootstraps nothing.
+#[tokio::test]
+async fn what_a_tick_read_outlives_a_restore_over_it() {
+    let group = crate::fixtures::GROUP;
+    let keeper = keeper(
+        ClusterBuilder::healthy(3).executed("orders-1", &format!("{group}:1-47")),
+        ClusterBuilder::healthy(3),
+    );
+    keeper.tick(&sweep(), &options("t1")).await.unwrap();
+    let first = history(&keeper).await;
+    assert_eq!(
+        first.last_seen["orders-1"].gtid_executed,
+        format!("{group}:1-47").parse().unwrap()
+    );
+    assert_eq!(first.last_seen.len(), 3);
+    let restored = ClusterBuilder::healthy(3)
+        .complete_outage()
+        .same_uuid_as("orders-1", 2)
+        .executed("orders-1", &format!("{group}:1-16"))
+        .executed("orders-2", &format!("{group}:1-16"))
+        .executed("orders-3", &format!("{group}:1-19"))
+        .build();
+    for instance in &restored.instances {
+        keeper.members.set(&endpoint(instance), reading(instance));
+    }
+    let summary = keeper.tick(&sweep(), &options("t2")).await.unwrap();
+    let plan = summary.clusters[0].plan.as_ref().expect("planned");
+    assert_eq!(plan.action, None, "{plan:#?}");
+    assert!(
+        plan.refused
+            .iter()
+            .any(|r| r.guard == crate::plan::Guard::NoGtidSuperset),
+        "{plan:#?}"
+    );
+    let second = history(&keeper).await;
+    let taken: crate::gtid::GtidSet = format!("{group}:20-47").parse().unwrap();
+    assert!(
+        taken.is_subset(&second.last_seen["orders-1"].lost),
+        "{:#?}",
+        second.last_seen["orders-1"]
+    );
+}

@@ -27,10 +27,25 @@ use crate::plan::Action;
 use crate::ports::aws::AwsError;
 use crate::report::{AlertMessage, Incident};
 use crate::snapshot::{
-    ActionKind, Approval, Condition, History, Outcome, PastAction, Pause, Policy,
+    ActionKind, Approval, Condition, History, LastSeen, Outcome, PastAction, Pause, Policy,
+    Stranger,
 };
 
 pub use memory::MemoryJournal;
+
+/// What one tick leaves for the next to plan on, beyond the actions: each instance's condition
+/// label and since when, what each instance was last read as (so a member that cannot be read,
+/// or whose data a restore replaced, is still known by what it held), and the members outside
+/// the inventory that views listed. [`Journal::history`] returns them in [`History`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Memory {
+    /// Instance -> condition label and since when.
+    pub conditions: BTreeMap<String, Condition>,
+    /// Instance -> its last reading ([`LastSeen`]).
+    pub last_seen: BTreeMap<String, LastSeen>,
+    /// Members outside the inventory that views listed ([`Stranger`]).
+    pub strangers: Vec<Stranger>,
+}
 
 /// The right to act on one cluster, until `expires`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -161,11 +176,11 @@ pub trait Journal: Send + Sync {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), JournalError>> + Send;
 
-    /// Replaces the condition labels (instance -> label and since when).
-    fn save_conditions(
+    /// Replaces what the last tick leaves for the next one to plan on ([`Memory`]).
+    fn save_memory(
         &self,
         lease: &Lease,
-        conditions: &BTreeMap<String, Condition>,
+        memory: &Memory,
     ) -> impl Future<Output = Result<(), JournalError>> + Send;
 
     /// The open incidents and the undelivered alerts, as last saved.

@@ -5,7 +5,6 @@
 //! planner ([`UnsafePlanner`]). The library has no test switch: all of it happens here, between
 //! the keeper and its adapters.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,7 +13,7 @@ use grkeeper::model::{Endpoint, MemberReport, ProbeError};
 use grkeeper::plan::Action;
 use grkeeper::ports::aws::{AwsError, FailureClass};
 use grkeeper::ports::journal::{
-    ActionId, Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore,
+    ActionId, Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore, Memory,
 };
 use grkeeper::ports::member_control::{CallError, MemberControl, Procedure, ProcedureReply};
 use grkeeper::ports::member_probe::MemberProbe;
@@ -24,7 +23,7 @@ use grkeeper::ports::reboot::RdsReboot;
 use grkeeper::ports::topology_bus::{TopologyBus, TopologyError};
 use grkeeper::report::AlertMessage;
 use grkeeper::report::topology::TopologyEvent;
-use grkeeper::snapshot::{Approval, Condition, History, Outcome, Pause};
+use grkeeper::snapshot::{Approval, History, Outcome, Pause};
 
 use crate::schedule::{AwsFailure, CutPoint, Port};
 use crate::tap::{Done, Gate, Tap};
@@ -310,22 +309,10 @@ impl<T: Journal> Journal for Faulty<T> {
         .await
     }
 
-    async fn save_conditions(
-        &self,
-        lease: &Lease,
-        conditions: &BTreeMap<String, Condition>,
-    ) -> Result<(), JournalError> {
-        let call = self.inner.save_conditions(lease, conditions);
-        let error = journal_error("DynamoDB.save_conditions");
-        through(
-            &self.tap,
-            Port::Journal,
-            "save_conditions",
-            None,
-            error,
-            call,
-        )
-        .await
+    async fn save_memory(&self, lease: &Lease, memory: &Memory) -> Result<(), JournalError> {
+        let call = self.inner.save_memory(lease, memory);
+        let error = journal_error("DynamoDB.save_memory");
+        through(&self.tap, Port::Journal, "save_memory", None, error, call).await
     }
 
     async fn alerting(&self, cluster: &str) -> Result<Alerting, JournalError> {

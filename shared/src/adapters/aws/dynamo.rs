@@ -4,7 +4,7 @@
 
 mod codec;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
@@ -25,9 +25,9 @@ use crate::ports::journal::items::{
 };
 use crate::ports::journal::{
     ActionId, Alerting, DeploymentStore, Journal, JournalError, Lease, LeaseGrant, LeaseStore,
-    journal_time,
+    Memory, journal_time,
 };
-use crate::snapshot::{Approval, Condition, History, Outcome, Pause};
+use crate::snapshot::{Approval, History, Outcome, Pause};
 
 use codec::{PK, SK, decode, encode, encode_at, to_attribute};
 
@@ -458,15 +458,9 @@ impl Journal for DynamoJournal {
         }
     }
 
-    #[instrument(skip(self, conditions))]
-    async fn save_conditions(
-        &self,
-        lease: &Lease,
-        conditions: &BTreeMap<String, Condition>,
-    ) -> Result<(), JournalError> {
-        let item = Item::Conditions(ConditionsItem {
-            conditions: conditions.clone(),
-        });
+    #[instrument(skip(self, memory))]
+    async fn save_memory(&self, lease: &Lease, memory: &Memory) -> Result<(), JournalError> {
+        let item = Item::Conditions(ConditionsItem::from(memory));
         let write = self.put(&lease.cluster, items::CONDITIONS, &item, None)?;
         self.fenced(lease, write).await.map(drop)
     }

@@ -10,9 +10,11 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
 use crate::plan::{Action, FindingKind, Severity};
 use crate::report::{AlertMessage, Incident};
-use crate::snapshot::{ActionKind, Approval, Condition, History, Outcome, Pause};
+use crate::snapshot::{
+    ActionKind, Approval, Condition, History, LastSeen, Outcome, Pause, Stranger,
+};
 
-use super::{ActionId, Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore};
+use super::{ActionId, Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore, Memory};
 
 const TTL: Duration = Duration::from_secs(300);
 
@@ -183,8 +185,8 @@ where
         "intent",
     );
     lost(
-        journal.save_conditions(&stale, &BTreeMap::new()).await,
-        "conditions",
+        journal.save_memory(&stale, &Memory::default()).await,
+        "memory",
     );
     lost(
         journal.save_alerting(&stale, &Alerting::default()).await,
@@ -455,8 +457,9 @@ pub async fn pauses_and_approvals_count_until_they_expire(journal: &impl Journal
     );
 }
 
-/// Condition labels, open incidents and undelivered alerts read back exactly as saved; saving
-/// replaces.
+/// Condition labels, what each instance was last read as (a replaced one's lost transactions
+/// included), remembered strangers, open incidents and undelivered alerts read back exactly as
+/// saved; saving replaces.
 pub async fn conditions_and_incidents_read_back_as_saved<J>(journal: &J)
 where
     J: LeaseStore + Journal,
@@ -484,13 +487,44 @@ where
             },
         ),
     ]);
-    ok(
-        journal.save_conditions(&lease, &conditions).await,
-        "conditions",
+    let gtids = |text: &str| -> crate::gtid::GtidSet { text.parse().unwrap_or_default() };
+    let last_seen = BTreeMap::from([(
+        "db1".to_owned(),
+        LastSeen {
+            at: secs(-60),
+            server_uuid: "3e11fa47-71ca-11e1-9e33-c80aa9429562".into(),
+            gtid_executed: gtids("aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa:1-19"),
+            received: gtids("aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa:1-20"),
+            gtid_purged: gtids("aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa:1-5"),
+            executed_since: secs(-600),
+            lost: gtids("aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa:21-47"),
+        },
+    )]);
+    let strangers = vec![Stranger {
+        member_id: "4e11fa47-71ca-11e1-9e33-c80aa9429562".into(),
+        host: "ip-10-0-9-9".into(),
+        port: 3306,
+        first_seen: secs(-120),
+        last_seen: secs(-60),
+    }];
+    let memory = Memory {
+        conditions: conditions.clone(),
+        last_seen,
+        strangers,
+    };
+    assert!(
+        !memory.last_seen["db1"].lost.is_empty(),
+        "{cluster}: a GTID set"
     );
+    ok(journal.save_memory(&lease, &memory).await, "memory");
+    let read = history(journal, cluster, secs(1)).await;
     assert_eq!(
-        history(journal, cluster, secs(1)).await.conditions,
-        conditions,
+        Memory {
+            conditions: read.conditions,
+            last_seen: read.last_seen,
+            strangers: read.strangers,
+        },
+        memory,
         "{cluster}"
     );
 

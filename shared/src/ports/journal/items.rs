@@ -12,9 +12,11 @@ use serde::{Deserialize, Serialize};
 use crate::config::Published;
 use crate::plan::Action;
 
-use crate::snapshot::{ActionKind, Approval, Condition, History, Outcome, PastAction, Pause};
+use crate::snapshot::{
+    ActionKind, Approval, Condition, History, LastSeen, Outcome, PastAction, Pause, Stranger,
+};
 
-use super::{ActionId, Alerting, Lease, journal_time};
+use super::{ActionId, Alerting, Lease, Memory, journal_time};
 
 /// Sort key of the lease item.
 pub(crate) const LEASE: &str = "lease";
@@ -223,9 +225,25 @@ impl ActionItem {
     }
 }
 
+/// The [`Memory`] item (under the key `conditions`: items saved before it held the rest read
+/// with those empty).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct ConditionsItem {
     pub conditions: BTreeMap<String, Condition>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub last_seen: BTreeMap<String, LastSeen>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub strangers: Vec<Stranger>,
+}
+
+impl From<&Memory> for ConditionsItem {
+    fn from(memory: &Memory) -> Self {
+        ConditionsItem {
+            conditions: memory.conditions.clone(),
+            last_seen: memory.last_seen.clone(),
+            strangers: memory.strangers.clone(),
+        }
+    }
 }
 
 /// Older items hold only `incidents`; `undelivered` reads as empty then.
@@ -276,7 +294,11 @@ pub(crate) fn history<'a>(
                     outcome: a.outcome,
                 });
             }
-            Item::Conditions(c) => history.conditions = c.conditions.clone(),
+            Item::Conditions(c) => {
+                history.conditions = c.conditions.clone();
+                history.last_seen = c.last_seen.clone();
+                history.strangers = c.strangers.clone();
+            }
             Item::Pause(p) if p.pause.until > now => match &p.instance {
                 None => history.paused = Some(p.pause.clone()),
                 Some(instance) => {

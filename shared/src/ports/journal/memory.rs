@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use crate::config::Published;
 use crate::plan::Action;
 
-use crate::snapshot::{Approval, Condition, History, Outcome, Pause};
+use crate::snapshot::{Approval, History, Outcome, Pause};
 
 use super::items::{
     self, ConditionsItem, DEPLOYMENT_PK, DEPLOYMENT_SK, IncidentsItem, Item, LeaseItem, action_key,
@@ -18,7 +18,7 @@ use super::items::{
 };
 use super::{
     ActionId, Alerting, DeploymentStore, Journal, JournalError, Lease, LeaseGrant, LeaseStore,
-    journal_time,
+    Memory, journal_time,
 };
 
 /// Partition key -> sort key -> item: the DynamoDB table's shape.
@@ -185,15 +185,9 @@ impl Journal for MemoryJournal {
         })
     }
 
-    async fn save_conditions(
-        &self,
-        lease: &Lease,
-        conditions: &BTreeMap<String, Condition>,
-    ) -> Result<(), JournalError> {
+    async fn save_memory(&self, lease: &Lease, memory: &Memory) -> Result<(), JournalError> {
         self.fenced(lease, |items| {
-            let item = Item::Conditions(ConditionsItem {
-                conditions: conditions.clone(),
-            });
+            let item = Item::Conditions(ConditionsItem::from(memory));
             items.insert(items::CONDITIONS.to_owned(), item);
             Ok(())
         })

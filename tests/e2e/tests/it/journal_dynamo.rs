@@ -9,7 +9,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{TimeZone, Utc};
 use grkeeper::adapters::aws::dynamo::DynamoJournal;
 use grkeeper::plan::Action;
-use grkeeper::ports::journal::{Alerting, Journal, JournalError, LeaseGrant, LeaseStore, contract};
+use grkeeper::ports::journal::{
+    Alerting, Journal, JournalError, LeaseGrant, LeaseStore, Memory, contract,
+};
 use grkeeper::snapshot::{ActionKind, Approval, Condition, Outcome, Pause};
 use grkeeper_e2e::harness::TABLE;
 use grkeeper_e2e::moto::Moto;
@@ -58,7 +60,11 @@ async fn journal_items_have_the_documented_layout() {
             since: now,
         },
     )]);
-    journal.save_conditions(&lease, &conditions).await.unwrap();
+    let memory = Memory {
+        conditions,
+        ..Memory::default()
+    };
+    journal.save_memory(&lease, &memory).await.unwrap();
     journal
         .save_alerting(&lease, &Alerting::default())
         .await
