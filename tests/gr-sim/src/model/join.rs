@@ -355,6 +355,13 @@ impl World {
                 _ => None,
             };
             match due {
+                // Every donor left while it recovered: it cannot have the group's transactions,
+                // so it must not turn ONLINE (it would issue their GTIDs again); it looks for a
+                // donor again and, finding none, fails like a refused login (MySQL retries
+                // `group_replication_recovery_retry_count` times, then ERROR).
+                Some((None, attempts)) if self.online_holdings(&self.component(m)).0.is_empty() => {
+                    self.retry_donors(m, attempts)
+                }
                 Some((None, _)) => self.finish_recovery(m),
                 Some((Some(RecoveryFailure::Purged), _)) => {
                     self.leave_involuntarily(m, Leave::RecoveryFailed(RecoveryFailure::Purged));

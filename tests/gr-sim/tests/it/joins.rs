@@ -213,6 +213,34 @@ async fn recovery_time_grows_with_the_transactions_the_joiner_lacks() {
     assert_eq!(sim.truth().state("db2"), "ONLINE");
 }
 
+/// Chaos seed 948: a joiner whose only donor left before its recovery finished turned ONLINE
+/// without the group's transactions, alone, and issued their GTIDs again. With no donor it
+/// cannot recover: it stays RECOVERING while it looks for one, then ends in ERROR.
+#[tokio::test]
+async fn a_joiner_whose_every_donor_left_never_turns_online_without_the_group_transactions() {
+    let sim = cluster(2).await;
+    let mut db2 = connect(&sim, "db2").await;
+    call(&mut db2, "CALL mysql.rds_group_replication_stop()")
+        .await
+        .unwrap();
+    sim.commit("db1", 1000).unwrap();
+    call(&mut db2, "CALL mysql.rds_group_replication_start(0)")
+        .await
+        .unwrap();
+    sim.advance(Duration::from_millis(500)).unwrap();
+    assert_eq!(sim.truth().state("db2"), "RECOVERING");
+    let mut db1 = connect(&sim, "db1").await;
+    call(&mut db1, "CALL mysql.rds_group_replication_stop()")
+        .await
+        .unwrap();
+    for _ in 0..3600 {
+        sim.advance(SECOND).unwrap();
+        assert_ne!(sim.truth().state("db2"), "ONLINE", "ONLINE without a donor");
+    }
+    assert_eq!(sim.truth().state("db2"), "ERROR");
+    assert!(sim.commit("db2", 1).is_err(), "db2 took a write");
+}
+
 #[tokio::test]
 async fn version_skew_makes_the_newer_member_read_only_and_refuses_an_older_joiner() {
     let sim = Cluster::start(
