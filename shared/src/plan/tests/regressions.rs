@@ -1,7 +1,7 @@
 //! The counterexamples random testing found, spelled out as snapshots so that they keep being
 //! checked whatever becomes of the generators (their seeds are in `proptest-regressions/` too).
 
-use crate::fixtures::{ClusterBuilder, GROUP};
+use crate::fixtures::ClusterBuilder;
 use crate::model::MemberState;
 
 use super::generate::set_row;
@@ -123,13 +123,5 @@ fn a_view_listing_its_owner_twice() {
 /// journal remembers them); orders-3 holds what every member read now holds.
 #[test]
 fn a_restore_over_the_only_copy_blocks_the_bootstrap() {
-    holds(
-        ClusterBuilder::healthy(3)
-            .complete_outage()
-            .last_seen("orders-1", "2026-11-30T11:50:00Z", &format!("{GROUP}:1-47"))
-            .same_uuid_as("orders-1", 2)
-            .executed("orders-1", &format!("{GROUP}:1-16"))
-            .executed("orders-2", &format!("{GROUP}:1-16"))
-            .executed("orders-3", &format!("{GROUP}:1-19")),
-    );
+    holds(super::situations::restored_over_the_only_copy());
 }

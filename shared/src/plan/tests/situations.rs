@@ -418,7 +418,7 @@ fn an_empty_inventory_is_not_an_outage() {
 /// Chaos seed 1766: orders-1 alone committed 20-47, then a snapshot of orders-2 was restored
 /// into it (orders-2's uuid and data), and orders-3 comes back holding 1-19. Every member read
 /// now, orders-3 holds what the others hold; only the journal knows orders-1 held 20-47.
-fn restored_over_the_only_copy() -> ClusterBuilder {
+pub(super) fn restored_over_the_only_copy() -> ClusterBuilder {
     ClusterBuilder::healthy(3)
         .complete_outage()
         .last_seen("orders-1", "2026-11-30T11:50:00Z", &format!("{GROUP}:1-47"))

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use gr_sim::{Cluster, Fault, GtidSet, SimConfig, StartState, Version};
+use mysql_async::Conn;
 use mysql_async::prelude::*;
 
 use crate::support::*;
@@ -183,8 +184,9 @@ async fn a_donor_that_kept_its_binlogs_lets_the_joiner_recover() {
     );
 }
 
-#[tokio::test]
-async fn recovery_time_grows_with_the_transactions_the_joiner_lacks() {
+/// Two members; db2 left while db1 committed 1000 transactions, and has just started GR again
+/// (RECOVERING, with db2's connection).
+async fn db2_rejoining_1000_behind() -> (Cluster, Conn) {
     let sim = cluster(2).await;
     let mut db2 = connect(&sim, "db2").await;
     call(&mut db2, "CALL mysql.rds_group_replication_stop()")
@@ -194,6 +196,12 @@ async fn recovery_time_grows_with_the_transactions_the_joiner_lacks() {
     call(&mut db2, "CALL mysql.rds_group_replication_start(0)")
         .await
         .unwrap();
+    (sim, db2)
+}
+
+#[tokio::test]
+async fn recovery_time_grows_with_the_transactions_the_joiner_lacks() {
+    let (sim, mut db2) = db2_rejoining_1000_behind().await;
     // Timing::rds(): 1 s base + 1 ms per missing transaction.
     sim.advance(Duration::from_millis(1900)).unwrap();
     assert_eq!(sim.truth().state("db2"), "RECOVERING");
@@ -218,15 +226,7 @@ async fn recovery_time_grows_with_the_transactions_the_joiner_lacks() {
 /// cannot recover: it stays RECOVERING while it looks for one, then ends in ERROR.
 #[tokio::test]
 async fn a_joiner_whose_every_donor_left_never_turns_online_without_the_group_transactions() {
-    let sim = cluster(2).await;
-    let mut db2 = connect(&sim, "db2").await;
-    call(&mut db2, "CALL mysql.rds_group_replication_stop()")
-        .await
-        .unwrap();
-    sim.commit("db1", 1000).unwrap();
-    call(&mut db2, "CALL mysql.rds_group_replication_start(0)")
-        .await
-        .unwrap();
+    let (sim, _db2) = db2_rejoining_1000_behind().await;
     sim.advance(Duration::from_millis(500)).unwrap();
     assert_eq!(sim.truth().state("db2"), "RECOVERING");
     let mut db1 = connect(&sim, "db1").await;
