@@ -472,11 +472,19 @@ fn a_restore_over_the_only_copy_blocks_the_bootstrap_until_a_person_gives_it_up(
 
 #[test]
 fn what_a_restore_took_away_is_forgotten_once_the_member_is_online() {
-    let mut snapshot = ClusterBuilder::healthy(3)
-        .last_seen("orders-1", "2026-11-30T11:50:00Z", &format!("{GROUP}:1-47"))
-        .build();
-    snapshot.history.last_seen = last_seen::next(&snapshot);
-    assert!(snapshot.history.last_seen["orders-1"].lost.is_empty());
+    let behind = |builder: ClusterBuilder| {
+        let snapshot = builder
+            .last_seen("orders-1", "2026-11-30T11:50:00Z", &format!("{GROUP}:1-47"))
+            .executed("orders-1", &format!("{GROUP}:1-16"))
+            .build();
+        last_seen::next(&snapshot)["orders-1"].lost.clone()
+    };
+    let taken: crate::gtid::GtidSet = format!("{GROUP}:17-47").parse().unwrap();
+    assert_eq!(
+        behind(ClusterBuilder::healthy(3).gr_stopped("orders-1")),
+        taken
+    );
+    assert!(behind(ClusterBuilder::healthy(3)).is_empty());
 }
 
 /// Keeps what `next` says and checks it against the snapshot it came from.
