@@ -53,8 +53,8 @@ enum Command {
     ParseEvent(parse_event::Args),
     /// Print the JSON Schema of the snapshot document.
     Schema,
-    /// Print every finding kind, what it means and what to do (Markdown).
-    Runbook,
+    /// Print the procedures and every finding kind, what it means and what to do (Markdown).
+    Runbook(runbook::Args),
 }
 
 /// A failure the CLI reports on one line of stderr.
@@ -91,7 +91,7 @@ pub fn main() -> ExitCode {
         Command::Plan(args) => plan::run(&args),
         Command::ParseEvent(args) => parse_event::run(&args),
         Command::Schema => schema::run(),
-        Command::Runbook => runbook::run(),
+        Command::Runbook(args) => runbook::run(&args),
     })
 }
 

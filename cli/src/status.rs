@@ -1,11 +1,11 @@
 //! `grkeeper status [--cluster NAME] [--output text|json]`: each cluster as the keeper sees it
 //! now. It is a dry-run tick (the functions' own observation and planner, no lease, no action,
-//! nothing sent) printed for a person: status and tolerance, members, views, findings, what a
-//! tick would do. Its exit code tells healthy (0), degraded (3) and down (4) apart.
-
-use grkeeper::plan::ClusterStatus;
+//! nothing sent) printed for a person: status and tolerance, members, views, findings, rejoin
+//! deadlines, what a tick would do, and the alerts SNS rejected (parked in the journal). Its exit
+//! code tells healthy (0), degraded (3) and down (4) apart.
 
 use grkeeper::keeper::{ClusterOutcome, ClusterReport};
+use grkeeper::plan::ClusterStatus;
 use serde_json::json;
 
 use crate::{Failure, Output, environment, operator, print_json, render, scope};
@@ -47,7 +47,7 @@ pub async fn run(args: &Args) -> Result<(), Failure> {
         let clusters: Vec<_> = summary
             .clusters
             .iter()
-            .map(|c| json!({"cluster": c.cluster, "plan": c.plan, "snapshot": c.snapshot, "error": c.error}))
+            .map(|c| json!({"cluster": c.cluster, "plan": c.plan, "snapshot": c.snapshot, "parked": c.parked, "error": c.error}))
             .collect();
         print_json(&clusters)?;
     } else {
@@ -90,13 +90,17 @@ fn verdict(status: ClusterStatus) -> u8 {
 }
 
 fn show(report: &ClusterReport, overrides: &grkeeper::model::EndpointOverrides) -> String {
-    match (&report.snapshot, &report.plan) {
+    let cluster = match (&report.snapshot, &report.plan) {
         (Some(snapshot), Some(plan)) => render::cluster(snapshot, plan, overrides),
         _ => format!(
             "Cluster {}: not observed: {}",
             report.cluster,
             report.error.as_deref().unwrap_or("no observation")
         ),
+    };
+    match render::parked(&report.parked) {
+        parked if parked.is_empty() => cluster,
+        parked => format!("{cluster}\n\n{parked}"),
     }
 }
 

@@ -15,6 +15,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Endpoint, EndpointOverrides};
+use crate::report::Deployment;
 use crate::snapshot::Policy;
 use crate::trigger::{ClusterName, InstanceId};
 
@@ -43,6 +44,9 @@ pub struct Config {
     pub topic_arn: String,
     /// EventBridge bus for topology events.
     pub event_bus: String,
+    /// Where this deployment is, as alerts name it: the account and Region of the alert topic,
+    /// the deployment's name, and the function's log group (set by Lambda).
+    pub location: Deployment,
     /// Instance id -> local address (local runs only).
     pub endpoint_overrides: EndpointOverrides,
     /// TCP + handshake bound per member.
@@ -87,6 +91,8 @@ const INSTANCES: &str = "GRKEEPER_INSTANCES";
 const ENDPOINT_OVERRIDES: &str = "GRKEEPER_ENDPOINT_OVERRIDES";
 const VERIFY_TIMEOUT_SECS: &str = "GRKEEPER_VERIFY_TIMEOUT_SECS";
 const LEASE_SECS: &str = "GRKEEPER_LEASE_SECS";
+/// Set by Lambda in every function's environment.
+const LOG_GROUP: &str = "AWS_LAMBDA_LOG_GROUP_NAME";
 
 impl Config {
     /// Reads the process environment.
@@ -107,6 +113,11 @@ impl Config {
         let event_bus = env
             .get("GRKEEPER_EVENT_BUS")
             .unwrap_or_else(|| "default".to_owned());
+        let location = Deployment {
+            stack: Some(deployment.clone()),
+            log_group: env.get(LOG_GROUP),
+            ..Deployment::from_arn(topic_arn.as_deref().unwrap_or_default())
+        };
         let endpoint_overrides = endpoint_overrides(&mut env);
         let connect_timeout = env.millis("GRKEEPER_CONNECT_TIMEOUT_MS", 2000);
         let query_timeout = env.millis("GRKEEPER_QUERY_TIMEOUT_MS", 5000);
@@ -142,6 +153,7 @@ impl Config {
             table: table.unwrap_or_default(),
             topic_arn: topic_arn.unwrap_or_default(),
             event_bus,
+            location,
             endpoint_overrides,
             connect_timeout,
             query_timeout,

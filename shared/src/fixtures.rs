@@ -145,13 +145,35 @@ impl ClusterBuilder {
         })
     }
 
-    /// The member's exit action put it in offline mode: connections get error 3032.
+    /// The member's exit action put it in offline mode: connections get error 3032, or 6400 with
+    /// the reason on a 9.x member (set its version first).
     pub fn offline_mode(self, id: &str) -> Self {
+        let nine = self
+            .members
+            .iter()
+            .find(|m| m.id == id)
+            .is_some_and(|m| m.report.version.starts_with('9'));
+        self.offline_mode_with(id, if nine { 6400 } else { 3032 })
+    }
+
+    /// Offline mode answered with `code` (3032, 6400 or 6401) and MySQL's message for it.
+    pub fn offline_mode_with(self, id: &str, code: u16) -> Self {
+        let message = match code {
+            6400 => {
+                "The server is currently in offline mode since 2026-11-30 11:58:00, reason: \
+                     (GR) leave group on failure"
+            }
+            6401 => {
+                "The server is currently in offline mode since 2026-11-30 11:58:00, set by \
+                     user admin"
+            }
+            _ => "The server is currently in offline mode",
+        };
         self.with(id, |m| {
             m.state = MemberState::Error;
             m.probe_error = Some(ProbeError::Mysql {
-                code: 3032,
-                message: "The server is currently in offline mode".into(),
+                code,
+                message: message.into(),
             });
         })
     }
@@ -369,6 +391,63 @@ impl ClusterBuilder {
             gives_up: gives_up.iter().map(|g| (*g).to_string()).collect(),
             expires: at(expires),
             by: by.into(),
+            gtids: None,
+        };
+        self.history(|h| h.approvals.push(approval))
+    }
+
+    /// RDS wrote `count` transactions under each member's own `server_uuid` when it created it
+    /// (9.7 initialization GTIDs), and every member holds placeholders for the others' (the
+    /// cluster was set up by AWS's procedure).
+    pub fn initialization_gtids_synced(mut self, count: u64) -> Self {
+        let all = self
+            .members
+            .iter()
+            .map(|m| format!("{}:1-{count}", m.uuid))
+            .collect::<Vec<_>>()
+            .join(",");
+        for m in &mut self.members {
+            m.report.gtid_executed = m.report.gtid_executed.union(&gtids(&all));
+        }
+        self
+    }
+
+    /// `id` is a new instance with Group Replication stopped: it holds the group's transactions
+    /// (a restored copy) and `count` initialization GTIDs under its own `server_uuid`, none of
+    /// the members' own ones, and they none of its.
+    pub fn new_member_with_initialization_gtids(mut self, id: &str, count: u64) -> Self {
+        if let Some(uuid) = self
+            .members
+            .iter()
+            .find(|m| m.id == id)
+            .map(|m| m.uuid.clone())
+        {
+            let its = gtids(&format!("{uuid}:1-{}", crate::gtid::MAX_GNO));
+            for m in &mut self.members {
+                m.report.gtid_executed = m.report.gtid_executed.difference(&its);
+            }
+        }
+        self.gr_stopped(id).with(id, |m| {
+            m.report.gtid_executed = gtids(&format!("{GROUP}:1-100,{}:1-{count}", m.uuid));
+        })
+    }
+
+    /// `by` approved syncing the local GTIDs of `instance` (only `gtids`, when given) until
+    /// `expires`.
+    pub fn approved_sync(
+        self,
+        instance: &str,
+        gtids: Option<&str>,
+        expires: &str,
+        by: &str,
+    ) -> Self {
+        let approval = Approval {
+            action: ActionKind::SyncGtids,
+            instance: Some(instance.to_string()),
+            gives_up: Vec::new(),
+            expires: at(expires),
+            by: by.into(),
+            gtids: gtids.map(self::gtids),
         };
         self.history(|h| h.approvals.push(approval))
     }

@@ -162,6 +162,22 @@ impl GtidSet {
         })
     }
 
+    /// The GTIDs of one source (UUID and tag) only.
+    pub fn of_source(&self, source: &Source) -> GtidSet {
+        let mut sources = BTreeMap::new();
+        if let Some(intervals) = self.sources.get(source) {
+            sources.insert(source.clone(), intervals.clone());
+        }
+        GtidSet { sources }
+    }
+
+    /// Every interval, `(source, first, last)`, in MySQL's order.
+    pub fn intervals(&self) -> impl Iterator<Item = (&Source, u64, u64)> {
+        self.sources
+            .iter()
+            .flat_map(|(source, intervals)| intervals.iter().map(move |&(a, b)| (source, a, b)))
+    }
+
     /// True when the two sets share at least one GTID.
     pub fn intersects(&self, other: &GtidSet) -> bool {
         self.sources.iter().any(|(source, mine)| {

@@ -4,6 +4,8 @@
 //! The top-level modules are layers, listed bottom up: each one imports only modules listed
 //! above it (`tests/it/layers.rs` checks it; `docs/design.md` explains the layers).
 //!
+//! - `proptest_seed` (tests only): the seed every property test draws its cases from.
+//!
 //! What a tick was asked and what it saw:
 //! - [`gtid`]: GTID sets (parse, print, set arithmetic).
 //! - [`model`]: what one observation saw (instances, members, views, endpoints).
@@ -35,6 +37,9 @@
 //! - [`lambda`]: the handler: one invocation, one tick.
 
 // Declared bottom up, as the layout lists them (one group each, so rustfmt keeps the order).
+#[cfg(test)]
+pub mod proptest_seed;
+
 pub mod gtid;
 
 pub mod model;

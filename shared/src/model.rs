@@ -13,8 +13,11 @@ use serde::{Deserialize, Serialize};
 use crate::gtid::GtidSet;
 
 mod endpoint;
+pub mod untrusted;
 
 pub use endpoint::{Endpoint, EndpointOverrides};
+
+use untrusted::SHOWN;
 
 /// What was seen of one inventory instance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -137,7 +140,8 @@ impl fmt::Display for InstanceStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ProbeError {
-    /// The server answered with a MySQL error (3032 offline mode, 1045 access denied, ...).
+    /// The server answered with a MySQL error (3032 or 6400 offline mode, 1045 access denied,
+    /// ...).
     Mysql {
         /// MySQL error number.
         code: u16,
@@ -165,15 +169,29 @@ pub enum ProbeError {
 /// The channel Group Replication applies the group's transactions through.
 pub const APPLIER_CHANNEL: &str = "group_replication_applier";
 
-/// MySQL error `ER_SERVER_OFFLINE_MODE`: the member is in offline mode.
+/// MySQL error `ER_SERVER_OFFLINE_MODE`: the member is in offline mode (what 8.0 and 8.4
+/// answer, and 9.x when nothing says why offline mode was set).
 pub const ER_SERVER_OFFLINE_MODE: u16 = 3032;
+/// MySQL 9.x `ER_SERVER_OFFLINE_MODE_REASON`: offline mode, with when and why it was set
+/// ("... reason: (GR) leave group on failure" after Group Replication's exit action).
+pub const ER_SERVER_OFFLINE_MODE_REASON: u16 = 6400;
+/// MySQL 9.x `ER_SERVER_OFFLINE_MODE_USER`: offline mode, with when and by which user it was
+/// set (early 9.x releases; later ones retired it).
+pub const ER_SERVER_OFFLINE_MODE_USER: u16 = 6401;
+/// Every error a member in offline mode refuses a client with, whatever its version.
+pub const OFFLINE_MODE_ERRORS: [u16; 3] = [
+    ER_SERVER_OFFLINE_MODE,
+    ER_SERVER_OFFLINE_MODE_REASON,
+    ER_SERVER_OFFLINE_MODE_USER,
+];
 /// MySQL error `ER_ACCESS_DENIED_ERROR`: wrong user or password.
 pub const ER_ACCESS_DENIED: u16 = 1045;
 
 impl ProbeError {
-    /// The member refused us because it is in offline mode (its GR exit action ran).
+    /// The member refused us because it is in offline mode (its GR exit action ran), by any of
+    /// the codes MySQL 8.0 to 9.x use for it ([`OFFLINE_MODE_ERRORS`]).
     pub fn is_offline_mode(&self) -> bool {
-        matches!(self, ProbeError::Mysql { code, .. } if *code == ER_SERVER_OFFLINE_MODE)
+        matches!(self, ProbeError::Mysql { code, .. } if OFFLINE_MODE_ERRORS.contains(code))
     }
 
     /// Our credentials were rejected: a configuration problem, not a member problem.
@@ -185,10 +203,22 @@ impl ProbeError {
 impl fmt::Display for ProbeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ProbeError::Mysql { code, message } => write!(f, "MySQL error {code}: {message}"),
-            ProbeError::Timeout { during } => write!(f, "timed out during {during}"),
-            ProbeError::Refused { message } => write!(f, "connection refused: {message}"),
-            ProbeError::Other { message } => f.write_str(message),
+            // The server's and the client's words are not grkeeper's: shown cleaned, the
+            // server's quoted.
+            ProbeError::Mysql { code, message } => {
+                write!(f, "MySQL error {code}: {}", untrusted::quote(message))
+            }
+            ProbeError::Timeout { during } => {
+                write!(f, "timed out during {}", untrusted::clean(during, SHOWN))
+            }
+            ProbeError::Refused { message } => {
+                write!(
+                    f,
+                    "connection refused: {}",
+                    untrusted::clean(message, SHOWN)
+                )
+            }
+            ProbeError::Other { message } => f.write_str(&untrusted::clean(message, SHOWN)),
         }
     }
 }

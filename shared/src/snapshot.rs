@@ -13,8 +13,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Instance;
 
-pub use action::ActionKind;
-pub use history::{Approval, Condition, History, LastSeen, Outcome, PastAction, Pause, Stranger};
+pub use action::{ActionKind, Placeholders, advance_gtid_call};
+pub use history::{
+    Approval, BinlogSample, Condition, History, LastSeen, Outcome, PastAction, Pause, SplitBrain,
+    Stranger,
+};
 pub use policy::{BootstrapPolicy, Mode, Policy};
 
 /// The only snapshot format this version reads and writes.

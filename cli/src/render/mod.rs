@@ -1,14 +1,17 @@
 //! A cluster as a person reads it, laid out like MySQL Shell's `cluster.status()`: the status
 //! and tolerance in Shell's words, a table of members, every member's view of every other (the
-//! N×N matrix alerts carry, [`ViewMatrix`]), the findings by severity and what grkeeper would do.
+//! N×N matrix alerts carry, [`ViewMatrix`]), the findings by severity, each member's rejoin
+//! deadline, and what grkeeper would do.
 //! `status` and the demo print the same thing.
 
 mod health;
 mod table;
 
+use grkeeper::keeper::ParkedReport;
+use grkeeper::model::untrusted::{self, SHOWN};
 use grkeeper::model::{EndpointOverrides, Instance, MemberState};
 use grkeeper::plan::Plan;
-use grkeeper::report::{ViewMatrix, wire_name};
+use grkeeper::report::{ViewMatrix, recoverability, wire_name};
 use grkeeper::snapshot::Snapshot;
 
 pub use table::wrap;
@@ -17,6 +20,8 @@ pub use table::wrap;
 pub const WIDTH: usize = 100;
 /// A GTID set's short form is cut after this many characters.
 const GTID_WIDTH: usize = 44;
+/// At most this many characters of one finding or reason.
+const LINE_MAX: usize = 4000;
 
 /// Everything about one cluster: header, members, views, findings, plan.
 pub fn cluster(snapshot: &Snapshot, plan: &Plan, overrides: &EndpointOverrides) -> String {
@@ -25,9 +30,31 @@ pub fn cluster(snapshot: &Snapshot, plan: &Plan, overrides: &EndpointOverrides) 
         members(snapshot, overrides),
         views(snapshot),
         findings(plan),
+        deadlines(snapshot),
         decisions(plan),
     ]
+    .into_iter()
+    .filter(|part| !part.is_empty())
+    .collect::<Vec<_>>()
     .join("\n\n")
+}
+
+/// Until when each member out of the group can still rejoin (`recoverability`); empty when
+/// none is out.
+pub fn deadlines(snapshot: &Snapshot) -> String {
+    let lines: Vec<String> = recoverability::deadlines(snapshot)
+        .iter()
+        .map(|d| {
+            format!(
+                "  {}",
+                wrap(&d.describe(snapshot.observed_at), WIDTH - 2, "    ")
+            )
+        })
+        .collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    format!("Rejoin deadlines:\n{}", lines.join("\n"))
 }
 
 /// `Cluster orders: OK (3 of 3 members ONLINE)` and Shell's status text.
@@ -86,7 +113,8 @@ fn member_row(instance: &Instance, overrides: &EndpointOverrides) -> Vec<String>
     if let Some(error) = instance.mysql.failed() {
         errors.push(error.to_string());
     }
-    vec![
+    // Every cell but the id (checked against RDS's naming rules) may hold what a member said.
+    [
         instance.id.clone(),
         overrides
             .resolve(&instance.id, rds)
@@ -105,6 +133,9 @@ fn member_row(instance: &Instance, overrides: &EndpointOverrides) -> Vec<String>
         report.map_or_else(|| "-".to_owned(), |r| short_gtids(&r.gtid_executed)),
         errors.join("; "),
     ]
+    .into_iter()
+    .map(|cell| untrusted::clean(&cell, SHOWN))
+    .collect()
 }
 
 /// `9f0bd6a2…:1-120,3e11fa47…:1-2`: each source's UUID cut to its first 8 digits.
@@ -160,7 +191,7 @@ pub fn findings(plan: &Plan) -> String {
             let text = format!(
                 "{severity} {place} {}: {}",
                 wire_name(&f.kind).replace('_', " "),
-                f.message
+                line(&f.message)
             );
             format!("  {}", wrap(&text, WIDTH - 2, "    "))
         })
@@ -172,7 +203,12 @@ pub fn findings(plan: &Plan) -> String {
 pub fn decisions(plan: &Plan) -> String {
     let mut lines = Vec::new();
     if let Some(action) = &plan.action {
-        let text = format!("do {} {}: {}", action.kind, action.instance, action.reason);
+        let text = format!(
+            "do {} {}: {}",
+            action.kind,
+            action.instance,
+            line(&action.reason)
+        );
         lines.push(format!("  {}", wrap(&text, WIDTH - 2, "    ")));
     }
     for refusal in &plan.refused {
@@ -181,7 +217,7 @@ pub fn decisions(plan: &Plan) -> String {
             refusal.action,
             refusal.instance,
             wire_name(&refusal.guard),
-            refusal.reason
+            line(&refusal.reason)
         );
         lines.push(format!("  {}", wrap(&text, WIDTH - 2, "    ")));
     }
@@ -189,6 +225,36 @@ pub fn decisions(plan: &Plan) -> String {
         return "Plan: nothing to do.".to_owned();
     }
     format!("Plan:\n{}", lines.join("\n"))
+}
+
+/// The alerts SNS rejected for good and the journal keeps: read them here, since no subscriber
+/// got them whole.
+pub fn parked(parked: &[ParkedReport]) -> String {
+    if parked.is_empty() {
+        return String::new();
+    }
+    let lines: Vec<String> = parked
+        .iter()
+        .map(|p| {
+            let text = format!(
+                "{} {} ({}): {}",
+                p.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                p.subject,
+                p.incident,
+                line(&p.error)
+            );
+            format!("  {}", wrap(&text, WIDTH - 2, "    "))
+        })
+        .collect();
+    format!(
+        "Alerts SNS rejected (parked in the journal, not sent again):\n{}",
+        lines.join("\n")
+    )
+}
+
+/// A finding or a reason as one line: they may quote what a member said.
+fn line(text: &str) -> String {
+    untrusted::clean(text, LINE_MAX)
 }
 
 /// `text` with every line starting with `prefix`.
@@ -273,7 +339,7 @@ mod tests {
         let text = rendered(ClusterBuilder::healthy(3).unreadable("orders-3", error, false));
         let row = text.lines().find(|l| l.starts_with("orders-3")).unwrap();
         assert!(
-            row.ends_with("MySQL error 3032: The server is currently in offline mode"),
+            row.ends_with("MySQL error 3032: \"The server is currently in offline mode\""),
             "{row}"
         );
         assert!(row.contains(" - "), "{row}");
@@ -293,5 +359,77 @@ mod tests {
             .parse()
             .unwrap();
         assert_eq!(short_gtids(&many).chars().count(), GTID_WIDTH);
+    }
+
+    #[test]
+    fn a_member_out_of_the_group_shows_its_rejoin_deadline() {
+        let text = rendered(
+            ClusterBuilder::healthy(3)
+                .stopped_by("orders-2", "admin@10.0.3.7", "2026-11-30 11:00:00")
+                .condition_since("orders-2", "OFFLINE", "2026-11-30T11:00:00Z"),
+        );
+        assert!(
+            text.contains(
+                "Rejoin deadlines:\n  orders-2 must rejoin before 2026-12-07T11:00:00Z (in 6d 23h)"
+            ),
+            "{text}"
+        );
+        assert!(!rendered(ClusterBuilder::healthy(3)).contains("Rejoin deadlines"));
+    }
+
+    #[test]
+    fn what_a_hostile_member_says_cannot_break_the_status_lines() {
+        let text = rendered(
+            ClusterBuilder::healthy(3)
+                .error_state("orders-2")
+                .report("orders-2", |r| {
+                    r.version = "8.0.36\n\x1b[2Jfake row".into();
+                    r.errors = vec![grkeeper::model::ErrorLogEntry {
+                        logged: "2026-11-30 00:00:00".into(),
+                        prio: "Error".into(),
+                        error_code: "MY-011526".into(),
+                        data: format!("boom\nFindings: none.\x1b[31m{}", "x".repeat(1 << 20)),
+                    }];
+                })
+                .unreadable(
+                    "orders-3",
+                    ProbeError::Mysql {
+                        code: 1045,
+                        message: "denied\r\nPlan: nothing to do.".into(),
+                    },
+                    false,
+                ),
+        );
+        assert!(
+            text.chars().all(|c| c == '\n' || untrusted::is_shown(c)),
+            "a control character reached the terminal"
+        );
+        assert!(
+            !text.lines().any(|l| l.starts_with("Plan: nothing to do.")),
+            "{text}"
+        );
+        assert_eq!(
+            text.lines().filter(|l| l.starts_with("Findings")).count(),
+            1,
+            "{text}"
+        );
+        assert!(text.len() < 64 * 1024, "{}", text.len());
+    }
+
+    #[test]
+    fn parked_alerts_are_listed_with_why_sns_rejected_them() {
+        assert_eq!(parked(&[]), "");
+        let text = parked(&[ParkedReport {
+            subject: "CRITICAL orders: complete outage".into(),
+            error: "SNS.Publish: request rejected: Invalid parameter".into(),
+            at: grkeeper::fixtures::at("2026-11-30T03:12:00Z"),
+            incident: "orders/complete_outage/cluster/20261130T031200Z".into(),
+        }]);
+        assert!(text.starts_with("Alerts SNS rejected"), "{text}");
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(text.contains(
+            "2026-11-30T03:12:00Z CRITICAL orders: complete outage \
+             (orders/complete_outage/cluster/20261130T031200Z): SNS.Publish"
+        ));
     }
 }

@@ -17,7 +17,7 @@ const BOUND: Duration = Duration::from_secs(60);
 
 /// `grkeeper <args>` with the harness's environment (and no AWS profile files). It runs on a
 /// blocking thread, so the simulator and the bridge keep serving it on the test's runtime.
-async fn run(h: &Harness, args: &[&str]) -> Finished {
+pub(crate) async fn run(h: &Harness, args: &[&str]) -> Finished {
     run_with(h, &[], args).await
 }
 
@@ -158,6 +158,47 @@ async fn approve_bootstrap_writes_the_approval_the_planner_reads() {
         serde_json::json!(["orders-3", "0000000a-1111-4222-8333-444444444444"]),
         "{journal:#?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approve_sync_gtids_writes_the_approval_naming_the_member_and_its_ranges() {
+    let h = Harness::start().await.unwrap();
+    let gtids = "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-3";
+
+    let approve = run(
+        &h,
+        &[
+            "approve",
+            "sync-gtids",
+            "--cluster",
+            CLUSTER,
+            "--instance",
+            "orders-3",
+            "--gtids",
+            gtids,
+            "--by",
+            "alice",
+        ],
+    )
+    .await;
+
+    assert_eq!(approve.code(), Some(0), "{approve:?}");
+    assert!(
+        approve.stdout.starts_with(&format!(
+            "approved sync_gtids on orders-3 of cluster orders, for {gtids} only until "
+        )),
+        "{}",
+        approve.stdout
+    );
+    let journal = h.journal().await.unwrap();
+    let approval = journal
+        .iter()
+        .find(|item| item["sk"] == "approval#sync_gtids#orders-3")
+        .unwrap_or_else(|| panic!("{journal:#?}"));
+    assert_eq!(approval["action"], "sync_gtids", "{approval:#}");
+    assert_eq!(approval["instance"], "orders-3", "{approval:#}");
+    assert_eq!(approval["gtids"], gtids, "{approval:#}");
+    assert_eq!(approval["by"], "alice", "{approval:#}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

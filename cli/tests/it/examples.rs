@@ -12,7 +12,7 @@ use grkeeper::fixtures::{ClusterBuilder, GROUP, at, server_uuid};
 use grkeeper::model::{MemberState, ProbeError};
 use grkeeper::plan::{
     ActionKind, BootstrapPolicy, ClusterStatus, FindingKind, Guard, Mode, Outcome, PastAction,
-    Pause, Plan, Severity,
+    Pause, Plan, Severity, SplitBrain,
 };
 
 struct Scenario {
@@ -57,7 +57,19 @@ fn recent(kind: ActionKind, instance: &str, time: &str, outcome: Outcome) -> Pas
         instance: instance.into(),
         at: at(time),
         outcome,
+        placeholders: None,
     }
+}
+
+/// Three 9.7 members set up by AWS's procedure (two initialization GTIDs each, placeholders
+/// everywhere), and a new 9.7 member orders-4 with three of its own, never joined.
+fn new_9_7_member() -> ClusterBuilder {
+    (1..=4)
+        .fold(ClusterBuilder::healthy(4), |b, i| {
+            b.version(&format!("orders-{i}"), "9.7.0")
+        })
+        .initialization_gtids_synced(2)
+        .new_member_with_initialization_gtids("orders-4", 3)
 }
 
 const SCENARIOS: &[Scenario] = &[
@@ -80,6 +92,29 @@ const SCENARIOS: &[Scenario] = &[
         expect: |p| {
             assert_eq!(action(p), Some((ActionKind::Rejoin, "orders-2")));
             assert_eq!(p.health.status, ClusterStatus::OkNoTolerancePartial);
+        },
+    },
+    Scenario {
+        name: "member-flapping",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .gr_stopped("orders-2")
+                .history(|h| {
+                    h.departures.insert(
+                        "orders-2".into(),
+                        ["11:05:00", "11:25:00", "11:58:00"]
+                            .map(|t| at(&format!("2026-11-30T{t}Z")))
+                            .to_vec(),
+                    );
+                })
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Rejoin, "orders-2", Guard::Flapping)]
+            );
+            assert!(has(p, FindingKind::Flapping, Severity::Warning));
         },
     },
     Scenario {
@@ -142,6 +177,37 @@ const SCENARIOS: &[Scenario] = &[
             assert!(p.findings.iter().any(|f| f.kind == FindingKind::ErrantGtids
                 && f.severity == Severity::Critical
                 && f.message.contains(&errant)));
+        },
+    },
+    Scenario {
+        name: "local-gtids-refused",
+        build: new_9_7_member,
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Rejoin, "orders-4", Guard::LocalGtids)]
+            );
+            let call = format!(
+                "on orders-1 (the joiner's): CALL mysql.rds_group_replication_advance_gtid(1, 3, \
+                 '{}')",
+                server_uuid(4)
+            );
+            assert!(p.findings.iter().any(|f| f.kind == FindingKind::LocalGtids
+                && f.message.contains(&call)
+                && f.message.contains("diverges silently")));
+        },
+    },
+    Scenario {
+        name: "local-gtids-sync-approved",
+        build: || new_9_7_member().approved_sync("orders-4", None, "2026-11-30T13:00:00Z", "alice"),
+        expect: |p| {
+            assert_eq!(action(p), Some((ActionKind::SyncGtids, "orders-1")));
+            let placeholders = p.action.as_ref().and_then(|a| a.placeholders.as_ref());
+            assert_eq!(
+                placeholders.map(ToString::to_string),
+                Some(format!("{}:1-3", server_uuid(4)))
+            );
         },
     },
     Scenario {
@@ -919,6 +985,37 @@ const SCENARIOS: &[Scenario] = &[
             assert_eq!(p.health.status, ClusterStatus::SplitBrain);
             assert!(
                 message(p, FindingKind::SplitBrain).contains("grkeeper pause --cluster orders")
+            );
+        },
+    },
+    Scenario {
+        // After a split brain (orders-3 bootstrapped apart from orders-1 and orders-2), a person
+        // stopped orders-3 through RDS and started it again: it is OFFLINE, and its GTID set
+        // looks like a subset of the group's while its rows differ under the same numbers.
+        name: "split-brain-remembered-member-not-rejoined",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .gr_stopped("orders-3")
+                .executed("orders-3", &format!("{GROUP}:1-95"))
+                .history(|h| {
+                    h.split_brain = Some(SplitBrain {
+                        first_seen: at("2026-11-30T10:00:00Z"),
+                        last_seen: at("2026-11-30T11:00:00Z"),
+                        sides: vec![vec![server_uuid(1), server_uuid(2)], vec![server_uuid(3)]],
+                    });
+                })
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert_eq!(
+                refused(p),
+                vec![(ActionKind::Rejoin, "orders-3", Guard::SplitBrain)]
+            );
+            assert!(has(p, FindingKind::SplitBrain, Severity::Critical));
+            assert!(
+                p.refused[0]
+                    .reason
+                    .contains("grkeeper approve rejoin --cluster orders --instance orders-3")
             );
         },
     },

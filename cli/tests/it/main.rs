@@ -8,5 +8,6 @@ mod bounded;
 mod cluster_commands;
 mod doctor;
 mod examples;
+mod incidents;
 mod operator_input;
 mod parse_event;

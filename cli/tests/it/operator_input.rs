@@ -70,6 +70,14 @@ fn an_approval_with_a_bad_duration_or_name_exits_2_with_one_line() {
             .contains("--give-up \"orders--3\"")
     );
 
+    let rejoin_of_any = grkeeper(&["approve", "rejoin", "--cluster", "orders"], &[], BOUND);
+    assert_eq!(rejoin_of_any.code(), Some(2), "{rejoin_of_any:?}");
+    assert!(
+        rejoin_of_any
+            .one_line_of_stderr()
+            .contains("approve rejoin needs --instance")
+    );
+
     let bad_instance = grkeeper(
         &["resume", "--cluster", "orders", "--instance", "orders--2"],
         &[],
@@ -102,6 +110,61 @@ fn a_valid_pause_without_configuration_names_every_missing_variable_and_exits_2(
         "GRKEEPER_TOPIC_ARN",
     ] {
         assert!(line.contains(variable), "{line}");
+    }
+}
+
+#[test]
+fn an_approval_of_a_sync_without_its_member_or_with_a_bad_set_exits_2_with_one_line() {
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["approve", "sync-gtids", "--cluster", "orders"],
+            "needs --instance",
+        ),
+        (
+            &[
+                "approve",
+                "sync-gtids",
+                "--cluster",
+                "orders",
+                "--instance",
+                "orders-4",
+                "--gtids",
+                "not-a-uuid:1-3",
+            ],
+            "--gtids",
+        ),
+        (
+            &[
+                "approve",
+                "sync-gtids",
+                "--cluster",
+                "orders",
+                "--instance",
+                "orders-4",
+                "--give-up",
+                "orders-3",
+            ],
+            "--give-up belongs to approve bootstrap",
+        ),
+        (
+            &[
+                "approve",
+                "bootstrap",
+                "--cluster",
+                "orders",
+                "--gtids",
+                "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-3",
+            ],
+            "--gtids belongs to approve sync-gtids",
+        ),
+    ];
+    for (args, expected) in cases {
+        let run = grkeeper(args, &[], BOUND);
+        assert_eq!(run.code(), Some(2), "{args:?}: {run:?}");
+        assert!(
+            run.one_line_of_stderr().contains(expected),
+            "{args:?}: {run:?}"
+        );
     }
 }
 

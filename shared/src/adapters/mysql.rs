@@ -27,7 +27,7 @@ use crate::ports::member_probe::MemberProbe;
 use crate::ports::secrets::Credentials;
 
 use crate::config::Tls;
-use crate::model::{Endpoint, LastGrCall, MemberReport, ProbeError};
+use crate::model::{Endpoint, LastGrCall, MemberReport, ProbeError, untrusted};
 use queries::{Row, Statement};
 
 /// MySQL 8.0's unknown-system-variable error: the Group Replication plugin is not loaded.
@@ -191,10 +191,7 @@ impl MysqlMembers {
         .await
         {
             Ok(Ok(rows)) => Ok(rows.into_iter().map(cells).collect()),
-            Ok(Err(mysql_async::Error::Server(e))) => Err(Failure::Answered(ProbeError::Mysql {
-                code: e.code,
-                message: e.message,
-            })),
+            Ok(Err(mysql_async::Error::Server(e))) => Err(Failure::Answered(server_error(e))),
             Ok(Err(e)) => Err(Failure::Broken(probe_error(e))),
             Err(_) => Err(Failure::Broken(ProbeError::Timeout {
                 during: statement.name.to_owned(),
@@ -291,20 +288,18 @@ impl MysqlMembers {
                     message = rows
                         .into_iter()
                         .next()
-                        .and_then(|row| cells(row).into_iter().next().flatten());
+                        .and_then(|row| cells(row).into_iter().next().flatten())
+                        .map(|text| untrusted::clean(&text, untrusted::KEPT));
                 }
             }
             Ok::<_, mysql_async::Error>(ProcedureReply { message })
         };
         match timeout(self.settings.query_timeout, call).await {
             Ok(Ok(reply)) => Ok(reply),
-            Ok(Err(mysql_async::Error::Server(e))) => Err(Failure::Answered(ProbeError::Mysql {
-                code: e.code,
-                message: e.message,
-            })),
+            Ok(Err(mysql_async::Error::Server(e))) => Err(Failure::Answered(server_error(e))),
             Ok(Err(e)) => Err(Failure::Broken(probe_error(e))),
             Err(_) => Err(Failure::Broken(ProbeError::Timeout {
-                during: procedure.statement().to_owned(),
+                during: procedure.statement().into_owned(),
             })),
         }
     }
@@ -389,6 +384,11 @@ impl MemberProbe for MysqlMembers {
             Err(broken) => Err(broken.into_error()),
         }
     }
+
+    fn user(&self) -> Option<String> {
+        let credentials = self.credentials.read().unwrap_or_else(|e| e.into_inner());
+        Some(credentials.username.clone())
+    }
 }
 
 impl MemberControl for MysqlMembers {
@@ -426,7 +426,17 @@ fn cells(row: mysql_async::Row) -> Row {
 }
 
 fn other(message: String) -> ProbeError {
-    ProbeError::Other { message }
+    ProbeError::Other {
+        message: untrusted::clean(&message, untrusted::KEPT),
+    }
+}
+
+/// A server's error answer; its message is the server's words, kept cleaned.
+fn server_error(error: mysql_async::ServerError) -> ProbeError {
+    ProbeError::Mysql {
+        code: error.code,
+        message: untrusted::clean(&error.message, untrusted::KEPT),
+    }
 }
 
 /// Every row parsed, or nothing (with a warning) when one does not parse.
@@ -459,10 +469,7 @@ fn lenient<T>(
 /// mysql_async's error as the model's [`ProbeError`].
 fn probe_error(error: mysql_async::Error) -> ProbeError {
     match error {
-        mysql_async::Error::Server(e) => ProbeError::Mysql {
-            code: e.code,
-            message: e.message,
-        },
+        mysql_async::Error::Server(e) => server_error(e),
         mysql_async::Error::Io(IoError::Io(e))
             if matches!(
                 e.kind(),
@@ -472,7 +479,7 @@ fn probe_error(error: mysql_async::Error) -> ProbeError {
             ) =>
         {
             ProbeError::Refused {
-                message: e.to_string(),
+                message: untrusted::clean(&e.to_string(), untrusted::KEPT),
             }
         }
         mysql_async::Error::Io(IoError::Tls(e)) => other(format!("TLS: {e}")),

@@ -87,7 +87,10 @@ fn check(policy: &Policy) -> Result<(), String> {
             EXIT_STATE_ACTIONS.join(", ")
         ));
     }
-    if policy.budget_window_secs == 0 || policy.reboot_window_secs == 0 {
+    if policy.budget_window_secs == 0
+        || policy.reboot_window_secs == 0
+        || policy.flap_window_secs == 0
+    {
         return Err("budget windows must be above 0 seconds".to_owned());
     }
     Ok(())
@@ -125,6 +128,11 @@ fn defaults(env: &mut Reader<'_>) -> Policy {
         env,
         "GRKEEPER_REBOOT_BUDGET",
         (default.reboot_budget, default.reboot_window_secs),
+    );
+    let (flap_limit, flap_window_secs) = budget(
+        env,
+        "GRKEEPER_FLAP_LIMIT",
+        (default.flap_limit, default.flap_window_secs),
     );
     let exit_state_action = env.parsed(
         EXIT_STATE_ACTION,
@@ -190,6 +198,8 @@ fn defaults(env: &mut Reader<'_>) -> Policy {
             "hours as a whole number",
         ),
         exit_state_action,
+        flap_limit,
+        flap_window_secs,
         clock_skew_secs: env.number("GRKEEPER_CLOCK_SKEW_SECS", default.clock_skew_secs, SECS),
     }
 }

@@ -280,6 +280,7 @@ fn policy_variables_set_the_default_policy() {
         ("GRKEEPER_FAULT_TOLERANCE_FLOOR", "1"),
         ("GRKEEPER_CLUSTER_BUDGET", "5/600"),
         ("GRKEEPER_REBOOT_BUDGET", "1/86400"),
+        ("GRKEEPER_FLAP_LIMIT", "4/7200"),
         ("GRKEEPER_EXIT_STATE_ACTION", "read_only"),
         ("GRKEEPER_MIN_BINLOG_RETENTION_HOURS", "72"),
         ("GRKEEPER_CLOCK_SKEW_SECS", "120"),
@@ -295,6 +296,7 @@ fn policy_variables_set_the_default_policy() {
         (policy.reboot_budget, policy.reboot_window_secs),
         (1, 86400)
     );
+    assert_eq!((policy.flap_limit, policy.flap_window_secs), (4, 7200));
     assert_eq!(policy.exit_state_action.as_deref(), Some("READ_ONLY"));
     assert_eq!(policy.min_binlog_retention_hours, 72);
     assert_eq!(policy.clock_skew_secs, 120);

@@ -463,7 +463,7 @@ fn pair() -> impl Strategy<Value = (Raw, Raw)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(crate::proptest_seed::config(2000))]
 
     #[test]
     fn operations_agree_with_a_naive_set_model(a in naive_numbers(), b in naive_numbers()) {
@@ -489,7 +489,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(crate::proptest_seed::config(256))]
 
     #[test]
     fn operations_agree_with_the_cut_model_on_edge_and_fragmented_sets(
@@ -715,7 +715,7 @@ fn valid_text() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(crate::proptest_seed::config(2000))]
 
     #[test]
     fn text_broken_in_any_way_mysql_never_prints_is_refused_with_its_reason(
@@ -769,4 +769,29 @@ proptest! {
     fn parsing_arbitrary_text_never_panics(text in "\\PC{0,80}") {
         let _ = text.parse::<GtidSet>();
     }
+}
+
+#[test]
+fn a_set_lists_its_intervals_in_order_and_keeps_one_source_on_request() {
+    let all = set(&format!("{B}:7:1-3,{A}:tag:4-5:9,{A}:2"));
+    let listed: Vec<(String, String, u64, u64)> = all
+        .intervals()
+        .map(|(s, a, b)| (s.uuid.clone(), s.tag.clone(), a, b))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (A.to_string(), String::new(), 2, 2),
+            (A.to_string(), "tag".to_string(), 4, 5),
+            (A.to_string(), "tag".to_string(), 9, 9),
+            (B.to_string(), String::new(), 1, 3),
+            (B.to_string(), String::new(), 7, 7),
+        ]
+    );
+    assert_eq!(all.of_source(&source(A, "")), set(&format!("{A}:2")));
+    assert_eq!(
+        all.of_source(&source(A, "tag")),
+        set(&format!("{A}:tag:4-5:9"))
+    );
+    assert!(all.of_source(&source(C, "")).is_empty());
 }

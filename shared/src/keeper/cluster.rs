@@ -1,12 +1,14 @@
 //! One cluster's tick. The order matters for safety:
 //! 1. take the lease (another tick holds it: stop, nothing done);
-//! 2. read the history and verify any action an earlier tick left `pending` (never repeat it);
-//! 3. observe, plan; for the planned action: journal the intent, act, verify, journal the
-//!    outcome, renew the lease, observe and plan again — until nothing is left to do, an action
-//!    fails, the step budget or the invocation deadline is reached, or a second disruptive
-//!    action comes up (one reboot, expel or bootstrap per tick; rejoins may follow it);
-//! 4. deliver the incident transitions (any an earlier tick could not deliver first; what cannot
-//!    be delivered now waits in the journal), save conditions, put topology events, emit metrics;
+//! 2. read the history and verify any action an earlier tick left `pending` (never repeat it;
+//!    one whose call was never sent is recorded not attempted);
+//! 3. observe, plan; for the planned action: journal the intent, mark it sent, act, verify,
+//!    journal the outcome, renew the lease, observe and plan again — until nothing is left to do,
+//!    an action fails, the step budget or the invocation deadline is reached, or a second
+//!    disruptive action comes up (one reboot, expel or bootstrap per tick; rejoins may follow it);
+//! 4. save the conditions and the planner's memory (each instance as last read, strangers, a split
+//!    brain), deliver the incident transitions (any an earlier tick could not deliver first; what
+//!    cannot be delivered now waits in the journal), put topology events, emit metrics;
 //! 5. release the lease.
 //!
 //! Any journal error stops acting at once: without the journal, an action could be repeated.
@@ -14,19 +16,20 @@
 use std::io::Write as _;
 use std::time::{Duration, Instant};
 
-use tracing::{debug, error, info, warn};
+use tracing::{error, info, warn};
 
 use crate::model::Instance;
-use crate::plan::{self, Action, Plan, last_seen, strangers};
+use crate::plan::{self, Action, Memory, flapping};
 use crate::ports::Ports;
 use crate::ports::clock::Clock;
 use crate::ports::journal::{
-    ActionId, Journal, JournalError, Lease, LeaseGrant, LeaseStore, Memory, lookback,
+    ActionId, Journal, JournalError, Lease, LeaseGrant, LeaseStore, Tracked, lookback,
 };
+use crate::ports::member_probe::MemberProbe;
 use crate::ports::notifier::AlertError;
 use crate::ports::rds::ClusterInventory;
 use crate::report::metrics::TickMetrics;
-use crate::report::topology;
+use crate::report::{Step, recoverability, topology};
 use crate::snapshot::{ActionKind, FORMAT, History, Outcome, PastAction, Policy, Snapshot};
 
 use super::act::{self, Verdict, Verification};
@@ -122,7 +125,7 @@ pub(super) async fn tick<P: Ports>(
     let metrics = match result {
         Ok(()) => report.plan.as_ref().map(|plan| {
             let taken = report.actions.iter().filter(|a| !a.resumed).count();
-            TickMetrics::planned(plan, taken, started.elapsed())
+            TickMetrics::planned(plan, taken, report.alerts_parked, started.elapsed())
         }),
         Err(e) => {
             error!(cluster = name, error = %e, kind = e.kind(), "tick failed");
@@ -175,7 +178,7 @@ impl TickError {
 pub(super) struct Run<'k, P: Ports> {
     pub(super) keeper: &'k Keeper<P>,
     pub(super) cluster: &'k ClusterInventory,
-    options: &'k TickOptions,
+    pub(super) options: &'k TickOptions,
     policy: Policy,
     pub(super) lease: Option<Lease>,
     pub(super) report: ClusterReport,
@@ -192,43 +195,52 @@ impl<P: Ports> Run<'_, P> {
             .history(name, keeper.clock.now(), lookback(&self.policy))
             .await?;
         let before = history.conditions.clone();
+        let remembered = Memory {
+            last_seen: history.last_seen.clone(),
+            strangers: history.strangers.clone(),
+            split_brain: history.split_brain.clone(),
+        };
         let mut instances = self.observe().await;
         self.hold = claim::settle(keeper, name, &instances, self.options.dry_run).await?;
         if self.lease.is_some() {
             instances = self.resume_pending(&mut history, instances).await?;
         }
         let steps = self.act_until_done(&mut history, instances).await?;
-        let Some((last_snapshot, last_plan)) = steps.last() else {
+        let Some(last) = steps.last() else {
             return Ok(());
         };
         // Conditions step by step, so a member seen in offline mode and then back ONLINE within
         // one tick shows both changes to whoever follows the topology events.
         let mut conditions = before;
         let mut changes = Vec::new();
-        for (snapshot, plan) in &steps {
+        for step in &steps {
             changes.extend(topology::member_changes(
                 &conditions,
-                &plan.conditions,
-                snapshot,
+                &step.plan.conditions,
+                &step.snapshot,
             ));
-            conditions = plan.conditions.clone();
+            conditions = step.plan.conditions.clone();
         }
-        // Saved before the alerts, so an SNS outage does not restart every deadline's clock.
+        recoverability::record(&mut history, &last.snapshot);
+        // Saved before the alerts, so an SNS outage does not restart every deadline's clock nor
+        // lose what was read. A record of an instance no longer in the inventory is deleted.
         if let Some(lease) = &self.lease {
-            let memory = Memory {
-                conditions,
-                last_seen: history.last_seen.clone(),
-                strangers: history.strangers.clone(),
-            };
-            keeper.journal.save_memory(lease, &memory).await?;
+            keeper
+                .journal
+                .save_tracked(lease, &Tracked::of(&history))
+                .await?;
+            keeper
+                .journal
+                .save_memory(lease, &last.plan.memory, &remembered)
+                .await?;
         }
         let transitions = self.alert(&steps).await?;
         if self.lease.is_some() {
-            self.put_events(changes, last_snapshot, last_plan, &transitions)
+            self.put_events(changes, &last.snapshot, &last.plan, &transitions)
                 .await;
         }
-        self.report.plan = Some(last_plan.clone());
-        self.report.snapshot = Some(last_snapshot.clone());
+        self.report.plan = Some(last.plan.clone());
+        self.report.snapshot = Some(last.snapshot.clone());
         Ok(())
     }
 
@@ -260,18 +272,29 @@ impl<P: Ports> Run<'_, P> {
             .filter(|a| a.outcome == Outcome::Pending)
         {
             let action = Action {
-                kind: past.kind,
-                instance: past.instance.clone(),
-                reason: "journaled by an earlier tick that did not record its outcome".into(),
+                placeholders: past.placeholders.clone(),
+                ..Action::new(
+                    past.kind,
+                    past.instance.clone(),
+                    "journaled by an earlier tick that did not record its outcome",
+                )
             };
-            warn!(kind = %past.kind, instance = %past.instance, "verifying a pending action");
-            let outcome = act::resume(&action, &self.context(&instances)).await;
+            let id = ActionId::of(past);
+            // An intent never marked sent: the earlier tick stopped before the call (the reply of
+            // the intent's own write was lost, say). Nothing ran, so nothing is verified.
+            let outcome = if keeper.journal.sent(&lease.cluster, &id).await? {
+                warn!(kind = %past.kind, instance = %past.instance, "verifying a pending action");
+                act::resume(&action, &self.context(&instances)).await
+            } else {
+                warn!(kind = %past.kind, instance = %past.instance, "a pending action was never sent");
+                act::never_sent(&action)
+            };
             past.outcome = journal_outcome(outcome.verdict);
             keeper
                 .journal
                 .record_outcome(
                     &lease,
-                    &ActionId::of(past),
+                    &id,
                     past.outcome,
                     &outcome.summary,
                     keeper.clock.now(),
@@ -287,6 +310,7 @@ impl<P: Ports> Run<'_, P> {
                 kind: action.kind,
                 instance: action.instance,
                 reason: action.reason,
+                placeholders: action.placeholders,
                 verdict: outcome.verdict,
                 summary: outcome.summary,
                 resumed: true,
@@ -297,12 +321,13 @@ impl<P: Ports> Run<'_, P> {
     }
 
     /// Plans, and acts on each plan's action, until there is nothing to do or acting must
-    /// stop; returns every step's snapshot and plan (the last one shows the final state).
+    /// stop; returns every step's snapshot, plan and, when its action was taken, how it ended
+    /// (the last step shows the final state).
     async fn act_until_done(
         &mut self,
         history: &mut History,
         mut instances: Vec<Instance>,
-    ) -> Result<Vec<(Snapshot, Plan)>, TickError> {
+    ) -> Result<Vec<Step>, TickError> {
         let keeper = self.keeper;
         let mut steps = Vec::new();
         let mut stop = false;
@@ -322,32 +347,37 @@ impl<P: Ports> Run<'_, P> {
                 instances,
                 policy: self.policy.clone(),
                 history: history.clone(),
-                // Filled by the keeper side of issue #19; until then stops are attributed by time.
-                db_user: None,
+                db_user: keeper.members.user(),
             };
             let plan = plan::plan(&snapshot);
-            // The next step plans from the conditions this one saw, and remembers what it read
-            // (a member unread later, or whose data a restore replaces, is still known by it).
+            // The next step plans from what this one saw: the conditions, who left, and the
+            // memory.
+            flapping::record(
+                history,
+                &plan.conditions,
+                snapshot.observed_at,
+                &self.policy,
+            );
             history.conditions = plan.conditions.clone();
-            history.last_seen = last_seen::next(&snapshot);
-            history.strangers = strangers::next(&snapshot);
-            // A decision worth explaining later: keep what it was made on, replayable with
-            // `grkeeper plan --snapshot` (a steady refusal only at debug, not every minute).
-            if plan.action.is_some() {
+            history.last_seen = plan.memory.last_seen.clone();
+            history.strangers = plan.memory.strangers.clone();
+            history.split_brain = plan.memory.split_brain.clone();
+            // A decision worth explaining later, an action or a refusal: keep what it was made
+            // on, replayable with `grkeeper plan --snapshot`; alerts say how to fetch it.
+            if plan.action.is_some() || !plan.refused.is_empty() {
                 info!(
                     cluster = %snapshot.cluster,
-                    snapshot = %serde_json::to_string(&snapshot).unwrap_or_default(),
-                    "planned on this snapshot"
-                );
-            } else if !plan.refused.is_empty() {
-                debug!(
-                    cluster = %snapshot.cluster,
+                    tick = %self.options.owner,
                     snapshot = %serde_json::to_string(&snapshot).unwrap_or_default(),
                     "planned on this snapshot"
                 );
             }
             let action = plan.action.clone();
-            steps.push((snapshot, plan));
+            steps.push(Step {
+                snapshot,
+                plan,
+                taken: None,
+            });
             let (Some(action), Some(lease)) = (action, self.lease.clone()) else {
                 break;
             };
@@ -384,10 +414,14 @@ impl<P: Ports> Run<'_, P> {
                 instance: action.instance.clone(),
                 at,
                 outcome: Outcome::Pending,
+                placeholders: action.placeholders.clone(),
             });
+            // From here on the call may have been made: a later tick verifies it if this one
+            // dies. Before this write, it resumes the intent as never sent.
+            keeper.journal.mark_sent(&lease, &id).await?;
             let observed = steps
                 .last()
-                .map(|(s, _)| s.instances.as_slice())
+                .map(|s| s.snapshot.instances.as_slice())
                 .unwrap_or_default();
             let outcome = act::act(&action, &self.context(observed)).await;
             let recorded = journal_outcome(outcome.verdict);
@@ -397,6 +431,9 @@ impl<P: Ports> Run<'_, P> {
                 .await?;
             if let Some(past) = history.actions.last_mut() {
                 past.outcome = recorded;
+            }
+            if let Some(step) = steps.last_mut() {
+                step.taken = Some(recorded);
             }
             self.lease = Some(
                 keeper
@@ -413,6 +450,7 @@ impl<P: Ports> Run<'_, P> {
                 kind: action.kind,
                 instance: action.instance,
                 reason: action.reason,
+                placeholders: action.placeholders,
                 verdict: outcome.verdict,
                 summary: outcome.summary,
                 resumed: false,

@@ -29,7 +29,9 @@ use crate::ports::Ports;
 use crate::ports::rds::{ClusterInventory, RdsError};
 use crate::trigger::Trigger;
 
-pub use report::{ActionReport, AlertReport, ClusterOutcome, ClusterReport, TickSummary};
+pub use report::{
+    ActionReport, AlertReport, ClusterOutcome, ClusterReport, ParkedReport, TickSummary,
+};
 
 /// The configuration and the adapters a tick runs with, built once per cold start; `P` names
 /// the adapters' types ([`Ports`]).

@@ -1,11 +1,13 @@
 //! What a tick reports: the Lambda's JSON output and the CLI's `tick` output.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::keeper::act::Verdict;
 use crate::plan::Plan;
+use crate::ports::journal::Parked;
 use crate::report::Change;
-use crate::snapshot::{ActionKind, Snapshot};
+use crate::snapshot::{ActionKind, Placeholders, Snapshot};
 
 /// The result of one tick over the clusters its trigger concerns.
 #[derive(Debug, Clone, Serialize)]
@@ -45,6 +47,12 @@ pub struct ClusterReport {
     /// Alerts published (or, in a dry run, that would be).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub alerts: Vec<AlertReport>,
+    /// Alerts SNS rejected during this tick, now parked in the journal.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub alerts_parked: usize,
+    /// Alerts parked in the journal (this tick's included), for a person to read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parked: Vec<ParkedReport>,
     /// Why the tick stopped short, or what went wrong on the way.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -70,6 +78,8 @@ impl ClusterReport {
             plan: None,
             actions: Vec::new(),
             alerts: Vec::new(),
+            alerts_parked: 0,
+            parked: Vec::new(),
             notes: Vec::new(),
             error: None,
             error_kind: None,
@@ -102,6 +112,9 @@ pub struct ActionReport {
     pub instance: String,
     /// Why the planner chose it.
     pub reason: String,
+    /// A sync step's placeholders.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub placeholders: Option<Placeholders>,
     /// How the verification ended.
     pub verdict: Verdict,
     /// One line for a person.
@@ -120,4 +133,37 @@ pub struct AlertReport {
     pub incident: String,
     /// The message subject.
     pub subject: String,
+}
+
+/// An alert SNS rejected, as the journal keeps it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ParkedReport {
+    /// The message subject.
+    pub subject: String,
+    /// SNS's answer.
+    pub error: String,
+    /// When it was parked.
+    pub at: DateTime<Utc>,
+    /// The incident it was about.
+    pub incident: String,
+}
+
+impl ParkedReport {
+    pub(super) fn of(parked: &Parked) -> ParkedReport {
+        ParkedReport {
+            subject: parked.message.subject.clone(),
+            error: parked.error.clone(),
+            at: parked.at,
+            incident: parked
+                .message
+                .attributes
+                .get("incident")
+                .cloned()
+                .unwrap_or_default(),
+        }
+    }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 
 use super::*;
 use crate::config::DEFAULT_DEPLOYMENT;
-use crate::fixtures::ClusterBuilder;
+use crate::fixtures::{ClusterBuilder, GROUP};
 use crate::model::{Endpoint, Instance, MemberReport, Observed, ProbeError};
 use crate::plan::Action;
 use crate::ports::clock::SystemClock;
@@ -168,14 +168,17 @@ async fn a_tick_journals_the_intent_acts_verifies_and_alerts() {
     let past = history(&keeper).await.actions;
     assert_eq!(past.len(), 1);
     assert_eq!(past[0].outcome, Outcome::Succeeded);
-    // Opened (orders-2 offline) and resolved within the tick.
+    // Opened (orders-2 offline) and resolved within the tick: one message, telling the repair.
     let subjects: Vec<String> = keeper
         .notifier
         .sent()
         .iter()
         .map(|m| m.subject.clone())
         .collect();
-    assert_eq!(subjects.len(), 2, "{subjects:?}");
+    assert_eq!(
+        subjects,
+        ["RESOLVED orders/orders-2: member offline (repaired)"]
+    );
     assert!(report.plan.as_ref().unwrap().findings.is_empty());
     assert!(!keeper.bus.events().is_empty());
 }
@@ -189,7 +192,7 @@ async fn running_the_same_tick_twice_acts_once() {
     assert_eq!(keeper.members.calls().len(), 1);
     assert_eq!(
         keeper.notifier.sent().len(),
-        2,
+        1,
         "a healthy cluster publishes nothing new"
     );
 }
@@ -209,6 +212,22 @@ async fn ten_ticks_at_once_take_exactly_one_action() {
     assert!(outcomes.contains(&ClusterOutcome::Ticked));
 }
 
+/// The lease of an earlier tick, taken at `now` for a second: it expires by itself.
+async fn earlier_tick<N: Notifier>(
+    keeper: &Keeper<InMemory<N>>,
+    now: DateTime<Utc>,
+) -> crate::ports::journal::Lease {
+    match keeper
+        .journal
+        .acquire_lease("orders", "earlier", now, std::time::Duration::from_secs(1))
+        .await
+        .unwrap()
+    {
+        crate::ports::journal::LeaseGrant::Acquired(lease) => lease,
+        held => panic!("a new journal's lease is free: {held:?}"),
+    }
+}
+
 #[tokio::test]
 async fn a_pending_action_left_by_a_dead_tick_is_verified_not_repeated() {
     let keeper = keeper(
@@ -217,25 +236,14 @@ async fn a_pending_action_left_by_a_dead_tick_is_verified_not_repeated() {
         ClusterBuilder::healthy(3),
     );
     let now: DateTime<Utc> = Utc::now();
-    let lease = match keeper
-        .journal
-        .acquire_lease("orders", "dead", now, std::time::Duration::from_secs(1))
-        .await
-        .unwrap()
-    {
-        crate::ports::journal::LeaseGrant::Acquired(lease) => lease,
-        held => panic!("{held:?}"),
-    };
-    let action = Action {
-        kind: ActionKind::Rejoin,
-        instance: "orders-2".into(),
-        reason: "test".into(),
-    };
-    keeper
+    let lease = earlier_tick(&keeper, now).await;
+    let action = Action::new(ActionKind::Rejoin, "orders-2", "test");
+    let id = keeper
         .journal
         .record_intent(&lease, &action, now)
         .await
         .unwrap();
+    keeper.journal.mark_sent(&lease, &id).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
 
     let summary = keeper.tick(&sweep(), &options("next")).await.unwrap();
@@ -246,6 +254,53 @@ async fn a_pending_action_left_by_a_dead_tick_is_verified_not_repeated() {
     assert_eq!(
         history(&keeper).await.actions[0].outcome,
         Outcome::Succeeded
+    );
+}
+
+#[tokio::test]
+async fn a_pending_action_never_sent_is_recorded_not_attempted_without_a_false_failure() {
+    // The dead tick journaled a reboot of orders-2 (in offline mode) and stopped before the call:
+    // had the next tick verified it, the member still in offline mode would read as a reboot
+    // that failed, and its next reboot as one made in vain ("rebuild needed").
+    let keeper = keeper(
+        ClusterBuilder::healthy(3).offline_mode("orders-2"),
+        ClusterBuilder::healthy(3),
+    );
+    let now: DateTime<Utc> = Utc::now();
+    let lease = earlier_tick(&keeper, now).await;
+    let action = Action::new(ActionKind::Reboot, "orders-2", "test");
+    keeper
+        .journal
+        .record_intent(&lease, &action, now)
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+
+    let summary = keeper.tick(&sweep(), &options("next")).await.unwrap();
+    let report = &summary.clusters[0];
+    assert!(report.actions[0].resumed, "{report:#?}");
+    assert_eq!(
+        report.actions[0].verdict,
+        crate::keeper::act::Verdict::NotAttempted
+    );
+    assert!(report.actions[0].summary.contains("never sent"));
+    assert!(keeper.rds.reboots().is_empty(), "nothing was called");
+    assert_eq!(
+        history(&keeper).await.actions[0].outcome,
+        Outcome::NotAttempted
+    );
+    let plan = report.plan.as_ref().unwrap();
+    assert!(
+        plan.findings
+            .iter()
+            .all(|f| f.kind != crate::plan::FindingKind::RebuildNeeded),
+        "{plan:#?}"
+    );
+    assert!(
+        plan.refused
+            .iter()
+            .all(|r| r.guard == crate::plan::Guard::Cooldown),
+        "{plan:#?}"
     );
 }
 
@@ -341,14 +396,11 @@ async fn alerts_sns_could_not_take_are_delivered_by_the_next_tick_even_once_the_
         .collect();
     assert_eq!(
         subjects,
-        [
-            "WARNING orders/orders-2: member offline",
-            "RESOLVED orders/orders-2: member offline"
-        ]
+        ["RESOLVED orders/orders-2: member offline (repaired)"]
     );
     let third = keeper.tick(&sweep(), &options("t3")).await.unwrap();
     assert!(third.clusters[0].alerts.is_empty());
-    assert_eq!(keeper.notifier.delivered.sent().len(), 2, "delivered once");
+    assert_eq!(keeper.notifier.delivered.sent().len(), 1, "delivered once");
 }
 
 #[tokio::test]
@@ -456,6 +508,160 @@ async fn a_tick_takes_one_disruptive_action_and_leaves_the_next_for_the_next_tic
     );
 }
 
+/// Rejects, for good, every message whose subject contains `refused` (as SNS answers a message
+/// it will never take: `InvalidParameter`), and delivers the others.
+struct RejectingNotifier {
+    delivered: MemoryNotifier,
+    refused: &'static str,
+}
+
+impl Notifier for RejectingNotifier {
+    async fn publish(
+        &self,
+        message: &crate::report::AlertMessage,
+    ) -> Result<(), crate::ports::notifier::AlertError> {
+        if message.subject.contains(self.refused) && !message.is_notice() {
+            let rejected = crate::ports::aws::AwsError::entry_failure(
+                "SNS.Publish",
+                Some("InvalidParameter"),
+                "Invalid parameter: Message too long".into(),
+            );
+            return Err(rejected.into());
+        }
+        self.delivered.publish(message).await
+    }
+}
+
+/// The endpoint a fixture instance is probed at.
+fn endpoint_of(snapshot: &crate::snapshot::Snapshot, id: &str) -> Endpoint {
+    endpoint(
+        snapshot
+            .instances
+            .iter()
+            .find(|i| i.id == id)
+            .expect("a fixture instance"),
+    )
+}
+
+#[tokio::test]
+async fn a_tick_remembers_each_member_as_read_and_knows_its_own_database_user() {
+    let keeper = offline_orders_2();
+    keeper.members.set_user("grkeeper");
+    let first = keeper.tick(&sweep(), &options("t1")).await.unwrap();
+    let snapshot = first.clusters[0].snapshot.as_ref().unwrap();
+    assert_eq!(snapshot.db_user.as_deref(), Some("grkeeper"));
+    let remembered = history(&keeper).await.last_seen;
+    assert_eq!(
+        remembered.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["orders-1", "orders-2", "orders-3"]
+    );
+    assert_eq!(
+        remembered["orders-3"].server_uuid,
+        crate::fixtures::server_uuid(3)
+    );
+
+    // orders-3 stops answering: what it held when last read stays remembered.
+    keeper.members.set(
+        &endpoint_of(snapshot, "orders-3"),
+        Err(ProbeError::Refused {
+            message: "Connection refused (os error 111)".into(),
+        }),
+    );
+    keeper.tick(&sweep(), &options("t2")).await.unwrap();
+    let later = history(&keeper).await.last_seen;
+    assert_eq!(later["orders-3"], remembered["orders-3"]);
+    assert!(later["orders-1"].at > remembered["orders-1"].at);
+}
+
+#[tokio::test]
+async fn a_member_outside_the_inventory_is_remembered_after_the_views_forget_it() {
+    let keeper = keeper(
+        ClusterBuilder::healthy(3).also_lists("orders-1", 9, crate::model::MemberState::Online),
+        ClusterBuilder::healthy(3),
+    );
+    keeper.tick(&sweep(), &options("t1")).await.unwrap();
+    let strangers = history(&keeper).await.strangers;
+    assert_eq!(
+        strangers
+            .iter()
+            .map(|s| s.member_id.as_str())
+            .collect::<Vec<_>>(),
+        [crate::fixtures::server_uuid(9)]
+    );
+}
+
+#[tokio::test]
+async fn the_record_of_an_instance_that_left_the_inventory_is_deleted() {
+    let keeper = offline_orders_2();
+    let now = Utc::now();
+    let lease = earlier_tick(&keeper, now).await;
+    let gone = crate::plan::Memory {
+        last_seen: BTreeMap::from([(
+            "orders-9".to_owned(),
+            crate::plan::LastSeen {
+                at: now,
+                server_uuid: crate::fixtures::server_uuid(9),
+                gtid_executed: Default::default(),
+                received: Default::default(),
+                gtid_purged: Default::default(),
+                executed_since: now,
+                lost: Default::default(),
+            },
+        )]),
+        ..Default::default()
+    };
+    keeper
+        .journal
+        .save_memory(&lease, &gone, &Default::default())
+        .await
+        .unwrap();
+    keeper.journal.release_lease(&lease, now).await.unwrap();
+    assert!(history(&keeper).await.last_seen.contains_key("orders-9"));
+
+    keeper.tick(&sweep(), &options("t1")).await.unwrap();
+    let remembered = history(&keeper).await.last_seen;
+    assert!(!remembered.contains_key("orders-9"), "{remembered:?}");
+    assert_eq!(remembered.len(), 3);
+}
+
+#[tokio::test]
+async fn after_a_split_brain_the_other_group_is_not_rejoined_once_a_person_stopped_it() {
+    // orders-3 runs a group of its own; then a person stops it (through RDS, so no GR stop is
+    // recorded) and it comes back OFFLINE holding what looks like a subset of the group's
+    // transactions.
+    let keeper = keeper(
+        ClusterBuilder::healthy(3).split_brain(&["orders-3"]),
+        ClusterBuilder::healthy(3),
+    );
+    let split = keeper.tick(&sweep(), &options("t1")).await.unwrap();
+    assert!(split.clusters[0].actions.is_empty());
+    assert!(history(&keeper).await.split_brain.is_some());
+
+    let stopped = ClusterBuilder::healthy(3)
+        .gr_stopped("orders-3")
+        .executed("orders-3", &format!("{}:1-95", crate::fixtures::GROUP))
+        .build();
+    for instance in &stopped.instances {
+        keeper.members.set(&endpoint(instance), reading(instance));
+    }
+    let after = keeper.tick(&sweep(), &options("t2")).await.unwrap();
+    let report = &after.clusters[0];
+    assert!(report.actions.is_empty(), "{report:#?}");
+    let plan = report.plan.as_ref().unwrap();
+    assert_eq!(
+        plan.refused
+            .iter()
+            .map(|r| (r.action, r.instance.as_str(), r.guard))
+            .collect::<Vec<_>>(),
+        [(
+            ActionKind::Rejoin,
+            "orders-3",
+            crate::plan::Guard::SplitBrain
+        )]
+    );
+    assert!(keeper.members.calls().is_empty());
+}
+
 fn claimed_by(keeper: &TestKeeper, deployment: Option<&str>) {
     for id in ["orders-1", "orders-2", "orders-3"] {
         let mut record = keeper.rds.instance(id).expect("fixture instance");
@@ -465,6 +671,99 @@ fn claimed_by(keeper: &TestKeeper, deployment: Option<&str>) {
         };
         keeper.rds.insert(id, record);
     }
+}
+
+#[tokio::test]
+async fn an_alert_sns_rejects_for_good_is_parked_and_the_alerts_after_it_still_go_out() {
+    let notifier = RejectingNotifier {
+        delivered: MemoryNotifier::new(),
+        refused: "orders-2",
+    };
+    // orders-2 cannot rejoin (errant transactions): its alert is rejected. orders-3's seeds
+    // drift: its alert comes after and must still be delivered.
+    let stuck = ClusterBuilder::healthy(3)
+        .gr_stopped("orders-2")
+        .executed(
+            "orders-2",
+            &format!("{GROUP}:1-100,{}:1-2", crate::fixtures::server_uuid(2)),
+        )
+        .report("orders-3", |r| r.settings.group_seeds.truncate(1));
+    let keeper = keeper_with(stuck.clone(), stuck, notifier);
+
+    let first = keeper.tick(&sweep(), &options("t1")).await.unwrap();
+    let report = &first.clusters[0];
+    assert_eq!(report.outcome, ClusterOutcome::Ticked, "{report:#?}");
+    assert_eq!(report.alerts_parked, 1, "{report:#?}");
+    assert_eq!(report.parked.len(), 1);
+    assert!(report.parked[0].subject.contains("orders-2"));
+    assert!(report.parked[0].error.contains("Message too long"));
+    assert!(
+        report.notes.iter().any(|n| n.contains("parked")),
+        "{report:#?}"
+    );
+    let sent = keeper.notifier.delivered.sent();
+    let subjects: Vec<&str> = sent.iter().map(|m| m.subject.as_str()).collect();
+    assert_eq!(subjects.len(), 2, "{subjects:?}");
+    // The rejected alert's notice, with its attributes so a page still pages, then the next.
+    assert!(sent[0].is_notice() && sent[0].subject.contains("orders-2"));
+    assert_eq!(sent[0].attributes["severity"], "critical");
+    assert!(subjects[1].contains("orders-3"), "{subjects:?}");
+
+    // The next tick does not try the parked alert again, and the queue is empty.
+    let second = keeper.tick(&sweep(), &options("t2")).await.unwrap();
+    assert_eq!(second.clusters[0].alerts_parked, 0);
+    assert_eq!(second.clusters[0].parked.len(), 1, "still shown");
+    assert_eq!(keeper.notifier.delivered.sent().len(), 2);
+    let saved = keeper.journal.alerting("orders").await.unwrap();
+    assert!(saved.undelivered.is_empty());
+    assert_eq!(saved.parked.len(), 1);
+}
+
+/// Log lines written to memory, as the functions write them to stderr.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_refusal_logs_at_info_the_snapshot_that_replays_to_the_same_plan() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _default = tracing::subscriber::set_default(subscriber);
+    // A person stopped GR on orders-2: the rejoin it needs is refused, nothing is done.
+    let stopped =
+        ClusterBuilder::healthy(3).stopped_by("orders-2", "dba@10.0.3.7", "2026-11-30 11:00:00");
+    let keeper = keeper(stopped.clone(), stopped);
+
+    let summary = keeper.tick(&sweep(), &options("tick-42")).await.unwrap();
+
+    let plan = summary.clusters[0].plan.clone().unwrap();
+    assert_eq!(plan.refused.len(), 1, "{plan:#?}");
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let line: serde_json::Value = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|l| l["fields"]["message"] == "planned on this snapshot")
+        .unwrap_or_else(|| panic!("no snapshot logged:\n{logs}"));
+    assert_eq!(line["level"], "INFO");
+    assert_eq!(line["fields"]["tick"], "tick-42");
+    let snapshot =
+        crate::snapshot::Snapshot::from_json(line["fields"]["snapshot"].as_str().unwrap()).unwrap();
+    assert_eq!(crate::plan::plan(&snapshot), plan);
 }
 
 #[tokio::test]

@@ -12,6 +12,7 @@ use crate::model::{GrCall, LastGrCall, MemberState};
 
 use super::draft::Ctx;
 use super::guards::{Block, block};
+use super::local_gtids::LocalGtids;
 use super::picture::{Node, Picture, count};
 use super::{ActionKind, Guard};
 
@@ -127,15 +128,22 @@ pub(crate) enum GtidFit {
 
 /// Checks a joiner against the quorum group's donors (`docs/group-replication.md`), counting on
 /// both sides what is certified but not applied yet, so a lagging donor does not make a joiner
-/// look errant.
-pub(crate) fn gtid_fit(picture: &Picture<'_>, node: &Node<'_>) -> GtidFit {
+/// look errant. With a 9.7 joiner's `local` GTIDs, as if their placeholders were created: the
+/// joiner's own GTIDs then are the group's too, and the members' own ones the joiner's.
+pub(crate) fn gtid_fit(
+    picture: &Picture<'_>,
+    node: &Node<'_>,
+    local: Option<&LocalGtids<'_>>,
+) -> GtidFit {
     let (held, _) = node.transactions();
+    let (joiners_own, members_own) =
+        local.map_or_else(Default::default, |l| (l.joiners_own(), l.members_own()));
     let group = picture.group_transactions();
     let errant = held.difference(&group);
-    if !errant.is_empty() {
+    if !errant.difference(&joiners_own).is_empty() {
         return GtidFit::Errant(errant);
     }
-    let missing = group.difference(&held);
+    let missing = group.difference(&held).difference(&members_own);
     let mut purged_everywhere = GtidSet::new();
     for donor in picture.quorum_donors() {
         let (_, purged) = donor.transactions();

@@ -9,8 +9,8 @@ use crate::snapshot::Snapshot;
 use super::guards::{self, Block};
 use super::picture::{Node, Picture};
 use super::{
-    Action, ActionKind, Condition, Finding, FindingKind, PastAction, Plan, Refusal, Severity,
-    safety,
+    Action, ActionKind, Condition, Finding, FindingKind, Memory, PastAction, Placeholders, Plan,
+    Refusal, Severity, SplitBrain, last_seen, safety, split_brain, strangers,
 };
 
 /// What the playbooks read: the snapshot, the derived picture, the conditions (with "since")
@@ -20,6 +20,8 @@ pub(crate) struct Ctx<'a> {
     pub snapshot: &'a Snapshot,
     pub picture: Picture<'a>,
     pub conditions: BTreeMap<String, Condition>,
+    /// The split brain remembered as of this observation ([`split_brain::remember`]).
+    pub split_brain: Option<SplitBrain>,
     /// `history.actions` ordered by time (the journal's order is not trusted).
     actions: Vec<&'a PastAction>,
 }
@@ -28,9 +30,11 @@ impl<'a> Ctx<'a> {
     pub fn new(snapshot: &'a Snapshot) -> Ctx<'a> {
         let mut actions: Vec<&PastAction> = snapshot.history.actions.iter().collect();
         actions.sort_by_key(|a| a.at);
+        let picture = Picture::new(snapshot);
         Ctx {
             snapshot,
-            picture: Picture::new(snapshot),
+            split_brain: split_brain::remember(snapshot, &picture),
+            picture,
             conditions: super::conditions::next(
                 &snapshot.history.conditions,
                 &snapshot.instances,
@@ -63,8 +67,11 @@ pub(crate) struct Candidate<'a> {
     pub reason: String,
     /// The policy switch that governs it, when not its own kind: stopping Group Replication as
     /// the first step of a re-bootstrap (fencing a hung minority, clearing a stale view, readying
-    /// the seed) is decided by the bootstrap policy (and approval) for that seed.
+    /// the seed) is decided by the bootstrap policy (and approval) for that seed; a sync step by
+    /// the approval naming its joiner.
     pub gate: Option<(ActionKind, &'a str)>,
+    /// A sync step's placeholders.
+    pub placeholders: Option<Placeholders>,
 }
 
 impl<'a> Candidate<'a> {
@@ -74,12 +81,20 @@ impl<'a> Candidate<'a> {
             instance,
             reason: reason.into(),
             gate: None,
+            placeholders: None,
         }
     }
 
     /// A step of the re-bootstrap from `seed`.
     pub fn toward_bootstrap(mut self, seed: &'a str) -> Self {
         self.gate = Some((ActionKind::Bootstrap, seed));
+        self
+    }
+
+    /// A sync step creating `placeholders` for `joiner`, governed by the approval naming it.
+    pub fn creating(mut self, joiner: &'a str, placeholders: Placeholders) -> Self {
+        self.gate = Some((ActionKind::SyncGtids, joiner));
+        self.placeholders = Some(placeholders);
         self
     }
 
@@ -129,8 +144,8 @@ impl Draft {
                     ctx,
                     candidate.kind,
                     candidate.instance,
-                    gate_kind,
-                    gate_instance,
+                    (gate_kind, gate_instance),
+                    candidate.placeholders.as_ref(),
                 )
             });
         match verdict {
@@ -139,6 +154,7 @@ impl Draft {
                     kind: candidate.kind,
                     instance: candidate.instance.to_string(),
                     reason: candidate.reason,
+                    placeholders: candidate.placeholders,
                 })
             }
             Ok(()) => {}
@@ -159,6 +175,11 @@ impl Draft {
             findings: self.findings,
             refused: self.refused,
             conditions: ctx.conditions.clone(),
+            memory: Memory {
+                last_seen: last_seen::next(ctx.snapshot),
+                strangers: strangers::remember(ctx.snapshot, &ctx.picture),
+                split_brain: ctx.split_brain.clone(),
+            },
         }
     }
 }

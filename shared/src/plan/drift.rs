@@ -9,8 +9,8 @@ use crate::model::MemberState;
 
 use super::draft::{Ctx, Draft};
 use super::guards::stamp;
-use super::playbook::join::lowest_group_version;
-use super::version::Version;
+use super::playbook::join::group_versions;
+use super::version::{JoinRule, Version, join_rule};
 use super::{FindingKind, Severity};
 
 pub(crate) fn note(ctx: &Ctx<'_>, draft: &mut Draft) {
@@ -173,7 +173,8 @@ fn group_names(ctx: &Ctx<'_>, draft: &mut Draft) {
 }
 
 fn version_skew(ctx: &Ctx<'_>, draft: &mut Draft) {
-    let Some(lowest) = lowest_group_version(ctx) else {
+    let group = group_versions(ctx, None);
+    let Some(&lowest) = group.iter().min() else {
         return;
     };
     let lower: Vec<&str> = ctx
@@ -193,7 +194,10 @@ fn version_skew(ctx: &Ctx<'_>, draft: &mut Draft) {
             continue;
         };
         let online = ctx.picture.state_in_quorum_group(node) == Some(MemberState::Online);
-        if online && version > lowest && report.super_read_only {
+        // Read-only by the version rules: newer than the lowest, and not one LTS series with
+        // every member (the group's versions include its own).
+        let held_back = join_rule(version, &group) == JoinRule::ReadOnly;
+        if online && held_back && report.super_read_only {
             draft.note(
                 FindingKind::VersionSkew,
                 Severity::Warning,

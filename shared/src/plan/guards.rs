@@ -5,7 +5,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::snapshot::Snapshot;
+use crate::gtid::GtidSet;
+use crate::snapshot::{Placeholders, Snapshot};
 
 use super::draft::Ctx;
 use super::{ActionKind, Approval, BootstrapPolicy, Guard, Mode, Outcome, PastAction};
@@ -24,15 +25,18 @@ pub(crate) fn block(guard: Guard, reason: impl Into<String>) -> Block {
     }
 }
 
-/// Operator and rate guards for `kind` on `instance`, in the order a person would check them.
-/// `gate_kind`/`gate_instance` name the policy switch (and approval) that governs the action.
+/// Operator and rate guards for `kind` on `instance`, in the order a person would check them;
+/// the last, a member that keeps leaving the group, is in `flapping`.
+/// `gate` names the policy switch (and approval) that governs the action and the member it is
+/// for; a sync step's `placeholders` must be covered by its approval.
 pub(crate) fn policy(
     ctx: &Ctx<'_>,
     kind: ActionKind,
     instance: &str,
-    gate_kind: ActionKind,
-    gate_instance: &str,
+    gate: (ActionKind, &str),
+    placeholders: Option<&Placeholders>,
 ) -> Result<(), Block> {
+    let (gate_kind, gate_instance) = gate;
     let snapshot = ctx.snapshot;
     let policy = &snapshot.policy;
     let history = &snapshot.history;
@@ -44,7 +48,7 @@ pub(crate) fn policy(
              GRKEEPER_MODE=act to let it act",
         ));
     }
-    switched_on(snapshot, gate_kind, gate_instance)?;
+    switched_on(snapshot, gate_kind, gate_instance, placeholders)?;
     if let Some(pause) = history.paused.as_ref().filter(|p| p.until > now) {
         return Err(block(
             Guard::Paused,
@@ -56,21 +60,25 @@ pub(crate) fn policy(
             ),
         ));
     }
-    if let Some(pause) = history
-        .paused_instances
-        .get(instance)
-        .filter(|p| p.until > now)
-    {
-        return Err(block(
-            Guard::Paused,
-            format!(
-                "{instance} paused until {} ({}); resume with `grkeeper resume --cluster {} \
-                 --instance {instance}`",
-                stamp(pause.until),
-                pause.reason,
-                snapshot.cluster
-            ),
-        ));
+    // The member acted on, and the one the action is for (a sync step's joiner, a bootstrap's
+    // seed): a paused member is never acted on, nor prepared for.
+    for member in [instance, gate_instance] {
+        if let Some(pause) = history
+            .paused_instances
+            .get(member)
+            .filter(|p| p.until > now)
+        {
+            return Err(block(
+                Guard::Paused,
+                format!(
+                    "{member} paused until {} ({}); resume with `grkeeper resume --cluster {} \
+                     --instance {member}`",
+                    stamp(pause.until),
+                    pause.reason,
+                    snapshot.cluster
+                ),
+            ));
+        }
     }
     if let Some(pending) = ctx.actions().find(|a| a.outcome == Outcome::Pending) {
         return Err(block(
@@ -138,38 +146,44 @@ pub(crate) fn policy(
             ));
         }
     }
-    if kind == ActionKind::Rejoin {
+    if matches!(kind, ActionKind::Rejoin | ActionKind::SyncGtids) {
         let window = window(policy.reboot_window_secs);
         let failed = recent(ctx.actions(), now, window)
-            .filter(|a| a.kind == ActionKind::Rejoin && a.instance == instance)
+            .filter(|a| a.kind == kind && a.instance == instance)
             .filter(|a| a.outcome == Outcome::Failed)
             .count();
-        // A rejoin is retried until it failed as often as a reboot may be tried, and at least
-        // once: a budget of no reboots does not forbid a first rejoin.
+        // A rejoin (or a sync call) is retried until it failed as often as a reboot may be
+        // tried, and at least once: a budget of no reboots does not forbid a first try.
         let limit = usize::try_from(policy.reboot_budget.max(1)).unwrap_or(usize::MAX);
         if failed >= limit {
             return Err(block(
                 Guard::RepeatedFailure,
                 format!(
-                    "rejoining {instance} failed {failed} times in the last {}s: read its error \
+                    "{kind} on {instance} failed {failed} times in the last {}s: read its error \
                      log (performance_schema.error_log, subsystem Repl) before it is tried again",
                     policy.reboot_window_secs
                 ),
             ));
         }
     }
-    Ok(())
+    // A sync step prepares its joiner's rejoin: a flapping joiner is not prepared for either.
+    if kind == ActionKind::SyncGtids {
+        super::flapping::check(snapshot, ActionKind::Rejoin, gate_instance)?;
+    }
+    super::flapping::check(snapshot, kind, instance)
 }
 
 /// A rejoin or bootstrap right after a member's verified reboot is the same repair's next step
 /// (a restarted member may come back OFFLINE), and so is a bootstrap right after grkeeper
-/// stopped Group Replication on the seed to ready it: not a new action the cooldown should
-/// hold back.
+/// stopped Group Replication on the seed to ready it, and a sync's next call or its rejoin after
+/// a verified call: not a new action the cooldown should hold back.
 fn follows_up(last: &PastAction, next: ActionKind) -> bool {
     last.outcome == Outcome::Succeeded
         && match last.kind {
             ActionKind::Reboot => matches!(next, ActionKind::Rejoin | ActionKind::Bootstrap),
             ActionKind::Expel => next == ActionKind::Bootstrap,
+            // The sync's next call, and the rejoin it prepares.
+            ActionKind::SyncGtids => matches!(next, ActionKind::SyncGtids | ActionKind::Rejoin),
             _ => false,
         }
 }
@@ -180,8 +194,14 @@ pub(crate) fn ran(action: &PastAction) -> bool {
     action.outcome != Outcome::NotAttempted
 }
 
-/// The policy switch (and for bootstrap, the approval) for `kind`.
-fn switched_on(snapshot: &Snapshot, kind: ActionKind, instance: &str) -> Result<(), Block> {
+/// The policy switch (and for bootstrap, the approval) for `kind`; a sync step has no switch,
+/// only its approval.
+fn switched_on(
+    snapshot: &Snapshot,
+    kind: ActionKind,
+    instance: &str,
+    placeholders: Option<&Placeholders>,
+) -> Result<(), Block> {
     let policy = &snapshot.policy;
     let off = |what: &str, variable: &str| {
         Err(block(
@@ -219,8 +239,40 @@ fn switched_on(snapshot: &Snapshot, kind: ActionKind, instance: &str) -> Result<
                 }
             }
         },
+        ActionKind::SyncGtids => {
+            let gtids = placeholders.map(Placeholders::gtids);
+            match gtids.and_then(|g| sync_approval(snapshot, instance, &g)) {
+                Some(_) => Ok(()),
+                None => Err(block(
+                    Guard::ApprovalRequired,
+                    format!(
+                        "placeholders for {instance}'s join need an approval naming it and \
+                         covering them: `grkeeper approve sync-gtids --cluster {} --instance \
+                         {instance}`",
+                        snapshot.cluster
+                    ),
+                )),
+            }
+        }
         _ => Ok(()),
     }
+}
+
+/// The unexpired approval of a sync that names `joiner` and allows placeholders for all of
+/// `gtids`: one that names no ranges, or ranges that hold them.
+pub(crate) fn sync_approval<'s>(
+    snapshot: &'s Snapshot,
+    joiner: &str,
+    gtids: &GtidSet,
+) -> Option<&'s Approval> {
+    snapshot.history.approvals.iter().find(|a| {
+        a.action == ActionKind::SyncGtids
+            && a.expires > snapshot.observed_at
+            && a.instance.as_deref() == Some(joiner)
+            && a.gtids
+                .as_ref()
+                .is_none_or(|allowed| gtids.is_subset(allowed))
+    })
 }
 
 /// The unexpired approvals of `kind` that cover `instance`.

@@ -2,6 +2,7 @@
 //! (stopped, changing, unreachable, offline mode, ERROR, credentials rejected).
 
 use crate::model::MemberState;
+use crate::model::untrusted::quote;
 
 use super::draft::{Ctx, Draft};
 use super::picture::Node;
@@ -99,7 +100,13 @@ fn note_member(node: &Node<'_>, draft: &mut Draft) {
         let last = node
             .report
             .and_then(|r| r.errors.first())
-            .map(|e| format!(" Last replication error: {} {}", e.error_code, e.data))
+            .map(|e| {
+                format!(
+                    " Last replication error: {} {}",
+                    e.error_code,
+                    quote(&e.data)
+                )
+            })
             .unwrap_or_default();
         draft.note(
             FindingKind::MemberError,

@@ -3,20 +3,24 @@
 //! No I/O, no clock, no async: the same snapshot always gives the same plan, so any tick can be
 //! replayed offline (`grkeeper plan --snapshot`). A plan holds at most one action (its type says
 //! so); the keeper acts, observes again and plans again, so every step is re-diagnosed on fresh
-//! facts. The plan also carries the next condition labels ([`conditions`]), which the keeper
-//! keeps in the journal for the next tick's deadlines.
+//! facts. The plan also carries what the keeper keeps in the journal for the next tick: the
+//! condition labels ([`conditions`]) and the [`Memory`] ([`last_seen`], [`strangers`],
+//! [`split_brain`]).
 
 mod autorejoin;
 mod checks;
 pub mod conditions;
 mod draft;
 mod drift;
+pub mod flapping;
 mod guards;
 pub mod last_seen;
+mod local_gtids;
 mod members;
 mod picture;
 mod playbook;
 mod safety;
+pub mod split_brain;
 pub mod strangers;
 #[cfg(test)]
 mod tests;
@@ -30,7 +34,7 @@ use serde::{Deserialize, Serialize};
 // The planner's inputs besides the observation, named here too for the planner's own use.
 pub use crate::snapshot::{
     ActionKind, Approval, BootstrapPolicy, Condition, History, LastSeen, Mode, Outcome, PastAction,
-    Pause, Policy, Stranger,
+    Pause, Placeholders, Policy, SplitBrain, Stranger,
 };
 
 use crate::snapshot::Snapshot;
@@ -51,6 +55,24 @@ pub struct Plan {
     /// Each inventory instance's condition label as of this observation, and since when: the
     /// history's conditions carried forward ([`conditions::next`]), for the journal to keep.
     pub conditions: BTreeMap<String, Condition>,
+    /// The rest of what the journal keeps after this observation. Not printed: it holds every
+    /// member's GTID sets, which can be large (the journal's items show it).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub memory: Memory,
+}
+
+/// What the journal keeps after an observation besides the conditions, for the next one to be
+/// judged against: each instance as last read, the members outside the inventory the views
+/// listed, and the groups seen apart.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Memory {
+    /// [`last_seen::next`].
+    pub last_seen: BTreeMap<String, LastSeen>,
+    /// [`strangers::next`].
+    pub strangers: Vec<Stranger>,
+    /// [`split_brain::next`].
+    pub split_brain: Option<SplitBrain>,
 }
 
 /// Cluster health in MySQL Shell's terms, computed from the authoritative view.
@@ -98,6 +120,21 @@ pub struct Action {
     pub instance: String,
     /// Why, in words a person on call understands.
     pub reason: String,
+    /// For [`ActionKind::SyncGtids`]: the placeholders to create on `instance`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placeholders: Option<Placeholders>,
+}
+
+impl Action {
+    /// `kind` on `instance`, for `reason`.
+    pub fn new(kind: ActionKind, instance: impl Into<String>, reason: impl Into<String>) -> Self {
+        Action {
+            kind,
+            instance: instance.into(),
+            reason: reason.into(),
+            placeholders: None,
+        }
+    }
 }
 
 impl ActionKind {
@@ -115,6 +152,7 @@ impl ActionKind {
                 FindingKind::CompleteOutage,
             ],
             ActionKind::Bootstrap => &[FindingKind::CompleteOutage],
+            ActionKind::SyncGtids => &[FindingKind::LocalGtids],
         }
     }
 }
@@ -157,7 +195,8 @@ pub enum FindingKind {
     MemberOffline,
     /// Member in `ERROR`.
     MemberError,
-    /// Member refuses connections with 3032 (its exit action ran).
+    /// Member refuses connections with an offline-mode error (3032; 6400 or 6401 on 9.x): its
+    /// exit action ran.
     OfflineMode,
     /// Member's MySQL cannot be reached (timeout, refused, other error).
     MemberUnreachable,
@@ -179,6 +218,10 @@ pub enum FindingKind {
     SplitBrain,
     /// Member holds transactions the group does not.
     ErrantGtids,
+    /// A 9.7 joiner, or the group's members, hold GTIDs under their own `server_uuid` the other
+    /// side lacks (RDS initialization writes, or local writes): they block the join until
+    /// placeholders are created in both directions.
+    LocalGtids,
     /// Member lacks transactions every donor has purged: rebuild needed.
     PurgedTransactions,
     /// Complete outage and no member holds every other's transactions.
@@ -217,6 +260,8 @@ pub enum FindingKind {
     RebuildNeeded,
     /// The group tolerates fewer failures than the policy floor.
     FaultToleranceLow,
+    /// The member keeps leaving the group: grkeeper stopped bringing it back automatically.
+    Flapping,
 }
 
 /// An action the situation called for that a guard stopped.
@@ -256,6 +301,10 @@ pub enum Guard {
     InstanceNotAvailable,
     /// Member has errant GTIDs.
     ErrantGtids,
+    /// A 9.7 joiner's join waits for placeholders of local GTIDs, in both directions.
+    LocalGtids,
+    /// No group holds quorum.
+    NoQuorum,
     /// Every donor purged what the member lacks.
     PurgedTransactions,
     /// Version rules forbid the join.
@@ -278,6 +327,9 @@ pub enum Guard {
     OperatorStop,
     /// The same action failed on the member too often: a person should look first.
     RepeatedFailure,
+    /// The member left the group too often lately: a person should look before it is brought
+    /// back again.
+    Flapping,
     /// Some member's transactions were not read in this observation and no approval gives them up.
     TransactionsUnknown,
     /// A view lists, or once listed, a member outside the inventory that may be live.
@@ -292,6 +344,8 @@ pub enum Guard {
     AutoRejoin,
     /// A member's view still lists others live although they report otherwise.
     StaleView,
+    /// Groups seen live apart (split brain) are remembered and a person has not reconciled them.
+    SplitBrain,
 }
 
 impl Guard {
@@ -299,6 +353,7 @@ impl Guard {
     pub fn finding(self) -> Option<FindingKind> {
         Some(match self {
             Guard::ErrantGtids => FindingKind::ErrantGtids,
+            Guard::LocalGtids => FindingKind::LocalGtids,
             Guard::PurgedTransactions => FindingKind::PurgedTransactions,
             Guard::Version => FindingKind::LowerVersion,
             Guard::GroupName => FindingKind::GroupNameMismatch,
@@ -306,9 +361,11 @@ impl Guard {
             Guard::NoGtidSuperset => FindingKind::NoGtidSuperset,
             Guard::RebuildNeeded => FindingKind::RebuildNeeded,
             Guard::Paused => FindingKind::Paused,
+            Guard::Flapping => FindingKind::Flapping,
             Guard::TransactionsUnknown => FindingKind::TransactionsUnknown,
             Guard::UnknownMember => FindingKind::UnknownMember,
             Guard::DuplicateServerUuid => FindingKind::DuplicateServerUuid,
+            Guard::SplitBrain => FindingKind::SplitBrain,
             _ => return None,
         })
     }
@@ -335,6 +392,7 @@ pub fn plan(snapshot: &Snapshot) -> Plan {
     members::note(&ctx, &mut draft);
     safety::note(&ctx, &mut draft);
     strangers::note(&ctx, &mut draft);
+    split_brain::note(&ctx, &mut draft);
     match ctx.picture.health.status {
         ClusterStatus::SplitBrain => playbook::outage::split_brain(&ctx, &mut draft),
         ClusterStatus::CompleteOutage => playbook::outage::complete(&ctx, &mut draft),
@@ -348,5 +406,6 @@ pub fn plan(snapshot: &Snapshot) -> Plan {
         }
     }
     drift::note(&ctx, &mut draft);
+    flapping::note(&ctx, &mut draft);
     draft.finish(&ctx)
 }

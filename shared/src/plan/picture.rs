@@ -45,7 +45,7 @@ impl Node<'_> {
         self.rds.is_some_and(|r| r.status.is_down())
     }
 
-    /// True when the member refused us with 3032 (offline mode).
+    /// True when the member refused us with an offline-mode error (3032, 6400, 6401).
     pub fn is_offline_mode(&self) -> bool {
         self.probe_error.is_some_and(ProbeError::is_offline_mode)
     }

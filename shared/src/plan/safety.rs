@@ -1,8 +1,11 @@
 //! The cluster-wide safety rules every candidate passes, whichever playbook proposed it, so no
 //! playbook can forget one: no action on an instance whose `server_uuid` another instance
 //! shares; no expel or bootstrap while a view lists a member outside the inventory; no membership
-//! change while the group cannot reconfigure; and no re-bootstrap, nor a step toward one, unless
-//! `rebootstrap` allows it. `docs/safety.md` states each rule and the test that holds it.
+//! change while the group cannot reconfigure; no rejoin or reboot of a member into a group apart
+//! from its own in a remembered split brain; no re-bootstrap, nor a step toward one, unless
+//! `rebootstrap` allows it; and no placeholder unless a group holds quorum, the join it prepares
+//! could go ahead, and its GTIDs are no group's. `docs/safety.md` states each rule and the test
+//! that holds it.
 
 use crate::plan::ActionKind;
 
@@ -10,7 +13,7 @@ use super::checks::group_can_reconfigure;
 use super::draft::{Candidate, Ctx, Draft};
 use super::guards::{Block, block};
 use super::playbook::rebootstrap;
-use super::{FindingKind, Guard, Severity, strangers};
+use super::{FindingKind, Guard, Severity, split_brain, strangers};
 
 pub(crate) fn check(
     ctx: &Ctx<'_>,
@@ -21,7 +24,10 @@ pub(crate) fn check(
     if let Some(node) = node.filter(|n| ctx.picture.duplicates.contains(&n.index)) {
         return Err(duplicate(ctx, node.index));
     }
-    if matches!(candidate.kind, ActionKind::Expel | ActionKind::Bootstrap) {
+    if matches!(
+        candidate.kind,
+        ActionKind::Expel | ActionKind::Bootstrap | ActionKind::SyncGtids
+    ) {
         strangers::none_in_views(ctx)?;
     }
     if let (Some(node), ActionKind::Rejoin | ActionKind::Expel) = (node, candidate.kind)
@@ -29,10 +35,64 @@ pub(crate) fn check(
     {
         group_can_reconfigure(ctx, node)?;
     }
+    if let (Some(node), ActionKind::Rejoin | ActionKind::Reboot) = (node, candidate.kind) {
+        split_brain::not_apart(ctx, node)?;
+    }
     match candidate.gate() {
         (ActionKind::Bootstrap, seed) => rebootstrap::allowed(ctx, draft, seed),
+        (ActionKind::SyncGtids, joiner) => placeholders_allowed(ctx, candidate, joiner),
         _ => Ok(()),
     }
+}
+
+/// A placeholder is created only while a group holds quorum (its members are what the joiner
+/// is compared with), for a joiner that is no restored copy, that the group could take in now
+/// and that was not live apart from it in a remembered split brain, and never under a group
+/// name: those are the group's own transactions.
+fn placeholders_allowed(
+    ctx: &Ctx<'_>,
+    candidate: &Candidate<'_>,
+    joiner: &str,
+) -> Result<(), Block> {
+    if ctx.picture.quorum_group().is_none() {
+        return Err(block(
+            Guard::NoQuorum,
+            format!(
+                "no group holds quorum, so {joiner}'s GTIDs have no group to be compared with; \
+                 placeholders wait until one does"
+            ),
+        ));
+    }
+    let Some(node) = ctx.picture.node(joiner) else {
+        return Err(block(
+            Guard::UnobservedMember,
+            format!("{joiner} is not in the inventory"),
+        ));
+    };
+    if ctx.picture.duplicates.contains(&node.index) {
+        return Err(duplicate(ctx, node.index));
+    }
+    group_can_reconfigure(ctx, node)?;
+    // The join it prepares would cross a remembered split brain: no placeholders for it either.
+    split_brain::not_apart(ctx, node)?;
+    let uuid = candidate.placeholders.as_ref().map(|p| p.uuid.as_str());
+    let named = ctx
+        .picture
+        .nodes
+        .iter()
+        .filter_map(|n| n.report?.settings.group_name.as_deref())
+        .any(|name| uuid.is_some_and(|u| u.eq_ignore_ascii_case(name)));
+    if named || uuid.is_none() {
+        return Err(block(
+            Guard::ErrantGtids,
+            format!(
+                "placeholders under {} would stand for the group's own transactions: grkeeper \
+                 never creates those",
+                uuid.unwrap_or("no uuid")
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Tells of every instance whose `server_uuid` another one shares.

@@ -19,7 +19,11 @@ use super::{ActionKind, FindingKind, Guard, Severity, Stranger};
 /// turns out to be an inventory instance, or a view that holds quorum now no longer lists it
 /// (it left that group; it is no longer a member grkeeper cannot see).
 pub fn next(snapshot: &Snapshot) -> Vec<Stranger> {
-    let picture = Picture::new(snapshot);
+    remember(snapshot, &Picture::new(snapshot))
+}
+
+/// [`next`] on a picture already drawn.
+pub(crate) fn remember(snapshot: &Snapshot, picture: &Picture<'_>) -> Vec<Stranger> {
     let now = snapshot.observed_at;
     let quorum_views: Vec<&[ViewMember]> = picture.quorum_views().collect();
     let mut kept: BTreeMap<String, Stranger> = snapshot
@@ -32,7 +36,7 @@ pub fn next(snapshot: &Snapshot) -> Vec<Stranger> {
             quorum_views.is_empty() || quorum_views.iter().any(|view| lists(view, id))
         })
         .collect();
-    for (_, row) in in_views(&picture) {
+    for (_, row) in in_views(picture) {
         let id = row.member_id.to_ascii_lowercase();
         let first_seen = kept.get(&id).map_or(now, |s| s.first_seen);
         kept.insert(

@@ -1,6 +1,6 @@
 //! The cluster's memory between ticks: a lease that makes one tick the only actor, the action
-//! journal (intent before acting, outcome after), condition labels, open incidents, pauses and
-//! approvals: [`LeaseStore`] and [`Journal`], with [`MemoryJournal`] beside them and the
+//! journal (intent before acting, outcome after), condition labels, the planner's memory (each
+//! instance as last read, strangers, a split brain), open incidents, pauses and approvals: [`LeaseStore`] and [`Journal`], with [`MemoryJournal`] beside them and the
 //! `contract` every implementation must meet (the DynamoDB one is in `adapters::aws::dynamo`;
 //! both keep the same `items`). Layout of the DynamoDB items: `docs/journal.md`.
 //!
@@ -23,29 +23,14 @@ use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Published;
-use crate::plan::Action;
+use crate::plan::{Action, Memory};
 use crate::ports::aws::AwsError;
 use crate::report::{AlertMessage, Incident};
 use crate::snapshot::{
-    ActionKind, Approval, Condition, History, LastSeen, Outcome, PastAction, Pause, Policy,
-    Stranger,
+    ActionKind, Approval, BinlogSample, Condition, History, Outcome, PastAction, Pause, Policy,
 };
 
 pub use memory::MemoryJournal;
-
-/// What one tick leaves for the next to plan on, beyond the actions: each instance's condition
-/// label and since when, what each instance was last read as (so a member that cannot be read,
-/// or whose data a restore replaced, is still known by what it held), and the members outside
-/// the inventory that views listed. [`Journal::history`] returns them in [`History`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Memory {
-    /// Instance -> condition label and since when.
-    pub conditions: BTreeMap<String, Condition>,
-    /// Instance -> its last reading ([`LastSeen`]).
-    pub last_seen: BTreeMap<String, LastSeen>,
-    /// Members outside the inventory that views listed ([`Stranger`]).
-    pub strangers: Vec<Stranger>,
-}
 
 /// The right to act on one cluster, until `expires`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,9 +89,38 @@ impl fmt::Display for ActionId {
     }
 }
 
-/// The alerting side of the journal: the open incidents, and the alerts a tick decided on but
-/// could not deliver (SNS unreachable), which the next tick sends first. Incidents and the
-/// queue are saved together, so a transition is never lost between "decided" and "delivered".
+/// What a tick keeps for the next besides its actions, in one item written at once: each
+/// instance's condition label and since when, when members left the group (the flap history),
+/// and samples of each member's purged transactions (how fast donors purge). [`History`] holds them for the planner.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tracked {
+    /// Instance -> label and since when.
+    #[serde(default)]
+    pub conditions: BTreeMap<String, Condition>,
+    /// Instance -> when it left the group, oldest first.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub departures: BTreeMap<String, Vec<DateTime<Utc>>>,
+    /// Instance -> samples of its purged transactions, oldest first.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub binlogs: BTreeMap<String, Vec<BinlogSample>>,
+}
+
+impl Tracked {
+    /// The tracked parts of `history`.
+    pub fn of(history: &History) -> Tracked {
+        Tracked {
+            conditions: history.conditions.clone(),
+            departures: history.departures.clone(),
+            binlogs: history.binlogs.clone(),
+        }
+    }
+}
+
+/// The alerting side of the journal: the open incidents, the alerts a tick decided on but
+/// could not deliver (SNS unreachable), which the next tick sends first, and the alerts SNS
+/// rejected for good, parked for a person to read. Incidents and the queue are saved together,
+/// so a transition is never lost between "decided" and "delivered"; the whole stays within one
+/// DynamoDB item ([`Alerting::bounded`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Alerting {
     /// Open incidents.
@@ -115,6 +129,99 @@ pub struct Alerting {
     /// Alerts not delivered yet, oldest first (bodies clipped to keep the item small).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub undelivered: Vec<AlertMessage>,
+    /// Alerts SNS rejected as they are (not retryable), oldest first: never sent again, so the
+    /// queue never jams; `grkeeper status` shows them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parked: Vec<Parked>,
+}
+
+/// An alert SNS would not take, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Parked {
+    /// The alert (its body clipped).
+    pub message: AlertMessage,
+    /// SNS's answer.
+    pub error: String,
+    /// When it was parked.
+    pub at: DateTime<Utc>,
+}
+
+/// What [`Alerting::bounded`] had to leave out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Shed {
+    /// Undelivered alerts dropped, the oldest first.
+    pub undelivered: usize,
+    /// Parked alerts dropped, the oldest first.
+    pub parked: usize,
+}
+
+/// Undelivered alerts kept at most, each body cut to [`UNDELIVERED_BODY_MAX`] (the summary and
+/// the next step come first, the evidence last).
+pub const UNDELIVERED_MAX: usize = 20;
+/// See [`UNDELIVERED_MAX`].
+pub const UNDELIVERED_BODY_MAX: usize = 16 * 1024;
+/// Parked alerts kept at most, each body cut to [`PARKED_BODY_MAX`].
+pub const PARKED_MAX: usize = 10;
+/// See [`PARKED_MAX`].
+pub const PARKED_BODY_MAX: usize = 8 * 1024;
+/// An open incident keeps this many characters of its finding's message.
+const INCIDENT_MESSAGE_MAX: usize = 1000;
+/// The alerting item's JSON stays under this: DynamoDB items hold 400 KB, and an item takes
+/// fewer bytes there than its JSON does.
+pub const ALERTING_MAX_BYTES: usize = 300 * 1024;
+
+impl Alerting {
+    /// The same, cut to fit one journal item: bodies and incident messages clipped, at most
+    /// [`UNDELIVERED_MAX`] undelivered and [`PARKED_MAX`] parked alerts (the newest), and then,
+    /// while its JSON is over [`ALERTING_MAX_BYTES`], the oldest parked and then the oldest
+    /// undelivered dropped, and incident messages cut shorter. The open incidents themselves are
+    /// never dropped: without them a problem would be told as new again.
+    pub fn bounded(mut self) -> (Alerting, Shed) {
+        let mut shed = Shed::default();
+        for incident in &mut self.incidents {
+            incident.message = clip_chars(&incident.message, INCIDENT_MESSAGE_MAX);
+        }
+        for message in &mut self.undelivered {
+            *message = message.clipped(UNDELIVERED_BODY_MAX);
+        }
+        for parked in &mut self.parked {
+            parked.message = parked.message.clipped(PARKED_BODY_MAX);
+            parked.error = clip_chars(&parked.error, INCIDENT_MESSAGE_MAX);
+        }
+        shed.undelivered = drop_oldest(&mut self.undelivered, UNDELIVERED_MAX);
+        shed.parked = drop_oldest(&mut self.parked, PARKED_MAX);
+        while self.size() > ALERTING_MAX_BYTES {
+            if !self.parked.is_empty() {
+                self.parked.remove(0);
+                shed.parked += 1;
+            } else if !self.undelivered.is_empty() {
+                self.undelivered.remove(0);
+                shed.undelivered += 1;
+            } else {
+                for incident in &mut self.incidents {
+                    incident.message = clip_chars(&incident.message, 80);
+                }
+                break;
+            }
+        }
+        (self, shed)
+    }
+
+    /// Its JSON's length in bytes.
+    pub fn size(&self) -> usize {
+        serde_json::to_vec(self).map_or(usize::MAX, |json| json.len())
+    }
+}
+
+/// Keeps the last `max` of `items`; returns how many were dropped.
+fn drop_oldest<T>(items: &mut Vec<T>, max: usize) -> usize {
+    let dropped = items.len().saturating_sub(max);
+    items.drain(..dropped);
+    dropped
+}
+
+fn clip_chars(text: &str, max: usize) -> String {
+    crate::model::untrusted::clean(text, max)
 }
 
 /// Who may act on a cluster: one tick at a time.
@@ -166,6 +273,23 @@ pub trait Journal: Send + Sync {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<ActionId, JournalError>> + Send;
 
+    /// Records that the call of the action `id` is about to be made: from here on it may have
+    /// run. An intent never marked was never sent (the tick stopped before: the reply of the
+    /// intent's own write was lost, or the action was not attempted).
+    fn mark_sent(
+        &self,
+        lease: &Lease,
+        id: &ActionId,
+    ) -> impl Future<Output = Result<(), JournalError>> + Send;
+
+    /// Whether the call of the journaled action `id` may have been made: its intent was marked
+    /// sent (an intent recorded before marking existed counts as sent).
+    fn sent(
+        &self,
+        cluster: &str,
+        id: &ActionId,
+    ) -> impl Future<Output = Result<bool, JournalError>> + Send;
+
     /// Records how the action `id` ended, after verifying it.
     fn record_outcome(
         &self,
@@ -176,11 +300,24 @@ pub trait Journal: Send + Sync {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), JournalError>> + Send;
 
-    /// Replaces what the last tick leaves for the next one to plan on ([`Memory`]).
+    /// Replaces what the planner remembers of the cluster besides the conditions (each
+    /// instance as last read, the members outside the inventory, the groups seen apart) with
+    /// `memory`, given `before`, the memory as [`Journal::history`] read it: only what changed
+    /// is written, and the record of an instance `memory` no longer has is deleted (it left the
+    /// inventory). Each instance's record is written whole or not at all.
     fn save_memory(
         &self,
         lease: &Lease,
         memory: &Memory,
+        before: &Memory,
+    ) -> impl Future<Output = Result<(), JournalError>> + Send;
+
+    /// Replaces what the keeper tracks between ticks ([`Tracked`]): condition labels and
+    /// departures from the group.
+    fn save_tracked(
+        &self,
+        lease: &Lease,
+        tracked: &Tracked,
     ) -> impl Future<Output = Result<(), JournalError>> + Send;
 
     /// The open incidents and the undelivered alerts, as last saved.
@@ -277,6 +414,21 @@ pub enum JournalError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A record larger than the journal keeps.
+    #[error(
+        "journal item {sk:?} of cluster {cluster:?} would hold {bytes} bytes, more than the \
+         {limit} the journal keeps"
+    )]
+    TooLarge {
+        /// The cluster.
+        cluster: String,
+        /// The item's sort key.
+        sk: String,
+        /// Its size.
+        bytes: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// The DynamoDB call failed; nothing was written.
     #[error("journal unavailable: {0}")]
     Aws(#[from] AwsError),
@@ -290,6 +442,7 @@ impl JournalError {
             JournalError::UnknownAction { .. } => "unknown_action",
             JournalError::IntentTaken { .. } => "intent_taken",
             JournalError::Corrupt { .. } => "journal_corrupt",
+            JournalError::TooLarge { .. } => "journal_item_too_large",
             JournalError::Aws(error) => error.kind(),
         }
     }
@@ -340,6 +493,7 @@ mod tests {
             instance: "db2".into(),
             at: journal_time(at),
             outcome: Outcome::Pending,
+            placeholders: None,
         };
         assert_eq!(ActionId::of(&read_back), recorded);
         assert_eq!(recorded.as_str(), "2026-11-30T12:00:00.123Z#rejoin#db2");

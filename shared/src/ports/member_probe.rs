@@ -19,4 +19,8 @@ pub trait MemberProbe: Send + Sync {
         &self,
         endpoint: &Endpoint,
     ) -> impl Future<Output = Result<MemberReport, ProbeError>> + Send;
+
+    /// The database user the probes and calls log in as, when known: grkeeper's own, so a
+    /// `mysql.rds_history` row by this user is grkeeper's call and one by any other a person's.
+    fn user(&self) -> Option<String>;
 }

@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::gtid::GtidSet;
+use crate::model::untrusted::{SHOWN, clean, quote};
 use crate::model::{Instance, MemberReport, MemberState, Observed};
 
 /// Lines of a member's error log an alert quotes.
@@ -54,7 +55,7 @@ impl ViewMatrix {
             for member in &report.view {
                 let id = member.member_id.to_ascii_lowercase();
                 if !column_ids.iter().flatten().any(|known| *known == id) {
-                    columns.push(id.clone());
+                    columns.push(clean(&id, SHOWN));
                     column_ids.push(Some(id));
                 }
             }
@@ -190,7 +191,11 @@ pub(crate) fn error_lines(concerned: &[&Instance]) -> Vec<String> {
             report.errors.iter().take(ERROR_LINES).map(|e| {
                 format!(
                     "{} {} {} {}: {}",
-                    instance.id, e.logged, e.prio, e.error_code, e.data
+                    instance.id,
+                    clean(&e.logged, SHOWN),
+                    clean(&e.prio, SHOWN),
+                    clean(&e.error_code, SHOWN),
+                    quote(&e.data)
                 )
             })
         })
@@ -301,7 +306,7 @@ mod tests {
         assert_eq!(lines.len(), ERROR_LINES);
         assert_eq!(
             lines[0],
-            "orders-2 2026-11-30 00:00:00 Error MY-011526: line 0"
+            "orders-2 2026-11-30 00:00:00 Error MY-011526: \"line 0\""
         );
     }
 }

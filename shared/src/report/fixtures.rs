@@ -9,7 +9,10 @@ use crate::plan::{
     Action, ClusterStatus, Finding, FindingKind, Guard, Health, Plan, Refusal, Severity,
 };
 
-use crate::snapshot::ActionKind;
+use crate::fixtures::ClusterBuilder;
+use crate::snapshot::{ActionKind, BinlogSample, Outcome, Snapshot};
+
+use super::Step;
 
 /// 2026-11-30T00:00:00Z plus `secs`.
 pub(crate) fn at(secs: i64) -> DateTime<Utc> {
@@ -30,6 +33,7 @@ pub(crate) fn plan(findings: Vec<Finding>, action: Option<Action>, refused: Vec<
         findings,
         refused,
         conditions: BTreeMap::new(),
+        memory: Default::default(),
     }
 }
 
@@ -43,11 +47,11 @@ pub(crate) fn finding(kind: FindingKind, severity: Severity, instance: Option<&s
 }
 
 pub(crate) fn action(kind: ActionKind, instance: &str) -> Action {
-    Action {
+    Action::new(
         kind,
-        instance: instance.into(),
-        reason: format!("{kind:?} because the member dropped out"),
-    }
+        instance,
+        format!("{kind:?} because the member dropped out"),
+    )
 }
 
 pub(crate) fn refusal(kind: ActionKind, instance: &str, guard: Guard, reason: &str) -> Refusal {
@@ -57,4 +61,61 @@ pub(crate) fn refusal(kind: ActionKind, instance: &str, guard: Guard, reason: &s
         guard,
         reason: reason.into(),
     }
+}
+
+/// A step at `secs` planned as `plan`, over a healthy 3-member observation (a plan written by
+/// hand need not match it).
+pub(crate) fn step(plan: Plan, secs: i64) -> Step {
+    let mut snapshot = ClusterBuilder::healthy(3).build();
+    snapshot.observed_at = at(secs);
+    Step {
+        snapshot,
+        plan,
+        taken: None,
+    }
+}
+
+/// The same, with the plan's action taken and ending as `outcome`.
+pub(crate) fn taken(plan: Plan, secs: i64, outcome: Outcome) -> Step {
+    Step {
+        taken: Some(outcome),
+        ..step(plan, secs)
+    }
+}
+
+/// A step as the keeper makes one: `cluster` observed at `secs`, planned by the planner.
+pub(crate) fn planned(cluster: ClusterBuilder, secs: i64) -> Step {
+    let mut snapshot: Snapshot = cluster.build();
+    snapshot.observed_at = at(secs);
+    Step {
+        plan: crate::plan::plan(&snapshot),
+        snapshot,
+        taken: None,
+    }
+}
+
+/// `cluster` with donors orders-1 and orders-3 having purged `GROUP:1-40` over the last hour
+/// (samples at 11:00 and 12:00): 40 transactions an hour.
+pub(crate) fn purging_40_an_hour(cluster: ClusterBuilder) -> ClusterBuilder {
+    let purged = format!("{}:1-40", crate::fixtures::GROUP);
+    cluster
+        .purged("orders-1", &purged)
+        .purged("orders-3", &purged)
+        .history(|h| {
+            for donor in ["orders-1", "orders-3"] {
+                h.binlogs.insert(
+                    donor.into(),
+                    vec![
+                        BinlogSample {
+                            at: crate::fixtures::at("2026-11-30T11:00:00Z"),
+                            purged: 0,
+                        },
+                        BinlogSample {
+                            at: crate::fixtures::at("2026-11-30T12:00:00Z"),
+                            purged: 40,
+                        },
+                    ],
+                );
+            }
+        })
 }

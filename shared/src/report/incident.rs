@@ -1,410 +1,320 @@
-//! The incident lifecycle as a pure function: the previous incidents and a plan in, the
-//! transitions to publish and the incidents to keep out. Only a change that matters makes a
-//! transition, so a steady state, however bad, publishes nothing after its first message.
+//! The incident lifecycle as a pure function: the incidents open before a tick and the tick's
+//! steps in, at most one transition per incident and the incidents still open out, as
+//! PagerDuty keeps one incident per problem and folds updates into it.
+//!
+//! Each step is grouped into problems (`grouping`) and compared with the incidents as they
+//! were; the steps' changes are then folded per incident: opened and then updated is opened,
+//! anything and then resolved is resolved, so a member that dropped out and was rejoined within
+//! one tick is one "resolved" message telling what grkeeper did, and an outage repaired step by
+//! step is one message, not one per step. An incident is updated only when what a person should
+//! do changes: its severity, the finding heading it, an action for it failing, or a refusal
+//! that needs a person and was not told yet. A steady state, however bad, publishes nothing
+//! after its first message.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 
-use crate::plan::{Action, Finding, FindingKind, Plan, Refusal, Severity};
+use crate::plan::{Finding, FindingKind, Refusal};
+use crate::snapshot::Outcome;
 
-use crate::snapshot::ActionKind;
+use super::grouping::{Group, Scope, asks_a_person, groups, is_condition};
+use super::{Change, Incident, RefusalKey, Step, Taken, Transition, Why, wire_name};
 
-use super::{Change, Incident, RefusalKey, Transition, Why, wire_name};
-
-/// What identifies a problem across ticks: its finding kind and the instance it is about.
-type Key = (FindingKind, Option<String>);
-
-/// Decides what to publish for `plan` given the incidents open before it, at `now`.
-///
-/// A warning or critical finding with no open incident opens one; an open incident is updated
-/// when its severity changes, an action is taken for it, or an action for it is refused by a
-/// guard not told before; an incident whose finding is gone (or fell to `info`) is resolved and
-/// dropped. Returns the transitions in a stable order and the incidents still open.
-pub fn reconcile(
-    previous: &[Incident],
-    plan: &Plan,
-    now: DateTime<Utc>,
-) -> (Vec<Transition>, Vec<Incident>) {
-    let mut open: BTreeMap<Key, &Incident> = previous
-        .iter()
-        .map(|incident| ((incident.kind, incident.instance.clone()), incident))
+/// Decides what to publish for a tick's `steps` given the incidents open before it. Returns
+/// the transitions in the order their incidents first changed, and the incidents still open.
+pub fn reconcile(previous: &[Incident], steps: &[Step]) -> (Vec<Transition>, Vec<Incident>) {
+    let mut open = previous.to_vec();
+    let mut folded: Vec<Folded> = Vec::new();
+    for step in steps {
+        let (changes, next) = one_step(&open, step);
+        for change in changes {
+            let before = previous.iter().find(|i| i.id == change.incident.id);
+            fold(&mut folded, change, before);
+        }
+        open = next;
+    }
+    let transitions = folded
+        .into_iter()
+        .filter_map(|f| {
+            let change = f.change?;
+            Some(Transition {
+                change,
+                // Updates between steps were never told: a resolution ends it as last published.
+                incident: if change == Change::Resolved {
+                    f.published
+                } else {
+                    f.incident
+                },
+                why: f.why,
+                actions: f.actions,
+                findings: f.findings,
+                refused: f.refused,
+                within_tick: f.opened_here && f.change == Some(Change::Resolved),
+            })
+        })
         .collect();
-    let mut transitions = Vec::new();
-    let mut next = Vec::new();
+    (transitions, open)
+}
 
-    for (key, finding) in alerting_findings(plan) {
-        let (actions, refusals) = related(plan, finding.kind, finding.instance.as_deref());
-        let refusal_keys: BTreeSet<RefusalKey> = refusals.iter().map(|r| refusal_key(r)).collect();
-        let incident = match open.remove(&key) {
-            None => {
-                let incident = Incident {
-                    id: incident_id(&plan.cluster, &key, now),
-                    kind: finding.kind,
-                    instance: finding.instance.clone(),
-                    severity: finding.severity,
-                    message: finding.message.clone(),
-                    opened: now,
-                    updated: now,
-                    refusals: refusal_keys,
-                };
-                transitions.push(Transition {
-                    change: Change::Opened,
-                    incident: incident.clone(),
-                    why: Vec::new(),
-                });
-                incident
-            }
-            Some(before) => {
-                let mut why = Vec::new();
-                if before.severity != finding.severity {
-                    why.push(Why::Severity {
-                        from: before.severity,
-                        to: finding.severity,
-                    });
-                }
-                why.extend(actions.iter().map(|a| Why::ActionTaken {
-                    action: a.kind,
-                    instance: a.instance.clone(),
-                }));
-                why.extend(
-                    refusal_keys
-                        .difference(&before.refusals)
-                        .map(|k| Why::NewRefusal(*k)),
-                );
-                let mut incident = before.clone();
-                incident.severity = finding.severity;
-                incident.message = finding.message.clone();
-                incident.refusals.extend(refusal_keys);
-                if !why.is_empty() {
+/// What one step did to one incident.
+struct StepChange {
+    change: Option<Change>,
+    incident: Incident,
+    why: Vec<Why>,
+    taken: Option<Taken>,
+    findings: Vec<Finding>,
+    refused: Vec<Refusal>,
+}
+
+/// One incident's changes over the steps so far.
+struct Folded {
+    change: Option<Change>,
+    opened_here: bool,
+    /// As it was last published: before the tick, or as this tick opened it. A resolution
+    /// tells of that, not of changes between steps nobody was told about.
+    published: Incident,
+    incident: Incident,
+    why: Vec<Why>,
+    actions: Vec<Taken>,
+    findings: Vec<Finding>,
+    refused: Vec<Refusal>,
+}
+
+fn fold(folded: &mut Vec<Folded>, step: StepChange, before: Option<&Incident>) {
+    let Some(kept) = folded
+        .iter_mut()
+        .find(|f| f.incident.id == step.incident.id)
+    else {
+        folded.push(Folded {
+            opened_here: step.change == Some(Change::Opened),
+            change: step.change,
+            published: before.cloned().unwrap_or_else(|| step.incident.clone()),
+            incident: step.incident,
+            why: step.why,
+            actions: step.taken.into_iter().collect(),
+            findings: step.findings,
+            refused: step.refused,
+        });
+        return;
+    };
+    kept.change = match (kept.change, step.change) {
+        (_, Some(Change::Resolved)) => Some(Change::Resolved),
+        (Some(Change::Opened), _) => Some(Change::Opened),
+        (before, None) => before,
+        (_, now) => now,
+    };
+    for why in step.why {
+        tell(&mut kept.why, why);
+    }
+    // Steps that undid each other's changes (critical for a step, warning again after the
+    // action) leave nothing to tell.
+    if kept.change == Some(Change::Updated) && kept.why.is_empty() {
+        kept.change = None;
+    }
+    kept.actions.extend(step.taken);
+    kept.incident = step.incident;
+    // What it was made of, as last seen while it lasted.
+    if step.change != Some(Change::Resolved) {
+        kept.findings = step.findings;
+        kept.refused = step.refused;
+    }
+}
+
+/// Adds `why` to what a tick tells about one incident: a severity or lead change nets with the
+/// one an earlier step of the tick told (from its first `from` to the last `to`, nothing when
+/// they are equal); the other reasons are told once each.
+fn tell(told: &mut Vec<Why>, why: Why) {
+    let netted = told.iter_mut().find_map(|earlier| match (earlier, &why) {
+        (Why::Severity { from, to }, Why::Severity { to: now, .. }) => {
+            *to = *now;
+            Some(*from == *now)
+        }
+        (Why::Lead { from, to }, Why::Lead { to: now, .. }) => {
+            *to = *now;
+            Some(*from == *now)
+        }
+        _ => None,
+    });
+    match netted {
+        None if !told.contains(&why) => told.push(why),
+        Some(true) => {
+            told.retain(|w| std::mem::discriminant(w) != std::mem::discriminant(&why));
+        }
+        None | Some(false) => {}
+    }
+}
+
+/// One step: each problem matched with its open incident (opened, updated, carried or
+/// inhibited), and every open incident without a problem resolved.
+fn one_step(open: &[Incident], step: &Step) -> (Vec<StepChange>, Vec<Incident>) {
+    let now = step.snapshot.observed_at;
+    let plan = &step.plan;
+    let mut remaining: Vec<&Incident> = open.iter().collect();
+    let mut changes = Vec::new();
+    let mut next = Vec::new();
+    let taken = step.taken.and_then(|outcome| {
+        plan.action.as_ref().map(|action| Taken {
+            action: action.clone(),
+            outcome,
+        })
+    });
+    let mut taken_unclaimed = taken;
+    for group in groups(plan, &step.snapshot, open) {
+        let refused: Vec<Refusal> = group.refusals(plan).into_iter().cloned().collect();
+        let person: BTreeSet<RefusalKey> = refused
+            .iter()
+            .filter(|r| asks_a_person(r.guard))
+            .map(|r| RefusalKey {
+                action: r.action,
+                guard: r.guard,
+            })
+            .collect();
+        let ours = taken_unclaimed.take_if(|t| group.claims(&t.action));
+        let before = remaining
+            .iter()
+            .position(|i| Scope::of(i) == group.scope)
+            .map(|at| remaining.remove(at));
+        let findings: Vec<Finding> = group.findings.iter().map(|f| (*f).clone()).collect();
+        let (change, incident, why) = match (before, group.lead) {
+            (None, None) => continue,
+            (None, Some(lead)) => (
+                Some(Change::Opened),
+                opened(&plan.cluster, &group, lead, person, now),
+                Vec::new(),
+            ),
+            (Some(before), _) => {
+                let incident = carried(before, &group, &person);
+                let why = news(before, &incident, &person, ours.as_ref());
+                if why.is_empty() || group.inhibited {
+                    // Not told: the incident stays as last published, but for its members
+                    // (who is still out decides when it ends).
+                    let mut kept = before.clone();
+                    kept.members = incident.members.clone();
+                    (None, kept, Vec::new())
+                } else {
+                    let mut incident = incident;
                     incident.updated = now;
-                    transitions.push(Transition {
-                        change: Change::Updated,
-                        incident: incident.clone(),
-                        why,
-                    });
+                    (Some(Change::Updated), incident, why)
                 }
-                incident
             }
         };
-        next.push(incident);
+        next.push(incident.clone());
+        changes.push(StepChange {
+            change,
+            incident,
+            why,
+            taken: ours,
+            findings,
+            refused,
+        });
     }
-
     // What is left was open before and is not seen any more.
-    transitions.extend(open.into_values().map(|incident| Transition {
-        change: Change::Resolved,
-        incident: incident.clone(),
-        why: Vec::new(),
-    }));
-    (transitions, next)
+    for incident in remaining {
+        changes.push(StepChange {
+            change: Some(Change::Resolved),
+            incident: incident.clone(),
+            why: Vec::new(),
+            taken: None,
+            findings: Vec::new(),
+            refused: Vec::new(),
+        });
+    }
+    (changes, next)
 }
 
-/// The plan's findings that warrant an incident, one per key (the most severe wins), in the
-/// order the planner gave them.
-fn alerting_findings(plan: &Plan) -> Vec<(Key, Finding)> {
-    let mut out: Vec<(Key, Finding)> = Vec::new();
-    for finding in plan
-        .findings
-        .iter()
-        .filter(|f| f.severity >= Severity::Warning)
-    {
-        let key = (finding.kind, finding.instance.clone());
-        match out.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, kept)) if finding.severity > kept.severity => *kept = finding.clone(),
-            Some(_) => {}
-            None => out.push((key, finding.clone())),
+fn opened(
+    cluster: &str,
+    group: &Group<'_>,
+    lead: &Finding,
+    refusals: BTreeSet<RefusalKey>,
+    now: DateTime<Utc>,
+) -> Incident {
+    let instance = match &group.scope {
+        Scope::Cluster => None,
+        Scope::Member(instance) => Some(instance.clone()),
+        Scope::Finding(_, instance) => instance.clone(),
+    };
+    Incident {
+        id: incident_id(cluster, lead.kind, instance.as_deref(), now),
+        kind: lead.kind,
+        instance,
+        lead: None,
+        severity: group.severity,
+        message: lead.message.clone(),
+        members: group.members.clone(),
+        opened: now,
+        updated: now,
+        refusals,
+    }
+}
+
+/// `before` as `group` has it now: its severity, the finding heading it, its members and
+/// message; the refusals told so far and those that ask a person now.
+fn carried(before: &Incident, group: &Group<'_>, person: &BTreeSet<RefusalKey>) -> Incident {
+    let mut incident = before.clone();
+    incident.severity = group.severity;
+    incident.members = group.members.clone();
+    if let Some(lead) = group.lead {
+        incident.message = lead.message.clone();
+        if group.scope == Scope::Cluster && !is_condition(lead) {
+            incident.lead = Some(lead.kind);
+        } else {
+            incident.kind = lead.kind;
+            incident.lead = None;
         }
     }
-    out
+    incident.refusals.extend(person.iter().copied());
+    incident
 }
 
-/// The planned actions and refusals an incident of `kind` about `instance` answers for: the
-/// actions that repair that kind of problem, and the refusals of those actions or by a guard
-/// that finding explains; on its member, or anywhere for a cluster incident and for cluster-wide
-/// actions (a bootstrap concerns the whole cluster, whichever member it starts on).
-pub(crate) fn related<'p>(
-    plan: &'p Plan,
+/// What changed between the incident as published and as it is now that a person must hear.
+fn news(
+    before: &Incident,
+    now: &Incident,
+    person: &BTreeSet<RefusalKey>,
+    taken: Option<&Taken>,
+) -> Vec<Why> {
+    let mut why = Vec::new();
+    if before.severity != now.severity {
+        why.push(Why::Severity {
+            from: before.severity,
+            to: now.severity,
+        });
+    }
+    if before.lead() != now.lead() {
+        why.push(Why::Lead {
+            from: before.lead(),
+            to: now.lead(),
+        });
+    }
+    if let Some(failed) = taken.filter(|t| t.outcome == Outcome::Failed) {
+        why.push(Why::ActionFailed {
+            action: failed.action.kind,
+            instance: failed.action.instance.clone(),
+        });
+    }
+    why.extend(
+        person
+            .difference(&before.refusals)
+            .map(|key| Why::NewRefusal(*key)),
+    );
+    why
+}
+
+fn incident_id(
+    cluster: &str,
     kind: FindingKind,
     instance: Option<&str>,
-) -> (Vec<&'p Action>, Vec<&'p Refusal>) {
-    let concerns = |action: ActionKind, target: &str| {
-        action.is_cluster_wide() || instance.is_none_or(|own| own == target)
-    };
-    (
-        plan.action
-            .iter()
-            .filter(|a| a.kind.repairs().contains(&kind) && concerns(a.kind, &a.instance))
-            .collect(),
-        plan.refused
-            .iter()
-            .filter(|r| r.action.repairs().contains(&kind) || r.guard.finding() == Some(kind))
-            .filter(|r| concerns(r.action, &r.instance))
-            .collect(),
-    )
-}
-
-fn refusal_key(refusal: &Refusal) -> RefusalKey {
-    RefusalKey {
-        action: refusal.action,
-        guard: refusal.guard,
-    }
-}
-
-fn incident_id(cluster: &str, (kind, instance): &Key, opened: DateTime<Utc>) -> String {
+    opened: DateTime<Utc>,
+) -> String {
     format!(
         "{cluster}/{}/{}/{}",
-        wire_name(kind),
-        instance.as_deref().unwrap_or("cluster"),
+        wire_name(&kind),
+        instance.unwrap_or("cluster"),
         opened.format("%Y%m%dT%H%M%SZ")
     )
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::plan::Guard;
-    use crate::report::fixtures::{action, at, finding, plan, refusal};
-    use crate::snapshot::ActionKind;
-
-    fn changes(transitions: &[Transition]) -> Vec<(Change, FindingKind, Option<String>)> {
-        transitions
-            .iter()
-            .map(|t| (t.change, t.incident.kind, t.incident.instance.clone()))
-            .collect()
-    }
-
-    #[test]
-    fn a_new_warning_finding_opens_an_incident_and_an_info_finding_does_not() {
-        let p = plan(
-            vec![
-                finding(FindingKind::MemberOffline, Severity::Warning, Some("db2")),
-                finding(FindingKind::Paused, Severity::Info, None),
-            ],
-            None,
-            vec![],
-        );
-        let (transitions, open) = reconcile(&[], &p, at(0));
-        assert_eq!(
-            changes(&transitions),
-            vec![(
-                Change::Opened,
-                FindingKind::MemberOffline,
-                Some("db2".into())
-            )]
-        );
-        assert_eq!(open.len(), 1);
-        assert_eq!(open[0].id, "orders/member_offline/db2/20261130T000000Z");
-    }
-
-    #[test]
-    fn a_steady_state_publishes_nothing_after_the_first_message() {
-        let p = plan(
-            vec![finding(
-                FindingKind::ErrantGtids,
-                Severity::Critical,
-                Some("db2"),
-            )],
-            None,
-            vec![refusal(
-                ActionKind::Rejoin,
-                "db2",
-                Guard::ErrantGtids,
-                "errant: 1-5",
-            )],
-        );
-        let (_, open) = reconcile(&[], &p, at(0));
-        let mut later = p.clone();
-        later.refused[0].reason = "errant: 1-6 (the text changes, the guard does not)".into();
-        let (transitions, still_open) = reconcile(&open, &later, at(60));
-        assert!(transitions.is_empty(), "{transitions:?}");
-        assert_eq!(still_open.len(), 1);
-        assert_eq!(still_open[0].updated, at(0));
-    }
-
-    #[test]
-    fn a_severity_change_updates_the_incident() {
-        let warn = plan(
-            vec![finding(
-                FindingKind::ApplierLag,
-                Severity::Warning,
-                Some("db3"),
-            )],
-            None,
-            vec![],
-        );
-        let (_, open) = reconcile(&[], &warn, at(0));
-        let mut crit = warn.clone();
-        crit.findings[0].severity = Severity::Critical;
-        let (transitions, open) = reconcile(&open, &crit, at(60));
-        assert_eq!(transitions.len(), 1);
-        assert_eq!(transitions[0].change, Change::Updated);
-        assert_eq!(
-            transitions[0].why,
-            vec![Why::Severity {
-                from: Severity::Warning,
-                to: Severity::Critical
-            }]
-        );
-        assert_eq!(open[0].severity, Severity::Critical);
-        assert_eq!(open[0].updated, at(60));
-    }
-
-    #[test]
-    fn an_action_taken_for_an_incident_updates_it_every_time() {
-        let seen = plan(
-            vec![finding(
-                FindingKind::MemberOffline,
-                Severity::Warning,
-                Some("db2"),
-            )],
-            None,
-            vec![],
-        );
-        let (_, open) = reconcile(&[], &seen, at(0));
-        let mut acting = seen.clone();
-        acting.action = Some(action(ActionKind::Rejoin, "db2"));
-        let (first, open) = reconcile(&open, &acting, at(60));
-        let (second, _) = reconcile(&open, &acting, at(120));
-        for transitions in [first, second] {
-            assert_eq!(
-                transitions
-                    .iter()
-                    .map(|t| t.why.clone())
-                    .collect::<Vec<_>>(),
-                vec![vec![Why::ActionTaken {
-                    action: ActionKind::Rejoin,
-                    instance: "db2".into()
-                }]]
-            );
-        }
-    }
-
-    #[test]
-    fn a_refusal_by_a_new_guard_updates_once() {
-        let cooling = plan(
-            vec![finding(
-                FindingKind::MemberOffline,
-                Severity::Warning,
-                Some("db2"),
-            )],
-            None,
-            vec![refusal(
-                ActionKind::Rejoin,
-                "db2",
-                Guard::Cooldown,
-                "5 min left",
-            )],
-        );
-        let (_, open) = reconcile(&[], &cooling, at(0));
-        let mut budget = cooling.clone();
-        budget.refused = vec![refusal(
-            ActionKind::Rejoin,
-            "db2",
-            Guard::ClusterBudget,
-            "3/3",
-        )];
-        let (first, open) = reconcile(&open, &budget, at(60));
-        assert_eq!(
-            first[0].why,
-            vec![Why::NewRefusal(RefusalKey {
-                action: ActionKind::Rejoin,
-                guard: Guard::ClusterBudget
-            })]
-        );
-        let (back_to_cooldown, _) = reconcile(&open, &cooling, at(120));
-        assert!(back_to_cooldown.is_empty(), "{back_to_cooldown:?}");
-    }
-
-    #[test]
-    fn a_finding_that_is_gone_resolves_its_incident_and_a_relapse_is_a_new_incident() {
-        let sick = plan(
-            vec![finding(
-                FindingKind::MemberError,
-                Severity::Critical,
-                Some("db1"),
-            )],
-            None,
-            vec![],
-        );
-        let healthy = plan(vec![], None, vec![]);
-        let (_, open) = reconcile(&[], &sick, at(0));
-        let (resolved, open) = reconcile(&open, &healthy, at(60));
-        assert_eq!(
-            changes(&resolved),
-            vec![(
-                Change::Resolved,
-                FindingKind::MemberError,
-                Some("db1".into())
-            )]
-        );
-        assert!(open.is_empty());
-        let (relapse, open) = reconcile(&open, &sick, at(120));
-        assert_eq!(relapse[0].change, Change::Opened);
-        assert_ne!(open[0].id, resolved[0].incident.id);
-    }
-
-    #[test]
-    fn a_finding_that_falls_to_info_resolves_its_incident() {
-        let warn = plan(
-            vec![finding(FindingKind::SeedsDrift, Severity::Warning, None)],
-            None,
-            vec![],
-        );
-        let (_, open) = reconcile(&[], &warn, at(0));
-        let mut info = warn.clone();
-        info.findings[0].severity = Severity::Info;
-        let (transitions, open) = reconcile(&open, &info, at(60));
-        assert_eq!(transitions[0].change, Change::Resolved);
-        assert!(open.is_empty());
-    }
-
-    #[test]
-    fn actions_and_refusals_belong_to_the_incidents_they_repair_or_explain() {
-        let p = plan(
-            vec![
-                finding(FindingKind::CompleteOutage, Severity::Critical, None),
-                finding(FindingKind::ErrantGtids, Severity::Critical, Some("db3")),
-            ],
-            Some(action(ActionKind::Bootstrap, "db1")),
-            vec![refusal(
-                ActionKind::Rejoin,
-                "db3",
-                Guard::ErrantGtids,
-                "errant",
-            )],
-        );
-        let (cluster_actions, cluster_refusals) = related(&p, FindingKind::CompleteOutage, None);
-        assert_eq!(cluster_actions.len(), 1);
-        assert!(cluster_refusals.is_empty());
-        let (member_actions, member_refusals) = related(&p, FindingKind::ErrantGtids, Some("db3"));
-        assert!(member_actions.is_empty());
-        assert_eq!(member_refusals.len(), 1);
-        // A rejoin does not repair a binlog retention problem on the same member.
-        let (drift_actions, drift_refusals) =
-            related(&p, FindingKind::BinlogRetention, Some("db3"));
-        assert!(drift_actions.is_empty() && drift_refusals.is_empty());
-    }
-
-    #[test]
-    fn duplicate_findings_for_one_problem_make_one_incident_with_the_highest_severity() {
-        let p = plan(
-            vec![
-                finding(
-                    FindingKind::MemberUnreachable,
-                    Severity::Warning,
-                    Some("db2"),
-                ),
-                finding(
-                    FindingKind::MemberUnreachable,
-                    Severity::Critical,
-                    Some("db2"),
-                ),
-            ],
-            None,
-            vec![],
-        );
-        let (transitions, open) = reconcile(&[], &p, at(0));
-        assert_eq!(transitions.len(), 1);
-        assert_eq!(open[0].severity, Severity::Critical);
-    }
-}
+mod tests;

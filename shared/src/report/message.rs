@@ -1,5 +1,9 @@
 //! A transition as a message: a subject SNS accepts (ASCII, under 100 characters), the
-//! attributes subscribers filter on, and a body with the evidence and the next step.
+//! attributes subscriptions filter on (with the incident id as the dedup key paging services fold
+//! updates into), and a body a person can act on at night: what is wrong, what grkeeper did and
+//! did not do, the next step and its procedure, where to look (the account, Region and
+//! deployment, each member's RDS console page, the tick's logs and how to replay its snapshot),
+//! and the evidence.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -7,18 +11,21 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use crate::model::Instance;
-use crate::plan::Plan;
-use crate::snapshot::Snapshot;
+use crate::model::untrusted::clean;
+use crate::plan::Severity;
 
 use super::evidence::{ViewMatrix, error_lines, gtid_lines};
-use super::incident::related;
-use super::runbook::next_step;
-use super::{Change, Transition, Why, wire_name};
+use super::links::Deployment;
+use super::recoverability;
+use super::runbook::{next_step, procedure_link};
+use super::{Change, Step, Transition, Why, wire_name};
 
 /// SNS: "must be less than 100 characters long".
 pub const SUBJECT_MAX: usize = 99;
 /// SNS accepts 256 KiB per message, attributes included; the body keeps well under it.
 pub const BODY_MAX: usize = 200 * 1024;
+/// At most this many characters of one finding or reason (they quote members' words).
+const LINE_MAX: usize = 4000;
 
 /// One alert, ready for any [`Notifier`](crate::ports::notifier::Notifier).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,26 +34,52 @@ pub struct AlertMessage {
     pub subject: String,
     /// The evidence and the next step, as plain text.
     pub body: String,
-    /// `severity`, `cluster`, `incident`, `action`, `transition`: what subscriptions filter on.
+    /// `severity` (of this message: `info` for a resolution), `cluster`, `incident`,
+    /// `dedup_key`, `action`, `transition` and, when known, `account`, `region` and `deployment`:
+    /// what subscriptions filter on. At most 10: SNS drops a message with more on its way to an
+    /// SQS subscription with raw message delivery.
     pub attributes: BTreeMap<String, String>,
 }
 
-/// Writes the message for `transition`, with the evidence from the plan and snapshot it came from.
-pub fn alert_message(transition: &Transition, plan: &Plan, snapshot: &Snapshot) -> AlertMessage {
+/// Writes the message for `transition`, decided on `step` (the tick's last), for a tick with id
+/// `tick` in `deployment`.
+pub fn alert_message(
+    transition: &Transition,
+    step: &Step,
+    deployment: &Deployment,
+    tick: &str,
+) -> AlertMessage {
     let incident = &transition.incident;
-    let (actions, refusals) = related(plan, incident.kind, incident.instance.as_deref());
-    let action = match (actions.first(), refusals.is_empty()) {
-        (Some(taken), _) => taken.kind.to_string(),
+    let plan = &step.plan;
+    let snapshot = &step.snapshot;
+    let action = match (transition.actions.first(), transition.refused.is_empty()) {
+        (Some(taken), _) => taken.action.kind.to_string(),
         (None, false) => "refused".to_owned(),
         (None, true) => "none".to_owned(),
     };
-    let attributes = BTreeMap::from([
-        ("severity".to_owned(), wire_name(&incident.severity)),
+    // How urgent this message is: a resolution needs nobody, whatever the incident was.
+    let severity = match transition.change {
+        Change::Resolved => Severity::Info,
+        Change::Opened | Change::Updated => incident.severity,
+    };
+    let mut attributes = BTreeMap::from([
+        ("severity".to_owned(), wire_name(&severity)),
         ("cluster".to_owned(), plan.cluster.clone()),
         ("incident".to_owned(), incident.id.clone()),
+        ("dedup_key".to_owned(), incident.id.clone()),
         ("action".to_owned(), action),
         ("transition".to_owned(), wire_name(&transition.change)),
     ]);
+    // Where it comes from, as far as known: one paging service may take several accounts.
+    for (name, value) in [
+        ("account", &deployment.account),
+        ("region", &deployment.region),
+        ("deployment", &deployment.stack),
+    ] {
+        if let Some(value) = value {
+            attributes.insert(name.to_owned(), value.clone());
+        }
+    }
 
     let title = wire_name(&incident.kind).replace('_', " ");
     let place = match &incident.instance {
@@ -56,65 +89,139 @@ pub fn alert_message(transition: &Transition, plan: &Plan, snapshot: &Snapshot) 
     let subject = match transition.change {
         Change::Opened => format!("{} {place}: {title}", shout(&incident.severity)),
         Change::Updated => format!("{} {place}: {title} (updated)", shout(&incident.severity)),
+        Change::Resolved if transition.within_tick => {
+            format!("RESOLVED {place}: {title} (repaired)")
+        }
         Change::Resolved => format!("RESOLVED {place}: {title}"),
     };
 
     let mut body = String::new();
     let _ = writeln!(body, "{subject}");
-    let _ = writeln!(body, "Incident: {}", incident.id);
     let _ = writeln!(
         body,
-        "Opened {}, observed {}",
-        incident.opened.to_rfc3339(),
-        snapshot.observed_at.to_rfc3339()
+        "Incident {} (the dedup key), opened {}",
+        incident.id,
+        stamp(incident.opened)
     );
+    let _ = writeln!(body, "Where: {}", deployment.describe());
     let _ = writeln!(
         body,
-        "Cluster: {}, {} of {} members ONLINE, tolerates {} failure(s)",
+        "Cluster {}: {}, {} of {} members ONLINE, tolerates {} failure(s); observed {}",
+        plan.cluster,
         wire_name(&plan.health.status),
         plan.health.online,
         plan.health.members,
-        plan.health.tolerance
+        plan.health.tolerance,
+        stamp(snapshot.observed_at)
     );
     body.push('\n');
     match transition.change {
+        Change::Resolved if transition.within_tick => {
+            let _ = writeln!(
+                body,
+                "Repaired within one tick, nothing left to do. It was: {}",
+                clean(&incident.message, LINE_MAX)
+            );
+        }
         Change::Resolved => {
-            let _ = writeln!(body, "Resolved: the finding is no longer seen.");
-            let _ = writeln!(body, "It was: {}", incident.message);
+            let _ = writeln!(body, "Resolved: the problem is no longer seen.");
+            let _ = writeln!(body, "It was: {}", clean(&incident.message, LINE_MAX));
         }
         Change::Opened | Change::Updated => {
-            let _ = writeln!(body, "Finding: {}", incident.message);
+            let _ = writeln!(body, "Finding: {}", clean(&incident.message, LINE_MAX));
             for why in &transition.why {
                 let _ = writeln!(body, "Changed: {}", describe(why));
             }
-            if actions.is_empty() && refusals.is_empty() {
-                let _ = writeln!(body, "Action: none planned.");
+            // The findings it took in: the most telling per member (they come in that order),
+            // every one about the cluster.
+            let mut members_told = std::collections::BTreeSet::new();
+            let also: Vec<String> = transition
+                .findings
+                .iter()
+                .filter(|f| f.message != incident.message)
+                .filter(|f| {
+                    f.instance
+                        .as_ref()
+                        .is_none_or(|i| members_told.insert(i.clone()))
+                })
+                .map(|f| {
+                    format!(
+                        "{} {}: {}",
+                        f.instance.as_deref().unwrap_or(&plan.cluster),
+                        wire_name(&f.kind).replace('_', " "),
+                        clean(&f.message, LINE_MAX)
+                    )
+                })
+                .collect();
+            section(&mut body, "Also seen (part of this incident)", also);
+            let deadlines = recoverability::by_member(snapshot);
+            for member in &incident.members {
+                if let Some(deadline) = deadlines.get(member) {
+                    let _ = writeln!(
+                        body,
+                        "Rejoin deadline: {}",
+                        deadline.describe(snapshot.observed_at)
+                    );
+                }
             }
-            for a in &actions {
-                let _ = writeln!(
-                    body,
-                    "Action taken: {} {}: {}",
-                    a.kind, a.instance, a.reason
-                );
-            }
-            for r in &refusals {
-                let _ = writeln!(
-                    body,
-                    "Not done: {} {}, blocked by {}: {}",
-                    r.action,
-                    r.instance,
-                    wire_name(&r.guard),
-                    r.reason
-                );
-            }
-            let _ = writeln!(body, "\nNext step: {}", next_step(incident.kind));
         }
     }
+    for taken in &transition.actions {
+        let _ = writeln!(
+            body,
+            "grkeeper did: {} {} ({}): {}",
+            taken.action.kind,
+            taken.action.instance,
+            wire_name(&taken.outcome).replace('_', " "),
+            clean(&taken.action.reason, LINE_MAX)
+        );
+    }
+    if transition.change != Change::Resolved {
+        for r in &transition.refused {
+            let _ = writeln!(
+                body,
+                "Not done: {} {}, blocked by {}: {}",
+                r.action,
+                r.instance,
+                wire_name(&r.guard),
+                clean(&r.reason, LINE_MAX)
+            );
+        }
+        if transition.actions.is_empty() && transition.refused.is_empty() {
+            let _ = writeln!(body, "Action: none planned.");
+        }
+        let _ = writeln!(body, "\nNext step: {}", next_step(incident.lead()));
+        let _ = writeln!(body, "Procedure: {}", procedure_link(incident.lead()));
+    }
+
+    let _ = writeln!(body, "\nWhere to look:");
+    for member in &incident.members {
+        if let Some(url) = deployment.rds_console(member) {
+            let _ = writeln!(body, "  RDS console, {member}: {url}");
+        }
+    }
+    match deployment.logs_insights(tick, snapshot.observed_at) {
+        Some(url) => {
+            let _ = writeln!(body, "  This tick's logs ({tick}): {url}");
+        }
+        None => {
+            let _ = writeln!(
+                body,
+                "  This tick ({tick}) ran outside Lambda: its logs are where it ran."
+            );
+        }
+    }
+    let _ = writeln!(
+        body,
+        "  Replay: the tick logged the snapshot it decided on (\"planned on this snapshot\", \
+         tick {tick}); save that line's snapshot field as snapshot.json and run \
+         `grkeeper plan --snapshot snapshot.json`."
+    );
 
     let concerned: Vec<&Instance> = snapshot
         .instances
         .iter()
-        .filter(|i| incident.instance.as_deref().is_none_or(|own| own == i.id))
+        .filter(|i| incident.members.contains(&i.id))
         .collect();
     let _ = writeln!(
         body,
@@ -139,6 +246,10 @@ pub fn alert_message(transition: &Transition, plan: &Plan, snapshot: &Snapshot) 
     }
 }
 
+fn stamp(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 fn shout<T: Serialize>(value: &T) -> String {
     wire_name(value).to_ascii_uppercase()
 }
@@ -146,9 +257,12 @@ fn shout<T: Serialize>(value: &T) -> String {
 fn describe(why: &Why) -> String {
     match why {
         Why::Severity { from, to } => format!("severity {} -> {}", wire_name(from), wire_name(to)),
-        Why::ActionTaken { action, instance } => {
-            format!("action taken: {action} {instance}")
-        }
+        Why::Lead { from, to } => format!(
+            "now {} (was {})",
+            wire_name(to).replace('_', " "),
+            wire_name(from).replace('_', " ")
+        ),
+        Why::ActionFailed { action, instance } => format!("{action} {instance} failed"),
         Why::NewRefusal(key) => {
             format!("{} refused by guard {}", key.action, wire_name(&key.guard))
         }
@@ -196,7 +310,44 @@ fn bounded(body: String, max: usize) -> String {
     }
 }
 
+/// The second line of a notice that stands for a parked alert.
+const NOTICE: &str = "SNS rejected the full text of this alert";
+
 impl AlertMessage {
+    /// A short stand-in for this message, which SNS rejected with `error`: the same subject and
+    /// attributes (so a page still pages), and where to read the full text.
+    pub fn notice(&self, error: &str) -> AlertMessage {
+        let cluster = self.attributes.get("cluster").map_or("", String::as_str);
+        let incident = self.attributes.get("incident").map_or("", String::as_str);
+        AlertMessage {
+            subject: self.subject.clone(),
+            body: format!(
+                "{}\n{NOTICE} ({}).\nIt is parked in grkeeper's journal: `grkeeper status \
+                 --cluster {cluster}` shows it.\nIncident {incident}\n",
+                self.subject,
+                clean(error, LINE_MAX)
+            ),
+            attributes: self.attributes.clone(),
+        }
+    }
+
+    /// Whether it needs a person now: the paging subscription's filter policy in
+    /// `infra/template.yaml` (`severity` critical, `transition` opened or updated), which the
+    /// end-to-end tests apply through SNS itself. A resolution never pages.
+    pub fn pages(&self) -> bool {
+        let attribute = |name: &str| self.attributes.get(name).map(String::as_str);
+        attribute("severity") == Some("critical")
+            && matches!(attribute("transition"), Some("opened" | "updated"))
+    }
+
+    /// Whether this is the notice of a parked alert.
+    pub fn is_notice(&self) -> bool {
+        self.body
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with(NOTICE))
+    }
+
     /// The same message with its body cut to `max` bytes (the evidence at the end goes first),
     /// small enough to wait in the journal for a later delivery.
     pub fn clipped(&self, max: usize) -> AlertMessage {
@@ -217,169 +368,4 @@ fn clip(text: &str, max: usize) -> &str {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::fixtures::{ClusterBuilder, GROUP};
-    use crate::model::ErrorLogEntry;
-    use crate::plan::{FindingKind, Guard, Severity};
-    use crate::report::fixtures::{action, at, finding, plan, refusal};
-    use crate::report::{Incident, RefusalKey, reconcile};
-    use crate::snapshot::ActionKind;
-
-    fn healthy() -> Snapshot {
-        ClusterBuilder::healthy(3).build()
-    }
-
-    fn opened(p: &Plan) -> Transition {
-        reconcile(&[], p, at(0)).0.remove(0)
-    }
-
-    #[test]
-    fn the_subject_is_printable_ascii_under_100_characters_whatever_the_cluster_is_called() {
-        let mut p = plan(
-            vec![finding(
-                FindingKind::MemberOffline,
-                Severity::Warning,
-                Some("orders-2"),
-            )],
-            None,
-            vec![],
-        );
-        p.cluster = format!("bestellungen-é-\n{}", "ü".repeat(120));
-        let message = alert_message(&opened(&p), &p, &healthy());
-        assert!(message.subject.len() < 100, "{}", message.subject.len());
-        assert!(message.subject.chars().all(|c| (' '..='~').contains(&c)));
-        assert!(message.subject.starts_with("WARNING bestellungen-?- ???"));
-        assert!(message.subject.ends_with("..."));
-    }
-
-    #[test]
-    fn clipping_never_splits_a_character() {
-        assert_eq!(clip("aé", 2), "a");
-        assert_eq!(clip("aé", 3), "aé");
-        assert_eq!(clip("abc", 10), "abc");
-    }
-
-    #[test]
-    fn a_long_body_is_cut_under_the_sns_limit_on_a_character_boundary() {
-        let body = bounded_body("ü".repeat(BODY_MAX));
-        assert!(body.len() <= BODY_MAX);
-        assert!(body.ends_with("[truncated]"));
-    }
-
-    #[test]
-    fn attributes_carry_severity_cluster_incident_action_and_transition() {
-        let p = plan(
-            vec![finding(
-                FindingKind::MemberOffline,
-                Severity::Critical,
-                Some("orders-2"),
-            )],
-            Some(action(ActionKind::Rejoin, "orders-2")),
-            vec![],
-        );
-        let t = opened(&p);
-        let message = alert_message(&t, &p, &healthy());
-        let expected: BTreeMap<String, String> = [
-            ("severity", "critical"),
-            ("cluster", "orders"),
-            ("incident", t.incident.id.as_str()),
-            ("action", "rejoin"),
-            ("transition", "opened"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-        assert_eq!(message.attributes, expected);
-        assert_eq!(message.subject, "CRITICAL orders/orders-2: member offline");
-    }
-
-    #[test]
-    fn the_body_carries_views_gtid_differences_log_lines_refusals_and_the_next_step() {
-        let s = ClusterBuilder::healthy(3)
-            .gr_stopped("orders-2")
-            .executed("orders-2", &format!("{GROUP}:1-90"))
-            .report("orders-2", |r| {
-                r.errors.push(ErrorLogEntry {
-                    logged: "2026-11-30 00:00:00".into(),
-                    prio: "Error".into(),
-                    error_code: "MY-011526".into(),
-                    data: "Plugin group_replication reported: 'Error on opening a connection'"
-                        .into(),
-                });
-            })
-            .build();
-        let p = plan(
-            vec![finding(
-                FindingKind::MemberOffline,
-                Severity::Warning,
-                Some("orders-2"),
-            )],
-            None,
-            vec![refusal(
-                ActionKind::Rejoin,
-                "orders-2",
-                Guard::Cooldown,
-                "rejoined 2 min ago",
-            )],
-        );
-        let body = alert_message(&opened(&p), &p, &s).body;
-        for expected in [
-            "Finding: MemberOffline seen",
-            "Not done: rejoin orders-2, blocked by cooldown: rejoined 2 min ago",
-            "Next step: grkeeper rejoins it",
-            "orders-2     -            OFFLINE      -",
-            &format!("orders-2 missing: {GROUP}:91-100"),
-            "orders-2 2026-11-30 00:00:00 Error MY-011526: Plugin group_replication",
-        ] {
-            assert!(body.contains(expected), "missing {expected:?} in:\n{body}");
-        }
-    }
-
-    #[test]
-    fn an_update_says_what_changed_and_a_resolution_says_it_is_over() {
-        let p = plan(
-            vec![finding(
-                FindingKind::MemberOffline,
-                Severity::Warning,
-                Some("orders-2"),
-            )],
-            None,
-            vec![],
-        );
-        let before = Incident {
-            refusals: [RefusalKey {
-                action: ActionKind::Rejoin,
-                guard: Guard::Cooldown,
-            }]
-            .into(),
-            ..opened(&p).incident
-        };
-        let mut acting = p.clone();
-        acting.action = Some(action(ActionKind::Rejoin, "orders-2"));
-        let (updates, _) = reconcile(std::slice::from_ref(&before), &acting, at(60));
-        let update = alert_message(&updates[0], &acting, &healthy());
-        assert_eq!(
-            update.subject,
-            "WARNING orders/orders-2: member offline (updated)"
-        );
-        assert!(
-            update
-                .body
-                .contains("Changed: action taken: rejoin orders-2"),
-            "{}",
-            update.body
-        );
-
-        let nothing = plan(vec![], None, vec![]);
-        let (resolutions, _) = reconcile(&[before], &nothing, at(120));
-        let resolved = alert_message(&resolutions[0], &nothing, &healthy());
-        assert_eq!(resolved.subject, "RESOLVED orders/orders-2: member offline");
-        assert_eq!(resolved.attributes["transition"], "resolved");
-        assert!(
-            resolved
-                .body
-                .contains("Resolved: the finding is no longer seen.")
-        );
-    }
-}
+mod tests;

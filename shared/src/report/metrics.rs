@@ -29,6 +29,8 @@ pub const ACTIONS: &str = "Actions";
 pub const REFUSALS: &str = "Refusals";
 /// Ticks that planned (1 per line: `Sum` counts them; no datapoint means none got that far).
 pub const TICKS: &str = "Ticks";
+/// Alerts SNS rejected for good during the tick, parked in the journal.
+pub const ALERTS_PARKED: &str = "AlertsParked";
 
 /// EMF limits a dimension value to 1024 characters.
 const DIMENSION_VALUE_MAX: usize = 1024;
@@ -55,12 +57,19 @@ pub struct TickHealth {
     pub actions: u32,
     /// Actions refused.
     pub refusals: u32,
+    /// Alerts parked.
+    pub alerts_parked: u32,
 }
 
 impl TickMetrics {
     /// A tick that planned: health and refusals from its last `plan` (the cluster as the tick
-    /// left it), and the `actions` it took on the way.
-    pub fn planned(plan: &Plan, actions: usize, duration: Duration) -> TickMetrics {
+    /// left it), the `actions` it took on the way and the alerts it had to park.
+    pub fn planned(
+        plan: &Plan,
+        actions: usize,
+        alerts_parked: usize,
+        duration: Duration,
+    ) -> TickMetrics {
         let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         TickMetrics {
             cluster: plan.cluster.clone(),
@@ -70,6 +79,7 @@ impl TickMetrics {
                 fault_tolerance: plan.health.tolerance,
                 actions: count(actions),
                 refusals: count(plan.refused.len()),
+                alerts_parked: count(alerts_parked),
             }),
         }
     }
@@ -96,6 +106,7 @@ impl TickMetrics {
                 (FAULT_TOLERANCE, "Count", u64::from(h.fault_tolerance)),
                 (ACTIONS, "Count", u64::from(h.actions)),
                 (REFUSALS, "Count", u64::from(h.refusals)),
+                (ALERTS_PARKED, "Count", u64::from(h.alerts_parked)),
             ]);
         }
         let definitions: Vec<Value> = values
@@ -183,7 +194,7 @@ mod tests {
         p.health.online = 2;
         p.health.tolerance = 0;
         let line =
-            TickMetrics::planned(&p, 1, Duration::from_millis(1234)).to_emf("grkeeper-a", at(0));
+            TickMetrics::planned(&p, 1, 2, Duration::from_millis(1234)).to_emf("grkeeper-a", at(0));
         let doc = check_emf(&line);
         assert_eq!(doc["_aws"]["Timestamp"], at(0).timestamp_millis());
         assert_eq!(doc["_aws"]["CloudWatchMetrics"][0]["Namespace"], "grkeeper");
@@ -200,6 +211,7 @@ mod tests {
             (FAULT_TOLERANCE, 0),
             (ACTIONS, 1),
             (REFUSALS, 1),
+            (ALERTS_PARKED, 2),
         ] {
             assert_eq!(doc[name], value, "{name}");
         }

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::model::untrusted::{KEPT, clean};
 use crate::plan::{Action, FindingKind, Guard, Plan, Severity};
 use crate::report::{Change, Transition};
 use crate::snapshot::{ActionKind, Condition, Outcome, Snapshot};
@@ -17,7 +18,9 @@ use crate::snapshot::{ActionKind, Condition, Outcome, Snapshot};
 /// The events' `source`.
 pub const SOURCE: &str = "grkeeper";
 
-/// One topology event: its detail-type is the variant, its detail the fields.
+/// One topology event: its detail-type is the variant, its detail the fields. What members
+/// supplied (member ids, the text of reasons that quote them) is cleaned
+/// ([`untrusted`](crate::model::untrusted)): one line, no control characters, bounded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TopologyEvent {
     /// `GR Member State Change`: a member's condition label changed (`ONLINE` -> `OFFLINE`).
@@ -138,7 +141,7 @@ pub fn member_changes(
                 .iter()
                 .find(|i| i.id == *instance)
                 .and_then(|i| i.mysql.seen())
-                .map(|report| report.server_uuid.clone());
+                .map(|report| clean(&report.server_uuid, KEPT));
             TopologyEvent::MemberStateChange(MemberStateChange {
                 cluster: snapshot.cluster.clone(),
                 instance: instance.clone(),
@@ -164,7 +167,7 @@ pub fn action_events(plan: &Plan, taken: &[(Action, Outcome)]) -> Vec<TopologyEv
             Outcome::NotAttempted => ActionOutcome::NotAttempted,
         },
         guard: None,
-        reason: action.reason.clone(),
+        reason: clean(&action.reason, KEPT),
     });
     let refused = plan.refused.iter().map(|refusal| ActionEvent {
         cluster: plan.cluster.clone(),
@@ -172,7 +175,7 @@ pub fn action_events(plan: &Plan, taken: &[(Action, Outcome)]) -> Vec<TopologyEv
         action: refusal.action,
         outcome: ActionOutcome::Refused,
         guard: Some(refusal.guard),
-        reason: refusal.reason.clone(),
+        reason: clean(&refusal.reason, KEPT),
     });
     taken.chain(refused).map(TopologyEvent::Action).collect()
 }
@@ -198,7 +201,7 @@ pub fn incident_events(cluster: &str, transitions: &[Transition]) -> Vec<Topolog
 mod tests {
     use super::*;
     use crate::fixtures::{ClusterBuilder, server_uuid};
-    use crate::report::fixtures::{action, at, finding, plan, refusal};
+    use crate::report::fixtures::{action, at, finding, plan, refusal, step};
     use crate::report::reconcile;
 
     fn condition(state: &str, since: i64) -> Condition {
@@ -290,7 +293,7 @@ mod tests {
             None,
             vec![],
         );
-        let (transitions, _) = reconcile(&[], &p, at(0));
+        let (transitions, _) = reconcile(&[], &[step(p.clone(), 0)]);
         let events = incident_events(&p.cluster, &transitions);
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].detail_type(), "GR Incident");

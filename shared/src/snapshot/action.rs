@@ -1,12 +1,15 @@
-//! The four repairs grkeeper knows: what a plan chooses, the journal records and an approval
-//! names.
+//! The repairs grkeeper knows: what a plan chooses, the journal records and an approval names;
+//! and, for the approval-gated sync of a 9.7 joiner's initialization GTIDs, the placeholders one
+//! step creates.
 
 use std::fmt;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// The four repairs grkeeper knows.
+use crate::gtid::{GtidSet, Source};
+
+/// The repairs grkeeper knows.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
@@ -20,6 +23,10 @@ pub enum ActionKind {
     Expel,
     /// `CALL mysql.rds_group_replication_start(1)`.
     Bootstrap,
+    /// `CALL mysql.rds_group_replication_advance_gtid(begin, end, 'uuid')`: empty placeholders
+    /// for GTIDs a 9.7 joiner and the group's members hold under their own `server_uuid`s, one
+    /// range per step, only with an operator's approval naming the joiner ([`Placeholders`]).
+    SyncGtids,
 }
 
 impl fmt::Display for ActionKind {
@@ -29,6 +36,7 @@ impl fmt::Display for ActionKind {
             ActionKind::Reboot => "reboot",
             ActionKind::Expel => "expel",
             ActionKind::Bootstrap => "bootstrap",
+            ActionKind::SyncGtids => "sync_gtids",
         })
     }
 }
@@ -39,8 +47,60 @@ impl ActionKind {
         self == ActionKind::Bootstrap
     }
 
-    /// Disruptive actions take from the cluster budget; a rejoin only adds a member.
+    /// Disruptive actions take from the cluster budget; a rejoin only adds a member, and a
+    /// placeholder takes nobody out (its approval is its limit).
     pub fn is_disruptive(self) -> bool {
-        !matches!(self, ActionKind::Rejoin)
+        !matches!(self, ActionKind::Rejoin | ActionKind::SyncGtids)
+    }
+}
+
+/// One `mysql.rds_group_replication_advance_gtid` call: empty placeholder transactions for the
+/// GTIDs `uuid:begin-end`, created on the action's instance so that `joiner` can join. The
+/// procedure commits them with binary logging off, so they stay on that instance.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+pub struct Placeholders {
+    /// The member whose join they prepare: the one the approval names.
+    pub joiner: String,
+    /// The `server_uuid` the GTIDs are under (lowercase): a member's own, never a group name.
+    pub uuid: String,
+    /// The first transaction number.
+    pub begin: u64,
+    /// The last transaction number.
+    pub end: u64,
+}
+
+impl Placeholders {
+    /// The GTIDs they create.
+    pub fn gtids(&self) -> GtidSet {
+        let mut set = GtidSet::new();
+        let source = Source {
+            uuid: self.uuid.to_ascii_lowercase(),
+            tag: String::new(),
+        };
+        set.insert_interval(source, self.begin, self.end);
+        set
+    }
+
+    /// The call that creates them.
+    pub fn statement(&self) -> String {
+        advance_gtid_call(self.begin, self.end, &self.uuid)
+    }
+}
+
+/// `CALL mysql.rds_group_replication_advance_gtid(begin, end, 'uuid')`: RDS's procedure that
+/// commits an empty transaction for each of `uuid:begin-end` not executed yet, binary logging
+/// off. The one place its text is written, for grkeeper's calls and for the commands it tells
+/// a person.
+pub fn advance_gtid_call(begin: u64, end: u64, uuid: &str) -> String {
+    format!("CALL mysql.rds_group_replication_advance_gtid({begin}, {end}, '{uuid}')")
+}
+
+impl fmt::Display for Placeholders {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.begin == self.end {
+            write!(f, "{}:{}", self.uuid, self.begin)
+        } else {
+            write!(f, "{}:{}-{}", self.uuid, self.begin, self.end)
+        }
     }
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::gtid::GtidSet;
 
-use super::ActionKind;
+use super::{ActionKind, Placeholders};
 
 /// The past, as far as the planner needs it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -32,6 +32,14 @@ pub struct History {
     /// Recorded operator approvals.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub approvals: Vec<Approval>,
+    /// Per instance: when it was seen leaving the group (`ONLINE` one tick, out the next),
+    /// oldest first, within the policy's flap window: what tells a flapping member.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub departures: BTreeMap<String, Vec<DateTime<Utc>>>,
+    /// Per instance: how many transactions its `gtid_purged` held, sampled when it changed,
+    /// oldest first: how fast donors purge what a member out of the group may still need.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub binlogs: BTreeMap<String, Vec<BinlogSample>>,
     /// Per instance: what the last observation that could read it saw (see [`LastSeen`]). An
     /// instance that cannot be read now is judged by this, never by its RDS status.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -40,6 +48,20 @@ pub struct History {
     /// the views) cannot wipe the evidence that they exist (see [`Stranger`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub strangers: Vec<Stranger>,
+    /// Groups seen live apart (split brain), remembered until a person reconciles them, so that
+    /// a member of one is not rejoined into the other once the views no longer show the split
+    /// (see [`SplitBrain`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub split_brain: Option<SplitBrain>,
+}
+
+/// One member's purged transactions as one tick counted them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct BinlogSample {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// How many transactions `gtid_purged` held.
+    pub purged: u64,
 }
 
 /// An action grkeeper took (or started: `outcome` pending) on a member.
@@ -53,6 +75,10 @@ pub struct PastAction {
     pub at: DateTime<Utc>,
     /// How it ended.
     pub outcome: Outcome,
+    /// For a [`ActionKind::SyncGtids`] step, the placeholders it created on `instance`: what
+    /// verifying it reads back from the instance's `gtid_executed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placeholders: Option<Placeholders>,
 }
 
 /// How an action ended.
@@ -106,6 +132,10 @@ pub struct Approval {
     /// vouches that they are down.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gives_up: Vec<String>,
+    /// For a sync of initialization GTIDs: the only GTIDs it may create placeholders for, in
+    /// either direction; `None` approves whatever the joiner's and the members' own GTIDs need.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gtids: Option<GtidSet>,
     /// The approval is void after this.
     pub expires: DateTime<Utc>,
     /// Who approved.
@@ -168,4 +198,19 @@ pub struct Stranger {
     pub first_seen: DateTime<Utc>,
     /// Last observation that listed it.
     pub last_seen: DateTime<Utc>,
+}
+
+/// Groups seen live at once apart from each other (split brain). Their members hold different
+/// rows under the same GTID numbers, so once one group is stopped its members' sets can look
+/// like subsets of the other's: rejoining them would merge the two silently.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SplitBrain {
+    /// First observation that showed groups apart.
+    pub first_seen: DateTime<Utc>,
+    /// Last observation that showed them.
+    pub last_seen: DateTime<Utc>,
+    /// Each group as the views of its live members listed it: the `server_uuid`s (lowercase) of
+    /// the inventory instances live in it. A member is forgotten once a person approves its
+    /// rejoin or no inventory instance has its `server_uuid` any more (rebuilt, or gone).
+    pub sides: Vec<Vec<String>>,
 }

@@ -45,6 +45,12 @@ pub struct Policy {
     pub min_binlog_retention_hours: u32,
     /// The expected `group_replication_exit_state_action`; `None`: members must only agree.
     pub exit_state_action: Option<String>,
+    /// A member that left the group this many times within `flap_window_secs` is flapping: it
+    /// is no longer brought back automatically until the window has passed since its oldest
+    /// counted departure, or a person approves. 0 turns the check off.
+    pub flap_limit: u32,
+    /// See `flap_limit`.
+    pub flap_window_secs: u64,
     /// How far apart the clocks of grkeeper's invocations may be, plus how long an observation
     /// takes: an observation counts as taken after a journaled bootstrap only when it finished
     /// this many seconds after the bootstrap's journaled time.
@@ -94,6 +100,8 @@ impl Default for Policy {
             partition_deadline_secs: 60,
             min_binlog_retention_hours: 168,
             exit_state_action: None,
+            flap_limit: 3,
+            flap_window_secs: 3600,
             clock_skew_secs: 60,
         }
     }

@@ -347,6 +347,7 @@ fn journaled_as(done: Done) -> &'static [ActionKind] {
         Done::Call(Procedure::Stop) => {
             &[ActionKind::Expel, ActionKind::Rejoin, ActionKind::Bootstrap]
         }
+        Done::Call(Procedure::AdvanceGtid { .. }) => &[ActionKind::SyncGtids],
     }
 }
 
@@ -375,6 +376,7 @@ mod tests {
             instance: instance.into(),
             at: at(secs),
             outcome: Outcome::Pending,
+            placeholders: None,
         }
     }
 

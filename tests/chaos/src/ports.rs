@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use grkeeper::model::{Endpoint, MemberReport, ProbeError};
-use grkeeper::plan::Action;
+use grkeeper::plan::{Action, Memory};
 use grkeeper::ports::aws::{AwsError, FailureClass};
 use grkeeper::ports::journal::{
-    ActionId, Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore, Memory,
+    ActionId, Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore, Tracked,
 };
 use grkeeper::ports::member_control::{CallError, MemberControl, Procedure, ProcedureReply};
 use grkeeper::ports::member_probe::MemberProbe;
@@ -185,6 +185,10 @@ impl<T: MemberProbe> MemberProbe for Faulty<T> {
         let call = self.inner.probe(endpoint);
         through(&self.tap, Port::Members, "probe", None, error, call).await
     }
+
+    fn user(&self) -> Option<String> {
+        self.inner.user()
+    }
 }
 
 impl<T: MemberControl> MemberControl for Faulty<T> {
@@ -309,10 +313,33 @@ impl<T: Journal> Journal for Faulty<T> {
         .await
     }
 
-    async fn save_memory(&self, lease: &Lease, memory: &Memory) -> Result<(), JournalError> {
-        let call = self.inner.save_memory(lease, memory);
+    async fn mark_sent(&self, lease: &Lease, id: &ActionId) -> Result<(), JournalError> {
+        let call = self.inner.mark_sent(lease, id);
+        let error = journal_error("DynamoDB.mark_sent");
+        through(&self.tap, Port::Journal, "mark_sent", None, error, call).await
+    }
+
+    async fn sent(&self, cluster: &str, id: &ActionId) -> Result<bool, JournalError> {
+        let call = self.inner.sent(cluster, id);
+        let error = journal_error("DynamoDB.sent");
+        through(&self.tap, Port::Journal, "sent", None, error, call).await
+    }
+
+    async fn save_memory(
+        &self,
+        lease: &Lease,
+        memory: &Memory,
+        before: &Memory,
+    ) -> Result<(), JournalError> {
+        let call = self.inner.save_memory(lease, memory, before);
         let error = journal_error("DynamoDB.save_memory");
         through(&self.tap, Port::Journal, "save_memory", None, error, call).await
+    }
+
+    async fn save_tracked(&self, lease: &Lease, tracked: &Tracked) -> Result<(), JournalError> {
+        let call = self.inner.save_tracked(lease, tracked);
+        let error = journal_error("DynamoDB.save_tracked");
+        through(&self.tap, Port::Journal, "save_tracked", None, error, call).await
     }
 
     async fn alerting(&self, cluster: &str) -> Result<Alerting, JournalError> {

@@ -561,6 +561,7 @@ impl<'s, P: Ports> Run<'s, P> {
                     gives_up: Vec::new(),
                     expires: self.stage.clock.now() + chrono::TimeDelta::hours(3),
                     by: "chaos".into(),
+                    gtids: None,
                 };
                 self.stage
                     .keeper

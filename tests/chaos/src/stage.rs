@@ -118,10 +118,10 @@ impl<P: Ports> Stage<P> {
                 let failure = match calls.failure {
                     AwsFailure::Throttle => Failure::Throttle,
                     AwsFailure::ServerError => Failure::Drop,
-                    AwsFailure::LostReply => Failure::LoseReply,
+                    AwsFailure::LostReply => Failure::Lost,
                 };
                 let times = usize::try_from(calls.times).unwrap_or(1);
-                bridge.fail_times(calls.port.service(), None, times, failure);
+                bridge.fail_next(calls.port.service(), None, times, failure);
             }
             _ => self.tap.arm_failure(calls),
         }
@@ -147,7 +147,7 @@ async fn simulator(shape: &Shape) -> Result<Arc<Cluster>, StageError> {
             m.exit_state_action = member.exit_action;
             m.autorejoin_tries = member.autorejoin_tries;
             m.unreachable_majority_timeout = member.majority_timeout;
-            m.join_at_start = member.inventory;
+            m.joins_at_start = member.inventory;
         });
     }
     let sim = Arc::new(Cluster::start(config).await?);

@@ -74,6 +74,7 @@ impl Done {
             Done::Call(Procedure::StartJoin) => "rds_group_replication_start(0)",
             Done::Call(Procedure::StartBootstrap) => "rds_group_replication_start(1)",
             Done::Call(Procedure::Stop) => "rds_group_replication_stop()",
+            Done::Call(Procedure::AdvanceGtid { .. }) => "rds_group_replication_advance_gtid()",
         }
     }
 }

@@ -13,9 +13,10 @@
 //!
 //! Every other request, of any service, goes to moto unchanged. Every request is recorded
 //! ([`Bridge::calls`]) so a test can tell which AWS calls grkeeper made, and a test can make the
-//! calls of a service, or one operation, fail ([`Bridge::fail`], [`Bridge::fail_after`] to
-//! let the first few through, [`Bridge::fail_times`] for the next few only): answered with
-//! throttling, the connection dropped without an answer, or dropped after the call went through.
+//! calls of a service, or one operation, fail ([`Bridge::fail`], [`Bridge::fail_after`] to let
+//! the first few through, [`Bridge::fail_next`] to fail only a few): answered with throttling or
+//! with a rejection, the connection dropped without an answer, or the request passed on and its
+//! answer lost.
 //!
 //! ```no_run
 //! # async fn example(moto: &grkeeper_e2e::moto::Moto, sim: std::sync::Arc<gr_sim::Cluster>)
@@ -25,8 +26,13 @@
 //! let endpoint = bridge.endpoint_url(); // AWS_ENDPOINT_URL for the code under test
 //! bridge.fail("rds", Some("DescribeDBInstances"), Failure::Throttle);
 //! bridge.fail("sns", None, Failure::Drop); // every SNS call
-//! // A tick's first journal transaction (the intent) passes; the outcome's, and any later, fail.
-//! bridge.fail_after("dynamodb", Some("TransactWriteItems"), 1, Failure::Drop);
+//! // A tick's first two journal transactions (the intent, marking it sent) pass; the outcome's,
+//! // and any later, fail.
+//! bridge.fail_after("dynamodb", Some("TransactWriteItems"), 2, Failure::Drop);
+//! // Every intent is stored, and its answer lost on the way back.
+//! bridge.fail("dynamodb", Some("TransactWriteItems"), Failure::Lost);
+//! // The next message SNS gets is refused as invalid; the ones after it go through.
+//! bridge.fail_next("sns", Some("Publish"), 1, Failure::Reject);
 //! bridge.heal();
 //! # Ok(()) }
 //! ```
@@ -66,9 +72,13 @@ pub enum Failure {
     Throttle,
     /// The connection is closed without an answer.
     Drop,
-    /// The request goes through to moto (and the simulator), then the connection is closed
-    /// without the answer: the call was made, and its caller cannot know.
-    LoseReply,
+    /// Answered with the service's error for a request it will never take (HTTP 400, not
+    /// retryable): `InvalidParameter` in the query protocol's shape (SNS's answer to a message
+    /// it refuses), `ValidationException` in the JSON protocols.
+    Reject,
+    /// The request reaches moto (it takes effect), then the connection is closed without its
+    /// answer: a reply lost on the way back.
+    Lost,
 }
 
 /// Which requests fail, and how.
@@ -79,14 +89,13 @@ struct Rule {
     failure: Failure,
     /// Matching requests still to let through before failing the rest.
     pass: usize,
-    /// How many more matching requests fail (`None`: all of them).
-    times: Option<usize>,
+    /// How many more matching requests fail; `None`: all of them.
+    remaining: Option<usize>,
 }
 
 impl Rule {
     fn matches(&self, call: &Call) -> bool {
-        self.times != Some(0)
-            && self.service == call.service
+        self.service == call.service
             && self
                 .operation
                 .as_ref()
@@ -162,35 +171,37 @@ impl Bridge {
         pass: usize,
         failure: Failure,
     ) {
-        self.rule(service, operation, failure, pass, None);
+        self.add_rule(service, operation, pass, None, failure);
     }
 
-    /// The next `times` requests to `service` (only `operation`, when given) fail as
-    /// `failure`; later ones go through again.
-    pub fn fail_times(
+    /// The next `count` requests to `service` (or only `operation`) fail as `failure`; the ones
+    /// after them go through: one message SNS refuses among others it takes.
+    pub fn fail_next(
         &self,
         service: &str,
         operation: Option<&str>,
-        times: usize,
+        count: usize,
         failure: Failure,
     ) {
-        self.rule(service, operation, failure, 0, Some(times));
+        self.add_rule(service, operation, 0, Some(count), failure);
     }
 
-    fn rule(
+    /// Requests to `service` (or only `operation`) fail as `failure` after `pass` go through,
+    /// `remaining` times or for good.
+    fn add_rule(
         &self,
         service: &str,
         operation: Option<&str>,
-        failure: Failure,
         pass: usize,
-        times: Option<usize>,
+        remaining: Option<usize>,
+        failure: Failure,
     ) {
         lock(&self.state.rules).push(Rule {
             service: service.to_owned(),
             operation: operation.map(str::to_owned),
             failure,
             pass,
-            times,
+            remaining,
         });
     }
 
@@ -225,13 +236,15 @@ impl State {
     /// among the requests it lets through, if it still has some).
     fn failure_for(&self, call: &Call) -> Option<Failure> {
         let mut rules = lock(&self.rules);
-        let rule = rules.iter_mut().find(|r| r.matches(call))?;
+        let rule = rules
+            .iter_mut()
+            .find(|r| r.matches(call) && r.remaining != Some(0))?;
         if rule.pass > 0 {
             rule.pass -= 1;
             return None;
         }
-        if let Some(times) = &mut rule.times {
-            *times -= 1;
+        if let Some(remaining) = &mut rule.remaining {
+            *remaining -= 1;
         }
         Some(rule.failure)
     }
@@ -279,17 +292,18 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Answer,
     match failure {
         Some(Failure::Drop) => return Err(Dropped),
         Some(Failure::Throttle) => return Ok(call::throttled(&call, &parts.headers)),
-        Some(Failure::LoseReply) | None => {}
+        Some(Failure::Reject) => return Ok(call::rejected(&call, &parts.headers)),
+        Some(Failure::Lost) | None => {}
     }
     let answer = if call.service == "rds" {
         rds::handle(&state, &call, &parts, body).await
     } else {
         forward(&state, &parts, body).await
     };
-    if failure == Some(Failure::LoseReply) {
-        return Err(Dropped);
+    match failure {
+        Some(Failure::Lost) => Err(Dropped),
+        _ => Ok(answer),
     }
-    Ok(answer)
 }
 
 /// Sends the request to moto as it came and returns moto's answer; a failure to reach moto is

@@ -34,9 +34,12 @@ use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sqs::error::DisplayErrorContext;
 use gr_sim::{Cluster, Fault, GtidSet, SimConfig, SimError, Timing, Truth};
+use grkeeper::adapters::aws::dynamo::DynamoJournal;
 use grkeeper::config::DEFAULT_DEPLOYMENT;
 use grkeeper::lambda::{Deps, Function};
+use grkeeper::ports::journal::Journal;
 use grkeeper::ports::reboot::CLAIM_TAG;
+use grkeeper::snapshot::Approval;
 use grkeeper::wiring::InitError;
 use grkeeper_demo::sim::{self, Reply};
 use serde_json::Value;
@@ -56,6 +59,10 @@ pub const TABLE: &str = "grkeeper";
 /// The topology bus.
 pub const BUS: &str = "grkeeper-topology";
 const TOPIC: &str = "grkeeper-alerts";
+/// The deployment's name (`GRKEEPER_DEPLOYMENT`): its claim on the members, as alerts name it.
+pub const DEPLOYMENT: &str = DEFAULT_DEPLOYMENT;
+/// The log group the functions' ticks link (`AWS_LAMBDA_LOG_GROUP_NAME`).
+pub const LOG_GROUP: &str = "/aws/lambda/grkeeper-e2e/sweep";
 const SECRET: &str = "grkeeper/members";
 const DB_USER: &str = "grkeeper";
 const DB_PASSWORD: &str = "e2e-members-password";
@@ -213,7 +220,15 @@ impl Harness {
     pub async fn start_with(
         change: impl FnOnce(SimConfig) -> SimConfig,
     ) -> Result<Harness, HarnessError> {
-        let config = SimConfig::new(MEMBERS)
+        Harness::start_members(&MEMBERS, change).await
+    }
+
+    /// The simulated members `names` (the cluster's own among them), `change` applied.
+    async fn start_members(
+        names: &[&str],
+        change: impl FnOnce(SimConfig) -> SimConfig,
+    ) -> Result<Harness, HarnessError> {
+        let config = SimConfig::new(names.iter().copied())
             .user(DB_USER, DB_PASSWORD)
             .real_time(Timing::fast());
         let sim = Arc::new(Cluster::start(change(config)).await?);
@@ -225,9 +240,16 @@ impl Harness {
         let aws = moto.sdk_config().await;
         let rds = aws_sdk_rds::Client::new(&aws);
         resources::member_parameter_group(&rds).await?;
-        for member in sim.truth().members {
+        // Only the cluster's own members are RDS instances of the inventory; any other simulated
+        // member (`start_with_outsiders`) is one grkeeper cannot see.
+        for member in sim
+            .truth()
+            .members
+            .into_iter()
+            .filter(|m| MEMBERS.contains(&m.name.as_str()))
+        {
             // Kept by the harness's deployment already: a tick acts from the start.
-            let tags = [(CLUSTER_TAG, CLUSTER), (CLAIM_TAG, DEFAULT_DEPLOYMENT)];
+            let tags = [(CLUSTER_TAG, CLUSTER), (CLAIM_TAG, DEPLOYMENT)];
             resources::db_instance(
                 &rds,
                 &member.name,
@@ -254,6 +276,18 @@ impl Harness {
             topic_arn,
             secret_arn,
         })
+    }
+
+    /// The cluster with `outsiders` in its group besides its own members, all ONLINE: simulated
+    /// members no RDS instance of the inventory is (no instance carries the cluster tag for
+    /// them), as members added by hand would be. `change` adjusts the configuration as in
+    /// [`Harness::start_with`].
+    pub async fn start_with_outsiders(
+        outsiders: &[&str],
+        change: impl FnOnce(SimConfig) -> SimConfig,
+    ) -> Result<Harness, HarnessError> {
+        let names: Vec<&str> = MEMBERS.iter().chain(outsiders).copied().collect();
+        Harness::start_members(&names, change).await
     }
 
     /// The same, with members that do not start Group Replication by themselves after a
@@ -288,6 +322,20 @@ impl Harness {
         .await
     }
 
+    /// `member` comes back from a restart (as [`Harness::restart_offline`]) holding `count`
+    /// transactions of its own that the group never saw: it must not rejoin. Their GTIDs.
+    pub async fn restart_with_errant_transactions(
+        &self,
+        member: &str,
+        count: u64,
+    ) -> Result<Vec<String>, HarnessError> {
+        self.restart_offline(member).await?;
+        Ok(self.sim.inject(Fault::ErrantTransaction {
+            member: member.to_owned(),
+            count,
+        })?)
+    }
+
     /// An operator stops Group Replication on `member` over SQL, as before maintenance: it goes
     /// OFFLINE and the others drop it from their views.
     pub async fn stop_group_replication(&self, member: &str) -> Result<Truth, HarnessError> {
@@ -296,6 +344,62 @@ impl Harness {
             t.offline_and_out_of_every_view(member)
         })
         .await
+    }
+
+    /// A person bootstraps a group on `member` (GR stopped first, as it must be), whatever else
+    /// runs: a second group when one is live elsewhere.
+    pub async fn bootstrap_by_hand(&self, member: &str) -> Result<Truth, HarnessError> {
+        run_sql(&self.sim, member, "CALL mysql.rds_group_replication_stop()").await?;
+        run_sql(
+            &self.sim,
+            member,
+            "CALL mysql.rds_group_replication_start(1)",
+        )
+        .await?;
+        self.wait_until("the member ONLINE in a group of its own", |t| {
+            t.state(member) == "ONLINE"
+        })
+        .await
+    }
+
+    /// A person stops the instance of `member` through RDS (`StopDBInstance`, through the
+    /// bridge as any AWS client would), and it is `stopped`.
+    pub async fn stop_instance(&self, member: &str) -> Result<Truth, HarnessError> {
+        aws_sdk_rds::Client::new(&self.bridged_aws().await)
+            .stop_db_instance()
+            .db_instance_identifier(member)
+            .send()
+            .await
+            .map_err(|e| HarnessError::aws("RDS.StopDBInstance", e))?;
+        self.wait_until("the instance stopped", |t| {
+            t.member(member)
+                .is_some_and(|m| m.instance_status == gr_sim::InstanceStatus::Stopped)
+        })
+        .await
+    }
+
+    /// A person starts the stopped instance of `member` (`StartDBInstance`, through the bridge),
+    /// and its mysqld is up again.
+    pub async fn start_instance(&self, member: &str) -> Result<Truth, HarnessError> {
+        aws_sdk_rds::Client::new(&self.bridged_aws().await)
+            .start_db_instance()
+            .db_instance_identifier(member)
+            .send()
+            .await
+            .map_err(|e| HarnessError::aws("RDS.StartDBInstance", e))?;
+        self.wait_until("the instance available and its mysqld up", |t| {
+            t.member(member)
+                .is_some_and(|m| m.instance_status == gr_sim::InstanceStatus::Available && m.up)
+        })
+        .await
+    }
+
+    /// A person's approval, written to the journal as `grkeeper approve` writes it.
+    pub async fn approve(&self, approval: &Approval) -> Result<(), HarnessError> {
+        DynamoJournal::new(aws_sdk_dynamodb::Client::new(&self.aws), TABLE)
+            .approve(CLUSTER, approval)
+            .await
+            .map_err(|e| HarnessError::Setup(format!("approval not written: {e}")))
     }
 
     /// The applier fails on `member`: it leaves its group in ERROR and takes its exit action,
@@ -328,6 +432,9 @@ impl Harness {
             // Fast timings settle well under a second; a few seconds absorb a busy machine.
             ("GRKEEPER_VERIFY_TIMEOUT_SECS", "5".to_owned()),
             ("GRKEEPER_LEASE_SECS", "30".to_owned()),
+            ("GRKEEPER_DEPLOYMENT", DEPLOYMENT.to_owned()),
+            // What Lambda sets in a function's environment: alerts link the tick's logs there.
+            ("AWS_LAMBDA_LOG_GROUP_NAME", LOG_GROUP.to_owned()),
         ];
         let mut env: BTreeMap<String, String> = self
             .moto
@@ -354,7 +461,18 @@ impl Harness {
     /// Every alert published so far and not yet read, oldest first (waits until none has
     /// arrived for a couple of seconds).
     pub async fn alerts(&self) -> Result<Vec<Alert>, HarnessError> {
-        let envelopes = self.alerts.drain().await?;
+        Harness::read_alerts(&self.alerts).await
+    }
+
+    /// A queue subscribed to the alert topic with the subscription filter policy `filter`
+    /// (JSON): what a subscriber with that filter gets, read with [`Harness::read_alerts`].
+    pub async fn subscribe(&self, name: &str, filter: &str) -> Result<Queue, HarnessError> {
+        resources::filtered_queue(&self.aws, &self.topic_arn, name, filter).await
+    }
+
+    /// Every alert that arrived in `queue` and was not read yet, oldest first.
+    pub async fn read_alerts(queue: &Queue) -> Result<Vec<Alert>, HarnessError> {
+        let envelopes = queue.drain().await?;
         envelopes.iter().map(Alert::from_envelope).collect()
     }
 
@@ -455,8 +573,8 @@ async fn keep_binlogs(sim: &Cluster) -> Result<(), HarnessError> {
     Ok(())
 }
 
-/// Runs one statement on `member` as its master user (bounded: [`sim::STATEMENT_BOUND`]); a
-/// MySQL error fails like no answer at all.
+/// Runs one statement on `member` as a person would, with their own account (bounded:
+/// [`sim::STATEMENT_BOUND`]); a MySQL error fails like no answer at all.
 async fn run_sql(sim: &Cluster, member: &str, statement: &str) -> Result<(), HarnessError> {
     let reason = match sim::run_statement(sim, member, statement).await {
         Ok(Reply::Done(_)) => return Ok(()),

@@ -147,6 +147,28 @@ pub async fn topic_with_queue(
     Ok((topic_arn, queue))
 }
 
+/// A new SQS queue `name` subscribed to `topic_arn` with the subscription filter policy
+/// `filter` (JSON, on the message attributes): what a subscriber with that filter receives.
+pub async fn filtered_queue(
+    config: &SdkConfig,
+    topic_arn: &str,
+    name: &str,
+    filter: &str,
+) -> Result<Queue, HarnessError> {
+    let queue = Queue::create(&aws_sdk_sqs::Client::new(config), name).await?;
+    aws_sdk_sns::Client::new(config)
+        .subscribe()
+        .topic_arn(topic_arn)
+        .protocol("sqs")
+        .endpoint(&queue.arn)
+        .attributes("FilterPolicyScope", "MessageAttributes")
+        .attributes("FilterPolicy", filter)
+        .send()
+        .await
+        .map_err(|e| HarnessError::aws("SNS.Subscribe", e))?;
+    Ok(queue)
+}
+
 /// EventBridge bus `name` with a rule sending every `source: grkeeper` event to an SQS queue of
 /// the same name: returns the queue.
 pub async fn bus_with_queue(config: &SdkConfig, name: &str) -> Result<Queue, HarnessError> {

@@ -60,8 +60,8 @@ impl Cluster {
         let shared = Arc::new(Shared::new(
             world,
             Clock::new(cfg.clock),
-            cfg.user.clone(),
-            cfg.password.clone(),
+            (cfg.user.clone(), cfg.password.clone()),
+            cfg.operator.clone(),
             cfg.auth,
             match &cfg.grants {
                 Some(lines) => Grants::new(&cfg.user, lines),
@@ -98,13 +98,21 @@ impl Cluster {
             .ok_or_else(|| SimError::UnknownMember(name.to_string()))
     }
 
-    /// `mysql://user:password@127.0.0.1:port` for member `name`.
+    /// `mysql://user:password@127.0.0.1:port` for member `name`, as the master user.
     pub fn url(&self, name: &str) -> Result<String, SimError> {
+        self.url_as(name, &self.shared.user, &self.shared.password)
+    }
+
+    /// The same as the person's own account ([`SimConfig::operator`]).
+    pub fn operator_url(&self, name: &str) -> Result<String, SimError> {
+        let (user, password) = &self.shared.operator;
+        self.url_as(name, user, password)
+    }
+
+    fn url_as(&self, name: &str, user: &str, password: &str) -> Result<String, SimError> {
         let addr = self.addr(name)?;
         Ok(format!(
-            "mysql://{}:{}@{}:{}",
-            self.shared.user,
-            self.shared.password,
+            "mysql://{user}:{password}@{}:{}",
             addr.ip(),
             addr.port()
         ))
@@ -250,6 +258,16 @@ fn validate(cfg: &SimConfig) -> Result<(), SimError> {
         return Err(SimError::Config(
             "member names must be unique and non-empty".to_string(),
         ));
+    }
+    if let Some(spec) = cfg
+        .members
+        .iter()
+        .find(|m| m.initialization_gtids > 0 && !m.version.writes_initialization_gtids())
+    {
+        return Err(SimError::Config(format!(
+            "{} runs {}: RDS writes initialization GTIDs on 9.7 instances only",
+            spec.name, spec.version
+        )));
     }
     if !is_uuid(&cfg.group_name) {
         return Err(SimError::Config(format!(

@@ -185,9 +185,15 @@ pub struct MemberSpec {
     pub seeds: Option<Vec<String>>,
     /// `rds.group_replication_enabled`: the plugin is loaded (default true).
     pub gr_enabled: bool,
-    /// Joins the group when the cluster starts `StartState::Online` (default true); false: a
-    /// configured spare that stays OFFLINE, with no transactions, until someone starts it.
-    pub join_at_start: bool,
+    /// Transactions RDS wrote under the instance's own server_uuid while it created it
+    /// (`uuid:1-N`; 9.7 only, default 0). Members the start state joins get placeholders for
+    /// each other's first, as AWS's setup procedure makes them.
+    pub initialization_gtids: u64,
+    /// Joined when the cluster starts in `StartState::Online` (default true). False: an instance
+    /// added later (or a configured spare outside the inventory), configured (replication user,
+    /// recovery channel) but with Group Replication never started: OFFLINE, with no
+    /// transactions, until someone starts it.
+    pub joins_at_start: bool,
 }
 
 impl MemberSpec {
@@ -207,7 +213,8 @@ impl MemberSpec {
             start_on_boot: true,
             seeds: None,
             gr_enabled: true,
-            join_at_start: true,
+            initialization_gtids: 0,
+            joins_at_start: true,
         }
     }
 }
@@ -218,6 +225,7 @@ pub struct SimConfig {
     pub(crate) members: Vec<MemberSpec>,
     pub(crate) user: String,
     pub(crate) password: String,
+    pub(crate) operator: (String, String),
     pub(crate) repl_password: String,
     pub(crate) auth: Auth,
     pub(crate) clock: ClockMode,
@@ -245,6 +253,7 @@ impl SimConfig {
                 .collect(),
             user: "admin".to_string(),
             password: "secret".to_string(),
+            operator: ("dba".to_string(), "dba-secret".to_string()),
             repl_password: "rdsgrprepl-secret".to_string(),
             auth: Auth::default(),
             clock: ClockMode::Manual,
@@ -266,6 +275,14 @@ impl SimConfig {
     pub fn user(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
         self.user = user.into();
         self.password = password.into();
+        self
+    }
+
+    /// A second account every member accepts, a person's own (`dba` by default): what it calls
+    /// is recorded under its name (`mysql.rds_history.called_by_user`), told apart from the
+    /// master user's calls.
+    pub fn operator(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
+        self.operator = (user.into(), password.into());
         self
     }
 

@@ -186,6 +186,15 @@ impl SqlError {
         err(code, state, message)
     }
 
+    /// 1264: a value outside a strict-mode numeric parameter's range.
+    pub fn out_of_range(name: &str) -> Self {
+        err(
+            1264,
+            "22003",
+            format!("Out of range value for column '{name}' at row 1"),
+        )
+    }
+
     /// 1774: a malformed `uuid:gno`.
     pub fn malformed_gtid(spec: &str) -> Self {
         err(
@@ -195,9 +204,18 @@ impl SqlError {
         )
     }
 
-    /// 3032: the member is in offline mode.
+    /// 3032: the member is in offline mode (8.0 and 8.4; 9.x when no reason was recorded).
     pub fn offline_mode() -> Self {
         err(3032, "HY000", "The server is currently in offline mode")
+    }
+
+    /// 6400 (`ER_SERVER_OFFLINE_MODE_REASON`, 9.0+): offline mode, with when and why it was set.
+    pub fn offline_mode_reason(since: &str, reason: &str) -> Self {
+        err(
+            6400,
+            "HY000",
+            format!("The server is currently in offline mode since {since}, reason: {reason}"),
+        )
     }
 
     /// 3092: START GROUP_REPLICATION refused by configuration or compatibility checks.

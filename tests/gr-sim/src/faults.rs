@@ -1,6 +1,7 @@
 //! Faults a test (or the HTTP control) can inject, as data so both speak the same language:
 //! process crashes and restarts, network partitions, blackholes and latency, GR errors, offline
-//! mode, errant transactions, purged binlogs, upgrades, restored snapshots, and writes.
+//! mode, errant transactions, purged binlogs, upgrades, restored snapshots, writes, and error-log
+//! lines.
 
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::errors::SimError;
 use crate::gtid::GtidSet;
 use crate::model::World;
+use crate::model::errlog;
 use crate::model::leave::Leave;
 use crate::rds::InstanceStatus;
 use crate::version::Version;
@@ -35,7 +37,8 @@ pub enum Fault {
     Heal,
     /// The applier fails: the member leaves its group in ERROR and takes its exit action.
     ApplierError { member: String },
-    /// Sets `offline_mode` (new connections and next statements get 3032).
+    /// Sets `offline_mode` as a person would, without a reason (new connections and next
+    /// statements get 3032).
     OfflineMode { member: String, on: bool },
     /// Accepts TCP connections and never answers (also on open connections).
     Blackhole { member: String, on: bool },
@@ -58,6 +61,10 @@ pub enum Fault {
     /// RDS restores a snapshot of `from` into instance `member` (taken now): `member` restarts
     /// as a copy of `from`'s data, its `server_uuid` and GTID sets included.
     Restore { member: String, from: String },
+    /// Writes `data` as an `Error` line of the `Repl` subsystem to the member's error log, word
+    /// for word: what a broken or hostile server could log (line breaks, escape sequences,
+    /// megabytes).
+    LogLine { member: String, data: String },
     /// Commits `count` write transactions as a client would (refused where a client would be;
     /// an error instead of a hang where a client would block).
     Commit {
@@ -98,7 +105,9 @@ impl World {
             }
             Fault::OfflineMode { member, on } => {
                 let m = self.index(member)?;
+                // Set as a person would (`SET GLOBAL offline_mode`): no reason recorded.
                 self.members[m].offline_mode = *on;
+                self.members[m].offline_reason = None;
                 self.touch();
             }
             Fault::Blackhole { member, on } => {
@@ -147,16 +156,24 @@ impl World {
                 }
                 self.crash(m);
                 let source = &self.members[f];
-                let (uuid, executed, purged) = (
+                let (uuid, executed, purged, unlogged) = (
                     source.uuid.clone(),
                     source.executed.clone(),
                     source.purged.clone(),
+                    source.unlogged.clone(),
                 );
                 let copy = &mut self.members[m];
                 copy.uuid = uuid;
                 copy.executed = executed;
                 copy.purged = purged;
+                copy.unlogged = unlogged;
                 self.boot(m);
+            }
+            Fault::LogLine { member, data } => {
+                let m = self.index(member)?;
+                let now = self.now;
+                self.members[m].log(now, errlog::written(data.clone()));
+                self.touch();
             }
             Fault::Commit { member, count } => {
                 let m = self.index(member)?;

@@ -66,6 +66,15 @@ impl GtidSet {
             .map_or(0, |&(_, b)| b)
     }
 
+    /// The transactions under `uuid` only.
+    pub fn of_uuid(&self, uuid: &str) -> GtidSet {
+        let mut out = GtidSet::new();
+        if let Some(ranges) = self.sets.get(&uuid.to_ascii_lowercase()) {
+            out.sets.insert(uuid.to_ascii_lowercase(), ranges.clone());
+        }
+        out
+    }
+
     /// Adds every transaction of `other`.
     pub fn union_with(&mut self, other: &GtidSet) {
         for (uuid, ranges) in &other.sets {

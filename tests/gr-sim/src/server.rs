@@ -250,8 +250,10 @@ impl Conn {
         }
 
         let mut out = Outgoing::new(next);
-        let password_ok = hello.user == self.shared.user
-            && handshake::password_matches(auth, &nonce, &self.shared.password, &response);
+        let password_ok = self
+            .shared
+            .password_of(&hello.user)
+            .is_some_and(|password| handshake::password_matches(auth, &nonce, password, &response));
         if !password_ok {
             let e = SqlError::access_denied(&hello.user, &self.session.host, !response.is_empty());
             self.encoder.err(&mut out, &e);
@@ -262,8 +264,8 @@ impl Conn {
             out.push(&FAST_AUTH_OK);
         }
         // Offline mode refuses the user after authentication, instead of the OK (MySQL's order).
-        if self.shared.with(|w| w.members[m].offline_mode) {
-            self.encoder.err(&mut out, &SqlError::offline_mode());
+        if let Some(refusal) = self.shared.with(|w| w.offline_refusal(m)) {
+            self.encoder.err(&mut out, &refusal);
             let _ = self.send(out).await;
             return Err(());
         }

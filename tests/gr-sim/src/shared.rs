@@ -23,6 +23,8 @@ pub(crate) struct Shared {
     changed: watch::Sender<u64>,
     pub user: String,
     pub password: String,
+    /// A person's own account: (user, password).
+    pub operator: (String, String),
     pub auth: Auth,
     /// What the account may do.
     pub grants: std::sync::Arc<Grants>,
@@ -39,8 +41,8 @@ impl Shared {
     pub fn new(
         world: World,
         clock: Clock,
-        user: String,
-        password: String,
+        (user, password): (String, String),
+        operator: (String, String),
         auth: Auth,
         grants: Grants,
         addrs: Vec<SocketAddr>,
@@ -52,12 +54,24 @@ impl Shared {
             changed,
             user,
             password,
+            operator,
             auth,
             grants: std::sync::Arc::new(grants),
             addrs,
             next_connection: AtomicU32::new(8),
             parsed: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The password of account `user`, when members accept it.
+    pub fn password_of(&self, user: &str) -> Option<&str> {
+        [
+            (&self.user, &self.password),
+            (&self.operator.0, &self.operator.1),
+        ]
+        .into_iter()
+        .find(|(name, _)| *name == user)
+        .map(|(_, password)| password.as_str())
     }
 
     fn lock(&self) -> MutexGuard<'_, World> {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 pub struct Version {
     /// Major version (8).
     pub major: u16,
-    /// Minor version (0 or 4).
+    /// Minor version (0, 4 or 7).
     pub minor: u16,
     /// Patch version (36).
     pub patch: u16,
@@ -37,10 +37,12 @@ pub(crate) enum Compatibility {
 impl Version {
     /// Ranks `self` against the versions of a group's members (with or without `self`).
     pub(crate) fn compatibility(self, group: &[Version]) -> Compatibility {
-        // 8.4 treats every release of its LTS series as one version, so an 8.4.0 joins an 8.4.2
-        // group read-write (the plugin's `do_all_versions_belong_to_the_same_lts`); 8.0 compares
-        // the full major.minor.patch.
-        if self.is_8_4_lts() && group.iter().all(|v| v.is_8_4_lts()) {
+        // When `self` and every member run one LTS series (8.4, or 9.7), every release of it
+        // counts as one version, so an 8.4.0 joins an 8.4.2 group read-write (the plugin's
+        // `do_all_versions_belong_to_the_same_lts`). Otherwise, 8.0 and a group mixing 8.4 and
+        // 9.7 during an upgrade included, the full major.minor.patch is compared.
+        let series = self.lts_series();
+        if series.is_some() && group.iter().all(|v| v.lts_series() == series) {
             return Compatibility::Compatible;
         }
         match group.iter().min() {
@@ -50,8 +52,21 @@ impl Version {
         }
     }
 
-    fn is_8_4_lts(self) -> bool {
-        (self.major, self.minor) == (8, 4)
+    /// From 9.0 on a client refused by offline mode is told when and why it was set, when the
+    /// server recorded a reason (`ER_SERVER_OFFLINE_MODE_REASON`).
+    pub(crate) fn tells_offline_reason(self) -> bool {
+        self.major >= 9
+    }
+
+    /// RDS writes transactions under a new 9.7 instance's own server_uuid while it creates it.
+    pub(crate) fn writes_initialization_gtids(self) -> bool {
+        (self.major, self.minor) == (9, 7)
+    }
+
+    /// The LTS series: 8.4, and `x.7` from 9 on (the 9.7 plugin's `is_lts_version`).
+    fn lts_series(self) -> Option<(u16, u16)> {
+        let lts = (self.major, self.minor) == (8, 4) || (self.major >= 9 && self.minor == 7);
+        lts.then_some((self.major, self.minor))
     }
 }
 
@@ -137,6 +152,41 @@ mod tests {
         );
         assert_eq!(
             v("8.4.0").compatibility(&group_80),
+            Compatibility::ReadCompatible
+        );
+    }
+
+    #[test]
+    fn the_9_7_series_counts_as_one_and_a_mixed_8_4_and_9_7_group_compares_full_versions() {
+        let v = |text: &str| text.parse::<Version>().unwrap();
+        let group_97 = [v("9.7.1"), v("9.7.2")];
+        assert_eq!(
+            v("9.7.0").compatibility(&group_97),
+            Compatibility::Compatible
+        );
+        assert_eq!(
+            v("8.4.3").compatibility(&group_97),
+            Compatibility::LowerVersion
+        );
+        let upgrading = [v("8.4.3"), v("9.7.0")];
+        assert_eq!(
+            v("9.7.1").compatibility(&upgrading),
+            Compatibility::ReadCompatible
+        );
+        assert_eq!(
+            v("8.4.1").compatibility(&upgrading),
+            Compatibility::LowerVersion
+        );
+        assert_eq!(
+            v("8.4.3").compatibility(&upgrading),
+            Compatibility::Compatible
+        );
+        assert_eq!(
+            v("9.3.0").compatibility(&[v("9.3.0"), v("9.3.1")]),
+            Compatibility::Compatible
+        );
+        assert_eq!(
+            v("9.3.1").compatibility(&[v("9.3.0")]),
             Compatibility::ReadCompatible
         );
     }

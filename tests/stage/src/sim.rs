@@ -44,10 +44,15 @@ impl SimRds {
     /// The instances of `sim`, as the cluster named `cluster`, kept by the default deployment
     /// already (so a tick acts from the start).
     pub fn new(sim: Arc<Cluster>, cluster: impl Into<String>) -> Self {
+        SimRds::kept_by(sim, cluster, DEFAULT_DEPLOYMENT)
+    }
+
+    /// The same, kept by the deployment named `deployment`.
+    pub fn kept_by(sim: Arc<Cluster>, cluster: impl Into<String>, deployment: &str) -> Self {
         let claims = sim
             .names()
             .iter()
-            .map(|name| (name.clone(), DEFAULT_DEPLOYMENT.to_owned()))
+            .map(|name| (name.clone(), deployment.to_owned()))
             .collect();
         SimRds {
             sim,
@@ -189,8 +194,9 @@ pub enum StatementError {
     },
 }
 
-/// Connects to `member` as its master user (no TLS), runs `statement`, reads every result set
-/// and disconnects, all within [`STATEMENT_BOUND`].
+/// Connects to `member` as a person would, with their own account (the simulator's operator
+/// account, not grkeeper's: `mysql.rds_history` tells their calls apart), without TLS, runs
+/// `statement`, reads every result set and disconnects, all within [`STATEMENT_BOUND`].
 pub async fn run_statement(
     sim: &Cluster,
     member: &str,
@@ -200,7 +206,7 @@ pub async fn run_statement(
         member: member.to_owned(),
         reason: error.to_string(),
     };
-    let opts = Opts::from_url(&sim.url(member)?).map_err(|e| client(&e))?;
+    let opts = Opts::from_url(&sim.operator_url(member)?).map_err(|e| client(&e))?;
     let session = async {
         let mut conn = Conn::new(opts).await?;
         let mut result = conn.query_iter(statement).await?;

@@ -11,21 +11,23 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update,
+};
 use chrono::{DateTime, Utc};
 use tracing::instrument;
 
 use crate::config::Published;
-use crate::plan::Action;
+use crate::plan::{Action, Memory};
 use crate::ports::aws::AwsError;
 use crate::ports::journal::items::{
     self, ConditionsItem, DEPLOYMENT_PK, DEPLOYMENT_SK, FENCE_CONDITION, FIRST_TAKE_CONDITION,
-    IncidentsItem, Item, LeaseItem, TAKE_OVER_CONDITION, action_key, epoch_secs, partition,
+    IncidentsItem, Item, LeaseItem, TAKE_OVER_CONDITION, Write, action_key, epoch_secs, partition,
     pause_key, secs_after,
 };
 use crate::ports::journal::{
     ActionId, Alerting, DeploymentStore, Journal, JournalError, Lease, LeaseGrant, LeaseStore,
-    Memory, journal_time,
+    Tracked, journal_time,
 };
 use crate::snapshot::{Approval, History, Outcome, Pause};
 
@@ -81,6 +83,16 @@ impl DynamoJournal {
         lease: &Lease,
         write: TransactWriteItem,
     ) -> Result<Fenced, JournalError> {
+        self.fenced_all(lease, vec![write]).await
+    }
+
+    /// Writes all of `writes`, in one transaction, only if `lease` is still current; an item
+    /// condition failing is reported for the first write's.
+    async fn fenced_all(
+        &self,
+        lease: &Lease,
+        writes: Vec<TransactWriteItem>,
+    ) -> Result<Fenced, JournalError> {
         let check = ConditionCheck::builder()
             .table_name(&self.table)
             .set_key(Some(Self::key(&lease.cluster, items::LEASE)))
@@ -93,8 +105,11 @@ impl DynamoJournal {
         let sent = self
             .client
             .transact_write_items()
-            .transact_items(TransactWriteItem::builder().condition_check(check).build())
-            .transact_items(write)
+            .set_transact_items(Some(
+                std::iter::once(TransactWriteItem::builder().condition_check(check).build())
+                    .chain(writes)
+                    .collect(),
+            ))
             .send()
             .await;
         let error = match sent {
@@ -149,6 +164,49 @@ impl DynamoJournal {
             .build()
             .map_err(|e| AwsError::misconfigured(TRANSACT, e))?;
         Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// Updates the journaled action `id` with `expression` if `lease` is still current; an action
+    /// never journaled is [`JournalError::UnknownAction`].
+    async fn update_action(
+        &self,
+        lease: &Lease,
+        id: &ActionId,
+        expression: &str,
+        values: Vec<(&str, AttributeValue)>,
+    ) -> Result<(), JournalError> {
+        let update = values
+            .into_iter()
+            .fold(
+                Update::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(Self::key(&lease.cluster, &action_key(id))))
+                    .condition_expression("attribute_exists(sk)")
+                    .update_expression(expression),
+                |update, (name, value)| update.expression_attribute_values(name, value),
+            )
+            .build()
+            .map_err(|e| AwsError::misconfigured(TRANSACT, e))?;
+        match self
+            .fenced(lease, TransactWriteItem::builder().update(update).build())
+            .await?
+        {
+            Fenced::Written => Ok(()),
+            Fenced::ItemConditionFailed => Err(JournalError::UnknownAction {
+                cluster: lease.cluster.clone(),
+                id: id.clone(),
+            }),
+        }
+    }
+
+    /// A transaction step that deletes the item at `sk` (absent is fine).
+    fn delete(&self, cluster: &str, sk: &str) -> Result<TransactWriteItem, JournalError> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(cluster, sk)))
+            .build()
+            .map_err(|e| AwsError::misconfigured(TRANSACT, e))?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
     }
 
     /// Sets the lease's expiry if `lease` is still current; `None` when it is not.
@@ -373,7 +431,7 @@ impl Journal for DynamoJournal {
             .iter()
             .map(|attributes| decode(cluster, attributes).map(|(_, item)| item))
             .collect::<Result<Vec<Item>, JournalError>>()?;
-        Ok(items::history(&stored, now, lookback))
+        items::history(cluster, &stored, now, lookback)
     }
 
     #[instrument(skip(self, action), fields(kind = ?action.kind, instance = %action.instance))]
@@ -418,6 +476,29 @@ impl Journal for DynamoJournal {
     }
 
     #[instrument(skip(self))]
+    async fn mark_sent(&self, lease: &Lease, id: &ActionId) -> Result<(), JournalError> {
+        self.update_action(
+            lease,
+            id,
+            "SET sent = :sent",
+            vec![(":sent", AttributeValue::Bool(true))],
+        )
+        .await
+    }
+
+    #[instrument(skip(self))]
+    async fn sent(&self, cluster: &str, id: &ActionId) -> Result<bool, JournalError> {
+        match self.get(cluster, &action_key(id)).await? {
+            Some(Item::Action(recorded)) => Ok(recorded.sent),
+            Some(_) => Err(unexpected(cluster, &action_key(id))),
+            None => Err(JournalError::UnknownAction {
+                cluster: cluster.to_owned(),
+                id: id.clone(),
+            }),
+        }
+    }
+
+    #[instrument(skip(self))]
     async fn record_outcome(
         &self,
         lease: &Lease,
@@ -433,34 +514,45 @@ impl Journal for DynamoJournal {
                 reason: e.to_string(),
             })
         };
-        let update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(&lease.cluster, &action_key(id))))
-            .condition_expression("attribute_exists(sk)")
-            .update_expression("SET outcome = :outcome, detail = :detail, finished_at = :finished")
-            .expression_attribute_values(":outcome", json(serde_json::to_value(outcome))?)
-            .expression_attribute_values(":detail", AttributeValue::S(detail.to_owned()))
-            .expression_attribute_values(
-                ":finished",
-                json(serde_json::to_value(journal_time(now)))?,
-            )
-            .build()
-            .map_err(|e| AwsError::misconfigured(TRANSACT, e))?;
-        match self
-            .fenced(lease, TransactWriteItem::builder().update(update).build())
-            .await?
-        {
-            Fenced::Written => Ok(()),
-            Fenced::ItemConditionFailed => Err(JournalError::UnknownAction {
-                cluster: lease.cluster.clone(),
-                id: id.clone(),
-            }),
-        }
+        let values = vec![
+            (":outcome", json(serde_json::to_value(outcome))?),
+            (":detail", AttributeValue::S(detail.to_owned())),
+            (":finished", json(serde_json::to_value(journal_time(now)))?),
+        ];
+        self.update_action(
+            lease,
+            id,
+            "SET outcome = :outcome, detail = :detail, finished_at = :finished",
+            values,
+        )
+        .await
     }
 
-    #[instrument(skip(self, memory))]
-    async fn save_memory(&self, lease: &Lease, memory: &Memory) -> Result<(), JournalError> {
-        let item = Item::Conditions(ConditionsItem::from(memory));
+    #[instrument(skip(self, memory), fields(instances = memory.last_seen.len()))]
+    async fn save_memory(
+        &self,
+        lease: &Lease,
+        memory: &Memory,
+        before: &Memory,
+    ) -> Result<(), JournalError> {
+        for group in items::memory_writes(&lease.cluster, memory, before)? {
+            let writes = group
+                .iter()
+                .map(|write| match write {
+                    Write::Put(sk, item) => self.put(&lease.cluster, sk, item, None),
+                    Write::Delete(sk) => self.delete(&lease.cluster, sk),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            self.fenced_all(lease, writes).await?;
+        }
+        Ok(())
+    }
+
+    #[instrument(skip(self, tracked))]
+    async fn save_tracked(&self, lease: &Lease, tracked: &Tracked) -> Result<(), JournalError> {
+        let item = Item::Conditions(ConditionsItem {
+            tracked: tracked.clone(),
+        });
         let write = self.put(&lease.cluster, items::CONDITIONS, &item, None)?;
         self.fenced(lease, write).await.map(drop)
     }

@@ -2,6 +2,7 @@
 //! Pure: rows come in as columns of `Option<String>` (NULL = `None`).
 
 use crate::gtid::GtidSet;
+use crate::model::untrusted;
 use crate::model::{
     ChannelStatus, ErrorLogEntry, GrCall, GrSettings, LastGrCall, MemberReport, MemberState,
     MemberStats, ViewMember,
@@ -91,6 +92,17 @@ fn text(row: &Row, index: usize) -> Option<&str> {
     row.get(index)?.as_deref()
 }
 
+/// A text column as grkeeper keeps it: cleaned and clipped ([`untrusted::clean`]), since
+/// whatever a member says may end up in an alert, a log line or a terminal.
+fn kept(text: &str) -> String {
+    untrusted::clean(text, untrusted::KEPT)
+}
+
+/// A text column that may be NULL, as [`kept`] (NULL reads as empty).
+fn owned(row: &Row, index: usize) -> String {
+    kept(text(row, index).unwrap_or(""))
+}
+
 fn required<'r>(row: &'r Row, index: usize, column: &str) -> Result<&'r str, String> {
     text(row, index).ok_or_else(|| format!("{column} is NULL or missing"))
 }
@@ -101,7 +113,7 @@ fn number<T: std::str::FromStr>(row: &Row, index: usize, column: &str) -> Result
         Some(value) => value
             .trim()
             .parse()
-            .map_err(|_| format!("{column} is not a number: {value:?}")),
+            .map_err(|_| format!("{column} is not a number: {}", untrusted::quote(value))),
     }
 }
 
@@ -123,7 +135,7 @@ fn flag(row: &Row, index: usize, column: &str) -> Result<bool, String> {
 /// A server UUID (`@@server_uuid`, `MEMBER_ID`) in lower case, as GTID sets hold it: MySQL prints
 /// them so, and lowering them once here lets every later comparison be exact.
 fn uuid(text: &str) -> String {
-    text.to_ascii_lowercase()
+    kept(&text.to_ascii_lowercase())
 }
 
 fn gtid_set(row: &Row, index: usize, column: &str) -> Result<GtidSet, String> {
@@ -138,15 +150,15 @@ fn gtid_set(row: &Row, index: usize, column: &str) -> Result<GtidSet, String> {
 pub fn identity(row: &Row) -> Result<MemberReport, String> {
     let settings = if row.len() > 9 {
         GrSettings {
-            group_name: text(row, 9).filter(|s| !s.is_empty()).map(str::to_owned),
+            group_name: text(row, 9).filter(|s| !s.is_empty()).map(kept),
             group_seeds: text(row, 10)
                 .unwrap_or("")
                 .split(',')
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
-                .map(str::to_owned)
+                .map(kept)
                 .collect(),
-            exit_state_action: text(row, 11).filter(|s| !s.is_empty()).map(str::to_owned),
+            exit_state_action: text(row, 11).filter(|s| !s.is_empty()).map(kept),
             autorejoin_tries: optional_number(row, 12, "@@group_replication_autorejoin_tries")?,
             member_expel_timeout: optional_number(
                 row,
@@ -165,8 +177,8 @@ pub fn identity(row: &Row) -> Result<MemberReport, String> {
     };
     Ok(MemberReport {
         server_uuid: uuid(required(row, 0, "@@server_uuid")?),
-        hostname: text(row, 1).unwrap_or("").to_owned(),
-        version: text(row, 3).unwrap_or("").to_owned(),
+        hostname: owned(row, 1),
+        version: owned(row, 3),
         read_only: flag(row, 4, "@@read_only")?,
         super_read_only: flag(row, 5, "@@super_read_only")?,
         offline_mode: flag(row, 6, "@@offline_mode")?,
@@ -193,11 +205,11 @@ pub fn view_member(row: &Row) -> Result<ViewMember, String> {
     };
     Ok(ViewMember {
         member_id: uuid(text(row, 0).unwrap_or("")),
-        host: text(row, 1).unwrap_or("").to_owned(),
+        host: owned(row, 1),
         port: optional_number(row, 2, "MEMBER_PORT")?.unwrap_or(0),
         state,
-        role: text(row, 4).unwrap_or("").to_owned(),
-        version: text(row, 5).unwrap_or("").to_owned(),
+        role: owned(row, 4),
+        version: owned(row, 5),
     })
 }
 
@@ -207,7 +219,7 @@ pub fn member_stats(row: &Row) -> Result<MemberStats, String> {
         |index, column| optional_number::<u64>(row, index, column).map(Option::unwrap_or_default);
     Ok(MemberStats {
         member_id: uuid(text(row, 0).unwrap_or("")),
-        view_id: text(row, 1).unwrap_or("").to_owned(),
+        view_id: owned(row, 1),
         transactions_in_queue: count(2, "COUNT_TRANSACTIONS_IN_QUEUE")?,
         conflicts_detected: count(3, "COUNT_CONFLICTS_DETECTED")?,
         remote_in_applier_queue: count(4, "COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE")?,
@@ -220,15 +232,15 @@ pub fn member_stats(row: &Row) -> Result<MemberStats, String> {
 /// Parses one row of [`CHANNELS`].
 pub fn channel(row: &Row) -> Result<ChannelStatus, String> {
     Ok(ChannelStatus {
-        channel: required(row, 0, "CHANNEL_NAME")?.to_owned(),
-        service_state: text(row, 1).unwrap_or("").to_owned(),
+        channel: kept(required(row, 0, "CHANNEL_NAME")?),
+        service_state: owned(row, 1),
         last_error_number: optional_number(row, 2, "LAST_ERROR_NUMBER")?.unwrap_or(0),
-        last_error_message: text(row, 3).unwrap_or("").to_owned(),
+        last_error_message: owned(row, 3),
         // MySQL prints "0000-00-00 00:00:00.000000" when there was no error.
         last_error_timestamp: text(row, 4)
             .filter(|t| !t.starts_with("0000-00-00"))
-            .unwrap_or("")
-            .to_owned(),
+            .map(kept)
+            .unwrap_or_default(),
         received_transaction_set: gtid_set(row, 5, "RECEIVED_TRANSACTION_SET")?,
     })
 }
@@ -236,10 +248,10 @@ pub fn channel(row: &Row) -> Result<ChannelStatus, String> {
 /// Parses one row of [`ERROR_LOG`].
 pub fn error_log_entry(row: &Row) -> Result<ErrorLogEntry, String> {
     Ok(ErrorLogEntry {
-        logged: required(row, 0, "LOGGED")?.to_owned(),
-        prio: text(row, 1).unwrap_or("").to_owned(),
-        error_code: text(row, 2).unwrap_or("").to_owned(),
-        data: text(row, 3).unwrap_or("").to_owned(),
+        logged: kept(required(row, 0, "LOGGED")?),
+        prio: owned(row, 1),
+        error_code: owned(row, 2),
+        data: owned(row, 3),
     })
 }
 
@@ -249,9 +261,9 @@ pub fn last_gr_call(rows: &[Row]) -> Result<LastGrCall, String> {
         return Ok(LastGrCall::None);
     };
     Ok(LastGrCall::Call(GrCall {
-        at: required(row, 0, "action_timestamp")?.to_owned(),
-        by: text(row, 1).unwrap_or("").to_owned(),
-        action: required(row, 2, "action")?.to_owned(),
+        at: kept(required(row, 0, "action_timestamp")?),
+        by: owned(row, 1),
+        action: kept(required(row, 2, "action")?),
     }))
 }
 

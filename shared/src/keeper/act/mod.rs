@@ -1,7 +1,8 @@
 //! Executes one planned [`Action`] and verifies it by observing again, with its own deadline.
 //!
-//! The statements are constants ([`Procedure`]); the action's instance id only picks a member
-//! from the last observation, so nothing from an event reaches SQL. An action is attempted at
+//! The statements are constants, or numbers and a UUID held as integers ([`Procedure`]); the
+//! action's instance id only picks a member from the last observation, so nothing from an event
+//! reaches SQL. An action is attempted at
 //! most once: retries belong to the keeper and its journal (a rejoin or bootstrap of a member
 //! seen in `ERROR` is a stop, then the start). Procedure messages are advisory; the
 //! verification decides the [`Verdict`].
@@ -21,7 +22,7 @@ use crate::ports::member_control::{CallError, MemberControl, Procedure};
 use crate::ports::member_probe::MemberProbe;
 use crate::ports::rds::{RdsControl, RdsError};
 use crate::ports::reboot::RdsReboot;
-use crate::snapshot::ActionKind;
+use crate::snapshot::{ActionKind, Placeholders};
 
 use verify::Check;
 
@@ -148,6 +149,20 @@ where
     run(action, context, true).await
 }
 
+/// The result of an action an earlier tick journaled but never sent (it stopped before the
+/// call): nothing was done, and nothing is observed.
+pub fn never_sent(action: &Action) -> ActionResult {
+    ActionResult::new(
+        action,
+        Verdict::NotAttempted,
+        format!(
+            "{} of {} was journaled but never sent: the tick that journaled it stopped before the \
+             call, so nothing was done",
+            action.kind, action.instance
+        ),
+    )
+}
+
 async fn run<M, R, C>(
     action: &Action,
     context: &Context<'_, M, R, C>,
@@ -175,6 +190,17 @@ where
             ActionKind::Bootstrap => call(action, &check, Procedure::StartBootstrap).await,
             ActionKind::Expel => call(action, &check, Procedure::Stop).await,
             ActionKind::Reboot => reboot(action, &check).await,
+            ActionKind::SyncGtids => {
+                match action.placeholders.as_ref().map(Procedure::advance_gtid) {
+                    Some(Ok(procedure)) => call(action, &check, procedure).await,
+                    Some(Err(why)) => ActionResult::new(action, Verdict::NotAttempted, why),
+                    None => ActionResult::new(
+                        action,
+                        Verdict::NotAttempted,
+                        "a sync step without placeholders".to_owned(),
+                    ),
+                }
+            }
         }
     };
     result.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -202,7 +228,14 @@ where
     let Some(endpoint) = context.overrides.resolve(&instance.id, instance.rds.seen()) else {
         return Err(format!("{} has no known endpoint", action.instance));
     };
-    Ok(Check::new(action.kind, instance, endpoint, context))
+    let placeholders = action.placeholders.as_ref().map(Placeholders::gtids);
+    Ok(Check::new(
+        action.kind,
+        instance,
+        endpoint,
+        context,
+        placeholders,
+    ))
 }
 
 /// Calls `procedure` once and verifies. A start on a member the plan saw in `ERROR` is preceded
@@ -219,8 +252,8 @@ where
     C: Clock,
 {
     let mut result = ActionResult::new(action, Verdict::Unverified, String::new());
-    let stop_first =
-        procedure != Procedure::Stop && check.planned_state() == Some(MemberState::Error);
+    let starts = matches!(procedure, Procedure::StartJoin | Procedure::StartBootstrap);
+    let stop_first = starts && check.planned_state() == Some(MemberState::Error);
     if stop_first && !send(action, check, Procedure::Stop, &mut result).await {
         return result;
     }

@@ -83,17 +83,23 @@ fn world() -> (MemoryMembers, MemoryRds, Vec<Instance>) {
 }
 
 fn action(kind: ActionKind, instance: &str) -> Action {
-    Action {
-        kind,
-        instance: instance.into(),
-        reason: "test".into(),
-    }
+    Action::new(kind, instance, "test")
 }
 
 async fn run(
     kind: ActionKind,
     instance: &str,
     world: &(MemoryMembers, MemoryRds, Vec<Instance>),
+) -> ActionResult {
+    run_action(&action(kind, instance), world, false).await
+}
+
+/// Acts on `action` in `world` (or, `resumed`, verifies it as a pending one) with short
+/// verification timings.
+async fn run_action(
+    action: &Action,
+    world: &(MemoryMembers, MemoryRds, Vec<Instance>),
+    resumed: bool,
 ) -> ActionResult {
     let overrides = EndpointOverrides::default();
     let context = Context {
@@ -107,7 +113,11 @@ async fn run(
             interval: Duration::from_millis(10),
         },
     };
-    act(&action(kind, instance), &context).await
+    if resumed {
+        resume(action, &context).await
+    } else {
+        act(action, &context).await
+    }
 }
 
 fn all_online() -> [(&'static str, MemberState); 3] {
@@ -486,4 +496,68 @@ async fn a_reboot_rds_never_shows_is_unverified() {
             .summary
             .contains("RDS has not shown the instance restarting")
     );
+}
+
+const JOINER_UUID: &str = "3e11fa47-71ca-11e1-9e33-c80aa9429562";
+
+fn sync_step(begin: u64, end: u64) -> Action {
+    Action {
+        placeholders: Some(crate::snapshot::Placeholders {
+            joiner: "db2".into(),
+            uuid: JOINER_UUID.into(),
+            begin,
+            end,
+        }),
+        ..action(ActionKind::SyncGtids, "db1")
+    }
+}
+
+/// db1's report holding the joiner's `uuid:1-end` (none when `end` is 0).
+fn db1_holding(end: u64) -> MemberReport {
+    let mut db1 = report("db1", &[("db1", Online), ("db3", Online)]);
+    if end > 0 {
+        db1.gtid_executed = format!("{JOINER_UUID}:1-{end}").parse().unwrap();
+    }
+    db1
+}
+
+#[tokio::test]
+async fn a_sync_step_calls_advance_gtid_once_on_its_member_and_reads_the_placeholders_back() {
+    let world = world();
+    world.0.on_call(|members, endpoint, _| {
+        members.set(endpoint, Ok(db1_holding(3)));
+        Ok(ProcedureReply::default())
+    });
+    let result = run_action(&sync_step(1, 3), &world, false).await;
+    assert_eq!(result.verdict, Verdict::Verified, "{result:?}");
+    let calls = world.0.calls();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].0, endpoint("db1"));
+    assert_eq!(
+        calls[0].1.statement(),
+        format!("CALL mysql.rds_group_replication_advance_gtid(1, 3, '{JOINER_UUID}')")
+    );
+}
+
+#[tokio::test]
+async fn a_sync_step_whose_placeholders_never_show_is_unverified_and_an_impossible_one_not_sent() {
+    let world = world();
+    world.0.set(&endpoint("db1"), Ok(db1_holding(2)));
+    let short = run_action(&sync_step(1, 3), &world, false).await;
+    assert_eq!(short.verdict, Verdict::Unverified, "{short:?}");
+    assert!(short.summary.contains(":3 not executed yet"), "{short:?}");
+
+    let beyond = run_action(&sync_step(1, 1 << 33), &world, false).await;
+    assert_eq!(beyond.verdict, Verdict::NotAttempted, "{beyond:?}");
+    // A member in ERROR is never stopped first: a placeholder is no start.
+    assert_eq!(world.0.calls().len(), 1);
+}
+
+#[tokio::test]
+async fn a_pending_sync_step_is_verified_from_gtid_executed_without_calling_again() {
+    let world = world();
+    world.0.set(&endpoint("db1"), Ok(db1_holding(3)));
+    let result = run_action(&sync_step(1, 3), &world, true).await;
+    assert_eq!(result.verdict, Verdict::Verified, "{result:?}");
+    assert!(world.0.calls().is_empty());
 }

@@ -3,7 +3,8 @@
 //!
 //! - rejoin, bootstrap: the member `ONLINE` in a view with quorum (`RECOVERING` is progress);
 //! - expel: the member `OFFLINE` and absent from every other answering member's view;
-//! - reboot: RDS leaves `available` and comes back, and the member answers (not in `ERROR`).
+//! - reboot: RDS leaves `available` and comes back, and the member answers (not in `ERROR`);
+//! - sync: every placeholder in the instance's `gtid_executed` (read back, never assumed).
 //!
 //! A bad state (`ERROR`/`OFFLINE`, offline mode) must be seen twice in a row to fail the action:
 //! a joining member passes through `OFFLINE` or `ERROR` briefly during its checks.
@@ -11,6 +12,7 @@
 use futures_util::future::join_all;
 
 use super::{ActionResult, Context, Verdict};
+use crate::gtid::GtidSet;
 use crate::model::{Endpoint, Instance, MemberReport, MemberState, ProbeError};
 use crate::ports::clock::Clock;
 use crate::ports::member_control::MemberControl;
@@ -32,6 +34,8 @@ pub(super) struct Check<'c, M, R, C> {
     instance: &'c Instance,
     endpoint: Endpoint,
     context: &'c Context<'c, M, R, C>,
+    /// A sync step's placeholders, which the instance must end up holding.
+    placeholders: Option<GtidSet>,
 }
 
 impl<'c, M, R, C> Check<'c, M, R, C>
@@ -45,12 +49,14 @@ where
         instance: &'c Instance,
         endpoint: Endpoint,
         context: &'c Context<'c, M, R, C>,
+        placeholders: Option<GtidSet>,
     ) -> Self {
         Check {
             kind,
             instance,
             endpoint,
             context,
+            placeholders,
         }
     }
 
@@ -126,6 +132,24 @@ where
             ActionKind::Rejoin | ActionKind::Bootstrap => self.look_joined(result).await,
             ActionKind::Expel => self.look_expelled(result).await,
             ActionKind::Reboot => self.look_rebooted(result, saw_restart).await,
+            ActionKind::SyncGtids => self.look_synced(result).await,
+        }
+    }
+
+    /// The placeholders are executed on the instance. A call cut off may still be running on
+    /// the server, so missing ones are waited for, never a failure by themselves.
+    async fn look_synced(&self, result: &mut ActionResult) -> Progress {
+        let report = match self.members().probe(&self.endpoint).await {
+            Ok(report) => report,
+            Err(e) => return unanswered(&e),
+        };
+        record(result, &report);
+        let wanted = self.placeholders.clone().unwrap_or_default();
+        let missing = wanted.difference(&report.gtid_executed);
+        if missing.is_empty() {
+            Progress::Done(format!("{wanted} executed"))
+        } else {
+            Progress::Waiting(format!("{missing} not executed yet"))
         }
     }
 

@@ -8,3 +8,4 @@ pub(crate) mod reboot;
 pub(crate) mod rebootstrap;
 pub(crate) mod rejoin;
 pub(crate) mod seed;
+pub(crate) mod sync;

@@ -316,7 +316,9 @@ pub(crate) fn split_brain(ctx: &Ctx<'_>, draft: &mut Draft) {
              mysql.rds_group_replication_stop()). 4. Save what only they committed (their \
              binary logs), then rebuild each from a member of the kept group (point-in-time \
              restore) and re-apply what must be kept. 5. Resume (`grkeeper resume --cluster \
-             {cluster} --instance ID`).",
+             {cluster} --instance ID`) and approve each rebuilt member's rejoin (`grkeeper \
+             approve rejoin --cluster {cluster} --instance ID`): grkeeper remembers the groups \
+             and rejoins no member of one into the other, nor re-bootstraps, until then.",
             groups.len(),
             described.join(" and ")
         ),

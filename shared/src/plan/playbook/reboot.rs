@@ -1,7 +1,8 @@
-//! Reboot: a member in offline mode (error 3032) or in `ERROR` -> `RebootDBInstance`, which is
-//! how RDS brings an exited member back; it rejoins by itself after the restart. If it was
-//! rebooted recently and is back in this state, a reboot will not help: rebuild needed. While
-//! Group Replication's own auto-rejoin is still trying, grkeeper waits for it.
+//! Reboot: a member in offline mode (error 3032, 6400 on 9.x) or in `ERROR` ->
+//! `RebootDBInstance`, which is how RDS brings an exited member back; it rejoins by itself after
+//! the restart. If it was rebooted recently and is back in this state, a reboot will not help:
+//! rebuild needed. While Group Replication's own auto-rejoin is still trying, grkeeper waits for
+//! it.
 
 use crate::model::MemberState;
 use crate::plan::autorejoin;

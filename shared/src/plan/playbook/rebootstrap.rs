@@ -2,6 +2,7 @@
 //! taken (fencing a hung minority, stopping Group Replication on the seed or on a member whose
 //! view is stale): a bootstrap is the one action that can lose committed transactions or create
 //! a second live group, so
+//! - no split brain is remembered that a person has not reconciled;
 //! - no member outside the inventory is remembered from the views and unaccounted for;
 //! - every inventory member's transactions were read in this observation, or an approval
 //!   names the ones given up (a member stopped or failed in RDS may hold commits the others
@@ -11,9 +12,10 @@
 use crate::plan::draft::{Ctx, Draft};
 use crate::plan::guards::{Block, approvals, block, outcome_name, stamp, window};
 use crate::plan::picture::{Node, names};
-use crate::plan::{ActionKind, FindingKind, Guard, Outcome, Severity, strangers};
+use crate::plan::{ActionKind, FindingKind, Guard, Outcome, Severity, split_brain, strangers};
 
 pub(crate) fn allowed(ctx: &Ctx<'_>, draft: &mut Draft, seed: &str) -> Result<(), Block> {
+    split_brain::none_remembered(ctx)?;
     strangers::none_remembered(ctx, draft, seed)?;
     transactions_known(ctx, draft, seed)?;
     nothing_remembered_lacking(ctx, draft, seed)?;
@@ -81,7 +83,12 @@ fn nothing_remembered_lacking(ctx: &Ctx<'_>, draft: &mut Draft, seed: &str) -> R
         Severity::Critical,
         None,
         format!(
-            "No member holds every transaction the group committed: {}. A member's data was              replaced (a snapshot restored into it, or a rebuild), or it lost transactions, and              no member read now holds what it had, so a re-bootstrap from {seed} would lose              them. Find them (the replaced instance's earlier snapshot or binary logs,              re-applied on {seed}), or, if they may be lost, approve it: `grkeeper approve              bootstrap --cluster {} --instance {seed}{give_up}`.",
+            "No member holds every transaction the group committed: {}. A member's data was \
+             replaced (a snapshot restored into it, or a rebuild), or it lost transactions, and \
+             no member read now holds what it had, so a re-bootstrap from {seed} would lose \
+             them. Find them (the replaced instance's earlier snapshot or binary logs, \
+             re-applied on {seed}), or, if they may be lost, approve it: `grkeeper approve \
+             bootstrap --cluster {} --instance {seed}{give_up}`.",
             details.join("; "),
             ctx.snapshot.cluster,
         ),
@@ -89,7 +96,9 @@ fn nothing_remembered_lacking(ctx: &Ctx<'_>, draft: &mut Draft, seed: &str) -> R
     Err(block(
         Guard::NoGtidSuperset,
         format!(
-            "{seed} lacks transactions the journal remembers on {} (its data was replaced              since); re-apply them on {seed}, or approve giving them up: `grkeeper approve              bootstrap --cluster {} --instance {seed}{give_up}`",
+            "{seed} lacks transactions the journal remembers on {} (its data was replaced \
+             since); re-apply them on {seed}, or approve giving them up: `grkeeper approve \
+             bootstrap --cluster {} --instance {seed}{give_up}`",
             names(&nodes),
             ctx.snapshot.cluster,
         ),

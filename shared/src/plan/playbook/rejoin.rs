@@ -1,12 +1,14 @@
 //! Rejoin: a reachable member whose Group Replication is `OFFLINE` (stopped, start failed, or
-//! after a restart), while a group with quorum exists -> `rds_group_replication_start(0)`.
+//! after a restart), while a group with quorum exists -> `rds_group_replication_start(0)`. A 9.7
+//! member kept out by local GTIDs only gets the approved sync's next step instead (`sync`).
 
 use crate::model::MemberState;
 use crate::plan::checks::{available, not_stopped_on_purpose};
 use crate::plan::draft::{Candidate, Ctx, Draft};
 use crate::plan::{ActionKind, FindingKind, Severity};
 
-use super::join;
+use super::join::{self, Joinable};
+use super::sync;
 
 pub(crate) fn consider(ctx: &Ctx<'_>, draft: &mut Draft) {
     if ctx.picture.quorum_group().is_none() {
@@ -45,12 +47,15 @@ pub(crate) fn consider(ctx: &Ctx<'_>, draft: &mut Draft) {
                 node.id
             ),
         );
-        let (data, note) = match available(node)
+        let (data, note, local) = match available(node)
             .and_then(|()| not_stopped_on_purpose(ctx, node))
-            .and_then(|()| join::check(ctx, draft, node))
+            .and_then(|()| join::assess(ctx, draft, node))
         {
-            Ok(note) => (Ok(()), note),
-            Err(block) => (Err(block), String::new()),
+            Ok(Joinable { note, local: None }) => (Ok(()), note, None),
+            Ok(Joinable {
+                local: Some(local), ..
+            }) => (Err(sync::blocked(ctx, &local)), String::new(), Some(local)),
+            Err(block) => (Err(block), String::new(), None),
         };
         let reason = format!(
             "{} is OFFLINE while the group has quorum; its transactions are a subset of the \
@@ -62,5 +67,9 @@ pub(crate) fn consider(ctx: &Ctx<'_>, draft: &mut Draft) {
             Candidate::new(ActionKind::Rejoin, node.id, reason),
             data,
         );
+        // Only local GTIDs keep it out: with an approval, the sync's next step.
+        if let Some(local) = local {
+            sync::propose(ctx, draft, node, &local);
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! Which member a re-bootstrap starts from. It must hold every transaction any read member
-//! holds (applied, or certified and queued); among those, the lowest version (on 8.0 a member
-//! older than the group is refused, so starting from a newer one locks the older ones out;
-//! inside the 8.4 series all count as one), then one that is OFFLINE over one in ERROR (whose
+//! holds (applied, or certified and queued); among those, the lowest version (a member older
+//! than the group is refused, so starting from a newer one locks the older ones out; when every
+//! read member runs one LTS series, 8.4 or 9.7, all its versions count as one, and in a group
+//! mixing series they do not), then one that is OFFLINE over one in ERROR (whose
 //! Group Replication must be stopped first), then an available one, then inventory order. A
 //! member whose group name is unknown is never the seed, and when the first choice is refused
 //! (a person stopped it) an equal one (same transactions, same version) is taken instead.
@@ -12,7 +13,7 @@ use crate::plan::checks::{available, not_stopped_on_purpose};
 use crate::plan::draft::{Ctx, Draft};
 use crate::plan::guards::{Block, block};
 use crate::plan::picture::Node;
-use crate::plan::version::{JoinRule, Version, join_rule};
+use crate::plan::version::{JoinRule, Version, join_rule, one_lts_series};
 use crate::plan::{FindingKind, Guard, Severity};
 
 /// The chosen seed (`None` when no member could be read) and whether it may be used: a block
@@ -33,14 +34,23 @@ pub(crate) fn choose<'n, 'a>(
         .filter(|(_, s)| holds_all(s))
         .map(|(n, _)| *n)
         .collect();
-    supersets.sort_by_key(|n| preference(n));
+    // Versions count as one only when every read member runs the same LTS series: the group
+    // bootstrapped from the seed will take them back one at a time, in any order.
+    let one_series = one_lts_series(
+        read.iter()
+            .filter_map(|(n, _)| Version::parse(&n.report?.version)),
+    );
+    supersets.sort_by_key(|n| preference(n, one_series));
     let Some(first) = supersets.first() else {
         return no_superset(draft, &read);
     };
     // Every superset holds the same transactions; an equal candidate also has the same version.
-    let first_version = version_key(first);
+    let first_version = version_key(first, one_series);
     let mut refusal = None;
-    for candidate in supersets.iter().filter(|n| version_key(n) == first_version) {
+    for candidate in supersets
+        .iter()
+        .filter(|n| version_key(n, one_series) == first_version)
+    {
         match usable(ctx, candidate) {
             Ok(()) => return (Some(candidate), Ok(())),
             Err(block) => {
@@ -72,9 +82,9 @@ fn usable(ctx: &Ctx<'_>, node: &Node<'_>) -> Result<(), Block> {
 }
 
 /// Sort key: lowest version, OFFLINE before ERROR, available first, inventory order.
-fn preference(node: &Node<'_>) -> (Option<Version>, bool, bool, usize) {
+fn preference(node: &Node<'_>, one_series: bool) -> (Option<Version>, bool, bool, usize) {
     // `None` (unparsed) sorts first in Option's order; push it last instead.
-    let version = version_key(node).or(Some(Version(u32::MAX, u32::MAX, u32::MAX)));
+    let version = version_key(node, one_series).or(Some(Version(u32::MAX, u32::MAX, u32::MAX)));
     (
         version,
         node.own_state() != Some(MemberState::Offline),
@@ -83,18 +93,17 @@ fn preference(node: &Node<'_>) -> (Option<Version>, bool, bool, usize) {
     )
 }
 
-/// The version a join compares, with every 8.4.x counted as one.
-fn version_key(node: &Node<'_>) -> Option<Version> {
+/// The version a join compares: the series when every read member runs one LTS series.
+fn version_key(node: &Node<'_>, one_series: bool) -> Option<Version> {
     let v = Version::parse(&node.report?.version)?;
-    Some(if (v.0, v.1) == (8, 4) {
-        Version(8, 4, 0)
-    } else {
-        v
+    Some(match v.lts_series() {
+        Some((major, minor)) if one_series => Version(major, minor, 0),
+        _ => v,
     })
 }
 
 /// Members that will be refused when they rejoin a group bootstrapped from `seed` (older than
-/// it, outside the 8.4 series), for the bootstrap's reason.
+/// it, and not of one LTS series with it), for the bootstrap's reason.
 pub(crate) fn locked_out(nodes: &[Node<'_>], seed: &Node<'_>) -> Vec<String> {
     let Some(lowest) = seed.report.and_then(|r| Version::parse(&r.version)) else {
         return Vec::new();
@@ -103,7 +112,7 @@ pub(crate) fn locked_out(nodes: &[Node<'_>], seed: &Node<'_>) -> Vec<String> {
         .iter()
         .filter_map(|n| {
             let v = Version::parse(&n.report?.version)?;
-            (join_rule(v, lowest) == JoinRule::Refused).then(|| format!("{} ({v})", n.id))
+            (join_rule(v, &[lowest]) == JoinRule::Refused).then(|| format!("{} ({v})", n.id))
         })
         .collect()
 }

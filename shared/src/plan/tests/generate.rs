@@ -3,17 +3,20 @@
 //! memory, strangers, restored copies, who stopped GR, auto-rejoin logs). The others aim at one
 //! unsafe class each, so that it comes up in most cases instead of by luck: `outage` (unread
 //! members, approvals, remembered strangers, journaled bootstraps with clock skew, versions,
-//! stale views), `second_group` (a group bootstrapped apart) and `counted_exited` (members that
-//! left but some view still counts).
+//! stale views), `second_group` (a group bootstrapped apart), `counted_exited` (members that
+//! left but some view still counts) and `local_gtids` (a new 9.7 member whose initialization
+//! GTIDs and the group's keep it out, with approvals of the sync or not).
 
 use proptest::prelude::*;
 
 use crate::fixtures::{ClusterBuilder, GROUP, at, server_uuid};
 use crate::gtid::GtidSet;
-use crate::model::{GrCall, LastGrCall, MemberState, Observed, ProbeError, ViewMember};
+use crate::model::{
+    GrCall, LastGrCall, MemberState, OFFLINE_MODE_ERRORS, Observed, ProbeError, ViewMember,
+};
 use crate::plan::{
     ActionKind, Approval, BootstrapPolicy, Condition, History, LastSeen, Mode, Outcome, PastAction,
-    Pause, Policy, Stranger, conditions,
+    Pause, Policy, SplitBrain, Stranger, conditions,
 };
 use crate::snapshot::Snapshot;
 
@@ -32,7 +35,7 @@ fn ago(secs: i64) -> chrono::DateTime<chrono::Utc> {
 enum Fault {
     Stopped,
     Error,
-    OfflineMode,
+    OfflineMode(u16),
     Crashed,
     Timeout,
     Recovering,
@@ -47,7 +50,7 @@ fn fault() -> impl Strategy<Value = Fault> {
     prop_oneof![
         3 => Just(Fault::Stopped),
         2 => Just(Fault::Error),
-        2 => Just(Fault::OfflineMode),
+        2 => prop::sample::select(OFFLINE_MODE_ERRORS.to_vec()).prop_map(Fault::OfflineMode),
         2 => Just(Fault::Crashed),
         1 => Just(Fault::Timeout),
         2 => Just(Fault::Recovering),
@@ -64,7 +67,7 @@ fn apply(b: ClusterBuilder, m: &str, i: usize, fault: Fault) -> ClusterBuilder {
     match fault {
         Fault::Stopped => b.gr_stopped(m),
         Fault::Error => b.error_state(m),
-        Fault::OfflineMode => b.offline_mode(m),
+        Fault::OfflineMode(code) => b.offline_mode_with(m, code),
         Fault::Crashed => b.crashed(m),
         Fault::Timeout => b.unreadable(
             m,
@@ -136,8 +139,8 @@ pub(super) fn set_row(
     }
 }
 
-/// A cluster of 1-9 members with faults, maybe a partition or a split, noise in the views, and
-/// random policy, history and extras.
+/// A cluster of 1-9 members with faults, maybe a partition or a split, noise in the views,
+/// random policy, history and extras, and sometimes a mix of versions.
 pub(super) fn scenario() -> impl Strategy<Value = Snapshot> {
     (
         (
@@ -151,11 +154,15 @@ pub(super) fn scenario() -> impl Strategy<Value = Snapshot> {
         policy_strategy(),
         history_strategy(),
         extras(),
+        prop::option::weighted(0.3, versions()),
     )
         .prop_map(
-            |((n, faults, side, split, noise, outage), policy, history, extras)| {
+            |((n, faults, side, split, noise, outage), policy, history, extras, versions)| {
                 let id = |i: usize| format!("orders-{}", i % n + 1);
                 let mut b = ClusterBuilder::healthy(n).policy(|p| *p = policy);
+                for (i, version) in versions.iter().flatten().take(n).enumerate() {
+                    b = b.version(&id(i), version);
+                }
                 if outage {
                     b = b.complete_outage();
                 }
@@ -200,19 +207,26 @@ fn policy_strategy() -> impl Strategy<Value = Policy> {
         any::<bool>(),
         0u32..3,
         prop::sample::select(vec![0u64, 60, 600]),
+        // Rejoin and reboot switched off now and then.
+        prop::sample::select(vec![true, true, true, false]),
+        prop::sample::select(vec![true, true, true, false]),
     )
         .prop_map(
-            |(observe, expel, bootstrap, floor, budget, huge, reboots, skew)| Policy {
-                mode: if observe { Mode::Observe } else { Mode::Act },
-                expel,
-                bootstrap,
-                fault_tolerance_floor: floor,
-                cluster_budget: budget,
-                reboot_budget: reboots,
-                member_cooldown_secs: if huge { u64::MAX } else { 600 },
-                recovering_deadline_secs: if huge { u64::MAX } else { 60 },
-                clock_skew_secs: skew,
-                ..Policy::default()
+            |(observe, expel, bootstrap, floor, budget, huge, reboots, skew, rejoin, reboot)| {
+                Policy {
+                    mode: if observe { Mode::Observe } else { Mode::Act },
+                    rejoin,
+                    reboot,
+                    expel,
+                    bootstrap,
+                    fault_tolerance_floor: floor,
+                    cluster_budget: budget,
+                    reboot_budget: reboots,
+                    member_cooldown_secs: if huge { u64::MAX } else { 600 },
+                    recovering_deadline_secs: if huge { u64::MAX } else { 60 },
+                    clock_skew_secs: skew,
+                    ..Policy::default()
+                }
             },
         )
 }
@@ -233,12 +247,15 @@ fn acting_policy() -> impl Strategy<Value = Policy> {
         0u32..3,
         prop::sample::select(vec![0u64, 60, 600]),
         prop::sample::select(vec![60u64, 1800]),
+        // A fault tolerance floor now and then, so the floor's arithmetic decides.
+        prop_oneof![3 => Just(0u32), 1 => 1u32..3],
     )
         .prop_map(
-            |(mode, bootstrap, expel, budget, reboots, skew, deadline)| Policy {
+            |(mode, bootstrap, expel, budget, reboots, skew, deadline, floor)| Policy {
                 mode,
                 bootstrap,
                 expel,
+                fault_tolerance_floor: floor,
                 cluster_budget: budget,
                 reboot_budget: reboots,
                 clock_skew_secs: skew,
@@ -255,6 +272,7 @@ fn action() -> impl Strategy<Value = PastAction> {
             ActionKind::Reboot,
             ActionKind::Expel,
             ActionKind::Bootstrap,
+            ActionKind::SyncGtids,
         ]),
         1usize..=9,
         // Up to two hours ago, or up to ten minutes ahead (a writer's clock ahead of this one).
@@ -271,6 +289,7 @@ fn action() -> impl Strategy<Value = PastAction> {
             instance: format!("orders-{i}"),
             at: ago(secs),
             outcome,
+            placeholders: None,
         })
 }
 
@@ -278,7 +297,8 @@ fn approval() -> impl Strategy<Value = Approval> {
     (
         prop::option::of(1usize..=9),
         prop::collection::btree_set(1usize..=11, 0..5),
-        -600i64..3600,
+        // Some expire at the very second of the observation: no longer valid.
+        prop_oneof![1 => Just(0i64), 9 => -600i64..3600],
     )
         .prop_map(|(instance, gives_up, expires)| Approval {
             action: ActionKind::Bootstrap,
@@ -296,6 +316,7 @@ fn approval() -> impl Strategy<Value = Approval> {
                 .collect(),
             expires: ago(-expires),
             by: "alice".into(),
+            gtids: None,
         })
 }
 
@@ -348,21 +369,91 @@ fn memory() -> impl Strategy<Value = Memory> {
     })
 }
 
-/// Layers over any snapshot: journal memory, remembered strangers, a restored copy, who stopped
-/// GR where, auto-rejoin logs, grkeeper's database user.
-#[derive(Debug, Clone)]
+/// Layers over any snapshot: journal memory, remembered strangers, a remembered split brain and
+/// rejoin approvals, a restored copy, who stopped or started GR last, auto-rejoin logs,
+/// grkeeper's database user, a member configured for another group (or for the same one spelled
+/// in capitals).
+#[derive(Debug, Clone, Default)]
 pub(super) struct Extras {
     memories: Vec<Memory>,
     strangers: Vec<(usize, i64)>,
+    split: Option<Split>,
     twin: Option<(usize, usize)>,
-    stops: Vec<(usize, bool, i64)>,
+    stops: Vec<(usize, bool, i64, bool)>,
     autorejoin: Vec<(usize, u64, u64, bool, i64)>,
     db_user: bool,
+    renamed: Option<(usize, bool)>,
+}
+
+/// A remembered split brain: each member's side (0 or 1, anything else none), members whose
+/// remembered `server_uuid` is an older incarnation's (rebuilt since), and rejoin approvals
+/// (instance, or any; seconds until they expire, negative when they have).
+#[derive(Debug, Clone)]
+struct Split {
+    sides: Vec<u8>,
+    rebuilt: Vec<usize>,
+    approvals: Vec<(Option<usize>, i64)>,
+}
+
+fn split() -> impl Strategy<Value = Split> {
+    (
+        prop::collection::vec(0u8..3, 9),
+        prop::collection::vec(1usize..=9, 0..2),
+        prop::collection::vec(
+            (prop::option::weighted(0.8, 1usize..=9), -600i64..3600),
+            0..3,
+        ),
+    )
+        .prop_map(|(sides, rebuilt, approvals)| Split {
+            sides,
+            rebuilt,
+            approvals,
+        })
+}
+
+impl Split {
+    fn apply(&self, snapshot: &mut Snapshot) {
+        let n = snapshot.instances.len();
+        let member = |i: usize| (i - 1) % n + 1;
+        let uuid = |i: usize| {
+            if self.rebuilt.iter().any(|&r| member(r) == i) {
+                server_uuid(20 + i)
+            } else {
+                server_uuid(i)
+            }
+        };
+        let side = |s: u8| -> Vec<String> {
+            (1..=n)
+                .filter(|&i| self.sides[i - 1] == s)
+                .map(uuid)
+                .collect()
+        };
+        let sides: Vec<Vec<String>> = [side(0), side(1)]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect();
+        snapshot.history.split_brain = Some(SplitBrain {
+            first_seen: ago(3600),
+            last_seen: ago(1800),
+            sides,
+        });
+        for &(instance, expires) in &self.approvals {
+            snapshot.history.approvals.push(Approval {
+                action: ActionKind::Rejoin,
+                instance: instance.map(|i| format!("orders-{}", member(i))),
+                gives_up: Vec::new(),
+                expires: ago(-expires),
+                by: "alice".into(),
+                gtids: None,
+            });
+        }
+    }
 }
 
 pub(super) fn extras() -> impl Strategy<Value = Extras> {
     (
         prop::collection::vec(memory(), 0..5),
+        prop::option::weighted(0.2, split()),
         // Mostly members outside any inventory (10, 11); sometimes one that has been tagged
         // into the cluster since.
         prop::collection::vec(
@@ -370,21 +461,33 @@ pub(super) fn extras() -> impl Strategy<Value = Extras> {
             0..2,
         ),
         prop::option::weighted(0.1, (1usize..=9, 1usize..=9)),
-        prop::collection::vec((1usize..=9, any::<bool>(), -600i64..7200), 0..3),
+        // The last GR call: mostly a stop, sometimes a start (the member left the group since).
+        prop::collection::vec(
+            (
+                1usize..=9,
+                any::<bool>(),
+                -600i64..7200,
+                prop::bool::weighted(0.75),
+            ),
+            0..3,
+        ),
         prop::collection::vec(
             (1usize..=9, 1u64..=4, 1u64..=4, any::<bool>(), 0i64..1200),
             0..2,
         ),
         any::<bool>(),
+        prop::option::weighted(0.15, (1usize..=9, any::<bool>())),
     )
         .prop_map(
-            |(memories, strangers, twin, stops, autorejoin, db_user)| Extras {
+            |(memories, split, strangers, twin, stops, autorejoin, db_user, renamed)| Extras {
                 memories,
                 strangers,
+                split,
                 twin,
                 stops,
                 autorejoin,
                 db_user,
+                renamed,
             },
         )
 }
@@ -422,8 +525,11 @@ impl Extras {
                 last_seen: ago(secs),
             });
         }
+        if let Some(split) = &self.split {
+            split.apply(snapshot);
+        }
         snapshot.db_user = self.db_user.then(|| "grkeeper".to_string());
-        for &(member, by_grkeeper, secs) in &self.stops {
+        for &(member, by_grkeeper, secs, stop) in &self.stops {
             let by = if by_grkeeper {
                 "grkeeper@10.0.9.9"
             } else {
@@ -433,7 +539,12 @@ impl Extras {
                 report.last_gr_call = LastGrCall::Call(GrCall {
                     at: ago(secs).format("%Y-%m-%d %H:%M:%S").to_string(),
                     by: by.into(),
-                    action: "stop group replication".into(),
+                    action: if stop {
+                        "stop group replication"
+                    } else {
+                        "start group replication. bootstrap:0"
+                    }
+                    .into(),
                 });
             }
         }
@@ -454,6 +565,15 @@ impl Extras {
                     data,
                 });
             }
+        }
+        if let Some((member, same)) = self.renamed
+            && let Observed::Seen(report) = &mut snapshot.instances[(member - 1) % n].mysql
+        {
+            report.settings.group_name = Some(if same {
+                GROUP.to_ascii_uppercase()
+            } else {
+                server_uuid(30)
+            });
         }
         if let Some((copy, original)) = self.twin {
             let (copy, original) = ((copy - 1) % n + 1, (original - 1) % n + 1);
@@ -523,8 +643,21 @@ fn left() -> impl Strategy<Value = Left> {
 
 fn version() -> impl Strategy<Value = &'static str> {
     prop::sample::select(vec![
-        "8.0.36", "8.0.36", "8.0.37", "8.0.35", "8.4.2", "8.4.3",
+        "8.0.36", "8.0.36", "8.0.37", "8.0.35", "8.4.2", "8.4.3", "9.7.0", "9.7.1",
     ])
+}
+
+/// The versions of a cluster: one series (8.0, 8.4 or 9.7) or an upgrade between two (8.0 to
+/// 8.4, 8.4 to 9.7), each member at a random release of either.
+fn versions() -> impl Strategy<Value = Vec<&'static str>> {
+    prop::sample::select(vec![
+        vec!["8.0.35", "8.0.36", "8.0.37"],
+        vec!["8.4.1", "8.4.2", "8.4.3"],
+        vec!["9.7.0", "9.7.1", "9.7.2"],
+        vec!["8.0.36", "8.0.37", "8.4.2", "8.4.3"],
+        vec!["8.4.2", "8.4.3", "9.7.0", "9.7.1"],
+    ])
+    .prop_flat_map(|releases| prop::collection::vec(prop::sample::select(releases), 9))
 }
 
 /// A complete outage of 1-9 members left in various ways, with versions, journal memory,
@@ -602,6 +735,7 @@ pub(super) fn outage() -> impl Strategy<Value = Snapshot> {
                                 } else {
                                     Outcome::Failed
                                 },
+                                placeholders: None,
                             });
                         }
                     })
@@ -762,11 +896,8 @@ pub(super) fn counted_exited() -> impl Strategy<Value = Snapshot> {
             }
             Extras {
                 memories,
-                strangers: Vec::new(),
-                twin: None,
-                stops: Vec::new(),
                 autorejoin,
-                db_user: false,
+                ..Extras::default()
             }
             .apply(&mut snapshot);
             snapshot
@@ -802,14 +933,31 @@ pub(super) fn recovering() -> impl Strategy<Value = Snapshot> {
             let mut snapshot = b.build();
             Extras {
                 memories,
-                strangers: Vec::new(),
-                twin: None,
-                stops: Vec::new(),
-                autorejoin: Vec::new(),
-                db_user: false,
+                ..Extras::default()
             }
             .apply(&mut snapshot);
             snapshot
+        })
+}
+
+/// 2-9 members, one ONLINE but lagging behind its applier queue past the deadline (an expel takes
+/// out a member the group counts ONLINE, so the majority and the tolerance floor decide), maybe
+/// others faulted, under an acting policy with a tolerance floor now and then.
+pub(super) fn lagging() -> impl Strategy<Value = Snapshot> {
+    (
+        2usize..=9,
+        0usize..9,
+        prop::collection::vec((0usize..9, fault()), 0..3),
+        acting_policy(),
+    )
+        .prop_map(|(n, lagging, faults, policy)| {
+            let id = |i: usize| format!("orders-{}", i % n + 1);
+            let mut b = ClusterBuilder::healthy(n).policy(|p| *p = policy);
+            b = apply(b, &id(lagging), lagging % n + 1, Fault::Lagging);
+            for (i, fault) in faults.into_iter().filter(|(i, _)| i % n != lagging % n) {
+                b = apply(b, &id(i), i % n + 1, fault);
+            }
+            b.build()
         })
 }
 
@@ -850,9 +998,275 @@ pub(super) fn stopped() -> impl Strategy<Value = Snapshot> {
                         instance: id(*i),
                         at: ago(*secs),
                         outcome: Outcome::Succeeded,
+                        placeholders: None,
                     })
                     .collect();
             })
             .build()
         })
+}
+
+/// What is odd about a 9.7 joiner besides its initialization GTIDs.
+#[derive(Debug, Clone, Copy)]
+enum Twist {
+    /// Errant GTIDs under the group name too.
+    Errant,
+    /// Local GTIDs with a tag (advance_gtid cannot create those).
+    Tagged,
+    /// Local GTIDs numbered beyond advance_gtid's `INT UNSIGNED`.
+    Huge,
+    /// Its own server_uuid is the group's name.
+    GroupName,
+}
+
+fn twist() -> impl Strategy<Value = Twist> {
+    prop::sample::select(vec![
+        Twist::Errant,
+        Twist::Tagged,
+        Twist::Huge,
+        Twist::GroupName,
+    ])
+}
+
+/// An approval of a sync: for the joiner, another member or any (0, 1, 2), expiring in
+/// `expires` seconds, allowing no ranges in particular, exactly the initialization GTIDs, only
+/// the joiner's own, or far more (0 to 3).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct SyncApproval {
+    whom: u8,
+    expires: i64,
+    ranges: u8,
+}
+
+fn sync_approval() -> impl Strategy<Value = SyncApproval> {
+    prop_oneof![
+        3 => (Just(0u8), 60i64..3600, 0u8..4),
+        1 => (0u8..3, -600i64..3600, 0u8..4),
+    ]
+    .prop_map(|(whom, expires, ranges)| SyncApproval {
+        whom,
+        expires,
+        ranges,
+    })
+}
+
+/// A 9.7 group of 2-6 members set up by AWS's procedure and a new member, the last, with its
+/// own initialization GTIDs; some placeholders already made either way; sometimes a twist on
+/// the joiner or a version that is not 9.7; random approvals of the sync (mostly for the joiner),
+/// faults elsewhere, an acting policy.
+pub(super) fn local_gtids() -> impl Strategy<Value = Snapshot> {
+    (
+        (
+            2usize..=6,
+            1u64..=4,
+            1u64..=4,
+            prop::collection::vec(any::<bool>(), 12),
+            prop::option::weighted(0.3, twist()),
+            prop::option::weighted(0.15, version()),
+        ),
+        prop::collection::vec(sync_approval(), 0..3),
+        prop::collection::vec((0usize..7, fault()), 0..2),
+        acting_policy(),
+        prop::collection::vec(action(), 0..2),
+    )
+        .prop_map(
+            |((n, k, j, done, twist, version), approvals, faults, policy, actions)| {
+                let size = n + 1;
+                let joiner = format!("orders-{size}");
+                let own = |i: usize, count: u64| format!("{}:1-{count}", server_uuid(i));
+                let mut b = (1..=size)
+                    .fold(ClusterBuilder::healthy(size), |b, i| {
+                        b.version(&format!("orders-{i}"), "9.7.1")
+                    })
+                    .policy(|p| *p = policy)
+                    .initialization_gtids_synced(k)
+                    .new_member_with_initialization_gtids(&joiner, j);
+                // Placeholders made before this observation, either way.
+                for i in 1..=n {
+                    let member = format!("orders-{i}");
+                    if done[i - 1] {
+                        b = b.report(&member, |r| {
+                            r.gtid_executed = r.gtid_executed.union(&set(&own(size, j)));
+                        });
+                    }
+                    if done[6 + i - 1] {
+                        b = b.report(&joiner, |r| {
+                            r.gtid_executed = r.gtid_executed.union(&set(&own(i, k)));
+                        });
+                    }
+                }
+                b = match twist {
+                    None => b,
+                    Some(Twist::Errant) => b.report(&joiner, |r| {
+                        r.gtid_executed = r.gtid_executed.union(&set(&format!("{GROUP}:101")));
+                    }),
+                    Some(Twist::Tagged) => b.report(&joiner, |r| {
+                        let tagged = format!("{}:init:1-2", server_uuid(size));
+                        r.gtid_executed = r.gtid_executed.union(&set(&tagged));
+                    }),
+                    Some(Twist::Huge) => b.report(&joiner, |r| {
+                        let huge = format!("{}:4294967290-4294967300", server_uuid(size));
+                        r.gtid_executed = r.gtid_executed.union(&set(&huge));
+                    }),
+                    Some(Twist::GroupName) => b.report(&joiner, |r| {
+                        r.server_uuid = GROUP.to_string();
+                        r.gtid_executed = set(&format!("{GROUP}:1-100,{GROUP}:101-103"));
+                    }),
+                };
+                if let Some(version) = version {
+                    b = b.version(&joiner, version);
+                }
+                for (i, fault) in faults {
+                    let i = i % n + 1;
+                    b = apply(b, &format!("orders-{i}"), i, fault);
+                }
+                let everything = (1..=size)
+                    .map(|i| own(i, if i == size { j } else { k }))
+                    .collect::<Vec<_>>()
+                    .join(",");
+                let mut snapshot = b
+                    .history(|h| {
+                        h.actions = actions;
+                        for a in &approvals {
+                            h.approvals.push(Approval {
+                                action: ActionKind::SyncGtids,
+                                instance: match a.whom {
+                                    0 => Some(joiner.clone()),
+                                    1 => Some("orders-1".into()),
+                                    _ => None,
+                                },
+                                gives_up: Vec::new(),
+                                expires: ago(-a.expires),
+                                by: "alice".into(),
+                                gtids: match a.ranges {
+                                    0 => None,
+                                    1 => Some(set(&everything)),
+                                    2 => Some(set(&own(size, j))),
+                                    _ => Some(set(&(1..=11)
+                                        .map(|i| own(i, 10))
+                                        .collect::<Vec<_>>()
+                                        .join(","))),
+                                },
+                            });
+                        }
+                    })
+                    .build();
+                snapshot.history.actions.sort_by_key(|a| a.at);
+                snapshot
+            },
+        )
+}
+
+/// 3-9 members of versions 8.0.35-8.4.3, one joiner (OFFLINE, or in ERROR with its peers still
+/// listing it OFFLINE as after a refused join), the others ONLINE, RECOVERING or UNREACHABLE in
+/// the group's view (fewer UNREACHABLE than would cost it quorum): the plugin compares the
+/// joiner with every one of them.
+pub(super) fn joiners() -> impl Strategy<Value = Snapshot> {
+    (
+        3usize..=9,
+        prop::collection::vec((version(), 0u8..5), 9),
+        version(),
+        any::<bool>(),
+        acting_policy(),
+    )
+        .prop_map(|(n, others, joiner_version, in_error, policy)| {
+            let mut b = ClusterBuilder::healthy(n).policy(|p| *p = policy);
+            let mut unreachable = 0;
+            for (i, (version, state)) in others.iter().take(n).enumerate().skip(1) {
+                let m = format!("orders-{}", i + 1);
+                b = b.version(&m, version);
+                b = match state {
+                    0 => b.recovering(&m),
+                    // UNREACHABLE in every view, while the group keeps its quorum.
+                    1 if (unreachable + 1) * 2 < n - 1 => {
+                        unreachable += 1;
+                        b.crashed(&m)
+                    }
+                    _ => b,
+                };
+            }
+            b = b.version("orders-1", joiner_version);
+            b = if in_error {
+                b.error_state("orders-1")
+            } else {
+                b.gr_stopped("orders-1")
+            };
+            let mut snapshot = b.build();
+            if in_error {
+                // A join the group refused: ERROR to itself, OFFLINE to its peers.
+                for instance in &mut snapshot.instances[1..] {
+                    if let Observed::Seen(report) = &mut instance.mysql
+                        && report.own_state().is_live()
+                    {
+                        report.view.push(ViewMember {
+                            member_id: server_uuid(1),
+                            host: "ip-10-0-1-11".into(),
+                            port: 3306,
+                            state: MemberState::Offline,
+                            role: String::new(),
+                            version: joiner_version.into(),
+                        });
+                    }
+                }
+            }
+            snapshot
+        })
+}
+
+/// After a split brain: the groups remembered apart, one of them live now (or none: a complete
+/// outage), the other's members back OFFLINE (stopped through RDS, or by a person), in ERROR, in
+/// offline mode or down, holding what look like subsets of the live group's transactions; rejoin
+/// approvals for some, members rebuilt since.
+pub(super) fn after_split_brain() -> impl Strategy<Value = Snapshot> {
+    (
+        3usize..=9,
+        split(),
+        any::<bool>(),
+        prop::collection::vec((0u8..6, 90u64..=100), 9),
+        prop::option::weighted(0.2, Just(())),
+        acting_policy(),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(n, mut split, keep_second, apart, outage, policy, after_stop)| {
+                // Both sides hold a member.
+                split.sides[0] = 0;
+                split.sides[1] = 1;
+                let kept = u8::from(keep_second);
+                let mut b = ClusterBuilder::healthy(n)
+                    .policy(|p| {
+                        *p = policy;
+                        p.rejoin_after_operator_stop = after_stop;
+                    })
+                    .db_user("grkeeper");
+                if outage.is_some() {
+                    b = b.complete_outage();
+                }
+                for i in 1..=n {
+                    let side = split.sides[i - 1];
+                    if side > 1 || side == kept {
+                        continue;
+                    }
+                    let m = format!("orders-{i}");
+                    let (how, k) = apart[i - 1];
+                    b = b.executed(&m, &format!("{GROUP}:1-{k}"));
+                    b = match how {
+                        0 | 1 => b.gr_stopped(&m),
+                        2 => b.stopped_by(&m, "admin@10.0.3.7", "2026-11-30 11:30:00"),
+                        3 => b.error_state(&m),
+                        4 => b.offline_mode(&m),
+                        _ => b.rds_status(&m, "stopped").unreadable(
+                            &m,
+                            ProbeError::Refused {
+                                message: "Connection refused (os error 111)".into(),
+                            },
+                            false,
+                        ),
+                    };
+                }
+                let mut snapshot = b.build();
+                split.apply(&mut snapshot);
+                snapshot
+            },
+        )
 }

@@ -9,8 +9,8 @@ use proptest::test_runner::TestCaseError;
 
 use crate::gtid::GtidSet;
 use crate::model::{LastGrCall, MemberReport, MemberState, ViewMember};
-use crate::plan::{Action, ActionKind, Mode, Outcome, Plan, plan};
-use crate::snapshot::Snapshot;
+use crate::plan::{Action, ActionKind, BootstrapPolicy, Guard, Mode, Outcome, Plan, plan};
+use crate::snapshot::{Approval, PastAction, Snapshot};
 
 /// What the invariants read from a snapshot.
 struct Reading<'s> {
@@ -127,17 +127,144 @@ impl<'s> Reading<'s> {
         })
     }
 
-    /// An unexpired bootstrap approval that covers `seed` (any seed when `None`) and gives up
-    /// `what`.
-    fn gives_up(&self, seed: Option<&str>, what: &str) -> bool {
-        self.snapshot.history.approvals.iter().any(|a| {
+    /// The unexpired bootstrap approvals that cover `seed` (any seed when `None`).
+    fn bootstrap_approvals(&self, seed: Option<&'s str>) -> impl Iterator<Item = &'s Approval> {
+        let now = self.now();
+        self.snapshot.history.approvals.iter().filter(move |a| {
             a.action == ActionKind::Bootstrap
-                && a.expires > self.now()
+                && a.expires > now
                 && match (a.instance.as_deref(), seed) {
                     (Some(only), Some(seed)) => only == seed,
                     _ => true,
                 }
-                && a.gives_up.iter().any(|g| g.eq_ignore_ascii_case(what))
+        })
+    }
+
+    /// An unexpired bootstrap approval that covers `seed` (any seed when `None`) and gives up
+    /// `what`.
+    fn gives_up(&self, seed: Option<&'s str>, what: &str) -> bool {
+        self.bootstrap_approvals(seed)
+            .any(|a| a.gives_up.iter().any(|g| g.eq_ignore_ascii_case(what)))
+    }
+
+    /// The group names the read members are configured for, as MySQL compares them (without
+    /// case), of every read member or only of those ONLINE in a view with quorum.
+    fn group_names(&self, only_quorum: bool) -> BTreeSet<String> {
+        self.read
+            .values()
+            .filter(|r| {
+                !only_quorum
+                    || self.quorum_views.iter().any(|view| {
+                        view.iter().any(|row| {
+                            row.member_id.eq_ignore_ascii_case(&r.server_uuid)
+                                && row.state == MemberState::Online
+                        })
+                    })
+            })
+            .filter_map(|r| r.settings.group_name.as_deref())
+            .map(str::to_ascii_lowercase)
+            .collect()
+    }
+
+    /// Actions journaled on `instance` (any when `None`) of a kind `kind` accepts, within `secs`
+    /// before now (one journaled in the future counts as just taken).
+    fn journaled<'r>(
+        &'r self,
+        instance: Option<&'r str>,
+        secs: u64,
+        kind: impl Fn(ActionKind) -> bool + 'r,
+    ) -> impl Iterator<Item = &'s PastAction> + 'r {
+        let now = self.now();
+        let window = i64::try_from(secs)
+            .ok()
+            .and_then(chrono::TimeDelta::try_seconds);
+        self.snapshot.history.actions.iter().filter(move |a| {
+            instance.is_none_or(|i| a.instance == i)
+                && kind(a.kind)
+                && window.is_none_or(|w| now - a.at < w)
+        })
+    }
+
+    /// A person stopped Group Replication on `instance`, or its procedure log cannot be read: its
+    /// last call is a stop by another user than grkeeper's or, with grkeeper's user unknown, one
+    /// not made within five minutes of grkeeper's last action on it being an expel.
+    fn stopped_by_a_person(&self, instance: &str) -> bool {
+        let call = match self.read.get(instance).map(|r| &r.last_gr_call) {
+            Some(LastGrCall::Unreadable(_)) => return true,
+            Some(LastGrCall::Call(call)) if call.is_stop() => call,
+            _ => return false,
+        };
+        if let Some(user) = self.snapshot.db_user.as_deref() {
+            return call.user() != user;
+        }
+        let Ok(at) = chrono::NaiveDateTime::parse_from_str(&call.at, "%Y-%m-%d %H:%M:%S%.f") else {
+            return true;
+        };
+        let last = self
+            .snapshot
+            .history
+            .actions
+            .iter()
+            .filter(|a| a.instance == instance)
+            .max_by_key(|a| a.at);
+        !last.is_some_and(|a| {
+            a.kind == ActionKind::Expel
+                && (at.and_utc() - a.at).abs() <= chrono::TimeDelta::minutes(5)
+        })
+    }
+
+    /// Taking out `instance` (by `kind`) would leave some read view that lists it with fewer than
+    /// a majority of the inventory ONLINE (when it is ONLINE there, or for an expel), or with
+    /// quorum lost: no more reachable members than half of those it counts.
+    fn majority_lost_without(&self, instance: &str, kind: ActionKind) -> bool {
+        let Some(uuid) = self.identity.get(instance) else {
+            return true;
+        };
+        let majority = self.snapshot.instances.len() / 2 + 1;
+        self.read.values().any(|report| {
+            let view = &report.view;
+            let Some(listed) = view
+                .iter()
+                .find(|row| row.member_id.eq_ignore_ascii_case(uuid))
+                .map(|row| row.state)
+            else {
+                return false;
+            };
+            let count = |keep: &dyn Fn(MemberState) -> bool| {
+                view.iter().filter(|row| keep(row.state)).count()
+            };
+            let online = count(&|s| s == MemberState::Online);
+            let counted = count(&|s| s != MemberState::Error);
+            let reachable = count(&|s| !matches!(s, MemberState::Error | MemberState::Unreachable));
+            let after = online - usize::from(listed == MemberState::Online);
+            let (counted, reachable) = match listed {
+                MemberState::Error => (counted, reachable),
+                MemberState::Unreachable => (counted - 1, reachable),
+                _ => (counted - 1, reachable - 1),
+            };
+            ((listed == MemberState::Online || kind == ActionKind::Expel) && after < majority)
+                || reachable * 2 <= counted
+        })
+    }
+
+    /// Taking out `instance`, ONLINE in some read view, would leave that view tolerating fewer
+    /// failures than the policy floor.
+    fn below_floor_without(&self, instance: &str) -> bool {
+        let Some(uuid) = self.identity.get(instance) else {
+            // Its rows cannot be told: nothing to hold the refusal against.
+            return true;
+        };
+        let floor = self.snapshot.policy.fault_tolerance_floor as usize;
+        self.read.values().any(|report| {
+            let online = |row: &ViewMember| row.state == MemberState::Online;
+            report
+                .view
+                .iter()
+                .any(|row| online(row) && row.member_id.eq_ignore_ascii_case(uuid))
+                && {
+                    let after = report.view.iter().filter(|r| online(r)).count() - 1;
+                    after.saturating_sub(1) / 2 < floor
+                }
         })
     }
 }
@@ -165,15 +292,95 @@ pub(super) fn check_all(snapshot: &Snapshot) -> Result<(), TestCaseError> {
     no_second_bootstrap_before_the_first_is_proven_dead(&reading, &plan)?;
     no_action_leaves_fewer_online_members_than_a_majority(&reading, &plan)?;
     every_refusal_and_action_says_why(&plan)?;
+    every_action_repairs_a_finding_it_reports(&plan)?;
     paused_or_observing_clusters_take_no_action(&reading, &plan)?;
     actions_target_available_inventory_instances_only(&reading, &plan)?;
     no_member_with_errant_gtids_is_rejoined(&reading, &plan)?;
     no_action_on_an_instance_sharing_its_server_uuid(&reading, &plan)?;
     bootstrap_starts_from_the_lowest_version_holding_everything(&reading, &plan)?;
+    a_seed_in_error_is_readied_only_without_an_offline_equal(&reading, &plan)?;
+    a_joiner_is_judged_by_every_member_of_the_group(&reading, &plan)?;
     no_membership_change_while_a_member_is_unreachable(&reading, &plan)?;
     no_expel_of_a_recovering_member_still_making_progress(&reading, &plan)?;
     no_reboot_cuts_across_an_auto_rejoin(&reading, &plan)?;
     a_stop_by_a_person_is_respected(&reading, &plan)?;
+    the_operators_switches_are_obeyed(&reading, &plan)?;
+    no_member_joins_a_group_of_another_name(&reading, &plan)?;
+    every_refusal_is_justified(&reading, &plan)?;
+    no_member_rejoins_across_a_remembered_split_brain(&reading, &plan)?;
+    placeholders_only_approved_own_missing_and_never_the_groups(&reading, &plan)?;
+    Ok(())
+}
+
+/// A placeholder is created only: with an unexpired approval of the sync naming the joiner, and
+/// covering it when the approval names ranges; for GTIDs under a read member's own
+/// `server_uuid` (the joiner's own on another member, a member's own on the joiner), never under
+/// a group name any member is configured with; on an instance that holds none of them yet (so
+/// no range is ever created twice); for a 9.7 joiner; while a view holds quorum.
+fn placeholders_only_approved_own_missing_and_never_the_groups(
+    reading: &Reading<'_>,
+    plan: &Plan,
+) -> Result<(), TestCaseError> {
+    for action in plan.action.iter() {
+        let placeholders = action.placeholders.as_ref();
+        prop_assert_eq!(
+            action.kind == ActionKind::SyncGtids,
+            placeholders.is_some(),
+            "{:#?}",
+            plan
+        );
+        let Some(placeholders) = placeholders else {
+            continue;
+        };
+        let gtids = placeholders.gtids();
+        let joiner = placeholders.joiner.as_str();
+        let approved = reading.snapshot.history.approvals.iter().any(|a| {
+            a.action == ActionKind::SyncGtids
+                && a.expires > reading.now()
+                && a.instance.as_deref() == Some(joiner)
+                && a.gtids
+                    .as_ref()
+                    .is_none_or(|allowed| gtids.is_subset(allowed))
+        });
+        prop_assert!(approved, "placeholders without an approval: {:#?}", plan);
+        let uuid = placeholders.uuid.to_ascii_lowercase();
+        let group_name = reading
+            .read
+            .values()
+            .filter_map(|r| r.settings.group_name.as_deref())
+            .any(|name| name.eq_ignore_ascii_case(&uuid));
+        prop_assert!(!group_name, "placeholders under a group name: {:#?}", plan);
+        let owner = reading
+            .read
+            .iter()
+            .find(|(_, r)| r.server_uuid.eq_ignore_ascii_case(&uuid))
+            .map(|(id, _)| *id);
+        let own = match owner {
+            Some(owner) if action.instance == joiner => owner != joiner,
+            Some(owner) => owner == joiner,
+            None => false,
+        };
+        prop_assert!(
+            own,
+            "placeholders for GTIDs not the owner's own: {:#?}",
+            plan
+        );
+        prop_assert!(
+            !gtids.intersects(&reading.holds(&action.instance)),
+            "placeholders {} the target already holds: {:#?}",
+            gtids,
+            plan
+        );
+        prop_assert!(
+            reading
+                .read
+                .get(joiner)
+                .is_some_and(|r| triple(&r.version).0 == 9 && triple(&r.version).1 == 7),
+            "{:#?}",
+            plan
+        );
+        prop_assert!(!reading.quorum_views.is_empty(), "{:#?}", plan);
+    }
     Ok(())
 }
 
@@ -461,6 +668,22 @@ fn every_refusal_and_action_says_why(plan: &Plan) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// An action is taken for something the plan reports, so the incident about that finding tells
+/// of it (`ActionKind::repairs`).
+fn every_action_repairs_a_finding_it_reports(plan: &Plan) -> Result<(), TestCaseError> {
+    for action in plan.action.iter() {
+        prop_assert!(
+            plan.findings
+                .iter()
+                .any(|f| action.kind.repairs().contains(&f.kind)),
+            "{:?} repairs none of the findings: {:#?}",
+            action,
+            plan
+        );
+    }
+    Ok(())
+}
+
 fn paused_or_observing_clusters_take_no_action(
     reading: &Reading<'_>,
     plan: &Plan,
@@ -546,8 +769,8 @@ fn no_action_on_an_instance_sharing_its_server_uuid(
     Ok(())
 }
 
-/// The version a join compares, every 8.4.x counted as one; unparsed versions last.
-fn version_key(text: &str) -> (u32, u32, u32) {
+/// `major.minor.patch` of a version text; unparsed versions last.
+fn triple(text: &str) -> (u32, u32, u32) {
     let parts: Vec<u32> = text
         .split('.')
         .map(|p| {
@@ -559,9 +782,32 @@ fn version_key(text: &str) -> (u32, u32, u32) {
         })
         .collect();
     match parts.as_slice() {
-        [8, 4, _] => (8, 4, 0),
         [a, b, c] => (*a, *b, *c),
         _ => (u32::MAX, u32::MAX, u32::MAX),
+    }
+}
+
+/// The LTS series of a version: 8.4, and `x.7` from 9 on.
+fn lts(version: (u32, u32, u32)) -> Option<(u32, u32)> {
+    let (major, minor, _) = version;
+    ((major, minor) == (8, 4) || (major >= 9 && minor == 7)).then_some((major, minor))
+}
+
+/// Group Replication counts every version of one LTS series as one when all of `versions` run it.
+fn one_series(versions: &[(u32, u32, u32)]) -> bool {
+    versions
+        .first()
+        .and_then(|v| lts(*v))
+        .is_some_and(|first| versions.iter().all(|v| lts(*v) == Some(first)))
+}
+
+/// The version a join compares: the series when `one` (every member one LTS series), else the
+/// full version.
+fn version_key(text: &str, one: bool) -> (u32, u32, u32) {
+    let version = triple(text);
+    match lts(version) {
+        Some((major, minor)) if one => (major, minor, 0),
+        _ => version,
     }
 }
 
@@ -589,9 +835,12 @@ fn bootstrap_starts_from_the_lowest_version_holding_everything(
             acc.union(&reading.holds(other))
         });
         prop_assert!(everything.is_subset(&reading.holds(id)), "{:#?}", plan);
+        let read: Vec<(u32, u32, u32)> =
+            reading.read.values().map(|r| triple(&r.version)).collect();
+        let one = one_series(&read);
         let lower = reading.read.iter().find(|(other, report)| {
             everything.is_subset(&reading.holds(other))
-                && version_key(&report.version) < version_key(&seed.version)
+                && version_key(&report.version, one) < version_key(&seed.version, one)
         });
         prop_assert!(
             lower.is_none(),
@@ -599,6 +848,119 @@ fn bootstrap_starts_from_the_lowest_version_holding_everything(
             id,
             seed.version,
             lower.map(|(o, r)| (o, &r.version)),
+            plan
+        );
+    }
+    Ok(())
+}
+
+/// Readying a seed in ERROR (stopping its Group Replication so it can bootstrap) takes a step
+/// more than bootstrapping an OFFLINE member: it is not taken while an OFFLINE member that holds
+/// every transaction too, of no higher version, could be the seed (available, its group name
+/// known, not stopped by a person).
+fn a_seed_in_error_is_readied_only_without_an_offline_equal(
+    reading: &Reading<'_>,
+    plan: &Plan,
+) -> Result<(), TestCaseError> {
+    if !reading.quorum_views.is_empty() {
+        return Ok(());
+    }
+    let everything = reading.read.keys().fold(GtidSet::new(), |acc, other| {
+        acc.union(&reading.holds(other))
+    });
+    let holds_everything = |id: &str| everything.is_subset(&reading.holds(id));
+    let read: Vec<(u32, u32, u32)> = reading.read.values().map(|r| triple(&r.version)).collect();
+    let one = one_series(&read);
+    for action in plan.action.iter().filter(|a| a.kind == ActionKind::Expel) {
+        let id = action.instance.as_str();
+        let Some(seed) = reading.read.get(id) else {
+            continue;
+        };
+        // An ERROR member whose view still lists others live is stopped to clear that view.
+        let stale = seed
+            .view
+            .iter()
+            .any(|r| r.member_id != seed.server_uuid && Reading::live(r.state));
+        if reading.own_state(id) != Some(MemberState::Error) || stale || !holds_everything(id) {
+            continue;
+        }
+        let equal = reading.read.iter().find(|(other, report)| {
+            **other != id
+                && reading.own_state(other) == Some(MemberState::Offline)
+                && holds_everything(other)
+                && version_key(&report.version, one) <= version_key(&seed.version, one)
+                && reading.rds_status(other) == Some("available")
+                && report.settings.group_name.is_some()
+                && (reading.snapshot.policy.rejoin_after_operator_stop
+                    || !reading.stopped_by_a_person(other))
+        });
+        prop_assert!(
+            equal.is_none(),
+            "{} in ERROR readied as the seed while {:?} is OFFLINE and holds everything: {:#?}",
+            id,
+            equal.map(|(other, _)| other),
+            plan
+        );
+    }
+    Ok(())
+}
+
+/// A join is refused for its version only when Group Replication would refuse it, and planned
+/// only when it would not: the plugin compares the joiner with every member of the group
+/// (RECOVERING and UNREACHABLE ones too), never with the joiner's own earlier row nor with a row
+/// in ERROR; older than the lowest of them is refused, unless the joiner and all of them run one
+/// LTS series. Views may disagree, so each side is checked against some quorum view.
+fn a_joiner_is_judged_by_every_member_of_the_group(
+    reading: &Reading<'_>,
+    plan: &Plan,
+) -> Result<(), TestCaseError> {
+    let refused_by = |id: &str, view: &[ViewMember]| -> Option<bool> {
+        let joiner = reading.read.get(id)?;
+        let group: Vec<&str> = view
+            .iter()
+            .filter(|r| r.state != MemberState::Error)
+            .filter(|r| !r.member_id.eq_ignore_ascii_case(&joiner.server_uuid))
+            .map(|r| r.version.as_str())
+            .collect();
+        let all: Vec<(u32, u32, u32)> = group
+            .iter()
+            .chain([&joiner.version.as_str()])
+            .map(|v| triple(v))
+            .collect();
+        let one = one_series(&all);
+        let lowest = group.iter().map(|v| version_key(v, one)).min()?;
+        Some(version_key(&joiner.version, one) < lowest)
+    };
+    let judged = |id: &str, refused: bool| {
+        reading
+            .quorum_views
+            .iter()
+            .any(|view| refused_by(id, view) == Some(refused))
+    };
+    for refusal in plan
+        .refused
+        .iter()
+        .filter(|r| r.guard == crate::plan::Guard::Version)
+    {
+        prop_assert!(
+            judged(&refusal.instance, true),
+            "{:?} of {} refused for a version every member of the group accepts: {:#?}",
+            refusal.action,
+            refusal.instance,
+            plan
+        );
+    }
+    for action in plan
+        .action
+        .iter()
+        .filter(|a| matches!(a.kind, ActionKind::Rejoin | ActionKind::Reboot))
+        .filter(|a| reading.read.contains_key(a.instance.as_str()))
+    {
+        prop_assert!(
+            reading.quorum_views.is_empty() || judged(&action.instance, false),
+            "{:?} of {}, which the group refuses for its version: {:#?}",
+            action.kind,
+            action.instance,
             plan
         );
     }
@@ -708,15 +1070,13 @@ fn no_reboot_cuts_across_an_auto_rejoin(
     Ok(())
 }
 
+/// A member a person stopped Group Replication on is neither rejoined nor bootstrapped: told by
+/// who made the stop when grkeeper's user is known, else by time (`Reading::stopped_by_a_person`).
 fn a_stop_by_a_person_is_respected(
     reading: &Reading<'_>,
     plan: &Plan,
 ) -> Result<(), TestCaseError> {
-    let snapshot = reading.snapshot;
-    let Some(user) = snapshot.db_user.as_deref() else {
-        return Ok(());
-    };
-    if snapshot.policy.rejoin_after_operator_stop {
+    if reading.snapshot.policy.rejoin_after_operator_stop {
         return Ok(());
     }
     for action in plan
@@ -724,17 +1084,274 @@ fn a_stop_by_a_person_is_respected(
         .iter()
         .filter(|a| matches!(a.kind, ActionKind::Rejoin | ActionKind::Bootstrap))
     {
-        let Some(report) = reading.read.get(action.instance.as_str()) else {
+        prop_assert!(
+            !reading.stopped_by_a_person(&action.instance),
+            "{:?} of {} that a person stopped: {:#?}",
+            action.kind,
+            action.instance,
+            plan
+        );
+    }
+    Ok(())
+}
+
+/// No rejoin, reboot or expel the policy switches off (an expel that readies a re-bootstrap is
+/// the bootstrap policy's to allow), no bootstrap switched off, and under the approval policy none
+/// without an unexpired approval that covers its seed.
+fn the_operators_switches_are_obeyed(
+    reading: &Reading<'_>,
+    plan: &Plan,
+) -> Result<(), TestCaseError> {
+    let policy = &reading.snapshot.policy;
+    let bootstrap = |seed: Option<&str>| match policy.bootstrap {
+        BootstrapPolicy::Auto => true,
+        BootstrapPolicy::Off => false,
+        BootstrapPolicy::Approval => reading.bootstrap_approvals(seed).next().is_some(),
+    };
+    for action in plan.action.iter() {
+        let allowed = match action.kind {
+            ActionKind::Rejoin => policy.rejoin,
+            ActionKind::Reboot => policy.reboot,
+            ActionKind::Expel => policy.expel || bootstrap(None),
+            ActionKind::Bootstrap => bootstrap(Some(&action.instance)),
+            // No switch: its approval, which
+            // `placeholders_only_approved_own_missing_and_never_the_groups` checks.
+            ActionKind::SyncGtids => true,
+        };
+        prop_assert!(allowed, "{:?} against {:?}: {:#?}", action, policy, plan);
+    }
+    Ok(())
+}
+
+/// Members configured for different groups are never joined: no rejoin or reboot back into a
+/// group whose ONLINE members are configured for another group name than the member, and no
+/// bootstrap while the read members disagree (names compare without case, as MySQL's do).
+fn no_member_joins_a_group_of_another_name(
+    reading: &Reading<'_>,
+    plan: &Plan,
+) -> Result<(), TestCaseError> {
+    for action in plan.action.iter() {
+        match action.kind {
+            ActionKind::Bootstrap => {
+                prop_assert!(reading.group_names(false).len() <= 1, "{:#?}", plan);
+            }
+            // A sync step prepares its joiner's rejoin.
+            ActionKind::Rejoin | ActionKind::Reboot | ActionKind::SyncGtids => {
+                let member = action
+                    .placeholders
+                    .as_ref()
+                    .map_or(action.instance.as_str(), |p| p.joiner.as_str());
+                let Some(mine) = reading
+                    .read
+                    .get(member)
+                    .and_then(|r| r.settings.group_name.as_deref())
+                else {
+                    continue;
+                };
+                let group = reading.group_names(true);
+                prop_assert!(
+                    group.is_empty() || group.contains(&mine.to_ascii_lowercase()),
+                    "{:?} of a member of group {} into {:?}: {:#?}",
+                    action.kind,
+                    mine,
+                    group,
+                    plan
+                );
+            }
+            ActionKind::Expel => {}
+        }
+    }
+    Ok(())
+}
+
+/// A refusal names a guard whose rule really holds, read from the snapshot: a switch that is off,
+/// no approval, a pause, a spent budget, a recent action, a floor the action would cross, a stop by
+/// a person, group names that differ. A guard that holds back more than its rule says (a repair
+/// wrongly withheld) fails here as surely as one that lets an unsafe action through fails above.
+fn every_refusal_is_justified(reading: &Reading<'_>, plan: &Plan) -> Result<(), TestCaseError> {
+    let snapshot = reading.snapshot;
+    let policy = &snapshot.policy;
+    let now = reading.now();
+    let budget = |n: u32| usize::try_from(n).unwrap_or(usize::MAX);
+    for refusal in &plan.refused {
+        let instance = refusal.instance.as_str();
+        let justified = match refusal.guard {
+            Guard::ObserveMode => policy.mode == Mode::Observe,
+            Guard::Disabled => match refusal.action {
+                ActionKind::Rejoin => !policy.rejoin,
+                ActionKind::Reboot => !policy.reboot,
+                ActionKind::Expel => !policy.expel || policy.bootstrap == BootstrapPolicy::Off,
+                ActionKind::Bootstrap => policy.bootstrap == BootstrapPolicy::Off,
+                ActionKind::SyncGtids => false,
+            },
+            // A sync step's refusal names the instance it is taken on, not the joiner its
+            // approval must name and cover: that side is checked on the actions.
+            Guard::ApprovalRequired if refusal.action == ActionKind::SyncGtids => true,
+            Guard::ApprovalRequired => {
+                policy.bootstrap == BootstrapPolicy::Approval
+                    && match refusal.action {
+                        ActionKind::Bootstrap => {
+                            reading.bootstrap_approvals(Some(instance)).next().is_none()
+                        }
+                        // An expel that readies a re-bootstrap needs the approval of its seed,
+                        // which the refusal does not name: only one of any seed rules it out.
+                        _ => reading
+                            .bootstrap_approvals(None)
+                            .all(|a| a.instance.is_some()),
+                    }
+            }
+            Guard::Paused => {
+                snapshot
+                    .history
+                    .paused
+                    .as_ref()
+                    .is_some_and(|p| p.until > now)
+                    || snapshot
+                        .history
+                        .paused_instances
+                        .iter()
+                        // A sync step is held back for its joiner's pause too, which its
+                        // refusal does not name.
+                        .filter(|(id, _)| {
+                            *id == instance || refusal.action == ActionKind::SyncGtids
+                        })
+                        .any(|(_, p)| p.until > now)
+            }
+            Guard::PendingAction => snapshot
+                .history
+                .actions
+                .iter()
+                .any(|a| a.outcome == Outcome::Pending),
+            Guard::Cooldown => reading
+                .journaled(Some(instance), policy.member_cooldown_secs, |_| true)
+                .next()
+                .is_some(),
+            Guard::ClusterBudget => {
+                reading
+                    .journaled(None, policy.budget_window_secs, ActionKind::is_disruptive)
+                    .filter(|a| a.outcome != Outcome::NotAttempted)
+                    .count()
+                    >= budget(policy.cluster_budget)
+            }
+            Guard::RebootBudget => {
+                reading
+                    .journaled(Some(instance), policy.reboot_window_secs, |k| {
+                        k == ActionKind::Reboot
+                    })
+                    .filter(|a| a.outcome != Outcome::NotAttempted)
+                    .count()
+                    >= budget(policy.reboot_budget)
+            }
+            Guard::RepeatedFailure => {
+                reading
+                    .journaled(Some(instance), policy.reboot_window_secs, |k| {
+                        k == refusal.action
+                    })
+                    .filter(|a| a.outcome == Outcome::Failed)
+                    .count()
+                    >= budget(policy.reboot_budget.max(1))
+            }
+            Guard::Majority => reading.majority_lost_without(instance, refusal.action),
+            Guard::ToleranceFloor => reading.below_floor_without(instance),
+            Guard::OperatorStop => {
+                !policy.rejoin_after_operator_stop && reading.stopped_by_a_person(instance)
+            }
+            Guard::GroupName => {
+                reading.group_names(false).len() > 1
+                    || reading
+                        .read
+                        .get(instance)
+                        .is_none_or(|r| r.settings.group_name.is_none())
+            }
+            _ => true,
+        };
+        prop_assert!(justified, "unjustified refusal {:?}: {:#?}", refusal, plan);
+    }
+    Ok(())
+}
+
+/// After a split brain, no member of one group is rejoined (or rebooted back) into a group that
+/// holds a member of another, and nothing is re-bootstrapped, until a person approves each
+/// rebuilt member's rejoin. A member no inventory instance has the `server_uuid` of any more is
+/// forgotten, and so is the split once fewer than two groups keep members.
+fn no_member_rejoins_across_a_remembered_split_brain(
+    reading: &Reading<'_>,
+    plan: &Plan,
+) -> Result<(), TestCaseError> {
+    let snapshot = reading.snapshot;
+    let Some(split) = &snapshot.history.split_brain else {
+        return Ok(());
+    };
+    let approved = |id: &str| {
+        snapshot.history.approvals.iter().any(|a| {
+            a.action == ActionKind::Rejoin
+                && a.expires > reading.now()
+                && a.instance.as_deref() == Some(id)
+        })
+    };
+    // Some instance has the member's server_uuid and was not vouched for by name.
+    let open = |uuid: &str| {
+        reading
+            .identity
+            .iter()
+            .any(|(id, known)| known.eq_ignore_ascii_case(uuid) && !approved(id))
+    };
+    let mut sides: Vec<BTreeSet<String>> = Vec::new();
+    for side in &split.sides {
+        let side: BTreeSet<String> = side
+            .iter()
+            .filter(|uuid| open(uuid))
+            .map(|uuid| uuid.to_ascii_lowercase())
+            .collect();
+        if !side.is_empty() && !sides.contains(&side) {
+            sides.push(side);
+        }
+    }
+    if sides.len() < 2 {
+        return Ok(());
+    }
+    let live: BTreeSet<String> = reading
+        .quorum_views
+        .iter()
+        .copied()
+        .flatten()
+        .filter(|r| Reading::live(r.state))
+        .map(|r| r.member_id.to_ascii_lowercase())
+        .collect();
+    for action in plan.action.iter() {
+        if rebootstrapping(reading, action).is_some() {
+            return Err(TestCaseError::fail(format!(
+                "{:?} of {} while groups seen apart are remembered: {plan:#?}",
+                action.kind, action.instance
+            )));
+        }
+        // A sync step prepares its joiner's rejoin.
+        let member = action
+            .placeholders
+            .as_ref()
+            .map_or(action.instance.as_str(), |p| p.joiner.as_str());
+        if !matches!(
+            action.kind,
+            ActionKind::Rejoin | ActionKind::Reboot | ActionKind::SyncGtids
+        ) || approved(member)
+        {
+            continue;
+        }
+        let Some(uuid) = reading.identity.get(member) else {
             continue;
         };
-        if let LastGrCall::Call(call) = &report.last_gr_call {
-            let by = call.by.split('@').next().unwrap_or_default();
+        for side in sides.iter().filter(|side| side.contains(uuid)) {
+            let across = sides
+                .iter()
+                .flatten()
+                .filter(|other| !side.contains(*other))
+                .find(|other| live.contains(*other));
             prop_assert!(
-                !call.action.starts_with("stop") || by == user,
-                "{:?} of {} that {} stopped: {:#?}",
+                across.is_none(),
+                "{:?} of {} into a group holding {:?}, which was live apart from it: {:#?}",
                 action.kind,
-                action.instance,
-                call.by,
+                member,
+                across,
                 plan
             );
         }

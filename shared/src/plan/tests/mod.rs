@@ -6,29 +6,16 @@
 
 mod generate;
 mod invariants;
+mod mysql_9_7;
 mod properties;
 mod regressions;
+mod retries;
 mod situations;
-
-use proptest::test_runner::{Config as ProptestConfig, RngSeed};
+mod versions;
 
 use super::*;
 use crate::fixtures::{ClusterBuilder, at};
-
-/// The seed property tests use unless `PROPTEST_RNG_SEED` names another.
-const FIXED_SEED: u64 = 0x6b65_6570_6572;
-
-/// Property-test settings: `cases` cases from a fixed seed, so the same cases run on every run,
-/// or from `PROPTEST_RNG_SEED` when it is set (`scripts/test` runs the properties once more with
-/// a fresh seed it prints). The seed is printed either way, so a failure names what reproduces it.
-fn config(cases: u32) -> ProptestConfig {
-    let mut config = ProptestConfig::with_cases(cases);
-    if config.rng_seed == RngSeed::Random {
-        config.rng_seed = RngSeed::Fixed(FIXED_SEED);
-    }
-    eprintln!("property test seed: PROPTEST_RNG_SEED={}", config.rng_seed);
-    config
-}
+use crate::proptest_seed::config;
 
 fn one_action(plan: &Plan) -> (ActionKind, &str) {
     let Some(action) = &plan.action else {
@@ -114,6 +101,7 @@ fn a_pending_action_blocks_every_new_one() {
                     instance: "orders-1".into(),
                     at: at("2026-11-30T11:59:00Z"),
                     outcome: Outcome::Pending,
+                    placeholders: None,
                 });
             })
             .build(),
@@ -131,6 +119,7 @@ fn the_cluster_budget_stops_disruptive_actions_but_not_rejoins() {
                     instance: format!("orders-{}", i + 3),
                     at: at(&format!("2026-11-30T11:{minute}:00Z")),
                     outcome: Outcome::Succeeded,
+                    placeholders: None,
                 });
             }
         })
@@ -159,6 +148,7 @@ fn bootstrap_waits_for_an_approval_when_the_policy_asks_for_one() {
                     gives_up: Vec::new(),
                     expires: at("2026-11-30T13:00:00Z"),
                     by: "alice".into(),
+                    gtids: None,
                 });
             })
             .build(),

@@ -6,7 +6,10 @@
 use proptest::prelude::*;
 
 use super::config;
-use super::generate::{counted_exited, outage, recovering, scenario, second_group, stopped};
+use super::generate::{
+    after_split_brain, counted_exited, joiners, lagging, local_gtids, outage, recovering, scenario,
+    second_group, stopped,
+};
 use super::invariants::check_all;
 
 proptest! {
@@ -42,7 +45,27 @@ proptest! {
     }
 
     #[test]
+    fn lagging_members_keep_every_invariant(snapshot in lagging()) {
+        check_all(&snapshot)?;
+    }
+
+    #[test]
     fn stopped_members_keep_every_invariant(snapshot in stopped()) {
+        check_all(&snapshot)?;
+    }
+
+    #[test]
+    fn new_9_7_members_with_local_gtids_keep_every_invariant(snapshot in local_gtids()) {
+        check_all(&snapshot)?;
+    }
+
+    #[test]
+    fn joiners_of_every_version_keep_every_invariant(snapshot in joiners()) {
+        check_all(&snapshot)?;
+    }
+
+    #[test]
+    fn members_of_groups_seen_apart_keep_every_invariant(snapshot in after_split_brain()) {
         check_all(&snapshot)?;
     }
 }

@@ -8,13 +8,17 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
-use crate::plan::{Action, FindingKind, Severity};
+use crate::gtid::GtidSet;
+use crate::plan::{Action, FindingKind, Memory, Severity};
 use crate::report::{AlertMessage, Incident};
 use crate::snapshot::{
-    ActionKind, Approval, Condition, History, LastSeen, Outcome, Pause, Stranger,
+    ActionKind, Approval, BinlogSample, Condition, History, LastSeen, Outcome, Pause, SplitBrain,
+    Stranger,
 };
 
-use super::{ActionId, Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore, Memory};
+use super::{
+    ActionId, Alerting, Journal, JournalError, Lease, LeaseGrant, LeaseStore, Parked, Tracked,
+};
 
 const TTL: Duration = Duration::from_secs(300);
 
@@ -30,9 +34,12 @@ where
     recording_the_same_intent_twice_keeps_one_pending_action(journal).await;
     an_intent_settled_or_of_another_epoch_is_not_recorded_again(journal).await;
     an_outcome_settles_the_action_and_an_unknown_action_is_refused(journal).await;
+    an_intent_is_sent_only_once_marked(journal).await;
     history_keeps_recent_and_pending_actions_and_drops_old_settled_ones(journal).await;
     pauses_and_approvals_count_until_they_expire(journal).await;
     conditions_and_incidents_read_back_as_saved(journal).await;
+    the_memory_reads_back_as_saved_and_a_forgotten_record_is_gone(journal).await;
+    a_record_larger_than_an_item_reads_back_whole(journal).await;
 }
 
 fn t0() -> DateTime<Utc> {
@@ -63,11 +70,11 @@ async fn take(journal: &impl LeaseStore, cluster: &str, owner: &str, now: DateTi
 }
 
 fn rejoin(instance: &str) -> Action {
-    Action {
-        kind: ActionKind::Rejoin,
-        instance: instance.into(),
-        reason: "OFFLINE with a quorum group to join".into(),
-    }
+    Action::new(
+        ActionKind::Rejoin,
+        instance,
+        "OFFLINE with a quorum group to join",
+    )
 }
 
 async fn history(journal: &impl Journal, cluster: &str, now: DateTime<Utc>) -> History {
@@ -185,13 +192,21 @@ where
         "intent",
     );
     lost(
-        journal.save_memory(&stale, &Memory::default()).await,
-        "memory",
+        journal.save_tracked(&stale, &Tracked::default()).await,
+        "conditions",
     );
     lost(
         journal.save_alerting(&stale, &Alerting::default()).await,
         "incidents",
     );
+    lost(
+        journal
+            .save_memory(&stale, &memory(&["db1"], 1), &Memory::default())
+            .await,
+        "memory",
+    );
+    let id = ActionId::new(secs(401), ActionKind::Rejoin, "db2");
+    lost(journal.mark_sent(&stale, &id).await, "mark sent");
     lost(
         journal.renew_lease(&stale, secs(401), TTL).await.map(drop),
         "renew",
@@ -354,6 +369,41 @@ where
     }
 }
 
+/// A new intent was not sent; marking it (twice is the same) says its call may have been made;
+/// an unknown action is refused either way.
+pub async fn an_intent_is_sent_only_once_marked<J>(journal: &J)
+where
+    J: LeaseStore + Journal,
+{
+    let cluster = "contract-sent";
+    let lease = take(journal, cluster, "tick-a", t0()).await;
+    let id = ok(
+        journal.record_intent(&lease, &rejoin("db2"), secs(1)).await,
+        "intent",
+    );
+    assert!(!ok(journal.sent(cluster, &id).await, "sent"), "{cluster}");
+    for _ in 0..2 {
+        ok(journal.mark_sent(&lease, &id).await, "mark sent");
+    }
+    assert!(ok(journal.sent(cluster, &id).await, "sent"), "{cluster}");
+    let past = history(journal, cluster, secs(2)).await.actions;
+    assert_eq!(
+        past[0].outcome,
+        Outcome::Pending,
+        "{cluster}: still pending"
+    );
+    let unknown = ActionId::new(secs(2), ActionKind::Reboot, "db3");
+    for result in [
+        journal.mark_sent(&lease, &unknown).await,
+        journal.sent(cluster, &unknown).await.map(drop),
+    ] {
+        match result {
+            Err(JournalError::UnknownAction { id, .. }) => assert_eq!(id, unknown, "{cluster}"),
+            other => panic!("{cluster}: an unknown action gave {other:?}"),
+        }
+    }
+}
+
 /// History covers the lookback window, and a pending action however old (it must be resumed).
 pub async fn history_keeps_recent_and_pending_actions_and_drops_old_settled_ones<J>(journal: &J)
 where
@@ -419,6 +469,7 @@ pub async fn pauses_and_approvals_count_until_they_expire(journal: &impl Journal
         gives_up: vec!["db3".into()],
         expires: secs(expires),
         by: "bob".into(),
+        gtids: None,
     };
     ok(journal.approve(cluster, &approval(50)).await, "approve");
     ok(
@@ -457,9 +508,8 @@ pub async fn pauses_and_approvals_count_until_they_expire(journal: &impl Journal
     );
 }
 
-/// Condition labels, what each instance was last read as (a replaced one's lost transactions
-/// included), remembered strangers, open incidents and undelivered alerts read back exactly as
-/// saved; saving replaces.
+/// Condition labels, open incidents and undelivered alerts read back exactly as saved; saving
+/// replaces.
 pub async fn conditions_and_incidents_read_back_as_saved<J>(journal: &J)
 where
     J: LeaseStore + Journal,
@@ -487,63 +537,45 @@ where
             },
         ),
     ]);
-    let gtids = |text: &str| -> crate::gtid::GtidSet { text.parse().unwrap_or_default() };
-    let last_seen = BTreeMap::from([(
-        "db1".to_owned(),
-        LastSeen {
-            at: secs(-60),
-            server_uuid: "3e11fa47-71ca-11e1-9e33-c80aa9429562".into(),
-            gtid_executed: gtids("aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa:1-19"),
-            received: gtids("aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa:1-20"),
-            gtid_purged: gtids("aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa:1-5"),
-            executed_since: secs(-600),
-            lost: gtids("aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa:21-47"),
-        },
-    )]);
-    let strangers = vec![Stranger {
-        member_id: "4e11fa47-71ca-11e1-9e33-c80aa9429562".into(),
-        host: "ip-10-0-9-9".into(),
-        port: 3306,
-        first_seen: secs(-120),
-        last_seen: secs(-60),
-    }];
-    let memory = Memory {
-        conditions: conditions.clone(),
-        last_seen,
-        strangers,
+    let tracked = Tracked {
+        conditions,
+        departures: BTreeMap::from([("db2".to_owned(), vec![secs(-300), secs(-30)])]),
+        binlogs: BTreeMap::from([(
+            "db1".to_owned(),
+            vec![BinlogSample {
+                at: secs(-60),
+                purged: 1200,
+            }],
+        )]),
     };
-    assert!(
-        !memory.last_seen["db1"].lost.is_empty(),
-        "{cluster}: a GTID set"
-    );
-    ok(journal.save_memory(&lease, &memory).await, "memory");
+    ok(journal.save_tracked(&lease, &tracked).await, "tracked");
     let read = history(journal, cluster, secs(1)).await;
-    assert_eq!(
-        Memory {
-            conditions: read.conditions,
-            last_seen: read.last_seen,
-            strangers: read.strangers,
-        },
-        memory,
-        "{cluster}"
-    );
+    assert_eq!(Tracked::of(&read), tracked, "{cluster}");
 
     let incident = Incident {
         id: format!("{cluster}/member_offline/db2/20261130T000000Z"),
         kind: FindingKind::MemberOffline,
         instance: Some("db2".into()),
+        lead: None,
         severity: Severity::Warning,
         message: "db2 is OFFLINE".into(),
+        members: ["db2".to_owned()].into(),
         opened: t0(),
         updated: secs(60),
         refusals: Default::default(),
     };
+    let message = AlertMessage {
+        subject: "WARNING orders/db2: member offline".into(),
+        body: "db2 is OFFLINE".into(),
+        attributes: BTreeMap::from([("severity".into(), "warning".into())]),
+    };
     let alerting = Alerting {
         incidents: vec![incident],
-        undelivered: vec![AlertMessage {
-            subject: "WARNING orders/db2: member offline".into(),
-            body: "db2 is OFFLINE".into(),
-            attributes: BTreeMap::from([("severity".into(), "warning".into())]),
+        undelivered: vec![message.clone()],
+        parked: vec![Parked {
+            message,
+            error: "SNS.Publish: request rejected: Invalid parameter".into(),
+            at: secs(30),
         }],
     };
     ok(journal.save_alerting(&lease, &alerting).await, "alerting");
@@ -560,5 +592,143 @@ where
         ok(journal.alerting(cluster).await, "alerting"),
         Alerting::default(),
         "{cluster}"
+    );
+}
+
+/// What an instance was last read as, holding transactions of `n` sources, each with a hole:
+/// a set whose text grows by some sixty bytes per source; and what a restore took away from it
+/// (`lost`), so that it reads back too.
+fn seen(n: u32) -> LastSeen {
+    let group = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
+    let sources: String = (0..n)
+        .map(|i| format!(",{i:08x}-1111-4222-8333-444444444444:1-10:12-20"))
+        .collect();
+    let executed: GtidSet = format!("{group}:1-100{sources}")
+        .parse()
+        .unwrap_or_default();
+    LastSeen {
+        at: secs(60),
+        server_uuid: "00000001-1111-4222-8333-444444444444".into(),
+        received: executed.clone(),
+        gtid_purged: format!("{group}:1-50").parse().unwrap_or_default(),
+        gtid_executed: executed,
+        executed_since: secs(-600),
+        lost: format!("{group}:101-147").parse().unwrap_or_default(),
+    }
+}
+
+/// A memory of `instances`, each holding transactions of `sources` sources, with a stranger and
+/// a split brain.
+fn memory(instances: &[&str], sources: u32) -> Memory {
+    Memory {
+        last_seen: instances
+            .iter()
+            .map(|id| ((*id).to_owned(), seen(sources)))
+            .collect(),
+        strangers: vec![Stranger {
+            member_id: "0000000a-1111-4222-8333-444444444444".into(),
+            host: "ip-10-0-9-10".into(),
+            port: 3306,
+            first_seen: secs(-60),
+            last_seen: secs(0),
+        }],
+        split_brain: Some(SplitBrain {
+            first_seen: secs(-60),
+            last_seen: secs(0),
+            sides: vec![vec!["db1".into()], vec!["db2".into()]],
+        }),
+    }
+}
+
+/// The memory reads back as saved; saving again replaces it, a forgotten instance's record is
+/// gone, and an empty list of strangers or no split brain reads back as such.
+pub async fn the_memory_reads_back_as_saved_and_a_forgotten_record_is_gone<J>(journal: &J)
+where
+    J: LeaseStore + Journal,
+{
+    let cluster = "contract-memory";
+    let lease = take(journal, cluster, "tick-a", t0()).await;
+    let saved = memory(&["db1", "db2"], 3);
+    ok(
+        journal
+            .save_memory(&lease, &saved, &Memory::default())
+            .await,
+        "memory",
+    );
+    let read = history(journal, cluster, secs(1)).await;
+    assert_eq!(read.last_seen, saved.last_seen, "{cluster}");
+    assert_eq!(read.strangers, saved.strangers, "{cluster}");
+    assert_eq!(read.split_brain, saved.split_brain, "{cluster}");
+
+    let mut next = memory(&["db1"], 5);
+    next.strangers.clear();
+    next.split_brain = None;
+    ok(
+        journal.save_memory(&lease, &next, &saved).await,
+        "memory again",
+    );
+    let read = history(journal, cluster, secs(2)).await;
+    assert_eq!(
+        read.last_seen, next.last_seen,
+        "{cluster}: db2 is forgotten"
+    );
+    assert!(read.strangers.is_empty(), "{cluster}: {:?}", read.strangers);
+    assert_eq!(read.split_brain, None, "{cluster}");
+}
+
+/// A record larger than one item may hold (GTID sets of half a megabyte each) reads back whole,
+/// and so does a smaller one saved over it, whether or not the parts of the larger one were
+/// deleted (a part beyond the record's own is ignored); one larger than the journal keeps is
+/// refused before anything is written.
+pub async fn a_record_larger_than_an_item_reads_back_whole<J>(journal: &J)
+where
+    J: LeaseStore + Journal,
+{
+    let cluster = "contract-large";
+    let lease = take(journal, cluster, "tick-a", t0()).await;
+    let none = Memory::default();
+    let large = memory(&["db1", "db2"], 8_000);
+    ok(
+        journal.save_memory(&lease, &large, &none).await,
+        "large memory",
+    );
+    assert_eq!(
+        history(journal, cluster, secs(1)).await.last_seen,
+        large.last_seen,
+        "{cluster}"
+    );
+    let small = memory(&["db1", "db2"], 2);
+    ok(
+        journal.save_memory(&lease, &small, &large).await,
+        "small memory",
+    );
+    assert_eq!(
+        history(journal, cluster, secs(2)).await.last_seen,
+        small.last_seen,
+        "{cluster}"
+    );
+    // Saved over the large one as if it had never been read: its other parts stay, ignored.
+    ok(
+        journal.save_memory(&lease, &large, &small).await,
+        "large again",
+    );
+    ok(
+        journal.save_memory(&lease, &small, &none).await,
+        "small again",
+    );
+    assert_eq!(
+        history(journal, cluster, secs(3)).await.last_seen,
+        small.last_seen,
+        "{cluster}"
+    );
+    let huge = memory(&["db1"], 30_000);
+    match journal.save_memory(&lease, &huge, &small).await {
+        Err(JournalError::TooLarge { sk, .. }) => assert_eq!(sk, "last_seen#db1", "{cluster}"),
+        other => panic!("{cluster}: a record over the limit gave {other:?}"),
+    }
+    assert_eq!(
+        history(journal, cluster, secs(4)).await.last_seen,
+        small.last_seen,
+        "{cluster}: nothing of it was written"
     );
 }

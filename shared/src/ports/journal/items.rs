@@ -1,6 +1,7 @@
 //! The journal's items, shared by both backends so they answer alike: the keys (the table
-//! layout of `docs/journal.md`), the record each item holds, the lease rules, and how stored
-//! records become the planner's [`History`].
+//! layout of `docs/journal.md`), the record each item holds, the lease rules, how the planner's
+//! memory is written (a record too large for one item split into parts), and how stored records
+//! become the planner's [`History`].
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -10,13 +11,14 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Published;
-use crate::plan::Action;
+use crate::plan::{Action, Memory};
 
 use crate::snapshot::{
-    ActionKind, Approval, Condition, History, LastSeen, Outcome, PastAction, Pause, Stranger,
+    ActionKind, Approval, History, LastSeen, Outcome, PastAction, Pause, Placeholders, SplitBrain,
+    Stranger,
 };
 
-use super::{ActionId, Alerting, Lease, Memory, journal_time};
+use super::{ActionId, Alerting, JournalError, Lease, Tracked, journal_time};
 
 /// Sort key of the lease item.
 pub(crate) const LEASE: &str = "lease";
@@ -24,12 +26,27 @@ pub(crate) const LEASE: &str = "lease";
 pub(crate) const CONDITIONS: &str = "conditions";
 /// Sort key of the open incidents item.
 pub(crate) const INCIDENTS: &str = "incidents";
+/// Sort key of the remembered members outside the inventory.
+pub(crate) const STRANGERS: &str = "strangers";
+/// Sort key of the remembered split brain.
+pub(crate) const SPLIT_BRAIN: &str = "split_brain";
 /// Partition and sort key of the deployment's published configuration (one per table).
 pub(crate) const DEPLOYMENT_PK: &str = "deployment";
 pub(crate) const DEPLOYMENT_SK: &str = "config";
 const ACTION: &str = "action#";
 const PAUSE: &str = "pause";
 const APPROVAL: &str = "approval#";
+const LAST_SEEN: &str = "last_seen#";
+
+/// DynamoDB's limit on one item (attribute names and values together).
+pub(crate) const ITEM_LIMIT: usize = 400 * 1024;
+/// JSON text of a record per part: with its keys and other attributes, a part stays well under
+/// [`ITEM_LIMIT`].
+const PART_BYTES: usize = 350_000;
+/// Parts of one record at most: a record is written in one transaction (25 actions at most on
+/// the stand-in, 4 MB on AWS), its stale parts deleted in the same one. 2.8 MB of JSON: GTID sets
+/// of some 150,000 intervals.
+pub(crate) const MAX_PARTS: usize = 8;
 
 /// How long a journaled action stays readable after its intent (its TTL): far longer than any
 /// policy window, so an audit can see last week's actions.
@@ -55,6 +72,14 @@ pub(crate) fn approval_key(action: ActionKind, instance: Option<&str>) -> String
     format!("{APPROVAL}{action}#{}", instance.unwrap_or("*"))
 }
 
+/// Sort key of part `part` of `instance`'s last-seen record (part 0 has no suffix).
+pub(crate) fn last_seen_key(instance: &str, part: usize) -> String {
+    match part {
+        0 => format!("{LAST_SEEN}{instance}"),
+        _ => format!("{LAST_SEEN}{instance}#{part}"),
+    }
+}
+
 /// Epoch seconds: the unit of DynamoDB TTL and of lease expiry.
 pub(crate) fn epoch_secs(at: DateTime<Utc>) -> i64 {
     at.timestamp()
@@ -74,6 +99,9 @@ pub(crate) enum Item {
     Incidents(IncidentsItem),
     Pause(PauseItem),
     Approval(ApprovalItem),
+    LastSeen(LastSeenPart),
+    Strangers(StrangersItem),
+    SplitBrain(SplitBrainItem),
     Deployment(Box<Published>),
 }
 
@@ -121,6 +149,9 @@ impl Item {
             LEASE => Item::Lease(parse(value)?),
             CONDITIONS => Item::Conditions(parse(value)?),
             INCIDENTS => Item::Incidents(parse(value)?),
+            STRANGERS => Item::Strangers(parse(value)?),
+            SPLIT_BRAIN => Item::SplitBrain(parse(value)?),
+            _ if sk.starts_with(LAST_SEEN) => Item::LastSeen(parse(value)?),
             PAUSE => Item::Pause(parse(value)?),
             DEPLOYMENT_SK => Item::Deployment(parse(value)?),
             _ if sk.starts_with(ACTION) => Item::Action(parse(value)?),
@@ -139,9 +170,145 @@ impl Item {
             Item::Incidents(item) => serde_json::to_value(item),
             Item::Pause(item) => serde_json::to_value(item),
             Item::Approval(item) => serde_json::to_value(item),
+            Item::LastSeen(item) => serde_json::to_value(item),
+            Item::Strangers(item) => serde_json::to_value(item),
+            Item::SplitBrain(item) => serde_json::to_value(item),
             Item::Deployment(item) => serde_json::to_value(item),
         }
     }
+
+    /// Roughly what DynamoDB counts against [`ITEM_LIMIT`] (attribute names and values, keys
+    /// included), erring high: the item's JSON text.
+    pub(crate) fn size(&self, cluster: &str, sk: &str) -> usize {
+        let attributes = self
+            .to_json()
+            .map_or(usize::MAX, |json| json.to_string().len());
+        attributes.saturating_add(partition(cluster).len() + sk.len() + 4)
+    }
+}
+
+/// One write of the memory: put an item, or delete one (absent is fine).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Write {
+    Put(String, Item),
+    Delete(String),
+}
+
+/// The writes that store `memory` for `cluster` in place of `before` (the memory as the tick
+/// read it), in groups each written atomically (one transaction): one group per instance whose
+/// last-seen record changed (its parts, and deletes of the parts its earlier record had beyond
+/// them), one per instance no longer remembered (every part deleted: it left the inventory),
+/// and one for the strangers and the split brain if either changed. A record larger than
+/// [`MAX_PARTS`] parts is refused before anything is written.
+pub(crate) fn memory_writes(
+    cluster: &str,
+    memory: &Memory,
+    before: &Memory,
+) -> Result<Vec<Vec<Write>>, JournalError> {
+    let text = |instance: &str, record: &LastSeen| {
+        serde_json::to_string(record).map_err(|e| JournalError::Corrupt {
+            cluster: cluster.to_owned(),
+            sk: last_seen_key(instance, 0),
+            reason: e.to_string(),
+        })
+    };
+    // How many parts a record had: as this version cuts it (a part left beyond them by a
+    // record cut otherwise is ignored on reading, so this only keeps the table tidy).
+    let parts_before = |instance: &str| -> Result<usize, JournalError> {
+        match before.last_seen.get(instance) {
+            Some(record) => Ok(chunks(&text(instance, record)?, PART_BYTES).len()),
+            None => Ok(0),
+        }
+    };
+    let mut groups = Vec::new();
+    for (instance, record) in &memory.last_seen {
+        if before.last_seen.get(instance) == Some(record) {
+            continue;
+        }
+        let text = text(instance, record)?;
+        let chunks = chunks(&text, PART_BYTES);
+        if chunks.len() > MAX_PARTS {
+            return Err(JournalError::TooLarge {
+                cluster: cluster.to_owned(),
+                sk: last_seen_key(instance, 0),
+                bytes: text.len(),
+                limit: PART_BYTES * MAX_PARTS,
+            });
+        }
+        let parts = u32::try_from(chunks.len()).unwrap_or(u32::MAX);
+        let mut group: Vec<Write> = chunks
+            .iter()
+            .enumerate()
+            .map(|(part, chunk)| {
+                let item = Item::LastSeen(LastSeenPart {
+                    instance: instance.clone(),
+                    part: u32::try_from(part).unwrap_or(u32::MAX),
+                    parts,
+                    record: (*chunk).to_owned(),
+                });
+                Write::Put(last_seen_key(instance, part), item)
+            })
+            .collect();
+        let stale = chunks.len()..parts_before(instance)?.min(MAX_PARTS);
+        group.extend(stale.map(|p| Write::Delete(last_seen_key(instance, p))));
+        groups.push(group);
+    }
+    for instance in before
+        .last_seen
+        .keys()
+        .filter(|i| !memory.last_seen.contains_key(*i))
+    {
+        let parts = parts_before(instance)?.min(MAX_PARTS);
+        groups.push(
+            (0..parts)
+                .map(|p| Write::Delete(last_seen_key(instance, p)))
+                .collect(),
+        );
+    }
+    let mut rest = Vec::new();
+    if memory.strangers != before.strangers {
+        rest.push(match memory.strangers.is_empty() {
+            true => Write::Delete(STRANGERS.to_owned()),
+            false => Write::Put(
+                STRANGERS.to_owned(),
+                Item::Strangers(StrangersItem {
+                    strangers: memory.strangers.clone(),
+                }),
+            ),
+        });
+    }
+    if memory.split_brain != before.split_brain {
+        rest.push(match &memory.split_brain {
+            None => Write::Delete(SPLIT_BRAIN.to_owned()),
+            Some(split) => Write::Put(
+                SPLIT_BRAIN.to_owned(),
+                Item::SplitBrain(SplitBrainItem {
+                    split_brain: split.clone(),
+                }),
+            ),
+        });
+    }
+    if !rest.is_empty() {
+        groups.push(rest);
+    }
+    Ok(groups)
+}
+
+/// `text` in pieces of at most `bytes` bytes, cut at character boundaries (at least one piece).
+fn chunks(text: &str, bytes: usize) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while rest.len() > bytes {
+        let mut cut = bytes;
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let (piece, tail) = rest.split_at(cut);
+        pieces.push(piece);
+        rest = tail;
+    }
+    pieces.push(rest);
+    pieces
 }
 
 /// The lease: who holds it, its epoch, and until when (epoch seconds). It carries no
@@ -204,9 +371,16 @@ pub(crate) struct ActionItem {
     pub detail: String,
     /// The lease epoch of the tick that recorded the intent.
     pub epoch: u64,
+    /// The call may have been made (`Journal::mark_sent`); items older than the marker read as
+    /// sent, the safe reading.
+    #[serde(default = "sent_before_marking")]
+    pub sent: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<DateTime<Utc>>,
     pub expires_at: i64,
+    /// A sync step's placeholders; older items have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placeholders: Option<Placeholders>,
 }
 
 impl ActionItem {
@@ -219,31 +393,23 @@ impl ActionItem {
             reason: action.reason.clone(),
             detail: String::new(),
             epoch: lease.epoch,
+            sent: false,
             finished_at: None,
             expires_at: epoch_secs(at.checked_add_signed(ACTION_RETENTION).unwrap_or(at)),
+            placeholders: action.placeholders.clone(),
         }
     }
 }
 
-/// The [`Memory`] item (under the key `conditions`: items saved before it held the rest read
-/// with those empty).
+fn sent_before_marking() -> bool {
+    true
+}
+
+/// Older items hold only `conditions`; `departures` reads as empty then.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct ConditionsItem {
-    pub conditions: BTreeMap<String, Condition>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub last_seen: BTreeMap<String, LastSeen>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub strangers: Vec<Stranger>,
-}
-
-impl From<&Memory> for ConditionsItem {
-    fn from(memory: &Memory) -> Self {
-        ConditionsItem {
-            conditions: memory.conditions.clone(),
-            last_seen: memory.last_seen.clone(),
-            strangers: memory.strangers.clone(),
-        }
-    }
+    #[serde(flatten)]
+    pub tracked: Tracked,
 }
 
 /// Older items hold only `incidents`; `undelivered` reads as empty then.
@@ -269,19 +435,44 @@ pub(crate) struct ApprovalItem {
     pub expires_at: i64,
 }
 
-/// The planner's past at `now`, from a cluster's items: what expired (TTL is lazy, and moto
-/// never applies it) is left out, as are settled actions older than `lookback`.
+/// One part of an instance's last-seen record: its JSON text, cut into `parts` pieces (one, but
+/// for GTID sets too large for one item). No `expires_at`: the record lives as long as its
+/// instance is in the inventory, and is deleted when it leaves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct LastSeenPart {
+    pub instance: String,
+    pub part: u32,
+    pub parts: u32,
+    pub record: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct StrangersItem {
+    pub strangers: Vec<Stranger>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct SplitBrainItem {
+    pub split_brain: SplitBrain,
+}
+
+/// The planner's past at `now`, from `cluster`'s items: what expired (TTL is lazy, and moto
+/// never applies it) is left out, as are settled actions older than `lookback`; a last-seen
+/// record is put together from its parts (a part missing or unreadable is an error: each record
+/// is written whole, in one transaction).
 pub(crate) fn history<'a>(
+    cluster: &str,
     items: impl IntoIterator<Item = &'a Item>,
     now: DateTime<Utc>,
     lookback: Duration,
-) -> History {
+) -> Result<History, JournalError> {
     let since = TimeDelta::from_std(lookback)
         .ok()
         .and_then(|window| now.checked_sub_signed(window))
         .unwrap_or(DateTime::<Utc>::MIN_UTC);
     let alive = |expires_at: i64| expires_at > epoch_secs(now);
     let mut history = History::default();
+    let mut parts: BTreeMap<&str, Vec<&LastSeenPart>> = BTreeMap::new();
     for item in items {
         match item {
             Item::Action(a)
@@ -292,12 +483,13 @@ pub(crate) fn history<'a>(
                     instance: a.instance.clone(),
                     at: a.at,
                     outcome: a.outcome,
+                    placeholders: a.placeholders.clone(),
                 });
             }
             Item::Conditions(c) => {
-                history.conditions = c.conditions.clone();
-                history.last_seen = c.last_seen.clone();
-                history.strangers = c.strangers.clone();
+                history.conditions = c.tracked.conditions.clone();
+                history.departures = c.tracked.departures.clone();
+                history.binlogs = c.tracked.binlogs.clone();
             }
             Item::Pause(p) if p.pause.until > now => match &p.instance {
                 None => history.paused = Some(p.pause.clone()),
@@ -310,11 +502,40 @@ pub(crate) fn history<'a>(
             Item::Approval(a) if a.approval.expires > now => {
                 history.approvals.push(a.approval.clone());
             }
+            Item::LastSeen(part) => parts.entry(&part.instance).or_default().push(part),
+            Item::Strangers(s) => history.strangers.clone_from(&s.strangers),
+            Item::SplitBrain(s) => history.split_brain = Some(s.split_brain.clone()),
             _ => {}
         }
+    }
+    for (instance, mut pieces) in parts {
+        pieces.sort_by_key(|p| p.part);
+        // Part 0 says how many parts the record has; a part beyond them is a leftover of an
+        // earlier, larger record, and is ignored.
+        let count = pieces.first().map_or(0, |p| p.parts);
+        pieces.retain(|p| p.part < count);
+        let whole = pieces
+            .iter()
+            .enumerate()
+            .all(|(i, p)| usize::try_from(p.part) == Ok(i) && p.parts == count)
+            && usize::try_from(count) == Ok(pieces.len());
+        let corrupt = |reason: String| JournalError::Corrupt {
+            cluster: cluster.to_owned(),
+            sk: last_seen_key(instance, 0),
+            reason,
+        };
+        if !whole {
+            return Err(corrupt(format!(
+                "parts {:?} of a record in {count} parts",
+                pieces.iter().map(|p| p.part).collect::<Vec<_>>(),
+            )));
+        }
+        let text: String = pieces.iter().map(|p| p.record.as_str()).collect();
+        let record: LastSeen = serde_json::from_str(&text).map_err(|e| corrupt(e.to_string()))?;
+        history.last_seen.insert(instance.to_owned(), record);
     }
     history
         .actions
         .sort_by(|x, y| (x.at, x.kind, &x.instance).cmp(&(y.at, y.kind, &y.instance)));
-    history
+    Ok(history)
 }

@@ -8,17 +8,17 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::config::Published;
-use crate::plan::Action;
+use crate::plan::{Action, Memory};
 
 use crate::snapshot::{Approval, History, Outcome, Pause};
 
 use super::items::{
-    self, ConditionsItem, DEPLOYMENT_PK, DEPLOYMENT_SK, IncidentsItem, Item, LeaseItem, action_key,
-    at_secs, epoch_secs, partition, pause_key, secs_after,
+    self, ActionItem, ConditionsItem, DEPLOYMENT_PK, DEPLOYMENT_SK, ITEM_LIMIT, IncidentsItem,
+    Item, LeaseItem, Write, action_key, at_secs, epoch_secs, partition, pause_key, secs_after,
 };
 use super::{
     ActionId, Alerting, DeploymentStore, Journal, JournalError, Lease, LeaseGrant, LeaseStore,
-    Memory, journal_time,
+    Tracked, journal_time,
 };
 
 /// Partition key -> sort key -> item: the DynamoDB table's shape.
@@ -58,6 +58,26 @@ impl MemoryJournal {
             _ => Err(JournalError::LeaseLost {
                 cluster: lease.cluster.clone(),
                 epoch: lease.epoch,
+            }),
+        })
+    }
+
+    /// Changes the journaled action `id` if `lease` is still current; an action never journaled
+    /// is [`JournalError::UnknownAction`].
+    fn update_action(
+        &self,
+        lease: &Lease,
+        id: &ActionId,
+        change: impl FnOnce(&mut ActionItem),
+    ) -> Result<(), JournalError> {
+        self.fenced(lease, |items| match items.get_mut(&action_key(id)) {
+            Some(Item::Action(recorded)) => {
+                change(recorded);
+                Ok(())
+            }
+            _ => Err(JournalError::UnknownAction {
+                cluster: lease.cluster.clone(),
+                id: id.clone(),
             }),
         })
     }
@@ -132,9 +152,9 @@ impl Journal for MemoryJournal {
         now: DateTime<Utc>,
         lookback: Duration,
     ) -> Result<History, JournalError> {
-        Ok(self.with_items(cluster, |items| {
-            items::history(items.values(), now, lookback)
-        }))
+        self.with_items(cluster, |items| {
+            items::history(cluster, items.values(), now, lookback)
+        })
     }
 
     async fn record_intent(
@@ -163,6 +183,20 @@ impl Journal for MemoryJournal {
         Ok(id)
     }
 
+    async fn mark_sent(&self, lease: &Lease, id: &ActionId) -> Result<(), JournalError> {
+        self.update_action(lease, id, |recorded| recorded.sent = true)
+    }
+
+    async fn sent(&self, cluster: &str, id: &ActionId) -> Result<bool, JournalError> {
+        self.with_items(cluster, |items| match items.get(&action_key(id)) {
+            Some(Item::Action(recorded)) => Ok(recorded.sent),
+            _ => Err(JournalError::UnknownAction {
+                cluster: cluster.to_owned(),
+                id: id.clone(),
+            }),
+        })
+    }
+
     async fn record_outcome(
         &self,
         lease: &Lease,
@@ -171,23 +205,52 @@ impl Journal for MemoryJournal {
         detail: &str,
         now: DateTime<Utc>,
     ) -> Result<(), JournalError> {
-        self.fenced(lease, |items| match items.get_mut(&action_key(id)) {
-            Some(Item::Action(recorded)) => {
-                recorded.outcome = outcome;
-                detail.clone_into(&mut recorded.detail);
-                recorded.finished_at = Some(journal_time(now));
-                Ok(())
-            }
-            _ => Err(JournalError::UnknownAction {
-                cluster: lease.cluster.clone(),
-                id: id.clone(),
-            }),
+        self.update_action(lease, id, |recorded| {
+            recorded.outcome = outcome;
+            detail.clone_into(&mut recorded.detail);
+            recorded.finished_at = Some(journal_time(now));
         })
     }
 
-    async fn save_memory(&self, lease: &Lease, memory: &Memory) -> Result<(), JournalError> {
+    async fn save_memory(
+        &self,
+        lease: &Lease,
+        memory: &Memory,
+        before: &Memory,
+    ) -> Result<(), JournalError> {
+        for group in items::memory_writes(&lease.cluster, memory, before)? {
+            // DynamoDB refuses an item over its limit, and so does this journal.
+            for write in &group {
+                if let Write::Put(sk, item) = write {
+                    let bytes = item.size(&lease.cluster, sk);
+                    if bytes > ITEM_LIMIT {
+                        return Err(JournalError::TooLarge {
+                            cluster: lease.cluster.clone(),
+                            sk: sk.clone(),
+                            bytes,
+                            limit: ITEM_LIMIT,
+                        });
+                    }
+                }
+            }
+            self.fenced(lease, |items| {
+                for write in group {
+                    match write {
+                        Write::Put(sk, item) => items.insert(sk, item),
+                        Write::Delete(sk) => items.remove(&sk),
+                    };
+                }
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+
+    async fn save_tracked(&self, lease: &Lease, tracked: &Tracked) -> Result<(), JournalError> {
         self.fenced(lease, |items| {
-            let item = Item::Conditions(ConditionsItem::from(memory));
+            let item = Item::Conditions(ConditionsItem {
+                tracked: tracked.clone(),
+            });
             items.insert(items::CONDITIONS.to_owned(), item);
             Ok(())
         })

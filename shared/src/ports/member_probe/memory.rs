@@ -21,6 +21,7 @@ pub struct MemoryMembers {
 
 #[derive(Default)]
 struct State {
+    user: Option<String>,
     readings: HashMap<Endpoint, Reading>,
     calls: Vec<(Endpoint, Procedure)>,
     on_call: Option<CallHook>,
@@ -47,6 +48,11 @@ impl MemoryMembers {
     /// What probing `endpoint` returns from now on.
     pub fn set(&self, endpoint: &Endpoint, reading: Reading) {
         self.lock().readings.insert(endpoint.clone(), reading);
+    }
+
+    /// The database user the members are read as from now on.
+    pub fn set_user(&self, user: &str) {
+        self.lock().user = Some(user.to_owned());
     }
 
     /// Procedure calls so far, in order.
@@ -78,6 +84,10 @@ impl MemberProbe for MemoryMembers {
                     message: format!("nothing listens on {endpoint}"),
                 })
             })
+    }
+
+    fn user(&self) -> Option<String> {
+        self.lock().user.clone()
     }
 }
 

@@ -64,17 +64,44 @@ pub(super) fn form_field(body: &[u8], name: &str) -> Option<String> {
 
 /// The service's throttling error, HTTP 400, in the shape its protocol uses.
 pub(super) fn throttled(call: &Call, request: &HeaderMap) -> Response<Full<Bytes>> {
+    client_error(
+        call,
+        request,
+        ("ThrottlingException", "Throttling"),
+        "Rate exceeded",
+    )
+}
+
+/// The service's answer to a request it will never take (HTTP 400, not retryable), in the shape
+/// its protocol uses: `InvalidParameter` (SNS's code for a message it refuses) or
+/// `ValidationException`.
+pub(super) fn rejected(call: &Call, request: &HeaderMap) -> Response<Full<Bytes>> {
+    client_error(
+        call,
+        request,
+        ("ValidationException", "InvalidParameter"),
+        "Invalid parameter: Message too long",
+    )
+}
+
+/// An HTTP 400 error with `codes` (JSON protocols', query protocol's) and `message`.
+fn client_error(
+    call: &Call,
+    request: &HeaderMap,
+    (json_code, query_code): (&str, &str),
+    message: &str,
+) -> Response<Full<Bytes>> {
     let (content_type, body) = if Call::is_json(request) {
         let content_type = request
             .get(header::CONTENT_TYPE)
             .cloned()
             .unwrap_or_else(|| HeaderValue::from_static("application/x-amz-json-1.0"));
-        let body = r#"{"__type": "ThrottlingException", "message": "Rate exceeded"}"#;
-        (content_type, body.to_owned())
+        let body = serde_json::json!({"__type": json_code, "message": message}).to_string();
+        (content_type, body)
     } else {
         (
             HeaderValue::from_static("text/xml"),
-            query_error(&call.service, "Throttling", "Rate exceeded"),
+            query_error(&call.service, query_code, message),
         )
     };
     let mut response = Response::new(Full::new(Bytes::from(body)));

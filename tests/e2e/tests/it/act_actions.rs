@@ -13,11 +13,7 @@ use crate::sim_members::Sim;
 const CONNECT: Duration = Duration::from_secs(2);
 
 fn action(kind: ActionKind, instance: &str) -> Action {
-    Action {
-        kind,
-        instance: instance.into(),
-        reason: "integration test".into(),
-    }
+    Action::new(kind, instance, "integration test")
 }
 
 async fn fast(config: SimConfig) -> Sim {

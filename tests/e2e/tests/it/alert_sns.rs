@@ -2,7 +2,7 @@
 //! subject, body and String MessageAttributes, and a paging subscription filtered on `severity`
 //! gets the critical alerts only.
 
-use grkeeper::report::{AlertMessage, alert_message, reconcile};
+use grkeeper::report::{AlertMessage, Deployment, Step, alert_message, reconcile};
 
 use grkeeper::adapters::aws::sns::SnsNotifier;
 
@@ -34,9 +34,19 @@ fn opened(severity: Severity, instance: &str) -> AlertMessage {
         }],
         refused: vec![],
         conditions: Default::default(),
+        memory: Default::default(),
     };
-    let (transitions, _) = reconcile(&[], &plan, snapshot.observed_at);
-    alert_message(&transitions[0], &plan, &snapshot)
+    let step = Step {
+        snapshot,
+        plan,
+        taken: None,
+    };
+    let (transitions, _) = reconcile(&[], std::slice::from_ref(&step));
+    let deployment = Deployment {
+        stack: Some("grkeeper-e2e".into()),
+        ..Deployment::from_arn("arn:aws:sns:eu-west-1:123456789012:grkeeper-alerts")
+    };
+    alert_message(&transitions[0], &step, &deployment, "e2e")
 }
 
 #[tokio::test]
@@ -55,7 +65,9 @@ async fn an_alert_reaches_a_subscriber_with_its_subject_body_and_attributes() {
     assert_eq!(envelope["Type"], "Notification");
     assert_eq!(envelope["Subject"], message.subject.as_str());
     assert_eq!(envelope["Message"], message.body.as_str());
-    assert_eq!(message.attributes.len(), 5);
+    // All of them: severity, cluster, incident, dedup_key, action, transition, and where it
+    // comes from (account, region, deployment).
+    assert_eq!(message.attributes.len(), 9);
     for (name, value) in &message.attributes {
         let attribute = &envelope["MessageAttributes"][name];
         assert_eq!(attribute["Type"], "String", "{name}");

@@ -14,16 +14,15 @@ use grkeeper::report::AlertMessage;
 use grkeeper_e2e::bridge::Failure;
 use grkeeper_e2e::harness::{Harness, MEMBERS};
 
-/// A reboot that lasts long enough to be seen `rebooting` on a busy machine (a loaded 2-core
-/// CI runner can take seconds between the reboot call and the next describe).
+/// A reboot and a stop that last long enough to be seen `rebooting` and `stopping` on a busy
+/// machine (a loaded 2-core CI runner can take seconds between the call and its answer, or the
+/// next describe: with the fast timing's 60 ms stop, StopDBInstance answered `stopped`).
 async fn slow_reboots() -> Harness {
     Harness::start_with(|config| {
         config.real_time(Timing {
             reboot: Duration::from_secs(10),
+            stop: Duration::from_secs(5),
             start: Duration::from_secs(2),
-            // StopDBInstance answers `stopping`: the fast 60 ms stop could end before a loaded
-            // machine built the reply, which then said `stopped`.
-            stop: Duration::from_secs(2),
             ..Timing::fast()
         })
     })
@@ -184,7 +183,7 @@ async fn a_lost_reply_still_makes_the_call_and_a_fault_for_the_next_requests_end
     let h = slow_reboots().await;
     let rds = AwsRds::new(aws_sdk_rds::Client::new(&h.bridged_aws().await));
     h.bridge
-        .fail_times("rds", Some("RebootDBInstance"), 1, Failure::LoseReply);
+        .fail_next("rds", Some("RebootDBInstance"), 1, Failure::Lost);
     let error = rds.reboot("orders-2").await.unwrap_err();
     // The reboot went through; the SDK's retry found it under way, as on RDS.
     assert!(matches!(error, RdsError::InvalidState { .. }), "{error:?}");
@@ -193,7 +192,7 @@ async fn a_lost_reply_still_makes_the_call_and_a_fault_for_the_next_requests_end
 
     let ids = ["orders-1".to_owned()];
     h.bridge
-        .fail_times("rds", Some("DescribeDBInstances"), 3, Failure::Throttle);
+        .fail_next("rds", Some("DescribeDBInstances"), 3, Failure::Throttle);
     let before = h.bridge.count("rds", "DescribeDBInstances");
     // Three attempts, three throttles: the call fails; the next goes through.
     assert!(rds.describe(&ids).await.unwrap_err().is_throttled());

@@ -7,8 +7,8 @@ use std::time::Duration;
 use grkeeper::adapters::mysql::ConnectSettings;
 use grkeeper::config::Tls;
 use grkeeper::report::metrics::{
-    ACTIONS, DEPLOYMENT_DIMENSION, DIMENSION, FAULT_TOLERANCE, MEMBERS_ONLINE, NAMESPACE, REFUSALS,
-    TICK_DURATION, TICKS,
+    ACTIONS, ALERTS_PARKED, DEPLOYMENT_DIMENSION, DIMENSION, FAULT_TOLERANCE, MEMBERS_ONLINE,
+    NAMESPACE, REFUSALS, TICK_DURATION, TICKS,
 };
 use grkeeper_e2e::invoke::FUNCTION_TIMEOUT;
 use grkeeper_e2e::tools;
@@ -297,7 +297,7 @@ fn table_has_the_journal_keys_ttl_on_demand_billing_and_point_in_time_recovery()
 }
 
 #[test]
-fn paging_gets_critical_alerts_only_and_e_mail_gets_everything() {
+fn paging_gets_critical_incidents_opened_or_updated_only_and_e_mail_gets_everything() {
     let none = template::resolved(&[]);
     assert_eq!(
         none.of_type("AWS::SNS::Subscription").count(),
@@ -312,7 +312,10 @@ fn paging_gets_critical_alerts_only_and_e_mail_gets_everything() {
     let paging = &stack.resource("AlertPagingSubscription")["Properties"];
     assert_eq!(paging["Protocol"], "https");
     assert_eq!(paging["FilterPolicyScope"], "MessageAttributes");
-    assert_eq!(paging["FilterPolicy"], json!({"severity": ["critical"]}));
+    assert_eq!(
+        paging["FilterPolicy"],
+        json!({"severity": ["critical"], "transition": ["opened", "updated"]})
+    );
     let email = &stack.resource("AlertEmailSubscription")["Properties"];
     assert_eq!(email["Protocol"], "email");
     assert!(email.get("FilterPolicy").is_none());
@@ -326,13 +329,14 @@ fn paging_gets_critical_alerts_only_and_e_mail_gets_everything() {
 
 #[test]
 fn alarms_dashboard_and_deploy_doc_use_the_metrics_the_functions_emit() {
-    const METRICS: [&str; 6] = [
+    const METRICS: [&str; 7] = [
         MEMBERS_ONLINE,
         FAULT_TOLERANCE,
         TICK_DURATION,
         ACTIONS,
         REFUSALS,
         TICKS,
+        ALERTS_PARKED,
     ];
     let stack = template::resolved(&[]);
     let query =
@@ -354,6 +358,13 @@ fn alarms_dashboard_and_deploy_doc_use_the_metrics_the_functions_emit() {
     assert_eq!(
         stack.resource("TicksAlarm")["Properties"]["TreatMissingData"],
         "breaching"
+    );
+    assert_eq!(
+        query("AlertsParkedAlarm"),
+        format!(
+            r#"SELECT SUM({ALERTS_PARKED}) FROM SCHEMA("{NAMESPACE}", {DEPLOYMENT_DIMENSION}, {DIMENSION}) WHERE {DEPLOYMENT_DIMENSION} = '{}'"#,
+            template::STACK
+        )
     );
 
     let body = stack.resource("Dashboard")["Properties"]["DashboardBody"]

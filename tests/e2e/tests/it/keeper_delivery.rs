@@ -82,10 +82,11 @@ async fn a_reboot_whose_outcome_was_never_journaled_is_verified_by_the_next_tick
     let committed = h.sim.truth().all_executed();
     let deps = h.cold_start(Function::Sweep).await.unwrap();
     let input = event("schedule.json").unwrap();
-    // A tick's first journal transaction records the intent; the second, after the reboot,
-    // would record its outcome: the invocation dies in between, as on a timeout or a crash.
+    // A tick's first journal transaction records the intent, the second marks it sent right
+    // before the reboot; the third, after it, would record its outcome: the invocation dies in
+    // between, as on a timeout or a crash.
     h.bridge
-        .fail_after("dynamodb", Some("TransactWriteItems"), 1, Failure::Drop);
+        .fail_after("dynamodb", Some("TransactWriteItems"), 2, Failure::Drop);
 
     let failed = invoke(&deps, input.clone()).await;
 

@@ -26,13 +26,9 @@ fn refusal_alert<'a>(alerts: &'a [Alert], kind: &str, instance: &str) -> &'a Ale
 #[tokio::test]
 async fn a_member_with_errant_transactions_is_not_rejoined_and_a_person_is_told_why() {
     let h = Harness::start_without_gr_on_boot().await.unwrap();
-    h.restart_offline("orders-1").await.unwrap();
     let errant = h
-        .sim
-        .inject(Fault::ErrantTransaction {
-            member: "orders-1".into(),
-            count: 2,
-        })
+        .restart_with_errant_transactions("orders-1", 2)
+        .await
         .unwrap();
 
     let deps = h.cold_start(Function::RdsEvent).await.unwrap();

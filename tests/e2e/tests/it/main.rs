@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod act_actions;
+mod alert_paging;
 mod alert_sns;
 mod aws_unreachable;
 mod bridge;
@@ -16,6 +17,8 @@ mod keeper_delivery;
 mod keeper_deployments;
 mod keeper_playbooks;
 mod keeper_refusals;
+mod keeper_safety;
+mod keeper_sync;
 mod lambda_watch;
 mod moto_server;
 mod observe_probe;

@@ -39,6 +39,17 @@ fn server(prio: Prio, code: u32, text: String) -> Line {
     }
 }
 
+/// A `Repl` error line with `data` as it is (the code of "more executed transactions than the
+/// group", the commonest `Repl` error).
+pub(crate) fn written(data: String) -> Line {
+    Line {
+        prio: Prio::Error,
+        code: 11526,
+        subsystem: "Repl",
+        data,
+    }
+}
+
 pub(crate) fn starting(version: &str) -> Line {
     server(
         Prio::System,

@@ -350,7 +350,9 @@ impl World {
         }
     }
 
-    /// Members of a majority apply each other's transactions (GR delivers every message to all).
+    /// Members of a majority apply each other's transactions (GR delivers every message to all):
+    /// those the group certified, under its name. What a member executed outside the group
+    /// (under its own server_uuid, or `advance_gtid`'s placeholders) stays its own.
     pub(crate) fn sync_components(&mut self) {
         for comp in self.components() {
             if !self.has_majority(&comp) {
@@ -363,7 +365,8 @@ impl World {
                 .collect();
             let mut all = crate::gtid::GtidSet::new();
             for &m in &online {
-                all.union_with(&self.members[m].executed);
+                let member = &self.members[m];
+                all.union_with(&member.executed.of_uuid(&member.cfg.group_name));
             }
             for &m in &online {
                 let missing = all.subtract(&self.members[m].executed).count();
@@ -405,7 +408,7 @@ impl World {
     }
 
     /// A member newer than the lowest version in its view is super-read-only while ONLINE;
-    /// members at the lowest version (or anywhere in an all-8.4 view) are writable.
+    /// members at the lowest version (or anywhere in a view of one LTS series) are writable.
     pub fn apply_version_rule(&mut self, view: &[usize]) {
         let versions: Vec<Version> = view.iter().map(|&m| self.members[m].version).collect();
         for &m in view {

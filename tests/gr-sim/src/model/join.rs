@@ -146,7 +146,7 @@ impl World {
             self.members[m].log(self.now, errlog::errant_exit());
             return Err(JoinError::Incompatible);
         }
-        let missing = group.subtract(&local);
+        let missing = self.recoverable(&donors).subtract(&local);
         let failure = self.recovery_failure(m, &donors, &missing);
         let until = self.now
             + self.timing.recovery_base
@@ -201,6 +201,16 @@ impl World {
             group.union_with(&self.members[d].executed);
         }
         (donors, group)
+    }
+
+    /// What distributed recovery can bring a joiner from `donors`: what their binary logs hold,
+    /// so not `advance_gtid`'s placeholders (committed with binary logging off).
+    pub(crate) fn recoverable(&self, donors: &[usize]) -> GtidSet {
+        let mut logged = GtidSet::new();
+        for &d in donors {
+            logged.union_with(&self.members[d].executed.subtract(&self.members[d].unlogged));
+        }
+        logged
     }
 
     /// The component of the first seed that is an ONLINE member of a group with our name.
@@ -379,8 +389,10 @@ impl World {
     /// interval (`gr_recovery_purged_donor_failover`: it stays RECOVERING, and a donor fixed
     /// meanwhile lets it finish).
     fn retry_donors(&mut self, m: usize, attempts: u32) {
-        let (donors, group) = self.online_holdings(&self.component(m));
-        let missing = group.subtract(&self.members[m].executed);
+        let (donors, _) = self.online_holdings(&self.component(m));
+        let missing = self
+            .recoverable(&donors)
+            .subtract(&self.members[m].executed);
         let failure = self.recovery_failure(m, &donors, &missing);
         let attempts = attempts + u32::try_from(donors.len().max(1)).unwrap_or(u32::MAX);
         let until = match failure {
@@ -406,7 +418,8 @@ impl World {
     /// The joiner has applied what the group had: ONLINE, writable unless its version is newer.
     pub fn finish_recovery(&mut self, m: usize) {
         let comp = self.component(m);
-        let (_, group) = self.online_holdings(&comp);
+        let (donors, _) = self.online_holdings(&comp);
+        let group = self.recoverable(&donors);
         let addr = self.address(m);
         let now = self.now;
         let member = &mut self.members[m];

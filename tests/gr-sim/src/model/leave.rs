@@ -7,6 +7,10 @@ use crate::model::World;
 use crate::model::errlog;
 use crate::model::member::{ChannelError, ErrorState, Gr, RecoveryFailure, Retry};
 
+/// The reason Group Replication attaches to the `offline_mode` it sets on leaving
+/// (`gr_exit_state_action_on_applier_error_offline_mode.result`, 9.x).
+const OFFLINE_REASON: &str = "(GR) leave group on failure";
+
 /// What ABORT_SERVER writes when the plugin itself fails.
 const FATAL: &str = "Fatal error during execution of Group Replication";
 
@@ -100,6 +104,7 @@ impl World {
             OfflineMode => {
                 let member = &mut self.members[m];
                 member.offline_mode = true;
+                member.offline_reason = Some((self.now, OFFLINE_REASON.to_string()));
                 member.log(self.now, errlog::offline_after_error());
             }
             AbortServer => {

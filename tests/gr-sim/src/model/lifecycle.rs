@@ -55,6 +55,7 @@ impl World {
         member.boot += 1;
         member.gr = Gr::Offline;
         member.offline_mode = false;
+        member.offline_reason = None;
         member.recovery_error = None;
         member.set_super_read_only(member.cfg.gr_enabled);
         member.boot_join = (member.cfg.gr_enabled && member.cfg.start_on_boot).then_some(Retry {

@@ -173,11 +173,17 @@ pub(crate) struct Member {
     pub boot: u64,
     pub executed: GtidSet,
     pub purged: GtidSet,
+    /// Executed with binary logging off (`advance_gtid`'s placeholders): in no binary log, so no
+    /// donor can send them to a joiner.
+    pub unlogged: GtidSet,
     pub gr: Gr,
     pub cfg: GrConfig,
     pub super_read_only: bool,
     pub read_only: bool,
     pub offline_mode: bool,
+    /// Why and when `offline_mode` was turned on, when the server recorded it (Group
+    /// Replication's exit action does): 9.x tells refused clients.
+    pub offline_reason: Option<(Duration, String)>,
     /// Password of `rdsgrprepladmin@'%'` when the user exists.
     pub repl_user: Option<String>,
     /// Password stored for the `group_replication_recovery` channel.
@@ -211,8 +217,9 @@ impl Member {
             next_version: None,
             up: true,
             boot: 1,
-            executed: GtidSet::new(),
+            executed: initialization_gtids(spec),
             purged: GtidSet::new(),
+            unlogged: GtidSet::new(),
             gr: Gr::Offline,
             cfg: GrConfig {
                 group_name: group_name.to_string(),
@@ -228,6 +235,7 @@ impl Member {
             super_read_only: spec.gr_enabled,
             read_only: spec.gr_enabled,
             offline_mode: false,
+            offline_reason: None,
             repl_user: None,
             recovery_channel: None,
             applier_channel: false,
@@ -309,6 +317,15 @@ impl Phase {
             Phase::Online => "ONLINE",
         }
     }
+}
+
+/// What RDS wrote under the instance's own server_uuid while it created it.
+fn initialization_gtids(spec: &MemberSpec) -> GtidSet {
+    let mut executed = GtidSet::new();
+    if spec.initialization_gtids > 0 {
+        executed.add_range(&server_uuid(&spec.name), 1, spec.initialization_gtids);
+    }
+    executed
 }
 
 /// A stable, MySQL-looking server UUID derived from the instance id.

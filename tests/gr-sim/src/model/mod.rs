@@ -17,7 +17,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use crate::config::{SimConfig, StartState, Timing};
-use crate::errors::SimError;
+use crate::errors::{SimError, SqlError};
+use crate::gtid::GtidSet;
 use crate::rds::RdsEvent;
 
 use self::ledger::Ledger;
@@ -110,7 +111,7 @@ impl World {
         let joining: Vec<usize> = enabled
             .iter()
             .copied()
-            .filter(|&m| cfg.members[m].join_at_start)
+            .filter(|&m| cfg.members[m].joins_at_start)
             .collect();
         let Some((&first, rest)) = joining.split_first() else {
             return Ok(());
@@ -118,6 +119,7 @@ impl World {
         self.start_gr(first, true)?;
         self.commit_now(first, INITIAL_TRANSACTIONS)?;
         for &m in rest {
+            self.sync_initialization_gtids(m);
             // A member the group refuses (an older version) starts OFFLINE, as after a failed START.
             if self.start_gr(m, false).is_ok() {
                 self.finish_recovery(m);
@@ -130,6 +132,35 @@ impl World {
         }
         self.step();
         Ok(())
+    }
+
+    /// AWS's procedure before a 9.7 instance joins: placeholders (`advance_gtid`) for the
+    /// joiner's own GTIDs on every ONLINE member, and for each ONLINE member's own on the joiner.
+    fn sync_initialization_gtids(&mut self, m: usize) {
+        let online: Vec<usize> = (0..self.members.len())
+            .filter(|&t| t != m && self.members[t].is_online())
+            .collect();
+        for t in online {
+            for (from, to) in [(m, t), (t, m)] {
+                let uuid = self.members[from].uuid.clone();
+                let last = self.members[from].executed.last_gno(&uuid);
+                if last > 0 {
+                    self.advance_gtid(to, &uuid, 1, last);
+                }
+            }
+        }
+    }
+
+    /// `mysql.rds_group_replication_advance_gtid` on member `m`: an empty transaction for every
+    /// one of `uuid:begin-end` not executed yet, with binary logging off, so it stays on `m`.
+    pub(crate) fn advance_gtid(&mut self, m: usize, uuid: &str, begin: u64, end: u64) {
+        let mut created = GtidSet::new();
+        created.add_range(uuid, begin, end);
+        let created = created.subtract(&self.members[m].executed);
+        let member = &mut self.members[m];
+        member.executed.union_with(&created);
+        member.unlogged.union_with(&created);
+        self.touch();
     }
 
     /// Records that something changed.
@@ -221,6 +252,24 @@ impl World {
     pub fn wall_micros(&self, at: Duration) -> i64 {
         self.epoch_micros
             .saturating_add(i64::try_from(at.as_micros()).unwrap_or(i64::MAX))
+    }
+
+    /// The error offline mode refuses a client of member `m` with, if it is in offline mode:
+    /// 3032, or from 9.0 on 6400 with the time and reason when one was recorded.
+    pub fn offline_refusal(&self, m: usize) -> Option<SqlError> {
+        let member = &self.members[m];
+        if !member.offline_mode {
+            return None;
+        }
+        Some(match &member.offline_reason {
+            Some((at, reason)) if member.version.tells_offline_reason() => {
+                let since = chrono::DateTime::from_timestamp_micros(self.wall_micros(*at))
+                    .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                    .unwrap_or_default();
+                SqlError::offline_mode_reason(&since, reason)
+            }
+            _ => SqlError::offline_mode(),
+        })
     }
 
     /// `host:3306` as GR names a member in its messages.

@@ -1,5 +1,6 @@
 //! Join scenarios on the manual clock: restarts (automatic and manual rejoin), refused joiners
-//! (errant GTIDs, purged binlogs, older 8.0 versions), older 8.4 releases admitted, version skew,
+//! (errant GTIDs, 9.7 initialization GTIDs, purged binlogs, older 8.0 versions), older 8.4
+//! releases admitted, version skew,
 //! recovery time, complete outage with re-bootstrap, and a split brain from a second bootstrap.
 
 use std::time::Duration;
@@ -108,6 +109,82 @@ async fn errant_joiner_is_refused_with_3092_and_an_error_log_line() {
         .unwrap();
     sim.advance(2 * SECOND).unwrap();
     assert!(sim.truth().converged());
+}
+
+/// RDS's 9.7 initialization GTIDs: members the cluster starts with were synced both ways as
+/// AWS's setup procedure does; a new instance holding its own is refused (3092, MY-011526) until
+/// every member holds placeholders for them, and then joins.
+#[tokio::test]
+async fn a_new_9_7_member_with_initialization_gtids_is_refused_until_the_members_hold_them() {
+    let sim = Cluster::start(
+        SimConfig::with_members(3)
+            .all_members(|m| {
+                m.version = version("9.7.0");
+                m.initialization_gtids = 2;
+            })
+            .member("db3", |m| {
+                m.initialization_gtids = 4;
+                m.joins_at_start = false;
+                m.start_on_boot = false;
+            }),
+    )
+    .await
+    .unwrap();
+    let truth = sim.truth();
+    let uuid = |name: &str| truth.member(name).unwrap().server_uuid.clone();
+    for (member, other) in [("db1", "db2"), ("db2", "db1")] {
+        let executed = &truth.member(member).unwrap().gtid_executed;
+        assert!(
+            executed.contains(&format!("{}:1-2", uuid(other))),
+            "{truth:#?}"
+        );
+        assert!(!executed.contains(&uuid("db3")), "{truth:#?}");
+    }
+    assert_eq!(truth.state("db3"), "OFFLINE");
+
+    let mut db3 = connect(&sim, "db3").await;
+    let err = call(&mut db3, "CALL mysql.rds_group_replication_start(0)")
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), 3092);
+    let log: Vec<(String, String)> = bounded(db3.query(
+        "SELECT ERROR_CODE, DATA FROM performance_schema.error_log WHERE SUBSYSTEM = 'Repl' \
+         ORDER BY LOGGED DESC LIMIT 2",
+    ))
+    .await
+    .unwrap();
+    assert_eq!(log[1].0, "MY-011526");
+    assert!(
+        log[1].1.contains(&format!("{}:1-4", uuid("db3"))),
+        "{log:?}"
+    );
+
+    let own = format!(
+        "CALL mysql.rds_group_replication_advance_gtid(1, 4, '{}')",
+        uuid("db3")
+    );
+    for name in ["db1", "db2"] {
+        call(&mut connect(&sim, name).await, &own).await.unwrap();
+        let theirs = format!(
+            "CALL mysql.rds_group_replication_advance_gtid(1, 2, '{}')",
+            uuid(name)
+        );
+        call(&mut db3, &theirs).await.unwrap();
+    }
+    call(&mut db3, "CALL mysql.rds_group_replication_start(0)")
+        .await
+        .unwrap();
+    sim.advance(2 * SECOND).unwrap();
+    assert!(sim.truth().converged(), "{:#?}", sim.truth());
+}
+
+#[tokio::test]
+async fn a_member_not_on_9_7_cannot_be_given_initialization_gtids() {
+    let refused = Cluster::start(SimConfig::with_members(1).all_members(|m| {
+        m.initialization_gtids = 1;
+    }))
+    .await;
+    assert!(refused.is_err());
 }
 
 #[tokio::test]

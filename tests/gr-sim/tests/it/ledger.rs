@@ -49,7 +49,7 @@ async fn a_bootstrap_beside_a_live_group_and_the_gtids_both_groups_issue_are_on_
 #[tokio::test]
 async fn a_restored_copy_has_its_original_s_uuid_and_data_and_the_group_refuses_it_while_the_original_is_in()
  {
-    let config = SimConfig::with_members(4).member("db4", |m| m.join_at_start = false);
+    let config = SimConfig::with_members(4).member("db4", |m| m.joins_at_start = false);
     let sim = Cluster::start(config).await.unwrap();
     let truth = sim.truth();
     assert_eq!(truth.state("db4"), "OFFLINE");

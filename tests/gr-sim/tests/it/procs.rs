@@ -2,6 +2,7 @@
 
 use gr_sim::{Cluster, ExitStateAction, SimConfig, StartState};
 use mysql_async::prelude::*;
+use mysql_async::{Conn, Opts};
 
 use crate::support::*;
 
@@ -52,6 +53,25 @@ async fn stop_then_start_returns_message_rows_and_the_member_rejoins() {
             "start group replication. bootstrap:0"
         ]
     );
+}
+
+#[tokio::test]
+async fn a_person_s_own_account_is_recorded_as_the_caller_apart_from_the_master_user() {
+    let sim = Cluster::start(SimConfig::with_members(3).operator("alice", "her-secret"))
+        .await
+        .unwrap();
+    let person = Opts::from_url(&sim.operator_url("db2").unwrap()).unwrap();
+    let mut conn = bounded(Conn::new(person)).await.unwrap();
+    call(&mut conn, "CALL mysql.rds_group_replication_stop()")
+        .await
+        .unwrap();
+    let mut master = connect(&sim, "db2").await;
+    call(&mut master, "CALL mysql.rds_group_replication_start(0)")
+        .await
+        .unwrap();
+    let callers: Vec<String> =
+        column(&mut master, "SELECT called_by_user FROM mysql.rds_history").await;
+    assert_eq!(callers, ["alice@127.0.0.1", "admin@127.0.0.1"]);
 }
 
 #[tokio::test]
@@ -211,6 +231,80 @@ async fn advance_gtid_adds_empty_transactions_and_checks_its_arguments() {
         executed.starts_with(&format!("{uuid}:1-3,\n")),
         "{executed}"
     );
+}
+
+/// As the procedure's body does: `INT UNSIGNED` arguments (strict mode refuses what does not
+/// fit), empty transactions committed with binary logging off (they stay on the member called),
+/// GTIDs already executed skipped, one `mysql.rds_history` row per call.
+#[tokio::test]
+async fn advance_gtid_is_local_skips_executed_gtids_and_refuses_numbers_outside_int_unsigned() {
+    let sim = cluster(2).await;
+    let mut conn = connect(&sim, "db1").await;
+    let uuid = "3e11fa47-71ca-11e1-9e33-c80aa9429562";
+    for (args, expected) in [("-1, 2", 1264), ("1, 4294967296", 1264), ("NULL, 2", 1231)] {
+        let sql = format!("CALL mysql.rds_group_replication_advance_gtid({args}, '{uuid}')");
+        assert_eq!(
+            code(&call(&mut conn, &sql).await.unwrap_err()),
+            expected,
+            "{sql}"
+        );
+    }
+    for range in ["1, 3", "2, 5"] {
+        let sql = format!("CALL mysql.rds_group_replication_advance_gtid({range}, '{uuid}')");
+        assert_eq!(call(&mut conn, &sql).await.unwrap(), None);
+    }
+    let truth = sim.truth();
+    let db1 = truth.member("db1").unwrap();
+    assert!(
+        db1.gtid_executed.starts_with(&format!("{uuid}:1-5,")),
+        "{db1:?}"
+    );
+    assert!(!db1.gtid_purged.contains(uuid), "{db1:?}");
+    let db2 = truth.member("db2").unwrap();
+    assert!(!db2.gtid_executed.contains(uuid), "{db2:?}");
+    let rows: Vec<(String, String)> =
+        bounded(conn.query(
+            "SELECT action, master_gtid FROM mysql.rds_history WHERE action = 'advance gtid'",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        rows,
+        [
+            ("advance gtid".to_string(), format!("{uuid}:1-3")),
+            ("advance gtid".to_string(), format!("{uuid}:2-5")),
+        ]
+    );
+}
+
+/// Placeholders are in no binary log: the group does not deliver them to the other members, and
+/// no donor sends them to a joiner, which catches up on the group's transactions only.
+#[tokio::test]
+async fn placeholders_stay_on_the_member_they_were_made_on() {
+    let sim = cluster(3).await;
+    let mut db3 = connect(&sim, "db3").await;
+    call(&mut db3, "CALL mysql.rds_group_replication_stop()")
+        .await
+        .unwrap();
+    let uuid = "3e11fa47-71ca-11e1-9e33-c80aa9429562";
+    let sql = format!("CALL mysql.rds_group_replication_advance_gtid(1, 2, '{uuid}')");
+    call(&mut connect(&sim, "db1").await, &sql).await.unwrap();
+    sim.commit("db1", 4).unwrap();
+    call(&mut db3, "CALL mysql.rds_group_replication_start(0)")
+        .await
+        .unwrap();
+    sim.advance(std::time::Duration::from_secs(2)).unwrap();
+    let truth = sim.truth();
+    assert_eq!(truth.state("db3"), "ONLINE");
+    let group = "9f0bd6a2-5d7f-11ee-b8ec-0ec88c43c251:1-7";
+    for name in ["db2", "db3"] {
+        assert_eq!(
+            truth.member(name).unwrap().gtid_executed,
+            group,
+            "{truth:#?}"
+        );
+    }
+    assert!(truth.member("db1").unwrap().gtid_executed.contains(uuid));
 }
 
 #[tokio::test]

@@ -49,6 +49,7 @@ pub async fn member_stops_group_replication(
     committed: GtidSet,
 ) -> Result<GtidSet, Failure> {
     show::heading("Act 1: a member stops Group Replication");
+    let sent = stage.sent();
     say(
         "RDS restarts orders-2 to apply a patch. mysqld comes back, but Group Replication does \
          not start with it (whether it starts on boot is not documented for RDS; here it does \
@@ -99,6 +100,7 @@ pub async fn member_stops_group_replication(
         )
         .await?;
     say("  orders-3 is ONLINE again.");
+    show::tally("Act 1", &stage.sent_since(sent));
     Ok(committed)
 }
 
@@ -109,6 +111,7 @@ pub async fn member_expelled_into_offline_mode(
     committed: GtidSet,
 ) -> Result<GtidSet, Failure> {
     an_hour_later(stage, "Act 2: a member is expelled into offline mode");
+    let sent = stage.sent();
     say(
         "A network partition cuts orders-3 off. The majority expels it; on its side, orders-3 \
          gives up after group_replication_unreachable_majority_timeout, its auto-rejoin attempts \
@@ -138,6 +141,7 @@ pub async fn member_expelled_into_offline_mode(
         }
     }
     tick(stage).await?;
+    show::tally("Act 2", &stage.sent_since(sent));
     Ok(committed)
 }
 
@@ -149,6 +153,7 @@ pub async fn complete_outage(
     mut committed: GtidSet,
 ) -> Result<GtidSet, Failure> {
     an_hour_later(stage, "Act 3: a complete outage");
+    let sent = stage.sent();
     say(
         "orders-1's mysqld crashes; the other two expel it and carry on, committing more \
          transactions. Then the whole cluster loses power.",
@@ -215,6 +220,7 @@ pub async fn complete_outage(
         counts.join(", ")
     ));
     tick(stage).await?;
+    show::tally("Act 3, the outage and its repair", &stage.sent_since(sent));
     Ok(committed)
 }
 

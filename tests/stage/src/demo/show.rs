@@ -85,11 +85,12 @@ pub fn alerts(messages: &[AlertMessage]) {
     for message in messages {
         let attribute = |name: &str| message.attributes.get(name).map_or("?", String::as_str);
         println!(
-            "  ✉ {}\n    [severity {}, {}, action {}]",
+            "  ✉ {}\n    [severity {}, {}, action {}{}]",
             message.subject,
             attribute("severity"),
             attribute("transition"),
-            attribute("action")
+            attribute("action"),
+            if message.pages() { ", PAGES" } else { "" }
         );
         for line in body(&message.body) {
             let text = line.trim_start();
@@ -100,23 +101,42 @@ pub fn alerts(messages: &[AlertMessage]) {
     }
 }
 
-/// What the demo leaves out of an alert body: the subject (printed above it), when it was
-/// opened, the view matrix (the status after the tick shows it) and the error-log lines.
-const SKIPPED: [&str; 4] = [
-    "Opened ",
+/// What an act sent: how many alerts, how many of them page (the template's paging filter:
+/// critical, opened or updated), and how many incidents they were about.
+pub fn tally(act: &str, messages: &[AlertMessage]) {
+    let pages = messages.iter().filter(|m| m.pages()).count();
+    let incidents: std::collections::BTreeSet<&str> = messages
+        .iter()
+        .filter_map(|m| m.attributes.get("incident").map(String::as_str))
+        .collect();
+    say(&format!(
+        "  {act}: {} alert(s) about {} incident(s), {pages} of them paging.",
+        messages.len(),
+        incidents.len()
+    ));
+}
+
+/// What the demo leaves out of an alert body: the subject (printed above it), the incident's id
+/// line, where to look (console links, the logs, the replay), the view matrix (the status after
+/// the tick shows it) and the error-log lines. Each but the id line is a section that runs to
+/// the next blank line.
+const SKIPPED: [&str; 3] = [
+    "Where to look:",
     "Member views",
     "Recent Repl error-log lines",
-    "Incident:",
 ];
 
-/// The body's lines worth reading in a terminal: no subject, none of [`SKIPPED`] (a skipped
-/// section runs to the next blank line), no blank line at the end.
+/// The body's lines worth reading in a terminal: no subject, no id line, none of [`SKIPPED`],
+/// no blank line at the end.
 fn body(text: &str) -> Vec<String> {
     let mut lines = Vec::new();
     let mut skipping = false;
     for line in text.lines().skip(1) {
+        if line.starts_with("Incident ") {
+            continue;
+        }
         if SKIPPED.iter().any(|s| line.starts_with(s)) {
-            skipping = !line.starts_with("Opened ") && !line.starts_with("Incident:");
+            skipping = true;
             continue;
         }
         if skipping {
@@ -147,8 +167,8 @@ mod tests {
 
     #[test]
     fn an_alert_body_keeps_the_finding_actions_and_gtids_but_not_the_matrix_or_log_lines() {
-        let text = "WARNING orders/orders-2: member offline\nIncident: x\nOpened t\n\
-                    Cluster: ok\n\nFinding: f\n\n\
+        let text = "WARNING orders/orders-2: member offline\nIncident x, opened t\n\
+                    Cluster: ok\n\nFinding: f\n\nWhere to look:\n  RDS console\n\n\
                     Member views (row: observer):\n   orders-1\norders-1 ONLINE\n\n\
                     GTID differences:\n  orders-2 missing: a:1-3\n\n\
                     Recent Repl error-log lines:\n  orders-2 line\n";

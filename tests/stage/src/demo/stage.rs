@@ -93,7 +93,7 @@ impl Stage {
             Credentials::new(sim.user(), sim.password()),
         );
         let keeper = Keeper {
-            rds: SimRds::new(Arc::clone(&sim), CLUSTER),
+            rds: SimRds::kept_by(Arc::clone(&sim), CLUSTER, &config.deployment),
             members,
             journal: MemoryJournal::new(),
             notifier: MemoryNotifier::new(),
@@ -129,6 +129,17 @@ impl Stage {
             )));
         }
         Ok(report)
+    }
+
+    /// How many alerts were published so far: a mark for [`Stage::sent_since`].
+    pub fn sent(&self) -> usize {
+        self.keeper.notifier.sent().len()
+    }
+
+    /// The alerts published since `mark` ([`Stage::sent`]).
+    pub fn sent_since(&self, mark: usize) -> Vec<AlertMessage> {
+        let sent = self.keeper.notifier.sent();
+        sent.get(mark..).unwrap_or_default().to_vec()
     }
 
     /// Alerts published since the last call.
@@ -178,7 +189,10 @@ fn environment(name: &str) -> Option<String> {
     let value = match name {
         "GRKEEPER_INSTANCES" => return Some(format!("{CLUSTER}={}", MEMBERS.join(","))),
         // The AWS side is in memory: these name nothing, but a deployment must set them.
-        "GRKEEPER_SECRET_ARN" | "GRKEEPER_TABLE" | "GRKEEPER_TOPIC_ARN" => "in-memory",
+        "GRKEEPER_SECRET_ARN" | "GRKEEPER_TABLE" => "in-memory",
+        // Alerts name the account and Region of their topic, and the deployment.
+        "GRKEEPER_TOPIC_ARN" => "arn:aws:sns:eu-west-1:123456789012:grkeeper-demo-alerts",
+        "GRKEEPER_DEPLOYMENT" => "grkeeper-demo",
         "GRKEEPER_TLS" => "disabled",
         // Loopback answers at once; the fast simulator settles in well under a second.
         "GRKEEPER_CONNECT_TIMEOUT_MS" => "1000",

@@ -28,6 +28,7 @@ fn the_demo_repairs_each_failure_and_ends_with_a_healthy_cluster_by_the_ground_t
         "RESOLVED orders/orders-3: offline mode",
         "Act 3: a complete outage",
         "CRITICAL orders: complete outage",
+        "PAGES",
         // orders-1 was down while 25 transactions were written: the superset is orders-2.
         "bootstrap orders-2 → VERIFIED",
         "RESOLVED orders: complete outage",
@@ -47,6 +48,40 @@ fn the_demo_repairs_each_failure_and_ends_with_a_healthy_cluster_by_the_ground_t
         !out.contains("→ FAILED") && !out.contains("→ UNVERIFIED"),
         "{out}"
     );
+    // One incident per act; the outage and its repair page once, in at most three messages.
+    for act in ["Act 1", "Act 2", "Act 3, the outage and its repair"] {
+        let (alerts, incidents, pages) = tally(&text, act);
+        assert_eq!(incidents, 1, "{act}: {out}");
+        if act.starts_with("Act 3") {
+            assert!(alerts <= 3, "{act}: {alerts} alerts: {out}");
+            assert_eq!(pages, 1, "{act}: {out}");
+        } else {
+            assert_eq!(
+                pages, 0,
+                "{act}: a member repaired at once pages nobody: {out}"
+            );
+        }
+    }
+}
+
+/// The numbers of `<act>: N alert(s) about M incident(s), P of them paging.`
+fn tally(text: &str, act: &str) -> (usize, usize, usize) {
+    // The tally is the act's last line that starts with its name (the heading is the first).
+    let line = text
+        .rsplit(&format!("{act}: "))
+        .next()
+        .unwrap_or_else(|| panic!("no tally for {act}"));
+    let numbers: Vec<usize> = line
+        .split(" of them paging")
+        .next()
+        .unwrap_or_default()
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    match numbers[..] {
+        [alerts, incidents, pages] => (alerts, incidents, pages),
+        _ => panic!("unreadable tally for {act}: {line}"),
+    }
 }
 
 fn collapse(text: &str) -> String {

@@ -164,4 +164,131 @@ mod tests {
         assert_eq!(error.kind(), "journal_corrupt");
         assert!(error.to_string().contains("\"lease\""), "{error}");
     }
+
+    /// An item's size as DynamoDB counts it against its 400 KB limit: each attribute's name
+    /// (UTF-8 bytes) plus its value: strings by their UTF-8 bytes, numbers by about one byte per
+    /// two digits plus one, booleans and nulls one byte, lists and maps 3 bytes plus one per
+    /// element plus their elements (and, for a map, its keys). The AWS developer guide's rules,
+    /// rounded up.
+    fn dynamo_size(attributes: &HashMap<String, AttributeValue>) -> usize {
+        fn value(v: &AttributeValue) -> usize {
+            match v {
+                AttributeValue::S(s) => s.len(),
+                AttributeValue::N(n) => n.len().div_ceil(2) + 1,
+                AttributeValue::Bool(_) | AttributeValue::Null(_) => 1,
+                AttributeValue::L(items) => 3 + items.iter().map(|i| 1 + value(i)).sum::<usize>(),
+                AttributeValue::M(map) => {
+                    3 + map
+                        .iter()
+                        .map(|(k, i)| 1 + k.len() + value(i))
+                        .sum::<usize>()
+                }
+                other => panic!("the journal writes no {other:?}"),
+            }
+        }
+        attributes.iter().map(|(k, v)| k.len() + value(v)).sum()
+    }
+
+    mod alerting_item {
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::plan::{FindingKind, Guard, Severity};
+        use crate::ports::journal::items::{INCIDENTS, IncidentsItem};
+        use crate::ports::journal::{ALERTING_MAX_BYTES, Alerting, Parked};
+        use crate::report::{AlertMessage, Incident, RefusalKey};
+        use crate::snapshot::ActionKind;
+
+        fn at(secs: i64) -> chrono::DateTime<chrono::Utc> {
+            crate::fixtures::at("2026-11-30T00:00:00Z") + chrono::TimeDelta::seconds(secs)
+        }
+
+        fn message(body: usize, n: usize) -> AlertMessage {
+            AlertMessage {
+                subject: format!("CRITICAL orders/orders-{n}: member offline"),
+                body: "é".repeat(body / 2),
+                attributes: ["severity", "cluster", "incident", "dedup_key", "action"]
+                    .into_iter()
+                    .map(|k| (k.to_owned(), format!("orders/member_offline/orders-{n}/x")))
+                    .collect(),
+            }
+        }
+
+        fn incident(n: usize, message: usize, refusals: usize) -> Incident {
+            let guards = [
+                Guard::Cooldown,
+                Guard::ErrantGtids,
+                Guard::Flapping,
+                Guard::Paused,
+            ];
+            let actions = [ActionKind::Rejoin, ActionKind::Reboot, ActionKind::Expel];
+            Incident {
+                id: format!("orders/member_offline/orders-{n}/20261130T000000Z"),
+                kind: FindingKind::MemberOffline,
+                instance: Some(format!("orders-{n}")),
+                lead: Some(FindingKind::ErrantGtids),
+                severity: Severity::Critical,
+                message: "m".repeat(message),
+                members: (1..=9).map(|i| format!("orders-{i}")).collect(),
+                opened: at(0),
+                updated: at(60),
+                refusals: (0..refusals)
+                    .map(|i| RefusalKey {
+                        action: actions[i % actions.len()],
+                        guard: guards[i % guards.len()],
+                    })
+                    .collect(),
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(24))]
+            /// However much waits (a long SNS outage, many rejected alerts, huge bodies), the
+            /// alerting item fits one DynamoDB item, keeps every open incident, and keeps the
+            /// newest alerts.
+            #[test]
+            fn the_alerting_item_always_fits_one_dynamodb_item(
+                incidents in prop::collection::vec((0usize..20_000, 0usize..12), 0..100),
+                undelivered in prop::collection::vec(0usize..400_000, 0..40),
+                parked in prop::collection::vec(0usize..400_000, 0..30),
+            ) {
+                let alerting = Alerting {
+                    incidents: incidents
+                        .iter()
+                        .enumerate()
+                        .map(|(n, (message, refusals))| incident(n, *message, *refusals))
+                        .collect(),
+                    undelivered: undelivered
+                        .iter()
+                        .enumerate()
+                        .map(|(n, body)| message(*body, n))
+                        .collect(),
+                    parked: parked
+                        .iter()
+                        .enumerate()
+                        .map(|(n, body)| Parked {
+                            message: message(*body, n),
+                            error: "SNS.Publish: request rejected: Invalid parameter".repeat(100),
+                            at: at(i64::try_from(n).unwrap()),
+                        })
+                        .collect(),
+                };
+                let (bounded, shed) = alerting.clone().bounded();
+                prop_assert!(bounded.size() <= ALERTING_MAX_BYTES, "{}", bounded.size());
+                let item = Item::Incidents(IncidentsItem { alerting: bounded.clone() });
+                let size = dynamo_size(&encode("orders", INCIDENTS, &item).unwrap());
+                prop_assert!(size < 400_000, "{size} bytes");
+                prop_assert_eq!(bounded.incidents.len(), alerting.incidents.len());
+                prop_assert_eq!(
+                    bounded.undelivered.len() + shed.undelivered,
+                    alerting.undelivered.len()
+                );
+                prop_assert_eq!(bounded.parked.len() + shed.parked, alerting.parked.len());
+                // The newest are the ones kept.
+                if let (Some(kept), Some(newest)) = (bounded.undelivered.last(), alerting.undelivered.last()) {
+                    prop_assert_eq!(&kept.subject, &newest.subject);
+                }
+            }
+        }
+    }
 }

@@ -122,6 +122,39 @@ async fn applier_error_with_offline_mode_kills_sessions_and_refuses_new_ones() {
     );
 }
 
+/// The same original's recorded result on a 9.x server: from 9.0 the refusal carries when
+/// offline mode was set and Group Replication's reason, as `ER_SERVER_OFFLINE_MODE_REASON`
+/// (6400), not 3032. Offline mode set without a reason
+/// (as a person's `SET GLOBAL offline_mode` is modelled here) is still 3032.
+#[tokio::test]
+async fn on_9_x_offline_mode_after_an_applier_error_refuses_with_the_reason() {
+    let sim = start(suite(2).all_members(|m| {
+        m.version = version("9.7.0");
+        m.exit_state_action = ExitStateAction::OfflineMode;
+    }))
+    .await;
+    applier_error(&sim, "db1");
+    let mysql_async::Error::Server(refused) = connect_error(&sim, "db1").await else {
+        panic!("not a server error")
+    };
+    assert_eq!(refused.code, 6400, "{refused:?}");
+    assert!(
+        refused
+            .message
+            .starts_with("The server is currently in offline mode since 2026-01-01 ")
+            && refused
+                .message
+                .ends_with(", reason: (GR) leave group on failure"),
+        "{refused:?}"
+    );
+    sim.inject(Fault::OfflineMode {
+        member: "db2".to_string(),
+        on: true,
+    })
+    .unwrap();
+    assert_eq!(code(&connect_error(&sim, "db2").await), 3032);
+}
+
 /// `mysql-test/suite/group_replication/t/gr_applier_error.test`: a duplicate-key applier error
 /// puts the member in ERROR (the plugin's line in its log), and STOP then leaves it OFFLINE.
 #[tokio::test]
