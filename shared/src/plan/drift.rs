@@ -134,18 +134,34 @@ fn exit_state_action(ctx: &Ctx<'_>, draft: &mut Draft) {
             Some(want) => !want.eq_ignore_ascii_case(action),
             None => distinct.len() > 1,
         };
-        if drifted {
-            let want = expected.map_or_else(
-                || format!("the members disagree ({})", joined(&distinct)),
-                |w| format!("the policy expects {w}"),
-            );
+        // Unless a person chose it (the policy names it), ABORT_SERVER is worth a warning of its
+        // own: it takes away what grkeeper needs to repair a lost group.
+        let aborts = action.eq_ignore_ascii_case("ABORT_SERVER") && expected.is_none();
+        let consequence = if action.eq_ignore_ascii_case("ABORT_SERVER") {
+            " With ABORT_SERVER a member whose start at boot finds no group shuts down (and \
+             again each time it is restarted): after a complete outage, or once the group lost \
+             quorum, no member stays up for grkeeper to read, so it cannot tell which one holds \
+             every transaction and bootstraps none; a person must set another exit action and \
+             restart them. OFFLINE_MODE (RDS's default) keeps a member readable; if ABORT_SERVER \
+             is intended, set GRKEEPER_EXIT_STATE_ACTION=ABORT_SERVER to say so."
+        } else {
+            ""
+        };
+        if drifted || aborts {
+            let want = match expected {
+                Some(w) => format!("but the policy expects {w}"),
+                None if distinct.len() > 1 => {
+                    format!("but the members disagree ({})", joined(&distinct))
+                }
+                None => "and the policy names none".to_owned(),
+            };
             draft.note(
                 FindingKind::ExitStateActionDrift,
                 Severity::Warning,
                 Some(id),
                 format!(
-                    "{id} runs group_replication_exit_state_action = {action} but {want}. Set it \
-                     in the member's DB parameter group."
+                    "{id} runs group_replication_exit_state_action = {action} {want}. Set it in \
+                     the member's DB parameter group.{consequence}"
                 ),
             );
         }

@@ -675,11 +675,15 @@ impl<'s, P: Ports> Run<'s, P> {
         }
     }
 
-    /// Whether grkeeper alone must bring the cluster back from `truth`: the schedule's faults
-    /// are repairable, and if no group has a majority, the policy lets grkeeper bootstrap.
+    /// Whether grkeeper alone must bring the cluster back from `truth`: the faults that took
+    /// effect are repairable, and if no group has a majority, the policy lets grkeeper bootstrap
+    /// and the members stay up to be read (not with `ABORT_SERVER`).
     fn must_converge(&self, truth: &gr_sim::Truth) -> bool {
-        self.schedule.repairable()
-            && (self.schedule.bootstrap_allowed() || !truth.majority_groups().is_empty())
+        let group_lives = !truth.majority_groups().is_empty();
+        self.schedule.repairable(self.faults.iter().map(|(_, f)| f))
+            && (group_lives
+                || self.schedule.bootstrap_allowed()
+                    && self.schedule.members_stay_up_without_a_group())
     }
 
     /// The end of the faults: the network heals, every member answers again at full speed, RDS
@@ -704,8 +708,11 @@ impl<'s, P: Ports> Run<'s, P> {
                 ms: 0,
             });
             let available = member.instance_status == gr_sim::InstanceStatus::Available;
-            if !member.up && available {
-                let _ = sim.restart(&name);
+            if !member.up
+                && available
+                && let Err(e) = sim.restart(&name)
+            {
+                self.note(format!("RDS cannot restart {name}: {e}"));
             }
             if member.instance_status == gr_sim::InstanceStatus::Stopped
                 && self.schedule.person_starts_stopped

@@ -346,13 +346,15 @@ impl Schedule {
         self
     }
 
-    /// Whether grkeeper alone must bring every member back ONLINE once the faults stop: no fault
-    /// left something only a person can fix (an errant transaction, purged binlogs, a stranger,
-    /// a restored copy, a newer version, an instance left stopped, a person's stop of GR the
-    /// policy respects), the policy lets it act, and no member is older than another (one that
-    /// leaves a group of newer members can never join it again). A cluster left without a
-    /// majority also needs the bootstrap to be allowed ([`Schedule::bootstrap_allowed`]).
-    pub fn repairable(&self) -> bool {
+    /// Whether grkeeper alone must bring every member back ONLINE once `faults` (those that took
+    /// effect) stop: none left something only a person can fix (an errant transaction, purged
+    /// binlogs, a stranger, a restored copy, a newer version, an instance left stopped, a
+    /// person's stop of GR the policy respects and that no start of theirs undid), the policy
+    /// lets it act, and no member is older than another (one that leaves a group of newer
+    /// members can never join it again). A cluster left without a majority also needs the
+    /// bootstrap to be allowed ([`Schedule::bootstrap_allowed`]) and members that stay up to be
+    /// read ([`Schedule::members_stay_up_without_a_group`]).
+    pub fn repairable<'f>(&self, faults: impl IntoIterator<Item = &'f Fault>) -> bool {
         if self.policy.mode == Mode::Observe {
             return false;
         }
@@ -365,7 +367,7 @@ impl Schedule {
             return false;
         }
         let mut stopped_by_person = Vec::new();
-        for (_, fault) in self.faults() {
+        for fault in faults {
             match fault {
                 Fault::Errant(_)
                 | Fault::PurgeBinlogs(_)
@@ -379,6 +381,17 @@ impl Schedule {
             }
         }
         stopped_by_person.is_empty() || self.policy.rejoin_after_operator_stop
+    }
+
+    /// Whether a member whose start at boot finds no group stays up (OFFLINE, readable): not with
+    /// `ABORT_SERVER`, which shuts it down then, and again each time RDS restarts it. Without a
+    /// group, grkeeper then never reads every member, cannot tell which holds every transaction,
+    /// and must not bootstrap: a person sets another exit action and restarts them.
+    pub fn members_stay_up_without_a_group(&self) -> bool {
+        self.shape
+            .members
+            .iter()
+            .all(|m| m.exit_action != ExitStateAction::AbortServer)
     }
 
     /// Whether the policy lets grkeeper bootstrap on its own: `auto`, or `approval` with an
@@ -813,8 +826,9 @@ mod tests {
         }
         assert!(schedules.iter().any(|s| s.aws == Aws::Moto));
         assert!(schedules.iter().any(|s| s.shape.stranger().is_some()));
-        assert!(schedules.iter().any(|s| !s.repairable()));
-        assert!(schedules.iter().filter(|s| s.repairable()).count() > 200);
+        let repairable = |s: &Schedule| s.repairable(s.faults().map(|(_, f)| f));
+        assert!(schedules.iter().any(|s| !repairable(s)));
+        assert!(schedules.iter().filter(|s| repairable(s)).count() > 200);
     }
 
     #[test]
@@ -824,11 +838,28 @@ mod tests {
         for member in &mut schedule.shape.members {
             member.version = version(8, 0, 36);
         }
-        schedule.steps = vec![Step::Fault(0, Fault::Crash("c1-1".into()))];
-        assert!(schedule.repairable());
-        schedule
-            .steps
-            .push(Step::Fault(1, Fault::Errant("c1-1".into())));
-        assert!(!schedule.repairable());
+        let crash = Fault::Crash("c1-1".into());
+        assert!(schedule.repairable([&crash]));
+        assert!(!schedule.repairable([&crash, &Fault::Errant("c1-1".into())]));
+    }
+
+    #[test]
+    fn a_person_s_stop_is_undone_only_by_a_start_that_took_effect() {
+        let mut schedule = generate(1);
+        schedule.policy = Policy::default();
+        for member in &mut schedule.shape.members {
+            member.version = version(8, 0, 36);
+        }
+        let (stop, start) = (
+            Fault::PersonStopsGr("c1-1".into()),
+            Fault::PersonStartsGr("c1-1".into()),
+        );
+        assert!(!schedule.repairable([&stop]));
+        assert!(schedule.repairable([&stop, &start]));
+        // The start failed (no group to join): only the stop took effect.
+        assert!(!schedule.repairable([&stop]));
+        assert!(schedule.members_stay_up_without_a_group());
+        schedule.shape.members[0].exit_action = ExitStateAction::AbortServer;
+        assert!(!schedule.members_stay_up_without_a_group());
     }
 }

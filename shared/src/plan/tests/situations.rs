@@ -840,3 +840,43 @@ proptest! {
         prop_assert_eq!(p.action, None);
     }
 }
+
+/// Chaos seeds 511, 761, 969, 1450: with ABORT_SERVER, members whose start at boot found no group
+/// shut down, none stayed up to be read, and no bootstrap could be chosen. Each member running it
+/// is a warning saying so, unless the policy names ABORT_SERVER (a person chose it).
+#[test]
+fn abort_server_is_a_warning_unless_the_policy_names_it() {
+    let aborting = || {
+        (1..=3).fold(ClusterBuilder::healthy(3), |b, i| {
+            b.report(&format!("orders-{i}"), |r| {
+                r.settings.exit_state_action = Some("ABORT_SERVER".into());
+            })
+        })
+    };
+    let p = plan(&aborting().build());
+    let warned: Vec<&str> = p
+        .findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::ExitStateActionDrift)
+        .filter_map(|f| f.instance.as_deref())
+        .collect();
+    assert_eq!(warned, ["orders-1", "orders-2", "orders-3"], "{p:#?}");
+    let told = finding(&p, FindingKind::ExitStateActionDrift);
+    assert!(
+        told.contains("no member stays up for grkeeper to read")
+            && told.contains("GRKEEPER_EXIT_STATE_ACTION=ABORT_SERVER"),
+        "{told}"
+    );
+    let chosen = plan(
+        &aborting()
+            .policy(|p| p.exit_state_action = Some("ABORT_SERVER".into()))
+            .build(),
+    );
+    assert!(
+        !chosen
+            .findings
+            .iter()
+            .any(|f| f.kind == FindingKind::ExitStateActionDrift),
+        "{chosen:#?}"
+    );
+}

@@ -101,7 +101,8 @@ fn replay(seed: u64, keep: Option<&str>, mut options: RunOptions) -> ExitCode {
     };
     let schedule = replayed(seed, keep.as_deref());
     println!(
-        "seed {seed}: {} members ({}), {:?} AWS side, policy {}",
+        "seed {seed}: {} members ({}), exit action {:?}, autorejoin tries {}, GR started on \
+         boot: {}, {:?} AWS side, policy {}",
         schedule.shape.inventory().len(),
         schedule
             .shape
@@ -110,6 +111,9 @@ fn replay(seed: u64, keep: Option<&str>, mut options: RunOptions) -> ExitCode {
             .map(|m| format!("{} {}", m.name, m.version))
             .collect::<Vec<_>>()
             .join(", "),
+        schedule.shape.members[0].exit_action,
+        schedule.shape.members[0].autorejoin_tries,
+        schedule.shape.start_on_boot,
         schedule.aws,
         serde_json::to_string(&schedule.policy).unwrap_or_default()
     );
