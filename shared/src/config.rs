@@ -44,9 +44,9 @@ pub struct Config {
     pub topic_arn: String,
     /// EventBridge bus for topology events.
     pub event_bus: String,
-    /// Where this deployment is, as alerts name it: the account and Region of the alert topic,
-    /// the deployment's name, and the function's log group (set by Lambda).
-    pub location: Deployment,
+    /// The function's log group (`AWS_LAMBDA_LOG_GROUP_NAME`, set by Lambda); `None` outside
+    /// Lambda.
+    pub log_group: Option<String>,
     /// Instance id -> local address (local runs only).
     pub endpoint_overrides: EndpointOverrides,
     /// TCP + handshake bound per member.
@@ -113,11 +113,7 @@ impl Config {
         let event_bus = env
             .get("GRKEEPER_EVENT_BUS")
             .unwrap_or_else(|| "default".to_owned());
-        let location = Deployment {
-            stack: Some(deployment.clone()),
-            log_group: env.get(LOG_GROUP),
-            ..Deployment::from_arn(topic_arn.as_deref().unwrap_or_default())
-        };
+        let log_group = env.get(LOG_GROUP);
         let endpoint_overrides = endpoint_overrides(&mut env);
         let connect_timeout = env.millis("GRKEEPER_CONNECT_TIMEOUT_MS", 2000);
         let query_timeout = env.millis("GRKEEPER_QUERY_TIMEOUT_MS", 5000);
@@ -153,7 +149,7 @@ impl Config {
             table: table.unwrap_or_default(),
             topic_arn: topic_arn.unwrap_or_default(),
             event_bus,
-            location,
+            log_group,
             endpoint_overrides,
             connect_timeout,
             query_timeout,
@@ -165,6 +161,16 @@ impl Config {
             policy,
             cluster_policies,
         })
+    }
+
+    /// Where this deployment is, as alerts name it: the account and Region of the alert topic,
+    /// the deployment's name, and the function's log group.
+    pub fn location(&self) -> Deployment {
+        Deployment {
+            name: Some(self.deployment.clone()),
+            log_group: self.log_group.clone(),
+            ..Deployment::from_arn(&self.topic_arn)
+        }
     }
 
     /// What only a local run may set, as a sentence, when set: a deployed function refuses to

@@ -495,3 +495,29 @@ fn the_deployment_is_named_by_tag_value_rules_and_defaults_to_grkeeper() {
         Some(vec!["orders-1".to_owned(), "orders-2".to_owned()])
     );
 }
+
+#[test]
+fn alerts_name_the_deployment_its_topics_account_and_region_and_its_log_group() {
+    let config = load(&[
+        ("GRKEEPER_DEPLOYMENT", "grkeeper-prod"),
+        (
+            "AWS_LAMBDA_LOG_GROUP_NAME",
+            "/aws/lambda/grkeeper-prod-sweep",
+        ),
+    ])
+    .unwrap();
+    let location = config.location();
+    assert_eq!(location.name.as_deref(), Some("grkeeper-prod"));
+    assert_eq!(location.account.as_deref(), Some("123456789012"));
+    assert_eq!(location.region.as_deref(), Some("us-east-1"));
+    assert_eq!(
+        location.log_group.as_deref(),
+        Some("/aws/lambda/grkeeper-prod-sweep")
+    );
+    // One name: the deployment's, whatever it is set to.
+    let renamed = Config {
+        deployment: "grkeeper-test".into(),
+        ..config
+    };
+    assert_eq!(renamed.location().name.as_deref(), Some("grkeeper-test"));
+}

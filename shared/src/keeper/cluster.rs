@@ -16,7 +16,7 @@
 use std::io::Write as _;
 use std::time::{Duration, Instant};
 
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 use crate::model::Instance;
 use crate::plan::{self, Action, Memory, flapping};
@@ -235,6 +235,14 @@ impl<P: Ports> Run<'_, P> {
                 .await?;
         }
         let transitions = self.alert(&steps).await?;
+        // A refusal's snapshot at info when it is news (a refusal started or changed, so an
+        // alert tells of it and points at this tick's log); a cluster refused for days repeats
+        // it at debug only, and its tick's summary line stays.
+        for step in steps.iter().filter(|s| s.plan.action.is_none()) {
+            if !step.plan.refused.is_empty() {
+                self.log_snapshot(&step.snapshot, !transitions.is_empty());
+            }
+        }
         if self.lease.is_some() {
             self.put_events(changes, &last.snapshot, &last.plan, &transitions)
                 .await;
@@ -242,6 +250,18 @@ impl<P: Ports> Run<'_, P> {
         self.report.plan = Some(last.plan.clone());
         self.report.snapshot = Some(last.snapshot.clone());
         Ok(())
+    }
+
+    /// Logs the snapshot a decision was made on, at info when `news`, else at debug.
+    fn log_snapshot(&self, snapshot: &Snapshot, news: bool) {
+        // Written only when the level is on: a snapshot is large.
+        let json = || serde_json::to_string(snapshot).unwrap_or_default();
+        let (cluster, tick) = (&snapshot.cluster, &self.options.owner);
+        if news {
+            info!(%cluster, %tick, snapshot = %json(), "planned on this snapshot");
+        } else {
+            debug!(%cluster, %tick, snapshot = %json(), "planned on this snapshot");
+        }
     }
 
     async fn observe(&self) -> Vec<Instance> {
@@ -362,15 +382,11 @@ impl<P: Ports> Run<'_, P> {
             history.last_seen = plan.memory.last_seen.clone();
             history.strangers = plan.memory.strangers.clone();
             history.split_brain = plan.memory.split_brain.clone();
-            // A decision worth explaining later, an action or a refusal: keep what it was made
-            // on, replayable with `grkeeper plan --snapshot`; alerts say how to fetch it.
-            if plan.action.is_some() || !plan.refused.is_empty() {
-                info!(
-                    cluster = %snapshot.cluster,
-                    tick = %self.options.owner,
-                    snapshot = %serde_json::to_string(&snapshot).unwrap_or_default(),
-                    "planned on this snapshot"
-                );
+            // An action is a decision worth explaining later: keep what it was made on,
+            // replayable with `grkeeper plan --snapshot`; alerts say how to fetch it. A refusal
+            // is logged once its alerts are decided (`reconcile`).
+            if plan.action.is_some() {
+                self.log_snapshot(&snapshot, true);
             }
             let action = plan.action.clone();
             steps.push(Step {

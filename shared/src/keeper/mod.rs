@@ -6,7 +6,8 @@
 //! Running a tick twice is safe: the lease lets one tick act at a time, every action is
 //! journaled before it is taken, a later tick verifies an action left `pending` instead of
 //! repeating it, and the planner re-diagnoses fresh observations with cooldowns and budgets.
-//! Clusters are ticked concurrently; one slow or broken cluster never delays the others.
+//! Clusters are ticked concurrently, [`CLUSTERS_AT_ONCE`] at a time; one slow or broken cluster
+//! holds one of those places, never the others.
 //!
 //! [`observe`] reads a cluster through the ports, [`act`] takes one planned action and verifies
 //! it; `cluster` runs one cluster's tick, `notify` its alerting end, `report` what it returns.
@@ -21,7 +22,7 @@ mod report;
 
 use std::time::Instant;
 
-use futures_util::future::join_all;
+use futures_util::stream::{self, StreamExt};
 use tracing::{info, instrument};
 
 use crate::config::Config;
@@ -32,6 +33,14 @@ use crate::trigger::Trigger;
 pub use report::{
     ActionReport, AlertReport, ClusterOutcome, ClusterReport, ParkedReport, TickSummary,
 };
+
+/// How many clusters one tick works on at once. Each holds a connection per member (up to 9) and
+/// a few AWS calls at a time; unbounded, a sweep of a hundred clusters opened hundreds of
+/// connections and journal transactions at once, and every cluster's journal calls timed out
+/// against a DynamoDB stand-in that answered ten clusters at once in a few seconds. Bounded, a
+/// sweep's time grows linearly with its clusters and its memory does not grow with them
+/// (docs/benchmarks.md).
+pub const CLUSTERS_AT_ONCE: usize = 10;
 
 /// The configuration and the adapters a tick runs with, built once per cold start; `P` names
 /// the adapters' types ([`Ports`]).
@@ -109,12 +118,17 @@ impl<P: Ports> Keeper<P> {
         if let Some(note) = &note {
             info!(%note, "nothing to tick");
         }
-        let reports = join_all(
-            clusters
-                .iter()
-                .map(|cluster| cluster::tick(self, cluster, options)),
-        )
-        .await;
+        // Collected first: a lazy `map` in the stream makes the tick's future not `Send` (a
+        // closure over a borrowed cluster is not general enough). `buffered` keeps the
+        // inventory's order in the summary.
+        let ticks: Vec<_> = clusters
+            .iter()
+            .map(|cluster| cluster::tick(self, cluster, options))
+            .collect();
+        let reports = stream::iter(ticks)
+            .buffered(CLUSTERS_AT_ONCE)
+            .collect()
+            .await;
         Ok(TickSummary {
             trigger: trigger.kind().to_owned(),
             note,

@@ -40,7 +40,7 @@ impl<P: Ports> Run<'_, P> {
                 let message = report::alert_message(
                     transition,
                     last,
-                    &keeper.config.location,
+                    &keeper.config.location(),
                     &self.options.owner,
                 );
                 self.report.alerts.push(AlertReport {

@@ -734,13 +734,22 @@ impl std::io::Write for Captured {
     }
 }
 
+/// The "planned on this snapshot" lines of `logs`, as JSON.
+fn snapshot_lines(logs: &Captured) -> Vec<serde_json::Value> {
+    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    logs.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| l["fields"]["message"] == "planned on this snapshot")
+        .collect()
+}
+
 #[tokio::test]
-async fn a_refusal_logs_at_info_the_snapshot_that_replays_to_the_same_plan() {
+async fn a_refusal_logs_at_info_the_snapshot_that_replays_to_the_same_plan_once() {
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
         .json()
-        .with_max_level(tracing::Level::INFO)
+        .with_max_level(tracing::Level::DEBUG)
         .with_writer(move || writer.clone())
         .finish();
     let _default = tracing::subscriber::set_default(subscriber);
@@ -753,17 +762,30 @@ async fn a_refusal_logs_at_info_the_snapshot_that_replays_to_the_same_plan() {
 
     let plan = summary.clusters[0].plan.clone().unwrap();
     assert_eq!(plan.refused.len(), 1, "{plan:#?}");
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    let line: serde_json::Value = logs
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .find(|l| l["fields"]["message"] == "planned on this snapshot")
-        .unwrap_or_else(|| panic!("no snapshot logged:\n{logs}"));
+    let lines = snapshot_lines(&captured);
+    let [line] = lines.as_slice() else {
+        panic!("one snapshot line expected: {lines:#?}")
+    };
     assert_eq!(line["level"], "INFO");
     assert_eq!(line["fields"]["tick"], "tick-42");
     let snapshot =
         crate::snapshot::Snapshot::from_json(line["fields"]["snapshot"].as_str().unwrap()).unwrap();
     assert_eq!(crate::plan::plan(&snapshot), plan);
+
+    // The same refusal on the next tick is no news: its snapshot goes to debug only.
+    let again = keeper.tick(&sweep(), &options("tick-43")).await.unwrap();
+    assert_eq!(again.clusters[0].plan.as_ref().unwrap().refused.len(), 1);
+    let lines = snapshot_lines(&captured);
+    let levels: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l["fields"]["tick"].as_str().unwrap_or_default(),
+                l["level"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(levels, [("tick-42", "INFO"), ("tick-43", "DEBUG")]);
 }
 
 #[tokio::test]

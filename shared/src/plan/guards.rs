@@ -239,6 +239,9 @@ fn switched_on(
                 }
             }
         },
+        // mutants: equivalent because `sync::propose` proposes a step only under an approval
+        // naming the joiner and covering all its local GTIDs, so also the step's placeholders:
+        // deleting this arm changes no decision; it holds should a step ever come another way.
         ActionKind::SyncGtids => {
             let gtids = placeholders.map(Placeholders::gtids);
             match gtids.and_then(|g| sync_approval(snapshot, instance, &g)) {

@@ -14,8 +14,8 @@ pub struct Deployment {
     pub account: Option<String>,
     /// The Region of the members and the functions.
     pub region: Option<String>,
-    /// The CloudFormation stack (`GRKEEPER_DEPLOYMENT`).
-    pub stack: Option<String>,
+    /// The deployment's name (`GRKEEPER_DEPLOYMENT`, its CloudFormation stack).
+    pub name: Option<String>,
     /// The log group the tick writes to (`AWS_LAMBDA_LOG_GROUP_NAME` in a function).
     pub log_group: Option<String>,
 }
@@ -49,7 +49,7 @@ impl Deployment {
             "account {}, region {}, deployment {}",
             or_unknown(&self.account),
             or_unknown(&self.region),
-            or_unknown(&self.stack)
+            or_unknown(&self.name)
         )
     }
 
@@ -153,7 +153,7 @@ mod tests {
     fn deployment() -> Deployment {
         Deployment {
             log_group: Some("/aws/lambda/grkeeper-prod-sweep".into()),
-            stack: Some("grkeeper-prod".into()),
+            name: Some("grkeeper-prod".into()),
             ..Deployment::from_arn("arn:aws:sns:eu-west-1:123456789012:grkeeper-alerts")
         }
     }

@@ -74,7 +74,7 @@ pub fn alert_message(
     for (name, value) in [
         ("account", &deployment.account),
         ("region", &deployment.region),
-        ("deployment", &deployment.stack),
+        ("deployment", &deployment.name),
     ] {
         if let Some(value) = value {
             attributes.insert(name.to_owned(), value.clone());

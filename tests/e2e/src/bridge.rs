@@ -114,7 +114,8 @@ pub struct Bridge {
 #[derive(Debug)]
 struct State {
     moto: SocketAddr,
-    sim: Arc<Cluster>,
+    /// The simulated clusters whose members are RDS instances here.
+    sims: Vec<Arc<Cluster>>,
     rules: Mutex<Vec<Rule>>,
     calls: Mutex<Vec<Call>>,
 }
@@ -127,15 +128,20 @@ struct Dropped;
 impl Bridge {
     /// Listens on a free port of 127.0.0.1, forwarding to `moto` and acting on `sim`.
     pub async fn start(moto: &Moto, sim: Arc<Cluster>) -> std::io::Result<Bridge> {
+        Bridge::start_many(moto, vec![sim]).await
+    }
+
+    /// The same, acting on every cluster of `sims` (their member names differ).
+    pub async fn start_many(moto: &Moto, sims: Vec<Arc<Cluster>>) -> std::io::Result<Bridge> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(State {
             moto: SocketAddr::from((Ipv4Addr::LOCALHOST, moto.port())),
-            sim,
+            sims,
             rules: Mutex::new(Vec::new()),
             calls: Mutex::new(Vec::new()),
         });
-        let task = tokio::spawn(serve(listener, Arc::clone(&state)));
+        let task = tokio::spawn(serve(listener, Arc::clone(&state), handle));
         Ok(Bridge { addr, state, task })
     }
 
@@ -255,7 +261,16 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-async fn serve(listener: TcpListener, state: Arc<State>) {
+/// Serves HTTP/1 on `listener` until the task is aborted, each request answered by
+/// `handle(state, request)`; an `Err` drops the connection without an answer. The bridge's loop,
+/// and the Lambda Runtime API stand-in's (`crate::runtime`).
+pub(crate) async fn serve<S, F, Fut, E>(listener: TcpListener, state: Arc<S>, handle: F)
+where
+    S: Send + Sync + 'static,
+    F: Fn(Arc<S>, Request<Incoming>) -> Fut + Copy + Send + Sync + 'static,
+    Fut: Future<Output = Result<Response<Full<Bytes>>, E>> + Send + 'static,
+    E: std::error::Error + Send + Sync + 'static,
+{
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {

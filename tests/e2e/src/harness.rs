@@ -64,8 +64,10 @@ pub const DEPLOYMENT: &str = DEFAULT_DEPLOYMENT;
 /// The log group the functions' ticks link (`AWS_LAMBDA_LOG_GROUP_NAME`).
 pub const LOG_GROUP: &str = "/aws/lambda/grkeeper-e2e/sweep";
 const SECRET: &str = "grkeeper/members";
-const DB_USER: &str = "grkeeper";
-const DB_PASSWORD: &str = "e2e-members-password";
+pub(crate) const DB_USER: &str = "grkeeper";
+pub(crate) const DB_PASSWORD: &str = "e2e-members-password";
+/// `GRKEEPER_CONNECT_TIMEOUT_MS`: what a blackholed member costs a tick.
+pub const CONNECT_TIMEOUT_MS: u64 = 1000;
 /// Bound for the simulated cluster to show a fault or settle after an action (it needs well
 /// under a second).
 const SETTLE: Duration = Duration::from_secs(15);
@@ -238,8 +240,8 @@ impl Harness {
             .await
             .map_err(HarnessError::Listen)?;
         let aws = moto.sdk_config().await;
+        let deployed = Deployed::create(&aws, sim.user(), sim.password()).await?;
         let rds = aws_sdk_rds::Client::new(&aws);
-        resources::member_parameter_group(&rds).await?;
         // Only the cluster's own members are RDS instances of the inventory; any other simulated
         // member (`start_with_outsiders`) is one grkeeper cannot see.
         for member in sim
@@ -248,24 +250,14 @@ impl Harness {
             .into_iter()
             .filter(|m| MEMBERS.contains(&m.name.as_str()))
         {
-            // Kept by the harness's deployment already: a tick acts from the start.
-            let tags = [(CLUSTER_TAG, CLUSTER), (CLAIM_TAG, DEPLOYMENT)];
-            resources::db_instance(
-                &rds,
-                &member.name,
-                "mysql",
-                Some(&member.version),
-                &tags,
-                Some(resources::MEMBER_PARAMETER_GROUP),
-            )
-            .await?;
+            member_instance(&rds, CLUSTER, &member.name, &member.version).await?;
         }
-        resources::journal_table(&aws_sdk_dynamodb::Client::new(&aws), TABLE).await?;
-        let (topic_arn, alerts) = resources::topic_with_queue(&aws, TOPIC).await?;
-        let topology = resources::bus_with_queue(&aws, BUS).await?;
-        let secrets = aws_sdk_secretsmanager::Client::new(&aws);
-        let secret_arn =
-            resources::member_secret(&secrets, SECRET, sim.user(), sim.password()).await?;
+        let Deployed {
+            alerts,
+            topology,
+            topic_arn,
+            secret_arn,
+        } = deployed;
         Ok(Harness {
             sim,
             bridge,
@@ -417,34 +409,13 @@ impl Harness {
     /// grkeeper's environment: every `GRKEEPER_*` variable that matters here, and the AWS
     /// variables that send its SDK clients through the bridge with dummy credentials.
     pub fn env(&self) -> BTreeMap<String, String> {
-        let overrides = sim::endpoint_overrides_env(&self.sim);
-        let grkeeper = [
-            ("GRKEEPER_CLUSTER_TAG", CLUSTER_TAG.to_owned()),
-            ("GRKEEPER_SECRET_ARN", self.secret_arn.clone()),
-            ("GRKEEPER_TABLE", TABLE.to_owned()),
-            ("GRKEEPER_TOPIC_ARN", self.topic_arn.clone()),
-            ("GRKEEPER_EVENT_BUS", BUS.to_owned()),
-            ("GRKEEPER_ENDPOINT_OVERRIDES", overrides),
-            ("GRKEEPER_TLS", "disabled".to_owned()),
-            // The simulator answers in microseconds; a blackholed member costs one second.
-            ("GRKEEPER_CONNECT_TIMEOUT_MS", "1000".to_owned()),
-            ("GRKEEPER_QUERY_TIMEOUT_MS", "2000".to_owned()),
-            // Fast timings settle well under a second; a few seconds absorb a busy machine.
-            ("GRKEEPER_VERIFY_TIMEOUT_SECS", "5".to_owned()),
-            ("GRKEEPER_LEASE_SECS", "30".to_owned()),
-            ("GRKEEPER_DEPLOYMENT", DEPLOYMENT.to_owned()),
-            // What Lambda sets in a function's environment: alerts link the tick's logs there.
-            ("AWS_LAMBDA_LOG_GROUP_NAME", LOG_GROUP.to_owned()),
-        ];
-        let mut env: BTreeMap<String, String> = self
-            .moto
-            .env()
-            .into_iter()
-            .map(|(name, value)| (name.to_owned(), value))
-            .collect();
-        env.insert("AWS_ENDPOINT_URL".into(), self.bridge.endpoint_url());
-        env.extend(grkeeper.map(|(name, value)| (name.to_owned(), value)));
-        env
+        function_env(
+            &self.moto,
+            self.bridge.endpoint_url(),
+            sim::endpoint_overrides_env(&self.sim),
+            &self.secret_arn,
+            &self.topic_arn,
+        )
     }
 
     /// The SDK configuration for moto itself (not through the bridge), for checks and setup.
@@ -558,10 +529,104 @@ impl Harness {
     }
 }
 
+/// grkeeper's AWS resources in moto besides the members' instances, as the template declares
+/// them: the members' parameter group, the journal table, the alert topic and the topology bus
+/// (each read back through an SQS queue), the members' secret.
+#[derive(Debug)]
+pub(crate) struct Deployed {
+    pub(crate) alerts: Queue,
+    pub(crate) topology: Queue,
+    pub(crate) topic_arn: String,
+    pub(crate) secret_arn: String,
+}
+
+impl Deployed {
+    /// Creates them, the secret holding `user` and `password`.
+    pub(crate) async fn create(
+        aws: &SdkConfig,
+        user: &str,
+        password: &str,
+    ) -> Result<Deployed, HarnessError> {
+        resources::member_parameter_group(&aws_sdk_rds::Client::new(aws)).await?;
+        resources::journal_table(&aws_sdk_dynamodb::Client::new(aws), TABLE).await?;
+        let (topic_arn, alerts) = resources::topic_with_queue(aws, TOPIC).await?;
+        let topology = resources::bus_with_queue(aws, BUS).await?;
+        let secrets = aws_sdk_secretsmanager::Client::new(aws);
+        let secret_arn = resources::member_secret(&secrets, SECRET, user, password).await?;
+        Ok(Deployed {
+            alerts,
+            topology,
+            topic_arn,
+            secret_arn,
+        })
+    }
+}
+
+/// The DB instance of simulated member `name` (MySQL `version`) in cluster `cluster`, kept by
+/// the harness's deployment already: a tick acts from the start.
+pub(crate) async fn member_instance(
+    rds: &aws_sdk_rds::Client,
+    cluster: &str,
+    name: &str,
+    version: &str,
+) -> Result<(), HarnessError> {
+    let tags = [(CLUSTER_TAG, cluster), (CLAIM_TAG, DEPLOYMENT)];
+    resources::db_instance(
+        rds,
+        name,
+        "mysql",
+        Some(version),
+        &tags,
+        Some(resources::MEMBER_PARAMETER_GROUP),
+    )
+    .await
+}
+
+/// grkeeper's environment against moto (its AWS calls sent to `aws_endpoint`: the bridge, or
+/// moto itself), members reached through `overrides` (`GRKEEPER_ENDPOINT_OVERRIDES`): every
+/// `GRKEEPER_*` variable that matters here, and the AWS variables with dummy credentials.
+pub(crate) fn function_env(
+    moto: &Moto,
+    aws_endpoint: String,
+    overrides: String,
+    secret_arn: &str,
+    topic_arn: &str,
+) -> BTreeMap<String, String> {
+    let grkeeper = [
+        ("GRKEEPER_CLUSTER_TAG", CLUSTER_TAG.to_owned()),
+        ("GRKEEPER_SECRET_ARN", secret_arn.to_owned()),
+        ("GRKEEPER_TABLE", TABLE.to_owned()),
+        ("GRKEEPER_TOPIC_ARN", topic_arn.to_owned()),
+        ("GRKEEPER_EVENT_BUS", BUS.to_owned()),
+        ("GRKEEPER_ENDPOINT_OVERRIDES", overrides),
+        ("GRKEEPER_TLS", "disabled".to_owned()),
+        // The simulator answers in microseconds; a blackholed member costs one second.
+        (
+            "GRKEEPER_CONNECT_TIMEOUT_MS",
+            CONNECT_TIMEOUT_MS.to_string(),
+        ),
+        ("GRKEEPER_QUERY_TIMEOUT_MS", "2000".to_owned()),
+        // Fast timings settle well under a second; a few seconds absorb a busy machine.
+        ("GRKEEPER_VERIFY_TIMEOUT_SECS", "5".to_owned()),
+        ("GRKEEPER_LEASE_SECS", "30".to_owned()),
+        ("GRKEEPER_DEPLOYMENT", DEPLOYMENT.to_owned()),
+        // What Lambda sets in a function's environment: alerts link the tick's logs there.
+        ("AWS_LAMBDA_LOG_GROUP_NAME", LOG_GROUP.to_owned()),
+    ];
+    let mut env: BTreeMap<String, String> = moto
+        .env()
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect();
+    env.insert("AWS_ENDPOINT_URL".into(), aws_endpoint);
+    env.extend(grkeeper.map(|(name, value)| (name.to_owned(), value)));
+    env
+}
+
 /// Sets binlog retention to the 168 hours AWS's guidance for Group Replication asks for, on every
 /// member, as an operator would: the cluster starts out configured right, and only the faults a
 /// test injects are findings.
-async fn keep_binlogs(sim: &Cluster) -> Result<(), HarnessError> {
+pub(crate) async fn keep_binlogs(sim: &Cluster) -> Result<(), HarnessError> {
     for name in sim.names() {
         run_sql(
             sim,

@@ -1029,8 +1029,9 @@ fn twist() -> impl Strategy<Value = Twist> {
 }
 
 /// An approval of a sync: for the joiner, another member or any (0, 1, 2), expiring in
-/// `expires` seconds, allowing no ranges in particular, exactly the initialization GTIDs, only
-/// the joiner's own, or far more (0 to 3).
+/// `expires` seconds (some at the very second of the observation: no longer valid), allowing no
+/// ranges in particular, exactly the initialization GTIDs, only the joiner's own, or far more
+/// (0 to 3).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct SyncApproval {
     whom: u8,
@@ -1042,6 +1043,7 @@ fn sync_approval() -> impl Strategy<Value = SyncApproval> {
     prop_oneof![
         3 => (Just(0u8), 60i64..3600, 0u8..4),
         1 => (0u8..3, -600i64..3600, 0u8..4),
+        1 => (Just(0u8), Just(0i64), 0u8..4),
     ]
     .prop_map(|(whom, expires, ranges)| SyncApproval {
         whom,

@@ -213,6 +213,39 @@ impl<'s> Reading<'s> {
         })
     }
 
+    /// The budget `guard` keeps for `kind` on `instance` is spent: `ClusterBudget`, disruptive
+    /// actions that reached their target within the budget window; `RebootBudget`, reboots of
+    /// `instance` itself (another member's do not count) within the reboot window;
+    /// `RepeatedFailure`, failed `kind`s on `instance` within that window, as many as the reboot
+    /// budget and at least one. Any other guard keeps no budget.
+    fn spent(&self, guard: Guard, kind: ActionKind, instance: &str) -> bool {
+        let policy = &self.snapshot.policy;
+        let budget = |n: u32| usize::try_from(n).unwrap_or(usize::MAX);
+        let ran = |a: &&PastAction| a.outcome != Outcome::NotAttempted;
+        let reboots = policy.reboot_window_secs;
+        match guard {
+            Guard::ClusterBudget => {
+                self.journaled(None, policy.budget_window_secs, ActionKind::is_disruptive)
+                    .filter(ran)
+                    .count()
+                    >= budget(policy.cluster_budget)
+            }
+            Guard::RebootBudget => {
+                self.journaled(Some(instance), reboots, |k| k == ActionKind::Reboot)
+                    .filter(ran)
+                    .count()
+                    >= budget(policy.reboot_budget)
+            }
+            Guard::RepeatedFailure => {
+                self.journaled(Some(instance), reboots, |k| k == kind)
+                    .filter(|a| a.outcome == Outcome::Failed)
+                    .count()
+                    >= budget(policy.reboot_budget.max(1))
+            }
+            _ => false,
+        }
+    }
+
     /// Taking out `instance` (by `kind`) would leave some read view that lists it with fewer than
     /// a majority of the inventory ONLINE (when it is ONLINE there, or for an expel), or with
     /// quorum lost: no more reachable members than half of those it counts.
@@ -305,6 +338,7 @@ pub(super) fn check_all(snapshot: &Snapshot) -> Result<(), TestCaseError> {
     no_reboot_cuts_across_an_auto_rejoin(&reading, &plan)?;
     a_stop_by_a_person_is_respected(&reading, &plan)?;
     the_operators_switches_are_obeyed(&reading, &plan)?;
+    no_action_beyond_a_budget(&reading, &plan)?;
     no_member_joins_a_group_of_another_name(&reading, &plan)?;
     every_refusal_is_justified(&reading, &plan)?;
     no_member_rejoins_across_a_remembered_split_brain(&reading, &plan)?;
@@ -1112,13 +1146,46 @@ fn the_operators_switches_are_obeyed(
         let allowed = match action.kind {
             ActionKind::Rejoin => policy.rejoin,
             ActionKind::Reboot => policy.reboot,
-            ActionKind::Expel => policy.expel || bootstrap(None),
+            // An expel toward a re-bootstrap is the bootstrap policy's to allow, any other the
+            // expel switch's.
+            ActionKind::Expel => match rebootstrapping(reading, action) {
+                Some(_) => bootstrap(None),
+                None => policy.expel,
+            },
             ActionKind::Bootstrap => bootstrap(Some(&action.instance)),
             // No switch: its approval, which
             // `placeholders_only_approved_own_missing_and_never_the_groups` checks.
             ActionKind::SyncGtids => true,
         };
         prop_assert!(allowed, "{:?} against {:?}: {:#?}", action, policy, plan);
+    }
+    Ok(())
+}
+
+/// No action beyond a budget: a disruptive action only while the cluster budget has room, a
+/// reboot only while its member's own reboot budget has room, a rejoin or sync call not retried
+/// once it failed as often as the reboot budget allows.
+fn no_action_beyond_a_budget(reading: &Reading<'_>, plan: &Plan) -> Result<(), TestCaseError> {
+    for action in plan.action.iter() {
+        let kind = action.kind;
+        let mut guards = Vec::new();
+        if kind.is_disruptive() {
+            guards.push(Guard::ClusterBudget);
+        }
+        match kind {
+            ActionKind::Reboot => guards.push(Guard::RebootBudget),
+            ActionKind::Rejoin | ActionKind::SyncGtids => guards.push(Guard::RepeatedFailure),
+            _ => {}
+        }
+        for guard in guards {
+            prop_assert!(
+                !reading.spent(guard, kind, &action.instance),
+                "{:?} beyond the {:?} budget: {:#?}",
+                action,
+                guard,
+                plan
+            );
+        }
     }
     Ok(())
 }
@@ -1172,7 +1239,6 @@ fn every_refusal_is_justified(reading: &Reading<'_>, plan: &Plan) -> Result<(), 
     let snapshot = reading.snapshot;
     let policy = &snapshot.policy;
     let now = reading.now();
-    let budget = |n: u32| usize::try_from(n).unwrap_or(usize::MAX);
     for refusal in &plan.refused {
         let instance = refusal.instance.as_str();
         let justified = match refusal.guard {
@@ -1226,30 +1292,8 @@ fn every_refusal_is_justified(reading: &Reading<'_>, plan: &Plan) -> Result<(), 
                 .journaled(Some(instance), policy.member_cooldown_secs, |_| true)
                 .next()
                 .is_some(),
-            Guard::ClusterBudget => {
-                reading
-                    .journaled(None, policy.budget_window_secs, ActionKind::is_disruptive)
-                    .filter(|a| a.outcome != Outcome::NotAttempted)
-                    .count()
-                    >= budget(policy.cluster_budget)
-            }
-            Guard::RebootBudget => {
-                reading
-                    .journaled(Some(instance), policy.reboot_window_secs, |k| {
-                        k == ActionKind::Reboot
-                    })
-                    .filter(|a| a.outcome != Outcome::NotAttempted)
-                    .count()
-                    >= budget(policy.reboot_budget)
-            }
-            Guard::RepeatedFailure => {
-                reading
-                    .journaled(Some(instance), policy.reboot_window_secs, |k| {
-                        k == refusal.action
-                    })
-                    .filter(|a| a.outcome == Outcome::Failed)
-                    .count()
-                    >= budget(policy.reboot_budget.max(1))
+            Guard::ClusterBudget | Guard::RebootBudget | Guard::RepeatedFailure => {
+                reading.spent(refusal.guard, refusal.action, instance)
             }
             Guard::Majority => reading.majority_lost_without(instance, refusal.action),
             Guard::ToleranceFloor => reading.below_floor_without(instance),

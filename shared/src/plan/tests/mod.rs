@@ -40,6 +40,39 @@ fn a_healthy_cluster_needs_nothing() {
     assert_eq!((plan.health.online, plan.health.tolerance), (3, 1));
 }
 
+/// The fault tolerance warning starts below the floor, not at it: three ONLINE members tolerate
+/// one failure, which a floor of one accepts and a floor of two does not.
+#[test]
+fn the_tolerance_warning_starts_below_the_floor() {
+    let warned = |floor: u32| {
+        let plan = plan(
+            &ClusterBuilder::healthy(3)
+                .policy(|p| p.fault_tolerance_floor = floor)
+                .build(),
+        );
+        plan.findings
+            .iter()
+            .any(|f| f.kind == FindingKind::FaultToleranceLow)
+    };
+    assert!(!warned(1), "a tolerance at the floor is enough");
+    assert!(warned(2), "a tolerance below the floor is warned of");
+}
+
+/// A member whose own applier queue stays above the limit carries the LAGGING label, and past
+/// the deadline it is expelled (when expel is on): flow control slows every writer to its pace.
+#[test]
+fn a_member_lagging_past_the_deadline_is_expelled() {
+    let plan = plan(
+        &ClusterBuilder::healthy(3)
+            .applier_queue("orders-3", 1_000_000)
+            .condition_since("orders-3", conditions::LAGGING, "2026-11-30T10:00:00Z")
+            .policy(|p| p.expel = true)
+            .build(),
+    );
+    assert_eq!(plan.conditions["orders-3"].state, conditions::LAGGING);
+    assert_eq!(one_action(&plan), (ActionKind::Expel, "orders-3"));
+}
+
 #[test]
 fn a_member_that_restarted_before_being_expelled_waits_for_the_expulsion() {
     let plan = plan(

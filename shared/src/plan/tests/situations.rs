@@ -238,6 +238,65 @@ fn a_seed_without_a_group_name_is_never_chosen() {
     assert!(refusal(&p, Guard::GroupName).contains("group_replication_group_name"));
 }
 
+/// Among seeds holding the same transactions at the same version, an available one comes first:
+/// when none can be used, the bootstrap's refusal is about one RDS is done with (here a person's
+/// stop, and how to lift it), not about the instance RDS is still busy with.
+#[test]
+fn among_equal_seeds_the_refusal_is_about_an_available_one() {
+    let p = plan(
+        &ClusterBuilder::healthy(3)
+            .complete_outage()
+            .rds_status("orders-1", "modifying")
+            .stopped_by("orders-2", "dba@10.0.3.7", "2026-11-30 11:00:00")
+            .stopped_by("orders-3", "dba@10.0.3.7", "2026-11-30 11:00:00")
+            .build(),
+    );
+    assert_eq!(action(&p), None, "{p:#?}");
+    let bootstrap: Vec<(Guard, &str)> = p
+        .refused
+        .iter()
+        .filter(|r| r.action == ActionKind::Bootstrap)
+        .map(|r| (r.guard, r.instance.as_str()))
+        .collect();
+    assert_eq!(bootstrap, [(Guard::OperatorStop, "orders-2")], "{p:#?}");
+}
+
+/// When no member holds every other's transactions, nothing is bootstrapped: a critical finding
+/// names what each member alone has (and only those that have something of their own), to
+/// reconcile by hand, and the bootstrap is refused for it.
+#[test]
+fn without_a_member_holding_every_transaction_each_ones_own_are_named() {
+    let p = plan(
+        &ClusterBuilder::healthy(3)
+            .complete_outage()
+            .executed("orders-1", &format!("{GROUP}:1-101"))
+            .executed("orders-2", &format!("{GROUP}:1-100:102"))
+            .build(),
+    );
+    assert_eq!(action(&p), None, "{p:#?}");
+    let message = finding(&p, FindingKind::NoGtidSuperset);
+    assert!(
+        message.contains(&format!("orders-1 alone has {GROUP}:101"))
+            && message.contains(&format!("orders-2 alone has {GROUP}:102"))
+            && !message.contains("orders-3"),
+        "{message}"
+    );
+    refusal(&p, Guard::NoGtidSuperset);
+}
+
+/// The outage's finding says what RDS reports of a member that cannot be read because it is
+/// down (`failed`, `storage-full`, ...): what a person must fix first.
+#[test]
+fn the_outage_names_the_rds_status_of_a_member_that_is_down() {
+    let p = plan(
+        &stopped_outage()
+            .rds_status("orders-3", "storage-full")
+            .build(),
+    );
+    let message = finding(&p, FindingKind::CompleteOutage);
+    assert!(message.contains("orders-3 storage-full"), "{message}");
+}
+
 #[test]
 fn two_instances_with_one_server_uuid_are_left_alone() {
     let p = plan(

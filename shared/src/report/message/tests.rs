@@ -11,7 +11,7 @@ use crate::snapshot::{ActionKind, Outcome, Snapshot};
 
 fn deployment() -> Deployment {
     Deployment {
-        stack: Some("grkeeper-prod".into()),
+        name: Some("grkeeper-prod".into()),
         log_group: Some("/aws/lambda/grkeeper-prod-sweep".into()),
         ..Deployment::from_arn("arn:aws:sns:eu-west-1:123456789012:grkeeper-alerts")
     }

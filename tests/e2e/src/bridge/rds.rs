@@ -14,12 +14,15 @@ use super::{Answer, State, answer, forward};
 
 /// Handles one RDS request.
 pub(super) async fn handle(state: &State, call: &Call, parts: &Parts, body: Bytes) -> Answer {
-    let simulated = call
-        .instance
-        .as_deref()
-        .filter(|id| state.sim.names().iter().any(|name| name == id));
-    if let Some(id) = simulated {
-        let rds = state.sim.rds();
+    let simulated = call.instance.as_deref().and_then(|id| {
+        state
+            .sims
+            .iter()
+            .find(|sim| sim.names().iter().any(|name| name == id))
+            .map(|sim| (id, sim))
+    });
+    if let Some((id, sim)) = simulated {
+        let rds = sim.rds();
         let transition = match call.operation.as_str() {
             "RebootDBInstance" => Some(rds.reboot(id)),
             "StopDBInstance" => Some(rds.stop(id)),
@@ -37,7 +40,11 @@ pub(super) async fn handle(state: &State, call: &Call, parts: &Parts, body: Byte
     let (head, body) = response.into_parts();
     let Ok(collected) = body.collect().await;
     let xml = String::from_utf8_lossy(&collected.to_bytes()).into_owned();
-    let described = state.sim.rds().describe();
+    let described: Vec<_> = state
+        .sims
+        .iter()
+        .flat_map(|sim| sim.rds().describe())
+        .collect();
     let rewritten = rewrite_instances(&xml, |id| described.iter().find(|info| info.id == id));
     Response::from_parts(head, Full::new(Bytes::from(rewritten)))
 }

@@ -43,7 +43,7 @@ fn opened(severity: Severity, instance: &str) -> AlertMessage {
     };
     let (transitions, _) = reconcile(&[], std::slice::from_ref(&step));
     let deployment = Deployment {
-        stack: Some("grkeeper-e2e".into()),
+        name: Some("grkeeper-e2e".into()),
         ..Deployment::from_arn("arn:aws:sns:eu-west-1:123456789012:grkeeper-alerts")
     };
     alert_message(&transitions[0], &step, &deployment, "e2e")
