@@ -888,8 +888,15 @@ proptest! {
             "{:#?}",
             p.findings
         );
-        for ((_, message), (_, set)) in reported.iter().zip(&expected) {
-            prop_assert!(message.contains(&format!(" lack: {set} (")), "{}", message);
+        for ((instance, message), (_, set)) in reported.iter().zip(&expected) {
+            let k: usize = instance.trim_start_matches("orders-").parse().unwrap_or(1) - 1;
+            // The others lacking some of them: every member not holding all of them now.
+            let lacking: Vec<String> = (0..n)
+                .filter(|&j| j != k && !errant[k].iter().all(|e| now[j].contains(e)))
+                .map(|j| format!("orders-{}", j + 1))
+                .collect();
+            let told = format!("{instance} is ONLINE holding transactions that {} lack: {set} (", lacking.join(", "));
+            prop_assert!(message.contains(&told), "{} / {}", message, told);
         }
         prop_assert!(p
             .findings
