@@ -359,6 +359,7 @@ impl ClusterBuilder {
             received: m.report.received(),
             gtid_purged: m.report.gtid_purged.clone(),
             executed_since: at(time),
+            lost: GtidSet::new(),
         };
         let id = id.to_string();
         self.history(|h| {

@@ -4,7 +4,8 @@
 //!    one whose call was never sent is recorded not attempted);
 //! 3. observe, plan; for the planned action: journal the intent, mark it sent, act, verify,
 //!    journal the outcome, renew the lease, observe and plan again — until nothing is left to do,
-//!    an action fails, the step budget or the invocation deadline is reached;
+//!    an action fails, the step budget or the invocation deadline is reached, or a second
+//!    disruptive action comes up (one reboot, expel or bootstrap per tick; rejoins may follow it);
 //! 4. save the conditions and the planner's memory (each instance as last read, strangers, a split
 //!    brain), deliver the incident transitions (any an earlier tick could not deliver first; what
 //!    cannot be delivered now waits in the journal), put topology events, emit metrics;
@@ -384,6 +385,10 @@ impl<P: Ports> Run<'_, P> {
         // members are observed and the cluster planned again, and it goes ahead only if that
         // fresh plan still asks for a bootstrap.
         let mut fresh = false;
+        // The disruptive action this tick took: a second one waits for the next tick, which
+        // sees the cluster settle from the first (a tick rebooting two members at once could
+        // take a majority down with them).
+        let mut disrupted: Option<(ActionKind, String)> = None;
         loop {
             let snapshot = Snapshot {
                 format: FORMAT,
@@ -432,6 +437,16 @@ impl<P: Ports> Run<'_, P> {
                 ));
                 break;
             }
+            if let Some((kind, instance)) = &disrupted
+                && action.kind.is_disruptive()
+            {
+                self.report.notes.push(format!(
+                    "one disruptive action per tick ({kind} of {instance} taken); {} of {} left \
+                     for the next tick",
+                    action.kind, action.instance
+                ));
+                break;
+            }
             if action.kind == ActionKind::Bootstrap && !fresh {
                 fresh = true;
                 instances = self.observe().await;
@@ -474,6 +489,9 @@ impl<P: Ports> Run<'_, P> {
             );
             // After a failure, plan once more for the alert, but act no further this tick.
             stop = outcome.verdict != Verdict::Verified;
+            if action.kind.is_disruptive() {
+                disrupted = Some((action.kind, action.instance.clone()));
+            }
             self.report.actions.push(ActionReport {
                 kind: action.kind,
                 instance: action.instance,
@@ -506,11 +524,15 @@ impl<P: Ports> Run<'_, P> {
             .then(|| "the invocation deadline is too close for another verified action".into())
     }
 
-    fn context<'a>(&'a self, observed: &'a [Instance]) -> act::Context<'a, P::Members, P::Rds> {
+    fn context<'a>(
+        &'a self,
+        observed: &'a [Instance],
+    ) -> act::Context<'a, P::Members, P::Rds, P::Clock> {
         let keeper = self.keeper;
         act::Context {
             members: &keeper.members,
             rds: &keeper.rds,
+            clock: &keeper.clock,
             observed,
             overrides: &keeper.config.endpoint_overrides,
             verification: Verification::new(keeper.config.verify_timeout),

@@ -428,6 +428,97 @@ async fn a_kept_cluster_without_instances_fails_as_a_configuration_problem_not_a
     );
 }
 
+/// grkeeper's time moved by the tick's own waits instead of waiting: a verification's pauses
+/// cost nothing, and whatever they wait for (a spawned task) runs meanwhile.
+#[derive(Debug, Default)]
+struct SteppingClock {
+    ahead_ms: std::sync::atomic::AtomicI64,
+}
+
+impl crate::ports::clock::Clock for SteppingClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+            + chrono::TimeDelta::milliseconds(
+                self.ahead_ms.load(std::sync::atomic::Ordering::SeqCst),
+            )
+    }
+
+    async fn sleep(&self, duration: std::time::Duration) {
+        let ms = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
+        self.ahead_ms
+            .fetch_add(ms, std::sync::atomic::Ordering::SeqCst);
+        tokio::task::yield_now().await;
+    }
+}
+
+#[derive(Debug)]
+enum Stepping {}
+
+impl Ports for Stepping {
+    type Rds = MemoryRds;
+    type Members = MemoryMembers;
+    type Journal = MemoryJournal;
+    type Notifier = MemoryNotifier;
+    type Bus = MemoryBus;
+    type Dns = MemoryZone;
+    type Clock = SteppingClock;
+}
+
+#[tokio::test]
+async fn a_tick_takes_one_disruptive_action_and_leaves_the_next_for_the_next_tick() {
+    // Two members in offline mode, each needing a reboot; each reboot brings its member back.
+    let both = ClusterBuilder::healthy(3)
+        .offline_mode("orders-2")
+        .offline_mode("orders-3");
+    let stages = [
+        ClusterBuilder::healthy(3).offline_mode("orders-3").build(),
+        ClusterBuilder::healthy(3).build(),
+    ];
+    let base = keeper(both, ClusterBuilder::healthy(3));
+    let keeper: Keeper<Stepping> = Keeper {
+        config: base.config,
+        rds: base.rds,
+        members: base.members,
+        journal: base.journal,
+        notifier: base.notifier,
+        bus: base.bus,
+        dns: base.dns,
+        clock: SteppingClock::default(),
+    };
+    let members = keeper.members.clone();
+    let reboots = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    keeper.rds.on_reboot(move |rds, id| {
+        let n = reboots.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let after = stages[n.min(1)].clone();
+        let (rds, members, id) = (rds.clone(), members.clone(), id.to_owned());
+        // RDS shows `rebooting` until the member is back.
+        tokio::spawn(async move {
+            for instance in &after.instances {
+                members.set(&endpoint(instance), reading(instance));
+            }
+            rds.set_status(&id, "available");
+        });
+    });
+
+    let first = keeper.tick(&sweep(), &options("t1")).await.unwrap();
+    let report = &first.clusters[0];
+    assert_eq!(keeper.rds.reboots(), ["orders-2"], "{report:#?}");
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.contains("one disruptive action per tick")),
+        "{:?}",
+        report.notes
+    );
+    let second = keeper.tick(&sweep(), &options("t2")).await.unwrap();
+    assert_eq!(
+        keeper.rds.reboots(),
+        ["orders-2", "orders-3"],
+        "{second:#?}"
+    );
+}
+
 /// Rejects, for good, every message whose subject contains `refused` (as SNS answers a message
 /// it will never take: `InvalidParameter`), and delivers the others.
 struct RejectingNotifier {
@@ -525,6 +616,7 @@ async fn the_record_of_an_instance_that_left_the_inventory_is_deleted() {
                 received: Default::default(),
                 gtid_purged: Default::default(),
                 executed_since: now,
+                lost: Default::default(),
             },
         )]),
         ..Default::default()
@@ -860,4 +952,50 @@ async fn watch_mode_ticks_at_every_interval_and_publishes_each_change_once() {
         "one rejoin, in the first tick"
     );
     assert_eq!(keeper.dns.batches().len(), 1);
+}
+
+/// What a tick reads is journaled for the next (chaos seed 1766): orders-1 alone held 20-47 when
+/// read; then a snapshot of orders-2 is restored into it and every member is OFFLINE. orders-3
+/// holds what every member holds now, but the next tick still knows what orders-1 held, and
+/// bootstraps nothing.
+#[tokio::test]
+async fn what_a_tick_read_outlives_a_restore_over_it() {
+    let group = crate::fixtures::GROUP;
+    let keeper = keeper(
+        ClusterBuilder::healthy(3).executed("orders-1", &format!("{group}:1-47")),
+        ClusterBuilder::healthy(3),
+    );
+    keeper.tick(&sweep(), &options("t1")).await.unwrap();
+    let first = history(&keeper).await;
+    assert_eq!(
+        first.last_seen["orders-1"].gtid_executed,
+        format!("{group}:1-47").parse().unwrap()
+    );
+    assert_eq!(first.last_seen.len(), 3);
+    let restored = ClusterBuilder::healthy(3)
+        .complete_outage()
+        .same_uuid_as("orders-1", 2)
+        .executed("orders-1", &format!("{group}:1-16"))
+        .executed("orders-2", &format!("{group}:1-16"))
+        .executed("orders-3", &format!("{group}:1-19"))
+        .build();
+    for instance in &restored.instances {
+        keeper.members.set(&endpoint(instance), reading(instance));
+    }
+    let summary = keeper.tick(&sweep(), &options("t2")).await.unwrap();
+    let plan = summary.clusters[0].plan.as_ref().expect("planned");
+    assert_eq!(plan.action, None, "{plan:#?}");
+    assert!(
+        plan.refused
+            .iter()
+            .any(|r| r.guard == crate::plan::Guard::NoGtidSuperset),
+        "{plan:#?}"
+    );
+    let second = history(&keeper).await;
+    let taken: crate::gtid::GtidSet = format!("{group}:20-47").parse().unwrap();
+    assert!(
+        taken.is_subset(&second.last_seen["orders-1"].lost),
+        "{:#?}",
+        second.last_seen["orders-1"]
+    );
 }

@@ -1,14 +1,16 @@
 //! Configuration drift and slow dangers, reported and never acted on: seeds missing a member,
 //! parameter changes waiting for a reboot, binlog retention too short to rejoin, exit actions
 //! and group names that differ, version skew after an upgrade, fault tolerance under the policy
-//! floor, and pauses.
+//! floor, an ONLINE member holding transactions other ONLINE members lack, and pauses.
 
 use std::collections::BTreeSet;
 
+use crate::gtid::GtidSet;
 use crate::model::MemberState;
 
 use super::draft::{Ctx, Draft};
 use super::guards::stamp;
+use super::picture::{Node, names};
 use super::playbook::join::group_versions;
 use super::version::{JoinRule, Version, join_rule};
 use super::{FindingKind, Severity};
@@ -21,6 +23,7 @@ pub(crate) fn note(ctx: &Ctx<'_>, draft: &mut Draft) {
     group_names(ctx, draft);
     version_skew(ctx, draft);
     tolerance(ctx, draft);
+    errant_online(ctx, draft);
     paused(ctx, draft);
 }
 
@@ -131,18 +134,34 @@ fn exit_state_action(ctx: &Ctx<'_>, draft: &mut Draft) {
             Some(want) => !want.eq_ignore_ascii_case(action),
             None => distinct.len() > 1,
         };
-        if drifted {
-            let want = expected.map_or_else(
-                || format!("the members disagree ({})", joined(&distinct)),
-                |w| format!("the policy expects {w}"),
-            );
+        // Unless a person chose it (the policy names it), ABORT_SERVER is worth a warning of its
+        // own: it takes away what grkeeper needs to repair a lost group.
+        let aborts = action.eq_ignore_ascii_case("ABORT_SERVER") && expected.is_none();
+        let consequence = if action.eq_ignore_ascii_case("ABORT_SERVER") {
+            " With ABORT_SERVER a member whose start at boot finds no group shuts down (and \
+             again each time it is restarted): after a complete outage, or once the group lost \
+             quorum, no member stays up for grkeeper to read, so it cannot tell which one holds \
+             every transaction and bootstraps none; a person must set another exit action and \
+             restart them. OFFLINE_MODE (RDS's default) keeps a member readable; if ABORT_SERVER \
+             is intended, set GRKEEPER_EXIT_STATE_ACTION=ABORT_SERVER to say so."
+        } else {
+            ""
+        };
+        if drifted || aborts {
+            let want = match expected {
+                Some(w) => format!("but the policy expects {w}"),
+                None if distinct.len() > 1 => {
+                    format!("but the members disagree ({})", joined(&distinct))
+                }
+                None => "and the policy names none".to_owned(),
+            };
             draft.note(
                 FindingKind::ExitStateActionDrift,
                 Severity::Warning,
                 Some(id),
                 format!(
-                    "{id} runs group_replication_exit_state_action = {action} but {want}. Set it \
-                     in the member's DB parameter group."
+                    "{id} runs group_replication_exit_state_action = {action} {want}. Set it in \
+                     the member's DB parameter group.{consequence}"
                 ),
             );
         }
@@ -226,6 +245,61 @@ fn tolerance(ctx: &Ctx<'_>, draft: &mut Draft) {
                 "The group tolerates {} failures with {} of {} members ONLINE; the policy floor is \
                  {floor}.",
                 health.tolerance, health.online, health.members
+            ),
+        );
+    }
+}
+
+/// An ONLINE member of the quorum group that holds transactions some other ONLINE member has
+/// neither executed nor received: written outside the group's certification (a session that set
+/// `gtid_next`, a local GTID never synced), on it alone or spread to others by a recovery from
+/// it. Group Replication keeps it ONLINE, but refuses back any member holding them once it
+/// leaves, so a person settles it now rather than after the next failure. Only what the member
+/// already held at its last reading counts: a commit certified between two readings of one tick
+/// is in every member's received set by the next one.
+fn errant_online(ctx: &Ctx<'_>, draft: &mut Draft) {
+    let donors: Vec<(&Node<'_>, GtidSet)> = ctx
+        .picture
+        .quorum_donors()
+        .map(|d| (d, d.transactions().0))
+        .collect();
+    for (node, _) in &donors {
+        let (Some(report), Some(seen)) = (node.report, node.last_seen) else {
+            continue;
+        };
+        if !seen.server_uuid.eq_ignore_ascii_case(&report.server_uuid) {
+            continue;
+        }
+        let held = report.gtid_executed.intersection(&seen.gtid_executed);
+        let lacking: Vec<&Node<'_>> = donors
+            .iter()
+            .filter(|(other, known)| other.index != node.index && !held.is_subset(known))
+            .map(|(other, _)| *other)
+            .collect();
+        let errant = donors
+            .iter()
+            .filter(|(other, _)| other.index != node.index)
+            .fold(GtidSet::new(), |acc, (_, known)| {
+                acc.union(&held.difference(known))
+            });
+        if errant.is_empty() {
+            continue;
+        }
+        draft.note(
+            FindingKind::ErrantGtids,
+            Severity::Warning,
+            Some(node.id),
+            format!(
+                "{} is ONLINE holding transactions that {} lack: {errant} (written outside the \
+                 group's certification). The group works, but a member holding them that leaves \
+                 it is refused back, and grkeeper cannot rejoin it. Settle it now: rebuild {} \
+                 from a member without them (point-in-time restore), or, only after checking \
+                 that these transactions do not matter, create empty placeholders for them on \
+                 the members lacking them with \
+                 CALL mysql.rds_group_replication_advance_gtid(begin, end, 'uuid').",
+                node.id,
+                names(&lacking),
+                node.id
             ),
         );
     }

@@ -1,11 +1,14 @@
 //! What each instance was last read as: its `server_uuid` and GTID sets, kept across ticks so
 //! that an instance that cannot be read now is still known (its row in a view, what it held
-//! when last seen), and so that a RECOVERING member's progress can be measured between ticks.
+//! when last seen), so that a RECOVERING member's progress can be measured between ticks, and
+//! so that what an instance held before its data was replaced (a restore) is not forgotten.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
+use crate::gtid::GtidSet;
+use crate::model::MemberState;
 use crate::snapshot::Snapshot;
 
 use super::LastSeen;
@@ -13,7 +16,9 @@ use super::picture::Node;
 
 /// The records to keep after this observation: every instance read now gets a fresh one (its
 /// `executed_since` kept while `gtid_executed` has not changed), an instance not read keeps its
-/// last one, and instances no longer in the inventory are dropped.
+/// last one, and instances no longer in the inventory are dropped. What an earlier reading held
+/// and this one does not is kept as `lost` (see [`LastSeen::lost`]) until the instance is read
+/// `ONLINE`.
 pub fn next(snapshot: &Snapshot) -> BTreeMap<String, LastSeen> {
     let now = snapshot.observed_at;
     let previous = &snapshot.history.last_seen;
@@ -31,6 +36,12 @@ pub fn next(snapshot: &Snapshot) -> BTreeMap<String, LastSeen> {
                                 && b.gtid_executed == report.gtid_executed
                         })
                         .map_or(now, |b| b.executed_since);
+                    // Keyed by instance, never by uuid: a restore that changes the uuid (or
+                    // copies a twin's) must not wipe what this instance held before.
+                    let lost = match (before, report.own_state()) {
+                        (_, MemberState::Online) | (None, _) => GtidSet::new(),
+                        (Some(b), _) => b.remembered().difference(&report.known_transactions()),
+                    };
                     LastSeen {
                         at: now,
                         server_uuid: uuid,
@@ -38,6 +49,7 @@ pub fn next(snapshot: &Snapshot) -> BTreeMap<String, LastSeen> {
                         received: report.received(),
                         gtid_purged: report.gtid_purged.clone(),
                         executed_since,
+                        lost,
                     }
                 }
                 None => before?.clone(),

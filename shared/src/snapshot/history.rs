@@ -174,12 +174,25 @@ pub struct LastSeen {
     pub gtid_purged: GtidSet,
     /// The first reading at which `gtid_executed` had this value: how long it has not grown.
     pub executed_since: DateTime<Utc>,
+    /// Transactions earlier readings of this instance held that this one no longer does: a
+    /// snapshot restored into it, or a rebuild, replaced its data (its `server_uuid` may have
+    /// changed too). They may exist on no member now, so no re-bootstrap starts from a seed
+    /// lacking them unless an approval gives this instance up; forgotten once it is read
+    /// `ONLINE` (a group took it back as it is).
+    #[serde(default, skip_serializing_if = "GtidSet::is_empty")]
+    pub lost: GtidSet,
 }
 
 impl LastSeen {
     /// Every transaction it held when read: applied, or certified and queued.
     pub fn transactions(&self) -> GtidSet {
         self.gtid_executed.union(&self.received)
+    }
+
+    /// Every transaction this instance is remembered to have held, now or before its data was
+    /// replaced: what a re-bootstrap's seed must hold unless the instance is given up.
+    pub fn remembered(&self) -> GtidSet {
+        self.transactions().union(&self.lost)
     }
 }
 

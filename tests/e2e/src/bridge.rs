@@ -48,6 +48,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use aws_config::SdkConfig;
 use bytes::Bytes;
 use gr_sim::Cluster;
 use http_body_util::{BodyExt, Full};
@@ -151,6 +152,17 @@ impl Bridge {
     /// `http://127.0.0.1:PORT`: the AWS endpoint for the code under test.
     pub fn endpoint_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The SDK configuration grkeeper builds (its timeouts and retries), aimed at this bridge in
+    /// front of `moto`: a fault set on the bridge meets the same retries as in a tick.
+    pub async fn sdk_config(&self, moto: &Moto) -> SdkConfig {
+        moto.config_loader()
+            .endpoint_url(self.endpoint_url())
+            .timeout_config(grkeeper::adapters::aws::timeouts())
+            .retry_config(grkeeper::adapters::aws::retries())
+            .load()
+            .await
     }
 
     /// From now on, requests to `service` (the SigV4 signing name: `rds`, `sns`, `dynamodb`,

@@ -427,13 +427,7 @@ impl Harness {
     /// The SDK configuration grkeeper builds, aimed at the bridge: its timeouts and retries,
     /// so a fault set on the bridge meets the same retries as in a tick.
     pub async fn bridged_aws(&self) -> SdkConfig {
-        self.moto
-            .config_loader()
-            .endpoint_url(self.bridge.endpoint_url())
-            .timeout_config(grkeeper::adapters::aws::timeouts())
-            .retry_config(grkeeper::adapters::aws::retries())
-            .load()
-            .await
+        self.bridge.sdk_config(&self.moto).await
     }
 
     /// Every alert published so far and not yet read, oldest first (waits until none has

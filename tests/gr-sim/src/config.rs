@@ -190,8 +190,9 @@ pub struct MemberSpec {
     /// each other's first, as AWS's setup procedure makes them.
     pub initialization_gtids: u64,
     /// Joined when the cluster starts in `StartState::Online` (default true). False: an instance
-    /// added later, configured (replication user, recovery channel) but with Group Replication
-    /// never started.
+    /// added later (or a configured spare outside the inventory), configured (replication user,
+    /// recovery channel) but with Group Replication never started: OFFLINE, with no
+    /// transactions, until someone starts it.
     pub joins_at_start: bool,
 }
 

@@ -1,6 +1,7 @@
 //! Faults a test (or the HTTP control) can inject, as data so both speak the same language:
 //! process crashes and restarts, network partitions, blackholes and latency, GR errors, offline
-//! mode, errant transactions, purged binlogs, upgrades, writes, and error-log lines.
+//! mode, errant transactions, purged binlogs, upgrades, restored snapshots, writes, and error-log
+//! lines.
 
 use std::time::Duration;
 
@@ -60,6 +61,9 @@ pub enum Fault {
     },
     /// A minor version upgrade: `upgrading` for the reboot time, then up on `version`.
     Upgrade { member: String, version: Version },
+    /// RDS restores a snapshot of `from` into instance `member` (taken now): `member` restarts
+    /// as a copy of `from`'s data, its `server_uuid` and GTID sets included.
+    Restore { member: String, from: String },
     /// Writes `data` as an `Error` line of the `Repl` subsystem to the member's error log, word
     /// for word: what a broken or hostile server could log (line breaks, escape sequences,
     /// megabytes).
@@ -131,9 +135,7 @@ impl World {
                 let m = self.index(member)?;
                 let uuid = self.members[m].uuid.clone();
                 let last = self.members[m].executed.last_gno(&uuid);
-                self.members[m]
-                    .executed
-                    .add_range(&uuid, last + 1, last + count);
+                self.issue(m, &uuid, last + 1, last + count);
                 self.touch();
                 return Ok((last + 1..=last + count)
                     .map(|g| format!("{uuid}:{g}"))
@@ -155,6 +157,28 @@ impl World {
             Fault::Upgrade { member, version } => {
                 let m = self.index(member)?;
                 self.upgrade_instance(m, *version)?;
+            }
+            Fault::Restore { member, from } => {
+                let (m, f) = (self.index(member)?, self.index(from)?);
+                if m == f {
+                    return Err(SimError::Fault(format!(
+                        "{member} cannot be restored onto itself"
+                    )));
+                }
+                self.crash(m);
+                let source = &self.members[f];
+                let (uuid, executed, purged, unlogged) = (
+                    source.uuid.clone(),
+                    source.executed.clone(),
+                    source.purged.clone(),
+                    source.unlogged.clone(),
+                );
+                let copy = &mut self.members[m];
+                copy.uuid = uuid;
+                copy.executed = executed;
+                copy.purged = purged;
+                copy.unlogged = unlogged;
+                self.boot(m);
             }
             Fault::LogLine { member, data } => {
                 let m = self.index(member)?;

@@ -112,6 +112,14 @@ impl GtidSet {
     pub fn intersection(&self, other: &GtidSet) -> GtidSet {
         self.subtract(&self.subtract(other))
     }
+
+    /// The intervals of `uuid`, in order (inclusive bounds).
+    pub fn ranges(&self, uuid: &str) -> Vec<(u64, u64)> {
+        self.sets
+            .get(&uuid.to_ascii_lowercase())
+            .cloned()
+            .unwrap_or_default()
+    }
 }
 
 /// Sorts and merges overlapping or adjacent intervals.

@@ -48,7 +48,8 @@
 //! - `model/`: the group model, sans-IO: `member` (one instance), `group` (views, reachability,
 //!   quorum, expulsion), `join` (START/STOP, joiner checks, recovery), `leave` (ERROR, exit
 //!   action, auto-rejoin, start at boot), `lifecycle` (crash, boot, RDS transitions), `writes`
-//!   (read-only, blocking, GTIDs), `errlog` (error-log lines)
+//!   (read-only, blocking, GTIDs), `errlog` (error-log lines), `ledger` (every GTID issued and
+//!   every bootstrap, for checkers)
 //! - `clock`: manual or real-time clock and the real-time driver task
 //! - `shared`: the model behind its lock, with a change notification
 //! - `wire/`: packet framing, handshake and authentication, response encoding
@@ -85,6 +86,7 @@ pub use errors::{SimError, SqlError};
 pub use faults::Fault;
 pub use grants::ACCOUNT;
 pub use gtid::GtidSet;
+pub use model::ledger::{Bootstrap, Reuse};
 pub use rds::{InstanceInfo, InstanceStatus, PendingMaintenance, Rds, RdsError, RdsEvent};
 pub use truth::{GroupTruth, MemberTruth, Truth};
 pub use version::Version;

@@ -149,7 +149,13 @@ impl Rds<'_> {
     /// RebootDBInstance: `rebooting` (mysqld shut down cleanly), then `available` with GR
     /// starting by itself where the member starts on boot.
     pub fn reboot(&self, id: &str) -> Result<(), RdsError> {
-        self.transition(id, |w, m| w.reboot_instance(m))
+        self.transition(id, |w, m| w.reboot_instance(m, None))
+    }
+
+    /// The same, down for `lasts` instead of `Timing::reboot`: a reboot RDS makes slow (a
+    /// crash recovery, maintenance) or fast.
+    pub fn reboot_lasting(&self, id: &str, lasts: Duration) -> Result<(), RdsError> {
+        self.transition(id, |w, m| w.reboot_instance(m, Some(lasts)))
     }
 
     /// StopDBInstance: `stopping`, then `stopped`.

@@ -9,7 +9,7 @@ use std::time::Duration;
 use mysql_common::constants::{CapabilityFlags, StatusFlags};
 use tokio::io::{AsyncRead, AsyncReadExt, BufReader};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::errors::SqlError;
@@ -23,6 +23,9 @@ use crate::wire::packet::{self, Outgoing};
 /// Pause before trying again to bind a port another process holds.
 const REBIND_PAUSE: Duration = Duration::from_millis(20);
 
+/// Pending connections a member's listener queues (what `TcpListener::bind` asks for).
+const LISTEN_BACKLOG: u32 = 1024;
+
 /// Serves member `m` on `addr` for as long as the cluster lives.
 pub(crate) fn spawn_member(shared: Arc<Shared>, m: usize, listener: TcpListener) -> JoinHandle<()> {
     tokio::spawn(supervise(shared, m, listener))
@@ -31,27 +34,32 @@ pub(crate) fn spawn_member(shared: Arc<Shared>, m: usize, listener: TcpListener)
 /// Keeps a listener open while mysqld runs (closed port while it is down, like a real crash).
 async fn supervise(shared: Arc<Shared>, m: usize, first: TcpListener) {
     let addr = shared.addrs[m];
-    let mut listener = Some(first);
+    let mut port = Port::Listening(first);
     // Dropping this set (when the cluster aborts this task) ends every connection.
     let mut connections = JoinSet::new();
     let mut changed = shared.subscribe();
     loop {
         let (up, boot) = shared.with(|w| (w.members[m].up, w.members[m].boot));
-        if !up {
-            listener = None;
-        } else if listener.is_none() {
-            listener = bind(addr).await;
-        }
+        port = match port {
+            Port::Listening(listener) if !up => {
+                drop(listener);
+                Port::reserve(addr)
+            }
+            Port::Reserved(socket) if up => Port::listen(socket, addr).await,
+            Port::Lost if up => Port::bind(addr).await,
+            Port::Lost => Port::reserve(addr),
+            kept => kept,
+        };
         while connections.try_join_next().is_some() {}
-        match &listener {
-            Some(l) => tokio::select! {
+        match &port {
+            Port::Listening(l) => tokio::select! {
                 accepted = l.accept() => if let Ok((stream, peer)) = accepted {
                     connections.spawn(connection(Arc::clone(&shared), m, boot, stream, peer));
                 },
                 result = changed.changed() => if result.is_err() { return },
             },
-            None if up => tokio::time::sleep(REBIND_PAUSE).await,
-            None => {
+            Port::Lost if up => tokio::time::sleep(REBIND_PAUSE).await,
+            Port::Reserved(_) | Port::Lost => {
                 if changed.changed().await.is_err() {
                     return;
                 }
@@ -60,12 +68,51 @@ async fn supervise(shared: Arc<Shared>, m: usize, first: TcpListener) {
     }
 }
 
-async fn bind(addr: SocketAddr) -> Option<TcpListener> {
-    match TcpListener::bind(addr).await {
-        Ok(l) => Some(l),
-        Err(e) => {
-            tracing::warn!(%addr, error = %e, "cannot bind member port yet");
-            None
+/// A member's SQL port. While mysqld is down the port stays bound without listening: a connect
+/// is refused, as by a stopped server, and no other socket (a client's ephemeral port, another
+/// simulator's member) can take it before mysqld listens on it again.
+enum Port {
+    Listening(TcpListener),
+    Reserved(TcpSocket),
+    /// Neither: another socket held the port at the last try.
+    Lost,
+}
+
+impl Port {
+    fn socket(addr: SocketAddr) -> std::io::Result<TcpSocket> {
+        let socket = TcpSocket::new_v4()?;
+        socket.set_reuseaddr(true)?;
+        socket.bind(addr)?;
+        Ok(socket)
+    }
+
+    fn reserve(addr: SocketAddr) -> Port {
+        match Port::socket(addr) {
+            Ok(socket) => Port::Reserved(socket),
+            Err(e) => {
+                tracing::warn!(%addr, error = %e, "cannot keep the member port while down");
+                Port::Lost
+            }
+        }
+    }
+
+    async fn listen(socket: TcpSocket, addr: SocketAddr) -> Port {
+        match socket.listen(LISTEN_BACKLOG) {
+            Ok(listener) => Port::Listening(listener),
+            Err(e) => {
+                tracing::warn!(%addr, error = %e, "cannot listen on the kept member port");
+                Port::bind(addr).await
+            }
+        }
+    }
+
+    async fn bind(addr: SocketAddr) -> Port {
+        match TcpListener::bind(addr).await {
+            Ok(l) => Port::Listening(l),
+            Err(e) => {
+                tracing::warn!(%addr, error = %e, "cannot bind member port yet");
+                Port::Lost
+            }
         }
     }
 }

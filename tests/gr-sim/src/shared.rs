@@ -1,9 +1,13 @@
 //! The state every task shares: the group model behind one lock, the clock, the credentials,
-//! and a revision channel that wakes whoever waits for the model to change.
+//! a revision channel that wakes whoever waits for the model to change, and the statements of
+//! the query texts seen so far, parsed.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use sqlparser::ast::Statement;
 
 use tokio::sync::watch;
 
@@ -27,7 +31,11 @@ pub(crate) struct Shared {
     /// Listening address of each member, by index.
     pub addrs: Vec<SocketAddr>,
     next_connection: AtomicU32,
+    parsed: Mutex<HashMap<String, Arc<Vec<Statement>>>>,
 }
+
+/// Query texts whose statements are kept parsed (a bound, so odd clients cannot grow it).
+const PARSED_KEPT: usize = 512;
 
 impl Shared {
     pub fn new(
@@ -51,6 +59,7 @@ impl Shared {
             grants: std::sync::Arc::new(grants),
             addrs,
             next_connection: AtomicU32::new(8),
+            parsed: Mutex::new(HashMap::new()),
         }
     }
 
@@ -96,6 +105,25 @@ impl Shared {
     /// A receiver that fires after the model changes.
     pub fn subscribe(&self) -> watch::Receiver<u64> {
         self.changed.subscribe()
+    }
+
+    /// The statements of a query text: parsed once, then kept (a client such as grkeeper's
+    /// probe sends the same few texts over and over; parsing is most of the cost of answering).
+    pub fn parsed<E>(
+        &self,
+        sql: &str,
+        parse: impl FnOnce() -> Result<Vec<Statement>, E>,
+    ) -> Result<Arc<Vec<Statement>>, E> {
+        let mut cache = self.parsed.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(statements) = cache.get(sql) {
+            return Ok(Arc::clone(statements));
+        }
+        let statements = Arc::new(parse()?);
+        if cache.len() >= PARSED_KEPT {
+            cache.clear();
+        }
+        cache.insert(sql.to_owned(), Arc::clone(&statements));
+        Ok(statements)
     }
 
     /// Connection ids as the handshake and CONNECTION_ID() show them.

@@ -1,10 +1,12 @@
-//! Ground truth for assertions: every member's real process, RDS and GR state, and every live
-//! group (who is in it, who can reach whom, whether it has a majority, what it committed).
+//! Ground truth for assertions: every member's real process, RDS and GR state, every live group
+//! (who is in it, who can reach whom, whether it has a majority, what it committed), and the
+//! history a checker needs: every bootstrap, and every GTID issued twice.
 
 use serde::{Deserialize, Serialize};
 
 use crate::gtid::GtidSet;
 use crate::model::World;
+use crate::model::ledger::{Bootstrap, Reuse};
 use crate::model::member::Gr;
 use crate::rds::InstanceStatus;
 
@@ -17,6 +19,10 @@ pub struct Truth {
     pub members: Vec<MemberTruth>,
     /// Live groups: members sharing a view and able to talk, one entry per such component.
     pub groups: Vec<GroupTruth>,
+    /// Every bootstrap since start, oldest first.
+    pub bootstraps: Vec<Bootstrap>,
+    /// Every commit that issued a GTID issued before (two transactions under one GTID).
+    pub reused_gtids: Vec<Reuse>,
 }
 
 /// One member as it really is.
@@ -134,6 +140,8 @@ impl Truth {
             now_ms: u64::try_from(world.now.as_millis()).unwrap_or(u64::MAX),
             members,
             groups,
+            bootstraps: world.ledger.bootstraps.clone(),
+            reused_gtids: world.ledger.reused.clone(),
         }
     }
 
@@ -180,6 +188,48 @@ impl Truth {
                 && group.online.contains(&m.name)
                 && m.gtid_executed == group.gtid_executed
         })
+    }
+
+    /// One line for a person: each member's state (with offline mode and a transitional RDS
+    /// status), and each live group (its incarnation, view, ONLINE members, majority or not).
+    pub fn summary(&self) -> String {
+        let members: Vec<String> = self
+            .members
+            .iter()
+            .map(|m| {
+                let mut text = format!("{} {}", m.name, self.state(&m.name));
+                if m.offline_mode {
+                    text.push_str(" (offline mode)");
+                }
+                if m.instance_status != InstanceStatus::Available {
+                    text.push_str(&format!(" (RDS {})", m.instance_status));
+                }
+                text
+            })
+            .collect();
+        let groups: Vec<String> = self
+            .groups
+            .iter()
+            .map(|g| {
+                format!(
+                    "group #{} of [{}] with [{}] ONLINE, {}",
+                    g.incarnation,
+                    g.view.join(", "),
+                    g.online.join(", "),
+                    if g.has_majority {
+                        "majority"
+                    } else {
+                        "no majority"
+                    }
+                )
+            })
+            .collect();
+        let groups = if groups.is_empty() {
+            "no live group".to_owned()
+        } else {
+            groups.join("; ")
+        };
+        format!("{}; {groups}", members.join(", "))
     }
 
     /// Every transaction any member has executed.

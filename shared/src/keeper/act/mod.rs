@@ -17,6 +17,7 @@ use tracing::{info, instrument, warn};
 use crate::model::{EndpointOverrides, ErrorLogEntry, Instance, MemberState};
 use crate::plan::Action;
 use crate::ports::aws::FailureClass;
+use crate::ports::clock::Clock;
 use crate::ports::member_control::{CallError, MemberControl, Procedure};
 use crate::ports::member_probe::MemberProbe;
 use crate::ports::rds::{RdsControl, RdsError};
@@ -45,14 +46,16 @@ impl Verification {
     }
 }
 
-/// What an action runs against: the cluster's last observation, how to reach its members, and
-/// the adapters.
+/// What an action runs against: the cluster's last observation, how to reach its members, the
+/// adapters, and the clock its verification waits by.
 #[derive(Debug)]
-pub struct Context<'a, M, R> {
+pub struct Context<'a, M, R, C> {
     /// Member probe and procedure calls.
     pub members: &'a M,
     /// The RDS API.
     pub rds: &'a R,
+    /// The verification's deadline and pauses.
+    pub clock: &'a C,
     /// The observation the action was planned on: the only instances it may touch.
     pub observed: &'a [Instance],
     /// Local addresses replacing RDS endpoints.
@@ -125,10 +128,11 @@ impl ActionResult {
 
 /// Executes `action` once and verifies it.
 #[instrument(skip(action, context), fields(kind = ?action.kind, instance = %action.instance))]
-pub async fn act<M, R>(action: &Action, context: &Context<'_, M, R>) -> ActionResult
+pub async fn act<M, R, C>(action: &Action, context: &Context<'_, M, R, C>) -> ActionResult
 where
     M: MemberProbe + MemberControl,
     R: RdsControl + RdsReboot,
+    C: Clock,
 {
     run(action, context, false).await
 }
@@ -136,10 +140,11 @@ where
 /// Verifies an action an earlier tick started but never recorded an outcome for (it died or
 /// timed out mid-action): observes until the expected state, without calling anything again.
 #[instrument(skip(action, context), fields(kind = ?action.kind, instance = %action.instance))]
-pub async fn resume<M, R>(action: &Action, context: &Context<'_, M, R>) -> ActionResult
+pub async fn resume<M, R, C>(action: &Action, context: &Context<'_, M, R, C>) -> ActionResult
 where
     M: MemberProbe + MemberControl,
     R: RdsControl + RdsReboot,
+    C: Clock,
 {
     run(action, context, true).await
 }
@@ -158,10 +163,15 @@ pub fn never_sent(action: &Action) -> ActionResult {
     )
 }
 
-async fn run<M, R>(action: &Action, context: &Context<'_, M, R>, resumed: bool) -> ActionResult
+async fn run<M, R, C>(
+    action: &Action,
+    context: &Context<'_, M, R, C>,
+    resumed: bool,
+) -> ActionResult
 where
     M: MemberProbe + MemberControl,
     R: RdsControl + RdsReboot,
+    C: Clock,
 {
     let started = Instant::now();
     let check = match target(action, context) {
@@ -200,13 +210,14 @@ where
 
 /// The action's instance in the observation and its endpoint, or why there is none (then
 /// nothing was attempted).
-fn target<'c, M, R>(
+fn target<'c, M, R, C>(
     action: &Action,
-    context: &'c Context<'c, M, R>,
-) -> Result<Check<'c, M, R>, String>
+    context: &'c Context<'c, M, R, C>,
+) -> Result<Check<'c, M, R, C>, String>
 where
     M: MemberProbe + MemberControl,
     R: RdsControl + RdsReboot,
+    C: Clock,
 {
     let Some(instance) = context.observed.iter().find(|i| i.id == action.instance) else {
         return Err(format!(
@@ -230,10 +241,15 @@ where
 /// Calls `procedure` once and verifies. A start on a member the plan saw in `ERROR` is preceded
 /// by a stop: `START GROUP_REPLICATION` answers 3093 there because GR still runs, so MySQL
 /// Shell's rejoin and reboot stop it first (`docs/group-replication.md`, "Leaving the group").
-async fn call<M, R>(action: &Action, check: &Check<'_, M, R>, procedure: Procedure) -> ActionResult
+async fn call<M, R, C>(
+    action: &Action,
+    check: &Check<'_, M, R, C>,
+    procedure: Procedure,
+) -> ActionResult
 where
     M: MemberProbe + MemberControl,
     R: RdsControl + RdsReboot,
+    C: Clock,
 {
     let mut result = ActionResult::new(action, Verdict::Unverified, String::new());
     let starts = matches!(procedure, Procedure::StartJoin | Procedure::StartBootstrap);
@@ -256,15 +272,16 @@ where
 /// Sends `procedure` once and records its answer in `result`. `false` when the action ends
 /// here: the statement was not sent, or the server rejected it. An unanswered statement may
 /// have run, so the action goes on and the verification tells.
-async fn send<M, R>(
+async fn send<M, R, C>(
     action: &Action,
-    check: &Check<'_, M, R>,
+    check: &Check<'_, M, R, C>,
     procedure: Procedure,
     result: &mut ActionResult,
 ) -> bool
 where
     M: MemberProbe + MemberControl,
     R: RdsControl + RdsReboot,
+    C: Clock,
 {
     match check.members().call(check.endpoint(), procedure).await {
         Ok(reply) => {
@@ -299,10 +316,11 @@ where
     }
 }
 
-async fn reboot<M, R>(action: &Action, check: &Check<'_, M, R>) -> ActionResult
+async fn reboot<M, R, C>(action: &Action, check: &Check<'_, M, R, C>) -> ActionResult
 where
     M: MemberProbe + MemberControl,
     R: RdsControl + RdsReboot,
+    C: Clock,
 {
     let mut result = ActionResult::new(action, Verdict::Unverified, String::new());
     if let Err(e) = check.rds().reboot(&action.instance).await {

@@ -9,6 +9,7 @@ use crate::model::{
     Endpoint, ErrorLogEntry, InstanceStatus, MemberReport, Observed, ProbeError, RdsInstance,
     ViewMember,
 };
+use crate::ports::clock::SystemClock;
 use crate::ports::member_control::ProcedureReply;
 use crate::ports::member_probe::MemoryMembers;
 use crate::ports::rds::MemoryRds;
@@ -107,6 +108,7 @@ async fn run_action(
     let context = Context {
         members: &world.0,
         rds: &world.1,
+        clock: &SystemClock,
         observed: &world.2,
         overrides: &overrides,
         verification: Verification {

@@ -9,13 +9,12 @@
 //! A bad state (`ERROR`/`OFFLINE`, offline mode) must be seen twice in a row to fail the action:
 //! a joining member passes through `OFFLINE` or `ERROR` briefly during its checks.
 
-use std::time::Instant;
-
 use futures_util::future::join_all;
 
 use super::{ActionResult, Context, Verdict};
 use crate::gtid::GtidSet;
 use crate::model::{Endpoint, Instance, MemberReport, MemberState, ProbeError};
+use crate::ports::clock::Clock;
 use crate::ports::member_control::MemberControl;
 use crate::ports::member_probe::MemberProbe;
 use crate::ports::rds::RdsControl;
@@ -30,25 +29,26 @@ enum Progress {
 }
 
 /// The action's target and how to look at it.
-pub(super) struct Check<'c, M, R> {
+pub(super) struct Check<'c, M, R, C> {
     kind: ActionKind,
     instance: &'c Instance,
     endpoint: Endpoint,
-    context: &'c Context<'c, M, R>,
+    context: &'c Context<'c, M, R, C>,
     /// A sync step's placeholders, which the instance must end up holding.
     placeholders: Option<GtidSet>,
 }
 
-impl<'c, M, R> Check<'c, M, R>
+impl<'c, M, R, C> Check<'c, M, R, C>
 where
     M: MemberProbe + MemberControl,
     R: RdsControl,
+    C: Clock,
 {
     pub(super) fn new(
         kind: ActionKind,
         instance: &'c Instance,
         endpoint: Endpoint,
-        context: &'c Context<'c, M, R>,
+        context: &'c Context<'c, M, R, C>,
         placeholders: Option<GtidSet>,
     ) -> Self {
         Check {
@@ -84,11 +84,13 @@ where
         }
     }
 
-    /// Observes until the expected state, two bad observations in a row, or the deadline.
+    /// Observes until the expected state, two bad observations in a row, or the deadline, which
+    /// the context's clock measures (as it times the pauses between looks).
     /// `restarted`: a reboot's restart was already seen (by an earlier tick that resumed it).
     pub(super) async fn wait(&self, result: &mut ActionResult, restarted: bool) {
         let verification = self.context.verification;
-        let deadline = Instant::now() + verification.timeout;
+        let clock = self.context.clock;
+        let deadline = clock.now() + span(verification.timeout);
         let mut saw_restart = restarted;
         let mut bad_before = false;
         loop {
@@ -109,7 +111,7 @@ where
                 }
                 Progress::Bad(what) | Progress::Waiting(what) => {
                     bad_before = bad;
-                    if Instant::now() + verification.interval > deadline {
+                    if clock.now() + span(verification.interval) > deadline {
                         result.verdict = Verdict::Unverified;
                         result.summary = format!(
                             "{} of {} not verified within {}s: {what}",
@@ -121,7 +123,7 @@ where
                     }
                 }
             }
-            tokio::time::sleep(verification.interval).await;
+            clock.sleep(verification.interval).await;
         }
     }
 
@@ -242,6 +244,11 @@ where
             state => Progress::Done(format!("available again, member answers ({state})")),
         }
     }
+}
+
+/// A duration on the clock's time line (saturating: a verification never waits for ever).
+fn span(duration: std::time::Duration) -> chrono::TimeDelta {
+    chrono::TimeDelta::from_std(duration).unwrap_or(chrono::TimeDelta::MAX)
 }
 
 /// A failed probe while waiting: offline mode is the member exiting again; anything else may be

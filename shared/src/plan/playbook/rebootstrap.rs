@@ -18,7 +18,91 @@ pub(crate) fn allowed(ctx: &Ctx<'_>, draft: &mut Draft, seed: &str) -> Result<()
     split_brain::none_remembered(ctx)?;
     strangers::none_remembered(ctx, draft, seed)?;
     transactions_known(ctx, draft, seed)?;
+    nothing_remembered_lacking(ctx, draft, seed)?;
     no_earlier_bootstrap(ctx)
+}
+
+/// Whether an unexpired bootstrap approval for `seed` gives up instance `id`.
+fn given_up(ctx: &Ctx<'_>, seed: &str, id: &str) -> bool {
+    approvals(ctx.snapshot, ActionKind::Bootstrap, seed)
+        .any(|a| a.gives_up.iter().any(|g| g.eq_ignore_ascii_case(id)))
+}
+
+/// The seed holds every transaction the journal remembers on any member not given up.
+fn nothing_remembered_lacking(ctx: &Ctx<'_>, draft: &mut Draft, seed: &str) -> Result<(), Block> {
+    let picture = &ctx.picture;
+    let seed_holds = picture
+        .node(seed)
+        .map(|n| n.transactions().0)
+        .unwrap_or_default();
+    let lacking: Vec<(&Node<'_>, String)> = picture
+        .nodes
+        .iter()
+        .filter(|n| !given_up(ctx, seed, n.id))
+        .filter_map(|n| {
+            let seen = n.last_seen?;
+            let missing = seen.remembered().difference(&seed_holds);
+            (!missing.is_empty()).then(|| {
+                let now = n.report.map_or_else(
+                    || "it could not be read now".to_string(),
+                    |r| {
+                        format!(
+                            "it now reports server_uuid {} holding {}",
+                            r.server_uuid,
+                            r.known_transactions()
+                        )
+                    },
+                );
+                let was = format!(
+                    "{} was read at {} as server_uuid {} holding {}{}",
+                    n.id,
+                    stamp(seen.at),
+                    seen.server_uuid,
+                    seen.transactions(),
+                    if seen.lost.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" and earlier {}", seen.lost)
+                    }
+                );
+                (n, format!("{was}; {now}; {seed} lacks {missing}"))
+            })
+        })
+        .collect();
+    if lacking.is_empty() {
+        return Ok(());
+    }
+    let nodes: Vec<&Node<'_>> = lacking.iter().map(|(n, _)| *n).collect();
+    let give_up: String = nodes
+        .iter()
+        .map(|n| format!(" --give-up {}", n.id))
+        .collect();
+    let details: Vec<&str> = lacking.iter().map(|(_, d)| d.as_str()).collect();
+    draft.note(
+        FindingKind::NoGtidSuperset,
+        Severity::Critical,
+        None,
+        format!(
+            "No member holds every transaction the group committed: {}. A member's data was \
+             replaced (a snapshot restored into it, or a rebuild), or it lost transactions, and \
+             no member read now holds what it had, so a re-bootstrap from {seed} would lose \
+             them. Find them (the replaced instance's earlier snapshot or binary logs, \
+             re-applied on {seed}), or, if they may be lost, approve it: `grkeeper approve \
+             bootstrap --cluster {} --instance {seed}{give_up}`.",
+            details.join("; "),
+            ctx.snapshot.cluster,
+        ),
+    );
+    Err(block(
+        Guard::NoGtidSuperset,
+        format!(
+            "{seed} lacks transactions the journal remembers on {} (its data was replaced \
+             since); re-apply them on {seed}, or approve giving them up: `grkeeper approve \
+             bootstrap --cluster {} --instance {seed}{give_up}`",
+            names(&nodes),
+            ctx.snapshot.cluster,
+        ),
+    ))
 }
 
 /// Every inventory member was read now, or an unexpired bootstrap approval for `seed` gives up

@@ -507,6 +507,7 @@ impl Extras {
                     received: GtidSet::new(),
                     gtid_purged: GtidSet::new(),
                     executed_since: ago(m.since),
+                    lost: GtidSet::new(),
                 },
             );
         }
@@ -674,9 +675,16 @@ pub(super) fn outage() -> impl Strategy<Value = Snapshot> {
         acting_policy(),
         extras(),
         prop::option::of(1usize..=9),
+        prop::option::weighted(0.3, restored()),
     )
         .prop_map(
-            |((members, approvals, bootstraps, stale, nameless), policy, extras, recent)| {
+            |(
+                (members, approvals, bootstraps, stale, nameless),
+                policy,
+                extras,
+                recent,
+                restored,
+            )| {
                 let n = members.len();
                 let id = |i: usize| format!("orders-{}", (i - 1) % n + 1);
                 let refused = || ProbeError::Refused {
@@ -742,9 +750,75 @@ pub(super) fn outage() -> impl Strategy<Value = Snapshot> {
                     set_row(&mut snapshot, (viewer - 1) % n, member, Some(state));
                 }
                 extras.apply(&mut snapshot);
+                if let Some(restored) = restored {
+                    restored.apply(&mut snapshot);
+                }
                 snapshot
             },
         )
+}
+
+/// A member whose data was replaced before the outage (a snapshot restored into it): the
+/// journal remembers it holding transactions no member holds now (`group:99-upto`), the only
+/// copy of them gone.
+#[derive(Debug, Clone)]
+struct Restored {
+    /// The replaced member (1-based, wrapped to the cluster).
+    copy: usize,
+    /// Whose snapshot it now is: it shares that member's `server_uuid` (itself: its own older
+    /// snapshot, keeping its uuid).
+    original: usize,
+    /// The last remembered transaction, beyond every member's `group:1-100`.
+    upto: u64,
+    /// The journal's record is from after the restore (the new uuid, what was taken away kept
+    /// as `lost`) rather than from before it (the old uuid holding it all).
+    recorded_after: bool,
+}
+
+fn restored() -> impl Strategy<Value = Restored> {
+    (1usize..=9, 1usize..=9, 101u64..=110, any::<bool>()).prop_map(
+        |(copy, original, upto, recorded_after)| Restored {
+            copy,
+            original,
+            upto,
+            recorded_after,
+        },
+    )
+}
+
+impl Restored {
+    fn apply(&self, snapshot: &mut Snapshot) {
+        let n = snapshot.instances.len();
+        let (copy, original) = ((self.copy - 1) % n + 1, (self.original - 1) % n + 1);
+        if copy != original {
+            make_twin(snapshot, copy, original);
+        }
+        let (server_uuid, executed, lost) = if self.recorded_after {
+            (
+                server_uuid(original),
+                set(&format!("{GROUP}:1-98")),
+                set(&format!("{GROUP}:99-{}", self.upto)),
+            )
+        } else {
+            (
+                server_uuid(copy),
+                set(&format!("{GROUP}:1-{}", self.upto)),
+                GtidSet::new(),
+            )
+        };
+        snapshot.history.last_seen.insert(
+            format!("orders-{copy}"),
+            LastSeen {
+                at: ago(600),
+                server_uuid,
+                gtid_executed: executed,
+                received: GtidSet::new(),
+                gtid_purged: GtidSet::new(),
+                executed_since: ago(900),
+                lost,
+            },
+        );
+    }
 }
 
 /// A group with quorum and, apart from it, a group bootstrapped separately: one to three of its

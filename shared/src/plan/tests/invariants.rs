@@ -319,6 +319,7 @@ pub(super) fn check_all(snapshot: &Snapshot) -> Result<(), TestCaseError> {
     deterministic_and_in_any_history_order(snapshot, &plan)?;
     no_bootstrap_while_a_view_shows_a_live_member(&reading, &plan)?;
     no_rebootstrap_with_transactions_unknown(&reading, &plan)?;
+    no_bootstrap_lacking_a_remembered_transaction(&reading, &plan)?;
     no_expel_or_bootstrap_beside_strangers(&reading, &plan)?;
     no_action_while_two_groups_are_live(&reading, &plan)?;
     no_second_bootstrap_before_the_first_is_proven_dead(&reading, &plan)?;
@@ -471,6 +472,46 @@ fn no_rebootstrap_with_transactions_unknown(
                 "{:?} of {} with the transactions of {} unknown: {:#?}",
                 action.kind,
                 action.instance,
+                id,
+                plan
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The seed holds every transaction of every member, read now or remembered by the journal
+/// (its last reading, and what earlier readings held before a restore replaced its data), unless
+/// an approval gives that member up: a member hidden behind another's `server_uuid`, or whose
+/// data was overwritten, may have held the only copy.
+fn no_bootstrap_lacking_a_remembered_transaction(
+    reading: &Reading<'_>,
+    plan: &Plan,
+) -> Result<(), TestCaseError> {
+    for action in plan
+        .action
+        .iter()
+        .filter(|a| a.kind == ActionKind::Bootstrap)
+    {
+        let seed = action.instance.as_str();
+        let seed_holds = reading.holds(seed);
+        for instance in &reading.snapshot.instances {
+            let id = instance.id.as_str();
+            if reading.gives_up(Some(seed), id) {
+                continue;
+            }
+            let mut remembered = reading.holds(id);
+            if let Some(seen) = reading.snapshot.history.last_seen.get(id) {
+                remembered = remembered
+                    .union(&seen.gtid_executed)
+                    .union(&seen.received)
+                    .union(&seen.lost);
+            }
+            prop_assert!(
+                remembered.is_subset(&seed_holds),
+                "bootstrap of {} lacking {} of {}: {:#?}",
+                seed,
+                remembered.difference(&seed_holds),
                 id,
                 plan
             );

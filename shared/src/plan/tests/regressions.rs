@@ -118,3 +118,10 @@ fn a_view_listing_its_owner_twice() {
         panic!("{failure}");
     }
 }
+
+/// Chaos seed 1766's class: a restore replaced the only copy of some commits on orders-1 (the
+/// journal remembers them); orders-3 holds what every member read now holds.
+#[test]
+fn a_restore_over_the_only_copy_blocks_the_bootstrap() {
+    holds(super::situations::restored_over_the_only_copy());
+}

@@ -476,6 +476,78 @@ fn an_empty_inventory_is_not_an_outage() {
     );
 }
 
+/// Chaos seed 1766: orders-1 alone committed 20-47, then a snapshot of orders-2 was restored
+/// into it (orders-2's uuid and data), and orders-3 comes back holding 1-19. Every member read
+/// now, orders-3 holds what the others hold; only the journal knows orders-1 held 20-47.
+pub(super) fn restored_over_the_only_copy() -> ClusterBuilder {
+    ClusterBuilder::healthy(3)
+        .complete_outage()
+        .last_seen("orders-1", "2026-11-30T11:50:00Z", &format!("{GROUP}:1-47"))
+        .same_uuid_as("orders-1", 2)
+        .executed("orders-1", &format!("{GROUP}:1-16"))
+        .executed("orders-2", &format!("{GROUP}:1-16"))
+        .executed("orders-3", &format!("{GROUP}:1-19"))
+}
+
+#[test]
+fn a_restore_over_the_only_copy_blocks_the_bootstrap_until_a_person_gives_it_up() {
+    let refused = plan(&restored_over_the_only_copy().build());
+    assert_eq!(action(&refused), None, "{refused:#?}");
+    let why = refusal(&refused, Guard::NoGtidSuperset);
+    assert!(
+        why.contains("orders-3 lacks") && why.contains("orders-1"),
+        "{why}"
+    );
+    let told = finding(&refused, FindingKind::NoGtidSuperset);
+    assert!(
+        told.contains(&format!("{GROUP}:20-47"))
+            && told.contains("--instance orders-3 --give-up orders-1"),
+        "{told}"
+    );
+    // The next tick's memory keeps what was taken away, under the copy's new uuid.
+    let mut next = restored_over_the_only_copy().build();
+    next.history.last_seen = last_seen::next(&next);
+    let kept = &next.history.last_seen["orders-1"];
+    assert_eq!(kept.server_uuid, server_uuid(2));
+    assert_eq!(kept.lost, format!("{GROUP}:17-47").parse().unwrap());
+    let still = plan(&next);
+    assert_eq!(action(&still), None, "{still:#?}");
+    refusal(&still, Guard::NoGtidSuperset);
+    // A person gives orders-1 up: orders-3 is bootstrapped.
+    let approved = plan(
+        &restored_over_the_only_copy()
+            .approved_bootstrap(
+                Some("orders-3"),
+                &["orders-1"],
+                "2026-11-30T13:00:00Z",
+                "alice",
+            )
+            .build(),
+    );
+    assert_eq!(
+        action(&approved),
+        Some((ActionKind::Bootstrap, "orders-3")),
+        "{approved:#?}"
+    );
+}
+
+#[test]
+fn what_a_restore_took_away_is_forgotten_once_the_member_is_online() {
+    let behind = |builder: ClusterBuilder| {
+        let snapshot = builder
+            .last_seen("orders-1", "2026-11-30T11:50:00Z", &format!("{GROUP}:1-47"))
+            .executed("orders-1", &format!("{GROUP}:1-16"))
+            .build();
+        last_seen::next(&snapshot)["orders-1"].lost.clone()
+    };
+    let taken: crate::gtid::GtidSet = format!("{GROUP}:17-47").parse().unwrap();
+    assert_eq!(
+        behind(ClusterBuilder::healthy(3).gr_stopped("orders-1")),
+        taken
+    );
+    assert!(behind(ClusterBuilder::healthy(3)).is_empty());
+}
+
 /// orders-3 was bootstrapped apart from orders-1 and orders-2; a person stopped it, and it came
 /// back OFFLINE holding what looks like a subset of the group's transactions.
 fn after_a_split_brain() -> ClusterBuilder {
@@ -582,6 +654,19 @@ fn remembered(snapshot: &Snapshot) -> Result<(), TestCaseError> {
                     Some(now)
                 };
                 prop_assert_eq!(Some(after.executed_since), since);
+                // Nothing held before is forgotten, whatever the uuid, until the member is read
+                // ONLINE (a group took it back as it is).
+                if let Some(before) = before {
+                    let online = report.own_state() == MemberState::Online;
+                    let earlier = before
+                        .gtid_executed
+                        .union(&before.received)
+                        .union(&before.lost);
+                    let kept = after.transactions().union(&after.lost);
+                    prop_assert!(online || earlier.is_subset(&kept));
+                    prop_assert!(!online || after.lost.is_empty());
+                    prop_assert!(after.lost.difference(&earlier).is_empty());
+                }
             }
             None => prop_assert_eq!(after, before),
         }
@@ -686,4 +771,178 @@ proptest! {
     ) {
         remembered(&snapshot)?;
     }
+}
+
+/// One member's transactions in [`an_online_member_is_reported_for_what_it_holds_that_others_lack`]:
+/// `alone` written on it alone under its own uuid, known at its last reading or not, and maybe
+/// `copied` to the next member by a recovery from it long ago; `fresh` group commits it executed
+/// that the others have received (`lagging`) or not yet (a commit certified between two readings
+/// of one tick).
+#[derive(Debug, Clone)]
+struct Held {
+    alone: u64,
+    held_before: bool,
+    copied: bool,
+    fresh: u64,
+    lagging: bool,
+}
+
+fn held() -> impl Strategy<Value = Held> {
+    (
+        0u64..3,
+        any::<bool>(),
+        any::<bool>(),
+        0u64..3,
+        any::<bool>(),
+    )
+        .prop_map(|(alone, held_before, copied, fresh, lagging)| Held {
+            alone,
+            held_before,
+            copied,
+            fresh,
+            lagging,
+        })
+}
+
+proptest! {
+    #![proptest_config(config(300))]
+
+    /// Chaos seeds 6, 45, 47, 274, 297: an ONLINE member holding transactions other members
+    /// lack sat unreported until a member holding them would leave and be refused back. What a
+    /// member held at its last reading too and some other ONLINE member lacks is reported on it
+    /// (a warning naming exactly those); a commit the others have received, or one newer than
+    /// its last reading, never is.
+    #[test]
+    fn an_online_member_is_reported_for_what_it_holds_that_others_lack(
+        members in proptest::collection::vec(held(), 3..=5),
+    ) {
+        let n = members.len();
+        let fresh = |i: usize, h: &Held| {
+            format!("{GROUP}:{}-{}", 201 + 10 * i, 200 + 10 * i + h.fresh as usize)
+        };
+        let alone = |i: usize, h: &Held| format!("{}:1-{}", server_uuid(i + 1), h.alone);
+        // What each member holds, and held at its last reading, beyond the group's 1-100.
+        let mut now: Vec<Vec<String>> = vec![Vec::new(); n];
+        let mut before: Vec<Vec<String>> = vec![Vec::new(); n];
+        let mut errant: Vec<Vec<String>> = vec![Vec::new(); n];
+        for (i, h) in members.iter().enumerate() {
+            if h.alone > 0 {
+                now[i].push(alone(i, h));
+                if h.held_before {
+                    before[i].push(alone(i, h));
+                    errant[i].push(alone(i, h));
+                }
+                if h.copied {
+                    let next = (i + 1) % n;
+                    now[next].push(alone(i, h));
+                    before[next].push(alone(i, h));
+                    errant[next].push(alone(i, h));
+                }
+            }
+            if h.fresh > 0 {
+                now[i].push(fresh(i, h));
+                if h.lagging {
+                    before[i].push(fresh(i, h));
+                }
+            }
+        }
+        let mut builder = ClusterBuilder::healthy(n);
+        for i in 0..n {
+            let id = format!("orders-{}", i + 1);
+            let with = |extra: &[String]| {
+                std::iter::once(format!("{GROUP}:1-100"))
+                    .chain(extra.iter().cloned())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
+            // What the others have received of their commits, and not applied yet.
+            let received: Vec<String> = members
+                .iter()
+                .enumerate()
+                .filter(|(j, o)| *j != i && o.fresh > 0 && o.lagging)
+                .map(|(j, o)| fresh(j, o))
+                .collect();
+            builder = builder
+                .executed(&id, &with(&now[i]))
+                .last_seen(&id, "2026-11-30T11:59:00Z", &with(&before[i]));
+            if !received.is_empty() {
+                builder = builder.received(&id, &received.join(","));
+            }
+        }
+        let p = plan(&builder.build());
+        let reported: Vec<(String, &str)> = p
+            .findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::ErrantGtids)
+            .map(|f| (f.instance.clone().unwrap_or_default(), f.message.as_str()))
+            .collect();
+        let expected: Vec<(String, crate::gtid::GtidSet)> = errant
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| !e.is_empty())
+            .map(|(i, e)| (format!("orders-{}", i + 1), e.join(",").parse().unwrap_or_default()))
+            .collect();
+        prop_assert_eq!(
+            reported.iter().map(|(i, _)| i.clone()).collect::<Vec<_>>(),
+            expected.iter().map(|(i, _)| i.clone()).collect::<Vec<_>>(),
+            "{:#?}",
+            p.findings
+        );
+        for ((instance, message), (_, set)) in reported.iter().zip(&expected) {
+            let k: usize = instance.trim_start_matches("orders-").parse().unwrap_or(1) - 1;
+            // The others lacking some of them: every member not holding all of them now.
+            let lacking: Vec<String> = (0..n)
+                .filter(|&j| j != k && !errant[k].iter().all(|e| now[j].contains(e)))
+                .map(|j| format!("orders-{}", j + 1))
+                .collect();
+            let told = format!("{instance} is ONLINE holding transactions that {} lack: {set} (", lacking.join(", "));
+            prop_assert!(message.contains(&told), "{} / {}", message, told);
+        }
+        prop_assert!(p
+            .findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::ErrantGtids)
+            .all(|f| f.severity == Severity::Warning));
+        prop_assert_eq!(p.action, None);
+    }
+}
+
+/// Chaos seeds 511, 761, 969, 1450: with ABORT_SERVER, members whose start at boot found no group
+/// shut down, none stayed up to be read, and no bootstrap could be chosen. Each member running it
+/// is a warning saying so, unless the policy names ABORT_SERVER (a person chose it).
+#[test]
+fn abort_server_is_a_warning_unless_the_policy_names_it() {
+    let aborting = || {
+        (1..=3).fold(ClusterBuilder::healthy(3), |b, i| {
+            b.report(&format!("orders-{i}"), |r| {
+                r.settings.exit_state_action = Some("ABORT_SERVER".into());
+            })
+        })
+    };
+    let p = plan(&aborting().build());
+    let warned: Vec<&str> = p
+        .findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::ExitStateActionDrift)
+        .filter_map(|f| f.instance.as_deref())
+        .collect();
+    assert_eq!(warned, ["orders-1", "orders-2", "orders-3"], "{p:#?}");
+    let told = finding(&p, FindingKind::ExitStateActionDrift);
+    assert!(
+        told.contains("no member stays up for grkeeper to read")
+            && told.contains("GRKEEPER_EXIT_STATE_ACTION=ABORT_SERVER"),
+        "{told}"
+    );
+    let chosen = plan(
+        &aborting()
+            .policy(|p| p.exit_state_action = Some("ABORT_SERVER".into()))
+            .build(),
+    );
+    assert!(
+        !chosen
+            .findings
+            .iter()
+            .any(|f| f.kind == FindingKind::ExitStateActionDrift),
+        "{chosen:#?}"
+    );
 }

@@ -599,7 +599,8 @@ where
 }
 
 /// What an instance was last read as, holding transactions of `n` sources, each with a hole:
-/// a set whose text grows by some sixty bytes per source.
+/// a set whose text grows by some sixty bytes per source; and what a restore took away from it
+/// (`lost`), so that it reads back too.
 fn seen(n: u32) -> LastSeen {
     let group = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
     let sources: String = (0..n)
@@ -615,6 +616,7 @@ fn seen(n: u32) -> LastSeen {
         gtid_purged: format!("{group}:1-50").parse().unwrap_or_default(),
         gtid_executed: executed,
         executed_since: secs(-600),
+        lost: format!("{group}:101-147").parse().unwrap_or_default(),
     }
 }
 

@@ -177,3 +177,25 @@ async fn a_fault_set_to_pass_some_requests_fails_only_those_after_them() {
     rds.reboot("orders-1").await.unwrap();
     assert!(describe().await.unwrap_err().is_throttled());
 }
+
+#[tokio::test]
+async fn a_lost_reply_still_makes_the_call_and_a_fault_for_the_next_requests_ends_after_them() {
+    let h = slow_reboots().await;
+    let rds = AwsRds::new(aws_sdk_rds::Client::new(&h.bridged_aws().await));
+    h.bridge
+        .fail_next("rds", Some("RebootDBInstance"), 1, Failure::Lost);
+    let error = rds.reboot("orders-2").await.unwrap_err();
+    // The reboot went through; the SDK's retry found it under way, as on RDS.
+    assert!(matches!(error, RdsError::InvalidState { .. }), "{error:?}");
+    assert_eq!(h.bridge.count("rds", "RebootDBInstance"), 2);
+    assert_eq!(status(&rds, "orders-2").await, "rebooting");
+
+    let ids = ["orders-1".to_owned()];
+    h.bridge
+        .fail_next("rds", Some("DescribeDBInstances"), 3, Failure::Throttle);
+    let before = h.bridge.count("rds", "DescribeDBInstances");
+    // Three attempts, three throttles: the call fails; the next goes through.
+    assert!(rds.describe(&ids).await.unwrap_err().is_throttled());
+    assert_eq!(h.bridge.count("rds", "DescribeDBInstances"), before + 3);
+    rds.describe(&ids).await.unwrap();
+}

@@ -103,6 +103,9 @@ async fn journal_items_have_the_documented_layout() {
                 received: Default::default(),
                 gtid_purged: Default::default(),
                 executed_since: now,
+                lost: "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee:101-147"
+                    .parse()
+                    .unwrap(),
             },
         )]),
         strangers: vec![Stranger {
@@ -173,6 +176,10 @@ async fn journal_items_have_the_documented_layout() {
     );
     let record: serde_json::Value = serde_json::from_str(&s("last_seen#db2", "record")).unwrap();
     assert_eq!(record["server_uuid"], uuid(2));
+    assert_eq!(
+        record["lost"],
+        "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee:101-147"
+    );
     assert!(!items["last_seen#db2"].contains_key("expires_at"));
     let strangers = items["strangers"]["strangers"].as_l().unwrap();
     assert_eq!(
@@ -285,6 +292,7 @@ async fn a_large_record_is_kept_in_parts_that_a_smaller_one_and_forgetting_delet
             received: Default::default(),
             gtid_purged: Default::default(),
             executed_since: now,
+            lost: Default::default(),
         }
     };
     let memory = |sources: u32| Memory {

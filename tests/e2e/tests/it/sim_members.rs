@@ -12,6 +12,7 @@ use grkeeper::config::Tls;
 use grkeeper::keeper::act::{Context, Verification};
 use grkeeper::keeper::observe::observe_cluster;
 use grkeeper::model::{Endpoint, EndpointOverrides, Instance};
+use grkeeper::ports::clock::SystemClock;
 use grkeeper::ports::rds::ClusterInventory;
 use grkeeper::ports::secrets::Credentials;
 use grkeeper_demo::sim::{SimRds, endpoint_overrides};
@@ -73,10 +74,14 @@ impl Sim {
     }
 
     /// What an action on this cluster runs against.
-    pub fn context<'a>(&'a self, observed: &'a [Instance]) -> Context<'a, MysqlMembers, SimRds> {
+    pub fn context<'a>(
+        &'a self,
+        observed: &'a [Instance],
+    ) -> Context<'a, MysqlMembers, SimRds, SystemClock> {
         Context {
             members: &self.members,
             rds: &self.rds,
+            clock: &SystemClock,
             observed,
             overrides: &self.overrides,
             verification: VERIFY,

@@ -275,6 +275,17 @@ pub(crate) fn errant_exit() -> Line {
     )
 }
 
+/// A joiner whose `server_uuid` a member of the group already has (a restored copy).
+pub(crate) fn duplicate_uuid(uuid: &str) -> Line {
+    repl(
+        Prio::Error,
+        11516,
+        format!(
+            "There is already a member with server_uuid {uuid}. The member will now exit the group."
+        ),
+    )
+}
+
 /// Code unconfirmed: the text is the plugin's (`compatibility check`), the number is a guess.
 pub(crate) fn version_incompatible() -> Line {
     repl(

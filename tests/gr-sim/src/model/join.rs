@@ -105,6 +105,7 @@ impl World {
         });
         member.log(self.now, line);
         member.log(self.now, errlog::declared_online_self());
+        self.record_bootstrap(m, incarnation);
         self.apply_version_rule(&[m]);
         Ok(())
     }
@@ -118,6 +119,11 @@ impl World {
         let view = self.view_of(&comp).cloned().ok_or(JoinError::NoGroup)?;
         if view.members.contains(&m) {
             return Err(JoinError::OldIncarnation);
+        }
+        let uuid = self.members[m].uuid.clone();
+        if view.members.iter().any(|&t| self.members[t].uuid == uuid) {
+            self.members[m].log(self.now, errlog::duplicate_uuid(&uuid));
+            return Err(JoinError::Incompatible);
         }
         if !self.can_reconfigure(&comp) {
             return Err(JoinError::ViewTimeout);
@@ -359,6 +365,13 @@ impl World {
                 _ => None,
             };
             match due {
+                // Every donor left while it recovered: it cannot have the group's transactions,
+                // so it must not turn ONLINE (it would issue their GTIDs again); it looks for a
+                // donor again and, finding none, fails like a refused login (MySQL retries
+                // `group_replication_recovery_retry_count` times, then ERROR).
+                Some((None, attempts)) if self.online_holdings(&self.component(m)).0.is_empty() => {
+                    self.retry_donors(m, attempts)
+                }
                 Some((None, _)) => self.finish_recovery(m),
                 Some((Some(RecoveryFailure::Purged), _)) => {
                     self.leave_involuntarily(m, Leave::RecoveryFailed(RecoveryFailure::Purged));

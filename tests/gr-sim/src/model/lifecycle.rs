@@ -1,6 +1,8 @@
 //! The server process and its RDS instance: crash, clean shutdown, boot, and the timed
 //! reboot / stop / start / upgrade transitions RDS shows as instance statuses.
 
+use std::time::Duration;
+
 use crate::model::World;
 use crate::model::errlog;
 use crate::model::member::{Gr, Retry};
@@ -72,9 +74,11 @@ impl World {
         member.log(now, errlog::ready(&version));
     }
 
-    /// RebootDBInstance: `rebooting`, down for `Timing::reboot`, then `available`.
-    pub fn reboot_instance(&mut self, m: usize) -> Result<(), RdsError> {
-        self.begin_transition(m, InstanceStatus::Rebooting, self.timing.reboot)
+    /// RebootDBInstance: `rebooting`, down for `lasts` (`Timing::reboot` unless RDS takes
+    /// longer or shorter this time), then `available`.
+    pub fn reboot_instance(&mut self, m: usize, lasts: Option<Duration>) -> Result<(), RdsError> {
+        let lasts = lasts.unwrap_or(self.timing.reboot);
+        self.begin_transition(m, InstanceStatus::Rebooting, lasts)
     }
 
     /// StopDBInstance: `stopping`, then `stopped` until started again.

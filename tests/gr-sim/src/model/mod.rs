@@ -8,6 +8,7 @@ pub(crate) mod errlog;
 pub(crate) mod group;
 pub(crate) mod join;
 pub(crate) mod leave;
+pub(crate) mod ledger;
 pub(crate) mod lifecycle;
 pub(crate) mod member;
 pub(crate) mod writes;
@@ -20,6 +21,7 @@ use crate::errors::{SimError, SqlError};
 use crate::gtid::GtidSet;
 use crate::rds::RdsEvent;
 
+use self::ledger::Ledger;
 use self::member::Member;
 
 /// Bound on rule passes per step and on timed events per `advance_to`, so a modelling
@@ -49,6 +51,8 @@ pub(crate) struct World {
     /// Wall-clock microseconds (Unix) at simulated time zero.
     pub epoch_micros: i64,
     pub rds_events: Vec<RdsEvent>,
+    /// GTIDs issued and bootstraps, as they happened.
+    pub ledger: Ledger,
 }
 
 impl World {
@@ -83,6 +87,7 @@ impl World {
             revision: 0,
             epoch_micros,
             rds_events: Vec::new(),
+            ledger: Ledger::default(),
         };
         for m in 0..world.members.len() {
             world.log_boot(m);
@@ -103,16 +108,17 @@ impl World {
             member.repl_user = Some(cfg.repl_password.clone());
             member.recovery_channel = Some(cfg.repl_password.clone());
         }
-        let Some((&first, rest)) = enabled.split_first() else {
+        let joining: Vec<usize> = enabled
+            .iter()
+            .copied()
+            .filter(|&m| cfg.members[m].joins_at_start)
+            .collect();
+        let Some((&first, rest)) = joining.split_first() else {
             return Ok(());
         };
         self.start_gr(first, true)?;
         self.commit_now(first, INITIAL_TRANSACTIONS)?;
-        let joining = rest
-            .iter()
-            .copied()
-            .filter(|&m| cfg.members[m].joins_at_start);
-        for m in joining.collect::<Vec<_>>() {
+        for &m in rest {
             self.sync_initialization_gtids(m);
             // A member the group refuses (an older version) starts OFFLINE, as after a failed START.
             if self.start_gr(m, false).is_ok() {
@@ -120,7 +126,7 @@ impl World {
             }
         }
         if cfg.start == StartState::Stopped {
-            for &m in &enabled {
+            for &m in &joining {
                 self.stop_gr(m);
             }
         }

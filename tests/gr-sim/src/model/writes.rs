@@ -76,6 +76,7 @@ impl World {
         let gtids = (last + 1..=last + count)
             .map(|gno| format!("{uuid}:{gno}"))
             .collect();
+        self.issue(m, &uuid, last + 1, last + count);
         for &p in &peers {
             let member = &mut self.members[p];
             member.executed.add_range(&uuid, last + 1, last + count);

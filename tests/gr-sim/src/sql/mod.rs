@@ -61,7 +61,7 @@ pub(crate) async fn run(shared: &Shared, session: &mut Session, sql: &str) -> Ou
     if let Some(reply) = show_grants(session, sql) {
         return Outcome::Replies(vec![reply]);
     }
-    let statements = match Parser::parse_sql(&MySqlDialect {}, sql) {
+    let statements = match shared.parsed(sql, || Parser::parse_sql(&MySqlDialect {}, sql)) {
         Ok(statements) => statements,
         Err(e) => {
             return Outcome::Replies(vec![Reply::Err(SqlError::syntax(near(
@@ -75,7 +75,7 @@ pub(crate) async fn run(shared: &Shared, session: &mut Session, sql: &str) -> Ou
         return Outcome::Replies(vec![Reply::Err(empty)]);
     }
     let mut replies = Vec::new();
-    for statement in &statements {
+    for statement in statements.iter() {
         match execute(shared, session, statement).await {
             Ok(mut more) => replies.append(&mut more),
             Err(Stop::Sql(e)) => {

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use gr_sim::{Cluster, Fault, GtidSet, SimConfig, StartState, Version};
+use mysql_async::Conn;
 use mysql_async::prelude::*;
 
 use crate::support::*;
@@ -260,8 +261,9 @@ async fn a_donor_that_kept_its_binlogs_lets_the_joiner_recover() {
     );
 }
 
-#[tokio::test]
-async fn recovery_time_grows_with_the_transactions_the_joiner_lacks() {
+/// Two members; db2 left while db1 committed 1000 transactions, and has just started GR again
+/// (RECOVERING, with db2's connection).
+async fn db2_rejoining_1000_behind() -> (Cluster, Conn) {
     let sim = cluster(2).await;
     let mut db2 = connect(&sim, "db2").await;
     call(&mut db2, "CALL mysql.rds_group_replication_stop()")
@@ -271,6 +273,12 @@ async fn recovery_time_grows_with_the_transactions_the_joiner_lacks() {
     call(&mut db2, "CALL mysql.rds_group_replication_start(0)")
         .await
         .unwrap();
+    (sim, db2)
+}
+
+#[tokio::test]
+async fn recovery_time_grows_with_the_transactions_the_joiner_lacks() {
+    let (sim, mut db2) = db2_rejoining_1000_behind().await;
     // Timing::rds(): 1 s base + 1 ms per missing transaction.
     sim.advance(Duration::from_millis(1900)).unwrap();
     assert_eq!(sim.truth().state("db2"), "RECOVERING");
@@ -288,6 +296,26 @@ async fn recovery_time_grows_with_the_transactions_the_joiner_lacks() {
     assert_eq!(queue, ["1000"]);
     sim.advance(Duration::from_millis(200)).unwrap();
     assert_eq!(sim.truth().state("db2"), "ONLINE");
+}
+
+/// Chaos seed 948: a joiner whose only donor left before its recovery finished turned ONLINE
+/// without the group's transactions, alone, and issued their GTIDs again. With no donor it
+/// cannot recover: it stays RECOVERING while it looks for one, then ends in ERROR.
+#[tokio::test]
+async fn a_joiner_whose_every_donor_left_never_turns_online_without_the_group_transactions() {
+    let (sim, _db2) = db2_rejoining_1000_behind().await;
+    sim.advance(Duration::from_millis(500)).unwrap();
+    assert_eq!(sim.truth().state("db2"), "RECOVERING");
+    let mut db1 = connect(&sim, "db1").await;
+    call(&mut db1, "CALL mysql.rds_group_replication_stop()")
+        .await
+        .unwrap();
+    for _ in 0..3600 {
+        sim.advance(SECOND).unwrap();
+        assert_ne!(sim.truth().state("db2"), "ONLINE", "ONLINE without a donor");
+    }
+    assert_eq!(sim.truth().state("db2"), "ERROR");
+    assert!(sim.commit("db2", 1).is_err(), "db2 took a write");
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@ mod conformance;
 mod control;
 mod failures;
 mod joins;
+mod ledger;
 mod oracle;
 mod procs;
 mod queries;

@@ -22,7 +22,6 @@ use grkeeper::report::topology::TopologyEvent;
 use grkeeper_cli::{Failure, operator, scope};
 
 use super::clock::DemoClock;
-use super::truth;
 use crate::sim::{SimRds, endpoint_overrides};
 
 /// The cluster's name (as in `events/` and the end-to-end tests).
@@ -181,7 +180,7 @@ impl Stage {
                 Err(Failure::Failed(format!(
                     "{what}: not within {} s; the simulator's ground truth: {}",
                     WAIT.as_secs(),
-                    truth::describe(&self.sim.truth())
+                    self.sim.truth().summary()
                 )))
             }
         }

@@ -12,10 +12,10 @@ pub fn healthy(truth: &Truth) -> bool {
 /// The verdict on the final truth: what is healthy about it, or what is wrong with it.
 pub fn verdict(truth: &Truth, committed: &GtidSet) -> Result<String, String> {
     if !healthy(truth) {
-        return Err(format!("the cluster is not healthy: {}", describe(truth)));
+        return Err(format!("the cluster is not healthy: {}", truth.summary()));
     }
     let [group] = truth.majority_groups()[..] else {
-        return Err(format!("not exactly one group: {}", describe(truth)));
+        return Err(format!("not exactly one group: {}", truth.summary()));
     };
     let held: GtidSet = group
         .gtid_executed
@@ -33,46 +33,6 @@ pub fn verdict(truth: &Truth, committed: &GtidSet) -> Result<String, String> {
         group.online.join(", "),
         committed.count()
     ))
-}
-
-/// One line: each member's state, and each live group.
-pub fn describe(truth: &Truth) -> String {
-    let members: Vec<String> = truth
-        .members
-        .iter()
-        .map(|m| {
-            let mut text = format!("{} {}", m.name, truth.state(&m.name));
-            if m.offline_mode {
-                text.push_str(" (offline mode)");
-            }
-            if m.instance_status.as_str() != "available" {
-                text.push_str(&format!(" (RDS {})", m.instance_status));
-            }
-            text
-        })
-        .collect();
-    let groups: Vec<String> = truth
-        .groups
-        .iter()
-        .map(|g| {
-            format!(
-                "group of [{}] with [{}] ONLINE{}",
-                g.view.join(", "),
-                g.online.join(", "),
-                if g.has_majority {
-                    ", majority"
-                } else {
-                    ", no majority"
-                }
-            )
-        })
-        .collect();
-    let groups = if groups.is_empty() {
-        "no live group".to_owned()
-    } else {
-        groups.join("; ")
-    };
-    format!("{}; {groups}", members.join(", "))
 }
 
 /// Transactions `member` has executed (0 when unknown).

@@ -1,0 +1,10 @@
+//! The chaos runner in CI: a batch of 500 seeded schedules (in parts, so the test runner can
+//! spread them over the cores), the regression seeds kept in the repository, and the checker's
+//! own test: a planted unsafe planner is caught and reported with a command that replays it.
+
+// Test harness code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod batch;
+mod regressions;
+mod unsafe_planner;
