@@ -326,6 +326,24 @@ fn two_instances_with_one_server_uuid_are_left_alone() {
             .count(),
         2
     );
+    // Each names its twin, and only its twin: which instance to rebuild is the person's call.
+    let uuid = crate::fixtures::server_uuid(2);
+    for (one, other) in [("orders-2", "orders-3"), ("orders-3", "orders-2")] {
+        let said = format!("{one} and {other} report the same server_uuid {uuid} ");
+        assert!(
+            p.findings
+                .iter()
+                .any(|f| f.instance.as_deref() == Some(one) && f.message.starts_with(&said)),
+            "no finding says {said:?}: {p:#?}"
+        );
+        let reason = format!("{one} has the same server_uuid {uuid} as {other}: ");
+        assert!(
+            p.refused
+                .iter()
+                .any(|r| r.instance == one && r.reason.starts_with(&reason)),
+            "no refusal says {reason:?}: {p:#?}"
+        );
+    }
 }
 
 #[test]
