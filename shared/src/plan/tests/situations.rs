@@ -202,6 +202,12 @@ fn a_journaled_bootstrap_blocks_another_until_an_observation_after_it() {
     // Journaled by a clock ahead of this one: the same.
     let p = plan(&bootstrapped("2026-11-30T12:05:00Z", Outcome::Failed).build());
     assert_eq!(action(&p), None, "{p:#?}");
+    // Exactly the allowance ago: not later than it, so not yet; a second more is.
+    let p = plan(&bootstrapped("2026-11-30T11:59:00Z", Outcome::Succeeded).build());
+    assert_eq!(action(&p), None, "{p:#?}");
+    assert!(refusal(&p, Guard::EarlierBootstrap).contains("GRKEEPER_CLOCK_SKEW_SECS"));
+    let p = plan(&bootstrapped("2026-11-30T11:58:59Z", Outcome::Succeeded).build());
+    assert_eq!(action(&p), Some((ActionKind::Bootstrap, "orders-1")));
     // Long enough ago, and orders-2 read OFFLINE now: its group is dead.
     let p = plan(&bootstrapped("2026-11-30T11:00:00Z", Outcome::Succeeded).build());
     assert_eq!(action(&p), Some((ActionKind::Bootstrap, "orders-1")));
