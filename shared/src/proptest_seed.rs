@@ -12,10 +12,12 @@ const FIXED_SEED: u64 = 0x6b65_6570_6572;
 
 /// `cases` cases (or `PROPTEST_CASES`) from the fixed seed or `PROPTEST_RNG_SEED`, printed.
 pub fn config(cases: u32) -> Config {
-    let mut config = Config::default();
-    if std::env::var_os("PROPTEST_CASES").is_none() {
-        config.cases = cases;
-    }
+    // Config::default() reads PROPTEST_CASES (and proptest's other variables).
+    let mut config = if std::env::var_os("PROPTEST_CASES").is_some() {
+        Config::default()
+    } else {
+        Config::with_cases(cases)
+    };
     if config.rng_seed == RngSeed::Random {
         config.rng_seed = RngSeed::Fixed(FIXED_SEED);
     }
