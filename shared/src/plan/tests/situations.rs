@@ -202,6 +202,12 @@ fn a_journaled_bootstrap_blocks_another_until_an_observation_after_it() {
     // Journaled by a clock ahead of this one: the same.
     let p = plan(&bootstrapped("2026-11-30T12:05:00Z", Outcome::Failed).build());
     assert_eq!(action(&p), None, "{p:#?}");
+    // Exactly the allowance ago: not later than it, so not yet; a second more is.
+    let p = plan(&bootstrapped("2026-11-30T11:59:00Z", Outcome::Succeeded).build());
+    assert_eq!(action(&p), None, "{p:#?}");
+    assert!(refusal(&p, Guard::EarlierBootstrap).contains("GRKEEPER_CLOCK_SKEW_SECS"));
+    let p = plan(&bootstrapped("2026-11-30T11:58:59Z", Outcome::Succeeded).build());
+    assert_eq!(action(&p), Some((ActionKind::Bootstrap, "orders-1")));
     // Long enough ago, and orders-2 read OFFLINE now: its group is dead.
     let p = plan(&bootstrapped("2026-11-30T11:00:00Z", Outcome::Succeeded).build());
     assert_eq!(action(&p), Some((ActionKind::Bootstrap, "orders-1")));
@@ -326,6 +332,24 @@ fn two_instances_with_one_server_uuid_are_left_alone() {
             .count(),
         2
     );
+    // Each names its twin, and only its twin: which instance to rebuild is the person's call.
+    let uuid = crate::fixtures::server_uuid(2);
+    for (one, other) in [("orders-2", "orders-3"), ("orders-3", "orders-2")] {
+        let said = format!("{one} and {other} report the same server_uuid {uuid} ");
+        assert!(
+            p.findings
+                .iter()
+                .any(|f| f.instance.as_deref() == Some(one) && f.message.starts_with(&said)),
+            "no finding says {said:?}: {p:#?}"
+        );
+        let reason = format!("{one} has the same server_uuid {uuid} as {other}: ");
+        assert!(
+            p.refused
+                .iter()
+                .any(|r| r.instance == one && r.reason.starts_with(&reason)),
+            "no refusal says {reason:?}: {p:#?}"
+        );
+    }
 }
 
 #[test]
