@@ -334,15 +334,16 @@ fn two_instances_with_one_server_uuid_are_left_alone() {
 /// on, and a critical finding names the copy's address.
 #[test]
 fn a_copy_outside_the_inventory_in_a_members_place_is_reported_and_neither_is_acted_on() {
-    let copy = ClusterBuilder::healthy(3)
-        .offline_mode("orders-2")
-        .last_seen(
-            "orders-2",
-            "2026-11-30T11:50:00Z",
-            &format!("{GROUP}:1-100"),
-        )
-        .copy_outside("orders-2", "ip-10-0-7-99");
-    let p = plan(&copy.clone().build());
+    let offline = || {
+        ClusterBuilder::healthy(3)
+            .offline_mode("orders-2")
+            .last_seen(
+                "orders-2",
+                "2026-11-30T11:50:00Z",
+                &format!("{GROUP}:1-100"),
+            )
+    };
+    let p = plan(&offline().copy_outside("orders-2", "ip-10-0-7-99").build());
     assert_eq!(action(&p), None, "{p:#?}");
     let message = finding(&p, FindingKind::DuplicateServerUuid);
     assert!(
@@ -350,26 +351,11 @@ fn a_copy_outside_the_inventory_in_a_members_place_is_reported_and_neither_is_ac
         "{message}"
     );
     // Once a person takes the copy out, orders-2 is rebooted out of offline mode.
-    let without = plan(
-        &ClusterBuilder::healthy(3)
-            .offline_mode("orders-2")
-            .last_seen(
-                "orders-2",
-                "2026-11-30T11:50:00Z",
-                &format!("{GROUP}:1-100"),
-            )
-            .build(),
-    );
+    let without = plan(&offline().build());
     assert_eq!(action(&without), Some((ActionKind::Reboot, "orders-2")));
     // The same row at orders-2's own host, in another name form, is orders-2.
     let renamed = plan(
-        &ClusterBuilder::healthy(3)
-            .offline_mode("orders-2")
-            .last_seen(
-                "orders-2",
-                "2026-11-30T11:50:00Z",
-                &format!("{GROUP}:1-100"),
-            )
+        &offline()
             .copy_outside("orders-2", "IP-10-0-1-12.ec2.internal")
             .build(),
     );
