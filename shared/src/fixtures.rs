@@ -11,9 +11,9 @@ use chrono::{DateTime, Utc};
 
 use crate::gtid::GtidSet;
 use crate::model::{
-    APPLIER_CHANNEL, ChannelStatus, ErrorLogEntry, GrCall, GrSettings, Instance, InstanceStatus,
-    LastGrCall, MemberReport, MemberState, MemberStats, Observed, ProbeError, RdsInstance,
-    ViewMember,
+    APPLIER_CHANNEL, Address, ChannelStatus, ErrorLogEntry, GrCall, GrSettings, Instance,
+    InstanceStatus, LastGrCall, MemberReport, MemberState, MemberStats, Observed, ProbeError,
+    RdsInstance, ViewMember,
 };
 use crate::snapshot::{
     ActionKind, Approval, Condition, FORMAT, History, LastSeen, Policy, Snapshot, Stranger,
@@ -48,6 +48,8 @@ pub struct ClusterBuilder {
     policy: Policy,
     history: History,
     db_user: Option<String>,
+    /// Copies of members running outside the inventory, in the group: (uuid, host).
+    copies: Vec<(String, String)>,
 }
 
 impl ClusterBuilder {
@@ -73,6 +75,7 @@ impl ClusterBuilder {
                     report: MemberReport {
                         server_uuid: uuid.clone(),
                         hostname: format!("ip-10-0-1-{}", 10 + i),
+                        port: None,
                         version: "8.0.36".into(),
                         read_only: false,
                         super_read_only: false,
@@ -111,6 +114,7 @@ impl ClusterBuilder {
             policy: Policy::default(),
             history: History::default(),
             db_user: None,
+            copies: Vec::new(),
         }
     }
 
@@ -346,6 +350,16 @@ impl ClusterBuilder {
         })
     }
 
+    /// A copy of the member (a snapshot of it restored into an instance outside the inventory,
+    /// at `host`) is `ONLINE` in the group: every live member's view lists it under the member's
+    /// `server_uuid`. Set the member itself out of the group (offline mode, stopped).
+    pub fn copy_outside(mut self, id: &str, host: &str) -> Self {
+        if let Some(m) = self.members.iter().find(|m| m.id == id) {
+            self.copies.push((m.uuid.clone(), host.into()));
+        }
+        self
+    }
+
     /// The journal's last reading of the member: at `time`, holding `executed` (its current
     /// identity and other sets), unchanged since then.
     pub fn last_seen(self, id: &str, time: &str, executed: &str) -> Self {
@@ -360,6 +374,11 @@ impl ClusterBuilder {
             gtid_purged: m.report.gtid_purged.clone(),
             executed_since: at(time),
             lost: GtidSet::new(),
+            address: Address {
+                view_host: m.report.hostname.clone(),
+                hostname: m.report.hostname.clone(),
+                port: Some(3306),
+            },
         };
         let id = id.to_string();
         self.history(|h| {
@@ -515,6 +534,16 @@ impl ClusterBuilder {
             role: String::new(),
             version: "8.0.36".into(),
         }));
+        if viewer.state.is_live() && viewer.probe_error.is_none() {
+            rows.extend(self.copies.iter().map(|(uuid, host)| ViewMember {
+                member_id: uuid.clone(),
+                host: host.clone(),
+                port: 3306,
+                state: MemberState::Online,
+                role: "PRIMARY".into(),
+                version: "8.0.36".into(),
+            }));
+        }
         rows
     }
 

@@ -267,6 +267,9 @@ pub struct MemberReport {
     pub server_uuid: String,
     /// `@@hostname` (RDS: an internal name such as `ip-10-0-1-11`, not the endpoint).
     pub hostname: String,
+    /// `@@port`, when it was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
     /// `@@version`, e.g. `8.0.36`.
     pub version: String,
     /// `@@read_only`.
@@ -296,6 +299,30 @@ pub struct MemberReport {
     /// tells a deliberate stop from a crash.
     #[serde(default, skip_serializing_if = "LastGrCall::is_none")]
     pub last_gr_call: LastGrCall,
+}
+
+/// How a member names itself, as it reported it: kept in the journal's memory so that a view
+/// row under its `server_uuid` can be told from a copy of it running somewhere else while the
+/// member itself cannot be read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Address {
+    /// `MEMBER_HOST` of its own row in its own view: `report_host`, else `@@hostname` (on RDS an
+    /// internal name such as `ip-10-0-1-11`); empty when it listed no row of its own.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub view_host: String,
+    /// `@@hostname`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub hostname: String,
+    /// `MEMBER_PORT` of its own row, else `@@port`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+}
+
+impl Address {
+    /// True when nothing is known.
+    pub fn is_empty(&self) -> bool {
+        self.view_host.is_empty() && self.hostname.is_empty() && self.port.is_none()
+    }
 }
 
 /// What `mysql.rds_history` says of the last `mysql.rds_group_replication_*` call.
@@ -348,6 +375,17 @@ impl MemberReport {
     /// This member's own row in its own view: its GR state as it sees it.
     pub fn own_row(&self) -> Option<&ViewMember> {
         self.view.iter().find(|m| m.member_id == self.server_uuid)
+    }
+
+    /// How this member names itself: the host and port of its own row in its own view (what
+    /// every other view lists it under), and `@@hostname`/`@@port`.
+    pub fn address(&self) -> Address {
+        let own = self.own_row();
+        Address {
+            view_host: own.map(|r| r.host.clone()).unwrap_or_default(),
+            hostname: self.hostname.clone(),
+            port: own.map(|r| r.port).filter(|p| *p != 0).or(self.port),
+        }
     }
 
     /// This member's GR state as it reports it (`OFFLINE` when GR never started and no row).

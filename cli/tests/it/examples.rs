@@ -1083,6 +1083,26 @@ const SCENARIOS: &[Scenario] = &[
         },
     },
     Scenario {
+        // A snapshot of orders-2 restored into an instance outside the inventory joined the
+        // group in its place while orders-2 sat in offline mode (chaos seed 1631): the views
+        // list orders-2's server_uuid ONLINE at a host orders-2 never reported.
+        name: "copy-outside-the-inventory",
+        build: || {
+            ClusterBuilder::healthy(3)
+                .offline_mode("orders-2")
+                .last_seen(
+                    "orders-2",
+                    "2026-11-30T11:50:00Z",
+                    &format!("{GROUP}:1-100"),
+                )
+                .copy_outside("orders-2", "ip-10-0-7-99")
+        },
+        expect: |p| {
+            assert_eq!(action(p), None);
+            assert!(has(p, FindingKind::DuplicateServerUuid, Severity::Critical));
+        },
+    },
+    Scenario {
         // orders-1 and orders-2 hold every transaction; orders-2 runs the lower version, so the
         // group starts from it and orders-1 joins it (read-only until upgraded) instead of
         // locking orders-2 out. orders-3 is older still and will be refused.

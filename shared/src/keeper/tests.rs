@@ -617,6 +617,7 @@ async fn the_record_of_an_instance_that_left_the_inventory_is_deleted() {
                 gtid_purged: Default::default(),
                 executed_since: now,
                 lost: Default::default(),
+                address: Default::default(),
             },
         )]),
         ..Default::default()

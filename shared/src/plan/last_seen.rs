@@ -50,6 +50,7 @@ pub fn next(snapshot: &Snapshot) -> BTreeMap<String, LastSeen> {
                         gtid_purged: report.gtid_purged.clone(),
                         executed_since,
                         lost,
+                        address: report.address(),
                     }
                 }
                 None => before?.clone(),

@@ -10,6 +10,7 @@
 mod autorejoin;
 mod checks;
 pub mod conditions;
+mod copies;
 mod draft;
 mod drift;
 pub mod endpoints;

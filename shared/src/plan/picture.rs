@@ -13,6 +13,7 @@ use crate::gtid::GtidSet;
 use crate::model::{MemberReport, MemberState, ProbeError, RdsInstance, ViewMember};
 use crate::snapshot::Snapshot;
 
+use super::copies::{self, Copy};
 use super::{ClusterStatus, Health, LastSeen};
 
 /// One inventory instance and what was seen of it.
@@ -105,6 +106,9 @@ pub(crate) struct Picture<'a> {
     known: BTreeMap<String, usize>,
     /// Instances whose `server_uuid` another inventory instance has too (a restored copy).
     pub duplicates: BTreeSet<usize>,
+    /// View rows under an inventory instance's `server_uuid` at another address: a copy of it
+    /// running elsewhere (see [`copies`]).
+    pub copies: Vec<Copy<'a>>,
     /// Live groups, largest first.
     pub groups: Vec<Group>,
     /// Index into `groups` of the one group with quorum, when exactly one has it.
@@ -149,6 +153,7 @@ impl<'a> Picture<'a> {
                 known.insert(uuid, node.index);
             }
         }
+        let copies = copies::find(&nodes, &known, &duplicates);
         let groups = live_groups(&nodes);
         let with_quorum: Vec<usize> = (0..groups.len())
             .filter(|&g| groups[g].has_quorum)
@@ -193,10 +198,17 @@ impl<'a> Picture<'a> {
             by_uuid,
             known,
             duplicates,
+            copies,
             groups,
             quorum,
             health,
         }
+    }
+
+    /// True when an instance's `server_uuid` is another's too, inside the inventory or in a copy
+    /// a view lists elsewhere: no view row under it can be told to be this instance.
+    pub fn shares_identity(&self, index: usize) -> bool {
+        self.duplicates.contains(&index) || self.copies.iter().any(|c| c.node == index)
     }
 
     /// The group holding quorum, when exactly one does.

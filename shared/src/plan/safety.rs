@@ -1,6 +1,7 @@
 //! The cluster-wide safety rules every candidate passes, whichever playbook proposed it, so no
 //! playbook can forget one: no action on an instance whose `server_uuid` another instance
-//! shares; no expel or bootstrap while a view lists a member outside the inventory; no membership
+//! shares, in the inventory or in a copy a view lists at another address; no expel or bootstrap
+//! while a view lists a member outside the inventory or such a copy; no membership
 //! change while the group cannot reconfigure; no rejoin or reboot of a member into a group apart
 //! from its own in a remembered split brain; no re-bootstrap, nor a step toward one, unless
 //! `rebootstrap` allows it; and no placeholder unless a group holds quorum, the join it prepares
@@ -10,6 +11,7 @@
 use crate::plan::ActionKind;
 
 use super::checks::group_can_reconfigure;
+use super::copies::Copy;
 use super::draft::{Candidate, Ctx, Draft};
 use super::guards::{Block, block};
 use super::playbook::rebootstrap;
@@ -21,7 +23,7 @@ pub(crate) fn check(
     candidate: &Candidate<'_>,
 ) -> Result<(), Block> {
     let node = ctx.picture.node(candidate.instance);
-    if let Some(node) = node.filter(|n| ctx.picture.duplicates.contains(&n.index)) {
+    if let Some(node) = node.filter(|n| ctx.picture.shares_identity(n.index)) {
         return Err(duplicate(ctx, node.index));
     }
     if matches!(
@@ -29,6 +31,7 @@ pub(crate) fn check(
         ActionKind::Expel | ActionKind::Bootstrap | ActionKind::SyncGtids
     ) {
         strangers::none_in_views(ctx)?;
+        no_copy_in_views(ctx)?;
     }
     if let (Some(node), ActionKind::Rejoin | ActionKind::Expel) = (node, candidate.kind)
         && ctx.picture.quorum_group().is_some()
@@ -69,7 +72,7 @@ fn placeholders_allowed(
             format!("{joiner} is not in the inventory"),
         ));
     };
-    if ctx.picture.duplicates.contains(&node.index) {
+    if ctx.picture.shares_identity(node.index) {
         return Err(duplicate(ctx, node.index));
     }
     group_can_reconfigure(ctx, node)?;
@@ -95,8 +98,59 @@ fn placeholders_allowed(
     Ok(())
 }
 
+/// A copy running elsewhere is a member grkeeper cannot read, as a stranger is: it may hold a
+/// majority grkeeper does not see, so no expel and no bootstrap while a view lists one.
+fn no_copy_in_views(ctx: &Ctx<'_>) -> Result<(), Block> {
+    match ctx.picture.copies.first() {
+        None => Ok(()),
+        Some(copy) => Err(block(
+            Guard::DuplicateServerUuid,
+            format!(
+                "{}: grkeeper cannot read it, so it may hold a majority grkeeper does not see; \
+                 take the copy out first",
+                elsewhere(ctx, copy)
+            ),
+        )),
+    }
+}
+
+/// What a view lists about a copy, for messages.
+fn elsewhere(ctx: &Ctx<'_>, copy: &Copy<'_>) -> String {
+    let node = &ctx.picture.nodes[copy.node];
+    format!(
+        "{}'s view lists {}'s server_uuid {} {} at {}:{}, which is not {} (a copy of it, such as \
+         a restored snapshot, running elsewhere)",
+        copy.viewer,
+        node.id,
+        copy.row.member_id,
+        copy.row.state,
+        copy.row.host,
+        copy.row.port,
+        node.id
+    )
+}
+
 /// Tells of every instance whose `server_uuid` another one shares.
 pub(crate) fn note(ctx: &Ctx<'_>, draft: &mut Draft) {
+    for copy in &ctx.picture.copies {
+        let node = ctx.picture.nodes[copy.node].id;
+        draft.note(
+            FindingKind::DuplicateServerUuid,
+            Severity::Critical,
+            Some(node),
+            format!(
+                "{}. Group Replication and grkeeper cannot tell the two apart, so grkeeper acts \
+                 on neither, and {node} is not what that row says: it may be down, in offline \
+                 mode or out of the group, unrepaired. Take the copy out: stop Group \
+                 Replication on {}:{} (CALL mysql.rds_group_replication_stop()) and delete or \
+                 rebuild that instance so that it gets its own server_uuid. (If {node} itself \
+                 moved to a new host, this clears once grkeeper reads it there.)",
+                elsewhere(ctx, copy),
+                copy.row.host,
+                copy.row.port
+            ),
+        );
+    }
     for &index in &ctx.picture.duplicates {
         let (node, uuid, twins) = twins(ctx, index);
         draft.note(
@@ -117,6 +171,12 @@ pub(crate) fn note(ctx: &Ctx<'_>, draft: &mut Draft) {
 /// Two instances report one `server_uuid`: every view row with it could be either, so neither
 /// is acted on.
 fn duplicate(ctx: &Ctx<'_>, index: usize) -> Block {
+    if let Some(copy) = ctx.picture.copies.iter().find(|c| c.node == index) {
+        return block(
+            Guard::DuplicateServerUuid,
+            format!("{}: take the copy out first", elsewhere(ctx, copy)),
+        );
+    }
     let (node, uuid, twins) = twins(ctx, index);
     block(
         Guard::DuplicateServerUuid,

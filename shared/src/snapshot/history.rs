@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::gtid::GtidSet;
+use crate::model::Address;
 
 use super::{ActionKind, Placeholders};
 
@@ -181,6 +182,10 @@ pub struct LastSeen {
     /// `ONLINE` (a group took it back as it is).
     #[serde(default, skip_serializing_if = "GtidSet::is_empty")]
     pub lost: GtidSet,
+    /// How it named itself then (its own view row's host and port, `@@hostname`): a view row
+    /// under its `server_uuid` at another address is a copy of it running elsewhere.
+    #[serde(default, skip_serializing_if = "Address::is_empty")]
+    pub address: Address,
 }
 
 impl LastSeen {

@@ -10,6 +10,7 @@ use gr_sim::{ExitStateAction, Version};
 use grkeeper::snapshot::{BootstrapPolicy, Mode, Policy};
 
 use crate::rng::Rng;
+use crate::stage::QUERY_TIMEOUT_MS;
 
 /// Which AWS side the keeper talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -641,7 +642,12 @@ fn faults(rng: &mut Rng, shape: &Shape, policy: &Policy) -> Vec<Fault> {
         }
         5 => {
             let m = member(rng);
-            let ms = if rng.chance(50) { 40 } else { 2500 };
+            // A little late, or later than grkeeper's query timeout.
+            let ms = if rng.chance(50) {
+                40
+            } else {
+                QUERY_TIMEOUT_MS + 100
+            };
             let mut out = vec![Fault::Slow(m.clone(), ms)];
             out.extend(later(rng, Fault::Slow(m, 0), 60));
             out

@@ -178,6 +178,7 @@ pub fn identity(row: &Row) -> Result<MemberReport, String> {
     Ok(MemberReport {
         server_uuid: uuid(required(row, 0, "@@server_uuid")?),
         hostname: owned(row, 1),
+        port: optional_number(row, 2, "@@port")?,
         version: owned(row, 3),
         read_only: flag(row, 4, "@@read_only")?,
         super_read_only: flag(row, 5, "@@super_read_only")?,

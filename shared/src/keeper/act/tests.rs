@@ -43,6 +43,7 @@ fn report(id: &str, view: &[(&str, MemberState)]) -> MemberReport {
     MemberReport {
         server_uuid: uuid(id),
         hostname: format!("ip-{id}"),
+        port: None,
         version: "8.0.36".into(),
         view: view
             .iter()

@@ -28,6 +28,7 @@ fn report(uuid: &str) -> MemberReport {
     MemberReport {
         server_uuid: uuid.into(),
         hostname: "ip-10-0-0-1".into(),
+        port: None,
         version: "8.0.36".into(),
         view: vec![ViewMember {
             member_id: uuid.into(),

@@ -508,6 +508,7 @@ impl Extras {
                     gtid_purged: GtidSet::new(),
                     executed_since: ago(m.since),
                     lost: GtidSet::new(),
+                    address: Default::default(),
                 },
             );
         }
@@ -816,6 +817,7 @@ impl Restored {
                 gtid_purged: GtidSet::new(),
                 executed_since: ago(900),
                 lost,
+                address: Default::default(),
             },
         );
     }
@@ -1271,4 +1273,120 @@ pub(super) fn after_split_brain() -> impl Strategy<Value = Snapshot> {
                 snapshot
             },
         )
+}
+
+/// How the original of a restored copy is left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Original {
+    Online,
+    Crashed,
+    OfflineMode,
+    GrStopped,
+}
+
+/// Where a restored copy of a member runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Placed {
+    /// No copy: the views list the original (its host in another name form, maybe).
+    Nowhere,
+    /// Outside the inventory at [`COPY_HOST`], `ONLINE` in the group in the original's place.
+    Outside,
+    /// Another inventory instance reports the original's `server_uuid`.
+    Inside,
+}
+
+/// Where a copy outside the inventory runs.
+pub(super) const COPY_HOST: &str = "ip-10-0-9-77";
+
+/// A snapshot with a member, maybe a copy of it, and what the generator put where.
+#[derive(Debug, Clone)]
+pub(super) struct CopyCase {
+    pub snapshot: Snapshot,
+    pub original: String,
+    pub placed: Placed,
+    pub left: Original,
+    /// The journal remembers the address the original reported.
+    pub remembered: bool,
+}
+
+/// 3-9 members; one of them (the original) online, crashed, in offline mode or with GR
+/// stopped, its address remembered or not; a copy of it outside the inventory that joined in its
+/// place (the original then out of the group), a copy inside the inventory, or none; the
+/// original's row in the other members' views under its host as it named itself, in upper case,
+/// or fully qualified.
+pub(super) fn copies() -> impl Strategy<Value = CopyCase> {
+    (
+        3usize..=9,
+        0usize..9,
+        1usize..9,
+        prop::sample::select(vec![
+            Placed::Nowhere,
+            Placed::Outside,
+            Placed::Outside,
+            Placed::Inside,
+        ]),
+        prop::sample::select(vec![
+            Original::Online,
+            Original::Crashed,
+            Original::OfflineMode,
+            Original::GrStopped,
+        ]),
+        any::<bool>(),
+        0u8..3,
+        acting_policy(),
+    )
+        .prop_map(|(n, o, shift, placed, left, remembered, form, policy)| {
+            let original = o % n + 1;
+            let id = format!("orders-{original}");
+            let mut b = ClusterBuilder::healthy(n).policy(|p| *p = policy);
+            if remembered {
+                b = b.last_seen(&id, "2026-11-30T11:50:00Z", &format!("{GROUP}:1-100"));
+            }
+            // The group refuses a copy while the original is in it.
+            let left = match (placed, left) {
+                (Placed::Outside, Original::Online) => Original::GrStopped,
+                (_, left) => left,
+            };
+            b = match left {
+                Original::Online => b,
+                Original::Crashed if placed == Placed::Outside => b.unreadable(
+                    &id,
+                    ProbeError::Refused {
+                        message: "Connection refused (os error 111)".into(),
+                    },
+                    false,
+                ),
+                Original::Crashed => b.crashed(&id),
+                Original::OfflineMode => b.offline_mode(&id),
+                Original::GrStopped => b.gr_stopped(&id),
+            };
+            b = match placed {
+                Placed::Nowhere => b,
+                Placed::Outside => b.copy_outside(&id, COPY_HOST),
+                Placed::Inside => {
+                    let twin = (original - 1 + shift % (n - 1) + 1) % n + 1;
+                    b.same_uuid_as(&format!("orders-{twin}"), original)
+                }
+            };
+            let mut snapshot = b.build();
+            let hostname = format!("ip-10-0-1-{}", 10 + original);
+            for instance in snapshot.instances.iter_mut().filter(|i| i.id != id) {
+                if let Observed::Seen(report) = &mut instance.mysql {
+                    for row in report.view.iter_mut().filter(|r| r.host == hostname) {
+                        row.host = match form {
+                            0 => hostname.clone(),
+                            1 => hostname.to_ascii_uppercase(),
+                            _ => format!("{hostname}.ec2.internal"),
+                        };
+                    }
+                }
+            }
+            CopyCase {
+                snapshot,
+                original: id,
+                placed,
+                left,
+                remembered,
+            }
+        })
 }

@@ -4,6 +4,7 @@
 //! generators (`generate`, `properties`). The documented examples in `docs/examples/` are
 //! checked through the CLI in `cli/tests/`.
 
+mod copies;
 mod endpoints;
 mod generate;
 mod invariants;

@@ -352,6 +352,46 @@ fn two_instances_with_one_server_uuid_are_left_alone() {
     }
 }
 
+/// Chaos seed 1631: a snapshot of orders-2 restored outside the inventory joined the group
+/// under orders-2's server_uuid while orders-2 sat in offline mode. The row is the copy's (its
+/// host is not the one orders-2 reported), so orders-2 is not taken for ONLINE: neither is acted
+/// on, and a critical finding names the copy's address.
+#[test]
+fn a_copy_outside_the_inventory_in_a_members_place_is_reported_and_neither_is_acted_on() {
+    let offline = || {
+        ClusterBuilder::healthy(3)
+            .offline_mode("orders-2")
+            .last_seen(
+                "orders-2",
+                "2026-11-30T11:50:00Z",
+                &format!("{GROUP}:1-100"),
+            )
+    };
+    let p = plan(&offline().copy_outside("orders-2", "ip-10-0-7-99").build());
+    assert_eq!(action(&p), None, "{p:#?}");
+    let message = finding(&p, FindingKind::DuplicateServerUuid);
+    assert!(
+        message.contains("orders-2") && message.contains("ip-10-0-7-99:3306"),
+        "{message}"
+    );
+    // Once a person takes the copy out, orders-2 is rebooted out of offline mode.
+    let without = plan(&offline().build());
+    assert_eq!(action(&without), Some((ActionKind::Reboot, "orders-2")));
+    // The same row at orders-2's own host, in another name form, is orders-2.
+    let renamed = plan(
+        &offline()
+            .copy_outside("orders-2", "IP-10-0-1-12.ec2.internal")
+            .build(),
+    );
+    assert!(
+        !renamed
+            .findings
+            .iter()
+            .any(|f| f.kind == FindingKind::DuplicateServerUuid),
+        "{renamed:#?}"
+    );
+}
+
 #[test]
 fn a_stop_is_attributed_by_who_made_it_before_when() {
     let stopped = |by: &str| {

@@ -617,6 +617,11 @@ fn seen(n: u32) -> LastSeen {
         gtid_executed: executed,
         executed_since: secs(-600),
         lost: format!("{group}:101-147").parse().unwrap_or_default(),
+        address: crate::model::Address {
+            view_host: "ip-10-0-1-11".into(),
+            hostname: "ip-10-0-1-11".into(),
+            port: Some(3306),
+        },
     }
 }
 

@@ -240,8 +240,9 @@ pub fn next_step(kind: FindingKind) -> &'static str {
              or stop Group Replication on it and remove it from the seeds."
         }
         DuplicateServerUuid => {
-            "Two instances share a server_uuid (a restored copy): grkeeper acts on neither. Take \
-             one out of the cluster or rebuild it so it gets its own server_uuid."
+            "Two instances share a server_uuid (a restored copy, in the inventory or running \
+             outside it in a member's place): grkeeper acts on neither. Take the copy out of the \
+             cluster or rebuild it so it gets its own server_uuid."
         }
         EmptyInventory => {
             "No instance carries the cluster tag: tag the cluster's instances, or remove the \

@@ -106,6 +106,11 @@ async fn journal_items_have_the_documented_layout() {
                 lost: "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee:101-147"
                     .parse()
                     .unwrap(),
+                address: grkeeper::model::Address {
+                    view_host: "ip-10-0-1-11".into(),
+                    hostname: "ip-10-0-1-11".into(),
+                    port: Some(3306),
+                },
             },
         )]),
         strangers: vec![Stranger {
@@ -293,6 +298,7 @@ async fn a_large_record_is_kept_in_parts_that_a_smaller_one_and_forgetting_delet
             gtid_purged: Default::default(),
             executed_since: now,
             lost: Default::default(),
+            address: Default::default(),
         }
     };
     let memory = |sources: u32| Memory {

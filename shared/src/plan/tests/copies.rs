@@ -1,0 +1,62 @@
+//! Restored copies as a class (chaos seed 1631): a copy of a member inside the inventory or
+//! outside it, the original online, crashed, in offline mode or stopped, the views listing one
+//! or the other under any form of its host name. A copy is reported wherever grkeeper can tell
+//! it is one, neither it nor the original is acted on, and a member is never taken for a copy
+//! because its name's form differs.
+
+use proptest::prelude::*;
+
+use super::config;
+use super::generate::{COPY_HOST, Original, Placed, copies};
+use super::invariants::check_all;
+use crate::plan::{ActionKind, FindingKind, Plan, Severity, plan};
+
+proptest! {
+    #![proptest_config(config(2000))]
+
+    #[test]
+    fn a_copy_is_reported_wherever_it_can_be_told_and_nothing_is_taken_for_one(case in copies()) {
+        let p = plan(&case.snapshot);
+        check_all(&case.snapshot)?;
+        let reported = |p: &Plan| p
+            .findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::DuplicateServerUuid)
+            .map(|f| (f.severity, f.instance.clone(), f.message.clone()))
+            .collect::<Vec<_>>();
+        // Whether grkeeper can tell the copy from the original: the original was read now, or
+        // its identity and address are remembered. One it cannot tell is a stranger or an
+        // unread member, which the other rules judge.
+        let read = matches!(case.left, Original::Online | Original::GrStopped);
+        let told = case.placed != Placed::Nowhere && (case.remembered || read);
+        match case.placed {
+            Placed::Nowhere => prop_assert!(reported(&p).is_empty(), "{:#?}", p),
+            // (Even untold, a view may list the original at its own host under the copy's id.)
+            Placed::Inside => prop_assert!(!told || !reported(&p).is_empty(), "{:#?}", p),
+            Placed::Outside => {
+                let named = reported(&p).into_iter().any(|(severity, instance, message)| {
+                    severity == Severity::Critical
+                        && instance.as_deref() == Some(case.original.as_str())
+                        && message.contains(&format!("{COPY_HOST}:3306"))
+                });
+                prop_assert_eq!(named, told, "{:#?}", p);
+                if told {
+                    let taken = p.action.iter().find(|a| {
+                        matches!(
+                            a.kind,
+                            ActionKind::Expel | ActionKind::Bootstrap | ActionKind::SyncGtids
+                        )
+                    });
+                    prop_assert!(taken.is_none(), "{:#?}", p);
+                }
+            }
+        }
+        if told {
+            prop_assert!(
+                p.action.iter().all(|a| a.instance != case.original),
+                "acted on the original of a copy: {:#?}",
+                p
+            );
+        }
+    }
+}
