@@ -12,6 +12,7 @@ mod mysql_9_7;
 mod properties;
 mod regressions;
 mod retries;
+mod roll;
 mod situations;
 mod versions;
 
@@ -137,6 +138,7 @@ fn a_pending_action_blocks_every_new_one() {
                     at: at("2026-11-30T11:59:00Z"),
                     outcome: Outcome::Pending,
                     placeholders: None,
+                    maintenance: None,
                 });
             })
             .build(),
@@ -155,6 +157,7 @@ fn the_cluster_budget_stops_disruptive_actions_but_not_rejoins() {
                     at: at(&format!("2026-11-30T11:{minute}:00Z")),
                     outcome: Outcome::Succeeded,
                     placeholders: None,
+                    maintenance: None,
                 });
             }
         })
