@@ -21,6 +21,7 @@ use crate::adapters::mysql::MysqlMembers;
 use crate::config::{CaSource, Config, Tls};
 use crate::keeper::observe;
 use crate::model::{Endpoint, Observed, ProbeError};
+use crate::plan::Version;
 use crate::ports::journal::DeploymentStore;
 use crate::ports::rds::RdsControl;
 use crate::ports::reboot::CLAIM_TAG;
@@ -395,7 +396,8 @@ pub async fn run(
                         format!("logged in at {target}{}", tls_words(config)),
                     ));
                     let user = members.username();
-                    checks.push(checks::grants(id, &user, &report.grants));
+                    let version = record.engine_version.as_deref().and_then(Version::parse);
+                    checks.push(checks::grants(id, &user, &report.grants, version));
                     reports.insert(id.clone(), report);
                 }
                 Err(e) => checks.push(login_failed(id, &target, &e)),

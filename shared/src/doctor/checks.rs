@@ -7,6 +7,7 @@ use super::{Check, Status};
 use crate::adapters::aws::rds::ParameterGroup;
 use crate::adapters::mysql::AccountReport;
 use crate::config::Published;
+use crate::plan::Version;
 use crate::ports::reboot::CLAIM_TAG;
 
 /// What grkeeper needs, how to grant it, and how bad its absence is.
@@ -18,9 +19,11 @@ struct Need {
     procedure: bool,
     missing: Status,
     why: &'static str,
+    /// Only members of the 9.7 series need it (they may carry initialization GTIDs).
+    initialization_gtids_only: bool,
 }
 
-const NEEDS: [Need; 5] = [
+const NEEDS: [Need; 6] = [
     Need {
         privilege: "SELECT",
         schema: "performance_schema",
@@ -28,6 +31,7 @@ const NEEDS: [Need; 5] = [
         procedure: false,
         missing: Status::Fail,
         why: "grkeeper reads every member's view of the group there",
+        initialization_gtids_only: false,
     },
     Need {
         privilege: "EXECUTE",
@@ -36,6 +40,7 @@ const NEEDS: [Need; 5] = [
         procedure: true,
         missing: Status::Fail,
         why: "grkeeper cannot rejoin or bootstrap a member without it",
+        initialization_gtids_only: false,
     },
     Need {
         privilege: "EXECUTE",
@@ -44,6 +49,7 @@ const NEEDS: [Need; 5] = [
         procedure: true,
         missing: Status::Fail,
         why: "grkeeper cannot expel a member or rejoin one left in ERROR without it",
+        initialization_gtids_only: false,
     },
     Need {
         privilege: "SELECT",
@@ -53,6 +59,7 @@ const NEEDS: [Need; 5] = [
         missing: Status::Warn,
         why: "without it every stopped member counts as stopped by accident (a person's stop \
               is not respected)",
+        initialization_gtids_only: false,
     },
     Need {
         privilege: "SELECT",
@@ -61,6 +68,17 @@ const NEEDS: [Need; 5] = [
         procedure: false,
         missing: Status::Warn,
         why: "without it grkeeper cannot warn about a short binlog retention",
+        initialization_gtids_only: false,
+    },
+    Need {
+        privilege: "EXECUTE",
+        schema: "mysql",
+        object: Some("rds_group_replication_advance_gtid"),
+        procedure: true,
+        missing: Status::Warn,
+        why: "an approved sync of a new member's initialization GTIDs (grkeeper approve \
+              sync-gtids) fails without it; leave it out only to keep those calls to a person",
+        initialization_gtids_only: true,
     },
 ];
 
@@ -113,10 +131,18 @@ impl Need {
     }
 }
 
-/// The account's privileges on one member, from `SHOW GRANTS`.
-pub(super) fn grants(member: &str, user: &str, lines: &[String]) -> Check {
+/// The account's privileges on one member, from `SHOW GRANTS`; `version` (RDS's engine version,
+/// when known) decides whether the 9.7-only grant is needed.
+pub(super) fn grants(
+    member: &str,
+    user: &str,
+    lines: &[String],
+    version: Option<Version>,
+) -> Check {
+    let nine_seven = version.is_some_and(Version::writes_initialization_gtids);
     let missing: Vec<&Need> = NEEDS
         .iter()
+        .filter(|need| nine_seven || !need.initialization_gtids_only)
         .filter(|need| !lines.iter().any(|line| need.granted_by(line)))
         .collect();
     if missing.is_empty() {
@@ -560,21 +586,47 @@ mod tests {
         grants.iter().map(|l| (*l).to_owned()).collect()
     }
 
+    /// The grants deploy.md lists as required, without the optional 9.7 one.
+    const DOCUMENTED: [&str; 6] = [
+        "GRANT USAGE ON *.* TO `grkeeper`@`%`",
+        "GRANT SELECT ON `performance_schema`.* TO `grkeeper`@`%`",
+        "GRANT SELECT ON `mysql`.`rds_configuration` TO `grkeeper`@`%`",
+        "GRANT SELECT ON `mysql`.`rds_history` TO `grkeeper`@`%`",
+        "GRANT EXECUTE ON PROCEDURE `mysql`.`rds_group_replication_start` TO `grkeeper`@`%`",
+        "GRANT EXECUTE ON PROCEDURE `mysql`.`rds_group_replication_stop` TO `grkeeper`@`%`",
+    ];
+
     #[test]
     fn the_documented_grants_pass() {
-        let check = grants(
-            "orders-1",
-            "grkeeper",
-            &lines(&[
-                "GRANT USAGE ON *.* TO `grkeeper`@`%`",
-                "GRANT SELECT ON `performance_schema`.* TO `grkeeper`@`%`",
-                "GRANT SELECT ON `mysql`.`rds_configuration` TO `grkeeper`@`%`",
-                "GRANT SELECT ON `mysql`.`rds_history` TO `grkeeper`@`%`",
-                "GRANT EXECUTE ON PROCEDURE `mysql`.`rds_group_replication_start` TO `grkeeper`@`%`",
-                "GRANT EXECUTE ON PROCEDURE `mysql`.`rds_group_replication_stop` TO `grkeeper`@`%`",
-            ]),
-        );
+        let check = grants("orders-1", "grkeeper", &lines(&DOCUMENTED), None);
         assert_eq!(check.status, Status::Pass, "{check:?}");
+    }
+
+    #[test]
+    fn on_9_7_the_advance_gtid_grant_is_asked_for_as_a_warning() {
+        let nine_seven = Version::parse("9.7.0");
+        let check = grants("orders-1", "grkeeper", &lines(&DOCUMENTED), nine_seven);
+        assert_eq!(check.status, Status::Warn, "{check:?}");
+        assert!(
+            check
+                .message
+                .contains("EXECUTE ON PROCEDURE mysql.rds_group_replication_advance_gtid"),
+            "{check:?}"
+        );
+        let mut all = DOCUMENTED.to_vec();
+        all.push(
+            "GRANT EXECUTE ON PROCEDURE `mysql`.`rds_group_replication_advance_gtid` TO `grkeeper`@`%`",
+        );
+        let check = grants("orders-1", "grkeeper", &lines(&all), nine_seven);
+        assert_eq!(check.status, Status::Pass, "{check:?}");
+    }
+
+    #[test]
+    fn before_9_7_or_unknown_the_advance_gtid_grant_is_not_needed() {
+        for version in [Version::parse("8.0.36"), Version::parse("8.4.3"), None] {
+            let check = grants("orders-1", "grkeeper", &lines(&DOCUMENTED), version);
+            assert_eq!(check.status, Status::Pass, "{version:?}: {check:?}");
+        }
     }
 
     #[test]
@@ -583,6 +635,7 @@ mod tests {
             "orders-1",
             "admin",
             &lines(&["GRANT SELECT, EXECUTE ON *.* TO `admin`@`%` WITH GRANT OPTION"]),
+            None,
         );
         assert_eq!(check.status, Status::Pass, "{check:?}");
     }
@@ -596,6 +649,7 @@ mod tests {
                 "GRANT SELECT ON *.* TO `grkeeper`@`%`",
                 "GRANT EXECUTE ON PROCEDURE `mysql`.`rds_group_replication_stop` TO `grkeeper`@`%`",
             ]),
+            None,
         );
         assert_eq!(check.status, Status::Fail);
         assert!(
@@ -620,6 +674,7 @@ mod tests {
                 "GRANT SELECT ON `mysql`.`rds_configuration` TO `grkeeper`@`%`",
                 "GRANT EXECUTE ON `mysql`.* TO `grkeeper`@`%`",
             ]),
+            None,
         );
         assert_eq!(check.status, Status::Warn, "{check:?}");
         assert!(check.message.contains("mysql.rds_history"));

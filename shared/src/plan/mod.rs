@@ -44,6 +44,9 @@ pub use crate::snapshot::{
 
 use crate::snapshot::Snapshot;
 
+/// The doctor judges grants by the same version rules.
+pub(crate) use version::Version;
+
 /// What to do now, what was noticed, what was not done and why, and what to remember.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Plan {
