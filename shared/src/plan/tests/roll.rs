@@ -321,3 +321,99 @@ fn actions_rds_only_tells_of_are_not_rolled() {
     let plan = plan(&holding(3, &["ca-certificate-rotation"], false).build());
     assert!(plan.action.is_none() && plan.roll.is_none(), "{plan:#?}");
 }
+
+#[test]
+fn the_bounds_are_inclusive_a_queue_at_the_limit_and_a_step_at_the_deadline() {
+    // An applier queue of exactly GRKEEPER_MAINTENANCE_MAX_QUEUE is caught up.
+    let at_limit = holding(3, &["system-update"], false).applier_queue("orders-2", 100);
+    assert_eq!(
+        one_action(&plan(&at_limit.build())),
+        (ActionKind::Maintenance, "orders-1")
+    );
+    let above = holding(3, &["system-update"], false).applier_queue("orders-2", 101);
+    assert_eq!(guards_of(&plan(&above.build())), [Guard::MemberNotBack]);
+    // A member out for exactly GRKEEPER_MAINTENANCE_RETURN_SECS is waited for, one second more
+    // stops the roll.
+    let out_since = |at: &str| {
+        let snapshot = holding(3, &["db-upgrade"], false)
+            .history(|h| {
+                h.actions
+                    .push(step("orders-2", upgrade(), at, Outcome::Succeeded))
+            })
+            .rds_status("orders-2", "upgrading")
+            .build();
+        plan(&snapshot).roll.expect("a roll").stalled
+    };
+    assert!(!out_since("2026-11-30T11:00:00Z"));
+    assert!(out_since("2026-11-30T10:59:59Z"));
+}
+
+#[test]
+fn only_maintenance_steps_that_ran_make_the_roll() {
+    let other = |kind: ActionKind, outcome: Outcome| PastAction {
+        maintenance: None,
+        kind,
+        ..step("orders-3", reboot(), "2026-11-30T11:30:00Z", outcome)
+    };
+    let snapshot = ClusterBuilder::healthy(3)
+        .policy(|p| p.maintenance = MaintenancePolicy::Auto)
+        .history(|h| {
+            h.actions.push(step(
+                "orders-1",
+                reboot(),
+                "2026-11-30T11:00:00Z",
+                Outcome::Succeeded,
+            ));
+            h.actions
+                .push(other(ActionKind::Rejoin, Outcome::Succeeded));
+            h.actions.push(step(
+                "orders-2",
+                reboot(),
+                "2026-11-30T11:40:00Z",
+                Outcome::NotAttempted,
+            ));
+        })
+        .build();
+    let roll = plan(&snapshot).roll.expect("a roll");
+    assert_eq!(
+        steps(&roll.done),
+        ["orders-1 (reboot for pending parameters)"]
+    );
+    assert!(roll.current.is_none());
+}
+
+#[test]
+fn a_member_back_offline_from_its_step_is_rejoined_without_waiting_for_the_cooldown() {
+    let snapshot = holding(3, &[], false)
+        .history(|h| {
+            h.actions.push(step(
+                "orders-1",
+                reboot(),
+                "2026-11-30T11:55:00Z",
+                Outcome::Succeeded,
+            ))
+        })
+        .gr_stopped("orders-1")
+        .build();
+    let plan = plan(&snapshot);
+    assert_eq!(one_action(&plan), (ActionKind::Rejoin, "orders-1"));
+}
+
+#[test]
+fn the_rolling_finding_lists_what_is_done_next_and_left() {
+    let plan = plan(&holding(2, &["db-upgrade"], true).build());
+    let told: Vec<&str> = plan
+        .findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::MaintenanceRolling)
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(
+        told,
+        [
+            "Rolling maintenance: done nothing; next orders-1 (db-upgrade); then orders-1 (reboot \
+          for pending parameters), orders-2 (db-upgrade), orders-2 (reboot for pending \
+          parameters)."
+        ]
+    );
+}
