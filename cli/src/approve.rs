@@ -15,6 +15,10 @@
 //! only. It must name the member: the approver vouches that its local transactions changed no
 //! replicated data.
 //!
+//! `grkeeper approve maintenance --cluster NAME [--instance ID] [--for DURATION] [--by WHO]`:
+//! with `GRKEEPER_MAINTENANCE=approval`, lets grkeeper take the steps of a rolling maintenance
+//! (one member at a time, under every guard) on the member, or on any, while it stands.
+//!
 //! The refusal names the exact command. The next tick that finds every other guard holding acts;
 //! the approval lapses after `--for` (default 1h) so an old one cannot act on a later, different
 //! situation.
@@ -28,7 +32,7 @@ use crate::{Failure, environment, expiry, operator, scope};
 /// Arguments of `grkeeper approve`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  grkeeper approve bootstrap --cluster orders\n  grkeeper approve bootstrap --cluster orders --instance orders-1 --give-up orders-3 --for 30m\n  grkeeper approve rejoin --cluster orders --instance orders-2\n  grkeeper approve sync-gtids --cluster orders --instance orders-4"
+    after_help = "Examples:\n  grkeeper approve bootstrap --cluster orders\n  grkeeper approve bootstrap --cluster orders --instance orders-1 --give-up orders-3 --for 30m\n  grkeeper approve rejoin --cluster orders --instance orders-2\n  grkeeper approve sync-gtids --cluster orders --instance orders-4\n  grkeeper approve maintenance --cluster orders --for 4h"
 )]
 pub struct Args {
     /// The action to allow.
@@ -65,6 +69,8 @@ enum Approvable {
     /// Bring one member back although it keeps leaving (flapping), or, after a split brain, once
     /// rebuilt from the kept group. Needs --instance.
     Rejoin,
+    /// Take rolling-maintenance steps (one member at a time) while the approval stands.
+    Maintenance,
 }
 
 impl Approvable {
@@ -73,6 +79,7 @@ impl Approvable {
             Approvable::Bootstrap => ActionKind::Bootstrap,
             Approvable::SyncGtids => ActionKind::SyncGtids,
             Approvable::Rejoin => ActionKind::Rejoin,
+            Approvable::Maintenance => ActionKind::Maintenance,
         }
     }
 }
@@ -133,6 +140,12 @@ fn approval(args: &Args) -> Result<Approval, Failure> {
         }
         (Approvable::Rejoin, Some(_)) => {
             return bad("--gtids belongs to approve sync-gtids, not rejoin");
+        }
+        (Approvable::Maintenance, _) if !args.give_up.is_empty() => {
+            return bad("--give-up belongs to approve bootstrap, not maintenance");
+        }
+        (Approvable::Maintenance, Some(_)) => {
+            return bad("--gtids belongs to approve sync-gtids, not maintenance");
         }
         (_, None) => None,
         (_, Some(text)) => Some(

@@ -598,6 +598,18 @@ fn endpoint(i: usize) -> String {
     format!("orders-{i}.abcdefghijkl.us-east-1.rds.amazonaws.com:3306")
 }
 
+/// A pending maintenance action `action` with no dates and no description.
+pub fn pending_maintenance(action: &str) -> crate::model::PendingMaintenance {
+    crate::model::PendingMaintenance {
+        action: action.into(),
+        description: String::new(),
+        auto_applied_after: None,
+        forced_apply: None,
+        current_apply: None,
+        opt_in_status: None,
+    }
+}
+
 /// Parses a time for fixtures; an invalid literal is a bug in the fixture, so it falls back to
 /// the epoch and the test using it fails visibly.
 pub fn at(time: &str) -> DateTime<Utc> {

@@ -13,12 +13,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Instance;
 
-pub use action::{ActionKind, Placeholders, advance_gtid_call};
+pub use action::{ActionKind, MaintenanceStep, Placeholders, advance_gtid_call};
 pub use history::{
     ActiveMember, Approval, BinlogSample, Condition, History, LastSeen, Outcome, PastAction, Pause,
     SplitBrain, Stranger,
 };
-pub use policy::{BootstrapPolicy, EndpointPolicy, Mode, Policy};
+pub use policy::{BootstrapPolicy, EndpointPolicy, MaintenancePolicy, Mode, Policy};
 
 /// The only snapshot format this version reads and writes.
 pub const FORMAT: u32 = 1;

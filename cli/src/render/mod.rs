@@ -31,6 +31,7 @@ pub fn cluster(snapshot: &Snapshot, plan: &Plan, overrides: &EndpointOverrides) 
         views(snapshot),
         findings(plan),
         deadlines(snapshot),
+        roll(plan),
         decisions(plan),
     ]
     .into_iter()
@@ -197,6 +198,50 @@ pub fn findings(plan: &Plan) -> String {
         })
         .collect();
     format!("Findings:\n{}", lines.join("\n"))
+}
+
+/// A rolling maintenance as a plan of steps: done, the member waited for, what remains in the
+/// order it is taken; empty without one.
+pub fn roll(plan: &Plan) -> String {
+    let Some(roll) = &plan.roll else {
+        return String::new();
+    };
+    let stamp = |at: Option<chrono::DateTime<chrono::Utc>>| {
+        at.map_or_else(String::new, |at| {
+            format!(
+                " at {}",
+                at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            )
+        })
+    };
+    let mut lines: Vec<String> = roll
+        .done
+        .iter()
+        .map(|s| format!("  done      {}{}", line(&s.to_string()), stamp(s.at)))
+        .collect();
+    if let Some(current) = &roll.current {
+        let word = if roll.stalled { "STALLED" } else { "current" };
+        lines.push(format!(
+            "  {word:<9} {}{}: waiting for it to be back ONLINE and caught up",
+            line(&current.to_string()),
+            stamp(current.at)
+        ));
+    }
+    for (n, step) in roll.remaining.iter().enumerate() {
+        let word = if n == 0 && roll.current.is_none() {
+            "next"
+        } else {
+            "remaining"
+        };
+        lines.push(format!("  {word:<9} {}", line(&step.to_string())));
+    }
+    if roll.current.is_none() && roll.remaining.is_empty() {
+        lines.push("  nothing pending: the roll is complete".to_owned());
+    }
+    format!(
+        "Rolling maintenance (one member at a time):\n{}",
+        lines.join("\n")
+    )
 }
 
 /// What the plan would do, and what it refused and why.

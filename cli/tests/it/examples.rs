@@ -58,6 +58,7 @@ fn recent(kind: ActionKind, instance: &str, time: &str, outcome: Outcome) -> Pas
         at: at(time),
         outcome,
         placeholders: None,
+        maintenance: None,
     }
 }
 

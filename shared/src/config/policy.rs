@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::Inventory;
 use super::reader::Reader;
-use crate::snapshot::{BootstrapPolicy, EndpointPolicy, Mode, Policy};
+use crate::snapshot::{BootstrapPolicy, EndpointPolicy, MaintenancePolicy, Mode, Policy};
 
 const POLICY: &str = "GRKEEPER_POLICY";
 const EXIT_STATE_ACTION: &str = "GRKEEPER_EXIT_STATE_ACTION";
@@ -123,6 +123,17 @@ fn defaults(env: &mut Reader<'_>) -> Policy {
             _ => None,
         },
     );
+    let maintenance = env.parsed(
+        "GRKEEPER_MAINTENANCE",
+        default.maintenance,
+        "off, approval or auto",
+        |text| match text.to_ascii_lowercase().as_str() {
+            "off" => Some(MaintenancePolicy::Off),
+            "approval" => Some(MaintenancePolicy::Approval),
+            "auto" => Some(MaintenancePolicy::Auto),
+            _ => None,
+        },
+    );
     let (cluster_budget, budget_window_secs) = budget(
         env,
         "GRKEEPER_CLUSTER_BUDGET",
@@ -205,6 +216,17 @@ fn defaults(env: &mut Reader<'_>) -> Policy {
         flap_limit,
         flap_window_secs,
         clock_skew_secs: env.number("GRKEEPER_CLOCK_SKEW_SECS", default.clock_skew_secs, SECS),
+        maintenance,
+        maintenance_return_secs: env.number(
+            "GRKEEPER_MAINTENANCE_RETURN_SECS",
+            default.maintenance_return_secs,
+            SECS,
+        ),
+        maintenance_max_queue: env.number(
+            "GRKEEPER_MAINTENANCE_MAX_QUEUE",
+            default.maintenance_max_queue,
+            WHOLE,
+        ),
         endpoints: None,
     }
 }

@@ -323,6 +323,7 @@ impl<P: Ports> Run<'_, P> {
         {
             let action = Action {
                 placeholders: past.placeholders.clone(),
+                maintenance: past.maintenance.clone(),
                 ..Action::new(
                     past.kind,
                     past.instance.clone(),
@@ -461,6 +462,7 @@ impl<P: Ports> Run<'_, P> {
                 at,
                 outcome: Outcome::Pending,
                 placeholders: action.placeholders.clone(),
+                maintenance: action.maintenance.clone(),
             });
             // From here on the call may have been made: a later tick verifies it if this one
             // dies. Before this write, it resumes the intent as never sent.

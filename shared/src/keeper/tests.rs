@@ -1000,3 +1000,5 @@ async fn what_a_tick_read_outlives_a_restore_over_it() {
         second.last_seen["orders-1"]
     );
 }
+
+mod roll;

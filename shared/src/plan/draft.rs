@@ -9,8 +9,9 @@ use crate::snapshot::Snapshot;
 use super::guards::{self, Block};
 use super::picture::{Node, Picture};
 use super::{
-    Action, ActionKind, Condition, Finding, FindingKind, Memory, PastAction, Placeholders, Plan,
-    Refusal, Severity, SplitBrain, endpoints, last_seen, safety, split_brain, strangers,
+    Action, ActionKind, Condition, Finding, FindingKind, MaintenanceStep, Memory, PastAction,
+    Placeholders, Plan, Refusal, Severity, SplitBrain, endpoints, last_seen, roll, safety,
+    split_brain, strangers,
 };
 
 /// What the playbooks read: the snapshot, the derived picture, the conditions (with "since")
@@ -72,6 +73,8 @@ pub(crate) struct Candidate<'a> {
     pub gate: Option<(ActionKind, &'a str)>,
     /// A sync step's placeholders.
     pub placeholders: Option<Placeholders>,
+    /// A rolling-maintenance step's work.
+    pub maintenance: Option<MaintenanceStep>,
 }
 
 impl<'a> Candidate<'a> {
@@ -82,7 +85,14 @@ impl<'a> Candidate<'a> {
             reason: reason.into(),
             gate: None,
             placeholders: None,
+            maintenance: None,
         }
+    }
+
+    /// A rolling-maintenance step applying `step`.
+    pub fn applying(mut self, step: MaintenanceStep) -> Self {
+        self.maintenance = Some(step);
+        self
     }
 
     /// A step of the re-bootstrap from `seed`.
@@ -109,6 +119,8 @@ pub(crate) struct Draft {
     action: Option<Action>,
     findings: Vec<Finding>,
     refused: Vec<Refusal>,
+    /// How a rolling maintenance stands ([`roll::consider`]).
+    pub roll: Option<roll::Roll>,
 }
 
 impl Draft {
@@ -155,6 +167,7 @@ impl Draft {
                     instance: candidate.instance.to_string(),
                     reason: candidate.reason,
                     placeholders: candidate.placeholders,
+                    maintenance: candidate.maintenance,
                 })
             }
             Ok(()) => {}
@@ -180,6 +193,7 @@ impl Draft {
             refused: self.refused,
             conditions: ctx.conditions.clone(),
             records,
+            roll: self.roll,
             memory: Memory {
                 last_seen: last_seen::next(ctx.snapshot),
                 strangers: strangers::remember(ctx.snapshot, &ctx.picture),

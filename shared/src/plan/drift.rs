@@ -12,7 +12,7 @@ use super::draft::{Ctx, Draft};
 use super::guards::stamp;
 use super::picture::{Node, names};
 use super::playbook::join::group_versions;
-use super::version::{JoinRule, Version, join_rule};
+use super::version::{JoinRule, UPGRADE_ORDER, Version, join_rule};
 use super::{FindingKind, Severity};
 
 pub(crate) fn note(ctx: &Ctx<'_>, draft: &mut Draft) {
@@ -223,8 +223,9 @@ fn version_skew(ctx: &Ctx<'_>, draft: &mut Draft) {
                 Some(node.id),
                 format!(
                     "{} runs {version}, newer than the group's lowest version {lowest}, so Group \
-                     Replication keeps it read-only. Finish the upgrade: upgrade {} (lower \
-                     versions first), and consider turning off auto minor version upgrade.",
+                     Replication keeps it read-only. Finish the upgrade one member at a time, \
+                     {UPGRADE_ORDER}: {} last, and consider turning off auto minor version \
+                     upgrade.",
                     node.id,
                     lower.join(", ")
                 ),

@@ -9,7 +9,9 @@ use crate::gtid::GtidSet;
 use crate::snapshot::{Placeholders, Snapshot};
 
 use super::draft::Ctx;
-use super::{ActionKind, Approval, BootstrapPolicy, Guard, Mode, Outcome, PastAction};
+use super::{
+    ActionKind, Approval, BootstrapPolicy, Guard, MaintenancePolicy, Mode, Outcome, PastAction,
+};
 
 /// A guard that stopped an action, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,10 +130,10 @@ pub(crate) fn policy(
             ));
         }
     }
-    if kind == ActionKind::Reboot {
+    if restarts(kind) {
         let window = window(policy.reboot_window_secs);
         let reboots = recent(ctx.actions(), now, window)
-            .filter(|a| a.kind == ActionKind::Reboot && a.instance == instance && ran(a))
+            .filter(|a| restarts(a.kind) && a.instance == instance && ran(a))
             .count();
         if reboots >= usize::try_from(policy.reboot_budget).unwrap_or(usize::MAX) {
             return Err(block(
@@ -173,6 +175,11 @@ pub(crate) fn policy(
     super::flapping::check(snapshot, kind, instance)
 }
 
+/// The kinds that restart the instance, which the reboot budget counts together.
+fn restarts(kind: ActionKind) -> bool {
+    matches!(kind, ActionKind::Reboot | ActionKind::Maintenance)
+}
+
 /// A rejoin or bootstrap right after a member's verified reboot is the same repair's next step
 /// (a restarted member may come back OFFLINE), and so is a bootstrap right after grkeeper
 /// stopped Group Replication on the seed to ready it, and a sync's next call or its rejoin after
@@ -181,6 +188,8 @@ fn follows_up(last: &PastAction, next: ActionKind) -> bool {
     last.outcome == Outcome::Succeeded
         && match last.kind {
             ActionKind::Reboot => matches!(next, ActionKind::Rejoin | ActionKind::Bootstrap),
+            // A member back from maintenance OFFLINE is rejoined as part of the same step.
+            ActionKind::Maintenance => next == ActionKind::Rejoin,
             ActionKind::Expel => next == ActionKind::Bootstrap,
             // The sync's next call, and the rejoin it prepares.
             ActionKind::SyncGtids => matches!(next, ActionKind::SyncGtids | ActionKind::Rejoin),
@@ -233,6 +242,32 @@ fn switched_on(
                         format!(
                             "the policy requires an approval: `grkeeper approve bootstrap \
                              --cluster {} --instance {instance}`",
+                            snapshot.cluster
+                        ),
+                    ))
+                }
+            }
+        },
+        ActionKind::Maintenance => match policy.maintenance {
+            MaintenancePolicy::Auto => Ok(()),
+            // mutants: equivalent because `roll::consider` proposes nothing when the policy is
+            // off; it holds should a step ever come another way.
+            MaintenancePolicy::Off => Err(block(
+                Guard::Disabled,
+                "rolling maintenance is off in the policy; set GRKEEPER_MAINTENANCE=approval \
+                 (or auto) to let grkeeper apply what is pending one member at a time",
+            )),
+            MaintenancePolicy::Approval => {
+                if approvals(snapshot, ActionKind::Maintenance, instance)
+                    .next()
+                    .is_some()
+                {
+                    Ok(())
+                } else {
+                    Err(block(
+                        Guard::ApprovalRequired,
+                        format!(
+                            "the policy requires an approval for each rolling-maintenance step:                              `grkeeper approve maintenance --cluster {} [--instance {instance}]`",
                             snapshot.cluster
                         ),
                     ))

@@ -1,5 +1,5 @@
-//! What RDS's own lifecycle holds for the group, read from the control plane and never acted on
-//! here: maintenance windows open together on more members than the group can lose (with a
+//! What RDS's own lifecycle holds for the group, read from the control plane and told of here
+//! (the opt-in rolling maintenance that applies it is `roll`): maintenance windows open together on more members than the group can lose (with a
 //! staggered schedule), maintenance RDS has pending per member and when it applies it, automatic
 //! minor version upgrades on some members only, members on different engine versions and what
 //! that does to writes, and an instance RDS started by itself after seven days stopped.
@@ -14,7 +14,7 @@ use super::conditions::STOPPED;
 use super::draft::{Ctx, Draft};
 use super::guards::stamp;
 use super::picture::Node;
-use super::version::{Version, one_lts_series};
+use super::version::{UPGRADE_ORDER, Version, one_lts_series};
 use super::window::{Window, most_open_together, staggered};
 use super::{FindingKind, Severity};
 
@@ -193,7 +193,7 @@ fn auto_minor_version_upgrade(ctx: &Ctx<'_>, draft: &mut Draft) {
              ones by themselves in their windows, and on 8.0 an upgraded member stays read-only \
              until every member runs its version. Turn it off on every member \
              (`aws rds modify-db-instance --no-auto-minor-version-upgrade`) and upgrade one \
-             member at a time, lowest versions last.",
+             member at a time, {UPGRADE_ORDER}.",
             on.join(", "),
             off.join(", ")
         ),
@@ -246,7 +246,8 @@ fn engine_versions(ctx: &Ctx<'_>, draft: &mut Draft) {
             format!(
                 "Group Replication keeps the members newer than {lowest} ({}) read-only while a \
                  member runs {lowest}: only {} can take writes. Upgrade {} to {newest}, one member \
-                 at a time; once none runs an older version, all are writable again.",
+                 at a time, {UPGRADE_ORDER}; once none runs an older version, all are writable \
+                 again.",
                 newer.join(", "),
                 writable.join(", "),
                 writable.join(", ")

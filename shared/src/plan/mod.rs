@@ -22,6 +22,7 @@ mod maintenance;
 mod members;
 mod picture;
 mod playbook;
+pub mod roll;
 mod safety;
 pub mod split_brain;
 pub mod strangers;
@@ -38,7 +39,8 @@ use serde::{Deserialize, Serialize};
 // The planner's inputs besides the observation, named here too for the planner's own use.
 pub use crate::snapshot::{
     ActionKind, ActiveMember, Approval, BootstrapPolicy, Condition, EndpointPolicy, History,
-    LastSeen, Mode, Outcome, PastAction, Pause, Placeholders, Policy, SplitBrain, Stranger,
+    LastSeen, MaintenancePolicy, MaintenanceStep, Mode, Outcome, PastAction, Pause, Placeholders,
+    Policy, SplitBrain, Stranger,
 };
 
 use crate::snapshot::Snapshot;
@@ -66,6 +68,10 @@ pub struct Plan {
     /// ([`endpoints`], `docs/endpoints.md`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub records: Option<endpoints::Records>,
+    /// How a rolling maintenance stands, when the policy allows one and there is one
+    /// ([`roll`], `docs/maintenance.md`): done, the member waited for, what remains.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roll: Option<roll::Roll>,
     /// The rest of what the journal keeps after this observation. Not printed: it holds every
     /// member's GTID sets, which can be large (the journal's items show it).
     #[serde(skip)]
@@ -137,6 +143,9 @@ pub struct Action {
     /// For [`ActionKind::SyncGtids`]: the placeholders to create on `instance`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placeholders: Option<Placeholders>,
+    /// For [`ActionKind::Maintenance`]: what the step applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maintenance: Option<MaintenanceStep>,
 }
 
 impl Action {
@@ -147,6 +156,7 @@ impl Action {
             instance: instance.into(),
             reason: reason.into(),
             placeholders: None,
+            maintenance: None,
         }
     }
 }
@@ -167,6 +177,11 @@ impl ActionKind {
             ],
             ActionKind::Bootstrap => &[FindingKind::CompleteOutage],
             ActionKind::SyncGtids => &[FindingKind::LocalGtids],
+            ActionKind::Maintenance => &[
+                FindingKind::PendingMaintenance,
+                FindingKind::ParameterPendingReboot,
+                FindingKind::MaintenanceStalled,
+            ],
         }
     }
 }
@@ -286,6 +301,12 @@ pub enum FindingKind {
     EngineVersionsDiffer,
     /// RDS started the instance by itself after seven days stopped (RDS-EVENT-0154).
     StartedByRds,
+    /// A rolling maintenance is under way: what is done, which member it waits for, what is
+    /// left.
+    MaintenanceRolling,
+    /// A member a rolling-maintenance step took down did not come back `ONLINE` and caught up
+    /// in time: the roll stopped.
+    MaintenanceStalled,
     /// No group holds quorum alone: the DNS names are frozen as they are.
     EndpointsFrozen,
     /// The active DNS name's member left the quorum group or stopped being writable, and no
@@ -375,6 +396,9 @@ pub enum Guard {
     StaleView,
     /// Groups seen live apart (split brain) are remembered and a person has not reconciled them.
     SplitBrain,
+    /// A member is out of the group, lagging, or busy in RDS: a rolling-maintenance step waits
+    /// until every member is back.
+    MemberNotBack,
 }
 
 impl Guard {
@@ -433,6 +457,8 @@ pub fn plan(snapshot: &Snapshot) -> Plan {
             playbook::rejoin::consider(&ctx, &mut draft);
             playbook::reboot::consider(&ctx, &mut draft);
             playbook::expel::consider(&ctx, &mut draft);
+            // Last: maintenance is never more urgent than a repair.
+            draft.roll = roll::consider(&ctx, &mut draft);
         }
     }
     drift::note(&ctx, &mut draft);

@@ -3,7 +3,8 @@
 //! shares, in the inventory or in a copy a view lists at another address; no expel or bootstrap
 //! while a view lists a member outside the inventory or such a copy; no membership
 //! change while the group cannot reconfigure; no rejoin or reboot of a member into a group apart
-//! from its own in a remembered split brain; no re-bootstrap, nor a step toward one, unless
+//! from its own in a remembered split brain; no maintenance step while a split brain or a stranger
+//! is remembered at all; no re-bootstrap, nor a step toward one, unless
 //! `rebootstrap` allows it; and no placeholder unless a group holds quorum, the join it prepares
 //! could go ahead, and its GTIDs are no group's. `docs/safety.md` states each rule and the test
 //! that holds it.
@@ -28,12 +29,13 @@ pub(crate) fn check(
     }
     if matches!(
         candidate.kind,
-        ActionKind::Expel | ActionKind::Bootstrap | ActionKind::SyncGtids
+        ActionKind::Expel | ActionKind::Bootstrap | ActionKind::SyncGtids | ActionKind::Maintenance
     ) {
         strangers::none_in_views(ctx)?;
         no_copy_in_views(ctx)?;
     }
-    if let (Some(node), ActionKind::Rejoin | ActionKind::Expel) = (node, candidate.kind)
+    if let (Some(node), ActionKind::Rejoin | ActionKind::Expel | ActionKind::Maintenance) =
+        (node, candidate.kind)
         && ctx.picture.quorum_group().is_some()
     {
         group_can_reconfigure(ctx, node)?;
@@ -41,11 +43,42 @@ pub(crate) fn check(
     if let (Some(node), ActionKind::Rejoin | ActionKind::Reboot) = (node, candidate.kind) {
         split_brain::not_apart(ctx, node)?;
     }
+    if candidate.kind == ActionKind::Maintenance {
+        nothing_remembered(ctx)?;
+    }
     match candidate.gate() {
         (ActionKind::Bootstrap, seed) => rebootstrap::allowed(ctx, draft, seed),
         (ActionKind::SyncGtids, joiner) => placeholders_allowed(ctx, candidate, joiner),
         _ => Ok(()),
     }
+}
+
+/// Maintenance is chosen, never needed: a roll step waits while a split brain or a member
+/// outside the inventory is remembered at all, whatever the views show now.
+fn nothing_remembered(ctx: &Ctx<'_>) -> Result<(), Block> {
+    if let Some(split) = &ctx.split_brain {
+        return Err(block(
+            Guard::SplitBrain,
+            format!(
+                "groups were seen live apart ({} sides) and a person has not reconciled them:                  no maintenance until they have",
+                split.sides.len()
+            ),
+        ));
+    }
+    let remembered = strangers::remember(ctx.snapshot, &ctx.picture);
+    if let Some(stranger) = remembered.first() {
+        return Err(block(
+            Guard::UnknownMember,
+            format!(
+                "a view listed {} ({}:{}), outside the inventory, last at {}: it may be live;                  no maintenance until it is tagged into the cluster or gone from the views and                  forgotten",
+                stranger.member_id,
+                stranger.host,
+                stranger.port,
+                super::guards::stamp(stranger.last_seen)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// A placeholder is created only while a group holds quorum (its members are what the joiner

@@ -8,6 +8,14 @@
 
 use std::cmp::Ordering;
 
+/// The one order of a rolling upgrade, for every message that tells it: on 8.0 (and across
+/// series) the members newer than the group's lowest version are read-only and the lowest-version
+/// members take the writes, so those go last; when the last of them goes down, Group Replication
+/// makes the upgraded members writable. Inside one long-term-support series the order does not
+/// matter for writes, and the same order serves.
+pub(crate) const UPGRADE_ORDER: &str =
+    "members on newer versions first, the lowest-version members last";
+
 /// A `major.minor.patch` server version; suffixes such as `-log` are ignored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Version(pub u32, pub u32, pub u32);

@@ -28,7 +28,8 @@ use crate::ports::aws::AwsError;
 use crate::ports::dns_zone::Change;
 use crate::report::{AlertMessage, Incident};
 use crate::snapshot::{
-    ActionKind, Approval, BinlogSample, Condition, History, Outcome, PastAction, Pause, Policy,
+    ActionKind, Approval, BinlogSample, Condition, History, MaintenancePolicy, Outcome, PastAction,
+    Pause, Policy,
 };
 
 pub use memory::MemoryJournal;
@@ -496,12 +497,19 @@ impl JournalError {
 }
 
 /// How far back [`Journal::history`] must look for `policy`: its longest window (member
-/// cooldown, cluster budget, reboot budget).
+/// cooldown, cluster budget, reboot budget), and with rolling maintenance on, twice the time a
+/// member has to come back from a step, so a roll that stopped is still told of for as long
+/// again.
 pub fn lookback(policy: &Policy) -> Duration {
+    let roll = match policy.maintenance {
+        MaintenancePolicy::Off => 0,
+        _ => policy.maintenance_return_secs.saturating_mul(2),
+    };
     let longest = policy
         .member_cooldown_secs
         .max(policy.budget_window_secs)
-        .max(policy.reboot_window_secs);
+        .max(policy.reboot_window_secs)
+        .max(roll);
     Duration::from_secs(longest)
 }
 
@@ -533,6 +541,7 @@ mod tests {
             at: journal_time(at),
             outcome: Outcome::Pending,
             placeholders: None,
+            maintenance: None,
         };
         assert_eq!(ActionId::of(&read_back), recorded);
         assert_eq!(recorded.as_str(), "2026-11-30T12:00:00.123Z#rejoin#db2");
@@ -547,5 +556,11 @@ mod tests {
             ..Policy::default()
         };
         assert_eq!(lookback(&policy), Duration::from_secs(7200));
+        let rolling = Policy {
+            maintenance: MaintenancePolicy::Approval,
+            maintenance_return_secs: 5000,
+            ..policy
+        };
+        assert_eq!(lookback(&rolling), Duration::from_secs(10_000));
     }
 }

@@ -34,6 +34,7 @@ pub(crate) fn plan(findings: Vec<Finding>, action: Option<Action>, refused: Vec<
         refused,
         conditions: BTreeMap::new(),
         records: None,
+        roll: None,
         memory: Default::default(),
     }
 }

@@ -159,6 +159,8 @@ fn class(kind: FindingKind) -> Class {
         | AutoMinorVersionUpgradeMixed
         | EngineVersionsDiffer
         | StartedByRds
+        | MaintenanceRolling
+        | MaintenanceStalled
         | ActiveHeld => Class::Own,
     }
 }
@@ -196,7 +198,7 @@ pub(crate) fn asks_a_person(guard: Guard) -> bool {
     match guard {
         // Group Replication or the next observation settles these by itself.
         Cooldown | PendingAction | InstanceNotAvailable | EarlierBootstrap | UnreachableMember
-        | AutoRejoin | StaleView => false,
+        | AutoRejoin | StaleView | MemberNotBack => false,
         ObserveMode | Disabled | Paused | ClusterBudget | RebootBudget | ErrantGtids
         | PurgedTransactions | Version | GroupName | Majority | ToleranceFloor
         | UnobservedMember | NoGtidSuperset | ApprovalRequired | RebuildNeeded | OperatorStop

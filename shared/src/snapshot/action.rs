@@ -27,6 +27,11 @@ pub enum ActionKind {
     /// for GTIDs a 9.7 joiner and the group's members hold under their own `server_uuid`s, one
     /// range per step, only with an operator's approval naming the joiner ([`Placeholders`]).
     SyncGtids,
+    /// One step of a rolling maintenance (`docs/maintenance.md`): `RebootDBInstance` for
+    /// parameter changes waiting for a reboot, or `ApplyPendingMaintenanceAction` (opt-in
+    /// `immediate`) for a system update or an engine minor upgrade, on one member at a time
+    /// ([`MaintenanceStep`]).
+    Maintenance,
 }
 
 impl fmt::Display for ActionKind {
@@ -37,6 +42,7 @@ impl fmt::Display for ActionKind {
             ActionKind::Expel => "expel",
             ActionKind::Bootstrap => "bootstrap",
             ActionKind::SyncGtids => "sync_gtids",
+            ActionKind::Maintenance => "maintenance",
         })
     }
 }
@@ -51,6 +57,27 @@ impl ActionKind {
     /// placeholder takes nobody out (its approval is its limit).
     pub fn is_disruptive(self) -> bool {
         !matches!(self, ActionKind::Rejoin | ActionKind::SyncGtids)
+    }
+}
+
+/// What one rolling-maintenance step applies to its member.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MaintenanceStep {
+    /// `RebootDBInstance`: the parameter group's changes waiting for a reboot
+    /// (`pending-reboot`) take effect.
+    Reboot,
+    /// `ApplyPendingMaintenanceAction` with opt-in `immediate` for this pending action
+    /// (`system-update`, `db-upgrade`).
+    Apply(String),
+}
+
+impl fmt::Display for MaintenanceStep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MaintenanceStep::Reboot => f.write_str("reboot for pending parameters"),
+            MaintenanceStep::Apply(action) => write!(f, "{action}"),
+        }
     }
 }
 

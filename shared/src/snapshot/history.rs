@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::gtid::GtidSet;
 use crate::model::Address;
 
-use super::{ActionKind, Placeholders};
+use super::{ActionKind, MaintenanceStep, Placeholders};
 
 /// The past, as far as the planner needs it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -93,6 +93,10 @@ pub struct PastAction {
     /// verifying it reads back from the instance's `gtid_executed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placeholders: Option<Placeholders>,
+    /// For a [`ActionKind::Maintenance`] step, what it applied: what the roll waits to see
+    /// cleared on the member before the next step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maintenance: Option<MaintenanceStep>,
 }
 
 /// How an action ended.

@@ -55,6 +55,15 @@ pub struct Policy {
     /// takes: an observation counts as taken after a journaled bootstrap only when it finished
     /// this many seconds after the bootstrap's journaled time.
     pub clock_skew_secs: u64,
+    /// Rolling maintenance (`docs/maintenance.md`): whether grkeeper applies what RDS holds
+    /// pending, one member at a time.
+    pub maintenance: MaintenancePolicy,
+    /// A member a rolling-maintenance step took down that is not back `ONLINE` and caught up
+    /// this many seconds after the step stops the roll with an incident.
+    pub maintenance_return_secs: u64,
+    /// A member counts as caught up for rolling maintenance when its applier queue holds at most
+    /// this many transactions.
+    pub maintenance_max_queue: u64,
     /// The DNS names applications connect through (`docs/endpoints.md`); absent: grkeeper keeps
     /// no names for this cluster.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -80,6 +89,19 @@ impl Default for EndpointPolicy {
             hold_down_secs: 300,
         }
     }
+}
+
+/// Whether grkeeper applies pending maintenance, one member at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MaintenancePolicy {
+    /// Never: the findings say what is pending and how to apply it by hand.
+    Off,
+    /// Each step only under an unexpired approval (`grkeeper approve maintenance`), for the
+    /// member or for any.
+    Approval,
+    /// Whenever something is pending and every guard holds.
+    Auto,
 }
 
 /// Whether grkeeper may act at all.
@@ -128,6 +150,9 @@ impl Default for Policy {
             flap_limit: 3,
             flap_window_secs: 3600,
             clock_skew_secs: 60,
+            maintenance: MaintenancePolicy::Off,
+            maintenance_return_secs: 3600,
+            maintenance_max_queue: 100,
             endpoints: None,
         }
     }

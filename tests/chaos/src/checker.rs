@@ -377,6 +377,7 @@ mod tests {
             at: at(secs),
             outcome: Outcome::Pending,
             placeholders: None,
+            maintenance: None,
         }
     }
 

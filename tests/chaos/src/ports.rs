@@ -170,6 +170,14 @@ impl<T: RdsReboot> RdsReboot for Faulty<T> {
         through(&self.tap, Port::Rds, "reboot", milestone, error, call).await
     }
 
+    async fn apply_maintenance(&self, id: &str, action: &str) -> Result<(), RdsError> {
+        // The simulator holds no pending maintenance, so chaos schedules never roll; the call
+        // passes through the same faults as every other.
+        let error = |f| RdsError::Aws(aws_error("RDS.ApplyPendingMaintenanceAction", f));
+        let call = self.inner.apply_maintenance(id, action);
+        through(&self.tap, Port::Rds, "apply_maintenance", None, error, call).await
+    }
+
     async fn claim(&self, id: &str, deployment: &str) -> Result<(), RdsError> {
         let error = |failure| RdsError::Aws(aws_error("RDS.AddTagsToResource", failure));
         let call = self.inner.claim(id, deployment);

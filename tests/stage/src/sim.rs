@@ -20,6 +20,7 @@ use std::time::Duration;
 use gr_sim::{Cluster, SimError};
 use grkeeper::config::DEFAULT_DEPLOYMENT;
 use grkeeper::model::{Endpoint, EndpointOverrides, InstanceStatus, Observed, RdsInstance};
+use grkeeper::ports::aws::AwsError;
 use grkeeper::ports::rds::{ClusterInventory, Described, RdsControl, RdsError};
 use grkeeper::ports::reboot::{CLAIM_TAG, RdsReboot};
 use mysql_async::prelude::Queryable;
@@ -115,6 +116,15 @@ impl RdsReboot for SimRds {
             .unwrap_or_else(PoisonError::into_inner)
             .insert(id.to_owned(), deployment.to_owned());
         Ok(())
+    }
+
+    async fn apply_maintenance(&self, id: &str, action: &str) -> Result<(), RdsError> {
+        // The simulator lists no pending maintenance here, so no roll ever asks for this.
+        Err(RdsError::Aws(AwsError::entry_failure(
+            "RDS.ApplyPendingMaintenanceAction",
+            Some("InvalidParameterValue"),
+            format!("the simulator's RDS holds no pending {action} for {id}"),
+        )))
     }
 
     async fn reboot(&self, id: &str) -> Result<(), RdsError> {

@@ -1,6 +1,6 @@
 //! [`RdsControl`] and [`RdsReboot`] over aws-sdk-rds: `DescribeDBInstances` with each
-//! instance's `DescribePendingMaintenanceActions` (both paginated), `RebootDBInstance` and
-//! `AddTagsToResource` (the claim tag).
+//! instance's `DescribePendingMaintenanceActions` (both paginated), `RebootDBInstance`,
+//! `ApplyPendingMaintenanceAction` and `AddTagsToResource` (the claim tag).
 
 use std::collections::BTreeMap;
 
@@ -218,20 +218,28 @@ impl RdsControl for AwsRds {
     }
 }
 
-impl RdsReboot for AwsRds {
-    #[instrument(skip(self))]
-    async fn claim(&self, id: &str, deployment: &str) -> Result<(), RdsError> {
+impl AwsRds {
+    /// The instance's ARN, which the calls on a resource name it by.
+    async fn arn(&self, id: &str) -> Result<String, RdsError> {
         let described = self
             .describe_one(id)
             .await
             .map_err(|e| reboot_error(id, e))?;
-        let arn = described
+        described
             .db_instances()
             .first()
             .and_then(DbInstance::db_instance_arn)
+            .map(str::to_owned)
             .ok_or_else(|| RdsError::NotFound {
                 instance: id.to_owned(),
-            })?;
+            })
+    }
+}
+
+impl RdsReboot for AwsRds {
+    #[instrument(skip(self))]
+    async fn claim(&self, id: &str, deployment: &str) -> Result<(), RdsError> {
+        let arn = self.arn(id).await?;
         self.client
             .add_tags_to_resource()
             .resource_name(arn)
@@ -251,6 +259,25 @@ impl RdsReboot for AwsRds {
             .await
             .map(|_| ())
             .map_err(|e| reboot_error(id, AwsError::from_sdk("RDS.RebootDBInstance", e)))
+    }
+
+    #[instrument(skip(self))]
+    async fn apply_maintenance(&self, id: &str, action: &str) -> Result<(), RdsError> {
+        let arn = self.arn(id).await?;
+        self.client
+            .apply_pending_maintenance_action()
+            .resource_identifier(arn)
+            .apply_action(action)
+            .opt_in_type("immediate")
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                reboot_error(
+                    id,
+                    AwsError::from_sdk("RDS.ApplyPendingMaintenanceAction", e),
+                )
+            })
     }
 }
 

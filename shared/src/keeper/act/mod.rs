@@ -22,7 +22,7 @@ use crate::ports::member_control::{CallError, MemberControl, Procedure};
 use crate::ports::member_probe::MemberProbe;
 use crate::ports::rds::{RdsControl, RdsError};
 use crate::ports::reboot::RdsReboot;
-use crate::snapshot::{ActionKind, Placeholders};
+use crate::snapshot::{ActionKind, MaintenanceStep, Placeholders};
 
 use verify::Check;
 
@@ -189,7 +189,11 @@ where
             ActionKind::Rejoin => call(action, &check, Procedure::StartJoin).await,
             ActionKind::Bootstrap => call(action, &check, Procedure::StartBootstrap).await,
             ActionKind::Expel => call(action, &check, Procedure::Stop).await,
-            ActionKind::Reboot => reboot(action, &check).await,
+            ActionKind::Reboot => {
+                let requested = check.rds().reboot(&action.instance).await;
+                restarted(action, &check, requested, "RebootDBInstance").await
+            }
+            ActionKind::Maintenance => maintain(action, &check).await,
             ActionKind::SyncGtids => {
                 match action.placeholders.as_ref().map(Procedure::advance_gtid) {
                     Some(Ok(procedure)) => call(action, &check, procedure).await,
@@ -316,30 +320,62 @@ where
     }
 }
 
-async fn reboot<M, R, C>(action: &Action, check: &Check<'_, M, R, C>) -> ActionResult
+/// Waits for the restart a reboot (or applied maintenance) `requested`; a request RDS refused
+/// ends the action as not attempted.
+async fn restarted<M, R, C>(
+    action: &Action,
+    check: &Check<'_, M, R, C>,
+    requested: Result<(), RdsError>,
+    call: &str,
+) -> ActionResult
 where
     M: MemberProbe + MemberControl,
     R: RdsControl + RdsReboot,
     C: Clock,
 {
     let mut result = ActionResult::new(action, Verdict::Unverified, String::new());
-    if let Err(e) = check.rds().reboot(&action.instance).await {
+    if let Err(e) = requested {
         result.error = Some(e.to_string());
         if !may_have_run(&e) {
             result.verdict = Verdict::NotAttempted;
-            result.summary = format!("RebootDBInstance {} not accepted: {e}", action.instance);
+            result.summary = format!("{call} {} not accepted: {e}", action.instance);
             return result;
         }
-        warn!(error = %e, "RebootDBInstance may have been accepted; verifying");
+        warn!(error = %e, call, "the request may have been accepted; verifying");
     }
     check.wait(&mut result, false).await;
     result
 }
 
-/// Whether a failed reboot request may have been accepted. A timed-out one may. So may one
-/// answered `InvalidDBInstanceState`: the planner reboots only an `available` instance, so that
-/// answer means a reboot is under way, ours when the SDK retried a request whose reply was lost,
-/// or one of RDS's own. Any other failure means not.
+/// A rolling-maintenance step: the reboot for pending parameters, or the pending action applied
+/// at once.
+async fn maintain<M, R, C>(action: &Action, check: &Check<'_, M, R, C>) -> ActionResult
+where
+    M: MemberProbe + MemberControl,
+    R: RdsControl + RdsReboot,
+    C: Clock,
+{
+    match &action.maintenance {
+        Some(MaintenanceStep::Reboot) => {
+            let requested = check.rds().reboot(&action.instance).await;
+            restarted(action, check, requested, "RebootDBInstance").await
+        }
+        Some(MaintenanceStep::Apply(what)) => {
+            let requested = check.rds().apply_maintenance(&action.instance, what).await;
+            restarted(action, check, requested, "ApplyPendingMaintenanceAction").await
+        }
+        None => ActionResult::new(
+            action,
+            Verdict::NotAttempted,
+            "a maintenance step without its work".to_owned(),
+        ),
+    }
+}
+
+/// Whether a failed reboot (or maintenance) request may have been accepted. A timed-out one
+/// may. So may one answered `InvalidDBInstanceState`: the planner restarts only an `available`
+/// instance, so that answer means a restart is under way, ours when the SDK retried a request
+/// whose reply was lost, or one of RDS's own. Any other failure means not.
 fn may_have_run(error: &RdsError) -> bool {
     match error {
         RdsError::InvalidState { .. } => true,

@@ -4,6 +4,8 @@
 //! - rejoin, bootstrap: the member `ONLINE` in a view with quorum (`RECOVERING` is progress);
 //! - expel: the member `OFFLINE` and absent from every other answering member's view;
 //! - reboot: RDS leaves `available` and comes back, and the member answers (not in `ERROR`);
+//! - maintenance: RDS leaves `available` (it took the member down for the step); the roll waits
+//!   for the member to come back on later ticks, which may be long after a verification ends;
 //! - sync: every placeholder in the instance's `gtid_executed` (read back, never assumed).
 //!
 //! A bad state (`ERROR`/`OFFLINE`, offline mode) must be seen twice in a row to fail the action:
@@ -132,6 +134,7 @@ where
             ActionKind::Rejoin | ActionKind::Bootstrap => self.look_joined(result).await,
             ActionKind::Expel => self.look_expelled(result).await,
             ActionKind::Reboot => self.look_rebooted(result, saw_restart).await,
+            ActionKind::Maintenance => self.look_maintained(result, *saw_restart).await,
             ActionKind::SyncGtids => self.look_synced(result).await,
         }
     }
@@ -211,20 +214,43 @@ where
         }
     }
 
-    async fn look_rebooted(&self, result: &mut ActionResult, saw_restart: &mut bool) -> Progress {
-        let status = match self
+    /// RDS took the instance down for the step (or, resumed, the step was sent: the roll's next
+    /// plans wait for the member with what the step applied cleared).
+    async fn look_maintained(&self, result: &mut ActionResult, resumed: bool) -> Progress {
+        let status = match self.rds_status().await {
+            Ok(status) => status,
+            Err(waiting) => return waiting,
+        };
+        result.rds_status = Some(status.0.clone());
+        if !status.is_available() {
+            Progress::Done(format!("RDS works on it (status {status})"))
+        } else if resumed {
+            Progress::Done("sent by an earlier tick; the roll waits for the member".to_owned())
+        } else {
+            Progress::Waiting("RDS has not taken the instance down yet".to_owned())
+        }
+    }
+
+    /// The instance's RDS status, or the progress that says why it is not known.
+    async fn rds_status(&self) -> Result<crate::model::InstanceStatus, Progress> {
+        let described = self
             .rds()
             .describe(std::slice::from_ref(&self.instance.id))
             .await
-        {
-            Ok(described) => described
-                .into_iter()
-                .next()
-                .and_then(|(_, rds)| rds.seen().map(|r| r.status.clone())),
-            Err(e) => return Progress::Waiting(format!("DescribeDBInstances failed: {e}")),
-        };
-        let Some(status) = status else {
-            return Progress::Waiting("DescribeDBInstances does not show the instance".to_owned());
+            .map_err(|e| Progress::Waiting(format!("DescribeDBInstances failed: {e}")))?;
+        described
+            .into_iter()
+            .next()
+            .and_then(|(_, rds)| rds.seen().map(|r| r.status.clone()))
+            .ok_or_else(|| {
+                Progress::Waiting("DescribeDBInstances does not show the instance".to_owned())
+            })
+    }
+
+    async fn look_rebooted(&self, result: &mut ActionResult, saw_restart: &mut bool) -> Progress {
+        let status = match self.rds_status().await {
+            Ok(status) => status,
+            Err(waiting) => return waiting,
         };
         result.rds_status = Some(status.0.clone());
         if !status.is_available() {

@@ -5,18 +5,20 @@
 //! members, approvals, remembered strangers, journaled bootstraps with clock skew, versions,
 //! stale views), `second_group` (a group bootstrapped apart), `counted_exited` (members that
 //! left but some view still counts) and `local_gtids` (a new 9.7 member whose initialization
-//! GTIDs and the group's keep it out, with approvals of the sync or not).
+//! GTIDs and the group's keep it out, with approvals of the sync or not), `rolls` (rolling
+//! maintenance with members mid-roll).
 
 use proptest::prelude::*;
 
-use crate::fixtures::{ClusterBuilder, GROUP, at, server_uuid};
+use crate::fixtures::{ClusterBuilder, GROUP, at, pending_maintenance, server_uuid};
 use crate::gtid::GtidSet;
+use crate::model::PendingMaintenance;
 use crate::model::{
     GrCall, LastGrCall, MemberState, OFFLINE_MODE_ERRORS, Observed, ProbeError, ViewMember,
 };
 use crate::plan::{
-    ActionKind, Approval, BootstrapPolicy, Condition, History, LastSeen, Mode, Outcome, PastAction,
-    Pause, Policy, SplitBrain, Stranger, conditions,
+    ActionKind, Approval, BootstrapPolicy, Condition, History, LastSeen, MaintenancePolicy,
+    MaintenanceStep, Mode, Outcome, PastAction, Pause, Policy, SplitBrain, Stranger, conditions,
 };
 use crate::snapshot::Snapshot;
 
@@ -273,6 +275,7 @@ fn action() -> impl Strategy<Value = PastAction> {
             ActionKind::Expel,
             ActionKind::Bootstrap,
             ActionKind::SyncGtids,
+            ActionKind::Maintenance,
         ]),
         1usize..=9,
         // Up to two hours ago, or up to ten minutes ahead (a writer's clock ahead of this one).
@@ -290,6 +293,7 @@ fn action() -> impl Strategy<Value = PastAction> {
             at: ago(secs),
             outcome,
             placeholders: None,
+            maintenance: None,
         })
 }
 
@@ -737,6 +741,7 @@ pub(super) fn outage() -> impl Strategy<Value = Snapshot> {
                                     Outcome::Failed
                                 },
                                 placeholders: None,
+                                maintenance: None,
                             });
                         }
                     })
@@ -1001,6 +1006,7 @@ pub(super) fn stopped() -> impl Strategy<Value = Snapshot> {
                         at: ago(*secs),
                         outcome: Outcome::Succeeded,
                         placeholders: None,
+                        maintenance: None,
                     })
                     .collect();
             })
@@ -1389,4 +1395,172 @@ pub(super) fn copies() -> impl Strategy<Value = CopyCase> {
                 remembered,
             }
         })
+}
+
+/// What RDS holds for one member in a roll: a pending engine upgrade, a system update, another
+/// action a roll only tells of, parameters waiting for a reboot, and its engine version.
+#[derive(Debug, Clone)]
+struct Held {
+    upgrade: bool,
+    update: bool,
+    other: bool,
+    reboot: bool,
+    version: &'static str,
+}
+
+fn held() -> impl Strategy<Value = Held> {
+    (
+        prop::bool::weighted(0.4),
+        prop::bool::weighted(0.3),
+        prop::bool::weighted(0.1),
+        prop::bool::weighted(0.4),
+        prop::sample::select(vec!["8.0.35", "8.0.36", "8.0.36", "8.4.2", "8.4.3"]),
+    )
+        .prop_map(|(upgrade, update, other, reboot, version)| Held {
+            upgrade,
+            update,
+            other,
+            reboot,
+            version,
+        })
+}
+
+/// A rolling-maintenance step an earlier tick journaled: on which member, what, when, how it
+/// ended.
+fn roll_step() -> impl Strategy<Value = PastAction> {
+    (
+        1usize..=9,
+        prop::sample::select(vec![
+            Some(MaintenanceStep::Reboot),
+            Some(MaintenanceStep::Apply("db-upgrade".into())),
+            Some(MaintenanceStep::Apply("system-update".into())),
+            None,
+        ]),
+        -60i64..9000,
+        prop::sample::select(vec![
+            Outcome::Succeeded,
+            Outcome::Succeeded,
+            Outcome::Failed,
+            Outcome::NotAttempted,
+            Outcome::Pending,
+        ]),
+    )
+        .prop_map(|(i, maintenance, secs, outcome)| PastAction {
+            kind: ActionKind::Maintenance,
+            instance: format!("orders-{i}"),
+            at: ago(secs),
+            outcome,
+            placeholders: None,
+            maintenance,
+        })
+}
+
+/// Rolling maintenance under way (`roll`): 1-9 members, each with random pending maintenance
+/// and versions, a few members mid-roll or otherwise out (RDS busy, OFFLINE, lagging, crashed,
+/// recovering, pending actions unreadable), journaled steps on random members with random
+/// outcomes, the maintenance policy off, by approval (granted or not, for one member or any) or
+/// automatic, fault tolerance floors, paused members or clusters, and now and then a split brain
+/// or a stranger remembered.
+pub(super) fn rolls() -> impl Strategy<Value = Snapshot> {
+    (
+        (
+            1usize..=9,
+            prop::collection::vec(held(), 9),
+            prop::collection::vec((0usize..9, fault()), 0..3),
+            prop::collection::vec(0usize..9, 0..2),
+            prop::collection::vec(roll_step(), 0..4),
+        ),
+        (
+            prop::sample::select(vec![
+                MaintenancePolicy::Off,
+                MaintenancePolicy::Approval,
+                MaintenancePolicy::Auto,
+                MaintenancePolicy::Auto,
+            ]),
+            prop::option::of((prop::option::of(1usize..=9), -600i64..3600)),
+            prop_oneof![3 => Just(0u32), 1 => 1u32..3],
+            prop::option::weighted(0.15, (any::<bool>(), 1usize..=9)),
+            prop::bool::weighted(0.1),
+            prop::bool::weighted(0.1),
+            prop::sample::select(vec![0u64, 100, 100_000]),
+        ),
+    )
+        .prop_map(
+            |(
+                (n, held, faults, unreadable, steps),
+                (maintenance, approval, floor, pause, split, stranger, max_queue),
+            )| {
+                let id = |i: usize| format!("orders-{}", i % n + 1);
+                let mut b = ClusterBuilder::healthy(n).policy(|p| {
+                    p.maintenance = maintenance;
+                    p.fault_tolerance_floor = floor;
+                    p.maintenance_max_queue = max_queue;
+                    p.maintenance_return_secs = 3600;
+                });
+                for (i, h) in held.iter().take(n).enumerate() {
+                    let h = h.clone();
+                    b = b.version(&id(i), h.version).rds(&id(i), move |r| {
+                        let pending: Vec<PendingMaintenance> = [
+                            (h.upgrade, "db-upgrade"),
+                            (h.update, "system-update"),
+                            (h.other, "ca-certificate-rotation"),
+                        ]
+                        .into_iter()
+                        .filter(|(on, _)| *on)
+                        .map(|(_, action)| pending_maintenance(action))
+                        .collect();
+                        r.pending_maintenance = Some(Observed::Seen(pending));
+                        if h.reboot {
+                            r.parameter_apply_status = Some("pending-reboot".into());
+                        }
+                    });
+                }
+                for i in unreadable {
+                    b = b.rds(&id(i), |r| {
+                        r.pending_maintenance = Some(Observed::Failed("AccessDenied".into()));
+                    });
+                }
+                for (i, fault) in faults {
+                    b = apply(b, &id(i), i % n + 1, fault);
+                }
+                if stranger {
+                    b = b.remembered_stranger(10, NOW, NOW);
+                }
+                let mut snapshot = b
+                    .history(|h| {
+                        h.actions = steps;
+                        if let Some((instance, expires)) = approval {
+                            h.approvals.push(Approval {
+                                action: ActionKind::Maintenance,
+                                instance: instance.map(|i| format!("orders-{i}")),
+                                gives_up: Vec::new(),
+                                gtids: None,
+                                expires: ago(-expires),
+                                by: "alice".into(),
+                            });
+                        }
+                        let paused = Pause {
+                            until: ago(-600),
+                            reason: "maintenance".into(),
+                            by: "alice".into(),
+                        };
+                        match pause {
+                            Some((true, _)) => h.paused = Some(paused),
+                            Some((false, i)) => {
+                                h.paused_instances.insert(format!("orders-{i}"), paused);
+                            }
+                            None => {}
+                        }
+                    })
+                    .build();
+                if split && n > 1 {
+                    snapshot.history.split_brain = Some(SplitBrain {
+                        first_seen: ago(7200),
+                        last_seen: ago(3600),
+                        sides: vec![vec![server_uuid(1)], vec![server_uuid(n)]],
+                    });
+                }
+                snapshot
+            },
+        )
 }

@@ -9,7 +9,10 @@ use proptest::test_runner::TestCaseError;
 
 use crate::gtid::GtidSet;
 use crate::model::{LastGrCall, MemberReport, MemberState, ViewMember};
-use crate::plan::{Action, ActionKind, BootstrapPolicy, Guard, Mode, Outcome, Plan, plan};
+use crate::plan::{
+    Action, ActionKind, BootstrapPolicy, Guard, MaintenancePolicy, MaintenanceStep, Mode, Outcome,
+    Plan, plan,
+};
 use crate::snapshot::{Approval, PastAction, Snapshot};
 
 /// What the invariants read from a snapshot.
@@ -231,9 +234,12 @@ impl<'s> Reading<'s> {
                     >= budget(policy.cluster_budget)
             }
             Guard::RebootBudget => {
-                self.journaled(Some(instance), reboots, |k| k == ActionKind::Reboot)
-                    .filter(ran)
-                    .count()
+                // A rolling-maintenance step restarts the instance too.
+                self.journaled(Some(instance), reboots, |k| {
+                    matches!(k, ActionKind::Reboot | ActionKind::Maintenance)
+                })
+                .filter(ran)
+                .count()
                     >= budget(policy.reboot_budget)
             }
             Guard::RepeatedFailure => {
@@ -343,6 +349,141 @@ pub(super) fn check_all(snapshot: &Snapshot) -> Result<(), TestCaseError> {
     every_refusal_is_justified(&reading, &plan)?;
     no_member_rejoins_across_a_remembered_split_brain(&reading, &plan)?;
     placeholders_only_approved_own_missing_and_never_the_groups(&reading, &plan)?;
+    a_roll_step_takes_one_member_out_at_a_time(&reading, &plan)?;
+    Ok(())
+}
+
+/// A rolling-maintenance step (`docs/safety.md`, "Rolling maintenance") is taken only: while
+/// every inventory member is `available`, reports itself `ONLINE` with its applier queue within
+/// the policy's bound, and is listed `ONLINE` by every view that holds quorum (so no member is
+/// out, the last step's member included); when the journal's last step that ran has an outcome
+/// and what it applied is cleared on its member; with no split brain nor stranger remembered;
+/// for something RDS holds for the member; and on a member with no pending member running a
+/// newer version (the lowest-version members last).
+fn a_roll_step_takes_one_member_out_at_a_time(
+    reading: &Reading<'_>,
+    plan: &Plan,
+) -> Result<(), TestCaseError> {
+    let Some(action) = plan
+        .action
+        .as_ref()
+        .filter(|a| a.kind == ActionKind::Maintenance)
+    else {
+        return Ok(());
+    };
+    let snapshot = reading.snapshot;
+    let policy = &snapshot.policy;
+    for instance in &snapshot.instances {
+        let id = instance.id.as_str();
+        prop_assert_eq!(reading.rds_status(id), Some("available"), "{:#?}", plan);
+        let report = reading.read.get(id).copied();
+        prop_assert!(
+            report.is_some_and(|r| r.own_state() == MemberState::Online
+                && crate::plan::conditions::own_applier_queue(r) <= policy.maintenance_max_queue),
+            "{} is not back: {:#?}",
+            id,
+            plan
+        );
+        let uuid = reading.identity.get(id);
+        for view in &reading.quorum_views {
+            prop_assert!(
+                view.iter()
+                    .any(|row| Some(&row.member_id.to_ascii_lowercase()) == uuid
+                        && row.state == MemberState::Online),
+                "a quorum view does not list {} ONLINE: {:#?}",
+                id,
+                plan
+            );
+        }
+    }
+    prop_assert!(!reading.quorum_views.is_empty(), "{:#?}", plan);
+    let steps: Vec<&PastAction> = {
+        let mut steps: Vec<&PastAction> = snapshot
+            .history
+            .actions
+            .iter()
+            .filter(|a| a.kind == ActionKind::Maintenance && a.outcome != Outcome::NotAttempted)
+            .collect();
+        steps.sort_by_key(|a| a.at);
+        steps
+    };
+    if let Some(last) = steps.last() {
+        prop_assert!(last.outcome != Outcome::Pending, "{:#?}", plan);
+        let rds = snapshot
+            .instances
+            .iter()
+            .find(|i| i.id == last.instance)
+            .and_then(|i| i.rds.seen());
+        let still = match (&last.maintenance, rds) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(MaintenanceStep::Reboot), Some(rds)) => {
+                rds.parameter_apply_status.as_deref() != Some("in-sync")
+                    && rds.parameter_apply_status.as_deref() != Some("applying")
+            }
+            (Some(MaintenanceStep::Apply(what)), Some(rds)) => match &rds.pending_maintenance {
+                Some(crate::model::Observed::Seen(pending)) => {
+                    pending.iter().any(|p| &p.action == what)
+                }
+                _ => true,
+            },
+        };
+        prop_assert!(!still, "the last step's work is still pending: {:#?}", plan);
+    }
+    prop_assert!(
+        plan.memory.split_brain.is_none() && plan.memory.strangers.is_empty(),
+        "{:#?}",
+        plan
+    );
+    let step = action.maintenance.clone();
+    let rds = |id: &str| {
+        snapshot
+            .instances
+            .iter()
+            .find(|i| i.id == id)
+            .and_then(|i| i.rds.seen())
+    };
+    let holds = |id: &str, step: &MaintenanceStep| {
+        rds(id).is_some_and(|r| match step {
+            MaintenanceStep::Reboot => {
+                r.parameter_apply_status.as_deref() == Some("pending-reboot")
+            }
+            MaintenanceStep::Apply(what) => {
+                matches!(
+                    &r.pending_maintenance,
+                    Some(crate::model::Observed::Seen(p)) if p.iter().any(|p| &p.action == what)
+                ) && ["db-upgrade", "system-update"].contains(&what.as_str())
+            }
+        })
+    };
+    prop_assert!(
+        step.as_ref().is_some_and(|s| holds(&action.instance, s)),
+        "{:#?}",
+        plan
+    );
+    let version = |id: &str| {
+        rds(id)
+            .and_then(|r| r.engine_version.as_deref())
+            .map(triple)
+    };
+    let mine = version(&action.instance);
+    for instance in &snapshot.instances {
+        let pending = [
+            MaintenanceStep::Reboot,
+            MaintenanceStep::Apply("db-upgrade".into()),
+            MaintenanceStep::Apply("system-update".into()),
+        ]
+        .iter()
+        .any(|s| holds(&instance.id, s));
+        if pending {
+            prop_assert!(
+                version(&instance.id) <= mine,
+                "{} runs a newer version and is still pending: {:#?}",
+                instance.id,
+                plan
+            );
+        }
+    }
     Ok(())
 }
 
@@ -640,10 +781,12 @@ fn no_action_leaves_fewer_online_members_than_a_majority(
     let floor = reading.snapshot.policy.fault_tolerance_floor as usize;
     // A rejoin or a bootstrap only adds members (on a running member both fail with 3093);
     // an expel or a reboot takes its target out.
-    let removing = plan
-        .action
-        .iter()
-        .filter(|a| matches!(a.kind, ActionKind::Expel | ActionKind::Reboot));
+    let removing = plan.action.iter().filter(|a| {
+        matches!(
+            a.kind,
+            ActionKind::Expel | ActionKind::Reboot | ActionKind::Maintenance
+        )
+    });
     for action in removing {
         // The rows that may be the target: its uuid when known; when not, any row no known
         // member accounts for.
@@ -1156,6 +1299,15 @@ fn the_operators_switches_are_obeyed(
             // No switch: its approval, which
             // `placeholders_only_approved_own_missing_and_never_the_groups` checks.
             ActionKind::SyncGtids => true,
+            ActionKind::Maintenance => match policy.maintenance {
+                MaintenancePolicy::Off => false,
+                MaintenancePolicy::Auto => true,
+                MaintenancePolicy::Approval => reading.snapshot.history.approvals.iter().any(|a| {
+                    a.action == ActionKind::Maintenance
+                        && a.expires > reading.now()
+                        && a.instance.as_deref().is_none_or(|i| i == action.instance)
+                }),
+            },
         };
         prop_assert!(allowed, "{:?} against {:?}: {:#?}", action, policy, plan);
     }
@@ -1173,7 +1325,7 @@ fn no_action_beyond_a_budget(reading: &Reading<'_>, plan: &Plan) -> Result<(), T
             guards.push(Guard::ClusterBudget);
         }
         match kind {
-            ActionKind::Reboot => guards.push(Guard::RebootBudget),
+            ActionKind::Reboot | ActionKind::Maintenance => guards.push(Guard::RebootBudget),
             ActionKind::Rejoin | ActionKind::SyncGtids => guards.push(Guard::RepeatedFailure),
             _ => {}
         }
@@ -1225,7 +1377,7 @@ fn no_member_joins_a_group_of_another_name(
                     plan
                 );
             }
-            ActionKind::Expel => {}
+            ActionKind::Expel | ActionKind::Maintenance => {}
         }
     }
     Ok(())
@@ -1249,7 +1401,16 @@ fn every_refusal_is_justified(reading: &Reading<'_>, plan: &Plan) -> Result<(), 
                 ActionKind::Expel => !policy.expel || policy.bootstrap == BootstrapPolicy::Off,
                 ActionKind::Bootstrap => policy.bootstrap == BootstrapPolicy::Off,
                 ActionKind::SyncGtids => false,
+                ActionKind::Maintenance => policy.maintenance == MaintenancePolicy::Off,
             },
+            Guard::ApprovalRequired if refusal.action == ActionKind::Maintenance => {
+                policy.maintenance == MaintenancePolicy::Approval
+                    && !snapshot.history.approvals.iter().any(|a| {
+                        a.action == ActionKind::Maintenance
+                            && a.expires > now
+                            && a.instance.as_deref().is_none_or(|i| i == instance)
+                    })
+            }
             // A sync step's refusal names the instance it is taken on, not the joiner its
             // approval must name and cover: that side is checked on the actions.
             Guard::ApprovalRequired if refusal.action == ActionKind::SyncGtids => true,

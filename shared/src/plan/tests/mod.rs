@@ -13,6 +13,7 @@ mod mysql_9_7;
 mod properties;
 mod regressions;
 mod retries;
+mod roll;
 mod situations;
 mod versions;
 
@@ -138,6 +139,7 @@ fn a_pending_action_blocks_every_new_one() {
                     at: at("2026-11-30T11:59:00Z"),
                     outcome: Outcome::Pending,
                     placeholders: None,
+                    maintenance: None,
                 });
             })
             .build(),
@@ -156,6 +158,7 @@ fn the_cluster_budget_stops_disruptive_actions_but_not_rejoins() {
                     at: at(&format!("2026-11-30T11:{minute}:00Z")),
                     outcome: Outcome::Succeeded,
                     placeholders: None,
+                    maintenance: None,
                 });
             }
         })

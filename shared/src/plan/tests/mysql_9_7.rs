@@ -79,6 +79,7 @@ fn take(snapshot: &mut Snapshot, plan: &Plan) {
         at: snapshot.observed_at,
         outcome: Outcome::Succeeded,
         placeholders: action.placeholders.clone(),
+        maintenance: None,
     });
     snapshot.observed_at += chrono::Duration::seconds(60);
 }
@@ -506,6 +507,7 @@ fn calls_that_failed_repeatedly_hold_back_only_that_instance() {
         at: crate::fixtures::at(at),
         outcome: Outcome::Failed,
         placeholders: None,
+        maintenance: None,
     };
     let approved = || new_member().approved_sync("orders-4", None, "2026-11-30T14:00:00Z", "alice");
     // Calls on orders-2 failed as often as the budget allows: orders-1's call still goes ahead.

@@ -7,8 +7,8 @@ use proptest::prelude::*;
 
 use super::config;
 use super::generate::{
-    after_split_brain, counted_exited, joiners, lagging, local_gtids, outage, recovering, scenario,
-    second_group, stopped,
+    after_split_brain, counted_exited, joiners, lagging, local_gtids, outage, recovering, rolls,
+    scenario, second_group, stopped,
 };
 use super::invariants::check_all;
 
@@ -36,6 +36,11 @@ proptest! {
 
     #[test]
     fn second_groups_keep_every_invariant(snapshot in second_group()) {
+        check_all(&snapshot)?;
+    }
+
+    #[test]
+    fn rolling_maintenance_keeps_every_invariant(snapshot in rolls()) {
         check_all(&snapshot)?;
     }
 

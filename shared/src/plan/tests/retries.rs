@@ -125,6 +125,7 @@ proptest! {
                 at: snapshot.observed_at,
                 outcome,
                 placeholders: Some(placeholders.clone()),
+                maintenance: None,
             });
             snapshot.observed_at += chrono::Duration::seconds(wait);
             if outcome == Outcome::Pending {

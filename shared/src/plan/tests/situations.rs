@@ -192,6 +192,7 @@ fn a_journaled_bootstrap_blocks_another_until_an_observation_after_it() {
                     at: crate::fixtures::at(at),
                     outcome,
                     placeholders: None,
+                    maintenance: None,
                 });
             })
     };
@@ -404,6 +405,7 @@ fn a_stop_is_attributed_by_who_made_it_before_when() {
                     at: crate::fixtures::at("2026-11-30T11:20:00Z"),
                     outcome: Outcome::Succeeded,
                     placeholders: None,
+                    maintenance: None,
                 });
             })
     };

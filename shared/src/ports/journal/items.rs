@@ -14,8 +14,8 @@ use crate::config::Published;
 use crate::plan::{Action, Memory};
 
 use crate::snapshot::{
-    ActionKind, ActiveMember, Approval, History, LastSeen, Outcome, PastAction, Pause,
-    Placeholders, SplitBrain, Stranger,
+    ActionKind, ActiveMember, Approval, History, LastSeen, MaintenanceStep, Outcome, PastAction,
+    Pause, Placeholders, SplitBrain, Stranger,
 };
 
 use super::{ActionId, Alerting, DnsChange, JournalError, Lease, Tracked, journal_time, timestamp};
@@ -102,7 +102,7 @@ pub(crate) fn secs_after(at: DateTime<Utc>, ttl: Duration) -> i64 {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Item {
     Lease(LeaseItem),
-    Action(ActionItem),
+    Action(Box<ActionItem>),
     Conditions(ConditionsItem),
     Incidents(IncidentsItem),
     Pause(PauseItem),
@@ -125,7 +125,11 @@ impl Item {
         let at = journal_time(now);
         let id = ActionId::new(at, action.kind, &action.instance);
         let key = action_key(&id);
-        (id, key, Item::Action(ActionItem::new(lease, action, at)))
+        (
+            id,
+            key,
+            Item::Action(Box::new(ActionItem::new(lease, action, at))),
+        )
     }
 
     /// A pause of the cluster (or of one instance) and its sort key; it expires with the pause.
@@ -406,6 +410,9 @@ pub(crate) struct ActionItem {
     /// A sync step's placeholders; older items have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placeholders: Option<Placeholders>,
+    /// A rolling-maintenance step's work; older items have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maintenance: Option<MaintenanceStep>,
 }
 
 impl ActionItem {
@@ -422,6 +429,7 @@ impl ActionItem {
             finished_at: None,
             expires_at: epoch_secs(at.checked_add_signed(ACTION_RETENTION).unwrap_or(at)),
             placeholders: action.placeholders.clone(),
+            maintenance: action.maintenance.clone(),
         }
     }
 }
@@ -563,6 +571,7 @@ pub(crate) fn history<'a>(
                     at: a.at,
                     outcome: a.outcome,
                     placeholders: a.placeholders.clone(),
+                    maintenance: a.maintenance.clone(),
                 });
             }
             Item::Conditions(c) => {

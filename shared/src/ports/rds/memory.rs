@@ -1,12 +1,15 @@
-//! An in-memory [`RdsControl`] and [`RdsReboot`]: instances with statuses and tags, a reboot that behaves like RDS's
-//! (refused unless `available`, then `rebooting`; its reply can be lost), and a hook so a demo or
-//! test can restart the simulated member and bring the status back.
+//! An in-memory [`RdsControl`] and [`RdsReboot`]: instances with statuses and tags, a reboot that
+//! behaves like RDS's (refused unless `available`, then `rebooting`; its reply can be lost), pending
+//! maintenance applied on request (refused unless `available` or not pending, then `upgrading`
+//! or `maintenance`), and a hook so a demo or test can restart the simulated member and bring the
+//! status back.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::{ClusterInventory, Described, RdsControl, RdsError, group, not_found};
 use crate::model::{InstanceStatus, Observed, RdsInstance};
+use crate::ports::aws::AwsError;
 use crate::ports::reboot::{CLAIM_TAG, RdsReboot};
 
 type RebootHook = Arc<dyn Fn(&MemoryRds, &str) + Send + Sync>;
@@ -21,6 +24,7 @@ pub struct MemoryRds {
 struct State {
     instances: BTreeMap<String, RdsInstance>,
     reboots: Vec<String>,
+    applied: Vec<(String, String)>,
     failures: VecDeque<RdsError>,
     lose_reboot_reply: bool,
     on_reboot: Option<RebootHook>,
@@ -79,6 +83,11 @@ impl MemoryRds {
         self.lock().reboots.clone()
     }
 
+    /// Pending maintenance applied so far (instance, action), in order.
+    pub fn applied(&self) -> Vec<(String, String)> {
+        self.lock().applied.clone()
+    }
+
     /// The next API calls fail with these errors, one each (throttling, outages).
     pub fn fail_next(&self, error: RdsError) {
         self.lock().failures.push_back(error);
@@ -90,7 +99,8 @@ impl MemoryRds {
         self.lock().lose_reboot_reply = true;
     }
 
-    /// Called after each accepted reboot, with the instance already `rebooting`.
+    /// Called after each accepted reboot or applied maintenance, with the instance already
+    /// `rebooting` (`upgrading`, `maintenance`).
     pub fn on_reboot(&self, hook: impl Fn(&MemoryRds, &str) + Send + Sync + 'static) {
         self.lock().on_reboot = Some(Arc::new(hook));
     }
@@ -159,6 +169,48 @@ impl RdsReboot for MemoryRds {
         }
         Ok(())
     }
+
+    async fn apply_maintenance(&self, id: &str, action: &str) -> Result<(), RdsError> {
+        self.injected_failure()?;
+        let hook = {
+            let mut state = self.lock();
+            let instance = state.instance_mut(id)?;
+            if !instance.status.is_available() {
+                return Err(not_available(id, &instance.status));
+            }
+            let Some(Observed::Seen(pending)) = instance.pending_maintenance.as_mut() else {
+                return Err(nothing_pending(id, action));
+            };
+            let before = pending.len();
+            pending.retain(|p| p.action != action);
+            if pending.len() == before {
+                return Err(nothing_pending(id, action));
+            }
+            let status = if action == "db-upgrade" {
+                "upgrading"
+            } else {
+                "maintenance"
+            };
+            instance.status = InstanceStatus(status.to_owned());
+            // Whatever waited for a reboot takes effect with the restart.
+            instance.parameter_apply_status = Some("in-sync".to_owned());
+            state.applied.push((id.to_owned(), action.to_owned()));
+            state.on_reboot.clone()
+        };
+        if let Some(hook) = hook {
+            hook(self, id);
+        }
+        Ok(())
+    }
+}
+
+/// RDS's answer to applying an action the instance does not have pending.
+fn nothing_pending(id: &str, action: &str) -> RdsError {
+    RdsError::Aws(AwsError::entry_failure(
+        "RDS.ApplyPendingMaintenanceAction",
+        Some("InvalidParameterValue"),
+        format!("No pending {action} for {id}."),
+    ))
 }
 
 /// RDS's `InvalidDBInstanceState` answer to a reboot.
@@ -172,7 +224,6 @@ fn not_available(id: &str, status: &InstanceStatus) -> RdsError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ports::aws::AwsError;
 
     fn instance(status: &str, cluster: Option<&str>) -> RdsInstance {
         RdsInstance {

@@ -124,7 +124,9 @@ pub fn procedure(kind: FindingKind) -> Procedure {
         | PendingMaintenance
         | AutoMinorVersionUpgradeMixed
         | EngineVersionsDiffer
-        | StartedByRds => Procedure::Configuration,
+        | StartedByRds
+        | MaintenanceRolling
+        | MaintenanceStalled => Procedure::Configuration,
     }
 }
 
@@ -216,7 +218,10 @@ pub fn next_step(kind: FindingKind) -> &'static str {
             "A member's state is unknown: make it reachable, or stop it through RDS so grkeeper \
              can decide safely."
         }
-        VersionSkew => "A newer member is read-only: finish the upgrade, lowest versions first.",
+        VersionSkew => {
+            "A newer member is read-only: finish the upgrade one member at a time, members on \
+             newer versions first, the lowest-version members last."
+        }
         LowerVersion => {
             "Upgrade the member to at least the group's lowest version, then rejoin it."
         }
@@ -266,8 +271,20 @@ pub fn next_step(kind: FindingKind) -> &'static str {
              schedule), so RDS never takes more members down together than the group can lose."
         }
         PendingMaintenance => {
-            "Apply it yourself one member at a time, each once the previous one is ONLINE and \
-             caught up, before RDS applies it in the member's window (docs/maintenance.md)."
+            "Apply it one member at a time, each once the previous one is ONLINE and caught up, \
+             before RDS applies it in the member's window: by hand, or let grkeeper roll it \
+             (GRKEEPER_MAINTENANCE=approval, then `grkeeper approve maintenance`; \
+             docs/maintenance.md)."
+        }
+        MaintenanceRolling => {
+            "grkeeper applies what is pending one member at a time; `grkeeper status` shows what \
+             is done, the member it waits for and what remains. Nothing to do."
+        }
+        MaintenanceStalled => {
+            "A member taken down for maintenance did not come back in time and the roll stopped: \
+             look at it in the RDS console and its error log; once it is back ONLINE and caught \
+             up with nothing of the step pending, the roll goes on (GRKEEPER_MAINTENANCE=off \
+             stops it)."
         }
         AutoMinorVersionUpgradeMixed => {
             "Turn automatic minor version upgrade off on every member and upgrade one member at a \

@@ -35,6 +35,7 @@ fn opened(severity: Severity, instance: &str) -> AlertMessage {
         refused: vec![],
         conditions: Default::default(),
         records: None,
+        roll: None,
         memory: Default::default(),
     };
     let step = Step {
