@@ -29,6 +29,7 @@ const EVERYTHING_SET: &[(&str, &str)] = &[
     ("EventBusName", "ops-topology"),
     ("AlertEmail", "dba@example.com"),
     ("PagingHttpsEndpoint", "https://pager.example.com/hook"),
+    ("Maintenance", "auto"),
 ];
 
 /// Actions allowed on "*": EC2 Describe calls have no resource-level permissions, and Lambda
@@ -95,10 +96,14 @@ fn every_permission_is_scoped_to_a_resource_of_this_stack_account_and_region() {
                         .condition
                         .as_ref()
                         .is_some_and(|c| c["StringEquals"]["aws:RequestedRegion"] == REGION);
-                    let member_actions = s
-                        .actions
-                        .iter()
-                        .all(|a| a == "rds:RebootDBInstance" || a == "rds:AddTagsToResource");
+                    let member_actions = s.actions.iter().all(|a| {
+                        [
+                            "rds:RebootDBInstance",
+                            "rds:ApplyPendingMaintenanceAction",
+                            "rds:AddTagsToResource",
+                        ]
+                        .contains(&a.as_str())
+                    });
                     assert!(
                         named && pinned && member_actions,
                         "{}: {resource} for {:?} without its Region pinned",
@@ -261,10 +266,13 @@ fn the_role_grants_exactly_the_actions_grkeeper_uses() {
         "events:PutEvents",
         "sqs:SendMessage",
     ];
-    for (scenario, kms) in [
-        (&[][..], &[][..]),
-        (EVERYTHING_SET, &["kms:Decrypt", "kms:GenerateDataKey"][..]),
-    ] {
+    // With keys, and with rolling maintenance on.
+    let extra = [
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
+        "rds:ApplyPendingMaintenanceAction",
+    ];
+    for (scenario, kms) in [(&[][..], &[][..]), (EVERYTHING_SET, &extra[..])] {
         let stack = template::resolved(scenario);
         let granted: BTreeSet<String> = statements(&stack)
             .into_iter()
@@ -293,6 +301,7 @@ fn reboot_is_allowed_only_on_the_configured_members_carrying_the_cluster_tag_in_
         (
             &[][..],
             json!({"StringEquals": region, "StringLike": {"aws:ResourceTag/grkeeper:cluster": "?*"}}),
+            &["rds:RebootDBInstance"][..],
         ),
         (
             EVERYTHING_SET,
@@ -300,9 +309,11 @@ fn reboot_is_allowed_only_on_the_configured_members_carrying_the_cluster_tag_in_
                 "aws:RequestedRegion": REGION,
                 "aws:ResourceTag/team:gr-cluster": ["orders", "billing"],
             }}),
+            // Rolling maintenance on: its call under the same scope.
+            &["rds:RebootDBInstance", "rds:ApplyPendingMaintenanceAction"][..],
         ),
     ];
-    for (scenario, condition) in cases {
+    for (scenario, condition, actions) in cases {
         let stack = template::resolved(scenario);
         let reboots: Vec<Statement> = statements(&stack)
             .into_iter()
@@ -312,8 +323,7 @@ fn reboot_is_allowed_only_on_the_configured_members_carrying_the_cluster_tag_in_
             panic!("one statement allows the reboot, not {reboots:?}")
         };
         assert_eq!(
-            reboot.actions,
-            ["rds:RebootDBInstance"],
+            reboot.actions, actions,
             "the conditions must not cover other actions"
         );
         // By resource: exactly the members of EventInstanceIds, not every instance of the
