@@ -304,6 +304,26 @@ fn the_outage_names_the_rds_status_of_a_member_that_is_down() {
     assert!(message.contains("orders-3 storage-full"), "{message}");
 }
 
+/// A member in offline mode answers (3032, 6400/6401) but cannot be read: the outage says so,
+/// not "unreadable", since rebooting it out of offline mode is what makes it readable.
+#[test]
+fn the_outage_names_a_member_in_offline_mode_as_such() {
+    for code in [3032, 6400, 6401] {
+        let p = plan(
+            &ClusterBuilder::healthy(3)
+                .complete_outage()
+                .offline_mode_with("orders-2", code)
+                .build(),
+        );
+        let message = finding(&p, FindingKind::CompleteOutage);
+        assert!(
+            message.contains("orders-2 offline mode"),
+            "{code}: {message}"
+        );
+        assert!(!message.contains("unreadable"), "{code}: {message}");
+    }
+}
+
 #[test]
 fn two_instances_with_one_server_uuid_are_left_alone() {
     let p = plan(
