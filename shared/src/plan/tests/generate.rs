@@ -180,7 +180,13 @@ pub(super) fn scenario() -> impl Strategy<Value = Snapshot> {
                         b.partition(&members)
                     };
                 }
-                let mut snapshot = b.history(|h| *h = history).build();
+                // The faults' own conditions (a lagging member's) over the random history's.
+                let mut snapshot = b
+                    .history(|h| {
+                        let faults = std::mem::replace(h, history);
+                        h.conditions.extend(faults.conditions);
+                    })
+                    .build();
                 for noise in noise {
                     set_row(
                         &mut snapshot,
@@ -330,8 +336,9 @@ fn history_strategy() -> impl Strategy<Value = History> {
         prop::option::of(-3600i64..3600),
         prop::option::of(1usize..=9),
         prop::collection::vec(approval(), 0..2),
+        any::<bool>(),
     )
-        .prop_map(|(actions, pause, recovering_since, approvals)| {
+        .prop_map(|(actions, pause, recovering_since, approvals, minority)| {
             let mut history = History {
                 actions,
                 paused: pause.map(|s| Pause {
@@ -342,6 +349,19 @@ fn history_strategy() -> impl Strategy<Value = History> {
                 approvals,
                 ..History::default()
             };
+            // Members ONLINE without quorum have been so past the partition deadline: the
+            // fence toward a re-bootstrap is decided, not only waited for.
+            if minority {
+                for i in 1..=9 {
+                    history.conditions.insert(
+                        format!("orders-{i}"),
+                        Condition {
+                            state: conditions::MINORITY.into(),
+                            since: ago(5 * 3600),
+                        },
+                    );
+                }
+            }
             if let Some(i) = recovering_since {
                 history.conditions.insert(
                     format!("orders-{i}"),

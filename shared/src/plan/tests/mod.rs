@@ -10,6 +10,7 @@ mod generate;
 mod invariants;
 mod maintenance;
 mod mysql_9_7;
+mod playbooks;
 mod properties;
 mod regressions;
 mod retries;

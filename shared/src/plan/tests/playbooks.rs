@@ -1,0 +1,107 @@
+//! What each playbook decides at the boundaries mutation testing (`scripts/mutants`, see
+//! `docs/testing.md`) found no other test pinning down: one situation each, the decision
+//! (action, refusal, finding kind, severity and member) asserted whole.
+
+use crate::fixtures::ClusterBuilder;
+use crate::model::ProbeError;
+use crate::plan::conditions::MINORITY;
+use crate::plan::{ActionKind, FindingKind, Guard, Plan, Severity, plan};
+
+fn action(plan: &Plan) -> Option<(ActionKind, &str)> {
+    plan.action.as_ref().map(|a| (a.kind, a.instance.as_str()))
+}
+
+/// The findings of `kind`: (member, severity).
+fn findings(plan: &Plan, kind: FindingKind) -> Vec<(Option<&str>, Severity)> {
+    plan.findings
+        .iter()
+        .filter(|f| f.kind == kind)
+        .map(|f| (f.instance.as_deref(), f.severity))
+        .collect()
+}
+
+/// A member ONLINE on the minority side of a partition is fenced once the partition outlasts
+/// its deadline (a warning before), while the majority carries on; a member outside the group
+/// that is not ONLINE is no minority partition.
+#[test]
+fn a_minority_member_is_fenced_past_the_deadline_and_only_it() {
+    let partitioned = |since: &str| {
+        ClusterBuilder::healthy(5)
+            .partition(&["orders-5"])
+            .condition_since("orders-5", MINORITY, since)
+            .policy(|p| p.expel = true)
+            .build()
+    };
+    // The deadline is 60 s; partitioned for an hour.
+    let late = plan(&partitioned("2026-11-30T11:00:00Z"));
+    assert_eq!(
+        action(&late),
+        Some((ActionKind::Expel, "orders-5")),
+        "{late:#?}"
+    );
+    assert_eq!(
+        findings(&late, FindingKind::MinorityPartition),
+        vec![(Some("orders-5"), Severity::Critical)]
+    );
+    // For 30 s: a warning, nothing fenced.
+    let early = plan(&partitioned("2026-11-30T11:59:30Z"));
+    assert_eq!(action(&early), None, "{early:#?}");
+    assert_eq!(
+        findings(&early, FindingKind::MinorityPartition),
+        vec![(Some("orders-5"), Severity::Warning)]
+    );
+    // OFFLINE outside the group: rejoined, no partition.
+    let stopped = plan(&ClusterBuilder::healthy(3).gr_stopped("orders-3").build());
+    assert_eq!(action(&stopped), Some((ActionKind::Rejoin, "orders-3")));
+    assert_eq!(findings(&stopped, FindingKind::MinorityPartition), vec![]);
+}
+
+/// The group lost quorum: the one member still ONLINE is fenced toward a re-bootstrap once the
+/// partition deadline passed, the members out of any group (and only they) named as such; with a
+/// member that cannot be read and is not down among them, nothing is fenced.
+#[test]
+fn a_hung_minority_is_fenced_only_when_every_other_member_is_proven_out() {
+    let lost = || {
+        ClusterBuilder::healthy(3)
+            .partition(&["orders-1"])
+            .gr_stopped("orders-2")
+            .gr_stopped("orders-3")
+            .condition_since("orders-1", MINORITY, "2026-11-30T11:00:00Z")
+    };
+    let p = plan(&lost().build());
+    assert_eq!(action(&p), Some((ActionKind::Expel, "orders-1")), "{p:#?}");
+    let reason = &p
+        .action
+        .as_ref()
+        .map(|a| a.reason.clone())
+        .unwrap_or_default();
+    assert!(
+        reason.contains("orders-2, orders-3 are out of any group"),
+        "{reason}"
+    );
+    assert!(p.refused.is_empty(), "{p:#?}");
+    let unread = plan(
+        &lost()
+            .unreadable(
+                "orders-3",
+                ProbeError::Timeout {
+                    during: "connect".into(),
+                },
+                false,
+            )
+            .build(),
+    );
+    assert_eq!(action(&unread), None, "{unread:#?}");
+    assert_eq!(
+        unread
+            .refused
+            .iter()
+            .map(|r| (r.guard, r.instance.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(Guard::UnobservedMember, "orders-1")]
+    );
+    assert_eq!(
+        findings(&unread, FindingKind::UnobservedMember),
+        vec![(Some("orders-3"), Severity::Critical)]
+    );
+}
