@@ -52,6 +52,9 @@ pub(crate) fn propose(ctx: &Ctx<'_>, draft: &mut Draft, node: &Node<'_>, reason:
         .and_then(|()| keeps_majority(ctx, ActionKind::Reboot, node))
         .and_then(|()| match node.report {
             // An observed ERROR member with errant or purged GTIDs would only fail again.
+            // mutants: equivalent because a member read now is proposed only by `consider`,
+            // which returns without a quorum group (the outage reboots only members in offline
+            // mode, which cannot be read); the guard holds should one come another way.
             Some(_) if ctx.picture.quorum_group().is_some() => {
                 join::check(ctx, draft, node).map(|_| ())
             }

@@ -2,10 +2,10 @@
 //! `docs/testing.md`) found no other test pinning down: one situation each, the decision
 //! (action, refusal, finding kind, severity and member) asserted whole.
 
-use crate::fixtures::ClusterBuilder;
+use crate::fixtures::{ClusterBuilder, at};
 use crate::model::ProbeError;
 use crate::plan::conditions::MINORITY;
-use crate::plan::{ActionKind, FindingKind, Guard, Plan, Severity, plan};
+use crate::plan::{ActionKind, FindingKind, Guard, Outcome, PastAction, Plan, Severity, plan};
 
 fn action(plan: &Plan) -> Option<(ActionKind, &str)> {
     plan.action.as_ref().map(|a| (a.kind, a.instance.as_str()))
@@ -102,6 +102,39 @@ fn a_hung_minority_is_fenced_only_when_every_other_member_is_proven_out() {
     );
     assert_eq!(
         findings(&unread, FindingKind::UnobservedMember),
+        vec![(Some("orders-3"), Severity::Critical)]
+    );
+}
+
+/// A member back in ERROR after its reboot 20 minutes ago (past the cooldown, within the reboot
+/// budget) is not rebooted again: a critical "rebuild needed" and the refusal say why.
+#[test]
+fn a_member_that_left_again_after_its_reboot_is_not_rebooted_again() {
+    let p = plan(
+        &ClusterBuilder::healthy(3)
+            .error_state("orders-3")
+            .history(|h| {
+                h.actions.push(PastAction {
+                    kind: ActionKind::Reboot,
+                    instance: "orders-3".into(),
+                    at: at("2026-11-30T11:40:00Z"),
+                    outcome: Outcome::Succeeded,
+                    placeholders: None,
+                    maintenance: None,
+                });
+            })
+            .build(),
+    );
+    assert_eq!(action(&p), None, "{p:#?}");
+    assert_eq!(
+        p.refused
+            .iter()
+            .map(|r| (r.action, r.guard, r.instance.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(ActionKind::Reboot, Guard::RebuildNeeded, "orders-3")]
+    );
+    assert_eq!(
+        findings(&p, FindingKind::RebuildNeeded),
         vec![(Some("orders-3"), Severity::Critical)]
     );
 }
