@@ -219,6 +219,37 @@ fn an_approval_of_other_ranges_another_member_or_expired_creates_nothing() {
     }
 }
 
+/// An approval of narrower ranges that expires at the very second of the observation is no
+/// longer valid: the refusal asks for an approval, it does not say one covers too little.
+#[test]
+fn a_narrower_approval_expiring_now_is_not_offered_as_the_one_that_covers_too_little() {
+    let narrow = |expires: &str| {
+        let p = plan(
+            &new_member()
+                .approved_sync(
+                    "orders-4",
+                    Some(&format!("{}:1-3", server_uuid(4))),
+                    expires,
+                    "alice",
+                )
+                .build(),
+        );
+        assert_eq!(action(&p), None, "{p:#?}");
+        assert_eq!(
+            guards(&p),
+            vec![(ActionKind::Rejoin, "orders-4", Guard::LocalGtids)]
+        );
+        p.refused[0].reason.clone()
+    };
+    assert!(narrow("2026-11-30T12:00:01Z").contains("the approval covers only"));
+    let expired = narrow("2026-11-30T12:00:00Z");
+    assert!(!expired.contains("covers only"), "{expired}");
+    assert!(
+        expired.contains("create them by hand or approve"),
+        "{expired}"
+    );
+}
+
 #[test]
 fn gtids_under_the_group_name_are_never_placeholders() {
     // The joiner's "own" server_uuid is the group's name: whatever it holds under it is the
@@ -455,6 +486,24 @@ fn a_long_range_is_created_in_calls_of_at_most_ten_thousand_placeholders() {
     assert_eq!(
         action(&plan(&snapshot)),
         Some((ActionKind::Rejoin, "orders-4"))
+    );
+}
+
+/// A range of exactly one call's worth of placeholders is one call, not two.
+#[test]
+fn the_calls_left_count_a_full_call_as_one() {
+    let p = plan(
+        &cluster_9_7(4)
+            .initialization_gtids_synced(2)
+            .new_member_with_initialization_gtids("orders-4", 20_000)
+            .approved_sync("orders-4", None, "2026-11-30T14:00:00Z", "alice")
+            .build(),
+    );
+    let reason = p.action.as_ref().map(|a| a.reason.as_str());
+    // Two calls on each of three members, and one of each member's own on the joiner.
+    assert!(
+        reason.is_some_and(|r| r.contains("; 9 call(s) of the sync left")),
+        "{p:#?}"
     );
 }
 
