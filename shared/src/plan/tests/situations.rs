@@ -498,6 +498,21 @@ fn no_rejoin_while_the_group_cannot_reconfigure() {
             .build(),
     );
     assert!(refusal(&named, Guard::UnreachableMember).contains("lists orders-4 UNREACHABLE"));
+    // A member outside the inventory, every inventory instance read: no instance it may be.
+    let stranger = plan(
+        &ClusterBuilder::healthy(5)
+            .also_lists("orders-1", 7, MemberState::Unreachable)
+            .gr_stopped("orders-5")
+            .build(),
+    );
+    let reason = refusal(&stranger, Guard::UnreachableMember);
+    assert!(
+        reason.contains(&format!(
+            "{} (ip-10-0-1-17:3306) UNREACHABLE",
+            server_uuid(7)
+        )),
+        "{reason}"
+    );
 }
 
 #[test]
