@@ -9,6 +9,8 @@ use proptest::prelude::*;
 use super::config;
 use super::generate::{COPY_HOST, Original, Placed, copies};
 use super::invariants::check_all;
+use crate::fixtures::{ClusterBuilder, server_uuid};
+use crate::model::Observed;
 use crate::plan::{ActionKind, FindingKind, Plan, Severity, plan};
 
 proptest! {
@@ -59,4 +61,55 @@ proptest! {
             );
         }
     }
+}
+
+/// Two restored copies on one host (two ports), each in the group in its original's place and
+/// listed by every view: each original is reported once, by the copy's address, and neither is
+/// acted on.
+#[test]
+fn two_copies_on_one_host_are_each_reported_once() {
+    let mut snapshot = ClusterBuilder::healthy(5)
+        .gr_stopped("orders-4")
+        .gr_stopped("orders-5")
+        .copy_outside("orders-4", COPY_HOST)
+        .copy_outside("orders-5", COPY_HOST)
+        .build();
+    for instance in &mut snapshot.instances {
+        if let Observed::Seen(report) = &mut instance.mysql {
+            for row in &mut report.view {
+                if row.member_id == server_uuid(5) && row.host == COPY_HOST {
+                    row.port = 3307;
+                }
+            }
+        }
+    }
+    check_all(&snapshot).unwrap_or_else(|e| panic!("{e}"));
+    let p = plan(&snapshot);
+    let reported: Vec<(Option<&str>, bool)> = p
+        .findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::DuplicateServerUuid)
+        .map(|f| {
+            let port = if f.instance.as_deref() == Some("orders-5") {
+                3307
+            } else {
+                3306
+            };
+            (
+                f.instance.as_deref(),
+                f.message.contains(&format!("{COPY_HOST}:{port}")),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reported,
+        vec![(Some("orders-4"), true), (Some("orders-5"), true)],
+        "{p:#?}"
+    );
+    assert!(
+        p.action
+            .iter()
+            .all(|a| !["orders-4", "orders-5"].contains(&a.instance.as_str())),
+        "{p:#?}"
+    );
 }
