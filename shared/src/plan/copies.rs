@@ -103,6 +103,9 @@ fn elsewhere(node: &Node<'_>, row: &ViewMember) -> bool {
 pub(crate) fn same_host(a: &str, b: &str) -> bool {
     let clean = |s: &str| s.trim().trim_end_matches('.').to_ascii_lowercase();
     let (a, b) = (clean(a), clean(b));
+    // mutants: equivalent because with one name empty and the other not, neither is equal nor
+    // the short form of the other (the empty one is all digits, vacuously; no name starts with
+    // a longer one), so `&&` for `||` returns the same `false` below.
     if a.is_empty() || b.is_empty() {
         return false;
     }

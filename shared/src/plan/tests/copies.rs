@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use super::config;
 use super::generate::{COPY_HOST, Original, Placed, copies};
 use super::invariants::check_all;
-use crate::fixtures::{ClusterBuilder, server_uuid};
+use crate::fixtures::{ClusterBuilder, GROUP, server_uuid};
 use crate::model::Observed;
 use crate::plan::{ActionKind, FindingKind, Plan, Severity, plan};
 
@@ -74,15 +74,7 @@ fn two_copies_on_one_host_are_each_reported_once() {
         .copy_outside("orders-4", COPY_HOST)
         .copy_outside("orders-5", COPY_HOST)
         .build();
-    for instance in &mut snapshot.instances {
-        if let Observed::Seen(report) = &mut instance.mysql {
-            for row in &mut report.view {
-                if row.member_id == server_uuid(5) && row.host == COPY_HOST {
-                    row.port = 3307;
-                }
-            }
-        }
-    }
+    listed_at(&mut snapshot, 5, COPY_HOST, 3307);
     check_all(&snapshot).unwrap_or_else(|e| panic!("{e}"));
     let p = plan(&snapshot);
     let reported: Vec<(Option<&str>, bool)> = p
@@ -112,4 +104,62 @@ fn two_copies_on_one_host_are_each_reported_once() {
             .all(|a| !["orders-4", "orders-5"].contains(&a.instance.as_str())),
         "{p:#?}"
     );
+}
+
+/// The other members' view rows of `id`'s `server_uuid` at `host`: their port set to `port`.
+fn listed_at(snapshot: &mut crate::snapshot::Snapshot, id: usize, host: &str, port: u16) {
+    for instance in &mut snapshot.instances {
+        if let Observed::Seen(report) = &mut instance.mysql
+            && report.server_uuid != server_uuid(id)
+        {
+            for row in &mut report.view {
+                if row.member_id == server_uuid(id) && row.host == host {
+                    row.port = port;
+                }
+            }
+        }
+    }
+}
+
+fn copy_reported(snapshot: &crate::snapshot::Snapshot, id: &str) -> bool {
+    plan(snapshot)
+        .findings
+        .iter()
+        .any(|f| f.kind == FindingKind::DuplicateServerUuid && f.instance.as_deref() == Some(id))
+}
+
+/// The original restarted and Group Replication never started on it (its view has no row of
+/// its own, so no address of its own now): its address as last read tells the copy apart.
+#[test]
+fn a_copy_is_told_by_the_address_last_read_when_the_original_lists_no_row_of_its_own() {
+    let mut snapshot = ClusterBuilder::healthy(5)
+        .gr_stopped("orders-4")
+        .last_seen(
+            "orders-4",
+            "2026-11-30T11:50:00Z",
+            &format!("{GROUP}:1-100"),
+        )
+        .copy_outside("orders-4", COPY_HOST)
+        .build();
+    if let Observed::Seen(report) = &mut snapshot.instances[3].mysql {
+        report.view.clear();
+    }
+    assert!(copy_reported(&snapshot, "orders-4"));
+}
+
+/// A row at the original's own host name but another port is a copy; at port 0 (unknown) it is
+/// not.
+#[test]
+fn a_row_at_the_originals_host_is_a_copy_only_at_a_known_other_port() {
+    let at_port = |port: u16| {
+        let mut snapshot = ClusterBuilder::healthy(5)
+            .gr_stopped("orders-4")
+            .copy_outside("orders-4", "ip-10-0-1-14")
+            .build();
+        listed_at(&mut snapshot, 4, "ip-10-0-1-14", port);
+        copy_reported(&snapshot, "orders-4")
+    };
+    assert!(at_port(3307));
+    assert!(!at_port(0));
+    assert!(!at_port(3306));
 }
