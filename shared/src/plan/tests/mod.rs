@@ -5,12 +5,12 @@
 //! checked through the CLI in `cli/tests/`.
 
 mod copies;
+mod decisions;
 mod endpoints;
 mod generate;
 mod invariants;
 mod maintenance;
 mod mysql_9_7;
-mod playbooks;
 mod properties;
 mod regressions;
 mod retries;

@@ -1,11 +1,13 @@
-//! What each playbook decides at the boundaries mutation testing (`scripts/mutants`, see
-//! `docs/testing.md`) found no other test pinning down: one situation each, the decision
+//! What the playbooks and guards decide at the boundaries mutation testing (`scripts/mutants`,
+//! see `docs/testing.md`) found no other test pinning down: one situation each, the decision
 //! (action, refusal, finding kind, severity and member) asserted whole.
 
 use crate::fixtures::{ClusterBuilder, at};
 use crate::model::ProbeError;
 use crate::plan::conditions::MINORITY;
-use crate::plan::{ActionKind, FindingKind, Guard, Outcome, PastAction, Plan, Severity, plan};
+use crate::plan::{
+    ActionKind, FindingKind, Guard, Outcome, PastAction, Pause, Plan, Severity, plan,
+};
 
 fn action(plan: &Plan) -> Option<(ActionKind, &str)> {
     plan.action.as_ref().map(|a| (a.kind, a.instance.as_str()))
@@ -137,4 +139,41 @@ fn a_member_that_left_again_after_its_reboot_is_not_rebooted_again() {
         findings(&p, FindingKind::RebuildNeeded),
         vec![(Some("orders-3"), Severity::Critical)]
     );
+}
+
+/// A pause holds until its very second: at `until` it is over, a second before it still holds
+/// (the cluster's and a member's alike).
+#[test]
+fn a_pause_is_over_at_its_very_second() {
+    let paused = |until: &str, member: bool| {
+        let pause = Pause {
+            until: at(until),
+            reason: "maintenance".into(),
+            by: "ops".into(),
+        };
+        let p = plan(
+            &ClusterBuilder::healthy(3)
+                .gr_stopped("orders-3")
+                .history(|h| {
+                    if member {
+                        h.paused_instances.insert("orders-3".into(), pause);
+                    } else {
+                        h.paused = Some(pause);
+                    }
+                })
+                .build(),
+        );
+        let taken = action(&p).map(|(kind, instance)| (kind, instance.to_string()));
+        (taken, p.refused.iter().map(|r| r.guard).collect::<Vec<_>>())
+    };
+    for member in [false, true] {
+        assert_eq!(
+            paused("2026-11-30T12:00:00Z", member),
+            (Some((ActionKind::Rejoin, "orders-3".to_string())), vec![])
+        );
+        assert_eq!(
+            paused("2026-11-30T12:00:01Z", member),
+            (None, vec![Guard::Paused])
+        );
+    }
 }
