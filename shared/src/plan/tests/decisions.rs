@@ -177,3 +177,39 @@ fn a_pause_is_over_at_its_very_second() {
         );
     }
 }
+
+/// A member's reboot budget counts its own restarts only: two other members rebooted in the
+/// window leave a member in ERROR its budget of two, and two restarts of its own (rolling
+/// maintenance steps, so that no reboot of it was in vain) spend it.
+#[test]
+fn the_reboot_budget_counts_the_members_own_reboots_only() {
+    let rebooted = |kind: ActionKind, whom: [&str; 2]| {
+        let p = plan(
+            &ClusterBuilder::healthy(5)
+                .error_state("orders-3")
+                .history(|h| {
+                    for (instance, at_) in whom.iter().zip(["11:20", "11:30"]) {
+                        h.actions.push(PastAction {
+                            kind,
+                            instance: (*instance).into(),
+                            at: at(&format!("2026-11-30T{at_}:00Z")),
+                            outcome: Outcome::Succeeded,
+                            placeholders: None,
+                            maintenance: None,
+                        });
+                    }
+                })
+                .build(),
+        );
+        let taken = action(&p).map(|(kind, instance)| (kind, instance.to_string()));
+        (taken, p.refused.iter().map(|r| r.guard).collect::<Vec<_>>())
+    };
+    assert_eq!(
+        rebooted(ActionKind::Reboot, ["orders-1", "orders-2"]),
+        (Some((ActionKind::Reboot, "orders-3".to_string())), vec![])
+    );
+    assert_eq!(
+        rebooted(ActionKind::Maintenance, ["orders-3", "orders-3"]).1,
+        vec![Guard::RebootBudget]
+    );
+}
