@@ -213,3 +213,32 @@ fn the_reboot_budget_counts_the_members_own_reboots_only() {
         vec![Guard::RebootBudget]
     );
 }
+
+/// A member acted on within the cooldown waits for it: a rejoin that failed five minutes ago is
+/// not tried again yet (only a verified step's follow-up is exempt).
+#[test]
+fn a_failed_rejoin_waits_for_the_cooldown() {
+    let p = plan(
+        &ClusterBuilder::healthy(3)
+            .gr_stopped("orders-3")
+            .history(|h| {
+                h.actions.push(PastAction {
+                    kind: ActionKind::Rejoin,
+                    instance: "orders-3".into(),
+                    at: at("2026-11-30T11:55:00Z"),
+                    outcome: Outcome::Failed,
+                    placeholders: None,
+                    maintenance: None,
+                });
+            })
+            .build(),
+    );
+    assert_eq!(action(&p), None, "{p:#?}");
+    assert_eq!(
+        p.refused
+            .iter()
+            .map(|r| (r.action, r.guard, r.instance.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(ActionKind::Rejoin, Guard::Cooldown, "orders-3")]
+    );
+}
