@@ -171,8 +171,8 @@ impl<T: RdsReboot> RdsReboot for Faulty<T> {
     }
 
     async fn apply_maintenance(&self, id: &str, action: &str) -> Result<(), RdsError> {
-        // The simulator holds no pending maintenance, so chaos schedules never roll; the call
-        // passes through the same faults as every other.
+        // Chaos schedules hold no pending maintenance, so they never roll; the call passes
+        // through the same faults as every other.
         let error = |f| RdsError::Aws(aws_error("RDS.ApplyPendingMaintenanceAction", f));
         let call = self.inner.apply_maintenance(id, action);
         through(&self.tap, Port::Rds, "apply_maintenance", None, error, call).await

@@ -55,6 +55,7 @@ async fn windows_open_together_pending_maintenance_and_mixed_upgrades_are_told_n
                 action: "system-update".into(),
                 description: "New Operating System update is available".into(),
                 auto_applied_after: Some("2026-12-01T00:00:00Z".into()),
+                ..PendingMaintenance::system_update()
             },
         )
         .unwrap();
