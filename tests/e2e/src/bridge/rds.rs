@@ -21,7 +21,7 @@ const ARN_PREFIX: &str = "arn:aws:rds:us-east-1:123456789012:db:";
 pub(super) async fn handle(state: &State, call: &Call, parts: &Parts, body: Bytes) -> Answer {
     match call.operation.as_str() {
         "DescribePendingMaintenanceActions" => return pending_maintenance(state, &body),
-        "ApplyPendingMaintenanceAction" => return apply_maintenance(state, &body),
+        "ApplyPendingMaintenanceAction" => return apply_maintenance(state, call, &body),
         _ => {}
     }
     let simulated = call.instance.as_deref().and_then(|id| {
@@ -33,6 +33,12 @@ pub(super) async fn handle(state: &State, call: &Call, parts: &Parts, body: Byte
     });
     if let Some((id, sim)) = simulated {
         let rds = sim.rds();
+        if matches!(
+            call.operation.as_str(),
+            "RebootDBInstance" | "StopDBInstance" | "StartDBInstance"
+        ) {
+            state.act(call, sim);
+        }
         let transition = match call.operation.as_str() {
             "RebootDBInstance" => Some(rds.reboot(id)),
             "StopDBInstance" => Some(rds.stop(id)),
@@ -105,7 +111,7 @@ fn resource(info: &InstanceInfo) -> String {
 /// `ApplyPendingMaintenanceAction` on the simulator's RDS: `ResourceIdentifier` (an instance
 /// ARN), `ApplyAction`, `OptInType`. Answered as RDS answers: the resource with what it still
 /// has pending, or RDS's error (`ResourceNotFoundFault` for an ARN no simulated instance has).
-fn apply_maintenance(state: &State, body: &[u8]) -> Answer {
+fn apply_maintenance(state: &State, call: &Call, body: &[u8]) -> Answer {
     let field = |name| call::form_field(body, name).unwrap_or_default();
     let (arn, action, opt_in) = (
         field("ResourceIdentifier"),
@@ -120,6 +126,7 @@ fn apply_maintenance(state: &State, body: &[u8]) -> Answer {
     else {
         return error(&gr_sim::RdsError::ResourceNotFound(arn));
     };
+    state.act(call, sim);
     if let Err(refused) = sim.rds().apply_maintenance(id, &action, &opt_in) {
         return error(&refused);
     }

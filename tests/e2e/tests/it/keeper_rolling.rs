@@ -1,0 +1,330 @@
+//! Rolling maintenance end to end (`GRKEEPER_MAINTENANCE=auto`): the functions' handler, over
+//! the real AWS adapters through the bridge (whose `ApplyPendingMaintenanceAction` and pending
+//! actions are the simulator's RDS model) and the real MySQL probe of the simulated members,
+//! rolls a parameter change (a reboot per member) and then a minor upgrade (an applied
+//! `db-upgrade` per member) one member at a time, newer versions first and the lowest last, while
+//! a client commits. The RDS events the simulator emits around each step reach the event function
+//! as EventBridge delivers them.
+//!
+//! Every step is judged against the simulator's ground truth, never by what grkeeper says: every
+//! RDS call as it reached the cluster (the bridge's record, with the truth at that instant), and
+//! every change of the simulated cluster while a tick runs or the test waits. A member that does
+//! not come back stops the roll with an incident and no further step; a tick cut off before or
+//! after its call is resumed by the next one without a second call.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use gr_sim::{GtidSet, PendingMaintenance, Timing, Truth, Version};
+use grkeeper::lambda::{Deps, Function};
+use grkeeper_e2e::harness::{Harness, event};
+use grkeeper_e2e::invoke::{cold_start, invoke, taken};
+use serde_json::Value;
+
+/// Bound for the simulated cluster to settle after a tick (it needs a few seconds).
+const SETTLE: Duration = Duration::from_secs(15);
+
+/// How long RDS keeps an instance down for a step. The step's verification looks for it down
+/// once right after the call: the fast timing's 150 ms restart could be over before a busy
+/// machine's first look, and the step journaled failed (as documented, the roll goes on; these
+/// tests want every step verified). Two seconds leave a wide margin.
+const RESTART: Duration = Duration::from_secs(2);
+
+fn version(text: &str) -> Version {
+    text.parse().unwrap()
+}
+
+/// A roll under way: the harness, the two functions, and what the judge has seen.
+struct Roll {
+    h: Harness,
+    sweep: Deps,
+    on_event: Deps,
+    /// The inventory, `orders-1`..`orders-N`.
+    members: Vec<String>,
+    /// Every commit a client had acknowledged.
+    committed: GtidSet,
+    /// RDS events already delivered.
+    events_seen: usize,
+    /// Bridge records already judged.
+    acted_seen: usize,
+    /// What broke an invariant, with when.
+    violations: Mutex<Vec<String>>,
+}
+
+impl Roll {
+    /// The cluster with one member per version, rolled automatically: a member cooldown of one
+    /// second and budgets of 20 an hour, so ten steps go within seconds of real time; `extra`
+    /// settings on top.
+    async fn start(versions: &[&str], extra: &[(&str, &str)]) -> Roll {
+        let versions: Vec<Version> = versions.iter().map(|v| version(v)).collect();
+        let timing = Timing {
+            reboot: RESTART,
+            ..Timing::fast()
+        };
+        let h = Harness::start_versions(&versions, |config| config.real_time(timing))
+            .await
+            .unwrap();
+        let mut env = h.env();
+        let settings = [
+            ("GRKEEPER_MAINTENANCE", "auto"),
+            ("GRKEEPER_MEMBER_COOLDOWN_SECS", "1"),
+            ("GRKEEPER_CLUSTER_BUDGET", "20/3600"),
+            ("GRKEEPER_REBOOT_BUDGET", "20/3600"),
+        ];
+        for (name, value) in settings.iter().chain(extra) {
+            env.insert((*name).to_owned(), (*value).to_owned());
+        }
+        let aws = h.bridged_aws().await;
+        let sweep = cold_start(Function::Sweep, &env, &aws).await.unwrap();
+        let on_event = cold_start(Function::RdsEvent, &env, &aws).await.unwrap();
+        let members = h.sim.names().to_vec();
+        Roll {
+            h,
+            sweep,
+            on_event,
+            members,
+            committed: GtidSet::new(),
+            events_seen: 0,
+            acted_seen: 0,
+            violations: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The invariants on one look at the truth: one group holds a majority, no split brain, and
+    /// at most one member of the inventory is out of it (not ONLINE in it).
+    fn judge(&self, truth: &Truth, when: &str) {
+        let mut broken = Vec::new();
+        if truth.split_brain() {
+            broken.push("split brain".to_owned());
+        }
+        match truth.majority_groups()[..] {
+            [group] => {
+                let out: Vec<&String> = self
+                    .members
+                    .iter()
+                    .filter(|m| !group.online.contains(m))
+                    .collect();
+                if out.len() > 1 {
+                    broken.push(format!("two members out at once: {out:?}"));
+                }
+            }
+            _ => broken.push("no group holds a majority".to_owned()),
+        }
+        if !broken.is_empty() {
+            let mut violations = self.violations.lock().unwrap();
+            violations.push(format!(
+                "{when}: {} ({})",
+                broken.join("; "),
+                truth.summary()
+            ));
+        }
+    }
+
+    /// Each RDS call that reached the cluster since the last look, judged at its instant: the
+    /// member was ONLINE in a group holding a majority with every other member ONLINE, so taking
+    /// it out left all but one, a majority of the view (`Truth::online_without`, the chaos
+    /// checker's query). Returns them as `operation instance`.
+    fn judge_actions(&mut self) -> Vec<String> {
+        let acted = self.h.bridge.acted();
+        let new = &acted[self.acted_seen..];
+        self.acted_seen = acted.len();
+        let n = self.members.len();
+        let mut lines = Vec::new();
+        for record in new {
+            let instance = record.call.instance.clone().unwrap_or_default();
+            let line = format!("{} {instance}", record.call.operation);
+            match record.truth.online_without(&instance) {
+                Some((after, view)) if after == n - 1 && view == n && after > view / 2 => {}
+                other => self.violations.lock().unwrap().push(format!(
+                    "{line} reached the cluster leaving (ONLINE, view) {other:?}: {}",
+                    record.truth.summary()
+                )),
+            }
+            lines.push(line);
+        }
+        lines
+    }
+
+    /// A client commits on a member that takes writes (the lowest-version ones on 8.0).
+    fn commit(&mut self) {
+        let truth = self.h.sim.truth();
+        let writable = truth
+            .members
+            .iter()
+            .find(|m| m.state.as_deref() == Some("ONLINE") && !m.super_read_only);
+        if let Some(member) = writable {
+            for gtid in self.h.sim.commit(&member.name, 2).unwrap() {
+                self.committed.union_with(&gtid.parse().unwrap());
+            }
+        }
+    }
+
+    /// One invocation, judged: every change of the cluster while it runs, and the truth after.
+    async fn invoke(&self, deps: &Deps, payload: Value, why: &str) -> Result<Value, String> {
+        let watch = self.h.sim.wait_for(Duration::from_secs(300), |truth| {
+            self.judge(truth, why);
+            false
+        });
+        let tick = invoke(deps, payload);
+        let result = tokio::select! {
+            result = tick => result.map_err(|e| format!("{e:?}")),
+            _ = watch => Err("the tick outlived the judge".to_owned()),
+        };
+        self.judge(&self.h.sim.truth(), why);
+        result
+    }
+
+    /// A scheduled tick, then each RDS event the simulator emitted since the last one delivered
+    /// to the event function as EventBridge delivers it (each a tick of its own); then waits
+    /// until the cluster settles. Returns the actions taken (`kind instance verdict`).
+    async fn tick(&mut self) -> Vec<String> {
+        self.commit();
+        let summary = self
+            .invoke(&self.sweep, event("schedule.json").unwrap(), "schedule")
+            .await
+            .unwrap();
+        let mut actions = taken(&summary);
+        actions.extend(self.deliver_events().await);
+        self.settle().await;
+        actions.extend(self.deliver_events().await);
+        actions
+    }
+
+    async fn deliver_events(&mut self) -> Vec<String> {
+        let events = self.h.sim.rds().events();
+        let mut actions = Vec::new();
+        for rds_event in &events[self.events_seen..] {
+            let why = format!("{} {}", rds_event.event_id, rds_event.instance);
+            let payload = rds_event.eventbridge(chrono::Utc::now());
+            let summary = self.invoke(&self.on_event, payload, &why).await.unwrap();
+            actions.extend(taken(&summary));
+        }
+        self.events_seen = events.len();
+        actions
+    }
+
+    /// Waits (bounded, judging every change) until no instance is restarting and every member
+    /// is ONLINE in one group, or until the bound for a member that does not come back.
+    async fn settle(&self) {
+        let _ = self
+            .h
+            .sim
+            .wait_for(SETTLE, |truth| {
+                self.judge(truth, "settling");
+                truth.converged()
+                    && truth
+                        .members
+                        .iter()
+                        .all(|m| m.instance_status == gr_sim::InstanceStatus::Available)
+            })
+            .await;
+    }
+
+    /// Nothing is pending any more on any member: no maintenance action, no parameter change.
+    fn nothing_pending(&self) -> bool {
+        self.h.sim.rds().describe().iter().all(|info| {
+            info.pending_maintenance.is_empty() && info.parameter_apply_status == "in-sync"
+        })
+    }
+
+    /// Ticks until nothing is pending and the cluster converged (bounded: three ticks a
+    /// member), and returns the RDS calls that reached the cluster, in order.
+    async fn roll_through(&mut self) -> Vec<String> {
+        for _ in 0..3 * self.members.len() {
+            if self.nothing_pending() && self.h.sim.truth().converged() {
+                break;
+            }
+            self.tick().await;
+        }
+        assert!(self.nothing_pending(), "{:#?}", self.h.sim.rds().describe());
+        self.judge_actions()
+    }
+
+    fn assert_no_violation(&self) {
+        let violations = self.violations.lock().unwrap();
+        assert!(violations.is_empty(), "{violations:#?}");
+    }
+}
+
+/// A rolling parameter change, then a rolling minor upgrade to `target`, over members on
+/// `versions`: every step one member, in `order` (newer versions first, the lowest last), each
+/// taken only with every member ONLINE, and the group never without a majority nor two members
+/// out; at the end every member runs `target` with its parameters applied, ONLINE, writable,
+/// with every acknowledged commit.
+async fn parameters_then_upgrade(versions: &[&str], target: &str, order: &[&str]) {
+    let mut roll = Roll::start(versions, &[]).await;
+    for member in &roll.members {
+        roll.h.sim.rds().change_parameters(member).unwrap();
+    }
+    let reboots = roll.roll_through().await;
+    let expected: Vec<String> = order
+        .iter()
+        .map(|m| format!("RebootDBInstance {m}"))
+        .collect();
+    assert_eq!(reboots, expected);
+    roll.assert_no_violation();
+
+    let target = version(target);
+    for member in &roll.members {
+        roll.h
+            .sim
+            .rds()
+            .hold_maintenance(member, PendingMaintenance::db_upgrade(target))
+            .unwrap();
+    }
+    let upgrades = roll.roll_through().await;
+    let expected: Vec<String> = order
+        .iter()
+        .map(|m| format!("ApplyPendingMaintenanceAction {m}"))
+        .collect();
+    assert_eq!(upgrades, expected);
+    roll.assert_no_violation();
+
+    roll.commit();
+    let truth = roll.h.wait_converged(&roll.committed).await.unwrap();
+    for member in &truth.members {
+        assert_eq!(member.version, target.to_string(), "{}", truth.summary());
+        assert!(!member.super_read_only, "{}", truth.summary());
+    }
+    let n = roll.members.len();
+    let journaled = roll.h.journaled_actions().await.unwrap();
+    assert_eq!(journaled.len(), 2 * n, "{journaled:#?}");
+    assert!(
+        journaled
+            .iter()
+            .all(|a| a.starts_with("maintenance ") && a.ends_with(" succeeded")),
+        "{journaled:#?}"
+    );
+    // Every RDS event of every step reached the event function: a shutdown and a restart per
+    // reboot, downtime, start and end per upgrade.
+    let events = roll.h.sim.rds().events();
+    assert_eq!(events.len(), 5 * n, "{events:#?}");
+    let alerts = roll.h.alerts().await.unwrap();
+    assert!(
+        alerts
+            .iter()
+            .all(|a| !a.attribute("incident").contains("maintenance_stalled")),
+        "{alerts:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_rolling_parameter_change_and_minor_upgrade_of_three_8_0_members_go_newest_first() {
+    // orders-2 runs a newer 8.0 than the others (read-only until they catch up): it goes first.
+    parameters_then_upgrade(
+        &["8.0.36", "8.0.37", "8.0.36"],
+        "8.0.40",
+        &["orders-2", "orders-1", "orders-3"],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_rolling_parameter_change_and_minor_upgrade_of_five_8_4_members_go_one_at_a_time() {
+    parameters_then_upgrade(
+        &["8.4.2", "8.4.3", "8.4.2", "8.4.3", "8.4.2"],
+        "8.4.4",
+        &["orders-2", "orders-4", "orders-1", "orders-3", "orders-5"],
+    )
+    .await;
+}
