@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use gr_sim::{GtidSet, PendingMaintenance, Timing, Truth, Version};
 use grkeeper::lambda::{Deps, Function};
+use grkeeper_e2e::bridge::Failure;
 use grkeeper_e2e::harness::{Harness, event};
 use grkeeper_e2e::invoke::{cold_start, invoke, taken};
 use serde_json::Value;
@@ -178,16 +179,40 @@ impl Roll {
     /// to the event function as EventBridge delivers it (each a tick of its own); then waits
     /// until the cluster settles. Returns the actions taken (`kind instance verdict`).
     async fn tick(&mut self) -> Vec<String> {
-        self.commit();
-        let summary = self
-            .invoke(&self.sweep, event("schedule.json").unwrap(), "schedule")
-            .await
-            .unwrap();
-        let mut actions = taken(&summary);
+        let mut actions = taken(&self.sweep_once().await.unwrap());
         actions.extend(self.deliver_events().await);
         self.settle().await;
         actions.extend(self.deliver_events().await);
         actions
+    }
+
+    /// A client commits, then one scheduled tick: its summary, or why it failed.
+    async fn sweep_once(&mut self) -> Result<Value, String> {
+        self.commit();
+        let schedule = event("schedule.json").unwrap();
+        self.invoke(&self.sweep, schedule, "schedule").await
+    }
+
+    /// How many `ApplyPendingMaintenanceAction` requests for `instance` reached the bridge.
+    fn applied(&self, instance: &str) -> usize {
+        let calls = self.h.bridge.calls();
+        calls
+            .iter()
+            .filter(|c| c.operation == "ApplyPendingMaintenanceAction")
+            .filter(|c| c.instance.as_deref() == Some(instance))
+            .count()
+    }
+
+    /// Holds `maintenance` for every member.
+    fn hold(&self, maintenance: &PendingMaintenance) {
+        for member in &self.members {
+            let held = self
+                .h
+                .sim
+                .rds()
+                .hold_maintenance(member, maintenance.clone());
+            held.unwrap();
+        }
     }
 
     async fn deliver_events(&mut self) -> Vec<String> {
@@ -265,13 +290,7 @@ async fn parameters_then_upgrade(versions: &[&str], target: &str, order: &[&str]
     roll.assert_no_violation();
 
     let target = version(target);
-    for member in &roll.members {
-        roll.h
-            .sim
-            .rds()
-            .hold_maintenance(member, PendingMaintenance::db_upgrade(target))
-            .unwrap();
-    }
+    roll.hold(&PendingMaintenance::db_upgrade(target));
     let upgrades = roll.roll_through().await;
     let expected: Vec<String> = order
         .iter()
@@ -327,4 +346,206 @@ async fn a_rolling_parameter_change_and_minor_upgrade_of_five_8_4_members_go_one
         &["orders-2", "orders-4", "orders-1", "orders-3", "orders-5"],
     )
     .await;
+}
+
+/// `(kind, instance, severity, message)` of every finding a tick's summary reports.
+fn findings(summary: &Value) -> Vec<(String, String, String, String)> {
+    let text = |v: &Value| v.as_str().unwrap_or("cluster").to_owned();
+    summary["clusters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|c| {
+            c["plan"]["findings"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .map(|f| {
+            (
+                text(&f["kind"]),
+                text(&f["instance"]),
+                text(&f["severity"]),
+                text(&f["message"]),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_member_that_does_not_come_back_stops_the_roll_with_an_incident_and_no_further_step() {
+    let return_secs = 3;
+    let mut roll = Roll::start(
+        &["8.0.40"; 3],
+        &[("GRKEEPER_MAINTENANCE_RETURN_SECS", &return_secs.to_string())],
+    )
+    .await;
+    roll.hold(&PendingMaintenance::system_update());
+    roll.h.sim.rds().stays_down("orders-1", true).unwrap();
+
+    let first = roll.sweep_once().await.unwrap();
+    assert_eq!(
+        taken(&first),
+        ["maintenance orders-1 verified"],
+        "{first:#}"
+    );
+    roll.deliver_events().await;
+    // Waiting for it, within the bound: told, nothing more taken.
+    let waiting = roll.sweep_once().await.unwrap();
+    assert!(taken(&waiting).is_empty(), "{waiting:#}");
+    assert!(
+        findings(&waiting)
+            .iter()
+            .any(|(kind, instance, _, _)| kind == "maintenance_rolling" && instance == "orders-1"),
+        "{waiting:#}"
+    );
+    tokio::time::sleep(Duration::from_secs(return_secs + 1)).await;
+    for _ in 0..2 {
+        let stalled = roll.sweep_once().await.unwrap();
+        assert!(taken(&stalled).is_empty(), "{stalled:#}");
+        let found = findings(&stalled);
+        let incident = found
+            .iter()
+            .find(|(kind, _, _, _)| kind == "maintenance_stalled")
+            .unwrap_or_else(|| panic!("no maintenance_stalled: {found:#?}"));
+        assert_eq!((&incident.1[..], &incident.2[..]), ("orders-1", "critical"));
+        assert!(
+            incident.3.contains("grkeeper takes no further step")
+                && incident
+                    .3
+                    .contains("aws rds apply-pending-maintenance-action"),
+            "{}",
+            incident.3
+        );
+    }
+    assert_eq!(
+        roll.h.sim.rds().status("orders-1").unwrap().as_str(),
+        "maintenance"
+    );
+    assert_eq!(
+        [
+            roll.applied("orders-1"),
+            roll.applied("orders-2"),
+            roll.applied("orders-3")
+        ],
+        [1, 0, 0],
+        "no further step"
+    );
+    let alerts = roll.h.alerts().await.unwrap();
+    let paged: Vec<_> = alerts
+        .iter()
+        .filter(|a| {
+            a.attribute("incident")
+                .starts_with("orders/maintenance_stalled/orders-1/")
+        })
+        .collect();
+    assert_eq!(paged.len(), 1, "paged once: {alerts:#?}");
+    assert_eq!(paged[0].attribute("severity"), "critical");
+    assert!(
+        paged[0]
+            .message
+            .contains("Look at the instance in the RDS console"),
+        "{}",
+        paged[0].message
+    );
+
+    // Once it is back, the roll goes on by itself, one member at a time.
+    roll.h.sim.rds().stays_down("orders-1", false).unwrap();
+    roll.settle().await;
+    let applied = roll.roll_through().await;
+    assert_eq!(
+        applied,
+        [
+            "ApplyPendingMaintenanceAction orders-1",
+            "ApplyPendingMaintenanceAction orders-2",
+            "ApplyPendingMaintenanceAction orders-3"
+        ]
+    );
+    roll.assert_no_violation();
+    roll.h.wait_converged(&roll.committed).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_tick_cut_off_mid_roll_is_resumed_by_the_next_without_repeating_a_step() {
+    let mut roll = Roll::start(&["8.0.36"; 3], &[]).await;
+    roll.hold(&PendingMaintenance::db_upgrade(version("8.0.40")));
+
+    // Cut off after the intent is journaled, before the call: the transaction marking it sent
+    // (a tick's second) never lands.
+    roll.h
+        .bridge
+        .fail_after("dynamodb", Some("TransactWriteItems"), 1, Failure::Drop);
+    let cut = roll.sweep_once().await;
+    assert!(cut.is_err(), "{cut:?}");
+    roll.h.bridge.heal();
+    assert_eq!(roll.applied("orders-1"), 0);
+    assert_eq!(
+        roll.h.journaled_actions().await.unwrap(),
+        ["maintenance orders-1 pending"]
+    );
+    // The next tick finds it never sent: not attempted, nothing called.
+    let next = roll.sweep_once().await.unwrap();
+    assert_eq!(
+        taken(&next),
+        ["maintenance orders-1 not_attempted (resumed)"],
+        "{next:#}"
+    );
+    assert_eq!(roll.applied("orders-1"), 0);
+    // Past the member cooldown, the same step is taken, once. (The RDS events wait until the
+    // end: a tick they start would take the next step before the test cuts one off.)
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let step = roll.sweep_once().await.unwrap();
+    assert_eq!(taken(&step), ["maintenance orders-1 verified"], "{step:#}");
+    assert_eq!(roll.applied("orders-1"), 1);
+    roll.settle().await;
+
+    // Cut off after the call, before its outcome is journaled (a tick's third transaction).
+    roll.h
+        .bridge
+        .fail_after("dynamodb", Some("TransactWriteItems"), 2, Failure::Drop);
+    let cut = roll.sweep_once().await;
+    assert!(cut.is_err(), "{cut:?}");
+    roll.h.bridge.heal();
+    assert_eq!(roll.applied("orders-2"), 1);
+    assert_eq!(
+        roll.h.journaled_actions().await.unwrap()[2..],
+        ["maintenance orders-2 pending"]
+    );
+    roll.settle().await;
+    // The next tick verifies the step it finds sent and does not call again.
+    let next = roll.sweep_once().await.unwrap();
+    assert_eq!(
+        taken(&next)[0],
+        "maintenance orders-2 verified (resumed)",
+        "{next:#}"
+    );
+    assert_eq!(roll.applied("orders-2"), 1);
+
+    roll.settle().await;
+    roll.roll_through().await;
+    assert_eq!(
+        [
+            roll.applied("orders-1"),
+            roll.applied("orders-2"),
+            roll.applied("orders-3")
+        ],
+        [1, 1, 1],
+        "every step called once"
+    );
+    assert_eq!(
+        roll.h.journaled_actions().await.unwrap(),
+        [
+            "maintenance orders-1 not_attempted",
+            "maintenance orders-1 succeeded",
+            "maintenance orders-2 succeeded",
+            "maintenance orders-3 succeeded"
+        ]
+    );
+    roll.assert_no_violation();
+    let truth = roll.h.wait_converged(&roll.committed).await.unwrap();
+    assert!(
+        truth.members.iter().all(|m| m.version == "8.0.40"),
+        "{}",
+        truth.summary()
+    );
 }
