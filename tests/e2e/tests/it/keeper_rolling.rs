@@ -19,7 +19,7 @@ use gr_sim::{GtidSet, PendingMaintenance, Timing, Truth, Version};
 use grkeeper::lambda::{Deps, Function};
 use grkeeper_e2e::bridge::Failure;
 use grkeeper_e2e::harness::{Harness, event};
-use grkeeper_e2e::invoke::{cold_start, invoke, taken};
+use grkeeper_e2e::invoke::{cold_start, findings, invoke, taken};
 use serde_json::Value;
 
 /// Bound for the simulated cluster to settle after a tick (it needs a few seconds).
@@ -368,30 +368,6 @@ async fn a_rolling_minor_upgrade_of_five_8_4_members_goes_one_at_a_time() {
     .await;
 }
 
-/// `(kind, instance, severity, message)` of every finding a tick's summary reports.
-fn findings(summary: &Value) -> Vec<(String, String, String, String)> {
-    let text = |v: &Value| v.as_str().unwrap_or("cluster").to_owned();
-    summary["clusters"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|c| {
-            c["plan"]["findings"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-        })
-        .map(|f| {
-            (
-                text(&f["kind"]),
-                text(&f["instance"]),
-                text(&f["severity"]),
-                text(&f["message"]),
-            )
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn a_member_that_does_not_come_back_stops_the_roll_with_an_incident_and_no_further_step() {
     let return_secs = 3;
@@ -416,7 +392,7 @@ async fn a_member_that_does_not_come_back_stops_the_roll_with_an_incident_and_no
     assert!(
         findings(&waiting)
             .iter()
-            .any(|(kind, instance, _, _)| kind == "maintenance_rolling" && instance == "orders-1"),
+            .any(|f| f.kind == "maintenance_rolling" && f.instance == "orders-1"),
         "{waiting:#}"
     );
     tokio::time::sleep(Duration::from_secs(return_secs + 1)).await;
@@ -426,16 +402,17 @@ async fn a_member_that_does_not_come_back_stops_the_roll_with_an_incident_and_no
         let found = findings(&stalled);
         let incident = found
             .iter()
-            .find(|(kind, _, _, _)| kind == "maintenance_stalled")
+            .find(|f| f.kind == "maintenance_stalled")
             .unwrap_or_else(|| panic!("no maintenance_stalled: {found:#?}"));
-        assert_eq!((&incident.1[..], &incident.2[..]), ("orders-1", "critical"));
+        assert_eq!(
+            (&incident.instance[..], &incident.severity[..]),
+            ("orders-1", "critical")
+        );
+        let message = &incident.message;
         assert!(
-            incident.3.contains("grkeeper takes no further step")
-                && incident
-                    .3
-                    .contains("aws rds apply-pending-maintenance-action"),
-            "{}",
-            incident.3
+            message.contains("grkeeper takes no further step")
+                && message.contains("aws rds apply-pending-maintenance-action"),
+            "{message}"
         );
     }
     assert_eq!(
