@@ -115,10 +115,11 @@ impl World {
         opt_in: &str,
     ) -> Result<(), RdsError> {
         let name = self.members[m].name.clone();
-        let opt_in_status = match opt_in {
+        // `None`: apply now; `Some(status)`: only set the action's opt-in status.
+        let opting: Option<Option<&str>> = match opt_in {
             "immediate" => None,
-            "next-maintenance" => Some("next-maintenance"),
-            "undo-opt-in" => Some(""),
+            "next-maintenance" => Some(Some("next-maintenance")),
+            "undo-opt-in" => Some(None),
             other => return Err(RdsError::InvalidOptIn(other.to_string())),
         };
         let pending = &mut self.members[m].pending_maintenance;
@@ -128,8 +129,8 @@ impl World {
                 action: action.to_string(),
             });
         };
-        if let Some(status) = opt_in_status {
-            pending[index].opt_in_status = (!status.is_empty()).then(|| status.to_string());
+        if let Some(status) = opting {
+            pending[index].opt_in_status = status.map(str::to_string);
             self.touch();
             return Ok(());
         }
