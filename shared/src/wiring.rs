@@ -3,6 +3,9 @@
 //! that cannot be read. The Lambda handler is `lambda`'s job.
 
 use aws_config::SdkConfig;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::adapters::aws::dynamo::DynamoJournal;
 use crate::adapters::aws::eventbridge::EventBridgeBus;
@@ -129,12 +132,84 @@ fn journal(sdk: &SdkConfig, config: &Config) -> DynamoJournal {
 /// JSON log lines on stderr (CloudWatch Logs keeps them), filtered by `RUST_LOG` (default
 /// `info`); stdout is left to the embedded-metric-format lines.
 pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let spec = std::env::var("RUST_LOG").ok();
+    let (filter, unread) = log_filter(spec.as_deref());
     tracing_subscriber::fmt()
         .json()
-        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_current_span(false)
+        .finish()
+        .with(filter)
         .init();
+    if let Some(why) = unread {
+        tracing::warn!(
+            rust_log = spec.unwrap_or_default(),
+            "RUST_LOG not read ({why}): logging at info"
+        );
+    }
+}
+
+/// The filter `RUST_LOG` asks for: a default level and levels per target (`info`,
+/// `grkeeper=debug`, `warn,grkeeper::keeper=trace`); unset or empty, `info`. A value it cannot
+/// read also gives `info`, with the reason. `Targets`, not `EnvFilter`: the span and field
+/// filters only `EnvFilter` reads bring a regex engine into the function (the zip Lambda
+/// downloads), and nothing here filters by span or field.
+fn log_filter(spec: Option<&str>) -> (Targets, Option<String>) {
+    let info = || Targets::new().with_default(LevelFilter::INFO);
+    match spec.map(str::trim) {
+        None | Some("") => (info(), None),
+        // `Targets` would take `grkeeper[tick]=debug` for a target name that matches nothing.
+        Some(spec) if spec.contains(['[', '{']) => (
+            info(),
+            Some("span and field filters are not supported".to_owned()),
+        ),
+        Some(spec) => match spec.parse() {
+            Ok(filter) => (filter, None),
+            Err(e) => (info(), Some(e.to_string())),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tracing::Level;
+
+    use super::log_filter;
+
+    #[test]
+    fn rust_log_sets_levels_per_target_as_documented() {
+        for unset in [None, Some(""), Some("  ")] {
+            let (filter, unread) = log_filter(unset);
+            assert_eq!(unread, None);
+            assert!(filter.would_enable("grkeeper::keeper", &Level::INFO));
+            assert!(!filter.would_enable("hyper", &Level::DEBUG));
+        }
+
+        // docs/configuration.md: `RUST_LOG=grkeeper=debug` shows grkeeper's debug lines only.
+        let (debug, unread) = log_filter(Some("grkeeper=debug"));
+        assert_eq!(unread, None);
+        assert!(debug.would_enable("grkeeper::keeper::sweep", &Level::DEBUG));
+        assert!(!debug.would_enable("grkeeper::keeper", &Level::TRACE));
+        assert!(!debug.would_enable("aws_smithy_runtime", &Level::ERROR));
+
+        let (mixed, _) = log_filter(Some("warn,grkeeper::keeper=trace"));
+        assert!(mixed.would_enable("grkeeper::keeper", &Level::TRACE));
+        assert!(mixed.would_enable("lambda_runtime", &Level::WARN));
+        assert!(!mixed.would_enable("grkeeper::plan", &Level::INFO));
+    }
+
+    #[test]
+    fn an_unreadable_rust_log_falls_back_to_info_and_says_why() {
+        for spec in [
+            "grkeeper=loud",
+            "grkeeper[tick]=debug",
+            "grkeeper[{cluster}]=debug",
+            "a=b=c",
+        ] {
+            let (filter, unread) = log_filter(Some(spec));
+            assert!(unread.is_some(), "{spec}");
+            assert!(filter.would_enable("grkeeper", &Level::INFO), "{spec}");
+            assert!(!filter.would_enable("grkeeper", &Level::DEBUG), "{spec}");
+        }
+    }
 }

@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use rustls::pki_types::pem::PemObject;
+
 use super::*;
 use crate::snapshot::{BootstrapPolicy, Mode};
 
@@ -422,6 +424,26 @@ fn a_ca_file_replaces_the_bundled_certificates() {
     };
     assert_eq!(bundle.source(), &CaSource::File(file.0.clone()));
     assert_eq!(bundle.certificates(), 1);
+}
+
+#[test]
+fn the_member_connections_verify_with_ring_the_one_crypto_provider_compiled_in() {
+    // What mysql_async does on every TLS connect: `ClientConfig::builder()` takes the provider
+    // rustls's crate features choose, and panics when none or two are compiled in (Cargo.toml:
+    // ring only, shared with the AWS SDK's HTTPS client).
+    let bundle = CaBundle::bundled().unwrap();
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls::pki_types::CertificateDer::pem_slice_iter(bundle.pem()) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let config = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let ring = rustls::crypto::ring::default_provider();
+    assert_eq!(
+        format!("{:?}", config.crypto_provider().cipher_suites),
+        format!("{:?}", ring.cipher_suites)
+    );
 }
 
 #[test]

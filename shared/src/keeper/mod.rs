@@ -124,16 +124,23 @@ impl<P: Ports> Keeper<P> {
             info!(%note, "nothing to tick");
         }
         // Collected first: a lazy `map` in the stream makes the tick's future not `Send` (a
-        // closure over a borrowed cluster is not general enough). `buffered` keeps the
-        // inventory's order in the summary.
-        let ticks: Vec<_> = clusters
-            .iter()
-            .map(|cluster| cluster::tick(self, cluster, options))
-            .collect();
-        let reports = stream::iter(ticks)
-            .buffered(CLUSTERS_AT_ONCE)
+        // closure over a borrowed cluster is not general enough). Unordered, so that a slow
+        // cluster holds one place only: `buffered` would start no cluster past ten places while
+        // the oldest was still running. The summary keeps the inventory's order.
+        let ticks: Vec<_> =
+            clusters
+                .iter()
+                .enumerate()
+                .map(|(index, cluster)| async move {
+                    (index, cluster::tick(self, cluster, options).await)
+                })
+                .collect();
+        let mut reports: Vec<_> = stream::iter(ticks)
+            .buffer_unordered(CLUSTERS_AT_ONCE)
             .collect()
             .await;
+        reports.sort_unstable_by_key(|(index, _)| *index);
+        let reports = reports.into_iter().map(|(_, report)| report).collect();
         Ok(TickSummary {
             trigger: trigger.kind().to_owned(),
             note,

@@ -1001,4 +1001,5 @@ async fn what_a_tick_read_outlives_a_restore_over_it() {
     );
 }
 
+mod places;
 mod roll;

@@ -305,26 +305,20 @@ impl Checker {
 
     /// The checks on the truth at the action's instant: majority and fault tolerance.
     fn ground(&mut self, record: &ActionRecord, what: &str) {
-        let removes = matches!(record.done, Done::Reboot | Done::Call(Procedure::Stop));
-        let truth = &record.truth;
-        let Some(member) = truth.member(&record.instance) else {
-            return;
-        };
-        if !removes || member.state.as_deref() != Some("ONLINE") {
-            return;
-        }
-        let Some(group) = member.group.and_then(|g| truth.groups.get(g)) else {
-            return;
-        };
-        if !group.has_majority || !group.online.contains(&record.instance) {
+        let removes = matches!(
+            record.done,
+            Done::Reboot | Done::Maintenance | Done::Call(Procedure::Stop)
+        );
+        if !removes {
             return;
         }
-        let after = group.online.len() - 1;
-        let majority = group.view.len() / 2 + 1;
+        let Some((after, view)) = record.truth.online_without(&record.instance) else {
+            return;
+        };
+        let majority = view / 2 + 1;
         if after < majority {
             self.violate(Violation::BelowMajority(format!(
-                "{what}: {after} ONLINE left of a view of {}",
-                group.view.len()
+                "{what}: {after} ONLINE left of a view of {view}"
             )));
         }
         let tolerance = u32::try_from(after.saturating_sub(1) / 2).unwrap_or(u32::MAX);
@@ -338,10 +332,11 @@ impl Checker {
 }
 
 /// The journaled kinds an action may carry out: a stop is an expel, or the first half of a
-/// rejoin or bootstrap of a member in ERROR.
+/// rejoin or bootstrap of a member in ERROR; a reboot is a repair or a rolling-maintenance step.
 fn journaled_as(done: Done) -> &'static [ActionKind] {
     match done {
-        Done::Reboot => &[ActionKind::Reboot],
+        Done::Reboot => &[ActionKind::Reboot, ActionKind::Maintenance],
+        Done::Maintenance => &[ActionKind::Maintenance],
         Done::Call(Procedure::StartJoin) => &[ActionKind::Rejoin],
         Done::Call(Procedure::StartBootstrap) => &[ActionKind::Bootstrap],
         Done::Call(Procedure::Stop) => {

@@ -141,6 +141,16 @@ impl<T: RdsControl> RdsControl for Faulty<T> {
     }
 }
 
+/// Whether an RDS write call may have taken effect: refused (not available, unknown), RDS did
+/// nothing; a timed-out request may have been taken.
+fn reached_rds(result: &Result<(), RdsError>) -> bool {
+    match result {
+        Ok(()) => true,
+        Err(RdsError::Aws(e)) => e.class == FailureClass::Timeout,
+        Err(_) => false,
+    }
+}
+
 impl<T: RdsReboot> RdsReboot for Faulty<T> {
     async fn reboot(&self, id: &str) -> Result<(), RdsError> {
         let error = |failure| match failure {
@@ -154,14 +164,7 @@ impl<T: RdsReboot> RdsReboot for Faulty<T> {
         let call = async {
             let evidence = self.tap.evidence(id.to_owned(), Done::Reboot).await;
             let result = self.inner.reboot(id).await;
-            // Refused (not available, unknown), RDS did nothing; a timed-out request may have
-            // been taken.
-            let reached = match &result {
-                Ok(()) => true,
-                Err(RdsError::Aws(e)) => e.class == FailureClass::Timeout,
-                Err(_) => false,
-            };
-            if reached {
+            if reached_rds(&result) {
                 self.tap.record(evidence);
             }
             result
@@ -171,11 +174,25 @@ impl<T: RdsReboot> RdsReboot for Faulty<T> {
     }
 
     async fn apply_maintenance(&self, id: &str, action: &str) -> Result<(), RdsError> {
-        // The simulator holds no pending maintenance, so chaos schedules never roll; the call
-        // passes through the same faults as every other.
         let error = |f| RdsError::Aws(aws_error("RDS.ApplyPendingMaintenanceAction", f));
-        let call = self.inner.apply_maintenance(id, action);
-        through(&self.tap, Port::Rds, "apply_maintenance", None, error, call).await
+        let call = async {
+            let evidence = self.tap.evidence(id.to_owned(), Done::Maintenance).await;
+            let result = self.inner.apply_maintenance(id, action).await;
+            if reached_rds(&result) {
+                self.tap.record(evidence);
+            }
+            result
+        };
+        let milestone = Some(CutPoint::AfterAction);
+        through(
+            &self.tap,
+            Port::Rds,
+            "apply_maintenance",
+            milestone,
+            error,
+            call,
+        )
+        .await
     }
 
     async fn claim(&self, id: &str, deployment: &str) -> Result<(), RdsError> {

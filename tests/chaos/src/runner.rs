@@ -744,33 +744,19 @@ fn rds_event(
     event_id: &str,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Trigger, trigger::TriggerError> {
-    let arn = format!("arn:aws:rds:us-east-1:123456789012:db:{instance}");
     let message = match event_id {
         "RDS-EVENT-0004" => "DB instance shutdown",
         "RDS-EVENT-0087" => "DB instance stopped",
         "RDS-EVENT-0088" => "DB instance started",
         _ => "DB instance restarted",
     };
-    let envelope = serde_json::json!({
-        "version": "0",
-        "id": format!("chaos-{instance}-{event_id}-{}", at.timestamp_millis()),
-        "detail-type": "RDS DB Instance Event",
-        "source": "aws.rds",
-        "account": "123456789012",
-        "time": at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "region": "us-east-1",
-        "resources": [arn],
-        "detail": {
-            "EventCategories": ["availability"],
-            "SourceType": "DB_INSTANCE",
-            "SourceArn": arn,
-            "Date": at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            "Message": message,
-            "SourceIdentifier": instance,
-            "EventID": event_id,
-        }
-    });
-    trigger::from_value(&envelope)
+    let event = RdsEvent {
+        at: Duration::from_millis(u64::try_from(at.timestamp_millis()).unwrap_or_default()),
+        instance: instance.to_owned(),
+        event_id: event_id.to_owned(),
+        message: message.to_owned(),
+    };
+    trigger::from_value(&event.eventbridge(at))
 }
 
 #[cfg(test)]

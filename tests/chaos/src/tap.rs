@@ -64,6 +64,8 @@ pub enum Done {
     Call(Procedure),
     /// RebootDBInstance.
     Reboot,
+    /// ApplyPendingMaintenanceAction (opt-in `immediate`): RDS takes the instance down.
+    Maintenance,
 }
 
 impl Done {
@@ -71,6 +73,7 @@ impl Done {
     pub fn name(self) -> &'static str {
         match self {
             Done::Reboot => "RebootDBInstance",
+            Done::Maintenance => "ApplyPendingMaintenanceAction",
             Done::Call(Procedure::StartJoin) => "rds_group_replication_start(0)",
             Done::Call(Procedure::StartBootstrap) => "rds_group_replication_start(1)",
             Done::Call(Procedure::Stop) => "rds_group_replication_stop()",

@@ -15,7 +15,10 @@
 //!   create a weighted record again that Route 53 takes).
 //!
 //! Every other request, of any service, goes to moto unchanged. Every request is recorded
-//! ([`Bridge::calls`]) so a test can tell which AWS calls grkeeper made, and a test can make the
+//! ([`Bridge::calls`]) so a test can tell which AWS calls grkeeper made; every RDS call that
+//! changes a simulated instance (reboot, stop, start, applied maintenance) is recorded with the
+//! simulator's ground truth at the instant it arrived ([`Bridge::acted`]), so a test can judge
+//! each action as it reached the cluster; and a test can make the
 //! calls of a service, or one operation, fail ([`Bridge::fail`], [`Bridge::fail_after`] to let
 //! the first few through, [`Bridge::fail_next`] to fail only a few): answered with throttling or
 //! with a rejection, the connection dropped without an answer, or the request passed on and its
@@ -50,7 +53,7 @@ use std::time::Duration;
 
 use aws_config::SdkConfig;
 use bytes::Bytes;
-use gr_sim::Cluster;
+use gr_sim::{Cluster, Truth};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderMap, HeaderValue};
@@ -122,6 +125,16 @@ struct State {
     sims: Vec<Arc<Cluster>>,
     rules: Mutex<Vec<Rule>>,
     calls: Mutex<Vec<Call>>,
+    acted: Mutex<Vec<Acted>>,
+}
+
+/// An RDS call that reached a simulated instance, with the simulator's truth just before it.
+#[derive(Debug, Clone)]
+pub struct Acted {
+    /// The call (its operation and instance).
+    pub call: Call,
+    /// The simulator's ground truth as the call arrived, before it took effect.
+    pub truth: Truth,
 }
 
 /// The handler's error: hyper closes the connection without an answer.
@@ -144,6 +157,7 @@ impl Bridge {
             sims,
             rules: Mutex::new(Vec::new()),
             calls: Mutex::new(Vec::new()),
+            acted: Mutex::new(Vec::new()),
         });
         let task = tokio::spawn(serve(listener, Arc::clone(&state), handle));
         Ok(Bridge { addr, state, task })
@@ -225,6 +239,12 @@ impl Bridge {
         lock(&self.state.calls).clone()
     }
 
+    /// Every RDS call that reached a simulated instance so far (accepted or refused by the
+    /// simulator), oldest first, each with the truth as it arrived.
+    pub fn acted(&self) -> Vec<Acted> {
+        lock(&self.state.acted).clone()
+    }
+
     /// How many requests for `operation` of `service` were received.
     pub fn count(&self, service: &str, operation: &str) -> usize {
         lock(&self.state.calls)
@@ -242,6 +262,14 @@ impl Drop for Bridge {
 }
 
 impl State {
+    /// Records that `call` reached the simulated cluster `sim` now.
+    fn act(&self, call: &Call, sim: &Cluster) {
+        lock(&self.acted).push(Acted {
+            call: call.clone(),
+            truth: sim.truth(),
+        });
+    }
+
     /// How `call` fails, if a rule matches it; the first matching rule decides (and counts it
     /// among the requests it lets through, if it still has some).
     fn failure_for(&self, call: &Call) -> Option<Failure> {

@@ -33,7 +33,7 @@ use std::time::Duration;
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sqs::error::DisplayErrorContext;
-use gr_sim::{Cluster, Fault, GtidSet, SimConfig, SimError, Timing, Truth};
+use gr_sim::{Cluster, Fault, GtidSet, SimConfig, SimError, Timing, Truth, Version};
 use grkeeper::adapters::aws::dynamo::DynamoJournal;
 use grkeeper::config::DEFAULT_DEPLOYMENT;
 use grkeeper::lambda::{Deps, Function};
@@ -222,12 +222,34 @@ impl Harness {
     pub async fn start_with(
         change: impl FnOnce(SimConfig) -> SimConfig,
     ) -> Result<Harness, HarnessError> {
-        Harness::start_members(&MEMBERS, change).await
+        Harness::start_members(&MEMBERS, &MEMBERS, change).await
     }
 
-    /// The simulated members `names` (the cluster's own among them), `change` applied.
+    /// The cluster `orders` with one member per version of `versions`, `orders-1`..`orders-N`,
+    /// every member ONLINE (the newer ones read-only where the version rules hold them so);
+    /// `change` adjusts the configuration as in [`Harness::start_with`].
+    pub async fn start_versions(
+        versions: &[Version],
+        change: impl FnOnce(SimConfig) -> SimConfig,
+    ) -> Result<Harness, HarnessError> {
+        let names: Vec<String> = (1..=versions.len())
+            .map(|i| format!("{CLUSTER}-{i}"))
+            .collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        Harness::start_members(&names, &names, |mut config| {
+            for (name, version) in names.iter().zip(versions) {
+                config = config.member(name, |m| m.version = *version);
+            }
+            change(config)
+        })
+        .await
+    }
+
+    /// The simulated members `names`, of which `inventory` are the cluster's own RDS instances,
+    /// `change` applied.
     async fn start_members(
         names: &[&str],
+        inventory: &[&str],
         change: impl FnOnce(SimConfig) -> SimConfig,
     ) -> Result<Harness, HarnessError> {
         let config = SimConfig::new(names.iter().copied())
@@ -248,7 +270,7 @@ impl Harness {
             .truth()
             .members
             .into_iter()
-            .filter(|m| MEMBERS.contains(&m.name.as_str()))
+            .filter(|m| inventory.contains(&m.name.as_str()))
             .enumerate()
         {
             member_instance(&rds, CLUSTER, index, &member.name, &member.version).await?;
@@ -280,7 +302,7 @@ impl Harness {
         change: impl FnOnce(SimConfig) -> SimConfig,
     ) -> Result<Harness, HarnessError> {
         let names: Vec<&str> = MEMBERS.iter().chain(outsiders).copied().collect();
-        Harness::start_members(&names, change).await
+        Harness::start_members(&names, &MEMBERS, change).await
     }
 
     /// The same, with members that do not start Group Replication by themselves after a

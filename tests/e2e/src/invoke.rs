@@ -79,6 +79,38 @@ pub fn refused(summary: &Value) -> Vec<String> {
         .collect()
 }
 
+/// One finding of a plan a tick's summary reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Its kind (`maintenance_stalled`, ...).
+    pub kind: String,
+    /// Its instance, or `cluster` for a finding about the whole cluster.
+    pub instance: String,
+    /// `info`, `warning` or `critical`.
+    pub severity: String,
+    /// What it says.
+    pub message: String,
+}
+
+/// The findings of every plan a tick's summary reports.
+pub fn findings(summary: &Value) -> Vec<Finding> {
+    let field = |f: &Value, name: &str| f[name].as_str().unwrap_or("cluster").to_owned();
+    clusters(summary)
+        .flat_map(|c| {
+            c["plan"]["findings"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .map(|f| Finding {
+            kind: field(&f, "kind"),
+            instance: field(&f, "instance"),
+            severity: field(&f, "severity"),
+            message: field(&f, "message"),
+        })
+        .collect()
+}
+
 /// How each cluster's tick ended (`ticked`, `skipped_lease_held`, `failed`).
 pub fn outcomes(summary: &Value) -> Vec<String> {
     clusters(summary).map(|c| text(&c["outcome"])).collect()

@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use aws_config::{BehaviorVersion, ConfigLoader, Region, SdkConfig};
+use aws_config::{ConfigLoader, Region, SdkConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -170,7 +170,7 @@ impl Moto {
     /// host's `AWS_*` variables and profile files ignored so a developer's setup cannot leak in.
     /// Adjust it before `.load()` if a test needs to; [`Moto::sdk_config`] loads it as is.
     pub fn config_loader(&self) -> ConfigLoader {
-        aws_config::defaults(BehaviorVersion::latest())
+        grkeeper::adapters::aws::defaults()
             .empty_test_environment()
             .region(Region::from_static(REGION))
             .endpoint_url(self.endpoint.clone())

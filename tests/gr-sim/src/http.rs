@@ -8,7 +8,8 @@
 //! - `POST /advance` with `{"ms": 1000}` (manual clock only): `{"now_ms": …}`
 //! - `GET /rds/instances`: `InstanceInfo` list; `GET /rds/events`: `RdsEvent` list
 //! - `POST /rds` with `{"action":"RebootDBInstance","DBInstanceIdentifier":"db2"}` (also
-//!   `StopDBInstance`, `StartDBInstance`): `{"DBInstanceStatus": …}`
+//!   `StopDBInstance`, `StartDBInstance`, and `ApplyPendingMaintenanceAction` with `ApplyAction`
+//!   and `OptInType`): `{"DBInstanceStatus": …}`
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,7 +23,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use crate::config::ClockMode;
 use crate::errors::SimError;
 use crate::faults::Fault;
-use crate::rds::{Rds, RdsError};
+use crate::rds::Rds;
 use crate::shared::Shared;
 use crate::truth::Truth;
 
@@ -107,7 +108,8 @@ async fn read_request(stream: &mut TcpStream) -> Option<(String, String, Vec<u8>
 
 fn error(e: &SimError) -> (u16, Json) {
     let status = match e {
-        SimError::UnknownMember(_) | SimError::Rds(RdsError::NotFound(_)) => 404,
+        SimError::UnknownMember(_) => 404,
+        SimError::Rds(refused) => refused.http_status(),
         _ => 400,
     };
     (status, json!({"code": e.kind(), "message": e.to_string()}))
@@ -127,6 +129,11 @@ struct RdsCall {
     action: String,
     #[serde(rename = "DBInstanceIdentifier")]
     id: String,
+    /// ApplyPendingMaintenanceAction's action and opt-in type.
+    #[serde(rename = "ApplyAction", default)]
+    apply_action: String,
+    #[serde(rename = "OptInType", default)]
+    opt_in: String,
 }
 
 fn route(shared: &Shared, names: &[String], method: &str, path: &str, body: &[u8]) -> (u16, Json) {
@@ -168,6 +175,9 @@ fn route(shared: &Shared, names: &[String], method: &str, path: &str, body: &[u8
                 "RebootDBInstance" => rds.reboot(&call.id),
                 "StopDBInstance" => rds.stop(&call.id),
                 "StartDBInstance" => rds.start(&call.id),
+                "ApplyPendingMaintenanceAction" => {
+                    rds.apply_maintenance(&call.id, &call.apply_action, &call.opt_in)
+                }
                 other => return Err(SimError::Fault(format!("unknown RDS action {other}"))),
             }?;
             Ok(json!({ "DBInstanceStatus": rds.status(&call.id)? }))

@@ -1,6 +1,8 @@
 //! The RDS control plane of the simulated instances: RebootDBInstance, StopDBInstance,
-//! StartDBInstance (and a minor version upgrade) mapped onto the members, the instance statuses
-//! they pass through, AWS's error codes for invalid transitions, and the RDS events emitted.
+//! StartDBInstance, a minor version upgrade, the maintenance RDS holds
+//! (`DescribePendingMaintenanceActions`, `ApplyPendingMaintenanceAction`) and parameter changes
+//! waiting for a reboot, mapped onto the members; the instance statuses they pass through, AWS's
+//! error codes for refused calls, and the RDS events emitted.
 
 use std::time::Duration;
 
@@ -25,6 +27,8 @@ pub enum InstanceStatus {
     Starting,
     /// Minor version upgrade in progress.
     Upgrading,
+    /// Pending maintenance other than an engine upgrade (a system update) being applied.
+    Maintenance,
 }
 
 impl InstanceStatus {
@@ -37,7 +41,13 @@ impl InstanceStatus {
             InstanceStatus::Stopped => "stopped",
             InstanceStatus::Starting => "starting",
             InstanceStatus::Upgrading => "upgrading",
+            InstanceStatus::Maintenance => "maintenance",
         }
+    }
+
+    /// A transition that ends with mysqld up (or the instance stopped) is under way.
+    pub(crate) fn is_restarting(self) -> bool {
+        !matches!(self, InstanceStatus::Available | InstanceStatus::Stopped)
     }
 }
 
@@ -63,6 +73,25 @@ pub enum RdsError {
         /// The status the call requires.
         expected: &'static str,
     },
+    /// `ResourceNotFoundFault` (ApplyPendingMaintenanceAction): no such resource.
+    #[error("ResourceNotFoundFault: The specified resource ID {0} was not found.")]
+    ResourceNotFound(String),
+    /// `InvalidParameterValue`: ApplyPendingMaintenanceAction of an action RDS does not hold
+    /// for the instance (RDS's exact code for this is not documented).
+    #[error("InvalidParameterValue: {id} has no pending maintenance action {action}.")]
+    NoPendingAction {
+        /// Instance id.
+        id: String,
+        /// The action asked for.
+        action: String,
+    },
+    /// `InvalidParameterValue`: an opt-in type other than `immediate`, `next-maintenance`,
+    /// `undo-opt-in`.
+    #[error(
+        "InvalidParameterValue: Invalid value {0} for OptInType; valid values are immediate, \
+         next-maintenance, undo-opt-in."
+    )]
+    InvalidOptIn(String),
 }
 
 impl RdsError {
@@ -74,11 +103,21 @@ impl RdsError {
         }
     }
 
-    /// AWS's error code (`DBInstanceNotFound`, `InvalidDBInstanceState`).
+    /// AWS's error code (`DBInstanceNotFound`, `InvalidDBInstanceState`, ...).
     pub fn code(&self) -> &'static str {
         match self {
             RdsError::NotFound(_) => "DBInstanceNotFound",
             RdsError::InvalidState { .. } => "InvalidDBInstanceState",
+            RdsError::ResourceNotFound(_) => "ResourceNotFoundFault",
+            RdsError::NoPendingAction { .. } | RdsError::InvalidOptIn(_) => "InvalidParameterValue",
+        }
+    }
+
+    /// The HTTP status RDS answers it with: 404 for what does not exist, 400 otherwise.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            RdsError::NotFound(_) | RdsError::ResourceNotFound(_) => 404,
+            _ => 400,
         }
     }
 }
@@ -91,10 +130,44 @@ pub struct RdsEvent {
     pub at: Duration,
     /// Source instance id.
     pub instance: String,
-    /// `RDS-EVENT-0004`, `-0006`, `-0087`, `-0088`.
+    /// `RDS-EVENT-0004`, `-0006`, `-0087`, `-0088`; for maintenance `-0026`/`-0027` (a system
+    /// update), `-0266`/`-0267`/`-0268` (an engine upgrade).
     pub event_id: String,
     /// The event message.
     pub message: String,
+}
+
+impl RdsEvent {
+    /// The event as EventBridge delivers it to a rule's target ("RDS DB Instance Event"), sent
+    /// at `time`, in Region us-east-1 of account 123456789012 (moto's).
+    pub fn eventbridge(&self, time: chrono::DateTime<chrono::Utc>) -> serde_json::Value {
+        let arn = format!("arn:aws:rds:us-east-1:123456789012:db:{}", self.instance);
+        let category = match self.event_id.as_str() {
+            "RDS-EVENT-0087" | "RDS-EVENT-0088" => "notification",
+            "RDS-EVENT-0026" | "RDS-EVENT-0027" | "RDS-EVENT-0266" | "RDS-EVENT-0267"
+            | "RDS-EVENT-0268" => "maintenance",
+            _ => "availability",
+        };
+        serde_json::json!({
+            "version": "0",
+            "id": format!("gr-sim-{}-{}-{}", self.instance, self.event_id, self.at.as_millis()),
+            "detail-type": "RDS DB Instance Event",
+            "source": "aws.rds",
+            "account": "123456789012",
+            "time": time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "region": "us-east-1",
+            "resources": [arn],
+            "detail": {
+                "EventCategories": [category],
+                "SourceType": "DB_INSTANCE",
+                "SourceArn": arn,
+                "Date": time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                "Message": self.message,
+                "SourceIdentifier": self.instance,
+                "EventID": self.event_id,
+            }
+        })
+    }
 }
 
 /// One instance as DescribeDBInstances would show it.
@@ -113,6 +186,9 @@ pub struct InstanceInfo {
     /// What RDS holds for it, as `DescribePendingMaintenanceActions` lists it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending_maintenance: Vec<PendingMaintenance>,
+    /// `DBParameterGroups[].ParameterApplyStatus`: `pending-reboot` while a parameter change
+    /// waits for the next restart, else `in-sync`.
+    pub parameter_apply_status: String,
 }
 
 /// One maintenance action RDS holds for an instance (`PendingMaintenanceActionDetails`).
@@ -124,6 +200,36 @@ pub struct PendingMaintenance {
     pub description: String,
     /// `AutoAppliedAfterDate`, RFC 3339.
     pub auto_applied_after: Option<String>,
+    /// A `db-upgrade`'s engine version: mysqld comes back on it once the action is applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upgrade_to: Option<Version>,
+    /// `OptInStatus`: `next-maintenance` once opted in for the next window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opt_in_status: Option<String>,
+}
+
+impl PendingMaintenance {
+    /// An operating-system update, as RDS describes one.
+    pub fn system_update() -> Self {
+        PendingMaintenance {
+            action: "system-update".into(),
+            description: "New Operating System update is available".into(),
+            auto_applied_after: None,
+            upgrade_to: None,
+            opt_in_status: None,
+        }
+    }
+
+    /// An engine minor-version upgrade to `version`.
+    pub fn db_upgrade(version: Version) -> Self {
+        PendingMaintenance {
+            action: "db-upgrade".into(),
+            description: format!("Upgrade to MySQL {version}"),
+            auto_applied_after: None,
+            upgrade_to: Some(version),
+            opt_in_status: None,
+        }
+    }
 }
 
 /// The RDS control plane of a running simulator (`Cluster::rds`).
@@ -187,6 +293,39 @@ impl Rds<'_> {
         })
     }
 
+    /// ApplyPendingMaintenanceAction of `action` with opt-in type `opt_in` (see
+    /// `World::apply_maintenance`): `immediate` takes the instance down and brings it back with
+    /// the action done. An unknown instance is `ResourceNotFoundFault`, as for an ARN RDS does
+    /// not know.
+    pub fn apply_maintenance(&self, id: &str, action: &str, opt_in: &str) -> Result<(), RdsError> {
+        self.shared.with(|w| {
+            let m = w
+                .index(id)
+                .map_err(|_| RdsError::ResourceNotFound(id.to_string()))?;
+            w.apply_maintenance(m, action, opt_in)
+        })
+    }
+
+    /// A static parameter of the instance's parameter group changed (apply method
+    /// `pending-reboot`): `pending-reboot` until its next restart.
+    pub fn change_parameters(&self, id: &str) -> Result<(), RdsError> {
+        self.transition(id, |w, m| {
+            w.members[m].instance.parameters_pending_reboot = true;
+            w.touch();
+            Ok(())
+        })
+    }
+
+    /// From now on, restarts of the instance never end (`on`): it stays `rebooting`,
+    /// `upgrading`... with mysqld down, a member that does not come back. Off, the restart under
+    /// way ends at once.
+    pub fn stays_down(&self, id: &str, on: bool) -> Result<(), RdsError> {
+        self.transition(id, |w, m| {
+            w.stay_down(m, on);
+            Ok(())
+        })
+    }
+
     /// DBInstanceStatus of one instance.
     pub fn status(&self, id: &str) -> Result<InstanceStatus, RdsError> {
         self.shared.with(|w| {
@@ -209,6 +348,12 @@ impl Rds<'_> {
                     local_addr: addr.to_string(),
                     engine_version: m.version.to_string(),
                     pending_maintenance: m.pending_maintenance.clone(),
+                    parameter_apply_status: if m.instance.parameters_pending_reboot {
+                        "pending-reboot"
+                    } else {
+                        "in-sync"
+                    }
+                    .to_string(),
                 })
                 .collect()
         })

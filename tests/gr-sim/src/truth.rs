@@ -168,6 +168,22 @@ impl Truth {
                 .all(|g| !g.view.iter().any(|m| m == name))
     }
 
+    /// What taking `name` out of its group now would leave, `(ONLINE members left, members in
+    /// the view)`, when it is ONLINE in a group that holds a majority; `None` when it is not
+    /// (taking it out removes no one from a live majority). A checker compares the first with a
+    /// majority of the second.
+    pub fn online_without(&self, name: &str) -> Option<(usize, usize)> {
+        let member = self.member(name)?;
+        if member.state.as_deref() != Some("ONLINE") {
+            return None;
+        }
+        let group = self.groups.get(member.group?)?;
+        if !group.has_majority || !group.online.iter().any(|m| m == name) {
+            return None;
+        }
+        Some((group.online.len() - 1, group.view.len()))
+    }
+
     /// Live groups that hold a majority of their view.
     pub fn majority_groups(&self) -> Vec<&GroupTruth> {
         self.groups.iter().filter(|g| g.has_majority).collect()

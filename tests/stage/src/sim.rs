@@ -2,7 +2,8 @@
 //! end-to-end tests both need to run the real adapters against a simulated cluster.
 //!
 //! - [`SimRds`]: an [`RdsControl`] and [`RdsReboot`] over the simulator's RDS control plane
-//!   (statuses, `RebootDBInstance` restarting the member);
+//!   (statuses, parameter apply status, `RebootDBInstance` restarting the member,
+//!   `ApplyPendingMaintenanceAction` applying what the simulator's RDS holds);
 //! - [`endpoint_overrides`]: each instance's SQL traffic to its member's loopback port, so
 //!   [`MysqlMembers`](grkeeper::adapters::mysql::MysqlMembers) reaches it over TCP
 //!   ([`endpoint_overrides_env`]: the same as `GRKEEPER_ENDPOINT_OVERRIDES` for a process);
@@ -92,7 +93,7 @@ impl RdsControl for SimRds {
                         endpoint: Some(info.endpoint.clone()),
                         port: Some(RDS_PORT),
                         engine_version: Some(info.engine_version.clone()),
-                        parameter_apply_status: Some("in-sync".into()),
+                        parameter_apply_status: Some(info.parameter_apply_status.clone()),
                         maintenance_window: None,
                         auto_minor_version_upgrade: None,
                         pending_maintenance: None,
@@ -119,24 +120,35 @@ impl RdsReboot for SimRds {
     }
 
     async fn apply_maintenance(&self, id: &str, action: &str) -> Result<(), RdsError> {
-        // The simulator lists no pending maintenance here, so no roll ever asks for this.
-        Err(RdsError::Aws(AwsError::entry_failure(
-            "RDS.ApplyPendingMaintenanceAction",
-            Some("InvalidParameterValue"),
-            format!("the simulator's RDS holds no pending {action} for {id}"),
-        )))
+        let applied = self.sim.rds().apply_maintenance(id, action, "immediate");
+        applied.map_err(|e| refused(id, "RDS.ApplyPendingMaintenanceAction", &e))
     }
 
     async fn reboot(&self, id: &str) -> Result<(), RdsError> {
-        self.sim.rds().reboot(id).map_err(|e| match e.code() {
-            "DBInstanceNotFound" => RdsError::NotFound {
+        let rebooted = self.sim.rds().reboot(id);
+        rebooted.map_err(|e| refused(id, "RDS.RebootDBInstance", &e))
+    }
+}
+
+/// The simulator's refusal of `call` on `id` as grkeeper's RDS port types it.
+fn refused(id: &str, call: &'static str, error: &gr_sim::RdsError) -> RdsError {
+    match error {
+        gr_sim::RdsError::NotFound(_) | gr_sim::RdsError::ResourceNotFound(_) => {
+            RdsError::NotFound {
                 instance: id.into(),
-            },
-            _ => RdsError::InvalidState {
-                instance: id.into(),
-                message: e.to_string(),
-            },
-        })
+            }
+        }
+        gr_sim::RdsError::InvalidState { .. } => RdsError::InvalidState {
+            instance: id.into(),
+            message: error.to_string(),
+        },
+        gr_sim::RdsError::NoPendingAction { .. } | gr_sim::RdsError::InvalidOptIn(_) => {
+            RdsError::Aws(AwsError::entry_failure(
+                call,
+                Some(error.code()),
+                error.to_string(),
+            ))
+        }
     }
 }
 

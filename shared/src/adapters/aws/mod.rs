@@ -13,9 +13,11 @@ use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_http_client::proxy::ProxyConfig;
+use aws_smithy_http_client::{Builder, ConnectorBuilder, tls};
 
 use crate::ports::aws::{AwsError, FailureClass, classify_service};
 
@@ -39,10 +41,31 @@ pub fn retries() -> RetryConfig {
         .with_max_backoff(Duration::from_secs(2))
 }
 
+/// The SDK's config loader with grkeeper's HTTPS client: what the SDK's `default-https-client`
+/// feature builds (hyper 1, rustls, the system's trusted roots, `HTTPS_PROXY`/`NO_PROXY` from the
+/// environment), but with rustls on ring, the crypto provider mysql_async uses too, where the
+/// SDK's default brings aws-lc-rs: one crypto library in the function, not two (the zip Lambda
+/// downloads on a cold start is smaller by its size). Every SDK client is built from it.
+pub fn defaults() -> ConfigLoader {
+    let https = Builder::new().build_with_connector_fn(|settings, components| {
+        let mut connector = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            // The connect timeout sleeps on the runtime's clock.
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    });
+    aws_config::defaults(BehaviorVersion::latest()).http_client(https)
+}
+
 /// The one `SdkConfig` a cold start builds every client from (region, credentials and
 /// `AWS_ENDPOINT_URL` from the environment, with [`timeouts`] and [`retries`]).
 pub async fn sdk_config() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
+    defaults()
         .timeout_config(timeouts())
         .retry_config(retries())
         .load()

@@ -15,7 +15,8 @@ pub struct Call {
     /// The operation: after the last `.` of `X-Amz-Target` (JSON protocols), or the `Action`
     /// form field (query protocol: RDS, SNS); empty when neither is there.
     pub operation: String,
-    /// `DBInstanceIdentifier` of an RDS request, when it names one.
+    /// The instance an RDS request names: its `DBInstanceIdentifier`, or the instance of its
+    /// `ResourceIdentifier` ARN (`...:db:<id>`).
     pub instance: Option<String>,
 }
 
@@ -34,7 +35,10 @@ impl Call {
         Call {
             service,
             operation,
-            instance: form_field(body, "DBInstanceIdentifier"),
+            instance: form_field(body, "DBInstanceIdentifier").or_else(|| {
+                form_field(body, "ResourceIdentifier")
+                    .and_then(|arn| arn.split_once(":db:").map(|(_, id)| id.to_owned()))
+            }),
         }
     }
 

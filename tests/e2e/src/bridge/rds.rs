@@ -1,7 +1,8 @@
 //! RDS requests at the bridge: reboot, stop and start of a simulated instance run on the
 //! simulator first, every RDS answer shows the simulator's record of its instances (status,
-//! endpoint address, engine version) in place of moto's, and `DescribePendingMaintenanceActions`,
-//! which moto lacks, is answered from the simulator's RDS model.
+//! endpoint address, engine version, parameter apply status) in place of moto's, and
+//! `DescribePendingMaintenanceActions` and `ApplyPendingMaintenanceAction`, which moto lacks, are
+//! answered from the simulator's RDS model.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -18,8 +19,10 @@ const ARN_PREFIX: &str = "arn:aws:rds:us-east-1:123456789012:db:";
 
 /// Handles one RDS request.
 pub(super) async fn handle(state: &State, call: &Call, parts: &Parts, body: Bytes) -> Answer {
-    if call.operation == "DescribePendingMaintenanceActions" {
-        return pending_maintenance(state, &body);
+    match call.operation.as_str() {
+        "DescribePendingMaintenanceActions" => return pending_maintenance(state, &body),
+        "ApplyPendingMaintenanceAction" => return apply_maintenance(state, call, &body),
+        _ => {}
     }
     let simulated = call.instance.as_deref().and_then(|id| {
         state
@@ -30,6 +33,12 @@ pub(super) async fn handle(state: &State, call: &Call, parts: &Parts, body: Byte
     });
     if let Some((id, sim)) = simulated {
         let rds = sim.rds();
+        if matches!(
+            call.operation.as_str(),
+            "RebootDBInstance" | "StopDBInstance" | "StartDBInstance"
+        ) {
+            state.act(call, sim);
+        }
         let transition = match call.operation.as_str() {
             "RebootDBInstance" => Some(rds.reboot(id)),
             "StopDBInstance" => Some(rds.stop(id)),
@@ -74,12 +83,9 @@ fn pending_maintenance(state: &State, body: &[u8]) -> Answer {
         .filter(|info| named.is_empty() || named.contains(&info.id))
         .filter(|info| !info.pending_maintenance.is_empty())
         .map(|info| {
-            let details: String = info.pending_maintenance.iter().map(detail).collect();
             format!(
-                "<ResourcePendingMaintenanceActions><ResourceIdentifier>{ARN_PREFIX}{}\
-                 </ResourceIdentifier><PendingMaintenanceActionDetails>{details}\
-                 </PendingMaintenanceActionDetails></ResourcePendingMaintenanceActions>",
-                call::escape(&info.id)
+                "<ResourcePendingMaintenanceActions>{}</ResourcePendingMaintenanceActions>",
+                resource(&info)
             )
         })
         .collect();
@@ -88,6 +94,52 @@ fn pending_maintenance(state: &State, body: &[u8]) -> Answer {
         "text/xml",
         format!(
             r#"<DescribePendingMaintenanceActionsResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><DescribePendingMaintenanceActionsResult><PendingMaintenanceActions>{resources}</PendingMaintenanceActions></DescribePendingMaintenanceActionsResult><ResponseMetadata><RequestId>grkeeper-e2e-bridge</RequestId></ResponseMetadata></DescribePendingMaintenanceActionsResponse>"#
+        ),
+    )
+}
+
+/// The identifier and pending actions of one `ResourcePendingMaintenanceActions`.
+fn resource(info: &InstanceInfo) -> String {
+    let details: String = info.pending_maintenance.iter().map(detail).collect();
+    format!(
+        "<ResourceIdentifier>{ARN_PREFIX}{}</ResourceIdentifier>\
+         <PendingMaintenanceActionDetails>{details}</PendingMaintenanceActionDetails>",
+        call::escape(&info.id)
+    )
+}
+
+/// `ApplyPendingMaintenanceAction` on the simulator's RDS: `ResourceIdentifier` (an instance
+/// ARN), `ApplyAction`, `OptInType`. Answered as RDS answers: the resource with what it still
+/// has pending, or RDS's error (`ResourceNotFoundFault` for an ARN no simulated instance has).
+fn apply_maintenance(state: &State, call: &Call, body: &[u8]) -> Answer {
+    let field = |name| call::form_field(body, name).unwrap_or_default();
+    let (arn, action, opt_in) = (
+        field("ResourceIdentifier"),
+        field("ApplyAction"),
+        field("OptInType"),
+    );
+    let id = arn.strip_prefix(ARN_PREFIX).unwrap_or("");
+    let Some(sim) = state
+        .sims
+        .iter()
+        .find(|sim| sim.names().iter().any(|name| name == id))
+    else {
+        return error(&gr_sim::RdsError::ResourceNotFound(arn));
+    };
+    state.act(call, sim);
+    if let Err(refused) = sim.rds().apply_maintenance(id, &action, &opt_in) {
+        return error(&refused);
+    }
+    let described = sim.rds().describe();
+    let Some(info) = described.iter().find(|info| info.id == id) else {
+        return error(&gr_sim::RdsError::ResourceNotFound(arn));
+    };
+    answer(
+        StatusCode::OK,
+        "text/xml",
+        format!(
+            r#"<ApplyPendingMaintenanceActionResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><ApplyPendingMaintenanceActionResult><ResourcePendingMaintenanceActions>{}</ResourcePendingMaintenanceActions></ApplyPendingMaintenanceActionResult><ResponseMetadata><RequestId>grkeeper-e2e-bridge</RequestId></ResponseMetadata></ApplyPendingMaintenanceActionResponse>"#,
+            resource(info)
         ),
     )
 }
@@ -102,16 +154,23 @@ fn detail(pending: &PendingMaintenance) -> String {
                 call::escape(at)
             )
         });
+    let opted = pending
+        .opt_in_status
+        .as_deref()
+        .map_or_else(String::new, |status| {
+            format!("<OptInStatus>{}</OptInStatus>", call::escape(status))
+        });
     format!(
         "<PendingMaintenanceAction><Action>{}</Action><Description>{}</Description>{after}\
-         </PendingMaintenanceAction>",
+         {opted}</PendingMaintenanceAction>",
         call::escape(&pending.action),
         call::escape(&pending.description)
     )
 }
 
-/// RDS's answer to a refused transition: `InvalidDBInstanceState` is HTTP 400,
-/// `DBInstanceNotFound` 404, both in the query protocol's XML error shape.
+/// RDS's answer to a refused call: `DBInstanceNotFound` and `ResourceNotFoundFault` are HTTP 404,
+/// the others (`InvalidDBInstanceState`, `InvalidParameterValue`) 400, all in the query
+/// protocol's XML error shape.
 fn error(refused: &gr_sim::RdsError) -> Answer {
     let code = refused.code();
     let text = refused.to_string();
@@ -120,16 +179,13 @@ fn error(refused: &gr_sim::RdsError) -> Answer {
         .strip_prefix(code)
         .and_then(|rest| rest.strip_prefix(": "))
         .unwrap_or(&text);
-    let status = match refused {
-        gr_sim::RdsError::NotFound(_) => StatusCode::NOT_FOUND,
-        gr_sim::RdsError::InvalidState { .. } => StatusCode::BAD_REQUEST,
-    };
+    let status = StatusCode::from_u16(refused.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
     answer(status, "text/xml", call::query_error("rds", code, message))
 }
 
 /// Replaces, in every `<DBInstance>` whose `<DBInstanceIdentifier>` `record_of` knows, the
-/// status, the endpoint address and the engine version, leaving the rest of the document as
-/// moto wrote it.
+/// status, the endpoint address, the engine version and the parameter group's apply status,
+/// leaving the rest of the document as moto wrote it.
 fn rewrite_instances<'a>(
     xml: &str,
     record_of: impl Fn(&str) -> Option<&'a InstanceInfo>,
@@ -150,6 +206,11 @@ fn rewrite_instances<'a>(
             Some(info) => {
                 let instance = replace_element(instance, "DBInstanceStatus", info.status.as_str());
                 let instance = replace_element(&instance, "EngineVersion", &info.engine_version);
+                let instance = replace_element(
+                    &instance,
+                    "ParameterApplyStatus",
+                    &info.parameter_apply_status,
+                );
                 out.push_str(&replace_endpoint_address(&instance, &info.endpoint));
             }
             None => out.push_str(instance),
@@ -198,7 +259,8 @@ mod tests {
     fn only_the_records_of_simulated_instances_are_rewritten() {
         let xml = "<R><DBInstances>\
             <DBInstance><DBInstanceIdentifier>a</DBInstanceIdentifier><DBInstanceStatus>available</DBInstanceStatus>\
-            <Endpoint><Address>a.moto</Address><Port>3306</Port></Endpoint><EngineVersion>8.0.36</EngineVersion></DBInstance>\
+            <Endpoint><Address>a.moto</Address><Port>3306</Port></Endpoint><EngineVersion>8.0.36</EngineVersion>\
+            <DBParameterGroups><DBParameterGroup><ParameterApplyStatus>in-sync</ParameterApplyStatus></DBParameterGroup></DBParameterGroups></DBInstance>\
             <DBInstance><DBInstanceIdentifier>b</DBInstanceIdentifier><DBInstanceStatus>available</DBInstanceStatus>\
             <Endpoint><Address>b.moto</Address><Port>3306</Port></Endpoint><EngineVersion>8.0.36</EngineVersion></DBInstance>\
             </DBInstances></R>";
@@ -209,12 +271,14 @@ mod tests {
             local_addr: "127.0.0.1:1".into(),
             engine_version: "8.0.37".into(),
             pending_maintenance: Vec::new(),
+            parameter_apply_status: "pending-reboot".into(),
         };
         let rewritten = rewrite_instances(xml, |id| (id == "a").then_some(&a));
         let expected = xml
             .replacen(">available<", ">rebooting<", 1)
             .replacen("a.moto", "a.sim", 1)
-            .replacen("8.0.36", "8.0.37", 1);
+            .replacen("8.0.36", "8.0.37", 1)
+            .replacen(">in-sync<", ">pending-reboot<", 1);
         assert_eq!(rewritten, expected);
     }
 }

@@ -1,10 +1,12 @@
 //! The bridge in front of moto, through grkeeper's own RDS adapter and the SDK: reboots, stops
 //! and starts reach the simulated members, RDS answers show the simulator's statuses, refused
-//! transitions are RDS's errors, every other service passes through, and faults fail calls.
+//! transitions are RDS's errors, pending maintenance is applied (`ApplyPendingMaintenanceAction`,
+//! which moto lacks) with RDS's answers and errors, every other service passes through, and
+//! faults fail calls.
 
 use std::time::Duration;
 
-use gr_sim::{GtidSet, Timing};
+use gr_sim::{GtidSet, PendingMaintenance, Timing};
 use grkeeper::adapters::aws::rds::AwsRds;
 use grkeeper::adapters::aws::sns::SnsNotifier;
 use grkeeper::ports::notifier::Notifier;
@@ -198,4 +200,103 @@ async fn a_lost_reply_still_makes_the_call_and_a_fault_for_the_next_requests_end
     assert!(rds.describe(&ids).await.unwrap_err().is_throttled());
     assert_eq!(h.bridge.count("rds", "DescribeDBInstances"), before + 3);
     rds.describe(&ids).await.unwrap();
+}
+
+#[tokio::test]
+async fn pending_maintenance_is_applied_through_the_rds_api_with_rds_s_answers_and_errors() {
+    use aws_sdk_rds::error::ProvideErrorMetadata;
+    let h = slow_reboots().await;
+    let rds = h.sim.rds();
+    rds.hold_maintenance("orders-2", PendingMaintenance::system_update())
+        .unwrap();
+    rds.hold_maintenance(
+        "orders-2",
+        PendingMaintenance::db_upgrade("8.0.40".parse().unwrap()),
+    )
+    .unwrap();
+    rds.change_parameters("orders-3").unwrap();
+    let client = aws_sdk_rds::Client::new(&h.bridged_aws().await);
+    let arn = |id: &str| format!("arn:aws:rds:us-east-1:123456789012:db:{id}");
+    let apply = |id: &str, action: &str, opt_in: &str| {
+        client
+            .apply_pending_maintenance_action()
+            .resource_identifier(arn(id))
+            .apply_action(action)
+            .opt_in_type(opt_in)
+            .send()
+    };
+    type ApplyError = aws_sdk_rds::error::SdkError<
+        aws_sdk_rds::operation::apply_pending_maintenance_action::ApplyPendingMaintenanceActionError,
+    >;
+    let code = |e: ApplyError| {
+        let service = e.into_service_error();
+        (
+            service.code().unwrap_or("").to_owned(),
+            service.is_resource_not_found_fault(),
+        )
+    };
+    assert_eq!(
+        code(
+            apply("orders-9", "system-update", "immediate")
+                .await
+                .unwrap_err()
+        ),
+        ("ResourceNotFoundFault".to_owned(), true)
+    );
+    assert_eq!(
+        code(
+            apply("orders-1", "db-upgrade", "immediate")
+                .await
+                .unwrap_err()
+        )
+        .0,
+        "InvalidParameterValue"
+    );
+    assert_eq!(
+        code(
+            apply("orders-2", "db-upgrade", "whenever")
+                .await
+                .unwrap_err()
+        )
+        .0,
+        "InvalidParameterValue"
+    );
+
+    let applied = apply("orders-2", "db-upgrade", "immediate").await.unwrap();
+    let resource = applied.resource_pending_maintenance_actions().unwrap();
+    assert_eq!(
+        resource.resource_identifier(),
+        Some(arn("orders-2").as_str())
+    );
+    let left: Vec<_> = resource
+        .pending_maintenance_action_details()
+        .iter()
+        .filter_map(|d| d.action())
+        .collect();
+    assert_eq!(left, ["system-update"]);
+    assert_eq!(
+        h.bridge.calls().last().unwrap().instance.as_deref(),
+        Some("orders-2")
+    );
+    // RDS works on it: the second action is refused until it is back.
+    let busy = apply("orders-2", "system-update", "immediate")
+        .await
+        .unwrap_err();
+    assert_eq!(code(busy).0, "InvalidDBInstanceState");
+
+    let described = AwsRds::new(aws_sdk_rds::Client::new(&h.bridged_aws().await));
+    let ids: Vec<String> = MEMBERS.iter().map(|m| (*m).to_owned()).collect();
+    let seen = described.describe(&ids).await.unwrap();
+    let record = |i: usize| seen[i].1.seen().unwrap().clone();
+    assert_eq!(record(1).status.0, "upgrading");
+    assert_eq!(
+        record(2).parameter_apply_status.as_deref(),
+        Some("pending-reboot")
+    );
+    assert_eq!(record(0).parameter_apply_status.as_deref(), Some("in-sync"));
+    let pending = record(1).pending_maintenance.unwrap();
+    let pending = pending.seen().unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].action, "system-update");
+    assert_eq!(h.bridge.count("rds", "ApplyPendingMaintenanceAction"), 5);
 }

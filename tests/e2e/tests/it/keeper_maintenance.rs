@@ -7,27 +7,7 @@
 use gr_sim::PendingMaintenance;
 use grkeeper::lambda::Function;
 use grkeeper_e2e::harness::{Harness, event};
-use grkeeper_e2e::invoke::{invoke, refused, taken};
-use serde_json::Value;
-
-/// The findings of every plan a tick's summary reports: `(kind, instance or "cluster", message)`.
-fn findings(summary: &Value) -> Vec<(String, String, String)> {
-    summary["clusters"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|c| {
-            c["plan"]["findings"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-        })
-        .map(|f| {
-            let text = |v: &Value| v.as_str().unwrap_or("cluster").to_owned();
-            (text(&f["kind"]), text(&f["instance"]), text(&f["message"]))
-        })
-        .collect()
-}
+use grkeeper_e2e::invoke::{Finding, findings, invoke, refused, taken};
 
 #[tokio::test]
 async fn windows_open_together_pending_maintenance_and_mixed_upgrades_are_told_not_acted_on() {
@@ -55,6 +35,7 @@ async fn windows_open_together_pending_maintenance_and_mixed_upgrades_are_told_n
                 action: "system-update".into(),
                 description: "New Operating System update is available".into(),
                 auto_applied_after: Some("2026-12-01T00:00:00Z".into()),
+                ..PendingMaintenance::system_update()
             },
         )
         .unwrap();
@@ -71,38 +52,36 @@ async fn windows_open_together_pending_maintenance_and_mixed_upgrades_are_told_n
         1
     );
     let found = findings(&summary);
-    let of = |kind: &str| -> Vec<&(String, String, String)> {
-        found.iter().filter(|(k, _, _)| k == kind).collect()
-    };
+    let of = |kind: &str| -> Vec<&Finding> { found.iter().filter(|f| f.kind == kind).collect() };
     let overlap = of("maintenance_windows_overlap");
     assert_eq!(overlap.len(), 1, "{found:#?}");
     assert!(
         overlap[0]
-            .2
+            .message
             .contains("orders-1 (sun:05:00-sun:05:30), orders-2 (sun:05:15-sun:05:45)")
-            && overlap[0].2.contains(
+            && overlap[0].message.contains(
                 "--db-instance-identifier orders-2 --preferred-maintenance-window \
                  mon:05:00-mon:05:30"
             ),
         "{}",
-        overlap[0].2
+        overlap[0].message
     );
     let pending = of("pending_maintenance");
     assert_eq!(pending.len(), 1, "{found:#?}");
-    assert_eq!(pending[0].1, "orders-3");
+    assert_eq!(pending[0].instance, "orders-3");
     assert!(
-        pending[0].2.contains(
+        pending[0].message.contains(
             "system-update (New Operating System update is available), RDS applies it in the \
              first maintenance window after 2026-12-01T00:00:00Z, which opens"
         ),
         "{}",
-        pending[0].2
+        pending[0].message
     );
     let upgrades = of("auto_minor_version_upgrade_mixed");
     assert_eq!(upgrades.len(), 1, "{found:#?}");
     assert!(
         upgrades[0]
-            .2
+            .message
             .contains("on for orders-1, orders-2 and off for orders-3")
     );
     assert!(of("control_plane_error").is_empty(), "{found:#?}");

@@ -19,6 +19,7 @@ mod keeper_deployments;
 mod keeper_maintenance;
 mod keeper_playbooks;
 mod keeper_refusals;
+mod keeper_rolling;
 mod keeper_safety;
 mod keeper_sync;
 mod lambda_watch;

@@ -5,9 +5,12 @@ use std::time::Duration;
 
 use crate::model::World;
 use crate::model::errlog;
-use crate::model::member::{Gr, Retry};
+use crate::model::member::{Gr, RESTARTED, Retry};
 use crate::rds::{InstanceStatus, RdsError, RdsEvent};
 use crate::version::Version;
+
+/// RDS's event as it takes an instance down.
+const SHUTDOWN: (&str, &str) = ("RDS-EVENT-0004", "DB instance shutdown");
 
 impl World {
     /// mysqld dies without a word: peers lose contact, connections drop.
@@ -78,18 +81,84 @@ impl World {
     /// longer or shorter this time), then `available`.
     pub fn reboot_instance(&mut self, m: usize, lasts: Option<Duration>) -> Result<(), RdsError> {
         let lasts = lasts.unwrap_or(self.timing.reboot);
-        self.begin_transition(m, InstanceStatus::Rebooting, lasts)
+        self.begin_transition(m, InstanceStatus::Rebooting, lasts, &[SHUTDOWN], RESTARTED)
     }
 
     /// StopDBInstance: `stopping`, then `stopped` until started again.
     pub fn stop_instance(&mut self, m: usize) -> Result<(), RdsError> {
-        self.begin_transition(m, InstanceStatus::Stopping, self.timing.stop)
+        let stopped = ("RDS-EVENT-0087", "DB instance stopped");
+        self.begin_transition(
+            m,
+            InstanceStatus::Stopping,
+            self.timing.stop,
+            &[SHUTDOWN],
+            stopped,
+        )
     }
 
     /// A minor version upgrade: `upgrading` for the reboot time, then up on `version`.
     pub fn upgrade_instance(&mut self, m: usize, version: Version) -> Result<(), RdsError> {
-        self.begin_transition(m, InstanceStatus::Upgrading, self.timing.reboot)?;
+        let lasts = self.timing.reboot;
+        self.begin_transition(m, InstanceStatus::Upgrading, lasts, &[SHUTDOWN], RESTARTED)?;
         self.members[m].next_version = Some(version);
+        Ok(())
+    }
+
+    /// ApplyPendingMaintenanceAction of `action` with `opt_in`. `immediate` takes the instance
+    /// down as a reboot does (`upgrading` for a `db-upgrade`, which brings mysqld back on the
+    /// action's version; `maintenance` for anything else) and clears the action; `next-maintenance`
+    /// and `undo-opt-in` only set or clear the action's opt-in status.
+    pub fn apply_maintenance(
+        &mut self,
+        m: usize,
+        action: &str,
+        opt_in: &str,
+    ) -> Result<(), RdsError> {
+        let name = self.members[m].name.clone();
+        // `None`: apply now; `Some(status)`: only set the action's opt-in status.
+        let opting: Option<Option<&str>> = match opt_in {
+            "immediate" => None,
+            "next-maintenance" => Some(Some("next-maintenance")),
+            "undo-opt-in" => Some(None),
+            other => return Err(RdsError::InvalidOptIn(other.to_string())),
+        };
+        let pending = &mut self.members[m].pending_maintenance;
+        let Some(index) = pending.iter().position(|p| p.action == action) else {
+            return Err(RdsError::NoPendingAction {
+                id: name,
+                action: action.to_string(),
+            });
+        };
+        if let Some(status) = opting {
+            pending[index].opt_in_status = status.map(str::to_string);
+            self.touch();
+            return Ok(());
+        }
+        let (status, starts, ends): (_, &[(&str, &str)], _) = match action {
+            "db-upgrade" => (
+                InstanceStatus::Upgrading,
+                &[
+                    (
+                        "RDS-EVENT-0266",
+                        "The downtime started for the DB instance upgrade",
+                    ),
+                    ("RDS-EVENT-0267", "The engine version upgrade started"),
+                ],
+                ("RDS-EVENT-0268", "The engine version upgrade finished"),
+            ),
+            "system-update" => (
+                InstanceStatus::Maintenance,
+                &[("RDS-EVENT-0026", "Applying off-line patches to DB instance")],
+                (
+                    "RDS-EVENT-0027",
+                    "Finished applying off-line patches to DB instance",
+                ),
+            ),
+            _ => (InstanceStatus::Maintenance, &[SHUTDOWN], RESTARTED),
+        };
+        self.begin_transition(m, status, self.timing.reboot, starts, ends)?;
+        let applied = self.members[m].pending_maintenance.remove(index);
+        self.members[m].next_version = applied.upgrade_to;
         Ok(())
     }
 
@@ -103,20 +172,22 @@ impl World {
                 "stopped",
             ));
         }
-        self.set_instance(
-            m,
-            InstanceStatus::Starting,
-            Some(self.now + self.timing.start),
-        );
+        self.members[m].instance.ends_with = ("RDS-EVENT-0088", "DB instance started");
+        let until = (!self.members[m].instance.stays_down).then(|| self.now + self.timing.start);
+        self.set_instance(m, InstanceStatus::Starting, until);
         Ok(())
     }
 
-    /// Starts a transition that is allowed only from `available` and shuts mysqld down.
+    /// Starts a transition that is allowed only from `available` and shuts mysqld down: RDS
+    /// emits `starts` now and `ends` when it is over. An instance a test keeps down
+    /// ([`Rds::stays_down`](crate::Rds::stays_down)) never ends it.
     fn begin_transition(
         &mut self,
         m: usize,
         status: InstanceStatus,
-        lasts: std::time::Duration,
+        lasts: Duration,
+        starts: &[(&'static str, &'static str)],
+        ends: (&'static str, &'static str),
     ) -> Result<(), RdsError> {
         let current = self.members[m].instance.status;
         if current != InstanceStatus::Available {
@@ -127,9 +198,25 @@ impl World {
             ));
         }
         self.shutdown(m);
-        self.event(m, "RDS-EVENT-0004", "DB instance shutdown");
-        self.set_instance(m, status, Some(self.now + lasts));
+        for (id, message) in starts {
+            self.event(m, id, message);
+        }
+        self.members[m].instance.ends_with = ends;
+        let until = (!self.members[m].instance.stays_down).then(|| self.now + lasts);
+        self.set_instance(m, status, until);
         Ok(())
+    }
+
+    /// Keeps the instance's restarts from ending (`on`), or lets the one under way end now.
+    pub fn stay_down(&mut self, m: usize, on: bool) {
+        let instance = &mut self.members[m].instance;
+        instance.stays_down = on;
+        if on {
+            instance.until = None;
+        } else if instance.until.is_none() && instance.status.is_restarting() {
+            instance.until = Some(self.now);
+        }
+        self.touch();
     }
 
     fn set_instance(
@@ -150,22 +237,17 @@ impl World {
             if instance.until.is_none_or(|t| t > self.now) {
                 continue;
             }
+            let (id, message) = instance.ends_with;
             match instance.status {
-                InstanceStatus::Stopping => {
-                    self.set_instance(m, InstanceStatus::Stopped, None);
-                    self.event(m, "RDS-EVENT-0087", "DB instance stopped");
-                }
-                InstanceStatus::Starting => {
-                    self.boot(m);
-                    self.set_instance(m, InstanceStatus::Available, None);
-                    self.event(m, "RDS-EVENT-0088", "DB instance started");
-                }
+                InstanceStatus::Stopping => self.set_instance(m, InstanceStatus::Stopped, None),
                 _ => {
                     self.boot(m);
+                    // The restart applies what the parameter group held for it.
+                    self.members[m].instance.parameters_pending_reboot = false;
                     self.set_instance(m, InstanceStatus::Available, None);
-                    self.event(m, "RDS-EVENT-0006", "DB instance restarted");
                 }
             }
+            self.event(m, id, message);
         }
     }
 

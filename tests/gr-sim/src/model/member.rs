@@ -155,7 +155,16 @@ pub(crate) struct Instance {
     pub status: InstanceStatus,
     /// When the current transitional status ends.
     pub until: Option<Duration>,
+    /// The event RDS emits when the current restart ends (`RDS-EVENT-0006` for a reboot).
+    pub ends_with: (&'static str, &'static str),
+    /// The parameter group has changes that wait for the next restart (`pending-reboot`).
+    pub parameters_pending_reboot: bool,
+    /// A test's switch: the restart under way never ends (the instance stays down).
+    pub stays_down: bool,
 }
+
+/// RDS's event at the end of a reboot.
+pub(crate) const RESTARTED: (&str, &str) = ("RDS-EVENT-0006", "DB instance restarted");
 
 #[derive(Debug, Clone)]
 pub(crate) struct Member {
@@ -257,6 +266,9 @@ impl Member {
             instance: Instance {
                 status: InstanceStatus::Available,
                 until: None,
+                ends_with: RESTARTED,
+                parameters_pending_reboot: false,
+                stays_down: false,
             },
             pending_maintenance: Vec::new(),
         }

@@ -56,8 +56,19 @@ async fn http_control_reads_truth_injects_faults_moves_time_and_drives_rds() {
         (status, error["code"].as_str()),
         (404, Some("DBInstanceNotFound"))
     );
+    let maintain = |action: &str| {
+        json!({"action": "ApplyPendingMaintenanceAction", "DBInstanceIdentifier": "db1",
+               "ApplyAction": action, "OptInType": "immediate"})
+    };
+    let (status, error) = http(addr, "POST", "/rds", Some(maintain("system-update"))).await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (400, Some("InvalidParameterValue")),
+        "nothing pending: {error}"
+    );
     let (_, instances) = http(addr, "GET", "/rds/instances", None).await;
     assert_eq!(instances[1]["status"], "rebooting");
+    assert_eq!(instances[1]["parameter_apply_status"], "in-sync");
     let (_, events) = http(addr, "GET", "/rds/events", None).await;
     assert_eq!(events[0]["event_id"], "RDS-EVENT-0004");
 
