@@ -215,30 +215,42 @@ fn the_reboot_budget_counts_the_members_own_reboots_only() {
 }
 
 /// A member acted on within the cooldown waits for it: a rejoin that failed five minutes ago is
-/// not tried again yet (only a verified step's follow-up is exempt).
+/// not tried again yet, nor is a member rejoined five minutes ago rebooted; only a verified
+/// step's follow-up is exempt (the rejoin of a member a verified reboot brought back OFFLINE).
 #[test]
-fn a_failed_rejoin_waits_for_the_cooldown() {
-    let p = plan(
-        &ClusterBuilder::healthy(3)
-            .gr_stopped("orders-3")
-            .history(|h| {
-                h.actions.push(PastAction {
-                    kind: ActionKind::Rejoin,
-                    instance: "orders-3".into(),
-                    at: at("2026-11-30T11:55:00Z"),
-                    outcome: Outcome::Failed,
-                    placeholders: None,
-                    maintenance: None,
-                });
-            })
-            .build(),
-    );
-    assert_eq!(action(&p), None, "{p:#?}");
+fn the_cooldown_holds_back_all_but_a_verified_steps_follow_up() {
+    let after = |builder: ClusterBuilder, kind: ActionKind, outcome: Outcome| {
+        let p = plan(
+            &builder
+                .history(|h| {
+                    h.actions.push(PastAction {
+                        kind,
+                        instance: "orders-3".into(),
+                        at: at("2026-11-30T11:55:00Z"),
+                        outcome,
+                        placeholders: None,
+                        maintenance: None,
+                    });
+                })
+                .build(),
+        );
+        let taken = action(&p).map(|(kind, instance)| (kind, instance.to_string()));
+        let refused: Vec<(ActionKind, Guard)> =
+            p.refused.iter().map(|r| (r.action, r.guard)).collect();
+        (taken, refused)
+    };
+    let stopped = || ClusterBuilder::healthy(3).gr_stopped("orders-3");
+    let error = || ClusterBuilder::healthy(3).error_state("orders-3");
     assert_eq!(
-        p.refused
-            .iter()
-            .map(|r| (r.action, r.guard, r.instance.as_str()))
-            .collect::<Vec<_>>(),
-        vec![(ActionKind::Rejoin, Guard::Cooldown, "orders-3")]
+        after(stopped(), ActionKind::Rejoin, Outcome::Failed),
+        (None, vec![(ActionKind::Rejoin, Guard::Cooldown)])
+    );
+    assert_eq!(
+        after(error(), ActionKind::Rejoin, Outcome::Succeeded),
+        (None, vec![(ActionKind::Reboot, Guard::Cooldown)])
+    );
+    assert_eq!(
+        after(stopped(), ActionKind::Reboot, Outcome::Succeeded),
+        (Some((ActionKind::Rejoin, "orders-3".to_string())), vec![])
     );
 }
