@@ -253,4 +253,47 @@ fn the_cooldown_holds_back_all_but_a_verified_steps_follow_up() {
         after(stopped(), ActionKind::Reboot, Outcome::Succeeded),
         (Some((ActionKind::Rejoin, "orders-3".to_string())), vec![])
     );
+    // The seed grkeeper stopped Group Replication on (readying it) is then bootstrapped.
+    let outage = || ClusterBuilder::healthy(3).complete_outage();
+    let expelled = plan(
+        &outage()
+            .history(|h| {
+                h.actions.push(PastAction {
+                    kind: ActionKind::Expel,
+                    instance: "orders-1".into(),
+                    at: at("2026-11-30T11:55:00Z"),
+                    outcome: Outcome::Succeeded,
+                    placeholders: None,
+                    maintenance: None,
+                });
+            })
+            .build(),
+    );
+    assert_eq!(
+        action(&expelled),
+        Some((ActionKind::Bootstrap, "orders-1")),
+        "{expelled:#?}"
+    );
+}
+
+/// The cooldown is a window of its length: an action exactly that long ago is out of it.
+#[test]
+fn an_action_exactly_a_cooldown_ago_no_longer_holds_back() {
+    let p = plan(
+        &ClusterBuilder::healthy(3)
+            .gr_stopped("orders-3")
+            .history(|h| {
+                h.actions.push(PastAction {
+                    kind: ActionKind::Rejoin,
+                    instance: "orders-3".into(),
+                    // The cooldown is 600 s.
+                    at: at("2026-11-30T11:50:00Z"),
+                    outcome: Outcome::Failed,
+                    placeholders: None,
+                    maintenance: None,
+                });
+            })
+            .build(),
+    );
+    assert_eq!(action(&p), Some((ActionKind::Rejoin, "orders-3")), "{p:#?}");
 }
