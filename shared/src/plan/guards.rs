@@ -267,7 +267,8 @@ fn switched_on(
                     Err(block(
                         Guard::ApprovalRequired,
                         format!(
-                            "the policy requires an approval for each rolling-maintenance step:                              `grkeeper approve maintenance --cluster {} [--instance {instance}]`",
+                            "the policy requires an approval for each rolling-maintenance step: \
+                             `grkeeper approve maintenance --cluster {} [--instance {instance}]`",
                             snapshot.cluster
                         ),
                     ))

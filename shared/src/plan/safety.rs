@@ -60,7 +60,8 @@ fn nothing_remembered(ctx: &Ctx<'_>) -> Result<(), Block> {
         return Err(block(
             Guard::SplitBrain,
             format!(
-                "groups were seen live apart ({} sides) and a person has not reconciled them:                  no maintenance until they have",
+                "groups were seen live apart ({} sides) and a person has not reconciled them: \
+                 no maintenance until they have",
                 split.sides.len()
             ),
         ));
@@ -70,7 +71,9 @@ fn nothing_remembered(ctx: &Ctx<'_>) -> Result<(), Block> {
         return Err(block(
             Guard::UnknownMember,
             format!(
-                "a view listed {} ({}:{}), outside the inventory, last at {}: it may be live;                  no maintenance until it is tagged into the cluster or gone from the views and                  forgotten",
+                "a view listed {} ({}:{}), outside the inventory, last at {}: it may be live; \
+                 no maintenance until it is tagged into the cluster or gone from the views and \
+                 forgotten",
                 stranger.member_id,
                 stranger.host,
                 stranger.port,
