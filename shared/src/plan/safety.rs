@@ -47,8 +47,27 @@ pub(crate) fn check(
         nothing_remembered(ctx)?;
     }
     match candidate.gate() {
-        (ActionKind::Bootstrap, seed) => rebootstrap::allowed(ctx, draft, seed),
+        (ActionKind::Bootstrap, seed) => {
+            rebootstrap::allowed(ctx, draft, seed)?;
+            no_twins_unless_approved(ctx, seed)
+        }
         (ActionKind::SyncGtids, joiner) => placeholders_allowed(ctx, candidate, joiner),
+        _ => Ok(()),
+    }
+}
+
+/// Twins' transactions cannot be told apart (chaos seed 4502: a restored copy and its original
+/// both read, a third member bootstrapped without what they held), so a bootstrap beside them
+/// is a person's decision: only with their approval.
+fn no_twins_unless_approved(ctx: &Ctx<'_>, seed: &str) -> Result<(), Block> {
+    match ctx.picture.duplicates.first() {
+        Some(&twin)
+            if super::guards::approvals(ctx.snapshot, ActionKind::Bootstrap, seed)
+                .next()
+                .is_none() =>
+        {
+            Err(duplicate(ctx, twin))
+        }
         _ => Ok(()),
     }
 }

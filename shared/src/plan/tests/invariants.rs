@@ -955,6 +955,28 @@ fn no_action_on_an_instance_sharing_its_server_uuid(
             .count();
         prop_assert_eq!(twins, 0, "acted on a restored copy: {:#?}", plan);
     }
+    // Nor a bootstrap of a third member beside twins (what they hold cannot be told apart)
+    // unless a person approved it.
+    let twins_exist = reading.identity.iter().any(|(id, uuid)| {
+        reading
+            .identity
+            .iter()
+            .any(|(other, u)| other != id && u == uuid)
+    });
+    let snapshot = reading.snapshot;
+    let bootstraps = plan.action.iter().any(|a| {
+        a.kind == ActionKind::Bootstrap
+            && !snapshot.history.approvals.iter().any(|approval| {
+                approval.action == ActionKind::Bootstrap
+                    && approval.expires > snapshot.observed_at
+                    && approval.instance.as_deref().is_none_or(|i| i == a.instance)
+            })
+    });
+    prop_assert!(
+        !(twins_exist && bootstraps),
+        "bootstrapped beside twins without an approval: {:#?}",
+        plan
+    );
     Ok(())
 }
 
