@@ -131,7 +131,7 @@ impl<'s> Reading<'s> {
     }
 
     /// The unexpired bootstrap approvals that cover `seed` (any seed when `None`).
-    fn bootstrap_approvals(&self, seed: Option<&'s str>) -> impl Iterator<Item = &'s Approval> {
+    fn bootstrap_approvals(&self, seed: Option<&str>) -> impl Iterator<Item = &'s Approval> {
         let now = self.now();
         self.snapshot.history.approvals.iter().filter(move |a| {
             a.action == ActionKind::Bootstrap
@@ -963,14 +963,12 @@ fn no_action_on_an_instance_sharing_its_server_uuid(
             .iter()
             .any(|(other, u)| other != id && u == uuid)
     });
-    let snapshot = reading.snapshot;
     let bootstraps = plan.action.iter().any(|a| {
         a.kind == ActionKind::Bootstrap
-            && !snapshot.history.approvals.iter().any(|approval| {
-                approval.action == ActionKind::Bootstrap
-                    && approval.expires > snapshot.observed_at
-                    && approval.instance.as_deref().is_none_or(|i| i == a.instance)
-            })
+            && reading
+                .bootstrap_approvals(Some(&a.instance))
+                .next()
+                .is_none()
     });
     prop_assert!(
         !(twins_exist && bootstraps),
