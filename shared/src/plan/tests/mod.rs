@@ -16,6 +16,7 @@ mod regressions;
 mod retries;
 mod roll;
 mod situations;
+mod twins;
 mod versions;
 
 use super::*;
