@@ -6,6 +6,7 @@
 
 mod copies;
 mod decisions;
+mod drift;
 mod endpoints;
 mod generate;
 mod invariants;
