@@ -131,6 +131,16 @@ mod tests {
             None
         );
         assert_eq!(running(&report(&[("garbage", started)]), now), None);
+        // Ten minutes is the plugin's wait plus an attempt: a line exactly that old may still be
+        // from a running procedure (no reboot yet), one a second older is not.
+        assert_eq!(
+            running(&report(&[("2026-11-30 11:50:00", started)]), now).map(|r| r.attempt),
+            Some(2)
+        );
+        assert_eq!(
+            running(&report(&[("2026-11-30 11:49:59", started)]), now),
+            None
+        );
         assert_eq!(
             running(
                 &report(&[(

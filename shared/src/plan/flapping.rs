@@ -221,6 +221,25 @@ mod tests {
         );
     }
 
+    /// The window is half-open: a departure exactly `flap_window_secs` ago is forgotten by
+    /// [`record`], as it no longer counts toward flapping.
+    #[test]
+    fn a_departure_exactly_a_window_ago_is_forgotten() {
+        let mut history = History {
+            departures: BTreeMap::from([(
+                "orders-3".to_owned(),
+                vec![at("2026-11-30T11:00:00Z"), at("2026-11-30T11:00:01Z")],
+            )]),
+            ..History::default()
+        };
+        let now = at("2026-11-30T12:00:00Z");
+        record(&mut history, &BTreeMap::new(), now, &Policy::default());
+        assert_eq!(
+            history.departures,
+            BTreeMap::from([("orders-3".to_owned(), vec![at("2026-11-30T11:00:01Z")])])
+        );
+    }
+
     fn flapped(times: &[&str]) -> ClusterBuilder {
         let times: Vec<DateTime<Utc>> = times.iter().map(|t| at(t)).collect();
         ClusterBuilder::healthy(3)
@@ -299,6 +318,64 @@ mod tests {
             p.findings
                 .iter()
                 .all(|f| f.kind != FindingKind::Flapping || f.severity == Severity::Info)
+        );
+    }
+
+    /// The third departure exactly a window ago no longer counts: the member is rejoined. A
+    /// second later it still counts, and the member is left out.
+    #[test]
+    fn a_departure_counts_until_exactly_a_window_has_passed() {
+        let rejoined = |first: &str| {
+            plan(&flapped(&[first, "2026-11-30T11:30:00Z", "2026-11-30T11:50:00Z"]).build())
+                .action
+                .map(|a| a.kind)
+        };
+        assert_eq!(rejoined("2026-11-30T11:00:00Z"), Some(ActionKind::Rejoin));
+        assert_eq!(rejoined("2026-11-30T11:00:01Z"), None);
+    }
+
+    /// Only a rejoin approval that has not expired, for this member or any, brings a flapping
+    /// member back: not one expiring at this very second, nor an approval of another kind.
+    #[test]
+    fn only_a_standing_rejoin_approval_brings_a_flapping_member_back() {
+        let with = |action: ActionKind, instance: Option<&str>, expires: &str| {
+            let p = plan(
+                &flapped(&[
+                    "2026-11-30T11:10:00Z",
+                    "2026-11-30T11:30:00Z",
+                    "2026-11-30T11:50:00Z",
+                ])
+                .history(|h| {
+                    h.approvals.push(Approval {
+                        action,
+                        instance: instance.map(str::to_owned),
+                        gives_up: vec![],
+                        expires: at(expires),
+                        by: "dba".into(),
+                        gtids: None,
+                    });
+                })
+                .build(),
+            );
+            p.action.map(|a| a.kind)
+        };
+        let rejoin = Some(ActionKind::Rejoin);
+        assert_eq!(
+            with(ActionKind::Rejoin, None, "2026-11-30T12:00:01Z"),
+            rejoin
+        );
+        assert_eq!(with(ActionKind::Rejoin, None, "2026-11-30T12:00:00Z"), None);
+        assert_eq!(
+            with(ActionKind::Rejoin, Some("orders-3"), "2026-11-30T13:00:00Z"),
+            None
+        );
+        assert_eq!(
+            with(ActionKind::Reboot, Some("orders-2"), "2026-11-30T13:00:00Z"),
+            None
+        );
+        assert_eq!(
+            with(ActionKind::Bootstrap, None, "2026-11-30T13:00:00Z"),
+            None
         );
     }
 

@@ -163,3 +163,18 @@ fn a_row_at_the_originals_host_is_a_copy_only_at_a_known_other_port() {
     assert!(!at_port(0));
     assert!(!at_port(3306));
 }
+
+/// A copy of one member holds back every action on that member, not on the others: another
+/// member out of the group is rejoined as usual.
+#[test]
+fn a_copy_of_one_member_does_not_hold_back_the_repair_of_another() {
+    let snapshot = ClusterBuilder::healthy(5)
+        .gr_stopped("orders-1")
+        .copy_outside("orders-1", COPY_HOST)
+        .gr_stopped("orders-4")
+        .build();
+    assert!(copy_reported(&snapshot, "orders-1"));
+    let p = plan(&snapshot);
+    let action = p.action.as_ref().map(|a| (a.kind, a.instance.as_str()));
+    assert_eq!(action, Some((ActionKind::Rejoin, "orders-4")), "{p:#?}");
+}

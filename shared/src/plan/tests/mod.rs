@@ -17,6 +17,7 @@ mod regressions;
 mod retries;
 mod roll;
 mod situations;
+mod twins;
 mod versions;
 
 use super::*;
@@ -77,6 +78,56 @@ fn a_member_lagging_past_the_deadline_is_expelled() {
     );
     assert_eq!(plan.conditions["orders-3"].state, conditions::LAGGING);
     assert_eq!(one_action(&plan), (ActionKind::Expel, "orders-3"));
+}
+
+/// The LAGGING label starts above the applier queue limit, not at it.
+#[test]
+fn a_queue_at_the_limit_is_not_lagging() {
+    let label = |queue: u64| {
+        plan(
+            &ClusterBuilder::healthy(3)
+                .applier_queue("orders-3", queue)
+                .policy(|p| p.applier_queue_limit = 100)
+                .build(),
+        )
+        .conditions["orders-3"]
+            .state
+            .clone()
+    };
+    assert_eq!(label(100), "ONLINE");
+    assert_eq!(label(101), conditions::LAGGING);
+}
+
+/// A member that cannot be read is called unreachable only while RDS reports it running: one
+/// RDS has stopped, or is busy with (rebooting), is expected to be out of reach, and its own
+/// finding says why.
+#[test]
+fn a_member_rds_has_stopped_or_is_busy_with_is_not_called_unreachable() {
+    let kinds = |status: &str| -> Vec<FindingKind> {
+        plan(
+            &ClusterBuilder::healthy(3)
+                .crashed("orders-3")
+                .rds_status("orders-3", status)
+                .build(),
+        )
+        .findings
+        .iter()
+        .filter(|f| f.instance.as_deref() == Some("orders-3"))
+        .map(|f| f.kind)
+        .collect()
+    };
+    assert!(kinds("available").contains(&FindingKind::MemberUnreachable));
+    for (status, why) in [
+        ("stopped", FindingKind::MemberStopped),
+        ("rebooting", FindingKind::InstanceChanging),
+    ] {
+        let kinds = kinds(status);
+        assert!(kinds.contains(&why), "{status}: {kinds:?}");
+        assert!(
+            !kinds.contains(&FindingKind::MemberUnreachable),
+            "{status}: {kinds:?}"
+        );
+    }
 }
 
 #[test]

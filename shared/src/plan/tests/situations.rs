@@ -1047,3 +1047,25 @@ fn abort_server_is_a_warning_unless_the_policy_names_it() {
         "{chosen:#?}"
     );
 }
+
+/// Only a member ONLINE by its own report and by the quorum group's is a recovery donor: one
+/// that reports ERROR while a stale view still lists it ONLINE holds binlogs no donor can send.
+/// A joiner lacking what every real donor purged is refused, not rejoined on its account.
+#[test]
+fn a_member_out_of_the_group_is_no_donor_even_when_a_stale_view_lists_it_online() {
+    let mut b = ClusterBuilder::healthy(5)
+        .error_state("orders-4")
+        .gr_stopped("orders-5")
+        .executed("orders-5", &format!("{GROUP}:1-10"));
+    for viewer in ["orders-1", "orders-2", "orders-3"] {
+        b = b
+            .purged(viewer, &format!("{GROUP}:1-50"))
+            .also_lists(viewer, 4, MemberState::Online);
+    }
+    let p = plan(&b.build());
+    assert_ne!(action(&p), Some((ActionKind::Rejoin, "orders-5")), "{p:#?}");
+    assert!(
+        refusal(&p, Guard::PurgedTransactions).contains("orders-5"),
+        "{p:#?}"
+    );
+}
