@@ -114,6 +114,8 @@ pub(crate) fn staggered(windows: &[Window]) -> Option<Vec<Window>> {
             .iter()
             .zip(0u32..)
             .map(|(window, k)| Window {
+                // mutants: equivalent because `(k + 7) * DAY` for `(k % 7) * DAY` is the same
+                // modulo WEEK (seven days), which the start is taken in.
                 start: (anchor + (k % 7) * DAY + (k / 7) * (longest + GAP)) % WEEK,
                 minutes: window.minutes,
             })
