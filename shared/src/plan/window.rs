@@ -207,6 +207,18 @@ mod tests {
         assert_eq!(of(9, DAY / 2 - GAP), Some(true));
         assert_eq!(of(9, DAY / 2 - GAP + 1), None);
         assert_eq!(of(8, 30), Some(true));
+        // A 24-minute window on day k+1 and the eighth's: the second round must not land on them.
+        assert_eq!(of(8, 24), Some(true));
+        // The second round opens GAP after the longest window of the first, on the same days.
+        let second = staggered(
+            &[Window {
+                start: 0,
+                minutes: 30,
+            }; 9],
+        )
+        .map(|s| s[7..].to_vec());
+        let round = |start| Window { start, minutes: 30 };
+        assert_eq!(second, Some(vec![round(30 + GAP), round(DAY + 30 + GAP)]));
         assert_eq!(staggered(&[]), None);
     }
 }
