@@ -38,6 +38,9 @@ impl Window {
 
     /// Open during minute `minute` of the week.
     pub fn covers(self, minute: u32) -> bool {
+        // mutants: equivalent because `minute + WEEK` for `minute % WEEK` is the same modulo WEEK
+        // (the outer `%`); the inner one only keeps a minute near u32::MAX from overflowing, and
+        // the planner asks only about a window's start, below WEEK.
         (minute % WEEK + WEEK - self.start) % WEEK < self.minutes
     }
 
@@ -111,6 +114,8 @@ pub(crate) fn staggered(windows: &[Window]) -> Option<Vec<Window>> {
             .iter()
             .zip(0u32..)
             .map(|(window, k)| Window {
+                // mutants: equivalent because `(k + 7) * DAY` for `(k % 7) * DAY` is the same
+                // modulo WEEK (seven days), which the start is taken in.
                 start: (anchor + (k % 7) * DAY + (k / 7) * (longest + GAP)) % WEEK,
                 minutes: window.minutes,
             })
@@ -202,6 +207,18 @@ mod tests {
         assert_eq!(of(9, DAY / 2 - GAP), Some(true));
         assert_eq!(of(9, DAY / 2 - GAP + 1), None);
         assert_eq!(of(8, 30), Some(true));
+        // A 24-minute window on day k+1 and the eighth's: the second round must not land on them.
+        assert_eq!(of(8, 24), Some(true));
+        // The second round opens GAP after the longest window of the first, on the same days.
+        let second = staggered(
+            &[Window {
+                start: 0,
+                minutes: 30,
+            }; 9],
+        )
+        .map(|s| s[7..].to_vec());
+        let round = |start| Window { start, minutes: 30 };
+        assert_eq!(second, Some(vec![round(30 + GAP), round(DAY + 30 + GAP)]));
         assert_eq!(staggered(&[]), None);
     }
 }

@@ -142,7 +142,7 @@ fn a_member_that_left_again_after_its_reboot_is_not_rebooted_again() {
 }
 
 /// A pause holds until its very second: at `until` it is over, a second before it still holds
-/// (the cluster's and a member's alike).
+/// and is told of (the cluster's, and a member's on that member).
 #[test]
 fn a_pause_is_over_at_its_very_second() {
     let paused = |until: &str, member: bool| {
@@ -164,16 +164,28 @@ fn a_pause_is_over_at_its_very_second() {
                 .build(),
         );
         let taken = action(&p).map(|(kind, instance)| (kind, instance.to_string()));
-        (taken, p.refused.iter().map(|r| r.guard).collect::<Vec<_>>())
+        let told: Vec<(Option<String>, Severity)> = findings(&p, FindingKind::Paused)
+            .into_iter()
+            .map(|(instance, severity)| (instance.map(str::to_owned), severity))
+            .collect();
+        (
+            taken,
+            p.refused.iter().map(|r| r.guard).collect::<Vec<_>>(),
+            told,
+        )
     };
-    for member in [false, true] {
+    for (member, instance) in [(false, None), (true, Some("orders-3".to_owned()))] {
         assert_eq!(
             paused("2026-11-30T12:00:00Z", member),
-            (Some((ActionKind::Rejoin, "orders-3".to_string())), vec![])
+            (
+                Some((ActionKind::Rejoin, "orders-3".to_owned())),
+                vec![],
+                vec![]
+            )
         );
         assert_eq!(
             paused("2026-11-30T12:00:01Z", member),
-            (None, vec![Guard::Paused])
+            (None, vec![Guard::Paused], vec![(instance, Severity::Info)])
         );
     }
 }

@@ -1,9 +1,9 @@
 //! The drift findings (`drift.rs`: reported, never acted on), each at its boundary, kind,
 //! severity and member asserted whole: the members and only they, from a healthy cluster that
-//! has none of them.
+//! has none of them. A pause's finding is `decisions::a_pause_is_over_at_its_very_second`'s.
 
-use crate::fixtures::{ClusterBuilder, at};
-use crate::plan::{FindingKind, Pause, Plan, Severity, plan};
+use crate::fixtures::ClusterBuilder;
+use crate::plan::{FindingKind, Plan, Severity, plan};
 
 /// The findings of `kind`: (member, severity).
 fn findings(plan: &Plan, kind: FindingKind) -> Vec<(Option<String>, Severity)> {
@@ -168,37 +168,4 @@ fn different_group_names_are_one_critical_finding() {
     assert_eq!(named([a, a, &a.to_ascii_uppercase()]), vec![]);
     assert_eq!(named([a, b, a]), vec![(None, Severity::Critical)]);
     assert_eq!(named([a, b, c]), vec![(None, Severity::Critical)]);
-}
-
-/// A pause is told of until its very second: at `until` it is over and no longer told of, a
-/// second before it is (the cluster's, and a member's on that member).
-#[test]
-fn a_pause_is_told_of_until_its_very_second() {
-    let told = |until: &str, member: bool| {
-        let pause = Pause {
-            until: at(until),
-            reason: "maintenance".into(),
-            by: "ops".into(),
-        };
-        let p = plan(
-            &ClusterBuilder::healthy(3)
-                .history(|h| {
-                    if member {
-                        h.paused_instances.insert("orders-3".into(), pause);
-                    } else {
-                        h.paused = Some(pause);
-                    }
-                })
-                .build(),
-        );
-        findings(&p, FindingKind::Paused)
-    };
-    // Observed at 12:00:00.
-    for (member, instance) in [(false, None), (true, Some("orders-3".to_owned()))] {
-        assert_eq!(told("2026-11-30T12:00:00Z", member), vec![]);
-        assert_eq!(
-            told("2026-11-30T12:00:01Z", member),
-            vec![(instance, Severity::Info)]
-        );
-    }
 }

@@ -417,3 +417,55 @@ fn the_rolling_finding_lists_what_is_done_next_and_left() {
         ]
     );
 }
+
+/// A member RDS still works on (its status not `available`) is not back, ONLINE, caught up and
+/// its step cleared as it may be: the roll waits for the last step's member in that state, and
+/// no step starts while any member is in it.
+#[test]
+fn a_member_rds_still_works_on_is_not_back() {
+    let stepped = holding(3, &["db-upgrade"], false)
+        .rds("orders-1", |r| {
+            r.pending_maintenance = Some(Observed::Seen(vec![]))
+        })
+        .history(|h| {
+            h.actions.push(step(
+                "orders-1",
+                upgrade(),
+                "2026-11-30T11:50:00Z",
+                Outcome::Succeeded,
+            ))
+        })
+        .rds_status("orders-1", "upgrading")
+        .build();
+    let p = plan(&stepped);
+    assert!(p.action.is_none(), "{p:#?}");
+    let roll = p.roll.clone().expect("a roll");
+    assert_eq!(
+        roll.current.as_ref().map(ToString::to_string).as_deref(),
+        Some("orders-1 (db-upgrade)"),
+        "{p:#?}"
+    );
+    assert!(
+        p.findings
+            .iter()
+            .any(|f| f.kind == FindingKind::MaintenanceRolling
+                && f.instance.as_deref() == Some("orders-1")
+                && f.message.contains("RDS reports it upgrading")),
+        "{p:#?}"
+    );
+    // No step journaled: another member RDS works on holds the first step.
+    let p = plan(
+        &holding(3, &["system-update"], false)
+            .rds_status("orders-3", "modifying")
+            .build(),
+    );
+    assert!(p.action.is_none(), "{p:#?}");
+    assert_eq!(
+        p.refused
+            .iter()
+            .map(|r| (r.action, r.instance.as_str(), r.guard))
+            .collect::<Vec<_>>(),
+        [(ActionKind::Maintenance, "orders-1", Guard::MemberNotBack)],
+        "{p:#?}"
+    );
+}
