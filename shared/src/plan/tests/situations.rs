@@ -6,7 +6,7 @@
 use proptest::prelude::*;
 
 use super::config;
-use super::generate::{after_split_brain, outage, scenario};
+use super::generate::{after_split_brain, outage, scenario, set_row};
 use crate::fixtures::{ClusterBuilder, GROUP, server_uuid};
 use crate::model::{MemberState, ProbeError};
 use crate::plan::{
@@ -1097,4 +1097,21 @@ fn a_member_never_read_is_judged_by_the_costliest_row_it_may_be() {
         assert_eq!(action(&p), None, "{p:#?}");
         assert!(refusal(&p, Guard::ToleranceFloor).contains("orders-3"));
     }
+}
+
+/// Members are not read at one instant: a member that has just joined lists the group ONLINE
+/// while the others, read before the view changed, do not list it yet. Either one listing the
+/// other live puts both in one group: not a second group holding quorum (split brain).
+#[test]
+fn a_member_listing_the_group_before_the_group_lists_it_is_in_that_group() {
+    let mut snapshot = ClusterBuilder::healthy(3).build();
+    for viewer in [0, 1] {
+        set_row(&mut snapshot, viewer, 3, None);
+    }
+    let p = plan(&snapshot);
+    assert_ne!(p.health.status, ClusterStatus::SplitBrain, "{p:#?}");
+    assert!(
+        p.findings.iter().all(|f| f.kind != FindingKind::SplitBrain),
+        "{p:#?}"
+    );
 }
