@@ -148,13 +148,7 @@ fn exit_state_action(ctx: &Ctx<'_>, draft: &mut Draft) {
             ""
         };
         if drifted || aborts {
-            let want = match expected {
-                Some(w) => format!("but the policy expects {w}"),
-                None if distinct.len() > 1 => {
-                    format!("but the members disagree ({})", joined(&distinct))
-                }
-                None => "and the policy names none".to_owned(),
-            };
+            let want = exit_action_wanted(expected, &distinct);
             draft.note(
                 FindingKind::ExitStateActionDrift,
                 Severity::Warning,
@@ -165,6 +159,16 @@ fn exit_state_action(ctx: &Ctx<'_>, draft: &mut Draft) {
                 ),
             );
         }
+    }
+}
+
+/// What the exit state action should be instead, for the finding's text: the policy's, or that
+/// the members disagree, or that neither says.
+fn exit_action_wanted(expected: Option<&str>, distinct: &BTreeSet<&str>) -> String {
+    match expected {
+        Some(w) => format!("but the policy expects {w}"),
+        None if distinct.len() > 1 => format!("but the members disagree ({})", joined(distinct)),
+        None => "and the policy names none".to_owned(),
     }
 }
 

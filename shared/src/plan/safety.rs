@@ -56,9 +56,10 @@ pub(crate) fn check(
     }
 }
 
-/// Twins' transactions cannot be told apart (chaos seed 4502: a restored copy and its original
-/// both read, a third member bootstrapped without what they held), so a bootstrap beside them
-/// is a person's decision: only with their approval.
+/// Twins mean a snapshot was restored over an instance, replacing what it held, maybe before any
+/// tick read it (chaos seed 4502: the only copy of 22-39 overwritten, then a third member that
+/// held everything still held was bootstrapped), so a bootstrap beside them is a person's
+/// decision: only with their approval.
 fn no_twins_unless_approved(ctx: &Ctx<'_>, seed: &str) -> Result<(), Block> {
     match ctx.picture.duplicates.first() {
         Some(&twin)

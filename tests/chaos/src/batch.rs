@@ -1,7 +1,8 @@
 //! Many schedules at once: `jobs` threads, each a single-threaded runtime running `concurrent`
 //! schedules side by side (a schedule mostly waits on loopback round trips and on the real
 //! timeouts a blackholed or slow member costs, so a thread keeps several busy). moto starts
-//! once, when the first schedule that needs it runs.
+//! once, when the first schedule that needs it runs. A schedule still running after
+//! [`BatchOptions::hung_after`] of real time is stopped and reported hung; the batch goes on.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,10 +32,35 @@ pub struct BatchOptions {
     /// Start no schedule after this much time: the batch ends with the seeds started so far (a
     /// run of consecutive seeds from `first_seed`).
     pub time_limit: Option<Duration>,
+    /// A schedule still running after this much real time is stopped and reported hung.
+    pub hung_after: Duration,
 }
 
-/// One schedule of a batch: its outcome, or why it could not be set up (a harness problem).
-pub type Ran = Result<Outcome, (u64, String)>;
+/// The default of [`BatchOptions::hung_after`]: a schedule takes seconds alone, about a minute
+/// among a loaded 2-core machine's batch, a moto one a few minutes there; fifteen is far beyond
+/// any of them and still lets a 10,000-schedule batch finish with a slot lost to a hang.
+pub const HUNG_AFTER: Duration = Duration::from_secs(15 * 60);
+
+/// A schedule of a batch that did not run to its end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotRun {
+    /// It could not be set up, or it panicked (a harness problem): the seed and why.
+    Broken(u64, String),
+    /// Still running after the batch's bound: stopped, with the seed and the bound.
+    Hung(u64, Duration),
+}
+
+impl NotRun {
+    /// The seed.
+    pub fn seed(&self) -> u64 {
+        match self {
+            NotRun::Broken(seed, _) | NotRun::Hung(seed, _) => *seed,
+        }
+    }
+}
+
+/// One schedule of a batch: its outcome, or why it did not run to its end.
+pub type Ran = Result<Outcome, NotRun>;
 
 /// Runs the batch; the outcomes come back in seed order.
 pub fn run_batch(options: &BatchOptions) -> Result<Vec<Ran>, String> {
@@ -47,8 +73,12 @@ pub fn run_batch(options: &BatchOptions) -> Result<Vec<Ran>, String> {
         .map(|_| {
             let (next, results, run_options) =
                 (Arc::clone(&next), Arc::clone(&results), run_options.clone());
-            let (concurrent, progress, total) =
-                (options.concurrent.max(1), options.progress, options.count);
+            let (concurrent, progress, total, hung_after) = (
+                options.concurrent.max(1),
+                options.progress,
+                options.count,
+                options.hung_after,
+            );
             // Checked before a seed is taken, so every seed taken runs: the seeds run stay
             // consecutive.
             let deadline = options.time_limit.map(|limit| started + limit);
@@ -74,9 +104,14 @@ pub fn run_batch(options: &BatchOptions) -> Result<Vec<Ran>, String> {
                             let options = run_options.clone();
                             let task = running.spawn(async move {
                                 let schedule = generate(seed);
-                                run(&schedule, &options)
+                                // Dropping a schedule stops it: its simulator, bridge and
+                                // keeper go with it.
+                                match tokio::time::timeout(hung_after, run(&schedule, &options))
                                     .await
-                                    .map_err(|e| (seed, e.to_string()))
+                                {
+                                    Ok(ran) => ran.map_err(|e| NotRun::Broken(seed, e.to_string())),
+                                    Err(_) => Err(NotRun::Hung(seed, hung_after)),
+                                }
                             });
                             seeds.insert(task.id(), seed);
                         }
@@ -93,9 +128,15 @@ pub fn run_batch(options: &BatchOptions) -> Result<Vec<Ran>, String> {
                             Ok((_, ran)) => ran,
                             Err(e) => {
                                 let seed = seeds.get(&e.id()).copied().unwrap_or_default();
-                                Err((seed, format!("the run panicked: {e}")))
+                                Err(NotRun::Broken(seed, format!("the run panicked: {e}")))
                             }
                         };
+                        if let (true, Err(NotRun::Hung(seed, after))) = (progress, &ran) {
+                            eprintln!(
+                                "chaos: seed {seed} hung: still running after {} s, stopped",
+                                after.as_secs()
+                            );
+                        }
                         let mut all = results.lock().unwrap_or_else(PoisonError::into_inner);
                         all.push(ran);
                         if progress && all.len() % 50 == 0 {
@@ -123,7 +164,7 @@ pub fn run_batch(options: &BatchOptions) -> Result<Vec<Ran>, String> {
     let mut all = std::mem::take(&mut *results.lock().unwrap_or_else(PoisonError::into_inner));
     all.sort_by_key(|ran| match ran {
         Ok(outcome) => outcome.seed,
-        Err((seed, _)) => *seed,
+        Err(not_run) => not_run.seed(),
     });
     Ok(all)
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use crate::batch::Ran;
+use crate::batch::{NotRun, Ran};
 use crate::checker::Liveness;
 use crate::ports::UnsafePlanner;
 use crate::runner::{Outcome, QUIET_TICKS};
@@ -41,16 +41,24 @@ pub struct Figures {
     pub incidents: u64,
     /// Seeds that could not be set up (a harness problem), with why.
     pub not_run: Vec<(u64, String)>,
+    /// Seeds still running after the batch's bound on one schedule, stopped unjudged.
+    pub hung: Vec<u64>,
+    /// That bound.
+    pub hung_after: Duration,
 }
 
 impl Figures {
-    /// Adds up a batch.
-    pub fn of(ran: &[Ran]) -> Figures {
-        let mut figures = Figures::default();
+    /// Adds up a batch run with `hung_after` as its bound on one schedule.
+    pub fn of(ran: &[Ran], hung_after: Duration) -> Figures {
+        let mut figures = Figures {
+            hung_after,
+            ..Figures::default()
+        };
         for result in ran {
             match result {
                 Ok(outcome) => figures.add(outcome),
-                Err((seed, why)) => figures.not_run.push((*seed, why.clone())),
+                Err(NotRun::Broken(seed, why)) => figures.not_run.push((*seed, why.clone())),
+                Err(NotRun::Hung(seed, _)) => figures.hung.push(*seed),
             }
         }
         figures
@@ -90,9 +98,12 @@ impl Figures {
         self.violations.values().sum()
     }
 
-    /// Nothing failed and every schedule ran.
+    /// Nothing failed and every schedule ran to its end.
     pub fn clean(&self) -> bool {
-        self.violating.is_empty() && self.liveness_failures.is_empty() && self.not_run.is_empty()
+        self.violating.is_empty()
+            && self.liveness_failures.is_empty()
+            && self.not_run.is_empty()
+            && self.hung.is_empty()
     }
 
     /// A few lines for a terminal.
@@ -100,8 +111,8 @@ impl Figures {
         let (ticks, secs) = self.distributions();
         format!(
             "{} schedules ({} on moto), {} ticks: {} violations in {} schedules, {} liveness \
-             failures, {} not run; converged {} (ticks to converge {}; simulated seconds {}), \
-             ended with an incident {}",
+             failures, {} not run, {} hung; converged {} (ticks to converge {}; simulated \
+             seconds {}), ended with an incident {}",
             self.schedules,
             self.on_moto,
             self.ticks,
@@ -109,6 +120,7 @@ impl Figures {
             self.violating.len(),
             self.liveness_failures.len(),
             self.not_run.len(),
+            self.hung.len(),
             self.converged.len(),
             ticks.line(),
             secs.line(),
@@ -125,7 +137,8 @@ impl Figures {
     /// The figures section of `docs/reliability.md`, with the command and seeds that produced
     /// them and the wall-clock time they took.
     pub fn markdown(&self, command: &str, first_seed: u64, elapsed: Duration) -> String {
-        let last = (first_seed + self.schedules + self.not_run.len() as u64).saturating_sub(1);
+        let started = self.schedules + self.not_run.len() as u64 + self.hung.len() as u64;
+        let last = (first_seed + started).saturating_sub(1);
         let mut md = String::new();
         let _ = writeln!(
             md,
@@ -166,6 +179,14 @@ impl Figures {
                 self.incidents.to_string(),
             ),
             ("not run (harness errors)", self.not_run.len().to_string()),
+            (
+                &hung_row(self.hung_after),
+                if self.hung.is_empty() {
+                    "0".to_owned()
+                } else {
+                    format!("{} (seeds {})", self.hung.len(), seeds(&self.hung))
+                },
+            ),
         ];
         for (what, value) in rows {
             let _ = writeln!(md, "| {what} | {value} |");
@@ -229,6 +250,14 @@ pub fn splice(document: &str, figures: &str) -> Option<String> {
         figures,
         document.get(end..)?
     ))
+}
+
+/// The report's row of hung schedules, naming the bound.
+fn hung_row(after: Duration) -> String {
+    format!(
+        "hung (still running after {} s of real time: stopped, unjudged)",
+        after.as_secs()
+    )
 }
 
 fn seeds(seeds: &[u64]) -> String {

@@ -24,7 +24,7 @@ use crate::checker::{Checker, Liveness, Violation, converged};
 use crate::ports::UnsafePlanner;
 use crate::rng::Rng;
 use crate::schedule::{Aws, Delivery, Fault, Schedule, Step};
-use crate::stage::{Stage, StageError};
+use crate::stage::{Stage, StageError, release_aws_resources};
 use crate::tap::as_tick;
 
 /// The schedule's sweep: once a minute.
@@ -50,6 +50,9 @@ pub struct RunOptions {
     pub moto: Arc<OnceCell<Moto>>,
     /// Print every step as it happens.
     pub verbose: bool,
+    /// The test of a batch's bound on one schedule: the schedule of this seed never ends once
+    /// its stage is up, as a tick waiting forever would leave it.
+    pub hang: Option<u64>,
 }
 
 /// What one schedule did and how it was judged.
@@ -109,7 +112,9 @@ pub async fn run(schedule: &Schedule, options: &RunOptions) -> Result<Outcome, S
                 .await
                 .map_err(grkeeper_e2e::harness::HarnessError::from)?;
             let stage = Stage::on_moto(schedule, options.planner, moto).await?;
-            Run::new(stage, schedule, options).go().await
+            let outcome = Run::new(stage, schedule, options).go().await;
+            release_aws_resources(moto, &schedule.shape).await?;
+            outcome
         }
     }
 }
@@ -166,6 +171,9 @@ impl<'s, P: Ports> Run<'s, P> {
 
     async fn go(mut self) -> Result<Outcome, StageError> {
         self.note(format!("start: {}", self.sim().truth().summary()));
+        if self.options.hang == Some(self.schedule.seed) {
+            std::future::pending::<()>().await;
+        }
         for step in &self.schedule.steps {
             match step {
                 Step::Wait(d) => self.wait(*d).await,

@@ -359,6 +359,38 @@ impl Stage<OnMoto> {
     }
 }
 
+/// Deletes the instances, table and bus [`aws_resources`] made for `shape` once its schedule is
+/// over (the topic stays: nothing lists topics). One moto serves a
+/// whole batch, and every tick lists every instance it holds (grkeeper finds its clusters by
+/// tag, and RDS filters no tags): left behind, the instances of the 200 moto schedules of a
+/// 10,000-schedule batch made each tick of the last ones list about a thousand, seconds a tick
+/// on a loaded machine, and one of them ran for 16 minutes.
+pub async fn release_aws_resources(moto: &Moto, shape: &Shape) -> Result<(), StageError> {
+    let aws = moto.sdk_config().await;
+    let rds = aws_sdk_rds::Client::new(&aws);
+    for member in &shape.members {
+        rds.delete_db_instance()
+            .db_instance_identifier(&member.name)
+            .skip_final_snapshot(true)
+            .send()
+            .await
+            .map_err(|e| HarnessError::aws("RDS.DeleteDBInstance", e))?;
+    }
+    aws_sdk_dynamodb::Client::new(&aws)
+        .delete_table()
+        .table_name(format!("{}-journal", shape.cluster))
+        .send()
+        .await
+        .map_err(|e| HarnessError::aws("DynamoDB.DeleteTable", e))?;
+    aws_sdk_eventbridge::Client::new(&aws)
+        .delete_event_bus()
+        .name(format!("{}-topology", shape.cluster))
+        .send()
+        .await
+        .map_err(|e| HarnessError::aws("EventBridge.DeleteEventBus", e))?;
+    Ok(())
+}
+
 /// The schedule's AWS resources in moto, named after its cluster: the inventory's instances
 /// tagged with it (the stranger untagged), the journal table, the alert topic, the topology bus.
 async fn aws_resources(

@@ -167,15 +167,17 @@ impl World {
                 }
                 self.crash(m);
                 let source = &self.members[f];
-                let (uuid, executed, purged, unlogged) = (
+                let (uuid, executed, received, purged, unlogged) = (
                     source.uuid.clone(),
                     source.executed.clone(),
+                    source.received.clone(),
                     source.purged.clone(),
                     source.unlogged.clone(),
                 );
                 let copy = &mut self.members[m];
                 copy.uuid = uuid;
                 copy.executed = executed;
+                copy.received = received;
                 copy.purged = purged;
                 copy.unlogged = unlogged;
                 self.boot(m);

@@ -270,6 +270,8 @@ fn connection_status(world: &World, m: usize) -> Vec<Vec<Value>> {
     let group = &member.cfg.group_name;
     let mut received = GtidSet::new();
     received.add_range(group, 1, member.executed.last_gno(group));
+    let mut received = received.intersection(&member.executed);
+    received.union_with(&member.received);
     // The applier channel appears at the first START and stays (`gr_perfschema`).
     let mut rows = Vec::new();
     if member.applier_channel {
@@ -281,7 +283,7 @@ fn connection_status(world: &World, m: usize) -> Vec<Vec<Value>> {
             on_off(running),
             Value::Int(0),
             Value::str(ZERO_TIMESTAMP),
-            Value::Str(received.intersection(&member.executed).to_string()),
+            Value::Str(received.to_string()),
             Value::Int(0),
             Value::str(""),
             Value::str(ZERO_TIMESTAMP),

@@ -297,3 +297,44 @@ fn an_action_exactly_a_cooldown_ago_no_longer_holds_back() {
     );
     assert_eq!(action(&p), Some((ActionKind::Rejoin, "orders-3")), "{p:#?}");
 }
+
+/// A deadline is passed once a condition lasted longer than it: a member carrying the label for
+/// exactly the deadline is not acted on yet, a second more is (the partition deadline's fence,
+/// the lag and recovery deadlines' expel alike).
+#[test]
+fn a_condition_exactly_its_deadline_old_is_not_overdue_yet() {
+    // Observed at 12:00:00; the deadlines are 60 s (partition), 600 s (lag), 1800 s (recovery).
+    let lagging = crate::plan::conditions::LAGGING;
+    let cases = [
+        (MINORITY, "2026-11-30T11:59:00Z", "2026-11-30T11:58:59Z"),
+        (lagging, "2026-11-30T11:50:00Z", "2026-11-30T11:49:59Z"),
+        ("RECOVERING", "2026-11-30T11:30:00Z", "2026-11-30T11:29:59Z"),
+    ];
+    let situation = |label: &str| {
+        let builder = ClusterBuilder::healthy(5);
+        match label {
+            MINORITY => builder.partition(&["orders-5"]),
+            "RECOVERING" => builder.recovering("orders-5"),
+            _ => builder.applier_queue("orders-5", 1_000_000),
+        }
+    };
+    for (label, exactly, past) in cases {
+        let since = |time: &str| {
+            plan(
+                &situation(label)
+                    .condition_since("orders-5", label, time)
+                    .policy(|p| p.expel = true)
+                    .build(),
+            )
+        };
+        let on_time = since(exactly);
+        assert_eq!(on_time.conditions["orders-5"].state, label, "{on_time:#?}");
+        assert_eq!(action(&on_time), None, "{label}: {on_time:#?}");
+        let late = since(past);
+        assert_eq!(
+            action(&late),
+            Some((ActionKind::Expel, "orders-5")),
+            "{label}: {late:#?}"
+        );
+    }
+}

@@ -6,6 +6,7 @@
 
 mod copies;
 mod decisions;
+mod drift;
 mod endpoints;
 mod generate;
 mod invariants;
@@ -16,6 +17,7 @@ mod regressions;
 mod retries;
 mod roll;
 mod situations;
+mod twins;
 mod versions;
 
 use super::*;

@@ -13,11 +13,11 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use grkeeper_chaos::batch::{BatchOptions, run_batch};
+use grkeeper_chaos::batch::{BatchOptions, HUNG_AFTER, run_batch};
 use grkeeper_chaos::ports::UnsafePlanner;
 use grkeeper_chaos::report::{FIGURES_BEGIN, FIGURES_END, Figures, failure, splice};
 use grkeeper_chaos::runner::{RunOptions, run};
-use grkeeper_chaos::shrink::{Shrunk, replayed, shrink};
+use grkeeper_chaos::shrink::{Shrunk, replay_command, replayed, shrink};
 
 /// Schedules one failure may run while it is shrunk.
 const SHRINK_RUNS: usize = 80;
@@ -58,6 +58,10 @@ struct Args {
     /// Report failures without shrinking them.
     #[arg(long)]
     no_shrink: bool,
+    /// Stop a schedule still running after this many seconds of real time and report it hung
+    /// (the batch goes on).
+    #[arg(long, value_name = "SECONDS", default_value_t = HUNG_AFTER.as_secs())]
+    hung_after: u64,
 }
 
 fn main() -> ExitCode {
@@ -152,6 +156,7 @@ fn batch(args: &Args, options: RunOptions) -> ExitCode {
         run: options.clone(),
         progress: true,
         time_limit: args.minutes.map(|m| std::time::Duration::from_secs(m * 60)),
+        hung_after: std::time::Duration::from_secs(args.hung_after),
     };
     let started = std::time::Instant::now();
     let ran = match run_batch(&batch) {
@@ -161,7 +166,7 @@ fn batch(args: &Args, options: RunOptions) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let figures = Figures::of(&ran);
+    let figures = Figures::of(&ran, batch.hung_after);
     if (ran.len() as u64) < args.schedules {
         println!(
             "time limit: {} of {} schedules started (seeds {} to {})",
@@ -184,6 +189,17 @@ fn batch(args: &Args, options: RunOptions) -> ExitCode {
     }
     for (seed, why) in &figures.not_run {
         println!("NOT RUN seed {seed}: {why}");
+    }
+    for &seed in &figures.hung {
+        let every: Vec<usize> = grkeeper_chaos::schedule::generate(seed)
+            .faults()
+            .map(|(n, _)| n)
+            .collect();
+        println!(
+            "HUNG seed {seed}: still running after {} s, stopped; replay: {}",
+            args.hung_after,
+            replay_command(seed, &every, options.planner)
+        );
     }
     if let Some(path) = &args.report
         && let Err(e) = write_report(args, path, &figures, started.elapsed())

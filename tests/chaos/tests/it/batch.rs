@@ -2,7 +2,7 @@
 //! cores, and a part stays well within its time bound on a busy machine). Every schedule must
 //! pass; a failure is shrunk and printed with the command that replays it.
 
-use grkeeper_chaos::batch::{BatchOptions, run_batch};
+use grkeeper_chaos::batch::{BatchOptions, HUNG_AFTER, run_batch};
 use grkeeper_chaos::report::{Figures, failure};
 use grkeeper_chaos::runner::RunOptions;
 use grkeeper_chaos::schedule::generate;
@@ -22,15 +22,25 @@ fn part(n: u64) {
         run: RunOptions::default(),
         progress: false,
         time_limit: None,
+        hung_after: HUNG_AFTER,
     };
     let ran = run_batch(&options).unwrap();
-    let figures = Figures::of(&ran);
+    let figures = Figures::of(&ran, options.hung_after);
     println!("part {n}: {}", figures.summary());
     assert!(figures.not_run.is_empty(), "{:?}", figures.not_run);
+    assert!(figures.hung.is_empty(), "hung: {:?}", figures.hung);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
+    // Each moto schedule takes its instances away at its end: a batch's moto holds none after.
+    if let Some(moto) = options.run.moto.get() {
+        let rds = aws_sdk_rds::Client::new(&runtime.block_on(moto.sdk_config()));
+        let left = runtime
+            .block_on(rds.describe_db_instances().send())
+            .unwrap();
+        assert!(left.db_instances().is_empty(), "{:?}", left.db_instances());
+    }
     let mut failures = Vec::new();
     for outcome in ran.iter().flatten().filter(|o| o.failed()) {
         let schedule = generate(outcome.seed);

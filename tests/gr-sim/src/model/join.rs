@@ -83,6 +83,7 @@ impl World {
         if self.members[m].cfg.group_name.is_empty() {
             return Err(JoinError::NotConfigured);
         }
+        self.members[m].apply_received();
         let incarnation = self.next_incarnation;
         self.next_incarnation += 1;
         self.next_membership += 1;
@@ -115,6 +116,9 @@ impl World {
         if self.members[m].cfg.group_name.is_empty() {
             return Err(JoinError::NotConfigured);
         }
+        // The applier channel starts first and applies what the member queued in the group
+        // before (MySQL checks a joiner's executed and received transactions alike).
+        self.members[m].apply_received();
         let comp = self.find_group(m)?;
         let view = self.view_of(&comp).cloned().ok_or(JoinError::NoGroup)?;
         if view.members.contains(&m) {
@@ -138,7 +142,10 @@ impl World {
             self.members[m].log(self.now, errlog::version_incompatible());
             return Err(JoinError::Incompatible);
         }
-        let (donors, group) = self.online_holdings(&comp);
+        let (donors, mut group) = self.online_holdings(&comp);
+        for &t in &comp {
+            group.union_with(&self.members[t].received);
+        }
         let local = self.members[m].executed.clone();
         if !local.is_subset_of(&group) {
             let line = errlog::errant_transactions(&local.to_string(), &group.to_string());
@@ -428,8 +435,11 @@ impl World {
         };
         active.phase = Phase::Online;
         let view = active.view.members.clone();
+        // State transfer from the donors, then what the group certified meanwhile and the
+        // member queued (even if every donor that held it has gone since).
         member.remote_applied += group.subtract(&member.executed).count();
         member.executed.union_with(&group);
+        member.apply_received();
         member.log(now, errlog::declared_online_self());
         for &t in comp.iter().filter(|&&t| t != m) {
             self.members[t].log(now, errlog::declared_online(&addr));

@@ -181,6 +181,12 @@ pub(crate) struct Member {
     /// Changes at every boot and shutdown; connections of an older boot are closed.
     pub boot: u64,
     pub executed: GtidSet,
+    /// Certified by the group while this member was in it but not ONLINE (RECOVERING): queued
+    /// in its applier channel's relay log, not applied yet. A member never drops a transaction
+    /// it took part in certifying: it applies these when its recovery ends, or when its applier
+    /// next starts (START GROUP_REPLICATION, a rejoin); until then its applier channel reports
+    /// them received, and a join checks them like executed ones.
+    pub received: GtidSet,
     pub purged: GtidSet,
     /// Executed with binary logging off (`advance_gtid`'s placeholders): in no binary log, so no
     /// donor can send them to a joiner.
@@ -232,6 +238,7 @@ impl Member {
             up: true,
             boot: 1,
             executed: initialization_gtids(spec),
+            received: GtidSet::new(),
             purged: GtidSet::new(),
             unlogged: GtidSet::new(),
             gr: Gr::Offline,
@@ -320,6 +327,20 @@ impl Member {
             Gr::Error(_) => "ERROR",
             _ => self.in_group().map_or("OFFLINE", |a| a.phase.name()),
         }
+    }
+
+    /// Every transaction it holds: executed, and certified but queued ([`Member::received`]).
+    pub fn known(&self) -> GtidSet {
+        let mut known = self.executed.clone();
+        known.union_with(&self.received);
+        known
+    }
+
+    /// Its applier channel starts (or its recovery ends): what it queued is applied.
+    pub fn apply_received(&mut self) {
+        let queued = std::mem::take(&mut self.received);
+        self.remote_applied += queued.subtract(&self.executed).count();
+        self.executed.union_with(&queued);
     }
 
     /// Sets `super_read_only` and `read_only` together, as GR does (RDS keeps `read_only=0`).

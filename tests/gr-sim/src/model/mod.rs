@@ -13,6 +13,9 @@ pub(crate) mod lifecycle;
 pub(crate) mod member;
 pub(crate) mod writes;
 
+#[cfg(test)]
+mod certified;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 

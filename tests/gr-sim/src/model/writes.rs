@@ -57,20 +57,22 @@ impl World {
 
     /// Commits `count` transactions on `m` (the gate said Commit) and returns their GTIDs.
     pub fn commit(&mut self, m: usize, count: u64) -> Vec<String> {
-        let (uuid, peers) = match &self.members[m].gr {
+        let (uuid, peers, queuing) = match &self.members[m].gr {
             Gr::Active(_) => {
-                let peers: Vec<usize> = self
+                // Every member of the component certifies the transaction; those not ONLINE
+                // (RECOVERING) queue it for after their recovery.
+                let (peers, queuing): (Vec<usize>, Vec<usize>) = self
                     .component(m)
                     .into_iter()
-                    .filter(|&p| self.members[p].is_online())
-                    .collect();
-                (self.members[m].cfg.group_name.clone(), peers)
+                    .partition(|&p| self.members[p].is_online());
+                (self.members[m].cfg.group_name.clone(), peers, queuing)
             }
-            _ => (self.members[m].uuid.clone(), vec![m]),
+            _ => (self.members[m].uuid.clone(), vec![m], Vec::new()),
         };
         let last = peers
             .iter()
-            .map(|&p| self.members[p].executed.last_gno(&uuid))
+            .chain(&queuing)
+            .map(|&p| self.members[p].known().last_gno(&uuid))
             .max()
             .unwrap_or(0);
         let gtids = (last + 1..=last + count)
@@ -85,6 +87,11 @@ impl World {
             } else {
                 member.remote_applied += count;
             }
+        }
+        for &p in &queuing {
+            self.members[p]
+                .received
+                .add_range(&uuid, last + 1, last + count);
         }
         self.touch();
         gtids

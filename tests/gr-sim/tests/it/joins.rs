@@ -298,6 +298,67 @@ async fn recovery_time_grows_with_the_transactions_the_joiner_lacks() {
     assert_eq!(sim.truth().state("db2"), "ONLINE");
 }
 
+/// Chaos seed 4458: a joiner certifies what the group commits while it recovers and queues it in
+/// its applier channel; it applies those transactions once its recovery ends, even when every
+/// member that had executed them has gone meanwhile (MySQL never drops a certified transaction).
+/// The simulator used to hand them only to ONLINE members: the group lost them, and the member
+/// that committed them was refused back for holding them (errant).
+#[tokio::test]
+async fn a_joiner_applies_what_it_certified_while_recovering_after_every_holder_left() {
+    let sim = cluster(3).await;
+    let mut db2 = connect(&sim, "db2").await;
+    call(&mut db2, "CALL mysql.rds_group_replication_stop()")
+        .await
+        .unwrap();
+    sim.commit("db1", 1000).unwrap();
+    call(&mut db2, "CALL mysql.rds_group_replication_start(0)")
+        .await
+        .unwrap();
+    assert_eq!(sim.truth().state("db2"), "RECOVERING");
+    sim.partition(&[&["db1", "db2"]]).unwrap();
+    let certified: GtidSet = sim.commit("db1", 5).unwrap().join(",").parse().unwrap();
+    let received = column(
+        &mut db2,
+        "SELECT RECEIVED_TRANSACTION_SET FROM performance_schema.replication_connection_status \
+         WHERE CHANNEL_NAME = 'group_replication_applier'",
+    )
+    .await;
+    let received: GtidSet = received[0].parse().unwrap();
+    assert!(
+        certified.is_subset_of(&received),
+        "{received} lacks {certified}"
+    );
+    sim.crash("db1").unwrap();
+    sim.heal().unwrap();
+    for _ in 0..600 {
+        sim.advance(SECOND).unwrap();
+        if sim.truth().state("db2") == "ONLINE" {
+            break;
+        }
+    }
+    let truth = sim.truth();
+    assert_eq!(truth.state("db2"), "ONLINE", "{}", truth.summary());
+    for name in ["db2", "db3"] {
+        let executed: GtidSet = truth.member(name).unwrap().gtid_executed.parse().unwrap();
+        assert!(
+            certified.is_subset_of(&executed),
+            "{name} lacks {certified}"
+        );
+    }
+    // The member that committed them is no longer errant: it comes back by itself.
+    sim.restart("db1").unwrap();
+    for _ in 0..60 {
+        sim.advance(SECOND).unwrap();
+    }
+    assert_eq!(
+        sim.truth().state("db1"),
+        "ONLINE",
+        "{}",
+        sim.truth().summary()
+    );
+    assert!(sim.truth().converged(), "{}", sim.truth().summary());
+}
+
 /// Chaos seed 948: a joiner whose only donor left before its recovery finished turned ONLINE
 /// without the group's transactions, alone, and issued their GTIDs again. With no donor it
 /// cannot recover: it stays RECOVERING while it looks for one, then ends in ERROR.
