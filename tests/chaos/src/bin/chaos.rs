@@ -7,8 +7,9 @@
 //! chaos --replay 4711 --keep 2,5                  # one schedule, step by step
 //! ```
 //!
-//! Exit status 1 when any schedule broke an invariant or failed to converge, 2 on bad usage or a
-//! harness error.
+//! Exit status 1 when any schedule broke an invariant, failed to converge, could not be set up or
+//! hung (still running after `--hung-after`: stopped, reported with its seed), 2 on bad usage or
+//! a harness error of the batch itself.
 
 use std::process::ExitCode;
 

@@ -350,25 +350,32 @@ impl World {
         }
     }
 
-    /// Members of a majority apply each other's transactions (GR delivers every message to all):
-    /// those the group certified, under its name. What a member executed outside the group
-    /// (under its own server_uuid, or `advance_gtid`'s placeholders) stays its own.
+    /// Members of a majority apply each other's transactions (GR delivers every message to all,
+    /// and one back from a partition catches up on what it missed): those the group certified,
+    /// under its name, that any member holds (executed, or queued while RECOVERING). What a
+    /// member executed outside the group (under its own server_uuid, or `advance_gtid`'s
+    /// placeholders) stays its own. Every ONLINE member applies them, one waiting to leave too
+    /// (it is a member until the view without it); a RECOVERING one gets them by its recovery.
     pub(crate) fn sync_components(&mut self) {
         for comp in self.components() {
             if !self.has_majority(&comp) {
                 continue;
             }
-            let online: Vec<usize> = comp
+            let mut all = crate::gtid::GtidSet::new();
+            for &m in &comp {
+                let member = &self.members[m];
+                all.union_with(&member.known().of_uuid(&member.cfg.group_name));
+            }
+            let applying: Vec<usize> = comp
                 .iter()
                 .copied()
-                .filter(|&m| self.members[m].is_online())
+                .filter(|&m| {
+                    self.members[m]
+                        .active()
+                        .is_some_and(|a| matches!(a.phase, Phase::Online))
+                })
                 .collect();
-            let mut all = crate::gtid::GtidSet::new();
-            for &m in &online {
-                let member = &self.members[m];
-                all.union_with(&member.executed.of_uuid(&member.cfg.group_name));
-            }
-            for &m in &online {
+            for &m in &applying {
                 let missing = all.subtract(&self.members[m].executed).count();
                 if missing > 0 {
                     let member = &mut self.members[m];

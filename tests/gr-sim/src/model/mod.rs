@@ -184,6 +184,9 @@ impl World {
         for _ in 0..MAX_PASSES {
             let before = self.revision;
             self.finish_instance_transitions();
+            // Members back in contact catch up on what their group decided before any view
+            // change that comes after it (a leave, an expulsion): XCom delivers in order.
+            self.sync_components();
             self.learn_expulsions();
             self.track_contact();
             self.renew_suspicions();
@@ -191,7 +194,6 @@ impl World {
             self.watch_majority();
             self.finish_leaves();
             self.finish_recoveries();
-            self.sync_components();
             self.run_rejoins();
             if self.revision == before {
                 return;

@@ -261,10 +261,10 @@ async fn a_donor_that_kept_its_binlogs_lets_the_joiner_recover() {
     );
 }
 
-/// Two members; db2 left while db1 committed 1000 transactions, and has just started GR again
-/// (RECOVERING, with db2's connection).
-async fn db2_rejoining_1000_behind() -> (Cluster, Conn) {
-    let sim = cluster(2).await;
+/// `members` members; db2 left while db1 committed 1000 transactions, and has just started GR
+/// again (RECOVERING, with db2's connection).
+async fn db2_rejoining_1000_behind(members: usize) -> (Cluster, Conn) {
+    let sim = cluster(members).await;
     let mut db2 = connect(&sim, "db2").await;
     call(&mut db2, "CALL mysql.rds_group_replication_stop()")
         .await
@@ -278,7 +278,7 @@ async fn db2_rejoining_1000_behind() -> (Cluster, Conn) {
 
 #[tokio::test]
 async fn recovery_time_grows_with_the_transactions_the_joiner_lacks() {
-    let (sim, mut db2) = db2_rejoining_1000_behind().await;
+    let (sim, mut db2) = db2_rejoining_1000_behind(2).await;
     // Timing::rds(): 1 s base + 1 ms per missing transaction.
     sim.advance(Duration::from_millis(1900)).unwrap();
     assert_eq!(sim.truth().state("db2"), "RECOVERING");
@@ -305,15 +305,7 @@ async fn recovery_time_grows_with_the_transactions_the_joiner_lacks() {
 /// that committed them was refused back for holding them (errant).
 #[tokio::test]
 async fn a_joiner_applies_what_it_certified_while_recovering_after_every_holder_left() {
-    let sim = cluster(3).await;
-    let mut db2 = connect(&sim, "db2").await;
-    call(&mut db2, "CALL mysql.rds_group_replication_stop()")
-        .await
-        .unwrap();
-    sim.commit("db1", 1000).unwrap();
-    call(&mut db2, "CALL mysql.rds_group_replication_start(0)")
-        .await
-        .unwrap();
+    let (sim, mut db2) = db2_rejoining_1000_behind(3).await;
     assert_eq!(sim.truth().state("db2"), "RECOVERING");
     sim.partition(&[&["db1", "db2"]]).unwrap();
     let certified: GtidSet = sim.commit("db1", 5).unwrap().join(",").parse().unwrap();
@@ -364,7 +356,7 @@ async fn a_joiner_applies_what_it_certified_while_recovering_after_every_holder_
 /// cannot recover: it stays RECOVERING while it looks for one, then ends in ERROR.
 #[tokio::test]
 async fn a_joiner_whose_every_donor_left_never_turns_online_without_the_group_transactions() {
-    let (sim, _db2) = db2_rejoining_1000_behind().await;
+    let (sim, _db2) = db2_rejoining_1000_behind(2).await;
     sim.advance(Duration::from_millis(500)).unwrap();
     assert_eq!(sim.truth().state("db2"), "RECOVERING");
     let mut db1 = connect(&sim, "db1").await;
