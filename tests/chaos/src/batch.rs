@@ -131,11 +131,23 @@ pub fn run_batch(options: &BatchOptions) -> Result<Vec<Ran>, String> {
                                 Err(NotRun::Broken(seed, format!("the run panicked: {e}")))
                             }
                         };
-                        if let (true, Err(NotRun::Hung(seed, after))) = (progress, &ran) {
-                            eprintln!(
+                        // Each failure named as it happens: a long batch's report comes only
+                        // at its end, and a batch stopped early would lose it.
+                        match (progress, &ran) {
+                            (true, Err(NotRun::Hung(seed, after))) => eprintln!(
                                 "chaos: seed {seed} hung: still running after {} s, stopped",
                                 after.as_secs()
-                            );
+                            ),
+                            (true, Err(NotRun::Broken(seed, why))) => {
+                                eprintln!("chaos: seed {seed} not run: {why}")
+                            }
+                            (true, Ok(outcome)) if outcome.failed() => eprintln!(
+                                "chaos: seed {} failed: {} violation(s), liveness {:?}",
+                                outcome.seed,
+                                outcome.violations.len(),
+                                outcome.liveness
+                            ),
+                            _ => {}
                         }
                         let mut all = results.lock().unwrap_or_else(PoisonError::into_inner);
                         all.push(ran);
