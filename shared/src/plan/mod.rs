@@ -451,6 +451,8 @@ pub fn plan(snapshot: &Snapshot) -> Plan {
         ClusterStatus::SplitBrain => playbook::outage::split_brain(&ctx, &mut draft),
         ClusterStatus::CompleteOutage => playbook::outage::complete(&ctx, &mut draft),
         ClusterStatus::NoQuorum => playbook::outage::no_quorum(&ctx, &mut draft),
+        // mutants: equivalent because an empty inventory returned above: the status is never
+        // `Empty` here, and the arm only keeps the match from treating it as a quorum group's.
         ClusterStatus::Empty => {}
         // A group with quorum exists: cheapest repair first (a rejoin only adds a member).
         _ => {

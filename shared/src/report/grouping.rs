@@ -412,3 +412,54 @@ fn back(plan: &Plan, snapshot: &Snapshot, id: &str) -> bool {
             .iter()
             .any(|f| f.instance.as_deref() == Some(id) && matches!(class_of(f), Class::Member(_)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A refusal is told in the incident of the finding its guard writes, even when the action
+    /// it refused repairs none of that incident's findings (a rejoin repairs only
+    /// `member_offline`); a guard that writes no finding of its own is told there only through
+    /// the action.
+    #[test]
+    fn a_refusal_is_told_in_the_incident_of_the_finding_its_guard_writes() {
+        let written = [
+            (Guard::ErrantGtids, FindingKind::ErrantGtids),
+            (Guard::LocalGtids, FindingKind::LocalGtids),
+            (Guard::PurgedTransactions, FindingKind::PurgedTransactions),
+            (Guard::Version, FindingKind::LowerVersion),
+            (Guard::GroupName, FindingKind::GroupNameMismatch),
+            (Guard::UnobservedMember, FindingKind::UnobservedMember),
+            (Guard::NoGtidSuperset, FindingKind::NoGtidSuperset),
+            (Guard::RebuildNeeded, FindingKind::RebuildNeeded),
+            (Guard::Paused, FindingKind::Paused),
+            (Guard::Flapping, FindingKind::Flapping),
+            (Guard::TransactionsUnknown, FindingKind::TransactionsUnknown),
+            (Guard::UnknownMember, FindingKind::UnknownMember),
+            (Guard::DuplicateServerUuid, FindingKind::DuplicateServerUuid),
+            (Guard::SplitBrain, FindingKind::SplitBrain),
+        ];
+        for (guard, kind) in written {
+            let finding = Finding {
+                kind,
+                severity: Severity::Warning,
+                instance: Some("orders-2".into()),
+                message: String::new(),
+            };
+            let group = Group {
+                scope: Scope::Finding(kind, Some("orders-2".into())),
+                lead: Some(&finding),
+                severity: Severity::Warning,
+                findings: vec![&finding],
+                members: BTreeSet::new(),
+                inhibited: false,
+            };
+            assert!(
+                group.concerns(ActionKind::Rejoin, "orders-2", Some(guard)),
+                "{guard:?} not told with {kind:?}"
+            );
+            assert!(!group.concerns(ActionKind::Rejoin, "orders-3", Some(guard)));
+            assert!(!group.concerns(ActionKind::Rejoin, "orders-2", Some(Guard::PendingAction)));
+        }
+    }
+}

@@ -98,6 +98,20 @@ fn a_queue_at_the_limit_is_not_lagging() {
     assert_eq!(label(101), conditions::LAGGING);
 }
 
+/// The label (journaled, published as a topology event) tells a member in offline mode, whose
+/// exit action locked clients out, from one that cannot be reached at all.
+#[test]
+fn offline_mode_and_unreachable_members_are_labelled_apart() {
+    let plan = plan(
+        &ClusterBuilder::healthy(3)
+            .offline_mode("orders-2")
+            .crashed("orders-3")
+            .build(),
+    );
+    assert_eq!(plan.conditions["orders-2"].state, "OFFLINE_MODE");
+    assert_eq!(plan.conditions["orders-3"].state, "UNREACHABLE");
+}
+
 /// A member that cannot be read is called unreachable only while RDS reports it running: one
 /// RDS has stopped, or is busy with (rebooting), is expected to be out of reach, and its own
 /// finding says why.

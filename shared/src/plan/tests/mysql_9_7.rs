@@ -139,6 +139,28 @@ fn a_new_9_7_member_with_initialization_gtids_is_refused_with_the_finding_and_bo
     );
 }
 
+/// The members' own initialization GTIDs the joiner lacks are created on it by the sync, not
+/// sent by a donor: that every member purged them long ago does not make the joiner one to
+/// rebuild. Only the approval of the sync is asked for.
+#[test]
+fn members_own_gtids_purged_everywhere_do_not_make_the_joiner_one_to_rebuild() {
+    let own = (1..=3)
+        .map(|i| format!("{}:1-2", server_uuid(i)))
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut b = new_member();
+    for member in ["orders-1", "orders-2", "orders-3"] {
+        b = b.purged(member, &own);
+    }
+    let p = plan(&b.build());
+    assert_eq!(action(&p), None, "{p:#?}");
+    assert_eq!(
+        guards(&p),
+        [(ActionKind::Rejoin, "orders-4", Guard::LocalGtids)],
+        "{p:#?}"
+    );
+}
+
 #[test]
 fn on_8_0_and_8_4_the_same_gtids_stay_errant() {
     for version in ["8.0.36", "8.4.3"] {
