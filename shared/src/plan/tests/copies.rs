@@ -11,7 +11,8 @@ use super::generate::{COPY_HOST, Original, Placed, copies};
 use super::invariants::check_all;
 use crate::fixtures::{ClusterBuilder, GROUP, server_uuid};
 use crate::model::Observed;
-use crate::plan::{ActionKind, FindingKind, Plan, Severity, plan};
+use crate::plan::conditions::MINORITY;
+use crate::plan::{ActionKind, FindingKind, Guard, Plan, Severity, plan};
 
 proptest! {
     #![proptest_config(config(2000))]
@@ -177,4 +178,26 @@ fn a_copy_of_one_member_does_not_hold_back_the_repair_of_another() {
     let p = plan(&snapshot);
     let action = p.action.as_ref().map(|a| (a.kind, a.instance.as_str()));
     assert_eq!(action, Some((ActionKind::Rejoin, "orders-4")), "{p:#?}");
+}
+
+/// A copy of one member in the views may hold a majority grkeeper does not see, as a stranger
+/// may: no member is fenced while the views list one.
+#[test]
+fn no_fence_while_a_view_lists_a_copy_of_another_member() {
+    let snapshot = ClusterBuilder::healthy(5)
+        .gr_stopped("orders-1")
+        .copy_outside("orders-1", COPY_HOST)
+        .partition(&["orders-5"])
+        .condition_since("orders-5", MINORITY, "2026-11-30T11:00:00Z")
+        .policy(|p| p.expel = true)
+        .build();
+    assert!(copy_reported(&snapshot, "orders-1"));
+    let p = plan(&snapshot);
+    assert!(p.action.is_none(), "{p:#?}");
+    assert!(
+        p.refused.iter().any(|r| r.action == ActionKind::Expel
+            && r.instance == "orders-5"
+            && r.guard == Guard::DuplicateServerUuid),
+        "{p:#?}"
+    );
 }

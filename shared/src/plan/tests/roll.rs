@@ -469,3 +469,34 @@ fn a_member_rds_still_works_on_is_not_back() {
         "{p:#?}"
     );
 }
+
+/// A step waits while a split brain is remembered, though the views no longer show it: a roll
+/// is chosen, never needed, and takes members down. (A remembered member outside the inventory
+/// is kept while a group holds quorum only as long as a view lists it, and then
+/// `strangers::none_in_views` refuses the step first.)
+#[test]
+fn no_step_while_a_split_brain_is_remembered() {
+    let refused = |builder: ClusterBuilder| {
+        let p = plan(&builder.build());
+        assert!(p.action.is_none(), "{p:#?}");
+        p.refused
+            .iter()
+            .map(|r| (r.action, r.instance.clone(), r.guard))
+            .collect::<Vec<_>>()
+    };
+    let step = |guard| vec![(ActionKind::Maintenance, "orders-1".to_owned(), guard)];
+    let split = holding(3, &["db-upgrade"], false).history(|h| {
+        h.split_brain = Some(SplitBrain {
+            first_seen: crate::fixtures::at("2026-11-30T10:00:00Z"),
+            last_seen: crate::fixtures::at("2026-11-30T10:30:00Z"),
+            sides: vec![
+                vec![
+                    crate::fixtures::server_uuid(1),
+                    crate::fixtures::server_uuid(2),
+                ],
+                vec![crate::fixtures::server_uuid(3)],
+            ],
+        });
+    });
+    assert_eq!(refused(split), step(Guard::SplitBrain));
+}
